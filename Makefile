@@ -1,0 +1,68 @@
+# Kubeplane build, test and local-cluster entry points. Every target installs what it needs first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+NODE_FLAGS := --conditions=source --import tsx
+BIN := node_modules/.bin
+UNIT_TESTS = $(shell find libs services -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
+INTEGRATION_TESTS = $(shell find libs services -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
+DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl
+APT_STAMP := .local/apt.stamp
+NPM_STAMP := node_modules/.package-lock.json
+
+.PHONY: help deps generate check-generated build lint test test-unit test-integration bench up down status clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+deps: $(APT_STAMP) $(NPM_STAMP) ## install Debian packages (etcd, NATS) and npm dependencies
+
+$(APT_STAMP):
+	@missing=(); for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing+=($$p); done; \
+	if (( $${#missing[@]} )); then \
+	  echo "installing Debian packages: $${missing[*]}"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
+	fi
+	@mkdir -p $(dir $@) && touch $@
+
+$(NPM_STAMP): package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
+	@# not `npm ci`: the registry lacks the non-Linux optional builds of @bufbuild/buf, which ci insists on
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+generate: $(NPM_STAMP) ## regenerate TypeScript from proto/ into libs/api/src/gen
+	infra/scripts/generate.sh
+
+check-generated: $(NPM_STAMP) ## fail when libs/api/src/gen does not match proto/
+	infra/scripts/generate.sh --check
+
+build: $(NPM_STAMP) ## compile every package (tsc -b, project references)
+	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json services/*/tsconfig.json)
+
+lint: build check-generated ## typecheck, eslint, layering rules, generated code current
+	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services
+	node infra/scripts/check-layering.mjs
+
+test-unit: deps ## unit tests (beside the code, src/**/*.test.ts)
+	node $(NODE_FLAGS) --test --test-concurrency=2 $(UNIT_TESTS)
+
+test-integration: deps ## integration tests on real etcd and NATS (test/**/*.test.ts)
+	node $(NODE_FLAGS) --test --test-concurrency=1 $(INTEGRATION_TESTS)
+
+test: deps lint ## everything CI runs: lint, unit and integration tests
+	node $(NODE_FLAGS) --test --test-concurrency=1 $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+bench: deps build ## benchmarks that print figures (later issues add theirs)
+	@echo "no benchmarks yet: they arrive with the apiserver, scheduler, controller and kubelet issues"
+
+up: deps build ## run a local cluster on loopback: 3-member etcd, NATS JetStream, the services
+	infra/local/up.sh
+
+down: ## stop everything `make up` started (data kept; infra/local/down.sh --purge removes it)
+	infra/local/down.sh
+
+status: ## show what `make up` runs
+	infra/local/status.sh
+
+clean: ## remove build output
+	rm -rf libs/*/dist services/*/dist .nx .local

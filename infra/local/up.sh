@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Starts the local Kubeplane cluster on 127.0.0.1 (3-member etcd, NATS with JetStream, then the services in services.list); run by `make up`.
+set -euo pipefail
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<USAGE
+usage: infra/local/up.sh
+Starts etcd members ${KP_ETCD_NAMES[*]} (client ports ${KP_ETCD_CLIENT_PORTS[*]}), nats-server with JetStream
+(${KP_NATS_URL}, monitor :${KP_NATS_MONITOR_PORT}) and every service in $(kp_rel "$KP_SERVICES_LIST"),
+as background processes with pid files. Idempotent: running components are left alone.
+Data and logs: $(kp_rel "$KP_DATA_DIR"). Stop with infra/local/down.sh (make down).
+USAGE
+}
+case ${1:-} in
+  '') ;;
+  -h | --help) usage; exit 0 ;;
+  *) usage >&2; exit 2 ;;
+esac
+
+for cmd in etcd nats-server curl setsid flock awk; do
+  command -v "$cmd" >/dev/null ||
+    kp_die "'$cmd' is not on PATH (on a fresh machine \`make up\` installs etcd-server, nats-server and curl)"
+done
+
+kp_lock
+mkdir -p -- "$KP_RUN_DIR" "$KP_LOG_DIR" "$KP_DATA_DIR/etcd" "$KP_DATA_DIR/nats"
+cd "$KP_ROOT" # services' relative paths resolve from the repository root
+# etcd reads ETCD_* environment variables as flags: stray ones must not change the members.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^ETCD_' || true)
+
+# kp_needs_start NAME: 0 if NAME must be started (clearing a stale pid file), 1 if it already runs.
+kp_needs_start() {
+  kp_state "$1"
+  case $KP_STATE in
+    running) kp_say "$1: already running (pid $KP_PID)"; return 1 ;;
+    foreign) kp_warn "$1: pid $KP_PID from its pid file now belongs to another process; leaving that process alone" ;;
+    dead) kp_say "$1: previous instance (pid $KP_PID) is gone; starting it again" ;;
+  esac
+  kp_clear_run_files "$1"
+  return 0
+}
+
+kp_require_free_port() { # NAME PORT...
+  local name=$1 port
+  shift
+  for port in "$@"; do
+    kp_port_in_use "$port" && kp_die "$name: 127.0.0.1:$port is already in use by a process these scripts did not start"
+  done
+  return 0
+}
+
+# kp_spawn NAME ADDRESS COMMAND [ARGS...]: start COMMAND detached under supervise.sh.
+kp_spawn() {
+  local name=$1 addr=$2 pidfile log i
+  shift 2
+  pidfile=$(kp_pidfile "$name")
+  log=$(kp_logfile "$name")
+  printf '%s\0' "$@" >"$(kp_cmdfile "$name")"
+  printf '%s\n' "$addr" >"$(kp_addrfile "$name")"
+  printf '[kubeplane-local] %s: starting %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$log"
+  setsid -f bash "$KP_SUPERVISE" "$name" "$pidfile" "$@" </dev/null >>"$log" 2>&1 9>&- # 9 = the up/down lock
+  for ((i = 0; i < 50; i++)); do
+    [[ -s $pidfile ]] && break
+    sleep 0.1
+  done
+  [[ -s $pidfile ]] || { kp_tail_log "$name"; kp_die "$name: no pid file after 5 s"; }
+  read -r KP_PID _ <"$pidfile"
+  kp_say "$name: started (pid $KP_PID)"
+}
+
+# ---- pre-flight: every port a component still has to take must be free -----------------
+for i in "${!KP_ETCD_NAMES[@]}"; do
+  kp_state "etcd-${KP_ETCD_NAMES[i]}"
+  [[ $KP_STATE == running ]] ||
+    kp_require_free_port "etcd-${KP_ETCD_NAMES[i]}" "${KP_ETCD_CLIENT_PORTS[i]}" "${KP_ETCD_PEER_PORTS[i]}"
+done
+kp_state nats
+[[ $KP_STATE == running ]] || kp_require_free_port nats "$KP_NATS_PORT" "$KP_NATS_MONITOR_PORT"
+
+# ---- etcd ------------------------------------------------------------------------------
+etcd_dir=$KP_DATA_DIR/etcd
+cluster_conf=$etcd_dir/cluster.conf # the configuration the existing data was created with
+conf="token=$KP_ETCD_TOKEN initial-cluster=$KP_ETCD_INITIAL_CLUSTER"
+members_with_data=0
+for m in "${KP_ETCD_NAMES[@]}"; do
+  [[ -d $etcd_dir/$m/member/wal ]] && members_with_data=$((members_with_data + 1))
+done
+if ((members_with_data > 0)); then
+  if [[ -f $cluster_conf && $(<"$cluster_conf") != "$conf" ]]; then
+    kp_die "etcd data in $(kp_rel "$etcd_dir") was created with
+  $(<"$cluster_conf")
+but the current configuration is
+  $conf
+Use the same KP_ETCD_PORTS as then, or delete the data with: infra/local/down.sh --purge"
+  fi
+else
+  printf '%s\n' "$conf" >"$cluster_conf"
+fi
+
+for i in "${!KP_ETCD_NAMES[@]}"; do
+  m=${KP_ETCD_NAMES[i]} name=etcd-${KP_ETCD_NAMES[i]}
+  cport=${KP_ETCD_CLIENT_PORTS[i]} pport=${KP_ETCD_PEER_PORTS[i]}
+  kp_needs_start "$name" || continue
+  if [[ -d $etcd_dir/$m/member/wal ]]; then
+    state=existing # restart from the member's own data (etcd then ignores --initial-cluster)
+  elif ((members_with_data > 0)); then
+    state=existing
+    kp_warn "$name has no data but other members do: it joins the existing cluster and catches up from the leader"
+  else
+    state=new
+  fi
+  kp_spawn "$name" "$(kp_default_address "$name")" \
+    etcd --name "$m" --data-dir "$etcd_dir/$m" \
+    --listen-client-urls "http://$KP_HOST:$cport" --advertise-client-urls "http://$KP_HOST:$cport" \
+    --listen-peer-urls "http://$KP_HOST:$pport" --initial-advertise-peer-urls "http://$KP_HOST:$pport" \
+    --initial-cluster "$KP_ETCD_INITIAL_CLUSTER" --initial-cluster-token "$KP_ETCD_TOKEN" \
+    --initial-cluster-state "$state" \
+    --logger=zap --log-outputs="$(kp_logfile "$name")"
+done
+
+# ---- NATS ------------------------------------------------------------------------------
+if kp_needs_start nats; then
+  kp_spawn nats "$(kp_default_address nats)" \
+    nats-server -n kubeplane-local -js -sd "$KP_DATA_DIR/nats" \
+    -a "$KP_HOST" -p "$KP_NATS_PORT" -m "$KP_NATS_MONITOR_PORT" -l "$(kp_logfile nats)"
+fi
+
+# ---- readiness -------------------------------------------------------------------------
+kp_ready() {
+  local name=$1 i out
+  case $name in
+    etcd-*)
+      for i in "${!KP_ETCD_NAMES[@]}"; do
+        [[ $name == "etcd-${KP_ETCD_NAMES[i]}" ]] || continue
+        out=$(curl -fsS --max-time 2 "http://$KP_HOST:${KP_ETCD_CLIENT_PORTS[i]}/health" 2>/dev/null) || return 1
+        [[ $out == *'"health":"true"'* ]]
+        return
+      done
+      return 1 ;;
+    nats) curl -fsS --max-time 2 "http://$KP_HOST:$KP_NATS_MONITOR_PORT/healthz" >/dev/null 2>&1 ;;
+  esac
+}
+
+kp_say "waiting for etcd and NATS (up to ${KP_READY_TIMEOUT}s)..."
+t0=$EPOCHREALTIME
+deadline=$((SECONDS + KP_READY_TIMEOUT))
+pending=("${KP_INFRA_COMPONENTS[@]}")
+while ((${#pending[@]})); do
+  still=()
+  for name in "${pending[@]}"; do
+    kp_state "$name"
+    if [[ $KP_STATE != running ]]; then
+      kp_tail_log "$name"
+      kp_die "$name exited during startup (see the log above; \`make down\` stops the rest)"
+    fi
+    kp_ready "$name" || still+=("$name")
+  done
+  pending=("${still[@]}")
+  ((${#pending[@]})) || break
+  if ((SECONDS >= deadline)); then
+    for name in "${pending[@]}"; do kp_tail_log "$name"; done
+    kp_die "not ready after ${KP_READY_TIMEOUT}s: ${pending[*]} (\`make down\` stops what was started)"
+  fi
+  sleep 0.25
+done
+kp_say "etcd (${#KP_ETCD_NAMES[@]} members) and NATS ready after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
+
+# ---- services (extension point: services.list) -----------------------------------------
+export KP_ETCD_ENDPOINTS KP_NATS_URL
+declare -A seen=()
+listed_services=()
+started_services=()
+lineno=0
+if [[ -f $KP_SERVICES_LIST ]]; then
+  while IFS= read -r line || [[ -n $line ]]; do
+    lineno=$((lineno + 1))
+    read -r -a words <<<"$line" || true
+    ((${#words[@]})) || continue
+    [[ ${words[0]} == \#* ]] && continue
+    where="$(kp_rel "$KP_SERVICES_LIST"):$lineno"
+    name=${words[0]}
+    argv=("${words[@]:1}")
+    [[ $name =~ ^[a-z0-9][a-z0-9._-]*$ ]] || kp_die "$where: invalid service name '$name' (use [a-z0-9._-])"
+    ! kp_is_infra "$name" || kp_die "$where: service name '$name' is reserved (etcd-*, nats)"
+    [[ -z ${seen[$name]:-} ]] || kp_die "$where: service '$name' is listed twice"
+    seen[$name]=1
+    listed_services+=("$name")
+    ((${#argv[@]})) || kp_die "$where: service '$name' has no command"
+    if ! kp_needs_start "$name"; then
+      cmp -s <(printf '%s\0' "${argv[@]}") "$(kp_cmdfile "$name")" ||
+        kp_warn "$name: its command in services.list changed; run \`make down && make up\` to apply it"
+      continue
+    fi
+    if [[ ${argv[0]} == */* ]]; then
+      [[ -x ${argv[0]} ]] || kp_die "$where: ${argv[0]} is not an executable file (paths are relative to the repository root)"
+    else
+      command -v "${argv[0]}" >/dev/null || kp_die "$where: command '${argv[0]}' not found on PATH"
+    fi
+    KP_SERVICE_NAME=$name kp_spawn "$name" - "${argv[@]}"
+    started_services+=("$name")
+  done <"$KP_SERVICES_LIST"
+fi
+if ((${#started_services[@]})); then
+  sleep 1 # services have no common readiness probe yet: at least check they did not exit at once
+  for name in "${started_services[@]}"; do
+    kp_state "$name"
+    if [[ $KP_STATE != running ]]; then
+      kp_tail_log "$name"
+      kp_die "service $name exited right after starting (\`make down\` stops the rest)"
+    fi
+  done
+fi
+
+# ---- summary ---------------------------------------------------------------------------
+{
+  printf 'COMPONENT\tADDRESS\tPID\tLOG\n'
+  for name in "${KP_INFRA_COMPONENTS[@]}" "${listed_services[@]}"; do
+    kp_state "$name"
+    printf '%s\t%s\t%s\t%s\n' "$name" "$(kp_address "$name")" "${KP_PID:--}" "$(kp_rel "$(kp_logfile "$name")")"
+  done
+} | kp_table
+cat <<DONE
+
+Environment for clients and services:
+  export KP_ETCD_ENDPOINTS=$KP_ETCD_ENDPOINTS
+  export KP_NATS_URL=$KP_NATS_URL
+Tail the logs:  tail -F $(kp_rel "$KP_LOG_DIR")/*.log
+Status:         infra/local/status.sh
+Stop:           make down   (keeps data; infra/local/down.sh --purge also deletes $(kp_rel "$KP_DATA_DIR"))
+DONE

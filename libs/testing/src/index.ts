@@ -1,0 +1,10 @@
+// Public surface of @kubeplane/testing: real etcd and NATS servers on free ports, and polling helpers.
+export { startEtcd } from "./etcd-cluster.js";
+export type { EtcdCluster, EtcdMember, EtcdOptions } from "./etcd-cluster.js";
+export { ProcessStartError, WaitTimeoutError } from "./errors.js";
+export { freePort } from "./free-port.js";
+export type { ProcessExit } from "./managed-process.js";
+export { startNats } from "./nats-server.js";
+export type { NatsOptions, NatsServer } from "./nats-server.js";
+export { waitFor } from "./wait-for.js";
+export type { NotYet, WaitForOptions } from "./wait-for.js";
