@@ -5,7 +5,7 @@ NODE_FLAGS := --conditions=source --import tsx
 BIN := node_modules/.bin
 UNIT_TESTS = $(shell find libs services -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
 INTEGRATION_TESTS = $(shell find libs services -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
-DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl
+DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
@@ -16,7 +16,7 @@ help: ## list the targets
 
 deps: $(APT_STAMP) $(NPM_STAMP) ## install Debian packages (etcd, NATS) and npm dependencies
 
-$(APT_STAMP):
+$(APT_STAMP): Makefile
 	@missing=(); for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing+=($$p); done; \
 	if (( $${#missing[@]} )); then \
 	  echo "installing Debian packages: $${missing[*]}"; \
