@@ -7,3 +7,30 @@ export * as testingV1 from "./gen/kubeplane/testing/v1/echo.js";
 export function descriptorSet(): Uint8Array {
   return Buffer.from(descriptorSetBase64, "base64");
 }
+
+export {
+  SelectorParseError,
+  labelSelectorFromObject,
+  parseFieldSelector,
+  parseLabelSelector,
+  type FieldOperator,
+  type FieldRequirement,
+  type FieldSelector,
+  type LabelOperator,
+  type LabelSelector,
+  type LabelSelectorExpression,
+  type LabelSelectorExpressionOperator,
+  type LabelSelectorObject,
+  type Requirement,
+} from "./selectors.js";
+
+export {
+  Quantity,
+  QuantityParseError,
+  bytes,
+  cpuMillis,
+  parseQuantity,
+  quantityFromBytes,
+  quantityFromMillis,
+  type QuantityFormat,
+} from "./quantity.js";
