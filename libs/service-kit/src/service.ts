@@ -75,6 +75,8 @@ export interface ServiceAddresses {
   httpUrl: string;
 }
 
+const healthRefreshMs = 5_000;
+
 function splitHostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(address.slice(i + 1)) };
@@ -97,6 +99,7 @@ export class Service {
   private readonly checks: ReadinessCheck[] = [];
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
   private http: HttpServer | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
   private accepting = false;
   private stopping: Promise<void> | undefined;
   private addresses: ServiceAddresses | undefined;
@@ -176,6 +179,8 @@ export class Service {
       httpUrl: `${tls ? "https" : "http"}://${hostForClients(httpAt.host)}:${httpPort}`,
     };
     await this.refreshHealth();
+    // gRPC health has no pull hook like /readyz, so readiness is re-evaluated on a timer.
+    this.healthTimer = setInterval(() => void this.refreshHealth(), healthRefreshMs).unref();
     this.logger.info({ ...this.addresses, tls: Boolean(tls) }, "service started");
     return this.addresses;
   }
@@ -186,7 +191,10 @@ export class Service {
     return this.addresses;
   }
 
-  /** Re-evaluates readiness checks into the gRPC health status (SERVING when all pass). */
+  /**
+   * Re-evaluates readiness checks into the gRPC health status (SERVING when all pass). Runs every
+   * 5 s while serving; call it after a change that should show at once. Never rejects.
+   */
   async refreshHealth(): Promise<boolean> {
     let ok = this.accepting;
     for (const { check } of this.checks) {
@@ -218,6 +226,7 @@ export class Service {
 
   private async shutdown(): Promise<void> {
     this.accepting = false;
+    clearInterval(this.healthTimer);
     for (const name of ["", ...this.serviceNames]) this.health.setStatus(name, "NOT_SERVING");
     const grace = this.config.shutdownGracePeriod;
     this.logger.info({ gracePeriodMs: grace }, "shutting down: draining in-flight calls");

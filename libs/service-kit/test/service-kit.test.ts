@@ -45,21 +45,25 @@ describe("a service started in-process", () => {
     await service.stop();
   });
 
-  test("gRPC health reports SERVING for the server and for each registered service", async () => {
+  async function healthOf(name: string): Promise<string> {
     const Health = makeClientConstructor(healthService, "grpc.health.v1.Health");
     const health = new Health(at.grpcAddress, credentials.createInsecure()) as unknown as {
       check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
       close(): void;
     };
     try {
-      for (const name of ["", "kubeplane.testing.v1.EchoService"]) {
-        const res = await new Promise<{ status: string }>((resolve, reject) =>
-          health.check({ service: name }, (err, r) => (err ? reject(err) : resolve(r))),
-        );
-        assert.equal(res.status, "SERVING", `health of "${name}"`);
-      }
+      const res = await new Promise<{ status: string }>((resolve, reject) =>
+        health.check({ service: name }, (err, r) => (err ? reject(err) : resolve(r))),
+      );
+      return res.status;
     } finally {
       health.close();
+    }
+  }
+
+  test("gRPC health reports SERVING for the server and for each registered service", async () => {
+    for (const name of ["", "kubeplane.testing.v1.EchoService"]) {
+      assert.equal(await healthOf(name), "SERVING", `health of "${name}"`);
     }
     const ready = await fetch(`${at.httpUrl}/readyz`);
     assert.equal(ready.status, 200);
@@ -96,6 +100,23 @@ describe("a service started in-process", () => {
     assert.equal(server.parentSpanContext?.spanId, clientSpan.spanContext().spanId);
     assert.equal(res.traceId, callerTraceId, "the handler sees the caller's trace");
     assert.equal(server.attributes["rpc.grpc.status_code"], 0);
+  });
+
+  test("a failing readiness check makes /readyz 503 naming it and gRPC health NOT_SERVING, until it passes", async () => {
+    let ready = false;
+    service.addReadinessCheck("storage", () => ready);
+    const failing = await fetch(`${at.httpUrl}/readyz`);
+    assert.equal(failing.status, 503);
+    assert.match(await failing.text(), /\[-\]storage/);
+    await service.refreshHealth();
+    assert.equal(await healthOf(""), "NOT_SERVING");
+    assert.equal(await healthOf("kubeplane.testing.v1.EchoService"), "NOT_SERVING");
+    ready = true;
+    await service.refreshHealth();
+    assert.equal(await healthOf(""), "SERVING");
+    const passing = await fetch(`${at.httpUrl}/readyz`);
+    assert.equal(passing.status, 200);
+    assert.match(await passing.text(), /\[\+\]storage ok/);
   });
 
   test("a call made with only a traceparent header joins that trace", async () => {
