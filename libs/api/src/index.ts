@@ -1,6 +1,7 @@
 // @kubeplane/api: the object model generated from proto/ and the helpers around it.
 import { descriptorSetBase64 } from "./gen/descriptors.js";
 
+export * as metaV1 from "./gen/kubeplane/meta/v1/meta.js";
 export * as testingV1 from "./gen/kubeplane/testing/v1/echo.js";
 
 /** The FileDescriptorSet of every Kubeplane proto, for gRPC server reflection. */
