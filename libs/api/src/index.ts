@@ -2,6 +2,13 @@
 import { descriptorSetBase64 } from "./gen/descriptors.js";
 
 export * as metaV1 from "./gen/kubeplane/meta/v1/meta.js";
+export * as coreV1Config from "./gen/kubeplane/core/v1/config.js";
+export * as coreV1Event from "./gen/kubeplane/core/v1/event.js";
+export * as coreV1Node from "./gen/kubeplane/core/v1/node.js";
+export * as coreV1Pod from "./gen/kubeplane/core/v1/pod.js";
+export * as coreV1Service from "./gen/kubeplane/core/v1/service.js";
+export * as coreV1Types from "./gen/kubeplane/core/v1/types.js";
+export * as coreV1Volume from "./gen/kubeplane/core/v1/volume.js";
 export * as testingV1 from "./gen/kubeplane/testing/v1/echo.js";
 
 /** The FileDescriptorSet of every Kubeplane proto, for gRPC server reflection. */
