@@ -1,29 +1,14 @@
 // Kubernetes JSON for core/v1 objects survives the generated JSON and binary codecs unchanged.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createFileRegistry, fromBinary, getOption } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { descriptorSetBase64 } from "./gen/descriptors.js";
+import { getOption } from "@bufbuild/protobuf";
+import { apiOptions, assertRoundTrips } from "./codec-test-support.js";
 import { ConfigMap, Namespace, Secret, ServiceAccount } from "./gen/kubeplane/core/v1/config.js";
 import { Event } from "./gen/kubeplane/core/v1/event.js";
 import { Node } from "./gen/kubeplane/core/v1/node.js";
 import { Binding, Pod } from "./gen/kubeplane/core/v1/pod.js";
 import { Endpoints, Service } from "./gen/kubeplane/core/v1/service.js";
 import { PersistentVolume, PersistentVolumeClaim } from "./gen/kubeplane/core/v1/volume.js";
-
-// The interface every generated message type has.
-interface Codec<T> {
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
-  encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
-}
-
-function assertRoundTrips<T>(codec: Codec<T>, json: unknown): void {
-  assert.deepEqual(codec.toJSON(codec.fromJSON(json)), json, "JSON round trip");
-  const decoded = codec.decode(codec.encode(codec.fromJSON(json)).finish());
-  assert.deepEqual(codec.toJSON(decoded), json, "protobuf round trip");
-}
 
 // The Pod of the Kubernetes "Pods" concept page.
 const nginxPod = {
@@ -620,21 +605,9 @@ test("Event, PersistentVolume and PersistentVolumeClaim round-trip", () => {
 });
 
 test("the descriptors record IntOrString fields and Kubernetes' strategic-merge keys", () => {
-  const set = fromBinary(FileDescriptorSetSchema, Buffer.from(descriptorSetBase64, "base64"));
-  const registry = createFileRegistry(set);
-  const option = (name: string) => {
-    const ext = registry.getExtension(`kubeplane.api.v1.${name}`);
-    assert.ok(ext, name);
-    return ext;
-  };
-  const field = (message: string, name: string) => {
-    const found = registry.getMessage(`kubeplane.core.v1.${message}`)?.fields.find((f) => f.name === name);
-    assert.ok(found, `${message}.${name}`);
-    return found;
-  };
-  const intOrString = option("int_or_string");
-  const mergeKey = option("merge_key");
-  const patchStrategy = option("patch_strategy");
+  const options = apiOptions();
+  const { intOrString, mergeKey, patchStrategy } = options;
+  const field = (message: string, name: string) => options.field(`kubeplane.core.v1.${message}`, name);
   for (const [message, name] of [["ServicePort", "target_port"], ["HTTPGetAction", "port"], ["TCPSocketAction", "port"]] as const) {
     assert.equal(getOption(field(message, name), intOrString), true, `${message}.${name}`);
   }

@@ -2,9 +2,8 @@
 // objects survives the generated JSON and binary codecs unchanged.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createFileRegistry, fromBinary, getOption } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { descriptorSetBase64 } from "./gen/descriptors.js";
+import { getOption } from "@bufbuild/protobuf";
+import { apiOptions, assertRoundTrips } from "./codec-test-support.js";
 import { ControllerRevision } from "./gen/kubeplane/apps/v1/controller_revision.js";
 import { DaemonSet } from "./gen/kubeplane/apps/v1/daemon_set.js";
 import { Deployment } from "./gen/kubeplane/apps/v1/deployment.js";
@@ -20,20 +19,6 @@ import { EndpointSlice } from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
 import { Ingress } from "./gen/kubeplane/networking/v1/ingress.js";
 import { PriorityClass } from "./gen/kubeplane/scheduling/v1/priority_class.js";
 import { StorageClass } from "./gen/kubeplane/storage/v1/storage_class.js";
-
-// The interface every generated message type has.
-interface Codec<T> {
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
-  encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
-}
-
-function assertRoundTrips<T>(codec: Codec<T>, json: unknown): void {
-  assert.deepEqual(codec.toJSON(codec.fromJSON(json)), json, "JSON round trip");
-  const decoded = codec.decode(codec.encode(codec.fromJSON(json)).finish());
-  assert.deepEqual(codec.toJSON(decoded), json, "protobuf round trip");
-}
 
 // The pod spec Kubernetes' defaulting writes into a template with one container.
 function defaultedPodSpec(container: Record<string, unknown>): Record<string, unknown> {
@@ -790,19 +775,7 @@ test("ControllerRevision data keeps an arbitrary object, explicit nulls included
 });
 
 test("IntOrString and strategic-merge options are in the embedded descriptors", () => {
-  const set = fromBinary(FileDescriptorSetSchema, Buffer.from(descriptorSetBase64, "base64"));
-  const registry = createFileRegistry(set);
-  const options = registry.getFile("kubeplane/api/v1/options.proto");
-  assert.ok(options);
-  const [intOrString, mergeKey, patchStrategy] = options.extensions;
-  assert.ok(intOrString && mergeKey && patchStrategy);
-  const field = (message: string, name: string) => {
-    const desc = registry.getMessage(message);
-    assert.ok(desc, message);
-    const f = desc.fields.find((x) => x.name === name);
-    assert.ok(f, `${message}.${name}`);
-    return f;
-  };
+  const { intOrString, mergeKey, patchStrategy, field } = apiOptions();
   for (const [message, name] of [
     ["kubeplane.apps.v1.RollingUpdateDeployment", "max_surge"],
     ["kubeplane.apps.v1.RollingUpdateDeployment", "max_unavailable"],
