@@ -42,3 +42,56 @@ export {
   quantityFromMillis,
   type QuantityFormat,
 } from "./quantity.js";
+
+export * as apiserverV1 from "./gen/kubeplane/apiserver/v1/apiserver.js";
+export * as appsV1Deployment from "./gen/kubeplane/apps/v1/deployment.js";
+export * as appsV1ReplicaSet from "./gen/kubeplane/apps/v1/replica_set.js";
+export * as appsV1DaemonSet from "./gen/kubeplane/apps/v1/daemon_set.js";
+export * as appsV1StatefulSet from "./gen/kubeplane/apps/v1/stateful_set.js";
+export * as appsV1ControllerRevision from "./gen/kubeplane/apps/v1/controller_revision.js";
+export * as batchV1Job from "./gen/kubeplane/batch/v1/job.js";
+export * as batchV1CronJob from "./gen/kubeplane/batch/v1/cron_job.js";
+export * as autoscalingV2 from "./gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
+export * as autoscalingV2Scale from "./gen/kubeplane/autoscaling/v2/scale.js";
+export * as coordinationV1 from "./gen/kubeplane/coordination/v1/lease.js";
+export * as coreV1ReplicationController from "./gen/kubeplane/core/v1/replication_controller.js";
+export * as discoveryV1 from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
+export * as networkingV1 from "./gen/kubeplane/networking/v1/ingress.js";
+export * as schedulingV1 from "./gen/kubeplane/scheduling/v1/priority_class.js";
+export * as storageV1 from "./gen/kubeplane/storage/v1/storage_class.js";
+
+export { kindFor, kindForResource, kindsList, resolveKind, fieldsOf, type ApiObject, type KindInfo, type MessageCodec } from "./kinds.js";
+export { REGISTRY_PREFIX, namespacePrefix, parseRegistryKey, registryKey, resourcePrefix, type ParsedKey } from "./registry-keys.js";
+export {
+  FieldPath,
+  duplicate,
+  fieldErrorMessage,
+  fieldErrorText,
+  forbidden,
+  invalid,
+  notSupported,
+  required,
+  tooLong,
+  tooMany,
+  typeInvalid,
+  unknownField,
+  type FieldError,
+  type FieldErrorType,
+} from "./field-errors.js";
+export * as apiErrors from "./api-error.js";
+export {
+  ApiError,
+  STATUS_METADATA_KEY,
+  apiErrorFromGrpc,
+  isAlreadyExists,
+  isApiError,
+  isBadRequest,
+  isConflict,
+  isForbidden,
+  isGone,
+  isInvalid,
+  isNotFound,
+  toGrpcStatus,
+  type ErrorSubject,
+  type StatusReason,
+} from "./api-error.js";

@@ -1,0 +1,184 @@
+// The kinds registry: every kind the apiserver serves, with its REST names, scope and codec.
+import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import type { ObjectMeta } from "./gen/kubeplane/meta/v1/meta.js";
+import { ControllerRevision } from "./gen/kubeplane/apps/v1/controller_revision.js";
+import { DaemonSet } from "./gen/kubeplane/apps/v1/daemon_set.js";
+import { Deployment } from "./gen/kubeplane/apps/v1/deployment.js";
+import { ReplicaSet } from "./gen/kubeplane/apps/v1/replica_set.js";
+import { StatefulSet } from "./gen/kubeplane/apps/v1/stateful_set.js";
+import { HorizontalPodAutoscaler } from "./gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
+import { CronJob } from "./gen/kubeplane/batch/v1/cron_job.js";
+import { Job } from "./gen/kubeplane/batch/v1/job.js";
+import { Lease } from "./gen/kubeplane/coordination/v1/lease.js";
+import { ConfigMap, Namespace, Secret, ServiceAccount } from "./gen/kubeplane/core/v1/config.js";
+import { Event } from "./gen/kubeplane/core/v1/event.js";
+import { Node } from "./gen/kubeplane/core/v1/node.js";
+import { Pod } from "./gen/kubeplane/core/v1/pod.js";
+import { ReplicationController } from "./gen/kubeplane/core/v1/replication_controller.js";
+import { Endpoints, Service } from "./gen/kubeplane/core/v1/service.js";
+import { PersistentVolume, PersistentVolumeClaim } from "./gen/kubeplane/core/v1/volume.js";
+import { EndpointSlice } from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
+import { Ingress } from "./gen/kubeplane/networking/v1/ingress.js";
+import { PriorityClass } from "./gen/kubeplane/scheduling/v1/priority_class.js";
+import { StorageClass } from "./gen/kubeplane/storage/v1/storage_class.js";
+
+/** What every stored kind has: Kubernetes' type fields and metadata. */
+export interface ApiObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: ObjectMeta | undefined;
+}
+
+/** The functions ts-proto generates for a message. */
+export interface MessageCodec<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: unknown): T;
+  toJSON(message: T): unknown;
+  create(base?: unknown): T;
+  fromPartial(object: unknown): T;
+}
+
+/** One kind as the API serves it. Entries are immutable and shared. */
+export interface KindInfo<T extends ApiObject = ApiObject> {
+  /** "" for core. */
+  readonly group: string;
+  readonly version: string;
+  /** "v1", "apps/v1". */
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The REST resource: lower-case plural ("deployments"); also the etcd and NATS subject segment. */
+  readonly resource: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly namespaced: boolean;
+  /** The protobuf message's full name, for the schema-driven JSON codec. */
+  readonly typeName: string;
+  readonly codec: MessageCodec<T>;
+  /** Whether the kind has a status subresource (spec writes leave status alone and vice versa). */
+  readonly hasStatus: boolean;
+  /** Whether the kind has the scale subresource (spec.replicas, status.replicas, label selector). */
+  readonly hasScale: boolean;
+  /** kubectl's "all" category membership. */
+  readonly inAll: boolean;
+  /**
+   * The fields a field selector may name beyond metadata.name and metadata.namespace, with their
+   * values for an object (Kubernetes' GetAttrs).
+   */
+  readonly selectableFields?: (obj: T) => Record<string, string>;
+}
+
+type Entry<T extends ApiObject> = Omit<KindInfo<T>, "apiVersion" | "singular" | "typeName" | "inAll" | "hasScale" | "shortNames"> &
+  Partial<Pick<KindInfo<T>, "hasScale" | "inAll" | "shortNames">> & { typeName?: string };
+
+function define<T extends ApiObject>(e: Entry<T>): KindInfo<T> {
+  const pkg = `kubeplane.${e.group === "" ? "core" : e.group.split(".")[0]}.${e.version}`;
+  return Object.freeze({
+    ...e,
+    apiVersion: e.group ? `${e.group}/${e.version}` : e.version,
+    singular: e.kind.toLowerCase(),
+    typeName: e.typeName ?? `${pkg}.${e.kind}`,
+    shortNames: Object.freeze([...(e.shortNames ?? [])]),
+    hasScale: e.hasScale ?? false,
+    inAll: e.inAll ?? false,
+  });
+}
+
+const core = { group: "", version: "v1" } as const;
+
+export const kindsList: readonly KindInfo[] = Object.freeze([
+  define({ ...core, kind: "Namespace", resource: "namespaces", shortNames: ["ns"], namespaced: false, codec: Namespace, hasStatus: true,
+    selectableFields: (o) => ({ "status.phase": o.status?.phase ?? "" }) }),
+  define({ ...core, kind: "Node", resource: "nodes", shortNames: ["no"], namespaced: false, codec: Node, hasStatus: true,
+    selectableFields: (o) => ({ "spec.unschedulable": String(o.spec?.unschedulable ?? false) }) }),
+  define({ ...core, kind: "Pod", resource: "pods", shortNames: ["po"], namespaced: true, codec: Pod, hasStatus: true, inAll: true,
+    selectableFields: (o) => ({
+      "spec.nodeName": o.spec?.nodeName ?? "",
+      "spec.schedulerName": o.spec?.schedulerName ?? "",
+      "spec.serviceAccountName": o.spec?.serviceAccountName ?? "",
+      "spec.restartPolicy": o.spec?.restartPolicy ?? "",
+      "spec.hostNetwork": String(o.spec?.hostNetwork ?? false),
+      "status.phase": o.status?.phase ?? "",
+      "status.podIP": o.status?.podIp ?? "",
+      "status.nominatedNodeName": o.status?.nominatedNodeName ?? "",
+    }) }),
+  define({ ...core, kind: "Service", resource: "services", shortNames: ["svc"], namespaced: true, codec: Service, hasStatus: true, inAll: true,
+    selectableFields: (o) => ({ "spec.clusterIP": o.spec?.clusterIp ?? "", "spec.type": o.spec?.type ?? "" }) }),
+  define({ ...core, kind: "Endpoints", resource: "endpoints", shortNames: ["ep"], namespaced: true, codec: Endpoints, hasStatus: false }),
+  define({ ...core, kind: "ConfigMap", resource: "configmaps", shortNames: ["cm"], namespaced: true, codec: ConfigMap, hasStatus: false }),
+  define({ ...core, kind: "Secret", resource: "secrets", namespaced: true, codec: Secret, hasStatus: false,
+    selectableFields: (o) => ({ type: o.type ?? "" }) }),
+  define({ ...core, kind: "ServiceAccount", resource: "serviceaccounts", shortNames: ["sa"], namespaced: true, codec: ServiceAccount, hasStatus: false }),
+  define({ ...core, kind: "Event", resource: "events", shortNames: ["ev"], namespaced: true, codec: Event, hasStatus: false,
+    selectableFields: (o) => ({
+      "involvedObject.kind": o.involvedObject?.kind ?? "",
+      "involvedObject.namespace": o.involvedObject?.namespace ?? "",
+      "involvedObject.name": o.involvedObject?.name ?? "",
+      "involvedObject.uid": o.involvedObject?.uid ?? "",
+      "involvedObject.apiVersion": o.involvedObject?.apiVersion ?? "",
+      "involvedObject.resourceVersion": o.involvedObject?.resourceVersion ?? "",
+      "involvedObject.fieldPath": o.involvedObject?.fieldPath ?? "",
+      reason: o.reason ?? "",
+      reportingComponent: o.reportingComponent ?? "",
+      source: o.source?.component ?? "",
+      type: o.type ?? "",
+    }) }),
+  define({ ...core, kind: "PersistentVolume", resource: "persistentvolumes", shortNames: ["pv"], namespaced: false, codec: PersistentVolume, hasStatus: true,
+    typeName: "kubeplane.core.v1.PersistentVolume" }),
+  define({ ...core, kind: "PersistentVolumeClaim", resource: "persistentvolumeclaims", shortNames: ["pvc"], namespaced: true, codec: PersistentVolumeClaim, hasStatus: true }),
+  define({ ...core, kind: "ReplicationController", resource: "replicationcontrollers", shortNames: ["rc"], namespaced: true, codec: ReplicationController, hasStatus: true, hasScale: true, inAll: true,
+    selectableFields: (o) => ({ "status.replicas": String(o.status?.replicas ?? 0) }) }),
+  define({ group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices", namespaced: true, codec: EndpointSlice, hasStatus: false,
+    typeName: "kubeplane.discovery.v1.EndpointSlice" }),
+  define({ group: "apps", version: "v1", kind: "Deployment", resource: "deployments", shortNames: ["deploy"], namespaced: true, codec: Deployment, hasStatus: true, hasScale: true, inAll: true }),
+  define({ group: "apps", version: "v1", kind: "ReplicaSet", resource: "replicasets", shortNames: ["rs"], namespaced: true, codec: ReplicaSet, hasStatus: true, hasScale: true, inAll: true,
+    selectableFields: (o) => ({ "status.replicas": String(o.status?.replicas ?? 0) }) }),
+  define({ group: "apps", version: "v1", kind: "DaemonSet", resource: "daemonsets", shortNames: ["ds"], namespaced: true, codec: DaemonSet, hasStatus: true, inAll: true }),
+  define({ group: "apps", version: "v1", kind: "StatefulSet", resource: "statefulsets", shortNames: ["sts"], namespaced: true, codec: StatefulSet, hasStatus: true, hasScale: true, inAll: true }),
+  define({ group: "apps", version: "v1", kind: "ControllerRevision", resource: "controllerrevisions", namespaced: true, codec: ControllerRevision, hasStatus: false }),
+  define({ group: "batch", version: "v1", kind: "Job", resource: "jobs", namespaced: true, codec: Job, hasStatus: true, inAll: true,
+    selectableFields: (o) => ({ "status.successful": String(o.status?.succeeded ?? 0) }) }),
+  define({ group: "batch", version: "v1", kind: "CronJob", resource: "cronjobs", shortNames: ["cj"], namespaced: true, codec: CronJob, hasStatus: true, inAll: true }),
+  define({ group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", resource: "horizontalpodautoscalers", shortNames: ["hpa"], namespaced: true, codec: HorizontalPodAutoscaler, hasStatus: true, inAll: true }),
+  define({ group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases", namespaced: true, codec: Lease, hasStatus: false }),
+  define({ group: "networking.k8s.io", version: "v1", kind: "Ingress", resource: "ingresses", shortNames: ["ing"], namespaced: true, codec: Ingress, hasStatus: true }),
+  define({ group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", resource: "priorityclasses", shortNames: ["pc"], namespaced: false, codec: PriorityClass, hasStatus: false }),
+  define({ group: "storage.k8s.io", version: "v1", kind: "StorageClass", resource: "storageclasses", shortNames: ["sc"], namespaced: false, codec: StorageClass, hasStatus: false }),
+] as KindInfo[]);
+
+const byApiVersionKind = new Map(kindsList.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
+const byGroupResource = new Map(kindsList.map((k) => [`${k.group}/${k.resource}`, k]));
+
+/** The kind for a manifest's apiVersion and kind, or undefined when the API does not serve it. */
+export function kindFor(apiVersion: string, kind: string): KindInfo | undefined {
+  return byApiVersionKind.get(`${apiVersion}/${kind}`);
+}
+
+/** The kind served at group/resource ("" for core), or undefined. */
+export function kindForResource(group: string, resource: string): KindInfo | undefined {
+  return byGroupResource.get(`${group}/${resource}`);
+}
+
+/**
+ * The kind an operator means by a name as kubectl reads it: plural, singular, short name or Kind,
+ * optionally qualified by group (`deployments.apps`, `deploy`, `Deployment`). Undefined if none;
+ * core wins an unqualified tie, as in kubectl.
+ */
+export function resolveKind(name: string): KindInfo | undefined {
+  const lower = name.toLowerCase();
+  const dot = lower.indexOf(".");
+  const [base, group] = dot < 0 ? [lower, undefined] : [lower.slice(0, dot), lower.slice(dot + 1)];
+  const matches = kindsList.filter(
+    (k) =>
+      (group === undefined || k.group === group) &&
+      (k.resource === base || k.singular === base || k.shortNames.includes(base)),
+  );
+  return matches.find((k) => k.group === "") ?? matches[0];
+}
+
+/** The common fields of every kind's field selector (Kubernetes' DefaultClusterScopedAttr and namespaced attrs). */
+export function fieldsOf(info: KindInfo, obj: ApiObject): Record<string, string> {
+  const base: Record<string, string> = { "metadata.name": obj.metadata?.name ?? "" };
+  if (info.namespaced) base["metadata.namespace"] = obj.metadata?.namespace ?? "";
+  return { ...base, ...(info.selectableFields?.(obj) ?? {}) };
+}
