@@ -122,8 +122,10 @@ done
 
 # ---- NATS ------------------------------------------------------------------------------
 if kp_needs_start nats; then
+  # Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
+  printf 'max_payload: 4MB\n' > "$KP_DATA_DIR/nats.conf"
   kp_spawn nats "$(kp_default_address nats)" \
-    nats-server -n kubeplane-local -js -sd "$KP_DATA_DIR/nats" \
+    nats-server -c "$KP_DATA_DIR/nats.conf" -n kubeplane-local -js -sd "$KP_DATA_DIR/nats" \
     -a "$KP_HOST" -p "$KP_NATS_PORT" -m "$KP_NATS_MONITOR_PORT" -l "$(kp_logfile nats)"
 fi
 

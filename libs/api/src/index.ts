@@ -95,3 +95,18 @@ export {
   type ErrorSubject,
   type StatusReason,
 } from "./api-error.js";
+export {
+  UnknownMessageTypeError,
+  decodeJson,
+  decodeMessageJson,
+  encodeJson,
+  encodeMessageJson,
+  type DecodeResult,
+} from "./json-codec.js";
+export { mergePatch } from "./merge-patch.js";
+
+export { applyDefaults } from "./defaults/index.js";
+export { validateObject } from "./validation/index.js";
+export { validateStatusUpdate } from "./validation/status.js";
+export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation/names.js";
+export { validateLabels } from "./validation/object-meta.js";

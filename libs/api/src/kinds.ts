@@ -65,7 +65,7 @@ export interface KindInfo<T extends ApiObject = ApiObject> {
    * The fields a field selector may name beyond metadata.name and metadata.namespace, with their
    * values for an object (Kubernetes' GetAttrs).
    */
-  readonly selectableFields?: (obj: T) => Record<string, string>;
+  selectableFields?(obj: T): Record<string, string>;
 }
 
 type Entry<T extends ApiObject> = Omit<KindInfo<T>, "apiVersion" | "singular" | "typeName" | "inAll" | "hasScale" | "shortNames"> &
@@ -177,7 +177,7 @@ export function resolveKind(name: string): KindInfo | undefined {
 }
 
 /** The common fields of every kind's field selector (Kubernetes' DefaultClusterScopedAttr and namespaced attrs). */
-export function fieldsOf(info: KindInfo, obj: ApiObject): Record<string, string> {
+export function fieldsOf<T extends ApiObject>(info: KindInfo<T>, obj: T): Record<string, string> {
   const base: Record<string, string> = { "metadata.name": obj.metadata?.name ?? "" };
   if (info.namespaced) base["metadata.namespace"] = obj.metadata?.namespace ?? "";
   return { ...base, ...(info.selectableFields?.(obj) ?? {}) };

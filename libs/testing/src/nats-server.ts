@@ -1,5 +1,5 @@
 // Starts a real nats-server (JetStream on by default) on free loopback ports for integration tests.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProcessStartError } from "./errors.js";
@@ -99,7 +99,10 @@ class Server implements NatsServer {
   }
 
   async start(): Promise<void> {
-    const args = ["-a", "127.0.0.1", "-p", String(this.port), "-m", String(this.monitorPort), "-l", this.#logFiles[0]!];
+    // Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
+    const config = join(this.dir, "nats.conf");
+    await writeFile(config, "max_payload: 4MB\n");
+    const args = ["-c", config, "-a", "127.0.0.1", "-p", String(this.port), "-m", String(this.monitorPort), "-l", this.#logFiles[0]!];
     if (this.jetstream) args.push("-js", "-sd", this.storeDir);
     const proc = new ManagedProcess("nats-server", args, this.#logFiles[1]!);
     this.#process = proc;

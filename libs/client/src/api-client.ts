@@ -1,0 +1,355 @@
+// The apiserver's gRPC client: every verb of the generic API, typed (protobuf) and as Kubernetes JSON.
+import { readFileSync } from "node:fs";
+import { ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import type {
+  DeleteOptions,
+  DeleteResult,
+  JsonObject,
+  ListOptions,
+  ListResult,
+  WatchEvent,
+  WatchEventType,
+  WatchOptions,
+  WriteOptions,
+} from "./types.js";
+
+const { ApiServerServiceClient, Encoding } = apiserverV1;
+type Encoding = apiserverV1.Encoding;
+type RawObject = apiserverV1.RawObject;
+type Scale = autoscalingV2Scale.Scale;
+
+export interface ClientOptions {
+  /** host:port of an apiserver's gRPC endpoint. */
+  server: string;
+  /** Default: TLS from caFile (+ certFile/keyFile for client auth) when given, else plaintext. */
+  credentials?: ChannelCredentials;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** Deadline of unary calls; default 30 s. */
+  timeoutMs?: number;
+  /** Sent as user-agent, shown in the apiserver's logs. */
+  userAgent?: string;
+}
+
+/** How one side of the API encodes objects: protobuf for typed callers, JSON for manifests. */
+interface Codec<T> {
+  encoding: Encoding;
+  encode(info: KindInfo, obj: T): Buffer;
+  decode(info: KindInfo, raw: RawObject | undefined): T;
+}
+
+function rawData(raw: RawObject | undefined): Uint8Array {
+  if (!raw) throw apiErrors.internalError(new Error("the apiserver replied without an object"));
+  return raw.data;
+}
+
+/** Protobuf bytes as the Buffer the generated messages carry, without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const protobufCodec: Codec<ApiObject> = {
+  encoding: Encoding.ENCODING_PROTOBUF,
+  encode: (info, obj) => asBuffer(info.codec.encode(obj).finish()),
+  decode: (info, raw) => info.codec.decode(rawData(raw)),
+};
+
+const jsonCodec: Codec<JsonObject> = {
+  encoding: Encoding.ENCODING_JSON,
+  encode: (_info, obj) => Buffer.from(JSON.stringify(obj)),
+  decode: (_info, raw) => JSON.parse(Buffer.from(rawData(raw)).toString("utf8")) as JsonObject,
+};
+
+function resourceOf(info: KindInfo): apiserverV1.Resource {
+  return { group: info.group, version: info.version, resource: info.resource };
+}
+
+function namespaceOf(info: KindInfo, obj: unknown): string {
+  return info.namespaced ? ((obj as { metadata?: { namespace?: string } }).metadata?.namespace ?? "") : "";
+}
+
+/**
+ * One verb set over one encoding. `ApiClient` exposes it twice: typed (`client.create(kind, pod)`)
+ * and JSON (`client.json.create(kind, manifest)`). Every method rejects with an `ApiError`
+ * carrying the apiserver's Status (use `isNotFound`, `isConflict`, … from @kubeplane/api).
+ */
+export class Verbs<Obj> {
+  constructor(
+    private readonly client: apiserverV1.ApiServerServiceClient,
+    private readonly codec: Codec<Obj>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private unary<Req, Res>(
+    method: (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res: Res) => void) => { cancel(): void },
+    request: Req,
+    signal?: AbortSignal,
+  ): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
+      const call = method.call(this.client, request, new Metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (err) reject(apiErrorFromGrpc(err));
+        else resolve(res);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  async create(info: KindInfo, obj: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    const reply = await this.unary(this.client.create, {
+      resource: resourceOf(info),
+      namespace: namespaceOf(info, obj),
+      object: { data: this.codec.encode(info, obj), encoding: this.codec.encoding },
+      accept: this.codec.encoding,
+      dryRun: opts.dryRun ?? false,
+    }, opts.signal);
+    return this.codec.decode(info, reply.object);
+  }
+
+  async get(info: KindInfo, namespace: string, name: string, opts: { signal?: AbortSignal } = {}): Promise<Obj> {
+    const reply = await this.unary(this.client.get, {
+      resource: resourceOf(info),
+      namespace: info.namespaced ? namespace : "",
+      name,
+      accept: this.codec.encoding,
+    }, opts.signal);
+    return this.codec.decode(info, reply.object);
+  }
+
+  async list(info: KindInfo, opts: ListOptions = {}): Promise<ListResult<Obj>> {
+    const reply = await this.unary(this.client.list, {
+      resource: resourceOf(info),
+      namespace: info.namespaced ? (opts.namespace ?? "") : "",
+      labelSelector: opts.labelSelector ?? "",
+      fieldSelector: opts.fieldSelector ?? "",
+      limit: opts.limit ?? 0,
+      continueToken: opts.continueToken ?? "",
+      accept: this.codec.encoding,
+    }, opts.signal);
+    return {
+      items: reply.items.map((raw) => this.codec.decode(info, raw)),
+      resourceVersion: reply.resourceVersion,
+      continueToken: reply.continueToken || undefined,
+      remainingItemCount: reply.remainingItemCount,
+    };
+  }
+
+  /** Every page of a list, read at one revision. */
+  async listAll(info: KindInfo, opts: Omit<ListOptions, "continueToken"> = {}): Promise<ListResult<Obj>> {
+    const items: Obj[] = [];
+    let page = await this.list(info, { limit: 500, ...opts });
+    const resourceVersion = page.resourceVersion;
+    items.push(...page.items);
+    while (page.continueToken) {
+      page = await this.list(info, { limit: 500, ...opts, continueToken: page.continueToken });
+      items.push(...page.items);
+    }
+    return { items, resourceVersion };
+  }
+
+  async update(info: KindInfo, obj: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    return this.writeWhole(this.client.update, info, obj, opts);
+  }
+
+  /** Writes only the status of `obj` (the status subresource); spec and metadata changes are ignored. */
+  async updateStatus(info: KindInfo, obj: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    return this.writeWhole(this.client.updateStatus, info, obj, opts);
+  }
+
+  private async writeWhole(
+    method: typeof this.client.update,
+    info: KindInfo,
+    obj: Obj,
+    opts: WriteOptions,
+  ): Promise<Obj> {
+    const reply = await this.unary(method, {
+      resource: resourceOf(info),
+      namespace: namespaceOf(info, obj),
+      object: { data: this.codec.encode(info, obj), encoding: this.codec.encoding },
+      accept: this.codec.encoding,
+      dryRun: opts.dryRun ?? false,
+    }, opts.signal);
+    return this.codec.decode(info, reply.object);
+  }
+
+  /** A JSON merge patch (RFC 7386) of the object's Kubernetes JSON; `status: true` patches the status subresource. */
+  async patch(
+    info: KindInfo,
+    namespace: string,
+    name: string,
+    patch: unknown,
+    opts: WriteOptions & { status?: boolean } = {},
+  ): Promise<Obj> {
+    const reply = await this.unary(this.client.patch, {
+      resource: resourceOf(info),
+      namespace: info.namespaced ? namespace : "",
+      name,
+      patch: Buffer.from(JSON.stringify(patch)),
+      patchType: "merge",
+      status: opts.status ?? false,
+      accept: this.codec.encoding,
+      dryRun: opts.dryRun ?? false,
+    }, opts.signal);
+    return this.codec.decode(info, reply.object);
+  }
+
+  async delete(info: KindInfo, namespace: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult<Obj>> {
+    const reply = await this.unary(this.client.delete, {
+      resource: resourceOf(info),
+      namespace: info.namespaced ? namespace : "",
+      name,
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      propagationPolicy: opts.propagationPolicy ?? "",
+      preconditions: opts.preconditions,
+      accept: this.codec.encoding,
+      dryRun: opts.dryRun ?? false,
+    }, opts.signal);
+    return { object: this.codec.decode(info, reply.object), deleted: reply.deleted };
+  }
+
+  /**
+   * The apiserver's Watch as an async iterable. Ends when the signal aborts (cleanly) or the
+   * server ends the stream; rejects with an ApiError (e.g. Gone for a too-old resourceVersion).
+   */
+  async *watch(info: KindInfo, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<Obj>> {
+    const call: ClientReadableStream<apiserverV1.WatchEvent> = this.client.watch({
+      resource: resourceOf(info),
+      namespace: info.namespaced ? (opts.namespace ?? "") : "",
+      labelSelector: opts.labelSelector ?? "",
+      fieldSelector: opts.fieldSelector ?? "",
+      resourceVersion: opts.resourceVersion ?? "",
+      accept: this.codec.encoding,
+      allowWatchBookmarks: opts.allowBookmarks ?? false,
+    });
+    const onAbort = (): void => call.cancel();
+    if (opts.signal?.aborted) call.cancel();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      for await (const ev of call as AsyncIterable<apiserverV1.WatchEvent>) {
+        yield { type: ev.type as WatchEventType, object: this.codec.decode(info, ev.object), revision: ev.revision };
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      throw apiErrorFromGrpc(err as ServiceError);
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      call.cancel();
+    }
+  }
+}
+
+/** A connection to the apiserver. Cheap to share; close it when done. */
+export class ApiClient extends Verbs<ApiObject> {
+  /** The same verbs over Kubernetes JSON: the apiserver decodes, so errors carry field paths. */
+  readonly json: Verbs<JsonObject>;
+  private readonly grpcClient: apiserverV1.ApiServerServiceClient;
+  private readonly timeout: number;
+
+  private constructor(grpcClient: apiserverV1.ApiServerServiceClient, timeoutMs: number) {
+    super(grpcClient, protobufCodec, timeoutMs);
+    this.grpcClient = grpcClient;
+    this.timeout = timeoutMs;
+    this.json = new Verbs(grpcClient, jsonCodec, timeoutMs);
+  }
+
+  static connect(opts: ClientOptions): ApiClient {
+    const credentials =
+      opts.credentials ??
+      (opts.caFile
+        ? ChannelCredentials.createSsl(
+            readFileSync(opts.caFile),
+            opts.keyFile ? readFileSync(opts.keyFile) : null,
+            opts.certFile ? readFileSync(opts.certFile) : null,
+          )
+        : ChannelCredentials.createInsecure());
+    const client = new ApiServerServiceClient(opts.server, credentials, {
+      "grpc.primary_user_agent": opts.userAgent ?? "kubeplane-client",
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      "grpc.max_send_message_length": 8 * 1024 * 1024,
+      "grpc.keepalive_time_ms": 30_000,
+    });
+    return new ApiClient(client, opts.timeoutMs ?? 30_000);
+  }
+
+  /** Typed convenience: the kind comes from the object's apiVersion and kind. */
+  kindOf(obj: ApiObject): KindInfo {
+    const info = kindFor(obj.apiVersion, obj.kind);
+    if (!info) throw new Error(`unknown kind ${obj.apiVersion}/${obj.kind}`);
+    return info;
+  }
+
+  /** The binding subresource: assigns a pending pod to a node (what a scheduler does). */
+  async bind(namespace: string, pod: string, node: string, opts: { signal?: AbortSignal; uid?: string } = {}): Promise<void> {
+    const binding = {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: pod, namespace, uid: opts.uid },
+      target: { apiVersion: "v1", kind: "Node", name: node },
+    };
+    await this.promise<apiserverV1.ObjectReply>((cb) =>
+      this.grpcClient.bind(
+        { namespace, binding: { data: Buffer.from(JSON.stringify(binding)), encoding: Encoding.ENCODING_JSON }, accept: Encoding.ENCODING_PROTOBUF },
+        new Metadata(),
+        { deadline: Date.now() + this.timeout },
+        cb,
+      ), opts.signal);
+  }
+
+  async getScale(info: KindInfo, namespace: string, name: string): Promise<Scale> {
+    const reply = await this.promise<apiserverV1.ObjectReply>((cb) =>
+      this.grpcClient.getScale({ resource: resourceOf(info), namespace, name, accept: Encoding.ENCODING_PROTOBUF }, new Metadata(), { deadline: Date.now() + this.timeout }, cb));
+    return autoscalingV2Scale.Scale.decode(rawData(reply.object));
+  }
+
+  /** Sets spec.replicas through the scale subresource; with `resourceVersion` it is a compare-and-swap. */
+  async updateScale(info: KindInfo, namespace: string, name: string, replicas: number, resourceVersion?: string): Promise<Scale> {
+    const scale = autoscalingV2Scale.Scale.fromPartial({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name, namespace, resourceVersion: resourceVersion ?? "" },
+      spec: { replicas },
+    });
+    const reply = await this.promise<apiserverV1.ObjectReply>((cb) =>
+      this.grpcClient.updateScale(
+        { resource: resourceOf(info), namespace, scale: { data: asBuffer(autoscalingV2Scale.Scale.encode(scale).finish()), encoding: Encoding.ENCODING_PROTOBUF }, accept: Encoding.ENCODING_PROTOBUF },
+        new Metadata(),
+        { deadline: Date.now() + this.timeout },
+        cb,
+      ));
+    return autoscalingV2Scale.Scale.decode(rawData(reply.object));
+  }
+
+  async version(): Promise<apiserverV1.VersionReply> {
+    return this.promise<apiserverV1.VersionReply>((cb) => this.grpcClient.version({}, new Metadata(), { deadline: Date.now() + this.timeout }, cb));
+  }
+
+  /** Resolves when the channel is connected, or rejects after `timeoutMs`. */
+  waitForReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.grpcClient.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  close(): void {
+    this.grpcClient.close();
+  }
+
+  private promise<T>(start: (cb: (err: ServiceError | null, res: T) => void) => { cancel(): void }, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const call = start((err, res) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (err) reject(apiErrorFromGrpc(err));
+        else resolve(res);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}

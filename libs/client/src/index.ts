@@ -1,0 +1,17 @@
+// @kubeplane/client: the apiserver's typed gRPC client, informers over NATS JetStream, and the work queue.
+export { ApiClient, Verbs, type ClientOptions } from "./api-client.js";
+export type {
+  DeleteOptions,
+  DeleteResult,
+  JsonObject,
+  ListOptions,
+  ListResult,
+  WatchEvent,
+  WatchEventType,
+  WatchOptions,
+  WriteOptions,
+} from "./types.js";
+export { Informer, type InformerLogger, type InformerOptions, type ResourceEventHandler, type WatchConnection } from "./informer.js";
+export { Indexer, byLabel, byNamespace, byNodeName, byOwnerUid, objectKey, splitKey, type IndexFunc, type Lister } from "./indexer.js";
+export { WorkQueue, type QueueItem } from "./work-queue.js";
+export { ExponentialBackoff, MaxOf, TokenBucket, defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";

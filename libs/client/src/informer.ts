@@ -1,0 +1,215 @@
+// Informers: a cache of one kind kept current by subscribe-then-list over NATS JetStream (ARCHITECTURE §4).
+import type { JetStreamClient, JetStreamManager } from "nats";
+import { fieldsOf, parseFieldSelector, parseLabelSelector, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
+import type { ApiClient } from "./api-client.js";
+import { Indexer, objectKey, type IndexFunc, type Lister } from "./indexer.js";
+
+/** Receives an informer's changes. Called in revision order, one at a time; handlers should only enqueue. */
+export interface ResourceEventHandler<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T): void;
+}
+
+/** Where watch events come from: the JetStream the apiserver publishes to. */
+export interface WatchConnection {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/** The informer's logger: pino-compatible, optional. */
+export interface InformerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface InformerOptions<T extends ApiObject> {
+  client: ApiClient;
+  watch: WatchConnection;
+  kind: KindInfo<T>;
+  /** Only this namespace (namespaced kinds); default all. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** NATS subject filters; default the kind's (and namespace's) subjects. A kubelet passes `nodeFilter(node)`. */
+  filterSubjects?: string[];
+  /** Extra cache indexes beyond namespace, owner and label. */
+  indexers?: Record<string, IndexFunc<T>>;
+  logger?: InformerLogger;
+  /** Longest wait between relist attempts after failures; default 5 s. */
+  maxRetryDelayMs?: number;
+}
+
+/**
+ * An eventually consistent, indexed cache of one kind, with change notifications.
+ *
+ * - Start-up is subscribe-then-list: the event stream is opened first, then a List at revision R
+ *   fills the cache, then events with revision > R are applied, so nothing between is missed.
+ * - Per object, changes reach handlers in revision order, each at most once: an event no newer than
+ *   the cached object is dropped. After a gap (stream lost, history discarded, NATS unreachable) the
+ *   informer lists again and tells handlers only the differences from its cache, so a change is
+ *   never reported twice and the cache converges to the apiserver's state.
+ * - Objects in the cache and given to handlers are shared: never mutate them.
+ */
+export class Informer<T extends ApiObject> {
+  private readonly indexer: Indexer<T>;
+  private readonly handlers = new Set<ResourceEventHandler<T>>();
+  private readonly matches: (obj: T) => boolean;
+  private revision = 0;
+  private synced = false;
+  private readonly syncWaiters: Array<() => void> = [];
+  /** Full relists done (the first list included). */
+  relists = 0;
+  /** Events applied from the stream. */
+  eventsApplied = 0;
+
+  constructor(private readonly options: InformerOptions<T>) {
+    this.indexer = new Indexer<T>(options.indexers ?? {});
+    const labels = parseLabelSelector(options.labelSelector ?? "");
+    const fields = parseFieldSelector(options.fieldSelector ?? "");
+    this.matches = (obj) => {
+      if (!labels.matches(obj.metadata?.labels)) return false;
+      if (fields.empty) return true;
+      const values = fieldsOf(options.kind, obj);
+      return fields.matches((p) => values[p]);
+    };
+  }
+
+  get lister(): Lister<T> {
+    return this.indexer;
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** The etcd revision the cache reflects. */
+  get lastSyncRevision(): number {
+    return this.revision;
+  }
+
+  /** Adds a handler; it first gets onAdd for every cached object. Returns its removal. */
+  addEventHandler(handler: ResourceEventHandler<T>): () => void {
+    this.handlers.add(handler);
+    for (const obj of this.indexer.list()) this.call(handler, "onAdd", obj);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Resolves once the first list is in the cache (rejects if the signal aborts first). */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal!.reason as Error);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /** Keeps the cache current until the signal aborts. Never throws for transient failures. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { kind, client } = this.options;
+    const filterSubjects = this.options.filterSubjects ?? [resourceFilter(kind.resource, kind.namespaced ? this.options.namespace : undefined)];
+    let delay = 100;
+    while (!signal.aborted) {
+      const attempt = new AbortController();
+      const stop = (): void => attempt.abort();
+      signal.addEventListener("abort", stop, { once: true });
+      let stream: EventStream | undefined;
+      try {
+        stream = await openEventStream(this.options.watch.js, this.options.watch.jsm, { filterSubjects, signal: attempt.signal });
+        const list = await client.listAll(kind, {
+          namespace: this.options.namespace,
+          labelSelector: this.options.labelSelector,
+          fieldSelector: this.options.fieldSelector,
+          signal: attempt.signal,
+        });
+        this.replace(list.items as T[], Number(list.resourceVersion));
+        delay = 100;
+        for await (const item of stream) {
+          if (item.revision <= this.revision || !item.event.object) continue;
+          this.apply(item.event.type, item.event.object.data, item.revision);
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        this.options.logger?.warn({ err, kind: kind.kind, retryInMs: delay }, "informer lost its watch; relisting");
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, this.options.maxRetryDelayMs ?? 5000);
+      } finally {
+        signal.removeEventListener("abort", stop);
+        attempt.abort();
+        await stream?.close().catch(() => undefined);
+      }
+    }
+  }
+
+  /** One event from the stream. */
+  private apply(type: string, data: Uint8Array, revision: number): void {
+    const obj = this.options.kind.codec.decode(data);
+    obj.metadata!.resourceVersion = String(revision);
+    this.revision = revision;
+    this.eventsApplied++;
+    const key = objectKey(obj);
+    const cached = this.indexer.getByKey(key);
+    if (cached && Number(cached.metadata?.resourceVersion) >= revision) return;
+    if (type === "DELETED" || !this.matches(obj)) {
+      if (!cached) return;
+      this.indexer.remove(key);
+      this.notify("onDelete", obj);
+      return;
+    }
+    this.indexer.upsert(obj);
+    if (cached) this.notifyUpdate(cached, obj);
+    else this.notify("onAdd", obj);
+  }
+
+  /** A fresh list at `revision`: the cache becomes it, handlers hear only the differences. */
+  private replace(items: T[], revision: number): void {
+    this.relists++;
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const key = objectKey(obj);
+      seen.add(key);
+      const cached = this.indexer.getByKey(key);
+      if (cached && cached.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
+      this.indexer.upsert(obj);
+      if (cached) this.notifyUpdate(cached, obj);
+      else this.notify("onAdd", obj);
+    }
+    for (const key of this.indexer.keys()) {
+      if (seen.has(key)) continue;
+      const gone = this.indexer.remove(key)!;
+      this.notify("onDelete", gone);
+    }
+    this.revision = revision;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private notify(event: "onAdd" | "onDelete", obj: T): void {
+    for (const h of this.handlers) this.call(h, event, obj);
+  }
+
+  private notifyUpdate(oldObj: T, newObj: T): void {
+    for (const h of this.handlers) {
+      try {
+        h.onUpdate?.(oldObj, newObj);
+      } catch (err) {
+        this.options.logger?.warn({ err, kind: this.options.kind.kind }, "informer handler threw");
+      }
+    }
+  }
+
+  private call(h: ResourceEventHandler<T>, event: "onAdd" | "onDelete", obj: T): void {
+    try {
+      h[event]?.(obj);
+    } catch (err) {
+      this.options.logger?.warn({ err, kind: this.options.kind.kind }, "informer handler threw");
+    }
+  }
+}

@@ -1,0 +1,317 @@
+// The apiserver's etcd store: keys and bytes, mod_revision as resourceVersion, txns that never overwrite blindly.
+import { REGISTRY_PREFIX } from "@kubeplane/api";
+import { Etcd3, type IKeyValue, type IRequestOp, type IResponseOp, type ICompare } from "etcd3";
+import { KeyExistsError, RevisionMismatchError } from "./errors.js";
+import type { Change, StoredValue } from "./stored-value.js";
+import { translateError } from "./translate-error.js";
+import { watchRange } from "./watch-stream.js";
+
+/** Client certificates for an etcd with TLS (PEM bytes). */
+export interface EtcdTls {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Options of `EtcdStore.connect`. */
+export interface EtcdStoreOptions {
+  /** Client URLs, e.g. `http://127.0.0.1:2379`; requests go to any of them. */
+  endpoints: string[];
+  /** How long to wait for a connection to a member. Default 3000. */
+  dialTimeoutMs?: number;
+  /** Deadline of each unary request, after which it fails with StoreUnavailableError. Default 10000. */
+  requestTimeoutMs?: number;
+  /** A watch that cannot reconnect for this long fails with StoreUnavailableError. Default 30000. */
+  watchReconnectTimeoutMs?: number;
+  tls?: EtcdTls;
+  /**
+   * Called once per unary request with its operation ("get", "list", "create", "update", "delete",
+   * "currentRevision", "compact"), its duration and whether etcd answered: a lost race (KeyExists,
+   * RevisionMismatch) is `ok`, an outage or a rejected request is not. Must not throw.
+   */
+  observe?: (operation: string, seconds: number, ok: boolean) => void;
+}
+
+/** Options of `EtcdStore.list`. */
+export interface ListOptions {
+  /** Page size; 0 or absent: everything. */
+  limit?: number;
+  /** The last key of the previous page; this page starts after it. */
+  continueFrom?: string;
+  /** Read at this revision (the first page's `revision`, passed back for later pages); absent: now. */
+  revision?: number;
+}
+
+/** One page of `EtcdStore.list`. */
+export interface ListPage {
+  /** Keys in ascending byte order. */
+  items: StoredValue[];
+  /** The revision the page was read at. */
+  revision: number;
+  /** True when keys after the last item exist at `revision`. */
+  more: boolean;
+  /** How many keys follow this page at `revision`, when more is true. */
+  remaining?: number;
+}
+
+/** A key to create together with the main write (a reservation such as a Service IP). */
+export interface KeyValue {
+  key: string;
+  value: Uint8Array;
+}
+
+const DEFAULT_DIAL_TIMEOUT_MS = 3_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_WATCH_RECONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * The registry store of ARCHITECTURE §3 over one etcd client. Every write is one txn guarded by
+ * create_revision == 0 (create) or mod_revision == expected (update, delete): a lost race throws,
+ * it never overwrites. Methods may be called concurrently. Used only by the apiserver.
+ *
+ * Errors: KeyExistsError, RevisionMismatchError, CompactedError as documented per method;
+ * StoreUnavailableError when etcd is unreachable or leaderless; StoreRequestError otherwise.
+ * A write that fails with StoreUnavailableError may still have been applied.
+ */
+export class EtcdStore {
+  readonly #client: Etcd3;
+  readonly #observe: EtcdStoreOptions["observe"];
+  readonly #watchReconnectTimeoutMs: number;
+
+  private constructor(client: Etcd3, opts: EtcdStoreOptions) {
+    this.#client = client;
+    this.#observe = opts.observe;
+    this.#watchReconnectTimeoutMs = opts.watchReconnectTimeoutMs ?? DEFAULT_WATCH_RECONNECT_TIMEOUT_MS;
+  }
+
+  /** Creates a client; connections are made lazily, so this never fails for an unreachable etcd. */
+  static connect(opts: EtcdStoreOptions): EtcdStore {
+    if (opts.endpoints.length === 0) throw new RangeError("EtcdStore.connect: no endpoints");
+    const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const client = new Etcd3({
+      hosts: opts.endpoints,
+      dialTimeout: opts.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+      ...(opts.tls ? { credentials: { rootCertificate: opts.tls.ca, privateKey: opts.tls.key, certChain: opts.tls.cert } } : {}),
+      // Streams (watch, lease keep-alive) live long; only unary calls get a deadline.
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
+    });
+    return new EtcdStore(client, opts);
+  }
+
+  /** The underlying etcd3 client, for this package's leader election; not for other callers. */
+  get etcdClient(): Etcd3 {
+    return this.#client;
+  }
+
+  /**
+   * Closes the client. Abort watches and leader elections first: grpc-js lets calls already in
+   * flight (a watch stream, a lease keep-alive) run on after their channel is closed.
+   */
+  close(): void {
+    this.#client.close();
+  }
+
+  /** The key's value and revisions, or undefined when absent. Linearizable. */
+  get(key: string): Promise<StoredValue | undefined> {
+    return this.#call("get", async () => {
+      const res = await this.#client.kv.range({ key: Buffer.from(key) });
+      return res.kvs[0] && toStored(res.kvs[0]);
+    });
+  }
+
+  /**
+   * One page of the keys under `prefix`, read at one revision. The first page reads now and returns
+   * that revision; pass it back with `continueFrom` = the last key so every page shows the same
+   * snapshot. Throws CompactedError when `revision` has been compacted.
+   */
+  list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    return this.#call(
+      "list",
+      async () => {
+        const start = opts.continueFrom === undefined ? Buffer.from(prefix) : Buffer.concat([Buffer.from(opts.continueFrom), Buffer.from([0])]);
+        const res = await this.#client.kv.range({
+          key: start,
+          range_end: prefixEnd(Buffer.from(prefix)),
+          limit: opts.limit ?? 0,
+          revision: opts.revision ?? 0,
+        });
+        const items = res.kvs.map(toStored);
+        const revision = opts.revision ?? Number(res.header.revision);
+        const page: ListPage = { items, revision, more: res.more };
+        if (res.more) page.remaining = Number(res.count) - items.length;
+        return page;
+      },
+      opts.revision,
+    );
+  }
+
+  /**
+   * Creates `key` and every `alsoCreate` key in one txn, only if all are absent; returns the txn's
+   * revision (the new object's resourceVersion). Throws KeyExistsError naming the first existing key.
+   */
+  create(key: string, value: Uint8Array, opts: { alsoCreate?: KeyValue[] } = {}): Promise<number> {
+    return this.#call("create", async () => {
+      const created = [{ key, value }, ...(opts.alsoCreate ?? [])];
+      const res = await this.#client.kv.txn({
+        compare: created.map((kv) => absent(kv.key)),
+        success: created.map(put),
+        failure: created.map((kv) => read(kv.key)),
+      });
+      if (res.succeeded) return Number(res.header.revision);
+      throw new KeyExistsError(firstExisting(created, res.responses));
+    });
+  }
+
+  /**
+   * Replaces `key`'s value if its mod_revision is still `expectedModRevision`, creating `alsoCreate`
+   * keys (which must be absent) and deleting `alsoDelete` keys in the same txn; returns the new
+   * revision. Throws RevisionMismatchError (with the current value, or undefined if the key is gone)
+   * or KeyExistsError for an existing alsoCreate key.
+   */
+  update(key: string, value: Uint8Array, expectedModRevision: number, opts: { alsoCreate?: KeyValue[]; alsoDelete?: string[] } = {}): Promise<number> {
+    return this.#call("update", async () => {
+      const alsoCreate = opts.alsoCreate ?? [];
+      const res = await this.#client.kv.txn({
+        compare: [modRevisionIs(key, expectedModRevision), ...alsoCreate.map((kv) => absent(kv.key))],
+        success: [put({ key, value }), ...alsoCreate.map(put), ...(opts.alsoDelete ?? []).map(remove)],
+        failure: [read(key), ...alsoCreate.map((kv) => read(kv.key))],
+      });
+      if (res.succeeded) return Number(res.header.revision);
+      const current = res.responses[0]?.response_range.kvs[0];
+      if (!current || Number(current.mod_revision) !== expectedModRevision) {
+        throw new RevisionMismatchError(key, expectedModRevision, current && toStored(current));
+      }
+      throw new KeyExistsError(firstExisting(alsoCreate, res.responses.slice(1)));
+    });
+  }
+
+  /**
+   * Deletes `key` if its mod_revision is still `expectedModRevision`, with the `alsoDelete` keys (a
+   * Service's reservations) in the same txn; returns the deletion's revision. Throws
+   * RevisionMismatchError as `update` does.
+   */
+  delete(key: string, expectedModRevision: number, opts: { alsoDelete?: string[] } = {}): Promise<number> {
+    return this.#call("delete", async () => {
+      const res = await this.#client.kv.txn({
+        compare: [modRevisionIs(key, expectedModRevision)],
+        success: [remove(key), ...(opts.alsoDelete ?? []).map(remove)],
+        failure: [read(key)],
+      });
+      if (res.succeeded) return Number(res.header.revision);
+      const current = res.responses[0]?.response_range.kvs[0];
+      throw new RevisionMismatchError(key, expectedModRevision, current && toStored(current));
+    });
+  }
+
+  /** etcd's current revision (linearizable). */
+  currentRevision(): Promise<number> {
+    return this.#call("currentRevision", async () => {
+      const res = await this.#client.kv.range({ key: Buffer.from(REGISTRY_PREFIX), count_only: true });
+      return Number(res.header.revision);
+    });
+  }
+
+  /** The etcd version of the member answering (Maintenance.Status), e.g. "3.4.23". */
+  serverVersion(): Promise<string> {
+    return this.#call("serverVersion", async () => {
+      const res = await this.#client.maintenance.status();
+      return res.version;
+    });
+  }
+
+  /** Discards history before `revision`; later reads or watches below it throw CompactedError. */
+  compact(revision: number): Promise<void> {
+    return this.#call(
+      "compact",
+      async () => {
+        await this.#client.kv.compact({ revision, physical: true });
+      },
+      revision,
+    );
+  }
+
+  /**
+   * Every change under `prefix` (default `/registry/`) from `fromRevision` inclusive, strictly in
+   * revision order (a txn's changes in txn order), none skipped or repeated, across etcd member
+   * failures and leader changes. Ends when `signal` aborts. Throws CompactedError if a revision
+   * still to be delivered has been compacted; StoreUnavailableError if no member can be reached
+   * for `watchReconnectTimeoutMs`. One consumer per call.
+   */
+  async *watchChanges(fromRevision: number, signal: AbortSignal, prefix: string = REGISTRY_PREFIX): AsyncGenerator<Change> {
+    const key = Buffer.from(prefix);
+    const events = watchRange(
+      this.#client,
+      { key, rangeEnd: prefixEnd(key), startRevision: fromRevision, prevKv: true, reconnectTimeoutMs: this.#watchReconnectTimeoutMs },
+      signal,
+    );
+    for await (const event of events) {
+      const { kv, prev_kv: prev } = event;
+      const change: Change = {
+        type: event.type === "Delete" ? "delete" : "put",
+        key: kv.key.toString(),
+        revision: Number(kv.mod_revision),
+        created: event.type === "Put" && kv.create_revision === kv.mod_revision,
+      };
+      if (event.type === "Put") change.value = kv.value;
+      if (prev) change.prevValue = prev.value;
+      yield change;
+    }
+  }
+
+  async #call<T>(operation: string, fn: () => Promise<T>, revision = 0): Promise<T> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await fn();
+      ok = true;
+      return result;
+    } catch (error) {
+      ok = error instanceof KeyExistsError || error instanceof RevisionMismatchError;
+      throw translateError(operation, error, revision);
+    } finally {
+      this.#observe?.(operation, (performance.now() - started) / 1000, ok);
+    }
+  }
+}
+
+function toStored(kv: IKeyValue): StoredValue {
+  return { key: kv.key.toString(), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+}
+
+/** The first key past every key starting with `prefix` (etcd's range_end for a prefix). */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]! += 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]); // all 0xff: to the end of the keyspace
+}
+
+function absent(key: string): ICompare {
+  return { key: Buffer.from(key), target: "Create", result: "Equal", create_revision: 0 };
+}
+
+function modRevisionIs(key: string, revision: number): ICompare {
+  return { key: Buffer.from(key), target: "Mod", result: "Equal", mod_revision: revision };
+}
+
+function put(kv: KeyValue): IRequestOp {
+  return { request_put: { key: Buffer.from(kv.key), value: Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength) } };
+}
+
+function remove(key: string): IRequestOp {
+  return { request_delete_range: { key: Buffer.from(key) } };
+}
+
+function read(key: string): IRequestOp {
+  return { request_range: { key: Buffer.from(key) } };
+}
+
+function firstExisting(kvs: KeyValue[], responses: IResponseOp[]): string {
+  const i = responses.findIndex((r) => r.response_range.kvs.length > 0);
+  // The failure branch reads at the txn's revision, so some key is found; the fallback only satisfies the types.
+  return (kvs[i] ?? kvs[0]!).key;
+}

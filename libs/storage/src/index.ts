@@ -1,0 +1,22 @@
+// @kubeplane/storage: the apiserver's etcd registry store, leader election and address allocators.
+export { EtcdStore, prefixEnd } from "./etcd-store.js";
+export type { EtcdStoreOptions, EtcdTls, KeyValue, ListOptions, ListPage } from "./etcd-store.js";
+export type { Change, StoredValue } from "./stored-value.js";
+export {
+  CompactedError,
+  KeyExistsError,
+  RevisionMismatchError,
+  StoreRequestError,
+  StoreUnavailableError,
+  isCompacted,
+  isKeyExists,
+  isRevisionMismatch,
+  isStoreUnavailable,
+} from "./errors.js";
+export { LEADER_ELECTION_PREFIX, LeaderElection } from "./leader-election.js";
+export type { LeaderElectionOptions } from "./leader-election.js";
+export { NODE_PORT_RESERVATION_PREFIX, NodePortRange, SERVICE_IP_RESERVATION_PREFIX, ServiceIpRange } from "./allocators.js";
+export type { RangeAllocator } from "./allocators.js";
+export { formatIpv4, parseIpv4, parseIpv4Cidr } from "./ipv4-cidr.js";
+export type { Ipv4Cidr } from "./ipv4-cidr.js";
+export { reservedKeys } from "./reserved-keys.js";

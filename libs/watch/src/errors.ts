@@ -1,0 +1,45 @@
+// Named errors of @kubeplane/watch, each with a stable `code` and the `cause` it wraps.
+
+/**
+ * Thrown by `openEventStream` when asked to resume after a revision whose following history the
+ * stream no longer holds (aged out, discarded for size, or never published because of an etcd
+ * compaction). Like Kubernetes' 410 Gone: the caller must list again and watch from the list.
+ */
+export class RevisionGoneError extends Error {
+  override readonly name = "RevisionGoneError";
+  readonly code = "Gone";
+  /** The revision the caller asked to resume after. */
+  readonly revision: number;
+  /** The stream holds every event after this revision (undefined when it cannot tell). */
+  readonly oldestResumable: number | undefined;
+  constructor(revision: number, oldestResumable: number | undefined, options?: ErrorOptions) {
+    super(
+      `watch history after revision ${revision} is gone` +
+        (oldestResumable === undefined ? "" : `; the stream can resume only after revision ${oldestResumable}`),
+      options,
+    );
+    this.revision = revision;
+    this.oldestResumable = oldestResumable;
+  }
+}
+
+/**
+ * Thrown while iterating an event stream when the stream can no longer guarantee that every event
+ * matching the filter is delivered: events were discarded before they were delivered, the stream
+ * was recreated, or the publisher announced a gap. The caller (an informer) must relist.
+ */
+export class ResyncRequiredError extends Error {
+  override readonly name = "ResyncRequiredError";
+  readonly code = "ResyncRequired";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+export function isRevisionGone(error: unknown): error is RevisionGoneError {
+  return error instanceof RevisionGoneError;
+}
+
+export function isResyncRequired(error: unknown): error is ResyncRequiredError {
+  return error instanceof ResyncRequiredError;
+}

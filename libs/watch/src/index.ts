@@ -1,0 +1,22 @@
+// @kubeplane/watch: watch events on NATS JetStream — subjects, the stream, the publisher and the consumer.
+export {
+  ALL_SUBJECTS,
+  GAP_SUBJECT,
+  KP_WATCH,
+  NONE_TOKEN,
+  PODS_BY_NODE,
+  escapeToken,
+  nodeFilter,
+  objectSubject,
+  parseSubject,
+  podsByNodeSubject,
+  resourceFilter,
+  unescapeToken,
+  type ParsedSubject,
+} from "./subjects.js";
+export { ensureStream, watchStreamConfig, type WatchStreamOptions } from "./stream.js";
+export { isCompactedError, type Change, type ChangeSource } from "./change-source.js";
+export { GAP_TYPE, PREV_REVISION_HEADER, REVISION_HEADER, TYPE_HEADER } from "./event-messages.js";
+export { WatchPublisher, type WatchLogger, type WatchPublisherOptions } from "./publisher.js";
+export { openEventStream, type EventStream, type EventStreamOptions, type StreamedEvent } from "./consumer.js";
+export { ResyncRequiredError, RevisionGoneError, isResyncRequired, isRevisionGone } from "./errors.js";

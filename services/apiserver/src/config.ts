@@ -1,0 +1,20 @@
+// The apiserver's configuration: listeners, etcd, NATS, service address ranges, limits.
+import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+
+export const apiserverConfig = defineConfig({
+  ...serviceConfig({ grpc: "127.0.0.1:6443", http: "127.0.0.1:6080" }),
+  etcdEndpoints: { type: "list", default: ["http://127.0.0.1:2379"], description: "etcd client URLs" },
+  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream enabled) for watch events" },
+  serviceClusterIpRange: { type: "string", default: "10.96.0.0/12", description: "CIDR Services' ClusterIPs are allocated from" },
+  serviceNodePortRange: { type: "string", default: "30000-32767", description: "Port range NodePorts are allocated from (MIN-MAX)" },
+  maxObjectBytes: { type: "int", default: 1_572_864, min: 1024, description: "Largest object accepted, in bytes of its protobuf encoding (etcd's request limit is 1.5 MiB)" },
+  watchStreamReplicas: { type: "int", default: 1, min: 1, max: 5, description: "Replicas of the JetStream watch stream (3 on a NATS cluster)" },
+  watchHistory: { type: "duration", default: "1h", description: "How long the watch stream keeps events; older resourceVersions get Gone" },
+  watchStreamMaxMessages: { type: "int", default: 0, min: 0, description: "Most events the watch stream keeps (0: no limit besides watchHistory)" },
+  leaderLeaseTtl: { type: "duration", default: "10s", description: "TTL of the etcd lease behind the watch publisher's leadership; a standby takes over within it" },
+  publishWatchEvents: { type: "bool", default: true, description: "Campaign to be the replica that publishes watch events to JetStream (one replica leads)" },
+  identity: { type: "string", default: "", description: "This replica's name in leader election (default: hostname-pid)" },
+  bookmarkInterval: { type: "duration", default: "60s", description: "How often gRPC watches that allow bookmarks get one" },
+});
+
+export type ApiserverConfig = ConfigOf<typeof apiserverConfig>;

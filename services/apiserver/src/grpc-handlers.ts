@@ -1,0 +1,286 @@
+// The ApiServerService gRPC handlers: resolve the kind, decode, call the registry, encode, count.
+import type { sendUnaryData, ServerUnaryCall, ServiceError } from "@grpc/grpc-js";
+import {
+  apiErrors,
+  apiserverV1,
+  autoscalingV2Scale,
+  coreV1Pod,
+  decodeMessageJson,
+  isApiError,
+  kindForResource,
+  labelSelectorFromObject,
+  toGrpcStatus,
+  type ApiError,
+  type ApiObject,
+  type KindInfo,
+} from "@kubeplane/api";
+import type { Logger } from "@kubeplane/service-kit";
+import { isStoreUnavailable } from "@kubeplane/storage";
+import type { ApiserverMetrics } from "./metrics.js";
+import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
+import { timestamp, type Registry } from "./registry.js";
+
+const { Encoding } = apiserverV1;
+type Scale = autoscalingV2Scale.Scale;
+
+/** Resolves the request's resource to a kind; an unknown one is NotFound, as Kubernetes answers. */
+export function resolveResource(resource: apiserverV1.Resource | undefined): KindInfo {
+  const info = resource ? kindForResource(resource.group, resource.resource) : undefined;
+  if (!info || (resource!.version && resource!.version !== info.version)) {
+    const name = resource ? `${resource.resource}${resource.group ? `.${resource.group}` : ""}` : "";
+    throw apiErrors.apiError("NotFound", `the server could not find the requested resource (${name || "no resource given"})`);
+  }
+  return info;
+}
+
+function requireNamespace(info: KindInfo, namespace: string): string {
+  if (!info.namespaced) return "";
+  if (!namespace) throw apiErrors.badRequest(`a namespace is required for ${info.resource}`);
+  return namespace;
+}
+
+export interface HandlerDeps {
+  registry: Registry;
+  metrics: ApiserverMetrics;
+  logger: Logger;
+  version: apiserverV1.VersionReply;
+}
+
+/** Turns any failure into the gRPC status clients decode back into an ApiError. */
+export function toServiceError(err: unknown, logger: Logger): Partial<ServiceError> {
+  let apiError: ApiError;
+  if (isApiError(err)) apiError = err;
+  else if (isStoreUnavailable(err)) {
+    apiError = apiErrors.apiError("ServiceUnavailable", `the storage is unavailable: ${(err as Error).message}`, undefined, [], err);
+  } else {
+    logger.error({ err }, "internal error");
+    apiError = apiErrors.internalError(err);
+  }
+  return toGrpcStatus(apiError) as Partial<ServiceError>;
+}
+
+export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch"> {
+  const { registry, metrics, logger } = deps;
+
+  /** Runs one unary call: metrics by verb/resource/code, errors as Status. */
+  function unary<Req, Res>(
+    verb: string,
+    subresource: string,
+    resourceOf: (req: Req) => apiserverV1.Resource | undefined,
+    work: (req: Req) => Promise<Res>,
+  ) {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const started = process.hrtime.bigint();
+      const res = resourceOf(call.request);
+      const labels = {
+        verb,
+        group: res?.group ?? "",
+        version: res?.version || (res ? kindForResource(res.group, res.resource)?.version : "") || "",
+        resource: res?.resource ?? "",
+        subresource,
+        scope: "",
+        component: "apiserver",
+      };
+      const done = (code: string): void => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.requests.inc({ ...labels, code });
+        metrics.requestDuration.observe(labels, seconds);
+      };
+      work(call.request).then(
+        (reply) => {
+          done("200");
+          callback(null, reply);
+        },
+        (err: unknown) => {
+          const status = toServiceError(err, logger);
+          done(isApiError(err) ? String(err.code) : "500");
+          callback(status);
+        },
+      );
+    };
+  }
+
+  const reply = (info: KindInfo, obj: ApiObject, accept: apiserverV1.Encoding): apiserverV1.ObjectReply => ({
+    object: encodeReplyObject(info, obj, accept),
+  });
+
+  return {
+    create: unary("create", "", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      const obj = decodeRequestObject(info, req.object);
+      return reply(info, await registry.create(info, req.namespace, obj, req.dryRun), req.accept);
+    }),
+    get: unary("get", "", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      return reply(info, await registry.get(info, requireNamespace(info, req.namespace), req.name), req.accept);
+    }),
+    list: unary("list", "", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      const page = await registry.list(info, {
+        namespace: info.namespaced ? req.namespace : "",
+        labelSelector: req.labelSelector,
+        fieldSelector: req.fieldSelector,
+        limit: req.limit,
+        continueToken: req.continueToken,
+      });
+      return {
+        items: page.items.map((o) => encodeReplyObject(info, o, req.accept)),
+        resourceVersion: String(page.revision),
+        continueToken: page.continueToken,
+        remainingItemCount: page.remainingItemCount,
+      };
+    }),
+    update: unary("update", "", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      const obj = decodeRequestObject(info, req.object);
+      return reply(info, await registry.update(info, req.namespace, obj, req.dryRun), req.accept);
+    }),
+    updateStatus: unary("update", "status", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      const obj = decodeRequestObject(info, req.object);
+      return reply(info, await registry.updateStatus(info, req.namespace, obj, req.dryRun), req.accept);
+    }),
+    patch: unary("patch", "", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      if (req.patchType && req.patchType !== "merge") {
+        throw apiErrors.apiError("UnsupportedMediaType", `the patch type "${req.patchType}" is not supported; use "merge" (JSON merge patch)`);
+      }
+      let patch: unknown;
+      try {
+        patch = JSON.parse(Buffer.from(req.patch).toString("utf8"));
+      } catch (err) {
+        throw apiErrors.badRequest(`the patch is not valid JSON: ${(err as Error).message}`);
+      }
+      const obj = await registry.patch(info, requireNamespace(info, req.namespace), req.name, patch, { status: req.status, dryRun: req.dryRun });
+      return reply(info, obj, req.accept);
+    }),
+    delete: unary("delete", "", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      const result = await registry.delete(info, requireNamespace(info, req.namespace), req.name, {
+        gracePeriodSeconds: req.gracePeriodSeconds,
+        propagationPolicy: req.propagationPolicy,
+        preconditions: req.preconditions,
+        dryRun: req.dryRun,
+      });
+      return { object: encodeReplyObject(info, result.object, req.accept), deleted: result.deleted };
+    }),
+    bind: unary("create", "binding", () => ({ group: "", version: "v1", resource: "pods" }), async (req) => {
+      const info = kindForResource("", "pods")! as KindInfo<coreV1Pod.Pod>;
+      const binding = decodeBinding(req.binding);
+      const namespace = requireNamespace(info, req.namespace || binding.metadata?.namespace || "");
+      const name = binding.metadata?.name ?? "";
+      if (!name) throw apiErrors.badRequest("binding metadata.name (the pod) is required");
+      if (binding.target?.kind && binding.target.kind !== "Node") throw apiErrors.badRequest(`binding target kind must be Node, not ${binding.target.kind}`);
+      const node = binding.target?.name ?? "";
+      if (!node) throw apiErrors.invalid({ resource: "bindings", kind: "Binding", name }, [{ type: "FieldValueRequired", field: "target.name", detail: "" }]);
+      const pod = await registry.guaranteedUpdate(info, namespace, name, "", false, (old) => {
+        const subject = { resource: "pods", name };
+        if (binding.metadata?.uid && binding.metadata.uid !== old.metadata!.uid) {
+          throw apiErrors.conflict(subject, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${old.metadata!.uid}`);
+        }
+        if (old.metadata?.deletionTimestamp) throw apiErrors.conflict(subject, "pod is being deleted, cannot be assigned to a host");
+        if (old.spec?.nodeName) throw apiErrors.conflict(subject, `pod ${name} is already assigned to node "${old.spec.nodeName}"`);
+        const next = coreV1Pod.Pod.fromPartial(old);
+        next.spec!.nodeName = node;
+        const status = (next.status ??= coreV1Pod.PodStatus.fromPartial({}));
+        const condition = { type: "PodScheduled", status: "True", lastTransitionTime: timestamp(new Date()), lastProbeTime: "", reason: "", message: "" };
+        const i = status.conditions.findIndex((c) => c.type === "PodScheduled");
+        if (i >= 0) status.conditions[i] = { ...status.conditions[i]!, ...condition };
+        else status.conditions.push(coreV1Pod.PodCondition.fromPartial(condition));
+        return next;
+      });
+      return reply(info, pod, req.accept);
+    }),
+    getScale: unary("get", "scale", (r) => r.resource, async (req) => {
+      const info = scalable(resolveResource(req.resource));
+      const obj = await registry.get(info, requireNamespace(info, req.namespace), req.name);
+      return { object: encodeScale(scaleOf(info, obj), req.accept) };
+    }),
+    updateScale: unary("update", "scale", (r) => r.resource, async (req) => {
+      const info = scalable(resolveResource(req.resource));
+      const scale = decodeScale(req.scale);
+      const name = scale.metadata?.name ?? "";
+      const namespace = requireNamespace(info, req.namespace || scale.metadata?.namespace || "");
+      const replicas = scale.spec?.replicas ?? 0;
+      if (replicas < 0) {
+        throw apiErrors.invalid({ group: "autoscaling", resource: "scale", kind: "Scale", name }, [
+          { type: "FieldValueInvalid", field: "spec.replicas", value: replicas, detail: "must be greater than or equal to 0" },
+        ]);
+      }
+      const obj = await registry.guaranteedUpdate(info, namespace, name, scale.metadata?.resourceVersion ?? "", false, (old) => {
+        const next = info.codec.fromPartial(old) as ApiObject & { spec?: { replicas?: number } };
+        next.spec ??= {};
+        next.spec.replicas = replicas;
+        if (next.spec.replicas !== (old as { spec?: { replicas?: number } }).spec?.replicas) next.metadata!.generation += 1;
+        return next;
+      });
+      return { object: encodeScale(scaleOf(info, obj), req.accept) };
+    }),
+    version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
+  };
+}
+
+function decodeBinding(raw: apiserverV1.RawObject | undefined): coreV1Pod.Binding {
+  if (!raw) throw apiErrors.badRequest("the request has no binding");
+  if (raw.encoding === Encoding.ENCODING_JSON) {
+    const { object, errors } = decodeMessageJson("kubeplane.core.v1.Binding", coreV1Pod.Binding, parseJson(raw.data));
+    if (!object) throw apiErrors.badRequest("error decoding Binding", errors);
+    return object;
+  }
+  return coreV1Pod.Binding.decode(raw.data);
+}
+
+function decodeScale(raw: apiserverV1.RawObject | undefined): Scale {
+  if (!raw) throw apiErrors.badRequest("the request has no scale");
+  if (raw.encoding === Encoding.ENCODING_JSON) {
+    const { object, errors } = decodeMessageJson("kubeplane.autoscaling.v2.Scale", autoscalingV2Scale.Scale, parseJson(raw.data));
+    if (!object) throw apiErrors.badRequest("error decoding Scale", errors);
+    return object;
+  }
+  return autoscalingV2Scale.Scale.decode(raw.data);
+}
+
+function parseJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(data).toString("utf8"));
+  } catch (err) {
+    throw apiErrors.badRequest(`the object is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function scalable(info: KindInfo): KindInfo {
+  if (!info.hasScale) throw apiErrors.apiError("NotFound", `the server could not find the requested resource (${info.resource}/scale)`);
+  return info;
+}
+
+/** The autoscaling/v1 Scale view of a Deployment, ReplicaSet, StatefulSet or ReplicationController. */
+function scaleOf(info: KindInfo, obj: ApiObject): Scale {
+  const o = obj as ApiObject & {
+    spec?: { replicas?: number; selector?: unknown };
+    status?: { replicas?: number; selector?: string };
+  };
+  const selector =
+    info.resource === "replicationcontrollers"
+      ? Object.entries((o.spec?.selector as Record<string, string> | undefined) ?? {}).sort().map(([k, v]) => `${k}=${v}`).join(",")
+      : labelSelectorFromObject(o.spec?.selector as Parameters<typeof labelSelectorFromObject>[0]).toString();
+  return autoscalingV2Scale.Scale.fromPartial({
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    metadata: {
+      name: obj.metadata?.name,
+      namespace: obj.metadata?.namespace,
+      uid: obj.metadata?.uid,
+      resourceVersion: obj.metadata?.resourceVersion,
+      creationTimestamp: obj.metadata?.creationTimestamp,
+    },
+    spec: { replicas: o.spec?.replicas ?? 0 },
+    status: { replicas: o.status?.replicas ?? 0, selector: selector === "<nothing>" ? "" : selector },
+  });
+}
+
+function encodeScale(scale: Scale, accept: apiserverV1.Encoding): apiserverV1.RawObject {
+  if (accept === Encoding.ENCODING_JSON) {
+    return { data: Buffer.from(JSON.stringify(autoscalingV2Scale.Scale.toJSON(scale))), encoding: Encoding.ENCODING_JSON };
+  }
+  return { data: asBuffer(autoscalingV2Scale.Scale.encode(scale).finish()), encoding: Encoding.ENCODING_PROTOBUF };
+}

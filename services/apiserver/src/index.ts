@@ -1,0 +1,169 @@
+// @kubeplane/apiserver: the only gateway to etcd. Serves the generic object API over gRPC and,
+// on the elected replica, publishes every committed change to NATS JetStream.
+import { hostname } from "node:os";
+import { connect as connectNats, type NatsConnection } from "nats";
+import { descriptorSet, apiserverV1 } from "@kubeplane/api";
+import { EtcdStore, LeaderElection, NodePortRange, ServiceIpRange } from "@kubeplane/storage";
+import { WatchPublisher, ensureStream } from "@kubeplane/watch";
+import { Service, type Logger, type RunContext, type ServiceAddresses as Addresses } from "@kubeplane/service-kit";
+import type { ApiserverConfig } from "./config.js";
+import { createHandlers } from "./grpc-handlers.js";
+import { createApiserverMetrics, type ApiserverMetrics } from "./metrics.js";
+import { Registry } from "./registry.js";
+import { ServiceAddresses } from "./service-addresses.js";
+import { createWatchHandler } from "./watch-server.js";
+
+export { apiserverConfig, type ApiserverConfig } from "./config.js";
+export { Registry, systemNamespaces } from "./registry.js";
+
+export const version = "v0.1.0";
+
+/** A started apiserver: where it listens, and how to stop it. */
+export interface Apiserver {
+  addresses: Addresses;
+  service: Service;
+  registry: Registry;
+  metrics: ApiserverMetrics;
+  /** True while this replica holds the watch publisher's leadership. */
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+function parsePortRange(text: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1 || max > 65535 || min > max) throw new Error(`serviceNodePortRange: "${text}" is not MIN-MAX within 1-65535`);
+  return { min, max };
+}
+
+/**
+ * Starts an apiserver: connects etcd and NATS, ensures the watch stream and the system
+ * namespaces, serves gRPC, and campaigns to be the watch publisher. Used by `run` and by tests.
+ */
+export async function startApiserver(config: ApiserverConfig, logger?: Logger): Promise<Apiserver> {
+  const service = new Service({ name: "apiserver", config, descriptorSet: descriptorSet(), ...(logger ? { logger } : {}) });
+  const log = service.logger;
+  const metrics = createApiserverMetrics(service.metrics);
+  const identity = config.identity || `${hostname()}-${process.pid}`;
+  const stopping = new AbortController();
+
+  const store = EtcdStore.connect({
+    endpoints: config.etcdEndpoints,
+    observe: (operation, seconds) => metrics.etcdRequestDuration.observe({ operation, type: "" }, seconds),
+  });
+  const ports = parsePortRange(config.serviceNodePortRange);
+  const registry = new Registry(store, {
+    maxObjectBytes: config.maxObjectBytes,
+    addresses: new ServiceAddresses(new ServiceIpRange(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max), config.serviceClusterIpRange),
+  });
+
+  const nats: NatsConnection = await connectNats({
+    servers: config.natsUrl,
+    name: `kubeplane-apiserver-${identity}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  const jsm = await nats.jetstreamManager();
+  await ensureStream(jsm, {
+    replicas: config.watchStreamReplicas,
+    maxAgeMs: config.watchHistory,
+    maxMessages: config.watchStreamMaxMessages || undefined,
+  });
+  const source = { js: nats.jetstream(), jsm };
+
+  let namespacesReady = false;
+  const ensureNamespaces = async (): Promise<void> => {
+    for (let delay = 100; !stopping.signal.aborted; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await registry.ensureSystemNamespaces();
+        namespacesReady = true;
+        return;
+      } catch (err) {
+        log.warn({ err }, "could not create the system namespaces yet; retrying");
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+  await ensureNamespaces();
+
+  const etcdVersion = await store.serverVersion().catch(() => "");
+  const versionReply: apiserverV1.VersionReply = {
+    gitVersion: version,
+    platform: `${process.platform}/${process.arch}`,
+    nodeVersion: process.version,
+    etcdVersion,
+  };
+  service.addService(apiserverV1.ApiServerServiceService, {
+    ...createHandlers({ registry, metrics, logger: log, version: versionReply }),
+    watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
+  });
+  service.addReadinessCheck("etcd", async () => {
+    await store.currentRevision();
+    return true;
+  });
+  service.addReadinessCheck("nats", () => Promise.resolve(!nats.isClosed()));
+  service.addReadinessCheck("system-namespaces", () => Promise.resolve(namespacesReady));
+
+  // The watch publisher: only the elected replica publishes; a standby takes over within the lease TTL.
+  let leading = false;
+  const publisher = new WatchPublisher({
+    source: store,
+    js: nats.jetstream(),
+    jsm,
+    logger: log,
+    onPublished: (resource, type, revision, lagSeconds) => {
+      metrics.watchEventsPublished.inc({ resource, type });
+      metrics.publishedRevision.set(revision);
+      if (lagSeconds !== undefined) metrics.publishLag.observe(lagSeconds);
+    },
+  });
+  const election = new LeaderElection(store, { name: "kubeplane-watch-publisher", identity, ttlSeconds: Math.max(1, Math.round(config.leaderLeaseTtl / 1000)) });
+  const electionDone = !config.publishWatchEvents
+    ? Promise.resolve()
+    : election
+    .run(stopping.signal, async (termSignal) => {
+      leading = true;
+      metrics.isLeader.set(1);
+      log.info({ identity }, "leading: publishing watch events");
+      try {
+        await publisher.run(termSignal);
+      } finally {
+        leading = false;
+        metrics.isLeader.set(0);
+        log.info({ identity }, "no longer leading the watch publisher");
+      }
+    })
+    .catch((err: unknown) => log.error({ err }, "leader election ended with an error"));
+
+  service.onStop(() => store.close());
+  service.onStop(async () => {
+    await nats.drain().catch(() => nats.close());
+  });
+  service.onStop(async () => {
+    stopping.abort();
+    await electionDone;
+  });
+
+  const addresses = await service.start();
+  log.info({ grpc: addresses.grpcAddress, http: addresses.httpUrl, identity }, "apiserver serving");
+  return {
+    addresses,
+    service,
+    registry,
+    metrics,
+    isLeader: () => leading,
+    stop: () => service.stop(),
+  };
+}
+
+/** The service's `run`: serves until the signal aborts. */
+export async function run(config: ApiserverConfig, ctx: RunContext): Promise<void> {
+  const apiserver = await startApiserver(config, ctx.logger);
+  if (ctx.signal.aborted) {
+    await apiserver.stop();
+    return;
+  }
+  await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+  await apiserver.stop();
+}

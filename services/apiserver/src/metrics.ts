@@ -1,0 +1,66 @@
+// The apiserver's Prometheus metrics, named like kube-apiserver's so its dashboards apply.
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export interface ApiserverMetrics {
+  requests: Counter<"verb" | "group" | "version" | "resource" | "subresource" | "scope" | "component" | "code">;
+  requestDuration: Histogram<"verb" | "group" | "version" | "resource" | "subresource" | "scope" | "component">;
+  etcdRequestDuration: Histogram<"operation" | "type">;
+  watchEventsPublished: Counter<"resource" | "type">;
+  publishLag: Histogram;
+  publishedRevision: Gauge;
+  registeredWatchers: Gauge<"group" | "version" | "resource">;
+  isLeader: Gauge;
+}
+
+export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
+  return {
+    requests: new Counter({
+      name: "apiserver_request_total",
+      help: "Counter of apiserver requests broken out for each verb, group, version, resource, scope, component and response code.",
+      labelNames: ["verb", "group", "version", "resource", "subresource", "scope", "component", "code"],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: "apiserver_request_duration_seconds",
+      help: "Response latency distribution in seconds for each verb, group, version, resource, subresource, scope and component.",
+      labelNames: ["verb", "group", "version", "resource", "subresource", "scope", "component"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60],
+      registers: [registry],
+    }),
+    etcdRequestDuration: new Histogram({
+      name: "etcd_request_duration_seconds",
+      help: "Etcd request latency in seconds for each operation and object type.",
+      labelNames: ["operation", "type"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    watchEventsPublished: new Counter({
+      name: "apiserver_watch_events_published_total",
+      help: "Watch events published to NATS JetStream, by resource and event type.",
+      labelNames: ["resource", "type"],
+      registers: [registry],
+    }),
+    publishLag: new Histogram({
+      name: "apiserver_watch_publish_lag_seconds",
+      help: "Time from the watch publisher receiving a committed change from etcd to JetStream acknowledging it.",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    publishedRevision: new Gauge({
+      name: "apiserver_watch_published_revision",
+      help: "The etcd revision of the last watch event JetStream acknowledged (on the publishing replica).",
+      registers: [registry],
+    }),
+    registeredWatchers: new Gauge({
+      name: "apiserver_registered_watchers",
+      help: "Number of currently open gRPC watches for a given resource.",
+      labelNames: ["group", "version", "resource"],
+      registers: [registry],
+    }),
+    isLeader: new Gauge({
+      name: "apiserver_watch_publisher_leader",
+      help: "1 while this replica leads and publishes watch events, else 0.",
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,112 @@
+// Per-kind rules of the write path that are not defaulting or validation: what a create resets,
+// what a spec or status write may touch, when generation moves (Kubernetes' REST strategies).
+import { isDeepStrictEqual } from "node:util";
+import type { ApiObject, KindInfo } from "@kubeplane/api";
+
+type Loose = ApiObject & { spec?: unknown; status?: unknown; [field: string]: unknown };
+
+/** Kinds whose status a create clears: it is the controllers' to write (kube-apiserver's PrepareForCreate). */
+const statusResetOnCreate = new Set([
+  "deployments",
+  "replicasets",
+  "statefulsets",
+  "daemonsets",
+  "replicationcontrollers",
+  "jobs",
+  "cronjobs",
+  "horizontalpodautoscalers",
+  "services",
+  "ingresses",
+  "persistentvolumeclaims",
+  "persistentvolumes",
+]);
+
+/** Resets what a create may not set and fills the status a new object starts with. */
+export function prepareForCreate(info: KindInfo, obj: ApiObject): void {
+  const o = obj as Loose;
+  if (statusResetOnCreate.has(info.resource)) o.status = undefined;
+  switch (info.resource) {
+    case "pods":
+      o.status = { ...(emptyStatus(info, obj) as object), phase: "Pending", qosClass: podQosClass(obj) };
+      break;
+    case "namespaces":
+      o.status = { ...(emptyStatus(info, obj) as object), phase: "Active" };
+      break;
+    case "persistentvolumeclaims":
+    case "persistentvolumes":
+      o.status = { ...(emptyStatus(info, obj) as object), phase: "Pending" };
+      break;
+  }
+}
+
+function emptyStatus(info: KindInfo, _obj: ApiObject): unknown {
+  return (info.codec.fromPartial({ status: {} }) as Loose).status;
+}
+
+/** Kubernetes' QoS class: Guaranteed when every container's requests equal its limits, BestEffort with none. */
+function podQosClass(obj: ApiObject): string {
+  type Res = { requests?: Record<string, string>; limits?: Record<string, string> };
+  const containers = [
+    ...(((obj as Loose).spec as { containers?: { resources?: Res }[] } | undefined)?.containers ?? []),
+    ...(((obj as Loose).spec as { initContainers?: { resources?: Res }[] } | undefined)?.initContainers ?? []),
+  ];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const requests = c.resources?.requests ?? {};
+    const limits = c.resources?.limits ?? {};
+    if (Object.keys(requests).length || Object.keys(limits).length) any = true;
+    for (const r of ["cpu", "memory"]) {
+      const limit = limits[r];
+      const request = requests[r] ?? limit;
+      if (!limit || request !== limit) guaranteed = false;
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+/** Everything but metadata and status: what generation tracks. */
+function desired(obj: ApiObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj as Loose;
+  return rest;
+}
+
+/**
+ * A spec write: status stays as stored (for kinds with a status subresource), system metadata
+ * stays, and generation moves only when the desired state changed.
+ */
+export function prepareForUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): void {
+  const o = obj as Loose;
+  if (info.hasStatus) o.status = (old as Loose).status;
+  const meta = obj.metadata!;
+  const oldMeta = old.metadata!;
+  meta.uid ||= oldMeta.uid;
+  meta.creationTimestamp ||= oldMeta.creationTimestamp;
+  meta.deletionTimestamp = oldMeta.deletionTimestamp;
+  meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  meta.generation = isDeepStrictEqual(desired(obj), desired(old)) ? oldMeta.generation : oldMeta.generation + 1;
+}
+
+/** A status write: only status changes; spec and metadata are the stored ones. */
+export function prepareForStatusUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): ApiObject {
+  const next = info.codec.fromPartial(old) as Loose;
+  next.status = (obj as Loose).status;
+  // A status writer may not move metadata, but Kubernetes lets it keep its resourceVersion precondition.
+  next.metadata!.resourceVersion = obj.metadata?.resourceVersion ?? "";
+  return next;
+}
+
+/**
+ * The grace period a delete gets: the request's, else for a pod bound to a node its own
+ * terminationGracePeriodSeconds (the kubelet stops it, then deletes with 0); other objects go at once.
+ */
+export function deleteGracePeriod(info: KindInfo, obj: ApiObject, requested: number | undefined): number {
+  if (info.resource !== "pods") return 0;
+  const pod = obj as Loose & { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
+  if (!pod.spec?.nodeName) return 0;
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return 0;
+  const grace = requested ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, grace);
+}

@@ -1,0 +1,35 @@
+// What kpctl runs against: its streams, environment, clock and apiserver connection, injectable for tests.
+import type { ClientOptions, JsonObject, Verbs } from "@kubeplane/client";
+
+/** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
+export type JsonVerbs = Pick<Verbs<JsonObject>, "create" | "get" | "list" | "listAll" | "update" | "patch" | "delete" | "watch">;
+
+/** The part of `ApiClient` kpctl needs. `ApiClient.connect(...)` satisfies it. */
+export interface KpctlClient {
+  readonly json: JsonVerbs;
+  version(): Promise<{ gitVersion: string; platform: string; nodeVersion?: string; etcdVersion?: string }>;
+  close(): void;
+}
+
+/** Where output goes: process.stdout/stderr or a test's buffer. */
+export interface OutputStream {
+  write(chunk: string): unknown;
+}
+
+/**
+ * kpctl's world. `run()` never touches process globals: main.ts passes the real ones, tests pass
+ * buffers and `connect` to point it at a test apiserver or a fake.
+ */
+export interface KpctlIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Read only for `-f -`. */
+  stdin: AsyncIterable<string | Uint8Array>;
+  env: Record<string, string | undefined>;
+  /** The clock for AGE columns; default `new Date()`. */
+  now?: () => Date;
+  /** Builds the client; default `ApiClient.connect`. Called at most once per run, lazily. */
+  connect?: (opts: ClientOptions) => KpctlClient;
+  /** Ends long-running commands (`get -w`, waits of `delete`); main.ts aborts it on Ctrl-C. */
+  signal?: AbortSignal;
+}

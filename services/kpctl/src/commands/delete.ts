@@ -1,0 +1,124 @@
+// `kpctl delete`: by -f manifests, KIND NAME..., or -l selector; waits until objects are gone unless --wait=false.
+import { isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import type { DeleteOptions, JsonObject } from "@kubeplane/client";
+import { UsageError } from "../args.js";
+import { errorLine, isConnectionFailure, KpctlError } from "../errors.js";
+import { resourceRequests } from "../kind-args.js";
+import { str } from "../json-fields.js";
+import { loadManifests } from "../manifests.js";
+import { quotedRef } from "../resource-names.js";
+import type { Command, CommandContext } from "./command.js";
+import { FILENAME_FLAG } from "./shared-flags.js";
+
+const WAIT_POLL_MS = 250;
+
+interface Target {
+  info: KindInfo;
+  namespace: string;
+  name: string;
+}
+
+function deleteOptions(ctx: CommandContext): DeleteOptions {
+  const opts: DeleteOptions = { signal: ctx.io.signal };
+  const cascade = (ctx.flags.string("cascade") ?? "background").toLowerCase();
+  const policies = { background: "Background", true: "Background", foreground: "Foreground", orphan: "Orphan", false: "Orphan" } as const;
+  const policy = policies[cascade as keyof typeof policies];
+  if (!policy) throw new UsageError(`invalid cascade value (${cascade}). Must be "background", "foreground", or "orphan".`);
+  opts.propagationPolicy = policy;
+  const grace = ctx.flags.string("grace-period");
+  if (ctx.flags.boolean("now")) opts.gracePeriodSeconds = 1;
+  if (ctx.flags.boolean("force")) opts.gracePeriodSeconds = 0;
+  if (grace !== undefined && grace !== "-1") {
+    const n = Number(grace);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid argument "${grace}" for "--grace-period" flag`);
+    opts.gracePeriodSeconds = n;
+  }
+  return opts;
+}
+
+async function targets(ctx: CommandContext): Promise<Target[]> {
+  const files = ctx.flags.strings("filename");
+  const namespace = ctx.settings.namespace;
+  if (files.length) {
+    if (ctx.args.length) throw new UsageError("cannot give both -f and resource arguments");
+    return (await loadManifests(files, ctx.io.stdin)).map(({ object, source }) => {
+      const info = kindFor(String(object.apiVersion), String(object.kind));
+      if (!info) throw new KpctlError(`resource mapping not found for name: "${str(object, "metadata", "name")}" namespace: "${str(object, "metadata", "namespace")}" from "${source}": no matches for kind "${String(object.kind)}" in version "${String(object.apiVersion)}"`, "EUNKNOWNKIND");
+      return { info, namespace: str(object, "metadata", "namespace") || namespace, name: str(object, "metadata", "name") };
+    });
+  }
+  if (ctx.args.length === 0) throw new UsageError("you must provide one or more resources by argument or filename (-f)");
+  const selector = ctx.flags.string("selector");
+  const out: Target[] = [];
+  for (const { info, names } of resourceRequests(ctx.args)) {
+    if (names.length && selector) throw new UsageError("name cannot be provided when a selector is specified");
+    if (names.length === 0 && !selector && !ctx.flags.boolean("all")) throw new UsageError(`resource(s) were provided, but no name was specified`);
+    const chosen = names.length
+      ? names
+      : (await ctx.client().json.listAll(info, { namespace: info.namespaced ? namespace : "", labelSelector: selector, signal: ctx.io.signal })).items.map((o: JsonObject) => str(o, "metadata", "name"));
+    for (const name of chosen) out.push({ info, namespace, name });
+  }
+  return out;
+}
+
+/** Polls until the object is gone (finalizers, graceful termination) or the run is cancelled. */
+async function waitGone(ctx: CommandContext, t: Target): Promise<void> {
+  const signal = ctx.io.signal;
+  while (!signal?.aborted) {
+    try {
+      await ctx.client().json.get(t.info, t.namespace, t.name, { signal });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    await new Promise<void>((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+export const deleteCommand: Command = {
+  name: "delete",
+  summary: "Delete resources by file names, stdin, resources and names, or by resources and label selector.",
+  usage: "kpctl delete ([-f FILENAME] | TYPE [(NAME | -l label | --all)]) [options]",
+  examples: [
+    "  # Delete the objects of a manifest",
+    "  kpctl delete -f ./deployment.yaml",
+    "",
+    "  # Delete a deployment, leaving its replica sets",
+    "  kpctl delete deploy nginx --cascade=orphan",
+    "",
+    "  # Delete pods labelled app=web immediately",
+    "  kpctl delete pods -l app=web --grace-period=0",
+  ].join("\n"),
+  flags: [
+    FILENAME_FLAG,
+    { name: "selector", short: "l", type: "string", description: "Label selector of the objects to delete." },
+    { name: "all", type: "boolean", description: "Delete all objects of the given types in the namespace." },
+    { name: "grace-period", type: "string", default: "-1", description: "Seconds given to the object to terminate gracefully; -1 uses the object's default, 0 deletes at once." },
+    { name: "now", type: "boolean", description: "Signal objects for immediate shutdown (same as --grace-period=1)." },
+    { name: "force", type: "boolean", description: "Delete at once without waiting for graceful termination (same as --grace-period=0)." },
+    { name: "cascade", type: "string", default: "background", description: 'Must be "background", "orphan", or "foreground": how dependents are garbage collected.' },
+    { name: "wait", type: "boolean", default: true, description: "If true, wait for objects to be gone before returning." },
+    { name: "ignore-not-found", type: "boolean", description: 'Treat "resource not found" as a successful delete.' },
+  ],
+  async run(ctx) {
+    const opts = deleteOptions(ctx);
+    const list = await targets(ctx);
+    const deleted: Target[] = [];
+    let failed = false;
+    for (const t of list) {
+      try {
+        await ctx.client().json.delete(t.info, t.namespace, t.name, opts);
+        ctx.out(`${quotedRef(t.info, t.name)} deleted\n`);
+        deleted.push(t);
+      } catch (err) {
+        if (isNotFound(err) && ctx.flags.boolean("ignore-not-found")) continue;
+        if (isConnectionFailure(err)) throw err;
+        failed = true;
+        ctx.err(`${errorLine(err, ctx.settings.server)}\n`);
+      }
+    }
+    if (list.length === 0 && !ctx.flags.boolean("ignore-not-found")) ctx.err("No resources found\n");
+    if (ctx.flags.boolean("wait")) for (const t of deleted) await waitGone(ctx, t);
+    return failed ? 1 : 0;
+  },
+};

@@ -1,0 +1,168 @@
+// `kpctl get`: tables, -o yaml|json|name, and -w to stream changes after the list.
+import { isNotFound, type KindInfo } from "@kubeplane/api";
+import type { JsonObject } from "@kubeplane/client";
+import { UsageError } from "../args.js";
+import { errorLine } from "../errors.js";
+import { resourceRequests, type ResourceRequest } from "../kind-args.js";
+import { str } from "../json-fields.js";
+import { columnsFor } from "../printers/columns.js";
+import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";
+import { renderTable, tableRows, type TableOptions } from "../printers/table.js";
+import { asList, formatData, formatName } from "../printers/yaml-json.js";
+import { qualifiedKind } from "../resource-names.js";
+import type { Command, CommandContext } from "./command.js";
+
+const OUTPUTS = ["", "wide", "yaml", "json", "name"] as const;
+type Output = (typeof OUTPUTS)[number];
+
+interface Result {
+  request: ResourceRequest;
+  items: JsonObject[];
+  resourceVersion?: string;
+}
+
+/** Items of a list may come without their type fields; printed objects always carry them. */
+function typed(info: KindInfo, obj: JsonObject): JsonObject {
+  return obj.apiVersion && obj.kind ? obj : { apiVersion: info.apiVersion, kind: info.kind, ...obj };
+}
+
+async function fetch(ctx: CommandContext, request: ResourceRequest, namespace: string): Promise<{ result: Result; failed: boolean }> {
+  const json = ctx.client().json;
+  const { info, names } = request;
+  if (names.length === 0) {
+    const list = await json.listAll(info, {
+      namespace: info.namespaced ? namespace : "",
+      labelSelector: ctx.flags.string("selector"),
+      fieldSelector: ctx.flags.string("field-selector"),
+      signal: ctx.io.signal,
+    });
+    return { result: { request, items: list.items.map((o: JsonObject) => typed(info, o)), resourceVersion: list.resourceVersion }, failed: false };
+  }
+  const items: JsonObject[] = [];
+  let failed = false;
+  for (const name of names) {
+    try {
+      items.push(typed(info, await json.get(info, namespace, name, { signal: ctx.io.signal })));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      failed = true;
+      ctx.err(`${errorLine(err, ctx.settings.server)}\n`);
+    }
+  }
+  return { result: { request, items }, failed };
+}
+
+function tableOptions(ctx: CommandContext, info: KindInfo, output: Output, multiKind: boolean): TableOptions {
+  return {
+    now: ctx.now(),
+    wide: output === "wide",
+    noHeaders: ctx.flags.boolean("no-headers"),
+    withNamespace: ctx.flags.boolean("all-namespaces") && info.namespaced,
+    namePrefix: multiKind ? `${qualifiedKind(info)}/` : undefined,
+  };
+}
+
+function printResults(ctx: CommandContext, results: readonly Result[], output: Output): void {
+  const all = results.flatMap((r) => r.items.map((item) => ({ info: r.request.info, item })));
+  if (output === "json" || output === "yaml") {
+    const single = results.length === 1 && results[0]?.request.names.length === 1 && all.length === 1;
+    ctx.out(formatData(single ? all[0]?.item : asList(all.map((a) => a.item)), output));
+    return;
+  }
+  if (output === "name") {
+    for (const { info, item } of all) ctx.out(formatName(info, item));
+    return;
+  }
+  let first = true;
+  for (const r of results) {
+    if (r.items.length === 0) continue;
+    if (!first) ctx.out("\n");
+    first = false;
+    ctx.out(renderTable(r.items, columnsFor(r.request.info), tableOptions(ctx, r.request.info, output, results.length > 1)));
+  }
+}
+
+function noResourcesMessage(ctx: CommandContext, results: readonly Result[]): string {
+  const namespaced = results.some((r) => r.request.info.namespaced);
+  if (!namespaced || ctx.flags.boolean("all-namespaces")) return "No resources found\n";
+  return `No resources found in ${ctx.settings.namespace} namespace.\n`;
+}
+
+/** Prints each change after the list's revision until the signal aborts or the server ends the stream. */
+async function watchChanges(ctx: CommandContext, result: Result, output: Output, namespace: string): Promise<void> {
+  const { info, names } = result.request;
+  const fieldSelectors = [ctx.flags.string("field-selector"), names.length === 1 ? `metadata.name=${names[0]}` : undefined].filter(Boolean);
+  const opts = tableOptions(ctx, info, output, false);
+  let headerPrinted = result.items.length > 0 && !opts.noHeaders;
+  for await (const ev of ctx.client().json.watch(info, {
+    namespace: info.namespaced ? namespace : "",
+    labelSelector: ctx.flags.string("selector"),
+    fieldSelector: fieldSelectors.join(",") || undefined,
+    resourceVersion: result.resourceVersion || undefined,
+    signal: ctx.io.signal,
+  })) {
+    if (ev.type === "BOOKMARK") continue;
+    const obj = typed(info, ev.object);
+    if (names.length > 1 && !names.includes(str(obj, "metadata", "name"))) continue;
+    if (output === "json" || output === "yaml") ctx.out(output === "yaml" ? `---\n${formatData(obj, "yaml")}` : formatData(obj, "json"));
+    else if (output === "name") ctx.out(formatName(info, obj));
+    else {
+      const rows = tableRows([obj], columnsFor(info), { ...opts, now: ctx.now(), noHeaders: headerPrinted || opts.noHeaders });
+      headerPrinted = true;
+      ctx.out(alignTabs(rows.map((cells) => cells.join("\t")), TABLE_TABS).map((l) => `${l}\n`).join(""));
+    }
+  }
+}
+
+export const getCommand: Command = {
+  name: "get",
+  summary: "Display one or many resources.\nPrints a table of the most important information about the specified resources.",
+  usage: "kpctl get [(-o|--output=)json|yaml|name|wide] (TYPE[,TYPE...] [NAME ...] | TYPE/NAME ...) [flags] [options]",
+  examples: [
+    "  # List all pods in the current namespace, with node and IP",
+    "  kpctl get pods -o wide",
+    "",
+    "  # List deployments and services of every namespace",
+    "  kpctl get deploy,svc -A",
+    "",
+    "  # Print one pod as YAML",
+    "  kpctl get pod web-0 -o yaml",
+    "",
+    "  # Watch pods labelled app=nginx",
+    "  kpctl get po -l app=nginx -w",
+  ].join("\n"),
+  flags: [
+    { name: "all-namespaces", short: "A", type: "boolean", description: "List the requested objects across all namespaces." },
+    { name: "selector", short: "l", type: "string", description: "Label selector to filter on (e.g. -l key1=value1,key2 in (a,b))." },
+    { name: "field-selector", type: "string", description: "Field selector to filter on (e.g. --field-selector status.phase=Running)." },
+    { name: "output", short: "o", type: "string", description: "Output format: wide, yaml, json or name." },
+    { name: "watch", short: "w", type: "boolean", description: "After listing the requested objects, watch for changes." },
+    { name: "no-headers", type: "boolean", description: "Print tables without headers." },
+  ],
+  async run(ctx) {
+    const output = (ctx.flags.string("output") ?? "") as Output;
+    if (!OUTPUTS.includes(output)) throw new UsageError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
+    const requests = resourceRequests(ctx.args);
+    const allNamespaces = ctx.flags.boolean("all-namespaces");
+    if (allNamespaces && requests.some((r) => r.names.length)) throw new UsageError("a resource cannot be retrieved by name across all namespaces");
+    const watch = ctx.flags.boolean("watch");
+    if (watch && requests.length > 1) throw new UsageError("you may only specify a single resource type to watch");
+    const namespace = allNamespaces ? "" : ctx.settings.namespace;
+
+    const results: Result[] = [];
+    let failed = false;
+    for (const request of requests) {
+      const fetched = await fetch(ctx, request, namespace);
+      results.push(fetched.result);
+      failed ||= fetched.failed;
+    }
+    const total = results.reduce((n, r) => n + r.items.length, 0);
+    const listed = requests.every((r) => r.names.length === 0);
+    if (total > 0 || output === "json" || output === "yaml") printResults(ctx, results, output);
+    else if (listed && !watch) ctx.err(noResourcesMessage(ctx, results));
+
+    const watched = results[0];
+    if (watch && watched) await watchChanges(ctx, watched, output, namespace);
+    return failed ? 1 : 0;
+  },
+};

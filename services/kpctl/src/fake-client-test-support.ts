@@ -1,0 +1,130 @@
+// An in-memory stand-in for the apiserver's JSON API, for testing commands through run() without a server.
+import { apiErrors, type KindInfo } from "@kubeplane/api";
+import type { DeleteOptions, JsonObject, ListOptions, ListResult, WatchEvent, WatchOptions, WriteOptions } from "@kubeplane/client";
+import type { JsonVerbs, KpctlClient, KpctlIo } from "./cli-io.js";
+import { str } from "./json-fields.js";
+
+interface Stored {
+  info: KindInfo;
+  obj: JsonObject;
+}
+
+function matchesSelectors(obj: JsonObject, labelSelector?: string, fieldSelector?: string): boolean {
+  const labels = ((obj.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {});
+  for (const req of (labelSelector ?? "").split(",").filter(Boolean)) {
+    const [k, v] = req.split("=");
+    if (labels[k ?? ""] !== v) return false;
+  }
+  for (const req of (fieldSelector ?? "").split(",").filter(Boolean)) {
+    const [path, v] = req.split("=");
+    if (str(obj, ...(path ?? "").split(".")) !== v) return false;
+  }
+  return true;
+}
+
+/** A fake apiserver: objects by kind/namespace/name, resourceVersions, Conflict, NotFound, AlreadyExists, watch. */
+export class FakeApi implements JsonVerbs {
+  readonly store = new Map<string, Stored>();
+  readonly calls: string[] = [];
+  /** Events `watch` yields (after its start) before it waits for the signal. */
+  readonly watchEvents: WatchEvent<JsonObject>[] = [];
+  /** Makes the next `create` of a kind fail with this error. */
+  failCreate?: (obj: JsonObject) => Error | undefined;
+  private revision = 100;
+
+  private key(info: KindInfo, ns: string, name: string): string {
+    return `${info.resource}/${info.namespaced ? ns : ""}/${name}`;
+  }
+
+  private subject(info: KindInfo, name: string): { group: string; resource: string; name: string; kind: string } {
+    return { group: info.group, resource: info.resource, name, kind: info.kind };
+  }
+
+  seed(info: KindInfo, obj: JsonObject): JsonObject {
+    const stored = structuredClone(obj);
+    const md = (stored.metadata ??= {}) as Record<string, unknown>;
+    md.resourceVersion = String(++this.revision);
+    md.uid ??= `uid-${this.revision}`;
+    md.creationTimestamp ??= "2026-03-01T11:59:00Z";
+    this.store.set(this.key(info, str(stored, "metadata", "namespace"), str(stored, "metadata", "name")), { info, obj: stored });
+    return structuredClone(stored);
+  }
+
+  async create(info: KindInfo, obj: JsonObject, opts: WriteOptions = {}): Promise<JsonObject> {
+    this.calls.push(`create ${info.resource} ${str(obj, "metadata", "name")}${opts.dryRun ? " dry-run" : ""}`);
+    const failure = this.failCreate?.(obj);
+    if (failure) throw failure;
+    const name = str(obj, "metadata", "name");
+    if (this.store.has(this.key(info, str(obj, "metadata", "namespace"), name))) throw apiErrors.alreadyExists(this.subject(info, name));
+    return opts.dryRun ? obj : this.seed(info, obj);
+  }
+
+  async get(info: KindInfo, namespace: string, name: string): Promise<JsonObject> {
+    const found = this.store.get(this.key(info, namespace, name));
+    if (!found) throw apiErrors.notFound(this.subject(info, name));
+    return structuredClone(found.obj);
+  }
+
+  async list(info: KindInfo, opts: ListOptions = {}): Promise<ListResult<JsonObject>> {
+    const items = [...this.store.values()]
+      .filter((s) => s.info === info && (!opts.namespace || str(s.obj, "metadata", "namespace") === opts.namespace))
+      .map((s) => structuredClone(s.obj))
+      .filter((o) => matchesSelectors(o, opts.labelSelector, opts.fieldSelector));
+    return { items, resourceVersion: String(this.revision) };
+  }
+
+  async listAll(info: KindInfo, opts: ListOptions = {}): Promise<ListResult<JsonObject>> {
+    return this.list(info, opts);
+  }
+
+  async update(info: KindInfo, obj: JsonObject, opts: WriteOptions = {}): Promise<JsonObject> {
+    const name = str(obj, "metadata", "name");
+    this.calls.push(`update ${info.resource} ${name}${opts.dryRun ? " dry-run" : ""}`);
+    const current = this.store.get(this.key(info, str(obj, "metadata", "namespace"), name));
+    if (!current) throw apiErrors.notFound(this.subject(info, name));
+    if (str(current.obj, "metadata", "resourceVersion") !== str(obj, "metadata", "resourceVersion")) throw apiErrors.staleConflict(this.subject(info, name));
+    return opts.dryRun ? obj : this.seed(info, obj);
+  }
+
+  async patch(info: KindInfo, namespace: string, name: string): Promise<JsonObject> {
+    return this.get(info, namespace, name);
+  }
+
+  async delete(info: KindInfo, namespace: string, name: string, opts: DeleteOptions = {}): Promise<{ object: JsonObject; deleted: boolean }> {
+    this.calls.push(`delete ${info.resource} ${name} ${opts.propagationPolicy ?? ""}${opts.gracePeriodSeconds !== undefined ? ` grace=${opts.gracePeriodSeconds}` : ""}`);
+    const object = await this.get(info, namespace, name);
+    this.store.delete(this.key(info, namespace, name));
+    return { object, deleted: true };
+  }
+
+  async *watch(_info: KindInfo, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<JsonObject>> {
+    this.calls.push(`watch from ${opts.resourceVersion ?? ""}`);
+    for (const ev of this.watchEvents) yield ev;
+    const signal = opts.signal;
+    if (!signal) return;
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  }
+}
+
+/** Collects a stream's output. */
+export class Capture {
+  text = "";
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+/** An io for run() over a FakeApi, with a fixed clock and captured output. */
+export function fakeIo(api: FakeApi, extra: Partial<KpctlIo> = {}): KpctlIo & { stdout: Capture; stderr: Capture } {
+  const client: KpctlClient = { json: api, version: async () => ({ gitVersion: "v0.1.0-test", platform: "linux/amd64" }), close: () => undefined };
+  return {
+    stdout: new Capture(),
+    stderr: new Capture(),
+    stdin: (async function* () {})(),
+    env: { KUBEPLANE_CONFIG: "/nonexistent/kpctl-test-config" },
+    now: () => new Date("2026-03-01T12:00:00Z"),
+    connect: () => client,
+    ...extra,
+  } as KpctlIo & { stdout: Capture; stderr: Capture };
+}

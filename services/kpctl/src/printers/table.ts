@@ -1,0 +1,34 @@
+// Renders objects of one kind as kubectl's aligned table (optional NAMESPACE column, wide columns, kind/name prefixes).
+import type { JsonObject } from "@kubeplane/client";
+import { str } from "../json-fields.js";
+import type { TableColumns } from "./column-helpers.js";
+import { alignTabs, TABLE_TABS } from "./tab-writer.js";
+
+export interface TableOptions {
+  now: Date;
+  wide?: boolean;
+  noHeaders?: boolean;
+  /** -A: NAMESPACE as the first column. */
+  withNamespace?: boolean;
+  /** Prefix of the NAME cells when several kinds are printed ("deployment.apps/"). */
+  namePrefix?: string;
+}
+
+/** The header and rows as cells, before alignment (also what `get -w` prints per event). */
+export function tableRows(objects: readonly JsonObject[], columns: TableColumns, opts: TableOptions): string[][] {
+  const headers = [...columns.headers, ...(opts.wide ? (columns.wideHeaders ?? []) : [])];
+  const nameIndex = headers.indexOf("NAME");
+  const rows = objects.map((o) => {
+    const cells = [...columns.row(o, opts.now), ...(opts.wide && columns.wideRow ? columns.wideRow(o, opts.now) : [])];
+    if (opts.namePrefix && nameIndex >= 0) cells[nameIndex] = `${opts.namePrefix}${cells[nameIndex] ?? ""}`;
+    return opts.withNamespace ? [str(o, "metadata", "namespace"), ...cells] : cells;
+  });
+  const header = opts.withNamespace ? ["NAMESPACE", ...headers] : headers;
+  return opts.noHeaders ? rows : [header, ...rows];
+}
+
+/** The table as text, one line per row, aligned like kubectl's tabwriter. */
+export function renderTable(objects: readonly JsonObject[], columns: TableColumns, opts: TableOptions): string {
+  const lines = alignTabs(tableRows(objects, columns, opts).map((cells) => cells.join("\t")), TABLE_TABS);
+  return lines.map((l) => `${l}\n`).join("");
+}

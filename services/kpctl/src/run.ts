@@ -1,0 +1,115 @@
+// kpctl's entry as a function: picks the command, resolves the context, runs it and maps failures to stderr and an exit code.
+import { ApiClient } from "@kubeplane/client";
+import { parseArgs, parseDuration, splitCommand, UsageError, type FlagSpec } from "./args.js";
+import type { KpctlClient, KpctlIo } from "./cli-io.js";
+import { contextFilePath, readContextFile, resolveSettings, type ConnectionSettings } from "./context-config.js";
+import { errorLine } from "./errors.js";
+import { applyCommand } from "./commands/apply.js";
+import type { Command, CommandContext } from "./commands/command.js";
+import { configCommand } from "./commands/config.js";
+import { createCommand } from "./commands/create.js";
+import { deleteCommand } from "./commands/delete.js";
+import { describeCommand } from "./commands/describe.js";
+import { getCommand } from "./commands/get.js";
+import { commandHelp, rootHelp } from "./commands/usage.js";
+import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
+
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: "server", short: "s", type: "string", value: "HOST:PORT", description: "The address of the apiserver's gRPC endpoint (default 127.0.0.1:6443)." },
+  { name: "config", type: "string", description: "Path to the context file (default $KUBEPLANE_CONFIG or ~/.kubeplane/config)." },
+  { name: "kubeconfig", type: "string", description: "Same as --config." },
+  { name: "context", type: "string", description: "The name of the context to use." },
+  { name: "namespace", short: "n", type: "string", description: "If present, the namespace scope for this request." },
+  { name: "request-timeout", type: "string", default: "0", description: "How long to wait for a single call (e.g. 1s, 2m); 0 uses the client's default." },
+  { name: "help", short: "h", type: "boolean", description: "Help for the command." },
+];
+
+export const COMMANDS: readonly Command[] = [
+  getCommand,
+  describeCommand,
+  applyCommand,
+  createCommand,
+  deleteCommand,
+  versionCommand,
+  configCommand,
+];
+
+function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlClient; close(): void } {
+  let client: KpctlClient | undefined;
+  return {
+    get() {
+      if (client) return client;
+      const connect = io.connect ?? ((opts) => ApiClient.connect(opts));
+      const created = connect({
+        server: settings.server,
+        caFile: settings.caFile,
+        certFile: settings.certFile,
+        keyFile: settings.keyFile,
+        timeoutMs: settings.timeoutMs,
+        userAgent: `kpctl/${CLIENT_VERSION}`,
+      });
+      client = created;
+      return created;
+    },
+    close() {
+      client?.close();
+    },
+  };
+}
+
+/**
+ * Runs one kpctl command line (argv without `node kpctl`) and resolves to its exit code. Never
+ * throws and never exits the process: every failure is printed to io.stderr as kubectl words it.
+ */
+export async function run(argv: readonly string[], io: KpctlIo): Promise<number> {
+  const { command: name, rest } = splitCommand(argv, GLOBAL_FLAGS);
+  const write = (stream: KpctlIo["stdout"]) => (text: string): void => void stream.write(text);
+  if (name === undefined || name === "help") {
+    write(io.stdout)(rootHelp(COMMANDS, GLOBAL_FLAGS));
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+  if (!command) {
+    io.stderr.write(`error: unknown command "${name}" for "kpctl"\nRun 'kpctl --help' for usage.\n`);
+    return 1;
+  }
+
+  let server = "127.0.0.1:6443";
+  let client: ReturnType<typeof lazyClient> | undefined;
+  try {
+    const { flags, positionals } = parseArgs(rest, [...GLOBAL_FLAGS, ...command.flags]);
+    if (flags.boolean("help")) {
+      write(io.stdout)(commandHelp(command, GLOBAL_FLAGS));
+      return 0;
+    }
+    const configPath = contextFilePath(flags.string("config") ?? flags.string("kubeconfig"), io.env);
+    const timeoutMs = parseDuration(flags.string("request-timeout") ?? "0");
+    const settings = resolveSettings(
+      await readContextFile(configPath),
+      { server: flags.string("server"), namespace: flags.string("namespace"), context: flags.string("context"), timeoutMs: timeoutMs || undefined },
+      io.env,
+    );
+    server = settings.server;
+    const connection = lazyClient(io, settings);
+    client = connection;
+    const ctx: CommandContext = {
+      io,
+      flags,
+      args: positionals,
+      settings,
+      configPath,
+      namespaceExplicit: flags.string("namespace") !== undefined,
+      client: () => connection.get(),
+      now: () => io.now?.() ?? new Date(),
+      out: write(io.stdout),
+      err: write(io.stderr),
+    };
+    return await command.run(ctx);
+  } catch (err) {
+    if (err instanceof UsageError) io.stderr.write(`error: ${err.message}\nSee 'kpctl ${command.name} --help' for usage.\n`);
+    else io.stderr.write(`${errorLine(err, server)}\n`);
+    return 1;
+  } finally {
+    client?.close();
+  }
+}
