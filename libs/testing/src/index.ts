@@ -8,3 +8,5 @@ export { startNats } from "./nats-server.js";
 export type { NatsOptions, NatsServer } from "./nats-server.js";
 export { waitFor } from "./wait-for.js";
 export type { NotYet, WaitForOptions } from "./wait-for.js";
+export { startServiceProcess } from "./service-process.js";
+export type { ServiceProcess, ServiceProcessOptions } from "./service-process.js";

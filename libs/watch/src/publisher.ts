@@ -14,7 +14,10 @@ export interface WatchPublisherOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   source: ChangeSource;
-  /** Called once per published change (after all its messages were acknowledged). */
+  /**
+   * Called once per published change (after all its messages were acknowledged), with the seconds
+   * from receiving the change from etcd to the last acknowledgement.
+   */
   onPublished?: (resource: string, type: string, revision: number, lagSeconds?: number) => void;
   /** Called when etcd compacted the resume point: revisions in (lastPublished, resumedAfter] were skipped. */
   onGap?: (lastPublished: number, resumedAfter: number) => void;
@@ -76,13 +79,14 @@ export class WatchPublisher {
           if (change.revision < resume.from) continue;
           const built = messagesForChange(change);
           if (!built) continue;
+          const received = performance.now();
           for (const message of built.messages) {
             if (change.revision === resume.from && resume.published.has(message.msgId)) continue;
             await this.#publish(message, prevRevision, signal);
             prevRevision = message.revision;
           }
           this.#lastPublished = change.revision;
-          this.#opts.onPublished?.(built.resource, built.type, change.revision);
+          this.#opts.onPublished?.(built.resource, built.type, change.revision, (performance.now() - received) / 1000);
         }
         return;
       } catch (error) {

@@ -72,13 +72,15 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const started = process.hrtime.bigint();
       const res = resourceOf(call.request);
+      const req = call.request as { namespace?: string; name?: string };
       const labels = {
         verb,
         group: res?.group ?? "",
         version: res?.version || (res ? kindForResource(res.group, res.resource)?.version : "") || "",
         resource: res?.resource ?? "",
         subresource,
-        scope: "",
+        // kube-apiserver's scope: one object, one namespace, or the whole cluster.
+        scope: !res ? "" : verb !== "list" ? "resource" : req.namespace ? "namespace" : "cluster",
         component: "apiserver",
       };
       const done = (code: string): void => {
@@ -88,7 +90,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       };
       work(call.request).then(
         (reply) => {
-          done("200");
+          done(verb === "create" ? "201" : "200");
           callback(null, reply);
         },
         (err: unknown) => {

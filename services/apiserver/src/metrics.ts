@@ -42,7 +42,7 @@ export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
     }),
     publishLag: new Histogram({
       name: "apiserver_watch_publish_lag_seconds",
-      help: "Time from the watch publisher receiving a committed change from etcd to JetStream acknowledging it.",
+      help: "Seconds from the watch publisher receiving a committed change from etcd to JetStream acknowledging all its messages.",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),

@@ -1,7 +1,7 @@
 // Per-kind rules of the write path that are not defaulting or validation: what a create resets,
 // what a spec or status write may touch, when generation moves (Kubernetes' REST strategies).
 import { isDeepStrictEqual } from "node:util";
-import type { ApiObject, KindInfo } from "@kubeplane/api";
+import { metaV1, type ApiObject, type KindInfo } from "@kubeplane/api";
 
 type Loose = ApiObject & { spec?: unknown; status?: unknown; [field: string]: unknown };
 
@@ -36,7 +36,34 @@ export function prepareForCreate(info: KindInfo, obj: ApiObject): void {
     case "persistentvolumes":
       o.status = { ...(emptyStatus(info, obj) as object), phase: "Pending" };
       break;
+    case "jobs":
+      generateJobSelector(obj);
+      break;
   }
+}
+
+/**
+ * A Job without `manualSelector` gets a selector on its own uid, and its pod template the labels
+ * that match it, as kube-apiserver's Job strategy does (so two Jobs never select each other's pods).
+ */
+function generateJobSelector(obj: ApiObject): void {
+  const job = obj as ApiObject & {
+    spec?: { manualSelector?: boolean; selector?: { matchLabels: Record<string, string>; matchExpressions: unknown[] }; template?: { metadata?: { labels: Record<string, string> } } };
+  };
+  const spec = job.spec;
+  if (!spec || spec.manualSelector === true) return;
+  const uid = obj.metadata!.uid;
+  const name = obj.metadata!.name;
+  spec.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": uid }, matchExpressions: [] };
+  const template = (spec.template ??= {});
+  template.metadata ??= metaV1.ObjectMeta.fromPartial({});
+  template.metadata!.labels = {
+    ...template.metadata!.labels,
+    "batch.kubernetes.io/controller-uid": uid,
+    "batch.kubernetes.io/job-name": name,
+    "controller-uid": uid,
+    "job-name": name,
+  };
 }
 
 function emptyStatus(info: KindInfo, _obj: ApiObject): unknown {

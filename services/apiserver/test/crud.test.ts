@@ -131,6 +131,30 @@ describe("optimistic concurrency", () => {
   });
 });
 
+describe("kind rules", () => {
+  test("a Job without manualSelector gets a selector on its uid and matching template labels", async () => {
+    const { client } = cluster;
+    const jobs = kindFor("batch/v1", "Job")!;
+    const job = (await client.create(jobs, minimalObject(jobs, "selector-job"))) as unknown as {
+      metadata: { uid: string };
+      spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
+    };
+    assert.deepEqual(job.spec.selector.matchLabels, { "batch.kubernetes.io/controller-uid": job.metadata.uid });
+    assert.equal(job.spec.template.metadata.labels["batch.kubernetes.io/controller-uid"], job.metadata.uid);
+    assert.equal(job.spec.template.metadata.labels["job-name"], "selector-job");
+  });
+
+  test("a new pod starts Pending with its QoS class; a new Deployment's status is cleared", async () => {
+    const { client } = cluster;
+    const pod = (await client.create(pods, minimalObject(pods, "qos"))) as coreV1Pod.Pod;
+    assert.equal(pod.status?.phase, "Pending");
+    assert.equal(pod.status?.qosClass, "BestEffort");
+    const withStatus = obj(deployments, { ...minimalObject(deployments, "no-status"), status: { replicas: 9 } });
+    const d = (await client.create(deployments, withStatus)) as unknown as { status?: { replicas?: number } };
+    assert.equal(d.status?.replicas ?? 0, 0);
+  });
+});
+
 describe("validation and decoding", () => {
   test("a manifest with bad names, missing fields and wrong types is refused with every field path and stores nothing", async () => {
     const { client } = cluster;

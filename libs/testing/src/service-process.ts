@@ -1,0 +1,79 @@
+// Runs a Kubeplane service as a child process on free loopback ports, for tests that kill it or
+// drive it as an operator would (by address, not by import).
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { freePort } from "./free-port.js";
+import { trackProcess } from "./process-registry.js";
+import { waitFor } from "./wait-for.js";
+
+export interface ServiceProcessOptions {
+  /** The service's entry file (its `src/main.ts`), run with `node --conditions=source --import tsx`. */
+  entry: string;
+  /** Flags as `--name=value`; `grpc-listen`, `http-listen` and `log-level` default to free ports and "warn". */
+  flags?: Record<string, string>;
+  env?: Record<string, string>;
+  /** How long to wait for `/readyz`; default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface ServiceProcess {
+  /** host:port of its gRPC listener. */
+  readonly grpcAddress: string;
+  /** http://host:port of its metrics and health listener. */
+  readonly httpUrl: string;
+  readonly pid: number;
+  /** Its /metrics text, or "" when it does not answer. */
+  metrics(): Promise<string>;
+  /** Sends `signal` (default SIGTERM) and resolves once it exited. A no-op after exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Its stdout and stderr so far, for failure messages. */
+  output(): string;
+}
+
+/**
+ * Starts the service and resolves once its `/readyz` answers 200. Throws (with its output) if it
+ * exits first or is not ready in time. The process is killed if the test process exits.
+ */
+export async function startServiceProcess(opts: ServiceProcessOptions): Promise<ServiceProcess> {
+  const [grpc, http] = [await freePort(), await freePort()];
+  const flags = { "grpc-listen": `127.0.0.1:${grpc}`, "http-listen": `127.0.0.1:${http}`, "log-level": "warn", ...opts.flags };
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", opts.entry, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
+  );
+  trackProcess(proc);
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = once(proc, "exit");
+  const httpUrl = `http://${flags["http-listen"]}`;
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${opts.entry} exited (${proc.exitCode ?? proc.signalCode}):\n${out}`);
+        const res = await fetch(`${httpUrl}/readyz`).catch(() => undefined);
+        return res?.ok === true;
+      },
+      { timeoutMs: opts.readyTimeoutMs ?? 30_000, message: `${opts.entry} ready at ${httpUrl}/readyz` },
+    );
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw err;
+  }
+  return {
+    grpcAddress: flags["grpc-listen"],
+    httpUrl,
+    pid: proc.pid!,
+    async metrics() {
+      const res = await fetch(`${httpUrl}/metrics`).catch(() => undefined);
+      return res?.ok ? res.text() : "";
+    },
+    async kill(signal: NodeJS.Signals = "SIGTERM") {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill(signal);
+      await exited;
+    },
+    output: () => out,
+  };
+}
