@@ -52,8 +52,8 @@ test-integration: deps ## integration tests on real etcd and NATS (test/**/*.tes
 test: deps lint ## everything CI runs: lint, unit and integration tests
 	node $(NODE_FLAGS) --test --test-concurrency=1 $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
-bench: deps build ## benchmarks that print figures (later issues add theirs)
-	@echo "no benchmarks yet: they arrive with the apiserver, scheduler, controller and kubelet issues"
+bench: deps build ## benchmarks that print figures (KP_BENCH_SCALE multiplies their sizes)
+	node $(NODE_FLAGS) services/apiserver/bench/apiserver-bench.ts
 
 up: deps build ## run a local cluster on loopback: 3-member etcd, NATS JetStream, the services
 	infra/local/up.sh

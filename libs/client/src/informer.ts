@@ -3,7 +3,7 @@ import type { JetStreamClient, JetStreamManager } from "nats";
 import { fieldsOf, parseFieldSelector, parseLabelSelector, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
 import type { ApiClient } from "./api-client.js";
-import { Indexer, objectKey, type IndexFunc, type Lister } from "./indexer.js";
+import { Indexer, byNodeName, objectKey, type IndexFunc, type Lister } from "./indexer.js";
 
 /** Receives an informer's changes. Called in revision order, one at a time; handlers should only enqueue. */
 export interface ResourceEventHandler<T> {
@@ -34,7 +34,7 @@ export interface InformerOptions<T extends ApiObject> {
   fieldSelector?: string;
   /** NATS subject filters; default the kind's (and namespace's) subjects. A kubelet passes `nodeFilter(node)`. */
   filterSubjects?: string[];
-  /** Extra cache indexes beyond namespace, owner and label. */
+  /** Extra cache indexes beyond namespace, owner, label (and node, for pods). */
   indexers?: Record<string, IndexFunc<T>>;
   logger?: InformerLogger;
   /** Longest wait between relist attempts after failures; default 5 s. */
@@ -65,7 +65,9 @@ export class Informer<T extends ApiObject> {
   eventsApplied = 0;
 
   constructor(private readonly options: InformerOptions<T>) {
-    this.indexer = new Indexer<T>(options.indexers ?? {});
+    // Pods are also indexed by node (what a kubelet or the scheduler asks for).
+    const byNode: Record<string, IndexFunc<T>> = options.kind.resource === "pods" ? { node: byNodeName as IndexFunc<T> } : {};
+    this.indexer = new Indexer<T>({ ...byNode, ...options.indexers });
     const labels = parseLabelSelector(options.labelSelector ?? "");
     const fields = parseFieldSelector(options.fieldSelector ?? "");
     this.matches = (obj) => {

@@ -13,7 +13,7 @@ export const apiserverConfig = defineConfig({
   watchStreamMaxMessages: { type: "int", default: 0, min: 0, description: "Most events the watch stream keeps (0: no limit besides watchHistory)" },
   leaderLeaseTtl: { type: "duration", default: "10s", description: "TTL of the etcd lease behind the watch publisher's leadership; a standby takes over within it" },
   publishWatchEvents: { type: "bool", default: true, description: "Campaign to be the replica that publishes watch events to JetStream (one replica leads)" },
-  identity: { type: "string", default: "", description: "This replica's name in leader election (default: hostname-pid)" },
+  identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
   bookmarkInterval: { type: "duration", default: "60s", description: "How often gRPC watches that allow bookmarks get one" },
 });
 

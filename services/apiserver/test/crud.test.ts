@@ -185,6 +185,13 @@ describe("validation and decoding", () => {
     await rejects(client.get(configMaps, "default", "big"), isNotFound, "not stored");
   });
 
+  test("an unknown resource or version is NotFound", async () => {
+    const { client } = cluster;
+    const gizmo = { ...configMaps, group: "example.com", resource: "gizmos" } as KindInfo;
+    await rejects(client.list(gizmo), isNotFound, "unknown resource");
+    await rejects(client.list({ ...deployments, version: "v1beta1" } as KindInfo), isNotFound, "unknown version");
+  });
+
   test("a create of an existing name is AlreadyExists", async () => {
     const { client } = cluster;
     await client.create(configMaps, minimalObject(configMaps, "dup"));
@@ -363,4 +370,3 @@ describe("services", () => {
   });
 });
 
-export type { KindInfo };
