@@ -169,6 +169,11 @@ while ((${#pending[@]})); do
 done
 kp_say "etcd (${#KP_ETCD_NAMES[@]} members) and NATS ready after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
 
+# ---- secrets encryption key (the apiserver's --encryption-key-file) ---------------------
+if [[ ! -s $KP_DATA_DIR/encryption-keys ]]; then
+  (umask 077; printf 'local1:%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$KP_DATA_DIR/encryption-keys")
+fi
+
 # ---- services (extension point: services.list) -----------------------------------------
 export KP_ETCD_ENDPOINTS KP_NATS_URL
 declare -A seen=()

@@ -12,6 +12,10 @@ export const apiserverConfig = defineConfig({
   watchHistory: { type: "duration", default: "1h", description: "How long the watch stream keeps events; older resourceVersions get Gone" },
   watchStreamMaxMessages: { type: "int", default: 0, min: 0, description: "Most events the watch stream keeps (0: no limit besides watchHistory)" },
   leaderLeaseTtl: { type: "duration", default: "10s", description: "TTL of the etcd lease behind the watch publisher's leadership; a standby takes over within it" },
+  encryptionKeyFile: {
+    type: "string",
+    description: "File of NAME:BASE64 AES-256 keys (first one encrypts) for Secrets at rest; unset: Secrets are stored unencrypted",
+  },
   publishWatchEvents: { type: "bool", default: true, description: "Campaign to be the replica that publishes watch events to JetStream (one replica leads)" },
   identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
   bookmarkInterval: { type: "duration", default: "60s", description: "How often gRPC watches that allow bookmarks get one" },

@@ -2,9 +2,9 @@
 // on the elected replica, publishes every committed change to NATS JetStream.
 import { hostname } from "node:os";
 import { connect as connectNats, type NatsConnection } from "nats";
-import { descriptorSet, apiserverV1 } from "@kubeplane/api";
+import { descriptorSet, apiserverV1, parseRegistryKey } from "@kubeplane/api";
 import { EtcdStore, LeaderElection, NodePortRange, ServiceIpRange } from "@kubeplane/storage";
-import { WatchPublisher, ensureStream } from "@kubeplane/watch";
+import { WatchPublisher, ensureStream, type ChangeSource } from "@kubeplane/watch";
 import { Service, type Logger, type RunContext, type ServiceAddresses as Addresses } from "@kubeplane/service-kit";
 import type { ApiserverConfig } from "./config.js";
 import { createHandlers } from "./grpc-handlers.js";
@@ -12,6 +12,7 @@ import { createApiserverMetrics, type ApiserverMetrics } from "./metrics.js";
 import { Registry } from "./registry.js";
 import { ServiceAddresses } from "./service-addresses.js";
 import { createWatchHandler } from "./watch-server.js";
+import { aesGcmTransformer, identityTransformer, loadKeyFile, type ValueTransformer } from "./encryption.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
 export { Registry, systemNamespaces } from "./registry.js";
@@ -37,6 +38,27 @@ function parsePortRange(text: string): { min: number; max: number } {
   return { min, max };
 }
 
+/** The store's change feed with encrypted values decrypted, for the watch publisher. */
+function decryptingSource(store: EtcdStore, transformer: ValueTransformer): ChangeSource {
+  return {
+    currentRevision: () => store.currentRevision(),
+    async *watchChanges(fromRevision: number, signal: AbortSignal) {
+      for await (const change of store.watchChanges(fromRevision, signal)) {
+        const parsed = parseRegistryKey(change.key);
+        if (!parsed || !transformer.covers(parsed.info.resource)) {
+          yield change;
+          continue;
+        }
+        yield {
+          ...change,
+          value: change.value && transformer.fromStorage(parsed.info, change.value),
+          prevValue: change.prevValue && transformer.fromStorage(parsed.info, change.prevValue),
+        };
+      }
+    },
+  };
+}
+
 /**
  * Starts an apiserver: connects etcd and NATS, ensures the watch stream and the system
  * namespaces, serves gRPC, and campaigns to be the watch publisher. Used by `run` and by tests.
@@ -53,8 +75,10 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     observe: (operation, seconds) => metrics.etcdRequestDuration.observe({ operation, type: "" }, seconds),
   });
   const ports = parsePortRange(config.serviceNodePortRange);
+  const transformer = config.encryptionKeyFile ? aesGcmTransformer(loadKeyFile(config.encryptionKeyFile)) : identityTransformer;
   const registry = new Registry(store, {
     maxObjectBytes: config.maxObjectBytes,
+    transformer,
     addresses: new ServiceAddresses(new ServiceIpRange(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max), config.serviceClusterIpRange),
   });
 
@@ -108,7 +132,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   // The watch publisher: only the elected replica publishes; a standby takes over within the lease TTL.
   let leading = false;
   const publisher = new WatchPublisher({
-    source: store,
+    // Watchers get Secrets as the API serves them: decrypted (over NATS, which should use TLS).
+    source: decryptingSource(store, transformer),
     js: nats.jetstream(),
     jsm,
     logger: log,

@@ -27,11 +27,14 @@ import { decodeContinue, encodeContinue, objectFilter } from "./list-filter.js";
 import { deleteGracePeriod, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from "./strategy.js";
 import type { ServiceAddresses, AddressPlan } from "./service-addresses.js";
 import { NamespaceGate } from "./namespace-gate.js";
+import { identityTransformer, type ValueTransformer } from "./encryption.js";
 
 type Service = coreV1Service.Service;
 
 export interface RegistryOptions {
   maxObjectBytes: number;
+  /** Encryption at rest (Secrets); default none. */
+  transformer?: ValueTransformer;
   addresses: ServiceAddresses;
   now?: () => Date;
 }
@@ -97,9 +100,10 @@ export class Registry {
   }
 
   private read<T extends ApiObject>(info: KindInfo<T>, v: StoredValue): T {
-    return decodeFromStorage(info, v.value, v.modRevision);
+    return decodeFromStorage(info, this.transformer.fromStorage(info, v.value), v.modRevision);
   }
 
+  /** The object's stored bytes before encryption; refuses objects over the size limit. */
   private encode<T extends ApiObject>(info: KindInfo<T>, obj: T): Uint8Array {
     const bytes = encodeForStorage(info, obj);
     if (bytes.length > this.options.maxObjectBytes) {
@@ -108,6 +112,15 @@ export class Registry {
       ]);
     }
     return bytes;
+  }
+
+  /** Whether `plain` is what `stored` holds (comparing after decryption: every seal has a new nonce). */
+  private unchanged(info: KindInfo, plain: Uint8Array, stored: StoredValue): boolean {
+    return Buffer.from(plain).equals(Buffer.from(this.transformer.fromStorage(info, stored.value)));
+  }
+
+  private get transformer(): ValueTransformer {
+    return this.options.transformer ?? identityTransformer;
   }
 
   async get<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string): Promise<T> {
@@ -186,7 +199,7 @@ export class Registry {
     const exclude = new Set<string>();
     for (let attempt = 0; ; attempt++) {
       const plan = info.resource === "services" ? this.planAddresses(obj as unknown as Service, undefined, exclude) : undefined;
-      const bytes = this.encode(info, obj);
+      const bytes = this.transformer.toStorage(info, this.encode(info, obj));
       if (dryRun) return obj;
       try {
         const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [] });
@@ -332,12 +345,13 @@ export class Registry {
           throw err;
         }
       }
-      const bytes = this.encode(info, next);
-      if (Buffer.compare(Buffer.from(bytes), Buffer.from(found.value)) === 0) {
+      const plain = this.encode(info, next);
+      if (this.unchanged(info, plain, found)) {
         // Nothing changed: no write, the resourceVersion stays (as Kubernetes does).
         next.metadata!.resourceVersion = String(found.modRevision);
         return next;
       }
+      const bytes = this.transformer.toStorage(info, plain);
       if (dryRun) return next;
       try {
         const revision = await this.store.update(key, bytes, found.modRevision, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [] });
@@ -442,8 +456,9 @@ export class Registry {
         }
       }
       if (params.dryRun) return { object: next, deleted: false };
-      const bytes = this.encode(info, next);
-      if (Buffer.compare(Buffer.from(bytes), Buffer.from(found.value)) === 0) return { object: old, deleted: false };
+      const plain = this.encode(info, next);
+      if (this.unchanged(info, plain, found)) return { object: old, deleted: false };
+      const bytes = this.transformer.toStorage(info, plain);
       try {
         const revision = await this.store.update(key, bytes, found.modRevision, {});
         meta.resourceVersion = String(revision);

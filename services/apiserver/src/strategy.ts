@@ -39,7 +39,17 @@ export function prepareForCreate(info: KindInfo, obj: ApiObject): void {
     case "jobs":
       generateJobSelector(obj);
       break;
+    case "secrets":
+      mergeStringData(obj);
+      break;
   }
+}
+
+/** A Secret's write-only stringData is merged into data (base64), winning over data's keys, as Kubernetes does. */
+function mergeStringData(obj: ApiObject): void {
+  const secret = obj as ApiObject & { data: Record<string, string>; stringData: Record<string, string> };
+  for (const [k, v] of Object.entries(secret.stringData ?? {})) secret.data[k] = Buffer.from(v, "utf8").toString("base64");
+  secret.stringData = {};
 }
 
 /**
@@ -106,6 +116,7 @@ function desired(obj: ApiObject): Record<string, unknown> {
 export function prepareForUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): void {
   const o = obj as Loose;
   if (info.hasStatus) o.status = (old as Loose).status;
+  if (info.resource === "secrets") mergeStringData(obj);
   const meta = obj.metadata!;
   const oldMeta = old.metadata!;
   meta.uid ||= oldMeta.uid;

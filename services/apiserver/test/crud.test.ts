@@ -144,6 +144,20 @@ describe("kind rules", () => {
     assert.equal(job.spec.template.metadata.labels["job-name"], "selector-job");
   });
 
+  test("a Secret's stringData is merged into data and not stored", async () => {
+    const { client } = cluster;
+    const secrets = kindFor("v1", "Secret")!;
+    const created = (await client.json.create(secrets, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "string-data", namespace: "default" },
+      data: { a: Buffer.from("old").toString("base64"), b: Buffer.from("kept").toString("base64") },
+      stringData: { a: "new" },
+    })) as { data: Record<string, string>; stringData?: unknown };
+    assert.deepEqual(created.data, { a: Buffer.from("new").toString("base64"), b: Buffer.from("kept").toString("base64") });
+    assert.equal(created.stringData, undefined);
+  });
+
   test("a new pod starts Pending with its QoS class; a new Deployment's status is cleared", async () => {
     const { client } = cluster;
     const pod = (await client.create(pods, minimalObject(pods, "qos"))) as coreV1Pod.Pod;
