@@ -78,6 +78,11 @@ export class Informer<T extends ApiObject> {
     };
   }
 
+  /** Adds a cache index (also over the objects already cached). */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.indexer.addIndex(name, fn);
+  }
+
   get lister(): Lister<T> {
     return this.indexer;
   }

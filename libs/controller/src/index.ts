@@ -1,0 +1,9 @@
+// @kubeplane/controller: the controller runtime (informers, work queues, reconcile loops, leader election).
+export { Controller, TerminalError, type ControllerOptions, type Reconciler, type Request, type Result } from "./controller.js";
+export { Expectations } from "./expectations.js";
+export { SharedInformerFactory } from "./informer-factory.js";
+export { LeaseElection, type LeaseElectionOptions } from "./lease-election.js";
+export type { Logger } from "./logger.js";
+export { LeadershipLostError, Manager, type ManagerOptions } from "./manager.js";
+export { controllerMetrics, type ControllerMetrics } from "./metrics.js";
+export { controllerRef, isControlledBy, newControllerRef, ownerKey } from "./owner-refs.js";

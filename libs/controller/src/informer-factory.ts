@@ -1,0 +1,50 @@
+// Shared informers: one informer (one cache, one watch) per kind, shared by every controller.
+import type { ApiObject, KindInfo } from "@kubeplane/api";
+import { Informer, type ApiClient, type IndexFunc, type InformerLogger, type WatchConnection } from "@kubeplane/client";
+
+/**
+ * Hands out one Informer per kind. Controllers ask for informers while they are built, then the
+ * manager `start`s them all and waits for `waitForCacheSync` before any reconcile runs. Informers
+ * asked for after `start` are started at once.
+ */
+export class SharedInformerFactory {
+  private readonly informers = new Map<string, Informer<ApiObject>>();
+  private signal: AbortSignal | undefined;
+  private readonly running: Promise<void>[] = [];
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly watch: WatchConnection,
+    private readonly logger?: InformerLogger,
+  ) {}
+
+  /** The shared informer of `kind`; extra indexes are added to it (names must not clash). */
+  informerFor<T extends ApiObject>(kind: KindInfo<T>, indexers: Record<string, IndexFunc<T>> = {}): Informer<T> {
+    const key = `${kind.group}/${kind.resource}`;
+    let informer = this.informers.get(key) as Informer<T> | undefined;
+    if (!informer) {
+      informer = new Informer<T>({ client: this.client, watch: this.watch, kind, indexers, logger: this.logger });
+      this.informers.set(key, informer as unknown as Informer<ApiObject>);
+      if (this.signal) this.running.push(informer.run(this.signal));
+    } else {
+      for (const [name, fn] of Object.entries(indexers)) informer.addIndex(name, fn);
+    }
+    return informer;
+  }
+
+  /** Runs every informer until the signal aborts. */
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    for (const informer of this.informers.values()) this.running.push(informer.run(signal));
+  }
+
+  /** Resolves once every informer has listed (rejects if the signal aborts first). */
+  async waitForCacheSync(signal: AbortSignal): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
+  }
+
+  /** Resolves once every informer has stopped (after the start signal aborted). */
+  async stopped(): Promise<void> {
+    await Promise.allSettled(this.running);
+  }
+}

@@ -1,0 +1,174 @@
+// Leader election through a coordination.k8s.io/v1 Lease in the apiserver (client-go's leaderelection).
+import { coordinationV1, isAlreadyExists, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import type { ApiClient } from "@kubeplane/client";
+import type { Logger } from "./logger.js";
+
+type Lease = coordinationV1.Lease;
+const leases = kindFor("coordination.k8s.io/v1", "Lease") as KindInfo<Lease>;
+
+export interface LeaseElectionOptions {
+  /** The Lease's namespace and name, e.g. kube-system/kube-controller-manager. */
+  namespace: string;
+  name: string;
+  identity: string;
+  /** How long a lease stays valid after its last renewal. Default 15 s. */
+  leaseDurationMs?: number;
+  /** A leader that cannot renew for this long steps down. Default 10 s (< leaseDuration). */
+  renewDeadlineMs?: number;
+  /** How often to try to acquire or renew. Default 2 s. */
+  retryPeriodMs?: number;
+  logger: Logger;
+  /** Told when leadership starts (true) and ends (false). */
+  onChange?: (leading: boolean) => void;
+}
+
+/** MicroTime, as Kubernetes writes Lease times. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+/**
+ * One campaigner. A lease is taken over when its holder has not renewed for `leaseDurationMs`
+ * as observed by this process's clock (not the holder's, so clock skew does not matter); the
+ * leader renews every `retryPeriodMs` and steps down when it could not for `renewDeadlineMs`.
+ * Renewal is a compare-and-swap on the Lease's resourceVersion.
+ */
+export class LeaseElection {
+  private readonly durationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryMs: number;
+  private observed: { holder: string; renewTime: string; at: number } | undefined;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly options: LeaseElectionOptions,
+  ) {
+    this.durationMs = options.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    this.retryMs = options.retryPeriodMs ?? 2_000;
+  }
+
+  /**
+   * Campaigns until leading, then runs `onLeading` with a signal that aborts when leadership is
+   * lost; resolves `true` when the outer signal ended it (after releasing the lease), `false` when
+   * leadership was lost (callers should exit: another replica now acts).
+   */
+  async run(signal: AbortSignal, onLeading: (term: AbortSignal) => Promise<void>): Promise<boolean> {
+    while (!signal.aborted && !(await this.tryAcquireOrRenew())) await this.sleep(this.retryMs, signal);
+    if (signal.aborted) return true;
+    const term = new AbortController();
+    const stop = (): void => term.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    this.options.logger.info({ lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity }, "became leader");
+    this.options.onChange?.(true);
+    const renewing = this.renewLoop(term);
+    try {
+      await onLeading(term.signal);
+    } finally {
+      term.abort();
+      await renewing;
+      signal.removeEventListener("abort", stop);
+      this.options.onChange?.(false);
+    }
+    if (signal.aborted) {
+      await this.release();
+      return true;
+    }
+    return false;
+  }
+
+  private async renewLoop(term: AbortController): Promise<void> {
+    let lastRenew = Date.now();
+    while (!term.signal.aborted) {
+      await this.sleep(this.retryMs, term.signal);
+      if (term.signal.aborted) return;
+      if (await this.tryAcquireOrRenew().catch(() => false)) {
+        lastRenew = Date.now();
+      } else if (Date.now() - lastRenew > this.renewDeadlineMs) {
+        this.options.logger.warn({ lease: this.options.name }, "could not renew the lease in time: stepping down");
+        term.abort();
+        return;
+      }
+    }
+  }
+
+  /** One attempt: create the lease, renew ours, or take over an expired one. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity } = this.options;
+    const now = Date.now();
+    let current: Lease;
+    try {
+      current = (await this.client.get(leases, namespace, name)) as Lease;
+    } catch (err) {
+      if (!isNotFound(err)) return false;
+      try {
+        await this.client.create(
+          leases,
+          coordinationV1.Lease.fromPartial({
+            apiVersion: "coordination.k8s.io/v1",
+            kind: "Lease",
+            metadata: { name, namespace },
+            spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+          }),
+        );
+        return true;
+      } catch (createErr) {
+        if (isAlreadyExists(createErr)) return false;
+        return false;
+      }
+    }
+    const spec = current.spec ?? coordinationV1.LeaseSpec.fromPartial({});
+    const holder = spec.holderIdentity ?? "";
+    if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== spec.renewTime) {
+      this.observed = { holder, renewTime: spec.renewTime, at: now };
+    }
+    const durationMs = (spec.leaseDurationSeconds ?? 0) * 1000;
+    const held = holder !== "" && holder !== identity && this.observed.at + durationMs > now;
+    if (held) return false;
+    const next = coordinationV1.Lease.fromPartial(current);
+    next.spec = coordinationV1.LeaseSpec.fromPartial({
+      ...spec,
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(this.durationMs / 1000),
+      renewTime: microTime(now),
+      acquireTime: holder === identity ? spec.acquireTime : microTime(now),
+      leaseTransitions: holder === identity ? spec.leaseTransitions : (spec.leaseTransitions ?? 0) + 1,
+    });
+    try {
+      const saved = (await this.client.update(leases, next)) as Lease;
+      this.observed = { holder: identity, renewTime: saved.spec!.renewTime, at: now };
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      return false;
+    }
+  }
+
+  /** Gives the lease up so a standby takes over at once. */
+  private async release(): Promise<void> {
+    try {
+      const current = (await this.client.get(leases, this.options.namespace, this.options.name)) as Lease;
+      if (current.spec?.holderIdentity !== this.options.identity) return;
+      const next = coordinationV1.Lease.fromPartial(current);
+      next.spec!.holderIdentity = "";
+      next.spec!.leaseDurationSeconds = 1;
+      next.spec!.renewTime = microTime(Date.now());
+      await this.client.update(leases, next);
+    } catch (err) {
+      this.options.logger.warn({ err }, "could not release the lease");
+    }
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}

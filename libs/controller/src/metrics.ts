@@ -1,0 +1,48 @@
+// Controller and work queue metrics, named as controller-runtime and client-go name them.
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export interface ControllerMetrics {
+  reconcileTotal: Counter<"controller" | "result">;
+  reconcileErrors: Counter<"controller">;
+  reconcileTime: Histogram<"controller">;
+  activeWorkers: Gauge<"controller">;
+  queueDepth: Gauge<"name">;
+  queueAdds: Counter<"name">;
+  queueRetries: Counter<"name">;
+  queueLatency: Histogram<"name">;
+  leader: Gauge<"name">;
+}
+
+const cache = new WeakMap<Registry, ControllerMetrics>();
+
+/** The metrics, registered once per registry (every controller of a process shares them, by label). */
+export function controllerMetrics(registry: Registry): ControllerMetrics {
+  const found = cache.get(registry);
+  if (found) return found;
+  const registers = [registry];
+  const metrics: ControllerMetrics = {
+    reconcileTotal: new Counter({ name: "controller_runtime_reconcile_total", help: "Total number of reconciliations per controller", labelNames: ["controller", "result"], registers }),
+    reconcileErrors: new Counter({ name: "controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller", labelNames: ["controller"], registers }),
+    reconcileTime: new Histogram({
+      name: "controller_runtime_reconcile_time_seconds",
+      help: "Length of time per reconciliation per controller",
+      labelNames: ["controller"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    activeWorkers: new Gauge({ name: "controller_runtime_active_workers", help: "Number of currently used workers per controller", labelNames: ["controller"], registers }),
+    queueDepth: new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames: ["name"], registers }),
+    queueAdds: new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames: ["name"], registers }),
+    queueRetries: new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames: ["name"], registers }),
+    queueLatency: new Histogram({
+      name: "workqueue_queue_duration_seconds",
+      help: "How long in seconds an item stays in workqueue before being requested",
+      labelNames: ["name"],
+      buckets: [0.0001, 0.001, 0.01, 0.1, 1, 10, 100],
+      registers,
+    }),
+    leader: new Gauge({ name: "leader_election_master_status", help: "1 while this process leads, 0 otherwise", labelNames: ["name"], registers }),
+  };
+  cache.set(registry, metrics);
+  return metrics;
+}

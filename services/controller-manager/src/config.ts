@@ -1,0 +1,24 @@
+// The controller-manager's configuration: where the apiserver and NATS are, which controllers run, leader election, timings.
+import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+
+export const controllerManagerConfig = defineConfig({
+  ...serviceConfig({ grpc: "127.0.0.1:10257", http: "127.0.0.1:10252" }),
+  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
+  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
+  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  controllers: {
+    type: "list",
+    default: ["*"],
+    description: "Controllers to run: * for all, name to add one, -name to leave one out (e.g. *,-cronjob)",
+  },
+  leaderElect: { type: "bool", default: true, description: "Run only while holding the kube-system/kube-controller-manager Lease" },
+  leaseDuration: { type: "duration", default: "15s", description: "How long a leader's lease stays valid after a renewal" },
+  renewDeadline: { type: "duration", default: "10s", description: "A leader that cannot renew for this long steps down" },
+  retryPeriod: { type: "duration", default: "2s", description: "How often to try to acquire or renew the lease" },
+  identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
+  workers: { type: "int", default: 5, min: 1, max: 100, description: "Concurrent reconciles per controller" },
+  nodeMonitorGracePeriod: { type: "duration", default: "40s", description: "A node whose heartbeat is older than this becomes Ready=Unknown" },
+  podEvictionTimeout: { type: "duration", default: "300s", description: "Default tolerationSeconds for not-ready/unreachable taints" },
+});
+
+export type ControllerManagerConfig = ConfigOf<typeof controllerManagerConfig>;

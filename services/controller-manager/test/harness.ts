@@ -1,0 +1,129 @@
+// Test harness: real etcd, NATS and an apiserver process; controller-managers in-process; and
+// stand-in kubelets that bind pods and report them Running and Ready through the API.
+import { fileURLToPath } from "node:url";
+import { connect, type NatsConnection } from "nats";
+import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
+import { ApiClient, Informer, WorkQueue, type WatchConnection } from "@kubeplane/client";
+import { createLogger, loadConfig } from "@kubeplane/service-kit";
+import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { controllerManagerConfig, startControllerManager, type ControllerManager, type ControllerManagerConfig } from "../src/index.js";
+
+const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", import.meta.url));
+export const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
+
+export interface CmCluster {
+  etcd: EtcdCluster;
+  nats: NatsServer;
+  apiserver: ServiceProcess;
+  client: ApiClient;
+  watch: WatchConnection & { nc: NatsConnection };
+  /** Starts a controller-manager in-process running `controllers` (default all), without leader election unless asked. */
+  startControllerManager(overrides?: Partial<ControllerManagerConfig>, now?: () => Date): Promise<ControllerManager>;
+  stop(): Promise<void>;
+}
+
+export async function startCmCluster(): Promise<CmCluster> {
+  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+  const managers: ControllerManager[] = [];
+  let apiserver: ServiceProcess | undefined;
+  try {
+    apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
+    const client = ApiClient.connect({ server: apiserver.grpcAddress });
+    const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+    const logger = createLogger("controller-manager-test", "warn");
+    const server = apiserver;
+    return {
+      etcd,
+      nats,
+      apiserver,
+      client,
+      watch,
+      async startControllerManager(overrides = {}, now) {
+        const defaults = loadConfig(controllerManagerConfig, { argv: [], envPrefix: "KP_CM_TEST_UNSET", program: "cm-test" });
+        const cm = await startControllerManager(
+          {
+            ...defaults,
+            grpcListen: "127.0.0.1:0",
+            httpListen: "127.0.0.1:0",
+            apiserver: server.grpcAddress,
+            natsUrl: nats.url,
+            leaderElect: false,
+            logLevel: "warn",
+            shutdownGracePeriod: 2000,
+            ...overrides,
+          },
+          { logger, now },
+        );
+        managers.push(cm);
+        return cm;
+      },
+      async stop() {
+        await Promise.allSettled(managers.map((m) => m.stop()));
+        client.close();
+        await nc.close().catch(() => undefined);
+        await apiserver?.kill();
+        await Promise.allSettled([etcd.stop(), nats.stop()]);
+      },
+    };
+  } catch (err) {
+    await apiserver?.kill();
+    await Promise.allSettled([etcd.stop(), nats.stop()]);
+    throw err;
+  }
+}
+
+/**
+ * Stand-in kubelets for tests of controllers (the real kubelet is issue 8): pods without a node
+ * are bound round-robin to `nodes` (as a scheduler would), bound Pending pods become Running and
+ * Ready after `readyDelayMs`, and pods being deleted are removed (as a kubelet does after stopping
+ * them). Everything goes through the apiserver. Runs until the signal aborts.
+ */
+export function startFakeKubelets(cluster: Pick<CmCluster, "client" | "watch">, nodes: string[], signal: AbortSignal, opts: { readyDelayMs?: number } = {}): Promise<void> {
+  const { client } = cluster;
+  const informer = new Informer({ client, watch: cluster.watch, kind: pods });
+  const queue = new WorkQueue<string>();
+  informer.addEventHandler({ onAdd: (p) => queue.add(key(p)), onUpdate: (_o, p) => queue.add(key(p)) });
+  signal.addEventListener("abort", () => queue.shutDown(), { once: true });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const item = await queue.get();
+      if (item.shutdown) return;
+      const [ns, name] = item.key.split("/") as [string, string];
+      try {
+        const pod = informer.lister.get(ns, name);
+        if (!pod) continue;
+        if (pod.metadata?.deletionTimestamp) {
+          await client.delete(pods, ns, name, { gracePeriodSeconds: 0 });
+        } else if (!pod.spec?.nodeName) {
+          await client.bind(ns, name, nodes[next++ % nodes.length]!);
+        } else if (pod.status?.phase === "Pending" && nodes.includes(pod.spec.nodeName)) {
+          if (opts.readyDelayMs) await new Promise((r) => setTimeout(r, opts.readyDelayMs));
+          const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+          const running = coreV1Pod.Pod.fromPartial(pod);
+          running.status = coreV1Pod.PodStatus.fromPartial({
+            ...pod.status,
+            phase: "Running",
+            podIp: `10.244.0.${(next++ % 250) + 2}`,
+            startTime: now,
+            conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastTransitionTime: now })),
+            containerStatuses: (pod.spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } })),
+          });
+          await client.updateStatus(pods, running);
+        }
+        queue.forget(item.key);
+      } catch {
+        if (!signal.aborted) queue.addRateLimited(item.key);
+      } finally {
+        queue.done(item.key);
+      }
+    }
+  };
+  const running = informer.run(signal);
+  return Promise.all([running, worker(), worker(), worker(), worker()]).then(() => undefined);
+}
+
+function key(p: coreV1Pod.Pod): string {
+  return `${p.metadata!.namespace}/${p.metadata!.name}`;
+}
