@@ -1,2 +1,10 @@
 // Imports every controller file so each registers itself in the registry.
-export {};
+import "./replicaset.js";
+import "./deployment.js";
+import "./daemonset.js";
+import "./statefulset.js";
+import "./job.js";
+import "./cronjob.js";
+import "./garbage-collector.js";
+import "./namespace.js";
+import "./node-lifecycle.js";

@@ -1,0 +1,2 @@
+// Placeholder: the cronjob controller is being written.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: the daemonset controller is being written.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: the deployment controller is being written.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: the garbage-collector controller is being written.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: the job controller is being written.
+export {};

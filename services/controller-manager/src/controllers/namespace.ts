@@ -1,0 +1,2 @@
+// Placeholder: the namespace controller is being written.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: the node-lifecycle controller is being written.
+export {};

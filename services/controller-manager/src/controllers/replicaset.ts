@@ -1,0 +1,2 @@
+// Placeholder: the replicaset controller is being written.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: the statefulset controller is being written.
+export {};
