@@ -12,6 +12,8 @@ export interface ManagerOptions {
   watch: WatchConnection;
   logger: Logger;
   registry: Registry;
+  /** Workers of controllers that do not set their own. Default 2. */
+  defaultWorkers?: number;
   /** Leader election through kube-system/<leaseName>; omit to run without (tests, single replica). */
   leaderElection?: {
     leaseName: string;
@@ -53,7 +55,7 @@ export class Manager {
   }
 
   newController(opts: { name: string; reconciler: Reconciler; workers?: number }): Controller {
-    const controller = new Controller({ ...opts, metrics: this.metrics, logger: this.options.logger });
+    const controller = new Controller({ workers: this.options.defaultWorkers, ...opts, metrics: this.metrics, logger: this.options.logger });
     this.controllers.push(controller);
     return controller;
   }

@@ -35,6 +35,7 @@ export async function startControllerManager(
     watch,
     logger,
     registry: service.metrics,
+    defaultWorkers: config.workers,
     leaderElection: config.leaderElect
       ? { leaseName: "kube-controller-manager", identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
       : undefined,
