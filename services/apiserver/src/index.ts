@@ -110,6 +110,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     }
   };
   await ensureNamespaces();
+  const namespaceCache = registry.namespaces.run(stopping.signal, log);
 
   const etcdVersion = await store.serverVersion().catch(() => "");
   const versionReply: apiserverV1.VersionReply = {
@@ -167,7 +168,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   });
   service.onStop(async () => {
     stopping.abort();
-    await electionDone;
+    await Promise.all([electionDone, namespaceCache]);
   });
 
   const addresses = await service.start();

@@ -399,6 +399,7 @@ export class Registry {
     if (info.resource === "namespaces" && (systemNamespaces as readonly string[]).includes(name)) {
       throw apiErrors.forbidden(subject(info, name), "this namespace may not be deleted");
     }
+    if (info.resource === "namespaces") this.namespaces.forget(name);
     for (let attempt = 0; ; attempt++) {
       const found = await this.store.get(key);
       if (!found) throw apiErrors.notFound(subject(info, name));
