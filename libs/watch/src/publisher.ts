@@ -1,7 +1,8 @@
 // Publishes the etcd change feed to the watch stream in revision order, resuming where the stream ends.
-import { headers, type JetStreamClient, type JetStreamManager } from "nats";
+import type { JetStreamClient, JetStreamManager } from "nats";
 import { isCompactedError, type ChangeSource } from "./change-source.js";
-import { GAP_TYPE, PREV_REVISION_HEADER, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange, type OutgoingMessage } from "./event-messages.js";
+import { GAP_TYPE, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange } from "./event-messages.js";
+import { PublishWindow, type Predecessor } from "./publish-window.js";
 import { KP_WATCH } from "./subjects.js";
 
 /** The structured logger the publisher reports retries and gaps to (pino's signature). */
@@ -24,6 +25,11 @@ export interface WatchPublisherOptions {
   logger?: WatchLogger;
   /** Recognises the source's compaction error. Default: `isCompactedError`. */
   isCompacted?: (error: unknown) => boolean;
+  /**
+   * Messages published ahead of their PubAck (and so how far the change source is read ahead).
+   * Default 256.
+   */
+  maxInFlight?: number;
   /** Back-off between publish attempts, in ms. Default 50 → 5000. */
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -33,9 +39,16 @@ export interface WatchPublisherOptions {
 
 /**
  * The apiserver leader's bridge from etcd to JetStream (ARCHITECTURE §4). `run` must be called by
- * one leader at a time and never concurrently on one instance. Messages go out strictly in
- * revision order, each waiting for its PubAck; a failing publish is retried with back-off forever
- * (a change is never skipped nor reordered), so a NATS outage stalls the feed instead of losing it.
+ * one leader at a time and never concurrently on one instance (a stale leader still publishing is
+ * tolerated: see below). Messages are pipelined, up to `maxInFlight` without a PubAck, yet land
+ * strictly in revision order: each expects its predecessor to be the stream's last message
+ * (`Nats-Expected-Last-Msg-Id`; the first after a start or a failure expects the stream's last
+ * sequence), so JetStream itself refuses anything out of order. When a publish fails (timeout,
+ * NATS down, a refused expectation because another publisher moved the stream on) the rest of the
+ * window is forgotten and, after a back-off, publishing resumes from the stream's tail exactly as
+ * after a crash; this is retried forever (a change is never skipped nor reordered), so a NATS outage
+ * stalls the feed instead of losing it. The change source is read at most `maxInFlight` messages
+ * ahead of the acknowledgements.
  */
 export class WatchPublisher {
   readonly #opts: WatchPublisherOptions;
@@ -43,10 +56,16 @@ export class WatchPublisher {
   #resumeRevision: number | undefined;
 
   constructor(opts: WatchPublisherOptions) {
+    if (opts.maxInFlight !== undefined && !(Number.isInteger(opts.maxInFlight) && opts.maxInFlight >= 1)) {
+      throw new RangeError(`maxInFlight must be a positive integer, got ${opts.maxInFlight}`);
+    }
     this.#opts = opts;
   }
 
-  /** The revision of the last change (or gap marker) this instance saw acknowledged; 0 before any. */
+  /**
+   * The revision of the last change (or gap marker) this instance saw acknowledged (or found in the
+   * stream when it started); 0 before any. Only advances, in revision order.
+   */
   get lastPublishedRevision(): number {
     return this.#lastPublished;
   }
@@ -60,93 +79,176 @@ export class WatchPublisher {
   }
 
   /**
-   * Publishes until `signal` aborts (then resolves). The resume point is the revision of the
-   * stream's last message itself, not the one after: a revision may span several messages (a pod's
-   * by-node views, a multi-key transaction) and a crash may have cut it short; the messages of that
-   * revision already in the stream are skipped by their `Nats-Msg-Id`, so the replay adds no
-   * duplicates even after the dedup window. An empty stream starts after etcd's current revision.
-   * Rejects with the source's error (other than compaction) or a JetStream management error.
+   * Publishes until `signal` aborts (then resolves, once the messages in flight are acknowledged or
+   * timed out). The resume point is the revision of the stream's last message itself, not the one
+   * after: a revision may span several messages (a pod's by-node views, a multi-key transaction)
+   * and a crash may have cut it short; the messages of that revision already in the stream are
+   * skipped by their `Nats-Msg-Id`, so the replay adds no duplicates even after the dedup window.
+   * An empty stream starts after etcd's current revision. Rejects with the source's error (other
+   * than compaction) or, at start only, a JetStream management error.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const { source, logger } = this.#opts;
-    const isCompacted = this.#opts.isCompacted ?? isCompactedError;
-    let resume = await this.#resumePoint(signal);
-    let prevRevision = resume.prevRevision;
+    let resume = await this.#resumePoint(signal, true);
     this.#resumeRevision = resume.from;
-    for (;;) {
-      try {
-        for await (const change of source.watchChanges(resume.from, signal)) {
-          if (change.revision < resume.from) continue;
-          const built = messagesForChange(change);
-          if (!built) continue;
-          const received = performance.now();
-          for (const message of built.messages) {
-            if (change.revision === resume.from && resume.published.has(message.msgId)) continue;
-            await this.#publish(message, prevRevision, signal);
-            prevRevision = message.revision;
+    for (let failures = 0; ; ) {
+      const failure = await this.#publishFrom(resume, signal);
+      if (!failure) return;
+      failures = failure.progressed ? 1 : failures + 1;
+      const next = await this.#recover(failures, signal);
+      if (!next) return;
+      // Nothing was ever stored: go on from this run's own start, not from etcd's current revision.
+      resume = next.fresh ? { ...resume, published: new Set(), predecessor: next.predecessor } : next;
+    }
+  }
+
+  /**
+   * One pipelined run from `resume` until `signal` aborts (resolves undefined) or a publish fails
+   * (resolves the failure). Changes are reported (`lastPublished`, `onPublished`) as their last
+   * message is acknowledged, in order; a change none of whose messages needed publishing (already
+   * in the stream) is reported only if this instance had not reported its revision yet.
+   */
+  async #publishFrom(resume: ResumePoint, signal: AbortSignal): Promise<{ progressed: boolean } | undefined> {
+    const { source, js, logger, maxInFlight = 256, publishTimeoutMs = 5_000 } = this.#opts;
+    const isCompacted = this.#opts.isCompacted ?? isCompactedError;
+    // Aborted by the caller or by the window's first failure: either way the source stops.
+    const attempt = new AbortController();
+    const onAbort = (): void => attempt.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const window = new PublishWindow({
+      js,
+      maxInFlight,
+      timeoutMs: publishTimeoutMs,
+      first: resume.predecessor,
+      prevRevision: resume.prevRevision,
+      onFailure: (error, message) => {
+        logger?.warn({ component: "watch-publisher", subject: message.subject, revision: message.revision, err: error }, "publish failed; resuming from the stream's last message");
+        attempt.abort(error);
+      },
+    });
+    const reportedUpTo = this.#lastPublished;
+    let { from, published } = resume;
+    try {
+      if (resume.gap !== undefined) this.#publishGap(window, resume.gap);
+      for (;;) {
+        try {
+          for await (const change of source.watchChanges(from, attempt.signal)) {
+            if (change.revision < from) continue;
+            const built = messagesForChange(change);
+            if (!built) continue;
+            const received = performance.now();
+            let sent = 0;
+            for (const message of built.messages) {
+              if (change.revision === from && published.has(message.msgId)) continue;
+              if (!(await window.ready())) break;
+              window.publish(message);
+              sent++;
+            }
+            if (window.failed) break;
+            if (sent === 0 && change.revision <= reportedUpTo) continue;
+            window.complete(() => {
+              this.#lastPublished = change.revision;
+              this.#report(() => this.#opts.onPublished?.(built.resource, built.type, change.revision, (performance.now() - received) / 1000));
+            });
           }
-          this.#lastPublished = change.revision;
-          this.#opts.onPublished?.(built.resource, built.type, change.revision, (performance.now() - received) / 1000);
+          break;
+        } catch (error) {
+          if (attempt.signal.aborted) break;
+          if (!isCompacted(error)) {
+            await window.idle();
+            throw error;
+          }
+          const current = await source.currentRevision();
+          logger?.warn({ component: "watch-publisher", lastPublished: window.prevRevision, resumedAfter: current, err: error }, "etcd compacted the resume point; publishing a gap marker and continuing from the current revision");
+          if (!(await window.ready())) break;
+          this.#publishGap(window, current);
+          from = current + 1;
+          published = new Set();
         }
-        return;
+      }
+      // Let what is in flight be acknowledged (bounded by the PubAck timeout) so it is reported.
+      await window.idle();
+      return window.failed && !signal.aborted ? { progressed: window.acknowledged > 0 } : undefined;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Queues a gap marker at `revision`: events after the window's last message up to it may be missing. */
+  #publishGap(window: PublishWindow, revision: number): void {
+    const lastPublished = window.prevRevision;
+    window.publish(gapMessage(revision));
+    window.complete(() => {
+      this.#lastPublished = revision;
+      // The empty-stream case (lastPublished === revision) is not a compaction.
+      if (lastPublished !== revision) this.#report(() => this.#opts.onGap?.(lastPublished, revision));
+    });
+  }
+
+  /** Runs a caller's callback from an acknowledgement, where a throw would be an unhandled rejection. */
+  #report(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#opts.logger?.warn({ component: "watch-publisher", err: error }, "onPublished/onGap callback threw");
+    }
+  }
+
+  /** Backs off, then reads the resume point again (retrying while JetStream is unreachable); undefined once aborted. */
+  async #recover(failures: number, signal: AbortSignal): Promise<ResumePoint | undefined> {
+    const { logger, retryInitialMs = 50, retryMaxMs = 5_000 } = this.#opts;
+    for (let attempt = failures; ; attempt++) {
+      try {
+        await sleep(Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt - 1, 16)), signal);
+        return await this.#resumePoint(signal, false);
       } catch (error) {
-        if (signal.aborted) return;
-        if (!isCompacted(error)) throw error;
-        const current = await source.currentRevision();
-        logger?.warn({ component: "watch-publisher", lastPublished: prevRevision, resumedAfter: current, err: error }, "etcd compacted the resume point; publishing a gap marker and continuing from the current revision");
-        await this.#publish(gapMessage(current), prevRevision, signal);
-        this.#opts.onGap?.(prevRevision, current);
-        this.#lastPublished = current;
-        prevRevision = current;
-        resume = { from: current + 1, prevRevision: current, published: new Set() };
+        if (signal.aborted) return undefined;
+        logger?.warn({ component: "watch-publisher", attempt, err: error }, "reading the watch stream's tail failed; retrying");
       }
     }
   }
 
-  async #resumePoint(signal: AbortSignal): Promise<{ from: number; prevRevision: number; published: Set<string> }> {
+  /** Where to go on from the stream's tail; at start, `lastPublished` is set to the tail's revision. */
+  async #resumePoint(signal: AbortSignal, atStart: boolean): Promise<ResumePoint> {
     const { jsm, source } = this.#opts;
+    signal.throwIfAborted();
     const { state } = await jsm.streams.info(KP_WATCH);
+    const predecessor = { lastSequence: state.last_seq };
     if (state.messages === 0) {
       const current = await source.currentRevision();
-      if (state.last_seq > 0) {
-        // The stream's history aged out: we cannot know what was last published, so tell watchers.
-        this.#opts.logger?.warn({ component: "watch-publisher", resumedAfter: current }, "watch stream is empty; resuming after the current revision");
-        await this.#publish(gapMessage(current), current, signal);
-      }
-      return { from: current + 1, prevRevision: current, published: new Set() };
+      if (state.last_seq === 0) return { from: current + 1, prevRevision: current, published: new Set(), predecessor, fresh: true };
+      // The stream's history aged out: we cannot know what was last published, so tell watchers.
+      this.#opts.logger?.warn({ component: "watch-publisher", resumedAfter: current }, "watch stream is empty; resuming after the current revision");
+      return { from: current + 1, prevRevision: current, published: new Set(), predecessor, gap: current };
     }
     const last = await jsm.streams.getMessage(KP_WATCH, { seq: state.last_seq });
     const lastRevision = Number(last.header.get(REVISION_HEADER));
-    this.#lastPublished = lastRevision;
-    if (last.header.get(TYPE_HEADER) === GAP_TYPE) return { from: lastRevision + 1, prevRevision: lastRevision, published: new Set() };
+    // Mid-run, lastPublished advances by acknowledgements alone.
+    if (atStart) this.#lastPublished = lastRevision;
+    if (last.header.get(TYPE_HEADER) === GAP_TYPE) return { from: lastRevision + 1, prevRevision: lastRevision, published: new Set(), predecessor };
     const published = new Set<string>([last.header.get("Nats-Msg-Id")]);
     for (let seq = state.last_seq - 1; seq >= state.first_seq; seq--) {
       const msg = await jsm.streams.getMessage(KP_WATCH, { seq });
       if (Number(msg.header.get(REVISION_HEADER)) !== lastRevision) break;
       published.add(msg.header.get("Nats-Msg-Id"));
     }
-    return { from: lastRevision, prevRevision: lastRevision, published };
+    return { from: lastRevision, prevRevision: lastRevision, published, predecessor };
   }
+}
 
-  async #publish(message: OutgoingMessage, prevRevision: number, signal: AbortSignal): Promise<void> {
-    const { js, logger, retryInitialMs = 50, retryMaxMs = 5_000, publishTimeoutMs = 5_000 } = this.#opts;
-    const h = headers();
-    h.set(REVISION_HEADER, String(message.revision));
-    h.set(TYPE_HEADER, message.type);
-    h.set(PREV_REVISION_HEADER, String(prevRevision));
-    for (let attempt = 0; ; attempt++) {
-      signal.throwIfAborted();
-      try {
-        await js.publish(message.subject, message.payload, { msgID: message.msgId, headers: h, timeout: publishTimeoutMs });
-        return;
-      } catch (error) {
-        if (signal.aborted) throw error;
-        const delayMs = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt, 16));
-        logger?.warn({ component: "watch-publisher", subject: message.subject, revision: message.revision, attempt, err: error }, "publish failed; retrying");
-        await sleep(delayMs, signal);
-      }
-    }
-  }
+/** Where a run of the publisher starts, read from the stream's tail. */
+interface ResumePoint {
+  /** The first revision to watch. */
+  from: number;
+  /** `Kp-Prev-Revision` of the first message. */
+  prevRevision: number;
+  /** Msg ids of revision `from` already in the stream. */
+  published: Set<string>;
+  /** The stream's last sequence, which the first message expects. */
+  predecessor: Predecessor;
+  /** Publish a gap marker at this revision first (the stream's history aged out). */
+  gap?: number;
+  /** The stream never held a message. */
+  fresh?: boolean;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

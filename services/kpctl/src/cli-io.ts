@@ -1,4 +1,5 @@
 // What kpctl runs against: its streams, environment, clock and apiserver connection, injectable for tests.
+import type { autoscalingV2Scale, KindInfo } from "@kubeplane/api";
 import type { ClientOptions, JsonObject, Verbs } from "@kubeplane/client";
 
 /** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
@@ -8,12 +9,18 @@ export type JsonVerbs = Pick<Verbs<JsonObject>, "create" | "get" | "list" | "lis
 export interface KpctlClient {
   readonly json: JsonVerbs;
   version(): Promise<{ gitVersion: string; platform: string; nodeVersion?: string; etcdVersion?: string }>;
+  /** The scale subresource of a deployment, replica set, stateful set or replication controller. */
+  getScale(info: KindInfo, namespace: string, name: string): Promise<autoscalingV2Scale.Scale>;
+  /** Sets spec.replicas through the scale subresource; with `resourceVersion` it is a compare-and-swap (Conflict otherwise). */
+  updateScale(info: KindInfo, namespace: string, name: string, replicas: number, resourceVersion?: string): Promise<autoscalingV2Scale.Scale>;
   close(): void;
 }
 
 /** Where output goes: process.stdout/stderr or a test's buffer. */
 export interface OutputStream {
   write(chunk: string): unknown;
+  /** True on a terminal: `rollout status` then redraws a progress bar in place instead of printing lines. */
+  isTTY?: boolean;
 }
 
 /**

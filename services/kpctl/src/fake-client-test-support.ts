@@ -1,8 +1,8 @@
 // An in-memory stand-in for the apiserver's JSON API, for testing commands through run() without a server.
-import { apiErrors, type KindInfo } from "@kubeplane/api";
+import { apiErrors, autoscalingV2Scale, type KindInfo } from "@kubeplane/api";
 import type { DeleteOptions, JsonObject, ListOptions, ListResult, WatchEvent, WatchOptions, WriteOptions } from "@kubeplane/client";
 import type { JsonVerbs, KpctlClient, KpctlIo } from "./cli-io.js";
-import { str } from "./json-fields.js";
+import { isRecord, num, str } from "./json-fields.js";
 
 interface Stored {
   info: KindInfo;
@@ -22,6 +22,17 @@ function matchesSelectors(obj: JsonObject, labelSelector?: string, fieldSelector
   return true;
 }
 
+/** RFC 7386 JSON merge patch, as the apiserver applies `patch`. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isRecord(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 /** A fake apiserver: objects by kind/namespace/name, resourceVersions, Conflict, NotFound, AlreadyExists, watch. */
 export class FakeApi implements JsonVerbs {
   readonly store = new Map<string, Stored>();
@@ -30,6 +41,8 @@ export class FakeApi implements JsonVerbs {
   readonly watchEvents: WatchEvent<JsonObject>[] = [];
   /** Makes the next `create` of a kind fail with this error. */
   failCreate?: (obj: JsonObject) => Error | undefined;
+  /** Makes an `update` fail with this error (e.g. a Conflict, to test retries). */
+  failUpdate?: (obj: JsonObject) => Error | undefined;
   private revision = 100;
 
   private key(info: KindInfo, ns: string, name: string): string {
@@ -80,14 +93,37 @@ export class FakeApi implements JsonVerbs {
   async update(info: KindInfo, obj: JsonObject, opts: WriteOptions = {}): Promise<JsonObject> {
     const name = str(obj, "metadata", "name");
     this.calls.push(`update ${info.resource} ${name}${opts.dryRun ? " dry-run" : ""}`);
+    const failure = this.failUpdate?.(obj);
+    if (failure) throw failure;
     const current = this.store.get(this.key(info, str(obj, "metadata", "namespace"), name));
     if (!current) throw apiErrors.notFound(this.subject(info, name));
     if (str(current.obj, "metadata", "resourceVersion") !== str(obj, "metadata", "resourceVersion")) throw apiErrors.staleConflict(this.subject(info, name));
     return opts.dryRun ? obj : this.seed(info, obj);
   }
 
-  async patch(info: KindInfo, namespace: string, name: string): Promise<JsonObject> {
-    return this.get(info, namespace, name);
+  async patch(info: KindInfo, namespace: string, name: string, patch: unknown): Promise<JsonObject> {
+    this.calls.push(`patch ${info.resource} ${name} ${JSON.stringify(patch)}`);
+    const current = await this.get(info, namespace, name);
+    return this.seed(info, mergePatch(current, patch) as JsonObject);
+  }
+
+  async getScale(info: KindInfo, namespace: string, name: string): Promise<autoscalingV2Scale.Scale> {
+    const obj = await this.get(info, namespace, name);
+    return autoscalingV2Scale.Scale.fromPartial({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name, namespace, resourceVersion: str(obj, "metadata", "resourceVersion") },
+      spec: { replicas: num(obj, "spec", "replicas") ?? 1 },
+      status: { replicas: num(obj, "status", "replicas") ?? 0, selector: "" },
+    });
+  }
+
+  async updateScale(info: KindInfo, namespace: string, name: string, replicas: number, resourceVersion?: string): Promise<autoscalingV2Scale.Scale> {
+    this.calls.push(`scale ${info.resource} ${name} ${replicas}${resourceVersion ? ` rv=${resourceVersion}` : ""}`);
+    const obj = await this.get(info, namespace, name);
+    if (resourceVersion && str(obj, "metadata", "resourceVersion") !== resourceVersion) throw apiErrors.staleConflict(this.subject(info, name));
+    this.seed(info, mergePatch(obj, { spec: { replicas } }) as JsonObject);
+    return this.getScale(info, namespace, name);
   }
 
   async delete(info: KindInfo, namespace: string, name: string, opts: DeleteOptions = {}): Promise<{ object: JsonObject; deleted: boolean }> {
@@ -117,7 +153,13 @@ export class Capture {
 
 /** An io for run() over a FakeApi, with a fixed clock and captured output. */
 export function fakeIo(api: FakeApi, extra: Partial<KpctlIo> = {}): KpctlIo & { stdout: Capture; stderr: Capture } {
-  const client: KpctlClient = { json: api, version: async () => ({ gitVersion: "v0.1.0-test", platform: "linux/amd64" }), close: () => undefined };
+  const client: KpctlClient = {
+    json: api,
+    version: async () => ({ gitVersion: "v0.1.0-test", platform: "linux/amd64" }),
+    getScale: (info, namespace, name) => api.getScale(info, namespace, name),
+    updateScale: (info, namespace, name, replicas, resourceVersion) => api.updateScale(info, namespace, name, replicas, resourceVersion),
+    close: () => undefined,
+  };
   return {
     stdout: new Capture(),
     stderr: new Capture(),

@@ -11,6 +11,8 @@ import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { describeCommand } from "./commands/describe.js";
 import { getCommand } from "./commands/get.js";
+import { rolloutCommand } from "./commands/rollout.js";
+import { scaleCommand } from "./commands/scale.js";
 import { commandHelp, rootHelp } from "./commands/usage.js";
 import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
 
@@ -30,6 +32,8 @@ export const COMMANDS: readonly Command[] = [
   applyCommand,
   createCommand,
   deleteCommand,
+  scaleCommand,
+  rolloutCommand,
   versionCommand,
   configCommand,
 ];

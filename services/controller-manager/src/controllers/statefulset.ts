@@ -1,2 +1,330 @@
-// Placeholder: the statefulset controller is being written.
-export {};
+// The StatefulSet controller: stable `<set>-<ordinal>` pods created in order, per-ordinal claims, ordered rolling updates.
+import type { appsV1ControllerRevision } from "@kubeplane/api";
+import { appsV1StatefulSet, coreV1Pod, coreV1Volume, isAlreadyExists, isConflict, isNotFound, kindFor, metaV1, type KindInfo } from "@kubeplane/api";
+import type { ApiClient, Lister } from "@kubeplane/client";
+import { isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
+import type { ControllerContext } from "./context.js";
+import { controllerRegistry } from "./registry.js";
+import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "./workloads/controller-history.js";
+import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "./workloads/pod-state.js";
+
+type StatefulSet = appsV1StatefulSet.StatefulSet;
+type StatefulSetStatus = appsV1StatefulSet.StatefulSetStatus;
+type ControllerRevision = appsV1ControllerRevision.ControllerRevision;
+type Pod = coreV1Pod.Pod;
+type Claim = coreV1Volume.PersistentVolumeClaim;
+
+const statefulSets = kindFor("apps/v1", "StatefulSet") as KindInfo<StatefulSet>;
+const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
+const claims = kindFor("v1", "PersistentVolumeClaim") as KindInfo<Claim>;
+
+export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
+export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
+
+interface Listers {
+  statefulSets: Lister<StatefulSet>;
+  pods: Lister<Pod>;
+  revisions: Lister<ControllerRevision>;
+  claims: Lister<Claim>;
+}
+
+/** A sync's view of one set: its revisions and its pods by ordinal. */
+interface SetState {
+  set: StatefulSet;
+  current: ControllerRevision;
+  update: ControllerRevision;
+  /** First ordinal (spec.ordinals.start) and the replica count. */
+  start: number;
+  replicas: number;
+  byOrdinal: Map<number, Pod>;
+  /** Pods whose ordinal is outside [start, start+replicas), highest ordinal first. */
+  condemned: Pod[];
+}
+
+/** The ordinal in a pod name `<set>-<ordinal>`, or undefined when the name is not one of the set's. */
+export function ordinalOf(setName: string, podName: string): number | undefined {
+  if (!podName.startsWith(`${setName}-`)) return undefined;
+  const rest = podName.slice(setName.length + 1);
+  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** The claim of template `claim` for `ordinal`: `<claim>-<set>-<ordinal>`. */
+export function claimName(claim: string, setName: string, ordinal: number): string {
+  return `${claim}-${setName}-${ordinal}`;
+}
+
+/**
+ * Reconciles one StatefulSet. OrderedReady: ordinal i is created only when 0..i-1 are Running and
+ * Ready, surplus pods go highest first, one at a time. Parallel: all at once. Claims are created
+ * before their pod and kept (retention Retain) when pods go. RollingUpdate replaces pods from the
+ * highest ordinal down to `partition`, one at a time, each after the one above is Ready again.
+ */
+export class StatefulSetReconciler implements Reconciler {
+  constructor(
+    private readonly client: ApiClient,
+    private readonly listers: Listers,
+    private readonly now: () => Date,
+  ) {}
+
+  async reconcile({ namespace, name }: Request): Promise<Result | void> {
+    const cached = this.listers.statefulSets.get(namespace, name);
+    if (!cached || cached.metadata?.deletionTimestamp) return;
+    const set: StatefulSet = { ...cached, apiVersion: "apps/v1", kind: "StatefulSet" };
+    const uid = set.metadata!.uid;
+    const owned = this.listers.revisions.byIndex("owner", uid).filter((r) => isControlledBy(r, uid));
+    const ensured = await ensureRevision(this.client, set, set.spec?.template, owned, set.status?.collisionCount ?? 0);
+    if ("collision" in ensured) {
+      const status = appsV1StatefulSet.StatefulSetStatus.fromPartial({ ...set.status, collisionCount: (set.status?.collisionCount ?? 0) + 1 });
+      await this.writeStatus(set, status);
+      return { requeueAfterMs: 0 };
+    }
+    const update = ensured.revision;
+    const current = owned.find((r) => r.metadata!.name === set.status?.currentRevision) ?? update;
+    const setPods = this.listers.pods.byIndex("owner", uid).filter((p) => isControlledBy(p, uid));
+    const state = this.state(set, current, update, setPods);
+
+    await this.manage(state);
+    await this.deleteScaledClaims(state);
+
+    const live = new Set([current.metadata!.name, update.metadata!.name, ...setPods.map((p) => p.metadata?.labels[CONTROLLER_REVISION_HASH] ?? "")]);
+    await truncateHistory(this.client, owned, live, set.spec?.revisionHistoryLimit ?? 10);
+    const { status, requeueAfterMs } = this.status(state, setPods);
+    await this.writeStatus(set, status);
+    return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
+  }
+
+  private state(set: StatefulSet, current: ControllerRevision, update: ControllerRevision, setPods: Pod[]): SetState {
+    const start = set.spec?.ordinals?.start ?? 0;
+    const replicas = set.spec?.replicas ?? 1;
+    const byOrdinal = new Map<number, Pod>();
+    const condemned: { ordinal: number; pod: Pod }[] = [];
+    for (const pod of setPods) {
+      const ordinal = ordinalOf(set.metadata!.name, pod.metadata!.name);
+      if (ordinal === undefined) continue; // not a name this controller makes: leave it alone
+      if (ordinal >= start && ordinal < start + replicas) byOrdinal.set(ordinal, pod);
+      else condemned.push({ ordinal, pod });
+    }
+    condemned.sort((a, b) => b.ordinal - a.ordinal);
+    return { set, current, update, start, replicas, byOrdinal, condemned: condemned.map((c) => c.pod) };
+  }
+
+  /** One pass of creations, deletions and updates; returns early where OrderedReady must wait. */
+  private async manage(s: SetState): Promise<void> {
+    const monotonic = s.set.spec?.podManagementPolicy !== "Parallel";
+    const strategy = s.set.spec?.updateStrategy;
+    const partition = strategy?.type === "RollingUpdate" ? (strategy.rollingUpdate?.partition ?? 0) : 0;
+    for (let ordinal = s.start; ordinal < s.start + s.replicas; ordinal++) {
+      const pod = s.byOrdinal.get(ordinal);
+      if (pod && pod.status?.phase === "Failed" && !pod.metadata?.deletionTimestamp) {
+        // A failed stateful pod is recreated under the same name once it is gone.
+        await this.deletePod(pod);
+        if (monotonic) return;
+        continue;
+      }
+      if (!pod) {
+        // Ordinals below the partition keep the current revision, as Kubernetes does.
+        const revision = strategy?.type === "RollingUpdate" && ordinal < s.start + partition ? s.current : s.update;
+        await this.ensureClaims(s.set, ordinal);
+        await this.createPod(statefulPod(s.set, revision, ordinal, revision === s.update ? s.set.spec?.template : undefined));
+        if (monotonic) return;
+        continue;
+      }
+      if (!pod.metadata?.deletionTimestamp) await this.ensureClaims(s.set, ordinal);
+      if (monotonic && (pod.metadata?.deletionTimestamp || !isRunningAndReady(pod))) return;
+    }
+    for (const pod of s.condemned) {
+      if (pod.metadata?.deletionTimestamp) {
+        if (monotonic) return;
+        continue;
+      }
+      await this.deletePod(pod);
+      if (monotonic) return;
+    }
+    if (strategy?.type !== "RollingUpdate") return;
+    // From the highest ordinal down to the partition: one pod replaced at a time (maxUnavailable 1).
+    for (let ordinal = s.start + s.replicas - 1; ordinal >= s.start + partition; ordinal--) {
+      const pod = s.byOrdinal.get(ordinal);
+      if (!pod) return;
+      if (pod.metadata?.labels[CONTROLLER_REVISION_HASH] !== s.update.metadata!.name && !pod.metadata?.deletionTimestamp) {
+        await this.deletePod(pod);
+        return;
+      }
+      if (pod.metadata?.deletionTimestamp || !isRunningAndReady(pod)) return;
+    }
+  }
+
+  /** Creates the ordinal's missing claims (before its pod, so the pod never starts without storage). */
+  private async ensureClaims(set: StatefulSet, ordinal: number): Promise<void> {
+    const namespace = set.metadata!.namespace ?? "";
+    for (const template of set.spec?.volumeClaimTemplates ?? []) {
+      const name = claimName(template.metadata?.name ?? "", set.metadata!.name, ordinal);
+      if (this.listers.claims.get(namespace, name)) continue;
+      try {
+        await this.client.create(claims, claimFor(set, template, ordinal));
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+  }
+
+  /** With whenScaled=Delete, removes the claims of ordinals scaled away once their pod is gone. */
+  private async deleteScaledClaims(s: SetState): Promise<void> {
+    if (s.set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled !== "Delete") return;
+    const namespace = s.set.metadata!.namespace ?? "";
+    const setName = s.set.metadata!.name;
+    const condemnedPods = new Set(s.condemned.map((p) => p.metadata!.name));
+    for (const template of s.set.spec.volumeClaimTemplates) {
+      const prefix = `${template.metadata?.name ?? ""}-`;
+      for (const claim of this.listers.claims.listByNamespace(namespace)) {
+        const claimNameValue = claim.metadata!.name;
+        if (!claimNameValue.startsWith(prefix) || claim.metadata?.deletionTimestamp) continue;
+        const ordinal = ordinalOf(setName, claimNameValue.slice(prefix.length));
+        if (ordinal === undefined || (ordinal >= s.start && ordinal < s.start + s.replicas)) continue;
+        if (condemnedPods.has(`${setName}-${ordinal}`)) continue;
+        try {
+          await this.client.delete(claims, namespace, claimNameValue);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+    }
+  }
+
+  private async createPod(pod: Pod): Promise<void> {
+    try {
+      await this.client.create(pods, pod);
+    } catch (err) {
+      // Already created by an earlier pass whose pod the cache has not shown yet: its event follows.
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  private async deletePod(pod: Pod): Promise<void> {
+    try {
+      await this.client.delete(pods, pod.metadata!.namespace ?? "", pod.metadata!.name, { preconditions: { uid: pod.metadata!.uid } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private status(s: SetState, setPods: Pod[]): { status: StatefulSetStatus; requeueAfterMs?: number } {
+    const now = this.now();
+    const minReady = s.set.spec?.minReadySeconds ?? 0;
+    const active = setPods.filter(isPodActive);
+    const updateName = s.update.metadata!.name;
+    let currentName = s.current.metadata!.name;
+    let requeueAfterMs: number | undefined;
+    let ready = 0, available = 0, current = 0, updated = 0;
+    for (const pod of active) {
+      if (isPodReady(pod)) ready++;
+      if (isPodAvailable(pod, minReady, now)) available++;
+      const revision = pod.metadata?.labels[CONTROLLER_REVISION_HASH];
+      if (revision === currentName) current++;
+      if (revision === updateName) updated++;
+      const wait = msUntilAvailable(pod, minReady, now);
+      if (wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? wait, wait);
+    }
+    // The rollout is complete: the update revision becomes the current one.
+    if (updated === s.replicas && ready === s.replicas && active.length === s.replicas) {
+      currentName = updateName;
+      current = updated;
+    }
+    const status = appsV1StatefulSet.StatefulSetStatus.fromPartial({
+      ...s.set.status,
+      observedGeneration: s.set.metadata?.generation ?? 0,
+      replicas: active.length,
+      readyReplicas: ready,
+      availableReplicas: available,
+      currentReplicas: current,
+      updatedReplicas: updated,
+      currentRevision: currentName,
+      updateRevision: updateName,
+    });
+    return { status, requeueAfterMs };
+  }
+
+  private async writeStatus(set: StatefulSet, status: StatefulSetStatus): Promise<void> {
+    const before = appsV1StatefulSet.StatefulSetStatus.toJSON(appsV1StatefulSet.StatefulSetStatus.fromPartial(set.status ?? {}));
+    if (JSON.stringify(before) === JSON.stringify(appsV1StatefulSet.StatefulSetStatus.toJSON(status))) return;
+    try {
+      await this.client.updateStatus(statefulSets, appsV1StatefulSet.StatefulSet.fromPartial({ ...set, status }));
+    } catch (err) {
+      // A newer StatefulSet is on its way through the informer; that event reconciles again.
+      if (!isConflict(err)) throw err;
+    }
+  }
+}
+
+/**
+ * The pod for `ordinal` at `revision` (`template` when the caller has the set's own template at
+ * hand): stable name, hostname and subdomain (the governing Service), and its claims as volumes.
+ */
+export function statefulPod(set: StatefulSet, revision: ControllerRevision, ordinal: number, template = templateOf(revision)): Pod {
+  const setName = set.metadata!.name;
+  const name = `${setName}-${ordinal}`;
+  const spec = coreV1Pod.PodSpec.fromPartial(template.spec ?? {});
+  spec.hostname = name;
+  spec.subdomain = set.spec?.serviceName ?? "";
+  for (const claim of set.spec?.volumeClaimTemplates ?? []) {
+    const volumeName = claim.metadata?.name ?? "";
+    const volume = coreV1Volume.Volume.fromPartial({ name: volumeName, persistentVolumeClaim: { claimName: claimName(volumeName, setName, ordinal), readOnly: false } });
+    const at = spec.volumes.findIndex((v) => v.name === volumeName);
+    if (at >= 0) spec.volumes[at] = volume;
+    else spec.volumes.push(volume);
+  }
+  return coreV1Pod.Pod.fromPartial({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: set.metadata!.namespace,
+      labels: {
+        ...(template.metadata?.labels ?? {}),
+        [POD_NAME_LABEL]: name,
+        [POD_INDEX_LABEL]: String(ordinal),
+        [CONTROLLER_REVISION_HASH]: revision.metadata!.name,
+      },
+      annotations: { ...(template.metadata?.annotations ?? {}) },
+      ownerReferences: [newControllerRef(set)],
+    },
+    spec,
+  });
+}
+
+/**
+ * The claim of `template` for `ordinal`, labelled with the set's selector labels. With
+ * whenDeleted=Delete it is owned (not controlled) by the set, so the garbage collector removes it
+ * with the set; otherwise it outlives the set, as Kubernetes' default Retain.
+ */
+export function claimFor(set: StatefulSet, template: Claim, ordinal: number): Claim {
+  const retainOnDelete = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted !== "Delete";
+  const owner = metaV1.OwnerReference.fromPartial({ ...newControllerRef(set), controller: false, blockOwnerDeletion: false });
+  return coreV1Volume.PersistentVolumeClaim.fromPartial({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      name: claimName(template.metadata?.name ?? "", set.metadata!.name, ordinal),
+      namespace: set.metadata!.namespace,
+      labels: { ...(template.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) },
+      annotations: { ...(template.metadata?.annotations ?? {}) },
+      ownerReferences: retainOnDelete ? [] : [owner],
+    },
+    spec: template.spec,
+  });
+}
+
+controllerRegistry["statefulset"] = (ctx: ControllerContext) => {
+  const { manager, informers, client } = ctx;
+  const setInformer = informers.informerFor(statefulSets);
+  const podInformer = informers.informerFor(pods);
+  const revisionInformer = informers.informerFor(controllerRevisions);
+  const claimInformer = informers.informerFor(claims);
+  const reconciler = new StatefulSetReconciler(
+    client,
+    { statefulSets: setInformer.lister, pods: podInformer.lister, revisions: revisionInformer.lister, claims: claimInformer.lister },
+    ctx.now,
+  );
+  const controller = manager.newController({ name: "statefulset", reconciler });
+  controller.watch(setInformer);
+  controller.watch(podInformer, ownerKey("StatefulSet"));
+};

@@ -6,6 +6,7 @@ import { errorLine } from "../errors.js";
 import { resourceRequests, type ResourceRequest } from "../kind-args.js";
 import { str } from "../json-fields.js";
 import { columnsFor } from "../printers/columns.js";
+import { eventLastSeen } from "../printers/columns-core.js";
 import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";
 import { renderTable, tableRows, type TableOptions } from "../printers/table.js";
 import { asList, formatData, formatName } from "../printers/yaml-json.js";
@@ -36,7 +37,10 @@ async function fetch(ctx: CommandContext, request: ResourceRequest, namespace: s
       fieldSelector: ctx.flags.string("field-selector"),
       signal: ctx.io.signal,
     });
-    return { result: { request, items: list.items.map((o: JsonObject) => typed(info, o)), resourceVersion: list.resourceVersion }, failed: false };
+    const items = list.items.map((o: JsonObject) => typed(info, o));
+    // Events read as a log: oldest first, so the newest sits next to the prompt (as `kubectl events`).
+    if (info.group === "" && info.resource === "events") items.sort((a, b) => (Date.parse(eventLastSeen(a)) || 0) - (Date.parse(eventLastSeen(b)) || 0));
+    return { result: { request, items, resourceVersion: list.resourceVersion }, failed: false };
   }
   const items: JsonObject[] = [];
   let failed = false;

@@ -1,4 +1,4 @@
-// kubectl describe's bodies for pods, deployments, services and nodes.
+// kubectl describe's bodies for pods, deployments, services and nodes, and the pod template they share.
 import type { JsonObject } from "@kubeplane/client";
 import { arr, at, isRecord, mapText, num, rec, str } from "../json-fields.js";
 import { age } from "./age.js";
@@ -89,6 +89,17 @@ function volumes(w: DescribeWriter, level: number, spec: unknown): void {
   }
 }
 
+function tolerations(w: DescribeWriter, level: number, spec: unknown): void {
+  const lines = arr(spec, "tolerations").map((t) => {
+    const base = str(t, "operator") === "Exists" && !str(t, "value") ? str(t, "key") : `${str(t, "key")}=${str(t, "value")}`;
+    const effect = str(t, "effect") ? `:${str(t, "effect")}` : "";
+    const secs = num(t, "tolerationSeconds");
+    return `${base}${effect}${str(t, "operator") === "Exists" ? " op=Exists" : ""}${secs !== undefined ? ` for ${secs}s` : ""}`;
+  });
+  if (lines.length === 0) w.line(level, "Tolerations:", "<none>");
+  else lines.forEach((t, i) => w.line(level, i === 0 ? "Tolerations:" : "", t));
+}
+
 function controlledBy(obj: JsonObject): string | undefined {
   const owner = arr(obj, "metadata", "ownerReferences").find((r) => at(r, "controller") === true);
   return owner ? `${str(owner, "kind")}/${str(owner, "name")}` : undefined;
@@ -123,14 +134,7 @@ export function describePod(w: DescribeWriter, pod: JsonObject): void {
   volumes(w, 0, at(pod, "spec"));
   w.line(0, "QoS Class:", orNone(str(pod, "status", "qosClass")));
   w.line(0, "Node-Selectors:", mapText(rec(pod, "spec", "nodeSelector")));
-  const tolerations = arr(pod, "spec", "tolerations").map((t) => {
-    const base = str(t, "operator") === "Exists" && !str(t, "value") ? str(t, "key") : `${str(t, "key")}=${str(t, "value")}`;
-    const effect = str(t, "effect") ? `:${str(t, "effect")}` : "";
-    const secs = num(t, "tolerationSeconds");
-    return `${base}${effect}${str(t, "operator") === "Exists" ? " op=Exists" : ""}${secs !== undefined ? ` for ${secs}s` : ""}`;
-  });
-  if (tolerations.length === 0) w.line(0, "Tolerations:", "<none>");
-  else tolerations.forEach((t, i) => w.line(0, i === 0 ? "Tolerations:" : "", t));
+  tolerations(w, 0, at(pod, "spec"));
 }
 
 export function describeDeployment(w: DescribeWriter, d: JsonObject): void {
@@ -205,4 +209,18 @@ export function describeNode(w: DescribeWriter, node: JsonObject, now: Date): vo
     ["Kubelet Version", "kubeletVersion"],
   ] as const) w.line(1, `${label}:`, str(info, key));
   if (str(node, "spec", "podCIDR")) w.line(0, "PodCIDR:", str(node, "spec", "podCIDR"));
+}
+
+/** kubectl's DescribePodTemplate (what `rollout history --revision` prints): labels, annotations, containers, volumes. */
+export function describePodTemplate(w: DescribeWriter, level: number, template: unknown): void {
+  w.line(level, "Pod Template:");
+  w.map(level + 1, "Labels", rec(template, "metadata", "labels"));
+  const annotations = Object.entries(rec(template, "metadata", "annotations")).sort(([a], [b]) => a.localeCompare(b));
+  annotations.forEach(([k, v], i) => w.line(level + 1, i === 0 ? "Annotations:" : "", `${k}: ${String(v)}`));
+  if (str(template, "spec", "serviceAccountName")) w.line(level + 1, "Service Account:", str(template, "spec", "serviceAccountName"));
+  containers(w, level + 1, at(template, "spec"), [], false);
+  volumes(w, level + 1, at(template, "spec"));
+  if (str(template, "spec", "priorityClassName")) w.line(level + 1, "Priority Class Name:", str(template, "spec", "priorityClassName"));
+  w.line(level + 1, "Node-Selectors:", mapText(rec(template, "spec", "nodeSelector")));
+  tolerations(w, level + 1, at(template, "spec"));
 }
