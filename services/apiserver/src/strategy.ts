@@ -29,9 +29,14 @@ export function prepareForCreate(info: KindInfo, obj: ApiObject): void {
     case "pods":
       o.status = { ...(emptyStatus(info, obj) as object), phase: "Pending", qosClass: podQosClass(obj) };
       break;
-    case "namespaces":
+    case "namespaces": {
       o.status = { ...(emptyStatus(info, obj) as object), phase: "Active" };
+      // The namespace controller's finalizer: it empties a deleted namespace, then removes it.
+      const ns = obj as ApiObject & { spec?: { finalizers: string[] } };
+      ns.spec ??= { finalizers: [] };
+      if (!ns.spec.finalizers.includes("kubernetes")) ns.spec.finalizers.push("kubernetes");
       break;
+    }
     case "persistentvolumeclaims":
     case "persistentvolumes":
       o.status = { ...(emptyStatus(info, obj) as object), phase: "Pending" };

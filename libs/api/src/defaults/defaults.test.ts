@@ -142,7 +142,7 @@ test("DaemonSet, StatefulSet and CronJob get their update strategies and limits"
 test("Namespace, Secret, StorageClass, PriorityClass and HPA get their defaults", () => {
   const ns = { apiVersion: "v1", kind: "Namespace" } as { apiVersion: string; kind: string; spec?: unknown; status?: unknown };
   applyDefaults(info("v1", "Namespace"), ns);
-  assert.deepEqual([ns.spec, ns.status], [{ finalizers: ["kubernetes"] }, { phase: "Active", conditions: [] }]);
+  assert.deepEqual([ns.spec, ns.status], [{ finalizers: [] }, { phase: "Active", conditions: [] }]);
   const secret = { apiVersion: "v1", kind: "Secret", type: "" };
   applyDefaults(info("v1", "Secret"), secret);
   assert.equal(secret.type, "Opaque");

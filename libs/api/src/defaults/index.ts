@@ -32,9 +32,10 @@ const defaulters: Readonly<Record<string, (obj: ApiObject) => void>> = {
   StorageClass: (o) => defaultStorageClass(o as StorageClass),
   HorizontalPodAutoscaler: (o) => defaultHpa(o as HorizontalPodAutoscaler),
   Namespace: (o) => {
+    // spec.finalizers ["kubernetes"] is set on create only (the apiserver's strategy), as in
+    // Kubernetes: a default here would re-add it on the namespace controller's final update.
     const ns = o as Namespace;
     ns.spec ??= { finalizers: [] };
-    if (ns.spec.finalizers.length === 0) ns.spec.finalizers = ["kubernetes"];
     ns.status ??= { phase: "", conditions: [] };
     if (ns.status.phase === "") ns.status.phase = "Active";
   },
