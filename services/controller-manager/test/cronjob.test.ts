@@ -191,7 +191,10 @@ test("history limits keep only the newest finished Jobs", async () => {
   await waitFor(async () => (await names("hist")).join() === [jobName("hist", m1 + 2 * MINUTE), jobName("hist", m1 + 4 * MINUTE)].join(), {
     message: "the newest successful and the newest failed Job left",
   });
-  const status = (await getCronJob("hist")).status!;
+  // Status follows the Jobs asynchronously: wait for it to show none active.
+  const status = await waitFor(async () => {
+    const st = (await getCronJob("hist")).status!;
+    return st.active.length === 0 ? st : undefined;
+  }, { message: "no active Jobs in status" });
   assert.equal(status.lastSuccessfulTime, iso(m1 + 2 * MINUTE + 10_000));
-  assert.equal(status.active.length, 0);
 });
