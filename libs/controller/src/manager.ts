@@ -1,4 +1,5 @@
 // The manager: shared informers, the controllers, and leader election around them (k3s-style linear start).
+import { setMaxListeners } from "node:events";
 import type { Registry } from "prom-client";
 import type { ApiClient, WatchConnection } from "@kubeplane/client";
 import { Controller, type Reconciler } from "./controller.js";
@@ -84,6 +85,8 @@ export class Manager {
   }
 
   private async runControllers(signal: AbortSignal): Promise<void> {
+    // Every informer and controller worker listens on this one signal: not a leak.
+    setMaxListeners(0, signal);
     this.informers.start(signal);
     try {
       await this.informers.waitForCacheSync(signal);
