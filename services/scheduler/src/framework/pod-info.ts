@@ -1,0 +1,21 @@
+// PodInfo: a pod with what the scheduler computes once per pod.
+import type { Pod, PodInfo } from "./interface.js";
+import { podRequests } from "./resources.js";
+
+export function newPodInfo(pod: Pod): PodInfo {
+  return {
+    pod,
+    key: `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`,
+    requests: podRequests(pod),
+    nonZeroRequests: podRequests(pod, true),
+  };
+}
+
+export function hasPodAffinity(pod: Pod): boolean {
+  const a = pod.spec?.affinity;
+  return Boolean(a?.podAffinity || a?.podAntiAffinity);
+}
+
+export function hasRequiredAntiAffinity(pod: Pod): boolean {
+  return (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution.length ?? 0) > 0;
+}

@@ -1,0 +1,2 @@
+// Placeholder: the plugin in this file is being written.
+export {};
