@@ -9,6 +9,7 @@ import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsS
 import { controllerManagerConfig, startControllerManager, type ControllerManager, type ControllerManagerConfig } from "../src/index.js";
 
 const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", import.meta.url));
+const controllerManagerMain = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 export const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 
 export interface CmCluster {
@@ -71,6 +72,15 @@ export async function startCmCluster(): Promise<CmCluster> {
     await Promise.allSettled([etcd.stop(), nats.stop()]);
     throw err;
   }
+}
+
+/**
+ * Starts a controller-manager as its own process, as the product runs it, pointed at the cluster's
+ * apiserver and NATS; `flags` are its command-line flags without the dashes. Resolves once its
+ * /readyz answers (a standby is ready too). The caller kills it; `cluster.stop()` does not.
+ */
+export function startControllerManagerProcess(cluster: Pick<CmCluster, "apiserver" | "nats">, flags: Record<string, string> = {}): Promise<ServiceProcess> {
+  return startServiceProcess({ entry: controllerManagerMain, flags: { apiserver: cluster.apiserver.grpcAddress, "nats-url": cluster.nats.url, ...flags } });
 }
 
 /**
