@@ -5,15 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 import { run } from "../src/index.js";
 
 const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", import.meta.url));
+const controllerManagerMain = fileURLToPath(new URL("../../controller-manager/src/main.ts", import.meta.url));
 const nginxManifest = fileURLToPath(new URL("../../../infra/examples/nginx-deployment.yaml", import.meta.url));
 
 let etcd: EtcdCluster;
 let nats: NatsServer;
 let apiserver: ServiceProcess;
+let controllerManager: ServiceProcess | undefined;
 let dir: string;
 
 before(async () => {
@@ -22,6 +24,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), "kpctl-test-"));
 });
 after(async () => {
+  await controllerManager?.kill();
   await apiserver?.kill();
   await Promise.allSettled([etcd?.stop(), nats?.stop()]);
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -114,5 +117,42 @@ describe("kpctl on a real apiserver", () => {
     const version = await kpctl("version");
     assert.match(version.stdout, /^Client Version: v\d/m);
     assert.match(version.stdout, /^Server Version: v0\.1\.0/m);
+  });
+});
+
+describe("kpctl with the controller-manager", () => {
+  test("scale, rollout history and rollout undo work on a Deployment the controllers roll out", async () => {
+    controllerManager = await startServiceProcess({
+      entry: controllerManagerMain,
+      flags: { apiserver: apiserver.grpcAddress, "nats-url": nats.url, "leader-elect": "false", controllers: "deployment,replicaset" },
+    });
+    const manifest = (await readFile(nginxManifest, "utf8")).replace("name: nginx-deployment", "name: web");
+    const v1 = join(dir, "web-v1.yaml");
+    const v2 = join(dir, "web-v2.yaml");
+    await writeFile(v1, manifest);
+    await writeFile(v2, manifest.replace("nginx:1.7.9", "nginx:1.9.1"));
+    assert.equal((await kpctl("apply", "-f", v1)).code, 0);
+    await waitFor(async () => /^1\s/m.test((await kpctl("rollout", "history", "deployment/web")).stdout), { message: "revision 1" });
+    assert.equal((await kpctl("apply", "-f", v2)).stdout.trim(), "deployment.apps/web configured");
+    await waitFor(async () => /^2\s/m.test((await kpctl("rollout", "history", "deployment/web")).stdout), { message: "revision 2" });
+
+    const undo = await kpctl("rollout", "undo", "deployment/web");
+    assert.equal(undo.code, 0, undo.stderr);
+    assert.equal(undo.stdout.trim(), "deployment.apps/web rolled back");
+    const image = async (): Promise<string> => {
+      const d = JSON.parse((await kpctl("get", "deploy", "web", "-o", "json")).stdout) as { spec: { template: { spec: { containers: { image: string }[] } } } };
+      return d.spec.template.spec.containers[0]!.image;
+    };
+    assert.equal(await image(), "nginx:1.7.9");
+    await waitFor(async () => /^3\s/m.test((await kpctl("rollout", "history", "deployment/web")).stdout), { message: "the old template becomes revision 3" });
+
+    const scaled = await kpctl("scale", "deployment", "web", "--replicas=4");
+    assert.equal(scaled.stdout.trim(), "deployment.apps/web scaled");
+    await waitFor(async () => /^web\s+0\/4\s/m.test((await kpctl("get", "deploy", "web")).stdout), { message: "4 desired" });
+    const pods = await waitFor(async () => {
+      const out = (await kpctl("get", "pods", "-l", "app=nginx")).stdout.trim().split("\n").slice(1).filter((l) => l.startsWith("web-"));
+      return out.length === 4 ? out : undefined;
+    }, { message: "4 web pods" });
+    assert.equal(pods.length, 4);
   });
 });
