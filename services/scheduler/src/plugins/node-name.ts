@@ -1,2 +1,26 @@
-// Placeholder: the plugin in this file is being written.
-export {};
+// NodeName: a pod with spec.nodeName fits only that node (kube-scheduler's nodename plugin).
+import { registerPlugin } from "../framework/plugin-registry.js";
+import { SKIP, SUCCESS, unresolvable } from "../framework/interface.js";
+import type { CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
+
+export const NODE_NAME = "NodeName";
+export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
+
+export class NodeName {
+  readonly name = NODE_NAME;
+
+  /** Narrows the candidates to spec.nodeName; without one, Filter has nothing to check. */
+  preFilter(_state: CycleState, pod: PodInfo): PreFilterResult {
+    const nodeName = pod.pod.spec?.nodeName;
+    if (!nodeName) return { status: SKIP };
+    return { status: SUCCESS, nodeNames: new Set([nodeName]) };
+  }
+
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const nodeName = pod.pod.spec?.nodeName;
+    if (!nodeName || nodeName === node.name) return SUCCESS;
+    return unresolvable(ERR_REASON_NODE_NAME);
+  }
+}
+
+registerPlugin(NODE_NAME, () => new NodeName() satisfies PreFilterPlugin & FilterPlugin);

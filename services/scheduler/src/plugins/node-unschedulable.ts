@@ -1,2 +1,24 @@
-// Placeholder: the plugin in this file is being written.
-export {};
+// NodeUnschedulable: a cordoned node (spec.unschedulable) takes only pods tolerating
+// node.kubernetes.io/unschedulable:NoSchedule (kube-scheduler's nodeunschedulable).
+import { registerPlugin } from "../framework/plugin-registry.js";
+import { SUCCESS, unresolvable } from "../framework/interface.js";
+import type { CycleState, FilterPlugin, NodeInfo, PodInfo, Status } from "../framework/interface.js";
+import { tolerationsTolerateTaint } from "./taint-toleration.js";
+
+export const NODE_UNSCHEDULABLE = "NodeUnschedulable";
+export const ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable";
+
+/** The taint a cordoned node implies; a pod tolerating it tolerates spec.unschedulable too. */
+const UNSCHEDULABLE_TAINT = { key: "node.kubernetes.io/unschedulable", value: "", effect: "NoSchedule" };
+
+export class NodeUnschedulable {
+  readonly name = NODE_UNSCHEDULABLE;
+
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    if (!node.node.spec?.unschedulable) return SUCCESS;
+    if (tolerationsTolerateTaint(pod.pod.spec?.tolerations ?? [], UNSCHEDULABLE_TAINT)) return SUCCESS;
+    return unresolvable(ERR_REASON_UNSCHEDULABLE);
+  }
+}
+
+registerPlugin(NODE_UNSCHEDULABLE, () => new NodeUnschedulable() satisfies FilterPlugin);

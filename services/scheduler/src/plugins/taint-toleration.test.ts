@@ -1,0 +1,90 @@
+// Unit tests for TaintToleration: hard taints filter, PreferNoSchedule taints rank.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { coreV1Node, coreV1Pod } from "@kubeplane/api";
+import { Code, CycleState } from "../framework/interface.js";
+import { nodeInfoOf } from "../framework/node-info.js";
+import { newPodInfo } from "../framework/pod-info.js";
+import { TaintToleration, defaultNormalizeScore, toleratesTaint } from "./taint-toleration.js";
+
+type Taint = Partial<coreV1Node.Taint>;
+type Toleration = Partial<coreV1Pod.Toleration>;
+
+const node = (name: string, taints: Taint[]) => nodeInfoOf(coreV1Node.Node.fromPartial({ metadata: { name }, spec: { taints } }));
+const pod = (tolerations: Toleration[] = []) =>
+  newPodInfo(coreV1Pod.Pod.fromPartial({ metadata: { name: "p", namespace: "default" }, spec: { tolerations } }));
+const tol = (t: Toleration) => coreV1Pod.Toleration.fromPartial(t);
+const taint = (t: Taint) => coreV1Node.Taint.fromPartial(t);
+
+test("toleratesTaint follows the Equal/Exists and empty key/effect rules", () => {
+  const gpu = taint({ key: "dedicated", value: "gpu", effect: "NoSchedule" });
+  assert.ok(toleratesTaint(tol({ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }), gpu));
+  assert.ok(toleratesTaint(tol({ key: "dedicated", value: "gpu" }), gpu), "empty operator means Equal, empty effect any");
+  assert.ok(toleratesTaint(tol({ key: "dedicated", operator: "Exists" }), gpu));
+  assert.ok(toleratesTaint(tol({ operator: "Exists" }), gpu), "empty key with Exists tolerates everything");
+  assert.ok(!toleratesTaint(tol({ key: "dedicated", value: "cpu" }), gpu));
+  assert.ok(!toleratesTaint(tol({ key: "dedicated", operator: "Exists", effect: "NoExecute" }), gpu));
+  assert.ok(!toleratesTaint(tol({ key: "dedicated", operator: "Gt", value: "gpu" }), gpu));
+});
+
+test("an untolerated NoSchedule or NoExecute taint rejects the node naming the taint", () => {
+  const pl = new TaintToleration();
+  assert.deepEqual(pl.filter(new CycleState(), pod(), node("n1", [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }])), {
+    code: Code.UnschedulableAndUnresolvable,
+    reasons: ["node(s) had untolerated taint {dedicated: gpu}"],
+  });
+  assert.deepEqual(pl.filter(new CycleState(), pod(), node("n1", [{ key: "node-role.kubernetes.io/control-plane", effect: "NoExecute" }])).reasons, [
+    "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+  ]);
+});
+
+test("tolerated and PreferNoSchedule taints do not filter", () => {
+  const pl = new TaintToleration();
+  const n = node("n1", [
+    { key: "dedicated", value: "gpu", effect: "NoSchedule" },
+    { key: "soft", value: "x", effect: "PreferNoSchedule" },
+  ]);
+  assert.equal(pl.filter(new CycleState(), pod([{ key: "dedicated", operator: "Exists" }]), n).code, Code.Success);
+  // The first untolerated hard taint names the reason.
+  const two = node("n2", [
+    { key: "a", value: "1", effect: "NoSchedule" },
+    { key: "b", value: "2", effect: "NoSchedule" },
+  ]);
+  assert.deepEqual(pl.filter(new CycleState(), pod([{ key: "a", operator: "Exists" }]), two).reasons, ["node(s) had untolerated taint {b: 2}"]);
+});
+
+test("score counts intolerable PreferNoSchedule taints and normalises so fewer is better", () => {
+  const pl = new TaintToleration();
+  const p = pod([{ key: "tolerated", operator: "Exists", effect: "PreferNoSchedule" }]);
+  const nodes = [
+    node("clean", []),
+    node("one", [{ key: "a", value: "1", effect: "PreferNoSchedule" }, { key: "tolerated", value: "x", effect: "PreferNoSchedule" }]),
+    node("two", [{ key: "a", value: "1", effect: "PreferNoSchedule" }, { key: "b", value: "2", effect: "PreferNoSchedule" }]),
+  ];
+  const state = new CycleState();
+  assert.equal(pl.preScore(state, p).code, Code.Success);
+  const scores = new Map(nodes.map((n) => [n.name, pl.score(state, p, n)]));
+  assert.deepEqual([...scores.values()], [0, 1, 2]);
+  pl.normalizeScores(state, p, scores);
+  assert.deepEqual(Object.fromEntries(scores), { clean: 100, one: 50, two: 0 });
+});
+
+test("a toleration with a NoSchedule effect does not help against PreferNoSchedule", () => {
+  const pl = new TaintToleration();
+  const p = pod([{ key: "a", operator: "Exists", effect: "NoSchedule" }]);
+  const state = new CycleState();
+  pl.preScore(state, p);
+  assert.equal(pl.score(state, p, node("n", [{ key: "a", value: "1", effect: "PreferNoSchedule" }])), 1);
+});
+
+test("defaultNormalizeScore gives every node the maximum when all are zero and reversed", () => {
+  const scores = new Map([["a", 0], ["b", 0]]);
+  defaultNormalizeScore(100, true, scores);
+  assert.deepEqual([...scores.values()], [100, 100]);
+  const forward = new Map([["a", 0], ["b", 0]]);
+  defaultNormalizeScore(100, false, forward);
+  assert.deepEqual([...forward.values()], [0, 0]);
+  const thirds = new Map([["a", 1], ["b", 3]]);
+  defaultNormalizeScore(100, false, thirds);
+  assert.deepEqual([...thirds.values()], [33, 100]);
+});
