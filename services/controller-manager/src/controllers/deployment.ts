@@ -37,6 +37,7 @@ controllerRegistry["deployment"] = (ctx: ControllerContext) => {
   controller.watch(replicaSets, (rs) => {
     if (controllerRef(rs)) return ownedBy(rs);
     const namespace = rs.metadata!.namespace;
+    // Orphans are rare (a Deployment deleted with Orphan, or an RS made by hand): a scan is fine.
     return deployments.lister.listByNamespace(namespace).flatMap((d) => {
       try {
         const selector = deploymentSelector(d);

@@ -278,7 +278,7 @@ export class DeploymentSyncer implements Reconciler {
     const uid = d.metadata!.uid;
     const claimed: ReplicaSet[] = [];
     let rechecked = false;
-    for (const cached of replicaSets.listByNamespace(d.metadata!.namespace)) {
+    for (const cached of this.candidateReplicaSets(d)) {
       const ref = controllerRef(cached);
       const matches = selector.matches(cached.metadata?.labels);
       if (ref) {
@@ -298,6 +298,24 @@ export class DeploymentSyncer implements Reconciler {
       if (adopted) claimed.push(adopted);
     }
     return claimed;
+  }
+
+  /**
+   * The ReplicaSets worth looking at: those it controls (owner index) and those carrying its
+   * selector's first matchLabels pair (label index), instead of every RS in the namespace, so a
+   * namespace of thousands of Deployments does not cost a scan per reconcile.
+   */
+  private candidateReplicaSets(d: Deployment): ReplicaSet[] {
+    const { replicaSets } = this.options;
+    const namespace = d.metadata!.namespace;
+    const [first] = Object.entries(d.spec?.selector?.matchLabels ?? {});
+    if (!first) return replicaSets.listByNamespace(namespace);
+    const byKey = new Map<string, ReplicaSet>();
+    for (const rs of replicaSets.byIndex("owner", d.metadata!.uid)) byKey.set(rs.metadata!.name, rs);
+    for (const rs of replicaSets.byIndex("label", `${first[0]}=${first[1]}`)) {
+      if (rs.metadata?.namespace === namespace) byKey.set(rs.metadata.name, rs);
+    }
+    return [...byKey.values()];
   }
 
   /** Adopts (`owner` set) or releases an RS with a merge patch pinned to its resourceVersion. */
