@@ -1,7 +1,138 @@
-// @kubeplane/scheduler: the scheduling framework, its plugins and the scheduler service (issue 3, under construction).
+// @kubeplane/scheduler: the scheduling framework, its plugins and the scheduler service (issue 3).
+import { hostname } from "node:os";
+import { setMaxListeners } from "node:events";
+import { connect as connectNats } from "nats";
+import { descriptorSet, kindFor, type KindInfo } from "@kubeplane/api";
+import { ApiClient } from "@kubeplane/client";
+import { LeadershipLostError, LeaseElection, SharedInformerFactory } from "@kubeplane/controller";
+import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
+import type { SchedulerConfig } from "./config.js";
+import type { Node, Pod } from "./framework/interface.js";
+import { defaultConfiguration, loadSchedulerConfiguration } from "./framework/profile.js";
+import { Scheduler } from "./framework/scheduler.js";
+import { schedulerMetrics } from "./metrics.js";
+import "./plugins/all.js";
+
 export * from "./framework/interface.js";
 export { MutableNodeInfo, nodeInfoOf } from "./framework/node-info.js";
 export { newPodInfo } from "./framework/pod-info.js";
 export { emptyResource, nodeAllocatable, podRequests, resourceFromList } from "./framework/resources.js";
 export { pluginFactory, registerPlugin, registeredPlugins } from "./framework/plugin-registry.js";
-import "./plugins/all.js";
+export { Framework, SchedulingAlgorithm, numFeasibleNodesToFind, type ExtensionPoint, type FrameworkPlugins, type NodeScore, type ScheduleResult } from "./framework/framework.js";
+export {
+  DEFAULT_PLUGINS,
+  DEFAULT_SCHEDULER_NAME,
+  ProfileConfigError,
+  buildFramework,
+  defaultConfiguration,
+  loadSchedulerConfiguration,
+  validateSchedulerConfiguration,
+  type PluginRef,
+  type PluginSet,
+  type ProfileConfig,
+  type SchedulerConfiguration,
+} from "./framework/profile.js";
+export { SchedulerCache } from "./framework/cache.js";
+export { NodeSnapshot, snapshotOf } from "./framework/snapshot.js";
+export { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type QueueOptions } from "./framework/queue.js";
+export { fitErrorMessage, newDiagnosis, type Diagnosis } from "./framework/diagnosis.js";
+export { Scheduler, type SchedulerLogger, type SchedulerOptions } from "./framework/scheduler.js";
+export { schedulerMetrics, type SchedulerMetrics } from "./metrics.js";
+export { schedulerConfig, type SchedulerConfig } from "./config.js";
+
+const nodes = kindFor("v1", "Node") as KindInfo<Node>;
+const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
+
+export interface RunningScheduler {
+  scheduler: Scheduler;
+  service: Service;
+  /** Resolves when scheduling stopped (rejects with LeadershipLostError if the lease was lost). */
+  done: Promise<void>;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts the scheduler: serving health and metrics, campaigning (if configured), then scheduling. */
+export async function startScheduler(config: SchedulerConfig, opts: { logger?: Logger } = {}): Promise<RunningScheduler> {
+  const configuration = config.profilesFile ? loadSchedulerConfiguration(config.profilesFile) : defaultConfiguration();
+  const service = new Service({ name: "scheduler", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const logger = service.logger;
+  const identity = config.identity || `${hostname()}-${process.pid}`;
+  const metrics = schedulerMetrics(service.metrics);
+  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-scheduler" });
+  const scheduler = new Scheduler({
+    client,
+    configuration,
+    percentageOfNodesToScore: config.percentageOfNodesToScore,
+    logger,
+    metrics,
+    identity,
+    queue: { initialBackoffMs: config.podInitialBackoff, maxBackoffMs: config.podMaxBackoff },
+  });
+  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-scheduler", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
+  scheduler.attach(informers.informerFor(nodes), informers.informerFor(pods));
+
+  let leading = false;
+  const schedule = async (signal: AbortSignal): Promise<void> => {
+    setMaxListeners(0, signal);
+    informers.start(signal);
+    try {
+      await informers.waitForCacheSync(signal);
+    } catch {
+      await informers.stopped();
+      return;
+    }
+    logger.info({ profiles: [...scheduler.profiles.keys()] }, "caches synced: scheduling");
+    await scheduler.run(signal);
+    await informers.stopped();
+  };
+  const stopping = new AbortController();
+  const done = (async () => {
+    if (!config.leaderElect) return schedule(stopping.signal);
+    const election = new LeaseElection(client, {
+      namespace: "kube-system",
+      name: "kube-scheduler",
+      identity,
+      leaseDurationMs: config.leaseDuration,
+      renewDeadlineMs: config.renewDeadline,
+      retryPeriodMs: config.retryPeriod,
+      logger,
+      onChange: (l) => {
+        leading = l;
+        metrics.leader.set(l ? 1 : 0);
+      },
+    });
+    const ended = await election.run(stopping.signal, schedule);
+    if (!ended) throw new LeadershipLostError("lost the lease kube-system/kube-scheduler");
+  })();
+  service.addReadinessCheck("nats", () => Promise.resolve(!nc.isClosed()));
+  service.onStop(async () => {
+    await nc.close();
+  });
+  service.onStop(() => client.close());
+  service.onStop(async () => {
+    stopping.abort();
+    await done.catch(() => undefined);
+  });
+  await service.start();
+  return { scheduler, service, done, isLeader: () => leading || !config.leaderElect, stop: () => service.stop() };
+}
+
+/** The service's `run`: schedules until SIGTERM; exits non-zero when leadership is lost. */
+export async function run(config: SchedulerConfig, ctx: RunContext): Promise<void> {
+  const s = await startScheduler(config, { logger: ctx.logger });
+  const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+  try {
+    await Promise.race([aborted, s.done]);
+  } catch (err) {
+    if (err instanceof LeadershipLostError) {
+      ctx.logger.error({ err }, "leadership lost: exiting so a fresh start campaigns again");
+      await s.stop();
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+  await s.stop();
+}

@@ -1,0 +1,364 @@
+// The framework runner of one profile: runs each extension point's plugins, and the scheduling
+// algorithm over them (PreFilter → Filter over enough nodes → PreScore → Score → pick a host).
+import {
+  Code,
+  CycleState,
+  SUCCESS,
+  errorStatus,
+  isSuccess,
+  type BindPlugin,
+  type FilterPlugin,
+  type NodeInfo,
+  type PodInfo,
+  type PostFilterPlugin,
+  type PostFilterResult,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ReservePlugin,
+  type ScorePlugin,
+  type Snapshot,
+  type Status,
+} from "./interface.js";
+import { newDiagnosis, type Diagnosis } from "./diagnosis.js";
+
+export type ExtensionPoint = "PreFilter" | "Filter" | "PostFilter" | "PreScore" | "Score" | "Reserve" | "Unreserve" | "Bind";
+
+/** The plugins of one profile, per extension point, in the order they run. */
+export interface FrameworkPlugins {
+  preFilter: PreFilterPlugin[];
+  filter: FilterPlugin[];
+  postFilter: PostFilterPlugin[];
+  preScore: PreScorePlugin[];
+  score: Array<{ plugin: ScorePlugin; weight: number }>;
+  reserve: ReservePlugin[];
+  bind: BindPlugin[];
+}
+
+export interface FrameworkOptions {
+  /** The profile's schedulerName. */
+  profileName: string;
+  plugins: FrameworkPlugins;
+  /** Told how long each extension point took (scheduler_framework_extension_point_duration_seconds). */
+  observe?: (point: ExtensionPoint, status: Status, seconds: number) => void;
+}
+
+/** One node's total and per-plugin weighted scores. */
+export interface NodeScore {
+  name: string;
+  total: number;
+  scores: Record<string, number>;
+}
+
+const SKIP_FILTER = "framework/skip-filter";
+const SKIP_SCORE = "framework/skip-score";
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function failed(plugin: string, err: unknown): Status {
+  return { ...errorStatus(`running plugin ${plugin}: ${(err as Error)?.message ?? String(err)}`), plugin };
+}
+
+/**
+ * A profile's plugins behind one call per extension point (kube-scheduler's frameworkImpl).
+ * A plugin that throws yields an Error status naming it. Runs on the event loop only.
+ */
+export class Framework {
+  readonly profileName: string;
+  readonly plugins: FrameworkPlugins;
+  /** Records an extension point's duration (the Filter phase is timed by the algorithm). */
+  readonly observe: NonNullable<FrameworkOptions["observe"]>;
+
+  constructor(opts: FrameworkOptions) {
+    this.profileName = opts.profileName;
+    this.plugins = opts.plugins;
+    this.observe = opts.observe ?? (() => undefined);
+  }
+
+  /** Runs PreFilter; the node names of every plugin that names some are intersected. */
+  runPreFilterPlugins(state: CycleState, pod: PodInfo, snapshot: Snapshot): { status: Status; nodeNames?: Set<string> } {
+    const start = process.hrtime.bigint();
+    const skip = new Set<string>();
+    let nodeNames: Set<string> | undefined;
+    let status: Status = SUCCESS;
+    for (const p of this.plugins.preFilter) {
+      let r;
+      try {
+        r = p.preFilter(state, pod, snapshot);
+      } catch (err) {
+        status = failed(p.name, err);
+        break;
+      }
+      if (r.status.code === Code.Skip) {
+        skip.add(p.name);
+        continue;
+      }
+      if (!isSuccess(r.status)) {
+        status = { ...r.status, plugin: p.name };
+        break;
+      }
+      if (r.nodeNames) nodeNames = nodeNames ? new Set([...nodeNames].filter((n) => r.nodeNames!.has(n))) : new Set(r.nodeNames);
+    }
+    state.write(SKIP_FILTER, skip);
+    this.observe("PreFilter", status, seconds(start));
+    return nodeNames ? { status, nodeNames } : { status };
+  }
+
+  /** Whether the pod fits `node`: the first failing Filter's status (with its plugin), else Success. */
+  runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const skip = state.read<Set<string>>(SKIP_FILTER);
+    for (const p of this.plugins.filter) {
+      if (skip?.has(p.name)) continue;
+      let s: Status;
+      try {
+        s = p.filter(state, pod, node);
+      } catch (err) {
+        return failed(p.name, err);
+      }
+      if (!isSuccess(s)) return s.plugin ? s : { ...s, plugin: p.name };
+    }
+    return SUCCESS;
+  }
+
+  /** Runs PostFilter plugins until one succeeds (e.g. preemption nominated a node). */
+  async runPostFilterPlugins(state: CycleState, pod: PodInfo, snapshot: Snapshot, statuses: ReadonlyMap<string, Status>, signal: AbortSignal): Promise<PostFilterResult> {
+    const start = process.hrtime.bigint();
+    let result: PostFilterResult = { status: { code: Code.Unschedulable, reasons: [] } };
+    for (const p of this.plugins.postFilter) {
+      try {
+        const r = await p.postFilter(state, pod, snapshot, statuses, signal);
+        if (isSuccess(r.status)) {
+          result = r;
+          break;
+        }
+        if (r.status.code === Code.Error) {
+          result = { ...r, status: { ...r.status, plugin: p.name } };
+          break;
+        }
+        result = { ...r, status: { ...r.status, plugin: p.name, reasons: [...result.status.reasons, ...r.status.reasons] } };
+      } catch (err) {
+        result = { status: failed(p.name, err) };
+        break;
+      }
+    }
+    this.observe("PostFilter", result.status, seconds(start));
+    return result;
+  }
+
+  runPreScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): Status {
+    const start = process.hrtime.bigint();
+    const skip = new Set<string>();
+    let status: Status = SUCCESS;
+    for (const p of this.plugins.preScore) {
+      let s: Status;
+      try {
+        s = p.preScore(state, pod, nodes, snapshot);
+      } catch (err) {
+        status = failed(p.name, err);
+        break;
+      }
+      if (s.code === Code.Skip) skip.add(p.name);
+      else if (!isSuccess(s)) {
+        status = { ...s, plugin: p.name };
+        break;
+      }
+    }
+    state.write(SKIP_SCORE, skip);
+    this.observe("PreScore", status, seconds(start));
+    return status;
+  }
+
+  /** Score, normalizeScores and weights: each node's weighted sum (kube-scheduler's RunScorePlugins). */
+  runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { status: Status; scores: NodeScore[] } {
+    const start = process.hrtime.bigint();
+    const skip = state.read<Set<string>>(SKIP_SCORE);
+    const out: NodeScore[] = nodes.map((n) => ({ name: n.name, total: 0, scores: {} }));
+    let status: Status = SUCCESS;
+    for (const { plugin, weight } of this.plugins.score) {
+      if (skip?.has(plugin.name)) continue;
+      const raw = new Map<string, number>();
+      try {
+        for (const n of nodes) raw.set(n.name, plugin.score(state, pod, n));
+        plugin.normalizeScores?.(state, pod, raw);
+      } catch (err) {
+        status = failed(plugin.name, err);
+        break;
+      }
+      for (const ns of out) {
+        const s = (raw.get(ns.name) ?? 0) * weight;
+        ns.scores[plugin.name] = s;
+        ns.total += s;
+      }
+    }
+    this.observe("Score", status, seconds(start));
+    return { status, scores: out };
+  }
+
+  runReservePlugins(state: CycleState, pod: PodInfo, nodeName: string): Status {
+    const start = process.hrtime.bigint();
+    let status: Status = SUCCESS;
+    for (const p of this.plugins.reserve) {
+      try {
+        const s = p.reserve(state, pod, nodeName);
+        if (!isSuccess(s)) {
+          status = { ...s, plugin: p.name };
+          break;
+        }
+      } catch (err) {
+        status = failed(p.name, err);
+        break;
+      }
+    }
+    this.observe("Reserve", status, seconds(start));
+    return status;
+  }
+
+  /** Unreserve runs every Reserve plugin in reverse order; failures are ignored. */
+  runUnreservePlugins(state: CycleState, pod: PodInfo, nodeName: string): void {
+    for (const p of [...this.plugins.reserve].reverse()) {
+      try {
+        p.unreserve(state, pod, nodeName);
+      } catch {
+        // Unreserve must not fail; a broken plugin cannot stop the others from cleaning up.
+      }
+    }
+  }
+
+  /** The first Bind plugin that does not Skip binds the pod. */
+  async runBindPlugins(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status> {
+    const start = process.hrtime.bigint();
+    let status: Status = errorStatus("no bind plugin bound the pod");
+    for (const p of this.plugins.bind) {
+      try {
+        const s = await p.bind(state, pod, nodeName, signal);
+        if (s.code === Code.Skip) continue;
+        status = isSuccess(s) ? s : { ...s, plugin: p.name };
+      } catch (err) {
+        status = failed(p.name, err);
+      }
+      break;
+    }
+    this.observe("Bind", status, seconds(start));
+    return status;
+  }
+}
+
+/** How many feasible nodes to find before scoring (kube-scheduler's numFeasibleNodesToFind). */
+export function numFeasibleNodesToFind(percentageOfNodesToScore: number, numAllNodes: number): number {
+  const minFeasibleNodesToFind = 100;
+  const minFeasibleNodesPercentageToFind = 5;
+  if (numAllNodes < minFeasibleNodesToFind) return numAllNodes;
+  let percentage = percentageOfNodesToScore;
+  if (percentage <= 0) {
+    percentage = Math.max(50 - Math.floor(numAllNodes / 125), minFeasibleNodesPercentageToFind);
+  }
+  if (percentage >= 100) return numAllNodes;
+  return Math.max(Math.floor((numAllNodes * percentage) / 100), minFeasibleNodesToFind);
+}
+
+export interface ScheduleOptions {
+  /** 0 for kube-scheduler's adaptive default. */
+  percentageOfNodesToScore: number;
+  /** [0,1) random source for tie-breaks (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export type ScheduleResult =
+  | { ok: true; nodeName: string; evaluatedNodes: number; feasibleNodes: number; scores?: NodeScore[] }
+  | { ok: false; status: Status; diagnosis: Diagnosis };
+
+/**
+ * One scheduling attempt of `pod` against `snapshot` (kube-scheduler's schedulePod): no I/O.
+ * Filters start where the previous attempt stopped, so consecutive pods spread over the nodes,
+ * and stop after numFeasibleNodesToFind feasible ones. `ok: false` with code Unschedulable(*)
+ * means no node fit (diagnosis says why), with code Error that a plugin failed.
+ */
+export class SchedulingAlgorithm {
+  private nextStartNodeIndex = 0;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: ScheduleOptions) {
+    this.random = opts.random ?? Math.random;
+  }
+
+  schedule(fwk: Framework, state: CycleState, pod: PodInfo, snapshot: Snapshot): ScheduleResult {
+    const all = snapshot.list();
+    const diagnosis = newDiagnosis(all.length);
+    if (all.length === 0) return { ok: false, status: { code: Code.Unschedulable, reasons: ["no nodes available to schedule pods"] }, diagnosis };
+    const pre = fwk.runPreFilterPlugins(state, pod, snapshot);
+    if (!isSuccess(pre.status)) {
+      if (pre.status.code !== Code.Error) diagnosis.preFilterStatus = pre.status;
+      return { ok: false, status: pre.status, diagnosis };
+    }
+    const filterStart = process.hrtime.bigint();
+    const feasible = this.findFeasible(fwk, state, pod, snapshot, pre.nodeNames, diagnosis);
+    fwk.observe("Filter", SUCCESS, seconds(filterStart));
+    if ("error" in feasible) return { ok: false, status: feasible.error, diagnosis };
+    const nodes = feasible.nodes;
+    if (nodes.length === 0) {
+      return { ok: false, status: { code: Code.Unschedulable, reasons: [] }, diagnosis };
+    }
+    if (nodes.length === 1) return { ok: true, nodeName: nodes[0]!.name, evaluatedNodes: feasible.evaluated, feasibleNodes: 1 };
+    const preScore = fwk.runPreScorePlugins(state, pod, nodes, snapshot);
+    if (!isSuccess(preScore)) return { ok: false, status: preScore, diagnosis };
+    const { status, scores } = fwk.runScorePlugins(state, pod, nodes);
+    if (!isSuccess(status)) return { ok: false, status, diagnosis };
+    return { ok: true, nodeName: this.selectHost(scores), evaluatedNodes: feasible.evaluated, feasibleNodes: nodes.length, scores };
+  }
+
+  private findFeasible(
+    fwk: Framework,
+    state: CycleState,
+    pod: PodInfo,
+    snapshot: Snapshot,
+    nodeNames: Set<string> | undefined,
+    diagnosis: Diagnosis,
+  ): { nodes: NodeInfo[]; evaluated: number } | { error: Status } {
+    let candidates: readonly NodeInfo[] = snapshot.list();
+    if (nodeNames) {
+      const unsatisfied = { code: Code.UnschedulableAndUnresolvable, reasons: ["node(s) didn't satisfy plugin(s) in PreFilter"] };
+      const picked: NodeInfo[] = [];
+      for (const n of candidates) {
+        if (nodeNames.has(n.name)) picked.push(n);
+        else diagnosis.nodeStatuses.set(n.name, unsatisfied);
+      }
+      candidates = picked;
+    }
+    const total = candidates.length;
+    const want = numFeasibleNodesToFind(this.opts.percentageOfNodesToScore, total);
+    const nodes: NodeInfo[] = [];
+    if (total === 0) return { nodes, evaluated: 0 };
+    // With a nodeNames restriction the rotation is not applied (the list is not the full one).
+    const start = nodeNames ? 0 : this.nextStartNodeIndex % total;
+    let processed = 0;
+    for (; processed < total && nodes.length < want; processed++) {
+      const node = candidates[(start + processed) % total]!;
+      const s = fwk.runFilterPlugins(state, pod, node);
+      if (isSuccess(s)) nodes.push(node);
+      else if (s.code === Code.Error) return { error: s };
+      else diagnosis.nodeStatuses.set(node.name, s);
+    }
+    if (!nodeNames) this.nextStartNodeIndex = (start + processed) % total;
+    return { nodes, evaluated: processed };
+  }
+
+  /** The highest total; ties broken uniformly at random (reservoir sampling, as kube-scheduler). */
+  selectHost(scores: readonly NodeScore[]): string {
+    let best = scores[0]!;
+    let ties = 1;
+    for (let i = 1; i < scores.length; i++) {
+      const s = scores[i]!;
+      if (s.total > best.total) {
+        best = s;
+        ties = 1;
+      } else if (s.total === best.total) {
+        ties++;
+        if (this.random() * ties < 1) best = s;
+      }
+    }
+    return best.name;
+  }
+}
+
+export { CycleState };

@@ -1,0 +1,393 @@
+// The scheduler: informer events into the cache and queue, the scheduling loop (one pod at a
+// time), and asynchronous binding cycles (kube-scheduler's scheduler.go and schedule_one.go).
+import { randomBytes } from "node:crypto";
+import { coreV1Event, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import type { ApiClient, Informer } from "@kubeplane/client";
+import { SchedulerCache } from "./cache.js";
+import { fitErrorMessage } from "./diagnosis.js";
+import { CycleState, SchedulingAlgorithm, type Framework } from "./framework.js";
+import { Code, isSuccess, type Node, type NodeInfo, type Pod, type PluginHandle, type PodInfo, type Snapshot, type Status } from "./interface.js";
+import { buildFramework, DEFAULT_SCHEDULER_NAME, type SchedulerConfiguration } from "./profile.js";
+import { SchedulingQueue, type QueueOptions, type QueuedPodInfo } from "./queue.js";
+import { NodeSnapshot } from "./snapshot.js";
+import type { SchedulerMetrics } from "../metrics.js";
+import type { BindingHandle } from "../plugins/default-binder.js";
+
+const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
+const events = kindFor("v1", "Event") as KindInfo<coreV1Event.Event>;
+
+/** pino's shape. */
+export interface SchedulerLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SchedulerOptions {
+  client: ApiClient;
+  configuration: SchedulerConfiguration;
+  /** 0: kube-scheduler's adaptive percentage. Overrides the configuration's when > 0. */
+  percentageOfNodesToScore?: number;
+  logger: SchedulerLogger;
+  metrics?: SchedulerMetrics;
+  /** reportingInstance of events. */
+  identity?: string;
+  queue?: QueueOptions;
+  random?: () => number;
+  /** Bindings in flight before the loop waits for one to finish. Default 1024 (the apiserver batches concurrent binds well). */
+  maxInFlightBindings?: number;
+}
+
+function keyOf(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function relevantNodeChange(a: Node, b: Node): boolean {
+  return (
+    JSON.stringify(a.status?.allocatable) !== JSON.stringify(b.status?.allocatable) ||
+    JSON.stringify(a.metadata?.labels) !== JSON.stringify(b.metadata?.labels) ||
+    JSON.stringify(a.spec?.taints) !== JSON.stringify(b.spec?.taints) ||
+    a.spec?.unschedulable !== b.spec?.unschedulable
+  );
+}
+
+/**
+ * Schedules pending pods of its profiles. Feed it with `attach(nodeInformer, podInformer)` (or
+ * the `on…` handlers), then `run(signal)`: it pops one pod at a time, runs the profile's
+ * framework against a fresh snapshot, assumes the pod on the chosen node and binds it in the
+ * background; a failed pod gets PodScheduled=False and a FailedScheduling event and waits in
+ * the queue for an event that could help. Pods of other schedulerNames are ignored.
+ */
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue: SchedulingQueue;
+  readonly snapshot = new NodeSnapshot();
+  readonly profiles = new Map<string, Framework>();
+  private readonly algorithm: SchedulingAlgorithm;
+  private readonly bindings = new Set<Promise<void>>();
+  private readonly sideEffects = new Set<Promise<void>>();
+  private readonly logger: SchedulerLogger;
+  private readonly identity: string;
+  private signal: AbortSignal = new AbortController().signal;
+  /** Evictions asked for by the PostFilter run in progress (scheduler_preemption_victims). */
+  private evictions = 0;
+  /** Pods bound by this scheduler (tests and the benchmark read it). */
+  scheduledCount = 0;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.logger = opts.logger;
+    this.identity = opts.identity ?? "kube-scheduler";
+    this.queue = new SchedulingQueue(opts.queue);
+    this.algorithm = new SchedulingAlgorithm({
+      percentageOfNodesToScore: opts.percentageOfNodesToScore || opts.configuration.percentageOfNodesToScore || 0,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+    for (const profile of opts.configuration.profiles) {
+      let fwk: Framework | undefined;
+      const handle: PluginHandle & BindingHandle = {
+        snapshot: (): Snapshot => this.snapshot,
+        evict: async (pod, reason) => this.evict(pod, reason),
+        nominate: async (pod, nodeName) => this.nominate(pod, nodeName),
+        runFilters: (state, pod, node) => fwk!.runFilterPlugins(state, pod, node),
+        bindPod: async (pod, nodeName, signal) => {
+          await opts.client.bind(pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", nodeName, { signal, uid: pod.metadata?.uid });
+        },
+      };
+      const m = opts.metrics;
+      fwk = buildFramework(profile, handle, opts.logger, m
+        ? (point, status, secs) => m.extensionPointDuration.observe({ extension_point: point, status: Code[status.code], profile: profile.schedulerName }, secs)
+        : undefined);
+      this.profiles.set(profile.schedulerName, fwk);
+      this.logger.info({
+        profile: profile.schedulerName,
+        filter: fwk.plugins.filter.map((p) => p.name),
+        score: fwk.plugins.score.map((s) => `${s.plugin.name}:${s.weight}`),
+        postFilter: fwk.plugins.postFilter.map((p) => p.name),
+        bind: fwk.plugins.bind.map((p) => p.name),
+      }, "profile configured");
+    }
+  }
+
+  /** Whether this scheduler handles `pod` (its schedulerName names one of our profiles). */
+  responsibleFor(pod: Pod): boolean {
+    return this.profiles.has(pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME);
+  }
+
+  /** Registers the informer handlers (they only update the cache and queue). */
+  attach(nodes: Informer<Node>, podInformer: Informer<Pod>): void {
+    nodes.addEventHandler({
+      onAdd: (n) => this.onNodeAdd(n),
+      onUpdate: (o, n) => this.onNodeUpdate(o, n),
+      onDelete: (n) => this.cache.removeNode(n),
+    });
+    podInformer.addEventHandler({
+      onAdd: (p) => this.onPodAdd(p),
+      onUpdate: (o, p) => this.onPodUpdate(o, p),
+      onDelete: (p) => this.onPodDelete(p),
+    });
+  }
+
+  onNodeAdd(node: Node): void {
+    this.cache.addNode(node);
+    this.queue.moveAllToActiveOrBackoff("NodeAdd");
+  }
+
+  onNodeUpdate(old: Node, node: Node): void {
+    this.cache.updateNode(node);
+    if (relevantNodeChange(old, node)) this.queue.moveAllToActiveOrBackoff("NodeUpdate");
+  }
+
+  onPodAdd(pod: Pod): void {
+    if (pod.spec?.nodeName) {
+      this.cache.addPod(pod);
+      this.queue.delete(pod);
+    } else if (!pod.metadata?.deletionTimestamp && this.responsibleFor(pod)) {
+      this.queue.add(pod);
+    }
+  }
+
+  onPodUpdate(old: Pod, pod: Pod): void {
+    if (pod.spec?.nodeName) {
+      this.cache.updatePod(pod);
+      if (!old.spec?.nodeName) this.queue.delete(pod);
+      const phase = pod.status?.phase;
+      if (old.status?.phase !== phase && (phase === "Succeeded" || phase === "Failed")) this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
+    } else if (pod.metadata?.deletionTimestamp || !this.responsibleFor(pod)) {
+      this.queue.delete(pod);
+    } else {
+      this.queue.update(pod);
+    }
+  }
+
+  onPodDelete(pod: Pod): void {
+    if (pod.spec?.nodeName || this.cache.isAssumed(keyOf(pod))) {
+      this.cache.removePod(pod);
+      this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
+    }
+    this.queue.delete(pod);
+  }
+
+  /**
+   * The scheduling loop: runs until the signal aborts, then waits for bindings in flight.
+   * The queue's periodic flushes and the cache's expiry run alongside.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    this.queue.run(signal);
+    const housekeeping = setInterval(() => {
+      this.cache.cleanupExpired();
+      this.reportPending();
+    }, 1_000);
+    try {
+      while (!signal.aborted) {
+        // Backpressure: an apiserver slower than the scheduling loop gets at most this many binds at once.
+        while (this.bindings.size >= (this.opts.maxInFlightBindings ?? 1024)) await Promise.race(this.bindings);
+        const more = await this.scheduleOne();
+        if (!more) break;
+        // Let binding replies and informer events in between cycles.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      clearInterval(housekeeping);
+      this.queue.close();
+      await Promise.allSettled([...this.bindings, ...this.sideEffects]);
+    }
+  }
+
+  /** Schedules the next pod; false once the queue is closed. */
+  async scheduleOne(): Promise<boolean> {
+    const qp = await this.queue.pop();
+    if (!qp) return false;
+    const podInfo = qp.podInfo;
+    const pod = podInfo.pod;
+    const fwk = this.profiles.get(pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME);
+    if (!fwk || pod.metadata?.deletionTimestamp || pod.spec?.nodeName || this.cache.isAssumed(podInfo.key)) {
+      this.queue.done(podInfo.key);
+      return true;
+    }
+    const start = process.hrtime.bigint();
+    this.cache.updateSnapshot(this.snapshot);
+    const state = new CycleState();
+    const result = this.algorithm.schedule(fwk, state, podInfo, this.snapshot);
+    if (!result.ok) {
+      let status: Status = result.status;
+      let nominated: string | undefined;
+      if (status.code !== Code.Error && fwk.plugins.postFilter.length) {
+        this.opts.metrics?.preemptionAttempts.inc();
+        this.evictions = 0;
+        const pf = await fwk.runPostFilterPlugins(state, podInfo, this.snapshot, result.diagnosis.nodeStatuses, this.signal);
+        if (this.evictions > 0) this.opts.metrics?.preemptionVictims.observe(this.evictions);
+        if (isSuccess(pf.status) && pf.nominatedNodeName) nominated = pf.nominatedNodeName;
+        else if (pf.status.code === Code.Error) status = pf.status;
+        if (pf.status.reasons.length) result.diagnosis.postFilterMessage = pf.status.reasons.join(", ");
+      }
+      const message = status.code === Code.Error ? status.reasons.join(", ") : fitErrorMessage(result.diagnosis);
+      this.failed(fwk, qp, status, message, nominated, start);
+      return true;
+    }
+    const nodeName = result.nodeName;
+    const assumed = this.cache.assumePod(podInfo, nodeName);
+    const reserved = fwk.runReservePlugins(state, assumed, nodeName);
+    if (!isSuccess(reserved)) {
+      fwk.runUnreservePlugins(state, assumed, nodeName);
+      this.cache.forgetPod(podInfo.key);
+      this.failed(fwk, qp, reserved, reserved.reasons.join(", "), undefined, start);
+      return true;
+    }
+    this.observeAttempt(fwk, "scheduled", start);
+    const binding = this.bindingCycle(fwk, state, qp, assumed, nodeName).finally(() => this.bindings.delete(binding));
+    this.bindings.add(binding);
+    return true;
+  }
+
+  /** Binds in the background; on failure un-reserves, forgets the assumed pod and requeues it. */
+  private async bindingCycle(fwk: Framework, state: CycleState, qp: QueuedPodInfo, assumed: PodInfo, nodeName: string): Promise<void> {
+    const key = assumed.key;
+    try {
+      const status = await fwk.runBindPlugins(state, assumed, nodeName, this.signal);
+      if (isSuccess(status)) {
+        this.cache.finishBinding(key);
+        this.scheduledCount++;
+        this.opts.metrics?.podSchedulingDuration.observe({ attempts: String(Math.min(qp.attempts, 15)) }, (Date.now() - qp.initialAttemptTimestamp) / 1000);
+        this.logger.debug({ pod: key, node: nodeName }, "bound");
+        this.event(qp.podInfo.pod, "Normal", "Scheduled", "Binding", `Successfully assigned ${key} to ${nodeName}`);
+        return;
+      }
+      fwk.runUnreservePlugins(state, assumed, nodeName);
+      this.cache.forgetPod(key);
+      if (this.signal.aborted) return;
+      this.logger.warn({ pod: key, node: nodeName, reasons: status.reasons }, "binding failed: requeued");
+      this.opts.metrics?.scheduleAttempts.inc({ result: "error", profile: fwk.profileName });
+      this.queue.addUnschedulable(qp, { error: true });
+      // The forgotten pod freed room: pods waiting on it may fit now.
+      this.queue.moveAllToActiveOrBackoff("BindFailure");
+    } finally {
+      this.queue.done(key);
+    }
+  }
+
+  private failed(fwk: Framework, qp: QueuedPodInfo, status: Status, message: string, nominated: string | undefined, start: bigint): void {
+    const error = status.code === Code.Error;
+    this.observeAttempt(fwk, error ? "error" : "unschedulable", start);
+    this.queue.addUnschedulable(qp, { error });
+    this.queue.done(qp.podInfo.key);
+    if (error) this.logger.warn({ pod: qp.podInfo.key, reasons: status.reasons, plugin: status.plugin }, "scheduling error");
+    else this.logger.debug({ pod: qp.podInfo.key, message }, "unschedulable");
+    this.track(this.recordFailure(qp.podInfo.pod, error ? "SchedulerError" : "Unschedulable", message, nominated));
+  }
+
+  private observeAttempt(fwk: Framework, result: string, start: bigint): void {
+    const m = this.opts.metrics;
+    if (!m) return;
+    m.scheduleAttempts.inc({ result, profile: fwk.profileName });
+    m.attemptDuration.observe({ result, profile: fwk.profileName }, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+
+  /** PodScheduled=False with the diagnosis (written only when it changed) and a FailedScheduling event. */
+  private async recordFailure(pod: Pod, reason: string, message: string, nominated: string | undefined): Promise<void> {
+    this.event(pod, "Warning", "FailedScheduling", "Scheduling", message);
+    let current = pod;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const cond = current.status?.conditions.find((c) => c.type === "PodScheduled");
+      const sameCondition = cond?.status === "False" && cond.reason === reason && cond.message === message;
+      if (sameCondition && (!nominated || current.status?.nominatedNodeName === nominated)) return;
+      const next = coreV1Pod.Pod.fromPartial(current);
+      const status = next.status ?? coreV1Pod.PodStatus.fromPartial({ phase: "Pending" });
+      const condition = coreV1Pod.PodCondition.fromPartial({
+        type: "PodScheduled",
+        status: "False",
+        reason,
+        message,
+        lastTransitionTime: cond?.status === "False" ? cond.lastTransitionTime : timestamp(),
+      });
+      status.conditions = [...status.conditions.filter((c) => c.type !== "PodScheduled"), condition];
+      if (nominated) status.nominatedNodeName = nominated;
+      next.status = status;
+      try {
+        await this.opts.client.updateStatus(pods, next);
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt > 0) {
+          this.logger.warn({ err, pod: keyOf(pod) }, "could not update PodScheduled condition");
+          return;
+        }
+        try {
+          current = (await this.opts.client.get(pods, pod.metadata?.namespace ?? "", pod.metadata?.name ?? "")) as Pod;
+        } catch {
+          return;
+        }
+        if (current.spec?.nodeName) return;
+      }
+    }
+  }
+
+  /** Creates a core/v1 Event about `pod`, in the background. */
+  private event(pod: Pod, type: "Normal" | "Warning", reason: string, action: string, message: string): void {
+    const now = timestamp();
+    const ns = pod.metadata?.namespace ?? "default";
+    const name = pod.metadata?.name ?? "";
+    const ev = coreV1Event.Event.fromPartial({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { namespace: ns, name: `${name}.${randomBytes(8).toString("hex")}` },
+      involvedObject: { apiVersion: "v1", kind: "Pod", namespace: ns, name, uid: pod.metadata?.uid ?? "", resourceVersion: pod.metadata?.resourceVersion ?? "" },
+      reason,
+      message,
+      type,
+      action,
+      source: { component: DEFAULT_SCHEDULER_NAME },
+      reportingComponent: DEFAULT_SCHEDULER_NAME,
+      reportingInstance: this.identity,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+    this.track(
+      this.opts.client.create(events, ev).then(
+        () => undefined,
+        (err: unknown) => this.logger.warn({ err, pod: `${ns}/${name}`, reason }, "could not record event"),
+      ),
+    );
+  }
+
+  private async evict(pod: Pod, reason: string): Promise<void> {
+    this.logger.info({ pod: keyOf(pod), reason }, "preempting");
+    this.evictions++;
+    this.event(pod, "Normal", "Preempted", "Preempting", reason);
+    try {
+      await this.opts.client.delete(pods, pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", { preconditions: { uid: pod.metadata?.uid ?? "", resourceVersion: "" } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async nominate(pod: Pod, nodeName: string): Promise<void> {
+    await this.opts.client.patch(pods, pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", { status: { nominatedNodeName: nodeName } }, { status: true });
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.catch(() => undefined).finally(() => this.sideEffects.delete(tracked));
+    this.sideEffects.add(tracked);
+  }
+
+  private reportPending(): void {
+    const m = this.opts.metrics;
+    if (!m) return;
+    const p = this.queue.pending();
+    m.pendingPods.set({ queue: "active" }, p.active);
+    m.pendingPods.set({ queue: "backoff" }, p.backoff);
+    m.pendingPods.set({ queue: "unschedulable" }, p.unschedulable);
+    m.pendingPods.set({ queue: "gated" }, 0);
+  }
+
+  /** Nodes as the last cycle saw them (explain and tests). */
+  nodes(): readonly NodeInfo[] {
+    return this.snapshot.list();
+  }
+}
