@@ -9,7 +9,7 @@ DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps generate check-generated build lint test test-unit test-integration bench up down status clean
+.PHONY: help deps generate check-generated build lint test test-unit test-integration bench bench-scheduler up down status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ test: deps lint ## everything CI runs: lint, unit and integration tests
 bench: deps build ## benchmarks that print figures (KP_BENCH_SCALE multiplies their sizes)
 	node $(NODE_FLAGS) services/apiserver/bench/apiserver-bench.ts
 	node $(NODE_FLAGS) services/controller-manager/bench/controller-manager-bench.ts
+	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
+
+bench-scheduler: deps build ## scheduler throughput: N simulated nodes × M pending pods → pods/s, p50/p99 (KP_BENCH_SCALE)
+	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
 
 up: deps build ## run a local cluster on loopback: 3-member etcd, NATS JetStream, the services
 	infra/local/up.sh

@@ -1,0 +1,542 @@
+// `make bench-scheduler`: how fast the scheduler (as a process) binds pending pods onto simulated nodes, after kube-scheduler's scheduler_perf SchedulingBasic.
+import { execFileSync } from "node:child_process";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
+import { dirname, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { connect, type NatsConnection } from "nats";
+import { coreV1Node, coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
+import { ApiClient, Informer, type WatchConnection } from "@kubeplane/client";
+import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+
+type Pod = coreV1Pod.Pod;
+type Node = coreV1Node.Node;
+
+const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
+const nodes = kindFor("v1", "Node") as KindInfo<Node>;
+const namespaces = kindFor("v1", "Namespace") as KindInfo<coreV1Config.Namespace>;
+const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", import.meta.url));
+const schedulerMain = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/** Multiplies every node and pod count. KP_BENCH_SCALE=0.1 is a quick smoke run. */
+const SCALE = parseScale(process.env.KP_BENCH_SCALE);
+const SCENARIOS = [
+  { nodes: 500, pods: 2000 },
+  { nodes: 5000, pods: 10_000 },
+] as const;
+const NODE_CONCURRENCY = 50;
+/**
+ * Pods are created "as fast as the apiserver takes them": this many in flight, spread round-robin over
+ * POD_CONNECTIONS clients (distinct user agents, else grpc-js pools them onto one HTTP/2 connection).
+ */
+const POD_CONCURRENCY = 100;
+const POD_CONNECTIONS = 4;
+/** Before the pods are created, the scheduler's CPU must stay under QUIET_CPU_PERCENT this long (its node cache caught up). */
+const QUIET_MS = 1500;
+const QUIET_CPU_PERCENT = 10;
+const BIND_TIMEOUT_MS = 600_000;
+const OUTPUT = resolve(".local/bench/scheduler.json");
+
+/** kube-scheduler's scheduler_perf SchedulingBasic 5000Nodes_10000Pods, and ours. */
+const ANCHOR = { ciFloorPodsPerSec: 270, workstationPodsPerSec: 1000, targetPodsPerSec: 1500 };
+
+interface ScenarioResult {
+  nodes: number;
+  pods: number;
+  namespace: string;
+  nodeCreateSeconds: number;
+  nodeCreatesPerSec: number;
+  /** From the first pod create until the last pod create was acknowledged. */
+  podCreateSeconds: number;
+  podCreatesPerSec: number;
+  /** From the first pod create until the bench's informer saw every pod with spec.nodeName. */
+  seconds: number;
+  podsPerSec: number;
+  /** Bound pods/s from the last create's acknowledgement to the last bind (the scheduler alone, creates done). */
+  tailPodsPerSec: number;
+  /** Per pod: bind observed − start of its create call. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  nodesUsed: number;
+  maxPodsOnANode: number;
+  attempts: Record<string, number>;
+  /** Mean of one scheduling cycle (binding excluded), from the scheduler's histogram. */
+  attemptMeanMs: number;
+  /** Mean time per pod in each extension point (Filter is the whole node loop). */
+  extensionPointMeanMs: Record<string, number>;
+  /** pods/binding as the apiserver sees it (absent when the metric has no such series). */
+  binds?: { count: number; meanMs: number; p50Ms: number; p99Ms: number };
+  podCreateMeanMs: number;
+  /** CPU from the first pod create until the last bind, % of one core; `machine` is every core's busy time, `others` what none of ours used. */
+  cpuPercent: Record<string, number>;
+  /** The 1-minute load average when the pods started and when the last was bound. */
+  loadAverage: [number, number];
+}
+
+function parseScale(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`KP_BENCH_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
+  return scale;
+}
+
+const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
+
+function progress(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Nearest-rank percentile of ascending `sorted`. */
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function clockTicksPerSecond(): number {
+  try {
+    const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    return 100;
+  }
+}
+
+const CLK_TCK = clockTicksPerSecond();
+
+/** A process's user + system CPU so far, in seconds, from /proc/<pid>/stat (fields 14 and 15). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** This process's children whose command name is `comm` (etcd, nats-server: @kubeplane/testing does not expose their pids). */
+async function childPids(comm: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    if (open < 0 || close < 0 || stat.slice(open + 1, close) !== comm) continue;
+    if (Number(stat.slice(close + 2).split(" ")[1]) === process.pid) found.push(Number(entry));
+  }
+  return found;
+}
+
+/** The whole machine's busy CPU so far (all cores), in seconds, from /proc/stat. */
+async function machineBusySeconds(): Promise<number> {
+  const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLK_TCK;
+}
+
+/** CPU of several processes between `start()` and `stop()`, as % of one core. */
+class CpuMeter {
+  private started = 0;
+  private readonly before = new Map<string, number>();
+
+  constructor(private readonly pids: Record<string, number | "self" | "machine">) {}
+
+  private async read(pid: number | "self" | "machine"): Promise<number> {
+    if (pid === "machine") return machineBusySeconds();
+    if (pid === "self") {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    }
+    return cpuSeconds(pid);
+  }
+
+  async start(): Promise<void> {
+    this.started = performance.now();
+    for (const [name, pid] of Object.entries(this.pids)) this.before.set(name, await this.read(pid));
+  }
+
+  async stop(): Promise<Record<string, number>> {
+    const seconds = (performance.now() - this.started) / 1000;
+    const percent: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) percent[name] = (100 * ((await this.read(pid)) - this.before.get(name)!)) / seconds;
+    return percent;
+  }
+}
+
+interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of `name` in Prometheus text whose labels include `labels`. */
+function samples(text: string, name: string, labels: Record<string, string> = {}): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? "";
+    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
+    if (!Object.entries(labels).every(([k, v]) => found[k] === v)) continue;
+    out.push({ labels: found, value: Number(line.slice(line.lastIndexOf(" ") + 1)) });
+  }
+  return out;
+}
+
+/** Sums of `name` keyed by label `by` ("" when not given). */
+function metricSums(text: string, name: string, labels: Record<string, string> = {}, by?: string): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const s of samples(text, name, labels)) {
+    const key = by === undefined ? "" : (s.labels[by] ?? "");
+    sums[key] = (sums[key] ?? 0) + s.value;
+  }
+  return sums;
+}
+
+const total = (sums: Record<string, number>): number => Object.values(sums).reduce((a, b) => a + b, 0);
+
+/** Between two scrapes: the cumulative buckets of a histogram (upper bound → count), summed over the matching series. */
+function bucketDelta(before: string, after: string, name: string, labels: Record<string, string>): Map<number, number> {
+  const read = (text: string): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (const s of samples(text, `${name}_bucket`, labels)) {
+      const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
+      m.set(le, (m.get(le) ?? 0) + s.value);
+    }
+    return m;
+  };
+  const [a, b] = [read(before), read(after)];
+  return new Map([...b].sort((x, y) => x[0] - y[0]).map(([le, v]) => [le, v - (a.get(le) ?? 0)]));
+}
+
+/** Prometheus-style quantile from cumulative buckets (linear within the bucket). */
+function histogramQuantile(buckets: Map<number, number>, q: number): number {
+  const entries = [...buckets];
+  const count = entries.at(-1)?.[1] ?? 0;
+  if (count === 0) return NaN;
+  const rank = q * count;
+  let [prevLe, prevCount] = [0, 0];
+  for (const [le, c] of entries) {
+    if (c >= rank) {
+      if (le === Infinity) return prevLe;
+      return prevLe + (le - prevLe) * ((rank - prevCount) / Math.max(1, c - prevCount));
+    }
+    [prevLe, prevCount] = [le, c];
+  }
+  return prevLe;
+}
+
+function node(name: string): Node {
+  const resources = { cpu: "32", memory: "64Gi", pods: "110" };
+  return coreV1Node.Node.fromPartial({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name, labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" } },
+    status: {
+      capacity: resources,
+      allocatable: resources,
+      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "simulated node (no kubelet)" }],
+    },
+  });
+}
+
+function pod(namespace: string, name: string): Pod {
+  return coreV1Pod.Pod.fromPartial({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { namespace, name },
+    spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10", resources: { requests: { cpu: "100m", memory: "128Mi" } } }] },
+  });
+}
+
+/** Runs `op(0..count-1)` on `concurrency` workers; the first error stops them all and is rethrown. */
+async function runConcurrently(label: string, count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const ticker = setInterval(() => progress(`${label}: ${done}/${count}`), 2000);
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (!failed && next < count) {
+      const i = next++;
+      try {
+        await op(i);
+      } catch (err) {
+        failed = true;
+        throw new Error(`${label}: operation ${i} failed`, { cause: err });
+      }
+      done++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, () => worker()));
+  } finally {
+    clearInterval(ticker);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Waits until the scheduler's CPU stayed under QUIET_CPU_PERCENT for QUIET_MS (its caches caught up), at most 60 s. */
+async function schedulerQuiet(pid: number): Promise<void> {
+  let last = await cpuSeconds(pid);
+  let quietSince = performance.now();
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    await sleep(250);
+    const now = await cpuSeconds(pid);
+    if ((100 * (now - last)) / 0.25 > QUIET_CPU_PERCENT) quietSince = performance.now();
+    last = now;
+    if (performance.now() - quietSince >= QUIET_MS) return;
+  }
+  progress("the scheduler did not go quiet within 60 s; creating pods anyway");
+}
+
+interface Cluster {
+  etcd: EtcdCluster;
+  nats: NatsServer;
+  apiserver: ServiceProcess;
+  scheduler: ServiceProcess;
+  client: ApiClient;
+  podClients: ApiClient[];
+  /** etcd and nats-server, when found among this process's children. */
+  infraPids: Record<string, number>;
+  watch: WatchConnection & { nc: NatsConnection };
+}
+
+async function runScenario(cluster: Cluster, index: number, spec: { nodes: number; pods: number }, previousNodes: string[]): Promise<{ result: ScenarioResult; nodeNames: string[] }> {
+  const { client, scheduler, apiserver } = cluster;
+  const nodeCount = scaled(spec.nodes);
+  const podCount = scaled(spec.pods);
+  const label = `${nodeCount} nodes × ${podCount} pods`;
+  const namespace = `bench-sched-${index}`;
+
+  if (previousNodes.length > 0) {
+    progress(`${label}: deleting the previous scenario's ${previousNodes.length} nodes`);
+    await runConcurrently("delete nodes", previousNodes.length, NODE_CONCURRENCY, (i) => client.delete(nodes, "", previousNodes[i]!));
+  }
+  await client.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+
+  const nodeNames = Array.from({ length: nodeCount }, (_, i) => `s${index}-node-${i}`);
+  progress(`${label}: creating ${nodeCount} nodes, ${NODE_CONCURRENCY} at a time`);
+  const nodeCreateSeconds = await runConcurrently("create nodes", nodeCount, NODE_CONCURRENCY, (i) => client.create(nodes, node(nodeNames[i]!)));
+  progress(`${label}: ${nodeCount} nodes in ${nodeCreateSeconds.toFixed(1)} s (${(nodeCount / nodeCreateSeconds).toFixed(0)}/s); waiting for the scheduler to go quiet`);
+  await schedulerQuiet(scheduler.pid);
+
+  const created = new Map<string, number>();
+  const bound = new Map<string, number>();
+  const placement = new Map<string, number>();
+  const stop = new AbortController();
+  const informer = new Informer({ client, watch: cluster.watch, kind: pods, namespace });
+  const observe = (p: Pod): void => {
+    const name = p.metadata?.name;
+    const nodeName = p.spec?.nodeName;
+    if (!name || !nodeName || bound.has(name)) return;
+    bound.set(name, performance.now());
+    placement.set(nodeName, (placement.get(nodeName) ?? 0) + 1);
+  };
+  informer.addEventHandler({ onAdd: observe, onUpdate: (_, p) => observe(p) });
+  const running = informer.run(stop.signal);
+  try {
+    await informer.waitForSync(AbortSignal.timeout(60_000));
+    const [schedBefore, apiBefore] = await Promise.all([scheduler.metrics(), apiserver.metrics()]);
+    const meter = new CpuMeter({ scheduler: scheduler.pid, apiserver: apiserver.pid, ...cluster.infraPids, bench: "self", machine: "machine" });
+    const loadBefore = loadavg()[0]!;
+    await meter.start();
+
+    progress(`${label}: creating ${podCount} pods in ${namespace}, ${POD_CONCURRENCY} in flight over ${POD_CONNECTIONS} connections`);
+    const started = performance.now();
+    let lastBound = 0;
+    const ticker = setInterval(() => {
+      const s = (performance.now() - started) / 1000;
+      progress(`${label}: ${created.size} created, ${bound.size}/${podCount} bound after ${s.toFixed(1)} s (+${bound.size - lastBound}/s)`);
+      lastBound = bound.size;
+    }, 1000);
+    let createsDone = 0;
+    try {
+      const podCreateSeconds = await runConcurrently("create pods", podCount, POD_CONCURRENCY, (i) => {
+        const name = `pod-${i}`;
+        created.set(name, performance.now());
+        return cluster.podClients[i % cluster.podClients.length]!.create(pods, pod(namespace, name));
+      });
+      createsDone = performance.now();
+      progress(`${label}: ${podCount} pods created in ${podCreateSeconds.toFixed(1)} s (${(podCount / podCreateSeconds).toFixed(0)}/s); ${bound.size} bound so far`);
+      await waitFor(() => bound.size >= podCount, { timeoutMs: BIND_TIMEOUT_MS, intervalMs: 10, message: `${podCount} pods bound in ${namespace}` });
+      clearInterval(ticker);
+      const lastBind = Math.max(...bound.values());
+      const seconds = (lastBind - started) / 1000;
+      const cpuPercent = await meter.stop();
+      // Whatever else ran on the machine meanwhile (other test runs share these cores and skew every figure).
+      cpuPercent.others = cpuPercent.machine! - Object.entries(cpuPercent).reduce((sum, [k, v]) => (k === "machine" ? sum : sum + v), 0);
+      const loadAfter = loadavg()[0]!;
+      const [schedAfter, apiAfter] = await Promise.all([scheduler.metrics(), apiserver.metrics()]);
+
+      const latencies = new Float64Array([...bound].map(([name, t]) => t - created.get(name)!));
+      latencies.sort();
+      const deltaSums = (before: string, after: string, name: string, labels: Record<string, string>, by?: string): Record<string, number> => {
+        const a = metricSums(before, name, labels, by);
+        return Object.fromEntries(Object.entries(metricSums(after, name, labels, by)).map(([k, v]) => [k, v - (a[k] ?? 0)]));
+      };
+      const attempts = deltaSums(schedBefore, schedAfter, "scheduler_schedule_attempts_total", {}, "result");
+      const attemptCount = total(deltaSums(schedBefore, schedAfter, "scheduler_scheduling_attempt_duration_seconds_count", {}));
+      const attemptSum = total(deltaSums(schedBefore, schedAfter, "scheduler_scheduling_attempt_duration_seconds_sum", {}));
+      const pointSums = deltaSums(schedBefore, schedAfter, "scheduler_framework_extension_point_duration_seconds_sum", {}, "extension_point");
+      const extensionPointMeanMs = Object.fromEntries(
+        Object.entries(pointSums)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => [k, (1000 * v) / podCount]),
+      );
+      const bindLabels = { verb: "create", resource: "pods", subresource: "binding" };
+      const bindCount = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_count", bindLabels));
+      const bindSum = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_sum", bindLabels));
+      const bindBuckets = bucketDelta(apiBefore, apiAfter, "apiserver_request_duration_seconds", bindLabels);
+      const createLabels = { verb: "create", resource: "pods", subresource: "" };
+      const createCount = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_count", createLabels));
+      const createSum = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_sum", createLabels));
+
+      const result: ScenarioResult = {
+        nodes: nodeCount,
+        pods: podCount,
+        namespace,
+        nodeCreateSeconds,
+        nodeCreatesPerSec: nodeCount / nodeCreateSeconds,
+        podCreateSeconds,
+        podCreatesPerSec: podCount / podCreateSeconds,
+        seconds,
+        podsPerSec: podCount / seconds,
+        tailPodsPerSec: lastBind > createsDone ? [...bound.values()].filter((t) => t > createsDone).length / ((lastBind - createsDone) / 1000) : NaN,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies[latencies.length - 1] ?? NaN,
+        nodesUsed: placement.size,
+        maxPodsOnANode: Math.max(0, ...placement.values()),
+        attempts,
+        attemptMeanMs: attemptCount > 0 ? (1000 * attemptSum) / attemptCount : NaN,
+        extensionPointMeanMs,
+        ...(bindCount > 0
+          ? { binds: { count: bindCount, meanMs: (1000 * bindSum) / bindCount, p50Ms: 1000 * histogramQuantile(bindBuckets, 0.5), p99Ms: 1000 * histogramQuantile(bindBuckets, 0.99) } }
+          : {}),
+        podCreateMeanMs: createCount > 0 ? (1000 * createSum) / createCount : NaN,
+        cpuPercent,
+        loadAverage: [loadBefore, loadAfter],
+      };
+      progress(`${label}: all bound after ${seconds.toFixed(2)} s, ${result.podsPerSec.toFixed(0)} pods/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms`);
+      return { result, nodeNames };
+    } finally {
+      clearInterval(ticker);
+    }
+  } finally {
+    stop.abort();
+    await running.catch(() => undefined);
+  }
+}
+
+function formatTable(results: ScenarioResult[], startupSeconds: number, totalSeconds: number): string {
+  const num = (n: number | undefined, digits = 0): string => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : "-");
+  const pad = (s: string, n: number): string => s.padStart(n);
+  const header = ["scenario", "pods/s", "seconds", "p50 ms", "p99 ms", "max ms", "creates/s", "tail/s", "bind p50/p99 ms (apiserver)", "attempts"];
+  const widths = [24, 7, 8, 7, 7, 7, 9, 7, 28, 30];
+  const row = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : pad(c, widths[i]!))).join("  ");
+  const lines = [
+    `scheduler bench — scale ${SCALE}, 1-member etcd, NATS JetStream, apiserver and scheduler (default profile, leader-elect=false) as processes; node ${process.version}, ${availableParallelism()} cores`,
+    `nodes: cpu 32, memory 64Gi, pods 110, Ready, no kubelet; pods: 1 container requesting cpu 100m, memory 128Mi; ${POD_CONCURRENCY} creates in flight over ${POD_CONNECTIONS} connections`,
+    `pods/s: first pod create → last pod bound (seen by an informer); latency: bind seen − start of that pod's create; tail/s: binds after the last create was acknowledged`,
+    "",
+    row(header),
+    ...results.map((r) =>
+      row([
+        `${r.nodes} nodes × ${r.pods} pods`,
+        num(r.podsPerSec),
+        num(r.seconds, 2),
+        num(r.p50Ms),
+        num(r.p99Ms),
+        num(r.maxMs),
+        num(r.podCreatesPerSec),
+        num(r.tailPodsPerSec),
+        r.binds ? `${num(r.binds.p50Ms, 1)}/${num(r.binds.p99Ms, 1)} (mean ${num(r.binds.meanMs, 1)})` : "n/a",
+        Object.entries(r.attempts)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", "),
+      ]),
+    ),
+    "",
+  ];
+  for (const r of results) {
+    const points = Object.entries(r.extensionPointMeanMs)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(", ");
+    lines.push(
+      `${r.nodes}×${r.pods}: nodes created at ${num(r.nodeCreatesPerSec)}/s; ${r.nodesUsed} nodes used (max ${r.maxPodsOnANode} pods on one); pod create mean ${num(r.podCreateMeanMs, 1)} ms at the apiserver`,
+      `  scheduling cycle mean ${num(r.attemptMeanMs, 2)} ms; per pod (ms): ${points || "-"}`,
+      `  CPU while scheduling (% of one core): ${Object.entries(r.cpuPercent)
+        .map(([k, v]) => `${k} ${num(v)}%`)
+        .join(", ")}; load average ${num(r.loadAverage[0], 1)} → ${num(r.loadAverage[1], 1)}`,
+    );
+    if (r.cpuPercent.others! > 25 || r.loadAverage[1] > availableParallelism()) {
+      lines.push(`  WARNING: other processes used ${num(r.cpuPercent.others)}% of a core meanwhile (load ${num(r.loadAverage[1], 1)} on ${availableParallelism()} cores): these figures are skewed`);
+    }
+  }
+  const big = results.at(-1)!;
+  const verdict = big.podsPerSec >= ANCHOR.targetPodsPerSec ? "met" : "MISSED";
+  lines.push(
+    "",
+    `anchor: kube-scheduler scheduler_perf SchedulingBasic 5000Nodes_10000Pods — CI floor ${ANCHOR.ciFloorPodsPerSec} pods/s, ~${ANCHOR.workstationPodsPerSec} pods/s on a workstation; ` +
+      `ours at ${big.nodes}×${big.pods}: ${num(big.podsPerSec)} pods/s (target ≥ ${ANCHOR.targetPodsPerSec}: ${verdict}${SCALE === 1 ? "" : `, at scale ${SCALE}`})`,
+    `whole run ${num(totalSeconds, 0)} s (start-up ${num(startupSeconds, 1)} s)`,
+  );
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  progress(`starting etcd, NATS JetStream, the apiserver and the scheduler as processes (KP_BENCH_SCALE=${SCALE})`);
+  if (loadavg()[0]! > availableParallelism() / 2) progress(`load average is already ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: the figures will be skewed`);
+  let etcd: EtcdCluster | undefined;
+  let nats: NatsServer | undefined;
+  let apiserver: ServiceProcess | undefined;
+  let scheduler: ServiceProcess | undefined;
+  let nc: NatsConnection | undefined;
+  const clients: ApiClient[] = [];
+  try {
+    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+    apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
+    scheduler = await startServiceProcess({ entry: schedulerMain, flags: { apiserver: apiserver.grpcAddress, "nats-url": nats.url, "leader-elect": "false" } });
+    const client = ApiClient.connect({ server: apiserver.grpcAddress, userAgent: "scheduler-bench" });
+    clients.push(client);
+    const podClients = Array.from({ length: POD_CONNECTIONS }, (_, i) => ApiClient.connect({ server: apiserver!.grpcAddress, userAgent: `scheduler-bench-pods-${i}` }));
+    clients.push(...podClients);
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    const infraPids: Record<string, number> = {};
+    for (const comm of ["etcd", "nats-server"]) {
+      const [pid] = await childPids(comm);
+      if (pid !== undefined) infraPids[comm] = pid;
+    }
+    const cluster: Cluster = { etcd, nats, apiserver, scheduler, client, podClients, infraPids, watch: { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() } };
+    const startupSeconds = (performance.now() - began) / 1000;
+
+    const results: ScenarioResult[] = [];
+    let previousNodes: string[] = [];
+    for (const [i, spec] of SCENARIOS.entries()) {
+      const { result, nodeNames } = await runScenario(cluster, i, spec, previousNodes);
+      results.push(result);
+      previousNodes = nodeNames;
+    }
+    const totalSeconds = (performance.now() - began) / 1000;
+    process.stdout.write(`${formatTable(results, startupSeconds, totalSeconds)}\n`);
+    const report = { scale: SCALE, node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString(), anchor: ANCHOR, startupSeconds, totalSeconds, scenarios: results };
+    await mkdir(dirname(OUTPUT), { recursive: true });
+    await writeFile(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
+    progress(`figures written to ${OUTPUT}`);
+  } finally {
+    progress("stopping the scheduler and the cluster");
+    for (const c of clients) c.close();
+    await nc?.close().catch(() => undefined);
+    await scheduler?.kill();
+    await apiserver?.kill();
+    await Promise.allSettled([etcd?.stop(), nats?.stop()]);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (err instanceof Error && err.cause) process.stderr.write(`[bench] cause: ${String((err.cause as Error).stack ?? err.cause)}\n`);
+  process.exitCode = 1;
+});
