@@ -110,3 +110,4 @@ export { validateObject } from "./validation/index.js";
 export { validateStatusUpdate } from "./validation/status.js";
 export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation/names.js";
 export { validateLabels } from "./validation/object-meta.js";
+export * as schedulerV1 from "./gen/kubeplane/scheduler/v1/explain.js";

@@ -1,6 +1,7 @@
 // What kpctl runs against: its streams, environment, clock and apiserver connection, injectable for tests.
 import type { autoscalingV2Scale, KindInfo } from "@kubeplane/api";
 import type { ClientOptions, JsonObject, Verbs } from "@kubeplane/client";
+import type { SchedulerClient } from "./scheduler-client.js";
 
 /** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
 export type JsonVerbs = Pick<Verbs<JsonObject>, "create" | "get" | "list" | "listAll" | "update" | "patch" | "delete" | "watch">;
@@ -37,6 +38,8 @@ export interface KpctlIo {
   now?: () => Date;
   /** Builds the client; default `ApiClient.connect`. Called at most once per run, lazily. */
   connect?: (opts: ClientOptions) => KpctlClient;
+  /** Dials the scheduler (`explain-schedule`); default `connectScheduler`. */
+  connectScheduler?: (address: string, timeoutMs?: number) => SchedulerClient;
   /** Ends long-running commands (`get -w`, waits of `delete`); main.ts aborts it on Ctrl-C. */
   signal?: AbortSignal;
 }

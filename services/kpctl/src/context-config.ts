@@ -8,12 +8,16 @@ import { isRecord } from "./json-fields.js";
 
 export const DEFAULT_SERVER = "127.0.0.1:6443";
 export const DEFAULT_NAMESPACE = "default";
+/** Where `explain-schedule` reaches the scheduler's gRPC listener by default. */
+export const DEFAULT_SCHEDULER = "127.0.0.1:10259";
 
 /** One named way to reach a cluster. */
 export interface ContextEntry {
   name: string;
   server?: string;
   namespace?: string;
+  /** The scheduler's gRPC address (for `explain-schedule`). */
+  scheduler?: string;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
@@ -41,6 +45,8 @@ export interface ConnectionSettings {
   certFile?: string;
   keyFile?: string;
   timeoutMs?: number;
+  /** The context's scheduler address, when it names one. */
+  scheduler?: string;
   /** The context used, if any. */
   context?: string;
 }
@@ -73,7 +79,7 @@ export async function readContextFile(path: string): Promise<ContextFile> {
 
 function toEntry(raw: Record<string, unknown>): ContextEntry {
   const entry: ContextEntry = { name: String(raw.name ?? "") };
-  for (const key of ["server", "namespace", "caFile", "certFile", "keyFile"] as const) {
+  for (const key of ["server", "namespace", "scheduler", "caFile", "certFile", "keyFile"] as const) {
     if (typeof raw[key] === "string") entry[key] = raw[key];
   }
   return entry;
@@ -101,6 +107,7 @@ export function resolveSettings(file: ContextFile, overrides: ConnectionOverride
     namespace: overrides.namespace || env.KUBEPLANE_NAMESPACE || context?.namespace || DEFAULT_NAMESPACE,
   };
   if (context) settings.context = context.name;
+  if (context?.scheduler) settings.scheduler = context.scheduler;
   if (context?.caFile) settings.caFile = context.caFile;
   if (context?.certFile) settings.certFile = context.certFile;
   if (context?.keyFile) settings.keyFile = context.keyFile;

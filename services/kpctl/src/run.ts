@@ -10,6 +10,7 @@ import { configCommand } from "./commands/config.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { describeCommand } from "./commands/describe.js";
+import { explainScheduleCommand } from "./commands/explain-schedule.js";
 import { getCommand } from "./commands/get.js";
 import { rolloutCommand } from "./commands/rollout.js";
 import { scaleCommand } from "./commands/scale.js";
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   scaleCommand,
   rolloutCommand,
+  explainScheduleCommand,
   versionCommand,
   configCommand,
 ];

@@ -2,11 +2,12 @@
 import { hostname } from "node:os";
 import { setMaxListeners } from "node:events";
 import { connect as connectNats } from "nats";
-import { descriptorSet, kindFor, type KindInfo } from "@kubeplane/api";
+import { descriptorSet, kindFor, schedulerV1, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { LeadershipLostError, LeaseElection, SharedInformerFactory } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { SchedulerConfig } from "./config.js";
+import { schedulerServiceHandlers } from "./explain.js";
 import type { Node, Pod } from "./framework/interface.js";
 import { defaultConfiguration, loadSchedulerConfiguration } from "./framework/profile.js";
 import { Scheduler } from "./framework/scheduler.js";
@@ -39,6 +40,7 @@ export { fitErrorMessage, newDiagnosis, type Diagnosis } from "./framework/diagn
 export { Scheduler, type SchedulerLogger, type SchedulerOptions } from "./framework/scheduler.js";
 export { schedulerMetrics, type SchedulerMetrics } from "./metrics.js";
 export { schedulerConfig, type SchedulerConfig } from "./config.js";
+export { explainSchedule, schedulerServiceHandlers, type ExplainSources } from "./explain.js";
 
 const nodes = kindFor("v1", "Node") as KindInfo<Node>;
 const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
@@ -71,7 +73,9 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
   });
   const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-scheduler", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
-  scheduler.attach(informers.informerFor(nodes), informers.informerFor(pods));
+  const podInformer = informers.informerFor(pods);
+  scheduler.attach(informers.informerFor(nodes), podInformer);
+  service.addService(schedulerV1.SchedulerServiceService, schedulerServiceHandlers({ scheduler, pods: podInformer.lister }));
 
   let leading = false;
   const schedule = async (signal: AbortSignal): Promise<void> => {
