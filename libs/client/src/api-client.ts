@@ -82,7 +82,7 @@ export class Verbs<Obj> {
     private readonly timeoutMs: number,
   ) {}
 
-  private unary<Req, Res>(
+  protected unary<Req, Res>(
     method: (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res: Res) => void) => { cancel(): void },
     request: Req,
     signal?: AbortSignal,
@@ -103,14 +103,7 @@ export class Verbs<Obj> {
   }
 
   async create(info: KindInfo, obj: Obj, opts: WriteOptions = {}): Promise<Obj> {
-    const reply = await this.unary(this.client.create, {
-      resource: resourceOf(info),
-      namespace: namespaceOf(info, obj),
-      object: { data: this.codec.encode(info, obj), encoding: this.codec.encoding },
-      accept: this.codec.encoding,
-      dryRun: opts.dryRun ?? false,
-    }, opts.signal);
-    return this.codec.decode(info, reply.object);
+    return this.writeWhole(this.client.create, info, obj, opts);
   }
 
   async get(info: KindInfo, namespace: string, name: string, opts: { signal?: AbortSignal } = {}): Promise<Obj> {
@@ -164,7 +157,7 @@ export class Verbs<Obj> {
   }
 
   private async writeWhole(
-    method: typeof this.client.update,
+    method: typeof this.client.update | typeof this.client.create,
     info: KindInfo,
     obj: Obj,
     opts: WriteOptions,
@@ -250,12 +243,10 @@ export class ApiClient extends Verbs<ApiObject> {
   /** The same verbs over Kubernetes JSON: the apiserver decodes, so errors carry field paths. */
   readonly json: Verbs<JsonObject>;
   private readonly grpcClient: apiserverV1.ApiServerServiceClient;
-  private readonly timeout: number;
 
   private constructor(grpcClient: apiserverV1.ApiServerServiceClient, timeoutMs: number) {
     super(grpcClient, protobufCodec, timeoutMs);
     this.grpcClient = grpcClient;
-    this.timeout = timeoutMs;
     this.json = new Verbs(grpcClient, jsonCodec, timeoutMs);
   }
 
@@ -293,18 +284,15 @@ export class ApiClient extends Verbs<ApiObject> {
       metadata: { name: pod, namespace, uid: opts.uid },
       target: { apiVersion: "v1", kind: "Node", name: node },
     };
-    await this.promise<apiserverV1.ObjectReply>((cb) =>
-      this.grpcClient.bind(
-        { namespace, binding: { data: Buffer.from(JSON.stringify(binding)), encoding: Encoding.ENCODING_JSON }, accept: Encoding.ENCODING_PROTOBUF },
-        new Metadata(),
-        { deadline: Date.now() + this.timeout },
-        cb,
-      ), opts.signal);
+    await this.unary(this.grpcClient.bind, {
+      namespace,
+      binding: { data: Buffer.from(JSON.stringify(binding)), encoding: Encoding.ENCODING_JSON },
+      accept: Encoding.ENCODING_PROTOBUF,
+    }, opts.signal);
   }
 
   async getScale(info: KindInfo, namespace: string, name: string): Promise<Scale> {
-    const reply = await this.promise<apiserverV1.ObjectReply>((cb) =>
-      this.grpcClient.getScale({ resource: resourceOf(info), namespace, name, accept: Encoding.ENCODING_PROTOBUF }, new Metadata(), { deadline: Date.now() + this.timeout }, cb));
+    const reply = await this.unary(this.grpcClient.getScale, { resource: resourceOf(info), namespace, name, accept: Encoding.ENCODING_PROTOBUF });
     return autoscalingV2Scale.Scale.decode(rawData(reply.object));
   }
 
@@ -316,18 +304,17 @@ export class ApiClient extends Verbs<ApiObject> {
       metadata: { name, namespace, resourceVersion: resourceVersion ?? "" },
       spec: { replicas },
     });
-    const reply = await this.promise<apiserverV1.ObjectReply>((cb) =>
-      this.grpcClient.updateScale(
-        { resource: resourceOf(info), namespace, scale: { data: asBuffer(autoscalingV2Scale.Scale.encode(scale).finish()), encoding: Encoding.ENCODING_PROTOBUF }, accept: Encoding.ENCODING_PROTOBUF },
-        new Metadata(),
-        { deadline: Date.now() + this.timeout },
-        cb,
-      ));
+    const reply = await this.unary(this.grpcClient.updateScale, {
+      resource: resourceOf(info),
+      namespace,
+      scale: { data: asBuffer(autoscalingV2Scale.Scale.encode(scale).finish()), encoding: Encoding.ENCODING_PROTOBUF },
+      accept: Encoding.ENCODING_PROTOBUF,
+    });
     return autoscalingV2Scale.Scale.decode(rawData(reply.object));
   }
 
   async version(): Promise<apiserverV1.VersionReply> {
-    return this.promise<apiserverV1.VersionReply>((cb) => this.grpcClient.version({}, new Metadata(), { deadline: Date.now() + this.timeout }, cb));
+    return this.unary(this.grpcClient.version, {});
   }
 
   /** Resolves when the channel is connected, or rejects after `timeoutMs`. */
@@ -341,15 +328,4 @@ export class ApiClient extends Verbs<ApiObject> {
     this.grpcClient.close();
   }
 
-  private promise<T>(start: (cb: (err: ServiceError | null, res: T) => void) => { cancel(): void }, signal?: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const call = start((err, res) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (err) reject(apiErrorFromGrpc(err));
-        else resolve(res);
-      });
-      const onAbort = (): void => call.cancel();
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
 }

@@ -7,3 +7,4 @@ export type { Logger } from "./logger.js";
 export { LeadershipLostError, Manager, type ManagerOptions } from "./manager.js";
 export { controllerMetrics, type ControllerMetrics } from "./metrics.js";
 export { controllerRef, isControlledBy, newControllerRef, ownerKey } from "./owner-refs.js";
+export { serveUntilStopped, type StartedComponent } from "./serve.js";

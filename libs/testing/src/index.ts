@@ -10,3 +10,16 @@ export { waitFor } from "./wait-for.js";
 export type { NotYet, WaitForOptions } from "./wait-for.js";
 export { startServiceProcess } from "./service-process.js";
 export type { ServiceProcess, ServiceProcessOptions } from "./service-process.js";
+export {
+  benchProgress,
+  clockTicks,
+  metricSamples,
+  metricSums,
+  parseBenchScale,
+  percentile,
+  processCpuSeconds,
+  processRssMiB,
+  runConcurrently,
+  sumOf,
+  type MetricSample,
+} from "./bench-support.js";

@@ -97,7 +97,7 @@ test("after etcd compacted the resume point, a gap marker continues the Kp-Prev-
   await first.stop();
   let compactedAt = 0;
   for (let i = 1; i <= 5; i++) compactedAt = await putConfigMap(h.client, "compacted", `cm-${i}`);
-  // As etcd compacted at compactedAt (EtcdStore's CompactedError; the test source does not translate etcd's).
+  // As etcd compacted at compactedAt: the source throws EtcdStore's CompactedError at that point.
   const source: ChangeSource = {
     currentRevision: () => h.source.currentRevision(),
     async *watchChanges(fromRevision, signal) {

@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer } from "@kubeplane/client";
 import { EtcdStore } from "@kubeplane/storage";
-import { waitFor } from "@kubeplane/testing";
+import { benchProgress, parseBenchScale, percentile, waitFor } from "@kubeplane/testing";
 import { minimalObject } from "../test/fixtures.js";
 import { startTestCluster, type TestCluster } from "../test/harness.js";
 import type { Apiserver } from "../src/index.js";
@@ -18,7 +18,7 @@ const namespaces = kindFor("v1", "Namespace")!;
  * Multiplies every operation count. At 1 the run takes about two minutes on two cores, each
  * measurement lasting several seconds; KP_BENCH_SCALE=0.1 is a quick smoke run.
  */
-const SCALE = parseScale(process.env.KP_BENCH_SCALE);
+const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
 const WARMUP_OPS = 100;
 const LEVELS = [1, 10, 100] as const;
 const ETCD_OPS: Record<number, number> = { 1: 10_000, 10: 20_000, 100: 30_000 };
@@ -67,24 +67,7 @@ interface WatchResult {
   informerStartSeconds: number;
 }
 
-function parseScale(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 1;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`KP_BENCH_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
-  return scale;
-}
-
 const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
-
-function progress(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-/** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 /**
  * Runs `op(0..total-1)` on `concurrency` workers pulling from one counter and returns the figures;
@@ -95,7 +78,7 @@ async function runLevel(label: string, concurrency: number, total: number, op: (
   let next = 0;
   let done = 0;
   let failed = false;
-  const ticker = setInterval(() => progress(`${label}: ${done}/${total}`), 2000);
+  const ticker = setInterval(() => benchProgress(`${label}: ${done}/${total}`), 2000);
   const started = performance.now();
   const worker = async (w: number): Promise<void> => {
     while (!failed && next < total) {
@@ -119,7 +102,7 @@ async function runLevel(label: string, concurrency: number, total: number, op: (
   const seconds = (performance.now() - started) / 1000;
   latencies.sort();
   const result = { concurrency, ops: total, seconds, opsPerSec: total / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-  progress(`${label}: ${total} ops in ${seconds.toFixed(1)} s, ${result.opsPerSec.toFixed(0)} ops/s`);
+  benchProgress(`${label}: ${total} ops in ${seconds.toFixed(1)} s, ${result.opsPerSec.toFixed(0)} ops/s`);
   return result;
 }
 
@@ -185,7 +168,7 @@ async function benchApiserver(cluster: TestCluster, etcd: WriteResult[]): Promis
       await publisherCatchUp(cluster.apiservers[0]!, lastRevision);
       const result = await runLevel(`apiserver create c=${c} (${connections} conn)`, c, scaled(APISERVER_OPS[c]!), (i, w) => create(`cm-${i}`, w));
       const publisherCatchUpSeconds = await publisherCatchUp(cluster.apiservers[0]!, lastRevision);
-      progress(`apiserver create c=${c}: watch publisher caught up ${publisherCatchUpSeconds.toFixed(2)} s after the last create`);
+      benchProgress(`apiserver create c=${c}: watch publisher caught up ${publisherCatchUpSeconds.toFixed(2)} s after the last create`);
       results.push({ ...result, connections, ratioToEtcd: result.opsPerSec / etcd[index]!.opsPerSec, publisherCatchUpSeconds });
     }
     return results;
@@ -204,7 +187,7 @@ async function benchWatch(cluster: TestCluster): Promise<WatchResult> {
   setMaxListeners(INFORMERS * 4, stop.signal);
   const runs: Promise<void>[] = [];
   try {
-    progress(`starting ${INFORMERS} informers on ${WATCH_NAMESPACE}`);
+    benchProgress(`starting ${INFORMERS} informers on ${WATCH_NAMESPACE}`);
     const informerStart = performance.now();
     const informers = Array.from({ length: INFORMERS }, () => new Informer({ client: cluster.client, watch: cluster.watch, kind: configMaps, namespace: WATCH_NAMESPACE }));
     for (const informer of informers) {
@@ -223,11 +206,11 @@ async function benchWatch(cluster: TestCluster): Promise<WatchResult> {
     const warmups = Math.min(WATCH_WARMUP_WRITES, writes);
     for (let i = 0; i < warmups; i++) await cluster.client.create(configMaps, configMap(WATCH_NAMESPACE, `warmup-${i}`, {}));
     await waitFor(() => informers.every((informer) => informer.lister.list().length >= warmups), { timeoutMs: 60_000, message: "every informer seeing the warm-up writes" });
-    progress(`${INFORMERS} informers synced in ${informerStartSeconds.toFixed(1)} s; writing ${writes} ConfigMaps one at a time`);
+    benchProgress(`${INFORMERS} informers synced in ${informerStartSeconds.toFixed(1)} s; writing ${writes} ConfigMaps one at a time`);
 
     const createLatencies = new Float64Array(writes);
     let written = 0;
-    const ticker = setInterval(() => progress(`watch: ${written}/${writes} written, ${delays.length}/${writes * INFORMERS} delivered`), 2000).unref();
+    const ticker = setInterval(() => benchProgress(`watch: ${written}/${writes} written, ${delays.length}/${writes * INFORMERS} delivered`), 2000).unref();
     for (let i = 0; i < writes; i++) {
       const name = `cm-${i}`;
       const started = Date.now();
@@ -239,7 +222,7 @@ async function benchWatch(cluster: TestCluster): Promise<WatchResult> {
     clearInterval(ticker);
     const expected = writes * INFORMERS;
     await waitFor(() => delays.length >= expected, { timeoutMs: 60_000, intervalMs: 50, message: `${expected} informer deliveries` }).catch(() => {
-      progress(`watch: only ${delays.length}/${expected} deliveries arrived within 60 s`);
+      benchProgress(`watch: only ${delays.length}/${expected} deliveries arrived within 60 s`);
     });
     const sorted = Float64Array.from(delays).sort();
     createLatencies.sort();
@@ -289,7 +272,7 @@ function formatTable(etcd: WriteResult[], api: ApiserverWriteResult[], watch: Wa
 }
 
 async function main(): Promise<void> {
-  progress(`starting etcd, NATS JetStream and an in-process apiserver (KP_BENCH_SCALE=${SCALE})`);
+  benchProgress(`starting etcd, NATS JetStream and an in-process apiserver (KP_BENCH_SCALE=${SCALE})`);
   const cluster = await startTestCluster();
   try {
     const etcd = await benchEtcd(cluster);
@@ -299,12 +282,12 @@ async function main(): Promise<void> {
     const report = { scale: SCALE, node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString(), etcdCreate: etcd, apiserverCreate: api, watch };
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
-    progress(`figures written to ${OUTPUT}`);
+    benchProgress(`figures written to ${OUTPUT}`);
     if (watch.deliveries !== watch.expectedDeliveries) {
       throw new Error(`watch: ${watch.deliveries} of ${watch.expectedDeliveries} informer deliveries arrived`);
     }
   } finally {
-    progress("stopping the cluster");
+    benchProgress("stopping the cluster");
     await cluster.stop();
   }
 }

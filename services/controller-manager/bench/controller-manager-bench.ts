@@ -1,13 +1,12 @@
 // `make bench` for the controller-manager: its idle CPU with 10,000 reconciled Deployments, and how fast one 5,000-replica Deployment gets its pods.
-import { execFileSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { appsV1Deployment, coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
 import { Informer } from "@kubeplane/client";
-import { startServiceProcess, waitFor, type ServiceProcess } from "@kubeplane/testing";
+import { benchProgress, clockTicks, metricSums, parseBenchScale, processCpuSeconds, processRssMiB, runConcurrently, startServiceProcess, sumOf, waitFor, type ServiceProcess } from "@kubeplane/testing";
 import { pods, startCmCluster, type CmCluster } from "../test/harness.js";
 
 type Deployment = appsV1Deployment.Deployment;
@@ -20,7 +19,7 @@ const controllerManagerMain = fileURLToPath(new URL("../src/main.ts", import.met
  * Multiplies every count and the idle window (never below 10 s). At 1 the run takes about two
  * minutes on two cores; KP_BENCH_SCALE=0.1 is a quick smoke run.
  */
-const SCALE = parseScale(process.env.KP_BENCH_SCALE);
+const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
 /**
  * The issue's figure is 10,000 idle Deployments, but on two cores the controller-manager needs about
  * six minutes to settle them (two Deployment reconciles each, ~60/s with 5 workers, each scanning
@@ -75,13 +74,6 @@ interface ScaleResult {
   benchCpuPercent: number;
 }
 
-function parseScale(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 1;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`KP_BENCH_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
-  return scale;
-}
-
 function parseCount(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const count = Number(raw);
@@ -90,35 +82,6 @@ function parseCount(raw: string | undefined, fallback: number): number {
 }
 
 const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
-
-function progress(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-function clockTicksPerSecond(): number {
-  try {
-    const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
-  } catch {
-    return 100;
-  }
-}
-
-const CLK_TCK = clockTicksPerSecond();
-
-/** A process's user + system CPU so far, in seconds, from /proc/<pid>/stat (fields 14 and 15). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces and parentheses; the fields after it start with the state (field 3).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kib = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  return kib === undefined ? NaN : Number(kib) / 1024;
-}
 
 /** CPU of several processes between `start()` and `stop()`, as % of one core. */
 class CpuMeter {
@@ -132,7 +95,7 @@ class CpuMeter {
       const { user, system } = process.cpuUsage();
       return (user + system) / 1e6;
     }
-    return cpuSeconds(pid);
+    return processCpuSeconds(pid);
   }
 
   async start(): Promise<void> {
@@ -152,22 +115,6 @@ class CpuMeter {
   }
 }
 
-/** Sums the samples of `name` in Prometheus text whose labels include `labels`, keyed by `by`'s value ("" when not given). */
-function metricSums(text: string, name: string, labels: Record<string, string> = {}, by?: string): Record<string, number> {
-  const sums: Record<string, number> = {};
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? "";
-    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
-    if (!Object.entries(labels).every(([k, v]) => found[k] === v)) continue;
-    const key = by === undefined ? "" : (found[by] ?? "");
-    sums[key] = (sums[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sums;
-}
-
-const total = (sums: Record<string, number>): number => Object.values(sums).reduce((a, b) => a + b, 0);
-
 function deployment(namespace: string, name: string, replicas: number): Deployment {
   return appsV1Deployment.Deployment.fromPartial({
     apiVersion: "apps/v1",
@@ -185,33 +132,6 @@ async function createNamespace(cluster: CmCluster, name: string): Promise<void> 
   await cluster.client.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
 }
 
-/** Runs `op(0..count-1)` on `concurrency` workers; the first error stops them all and is rethrown. */
-async function runConcurrently(label: string, count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  let done = 0;
-  let failed = false;
-  const ticker = setInterval(() => progress(`${label}: ${done}/${count}`), 2000);
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (!failed && next < count) {
-      const i = next++;
-      try {
-        await op(i);
-      } catch (err) {
-        failed = true;
-        throw new Error(`${label}: operation ${i} failed`, { cause: err });
-      }
-      done++;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, () => worker()));
-  } finally {
-    clearInterval(ticker);
-  }
-  return (performance.now() - started) / 1000;
-}
-
 async function benchIdle(cluster: CmCluster, cm: ServiceProcess): Promise<IdleResult> {
   const count = scaled(IDLE_DEPLOYMENTS);
   await createNamespace(cluster, IDLE_NAMESPACE);
@@ -223,27 +143,27 @@ async function benchIdle(cluster: CmCluster, cm: ServiceProcess): Promise<IdleRe
     const observed = (): number => informer.lister.list().filter((d) => (d.status?.observedGeneration ?? 0) >= 1).length;
     const reconciles = async (): Promise<Record<string, number>> => metricSums(await cm.metrics(), "controller_runtime_reconcile_total", {}, "controller");
 
-    progress(`creating ${count} Deployments (replicas 0) in ${IDLE_NAMESPACE}, ${CREATE_CONCURRENCY} at a time`);
+    benchProgress(`creating ${count} Deployments (replicas 0) in ${IDLE_NAMESPACE}, ${CREATE_CONCURRENCY} at a time`);
     const started = performance.now();
     const since = (): number => (performance.now() - started) / 1000;
     const createSeconds = await runConcurrently("create Deployments", count, CREATE_CONCURRENCY, (i) => cluster.client.create(deployments, deployment(IDLE_NAMESPACE, `idle-${i}`, 0)));
-    progress(`created ${count} Deployments in ${createSeconds.toFixed(1)} s (${(count / createSeconds).toFixed(0)}/s); waiting for observedGeneration 1`);
+    benchProgress(`created ${count} Deployments in ${createSeconds.toFixed(1)} s (${(count / createSeconds).toFixed(0)}/s); waiting for observedGeneration 1`);
 
     const ticker = setInterval(() => {
-      void reconciles().then((r) => progress(`reconciled: ${observed()}/${count} observed, reconcile_total ${JSON.stringify(r)}`));
+      void reconciles().then((r) => benchProgress(`reconciled: ${observed()}/${count} observed, reconcile_total ${JSON.stringify(r)}`));
     }, 2000);
     let observedSeconds: number;
     try {
       await waitFor(() => observed() >= count, { timeoutMs: 600_000, intervalMs: 200, message: `${count} Deployments with observedGeneration 1` });
       observedSeconds = since();
-      progress(`every Deployment observed after ${observedSeconds.toFixed(1)} s; waiting for the reconcile counters to stand still`);
+      benchProgress(`every Deployment observed after ${observedSeconds.toFixed(1)} s; waiting for the reconcile counters to stand still`);
       let last = -1;
       let lastChange = performance.now();
       await waitFor(
         async () => {
           const text = await cm.metrics();
-          const now = total(metricSums(text, "controller_runtime_reconcile_total"));
-          const depth = total(metricSums(text, "workqueue_depth"));
+          const now = sumOf(metricSums(text, "controller_runtime_reconcile_total"));
+          const depth = sumOf(metricSums(text, "workqueue_depth"));
           if (now !== last || depth > 0) [last, lastChange] = [now, performance.now()];
           return performance.now() - lastChange >= QUIET_MS;
         },
@@ -253,21 +173,21 @@ async function benchIdle(cluster: CmCluster, cm: ServiceProcess): Promise<IdleRe
       clearInterval(ticker);
     }
     const settledSeconds = since() - QUIET_MS / 1000;
-    const settleCpuSeconds = await cpuSeconds(cm.pid);
+    const settleCpuSeconds = await processCpuSeconds(cm.pid);
     const reconcilesBeforeIdle = await reconciles();
     // The bench's own informer would only add noise on two cores from here on.
     stop.abort();
     await running;
 
     const windowSeconds = Math.max(MIN_IDLE_WINDOW_SECONDS, IDLE_WINDOW_SECONDS * SCALE);
-    progress(`settled after ${settledSeconds.toFixed(1)} s (${JSON.stringify(reconcilesBeforeIdle)}); measuring ${windowSeconds} s of idle CPU`);
+    benchProgress(`settled after ${settledSeconds.toFixed(1)} s (${JSON.stringify(reconcilesBeforeIdle)}); measuring ${windowSeconds} s of idle CPU`);
     const meter = new CpuMeter({ cm: cm.pid, apiserver: cluster.apiserver.pid });
     await meter.start();
     await sleep(windowSeconds * 1000);
     const cpu = await meter.stop();
-    const reconcilesInWindow = total(await reconciles()) - total(reconcilesBeforeIdle);
-    const rss = await rssMiB(cm.pid);
-    progress(`idle: controller-manager ${cpu.percent.cm!.toFixed(2)}% of a core, apiserver ${cpu.percent.apiserver!.toFixed(2)}%, ${reconcilesInWindow} reconciles, RSS ${rss.toFixed(0)} MiB`);
+    const reconcilesInWindow = sumOf(await reconciles()) - sumOf(reconcilesBeforeIdle);
+    const rss = await processRssMiB(cm.pid);
+    benchProgress(`idle: controller-manager ${cpu.percent.cm!.toFixed(2)}% of a core, apiserver ${cpu.percent.apiserver!.toFixed(2)}%, ${reconcilesInWindow} reconciles, RSS ${rss.toFixed(0)} MiB`);
     return {
       deployments: count,
       createSeconds,
@@ -301,15 +221,15 @@ async function benchScaleUp(cluster: CmCluster, cm: ServiceProcess): Promise<Sca
     await informer.waitForSync(AbortSignal.timeout(60_000));
     const podCreateLabels = { verb: "create", resource: "pods" };
     const apiBefore = await cluster.apiserver.metrics();
-    const syncsBefore = total(metricSums(await cm.metrics(), "controller_runtime_reconcile_total", { controller: "replicaset" }));
+    const syncsBefore = sumOf(metricSums(await cm.metrics(), "controller_runtime_reconcile_total", { controller: "replicaset" }));
     const meter = new CpuMeter({ cm: cm.pid, apiserver: cluster.apiserver.pid, bench: "self" });
 
-    progress(`creating one Deployment of ${replicas} replicas in ${SCALE_NAMESPACE}`);
+    benchProgress(`creating one Deployment of ${replicas} replicas in ${SCALE_NAMESPACE}`);
     await meter.start();
     started = performance.now();
     let lastCount = 0;
     const ticker = setInterval(() => {
-      progress(`scale-up: ${arrivals.length}/${replicas} pods after ${((performance.now() - started) / 1000).toFixed(1)} s (+${arrivals.length - lastCount}/s)`);
+      benchProgress(`scale-up: ${arrivals.length}/${replicas} pods after ${((performance.now() - started) / 1000).toFixed(1)} s (+${arrivals.length - lastCount}/s)`);
       lastCount = arrivals.length;
     }, 1000);
     try {
@@ -321,12 +241,12 @@ async function benchScaleUp(cluster: CmCluster, cm: ServiceProcess): Promise<Sca
     const seconds = arrivals[replicas - 1]! / 1000;
     const cpu = await meter.stop();
     const apiAfter = await cluster.apiserver.metrics();
-    const syncsAfter = total(metricSums(await cm.metrics(), "controller_runtime_reconcile_total", { controller: "replicaset" }));
-    const delta = (name: string): number => total(metricSums(apiAfter, name, podCreateLabels)) - total(metricSums(apiBefore, name, podCreateLabels));
+    const syncsAfter = sumOf(metricSums(await cm.metrics(), "controller_runtime_reconcile_total", { controller: "replicaset" }));
+    const delta = (name: string): number => sumOf(metricSums(apiAfter, name, podCreateLabels)) - sumOf(metricSums(apiBefore, name, podCreateLabels));
     const podCreates = delta("apiserver_request_duration_seconds_count");
     const createSeconds = delta("apiserver_request_duration_seconds_sum");
     const longestGap = arrivals.reduce((gap, t, i) => Math.max(gap, t - (i === 0 ? 0 : arrivals[i - 1]!)), 0);
-    progress(`scale-up: ${replicas} pods in ${seconds.toFixed(2)} s`);
+    benchProgress(`scale-up: ${replicas} pods in ${seconds.toFixed(2)} s`);
     return {
       replicas,
       podsSeen: arrivals.length,
@@ -369,7 +289,7 @@ function formatTable(idle: IdleResult, up: ScaleResult): string {
 }
 
 async function main(): Promise<void> {
-  progress(`starting etcd, NATS JetStream, the apiserver and a controller-manager process (KP_BENCH_SCALE=${SCALE})`);
+  benchProgress(`starting etcd, NATS JetStream, the apiserver and a controller-manager process (KP_BENCH_SCALE=${SCALE})`);
   const cluster = await startCmCluster();
   let cm: ServiceProcess | undefined;
   try {
@@ -380,12 +300,12 @@ async function main(): Promise<void> {
     const idle = await benchIdle(cluster, cm);
     const up = await benchScaleUp(cluster, cm);
     process.stdout.write(`${formatTable(idle, up)}\n`);
-    const report = { scale: SCALE, node: process.version, cores: availableParallelism(), clockTicks: CLK_TCK, finishedAt: new Date().toISOString(), idle, scaleUp: up };
+    const report = { scale: SCALE, node: process.version, cores: availableParallelism(), clockTicks: clockTicks(), finishedAt: new Date().toISOString(), idle, scaleUp: up };
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
-    progress(`figures written to ${OUTPUT}`);
+    benchProgress(`figures written to ${OUTPUT}`);
   } finally {
-    progress("stopping the controller-manager and the cluster");
+    benchProgress("stopping the controller-manager and the cluster");
     await cm?.kill();
     await cluster.stop();
   }

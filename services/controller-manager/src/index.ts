@@ -2,8 +2,9 @@
 import { hostname } from "node:os";
 import { connect as connectNats } from "nats";
 import { ApiClient } from "@kubeplane/client";
-import { LeadershipLostError, Manager } from "@kubeplane/controller";
-import { Service, descriptorSetOrUndefined, type Logger, type RunContext } from "./service.js";
+import { Manager, serveUntilStopped } from "@kubeplane/controller";
+import { descriptorSet } from "@kubeplane/api";
+import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { ControllerManagerConfig } from "./config.js";
 import { controllerRegistry, selectControllers } from "./controllers/registry.js";
 import "./controllers/all.js";
@@ -24,7 +25,7 @@ export async function startControllerManager(
   config: ControllerManagerConfig,
   opts: { logger?: Logger; now?: () => Date } = {},
 ): Promise<ControllerManager> {
-  const service = new Service({ name: "controller-manager", config, descriptorSet: descriptorSetOrUndefined(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const service = new Service({ name: "controller-manager", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
   const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-controller-manager" });
   const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-controller-manager", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
@@ -63,17 +64,5 @@ export async function startControllerManager(
 /** The service's `run`: reconciles until SIGTERM; exits non-zero when leadership is lost. */
 export async function run(config: ControllerManagerConfig, ctx: RunContext): Promise<void> {
   const cm = await startControllerManager(config, { logger: ctx.logger });
-  const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
-  try {
-    await Promise.race([aborted, cm.done]);
-  } catch (err) {
-    if (err instanceof LeadershipLostError) {
-      ctx.logger.error({ err }, "leadership lost: exiting so a fresh start campaigns again");
-      await cm.stop();
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  }
-  await cm.stop();
+  await serveUntilStopped(cm, ctx.signal, ctx.logger);
 }

@@ -1,70 +1,22 @@
 // End-to-end: a node stops heartbeating; it is marked Unknown and tainted, its pods are evicted and the ReplicaSet replaces them on the healthy node.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { appsV1ReplicaSet, coordinationV1, coreV1Node, isAlreadyExists, isNotFound, kindFor, type coreV1Pod, type KindInfo } from "@kubeplane/api";
+import { appsV1ReplicaSet, coreV1Node, isAlreadyExists, isNotFound, kindFor, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { heartbeats, postReady, renewLease, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Node = coreV1Node.Node;
-type Lease = coordinationV1.Lease;
 type Pod = coreV1Pod.Pod;
 type ReplicaSet = appsV1ReplicaSet.ReplicaSet;
 
 const nodes = kindFor("v1", "Node") as KindInfo<Node>;
-const leases = kindFor("coordination.k8s.io/v1", "Lease") as KindInfo<Lease>;
 const replicaSets = kindFor("apps/v1", "ReplicaSet") as KindInfo<ReplicaSet>;
 const ns = "default";
 const app = "spread";
 const UNREACHABLE = "node.kubernetes.io/unreachable";
 const GRACE_MS = 2000;
 
-const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-const time = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const isReady = (p: Pod): boolean => p.status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
-/** Stand-in kubelets' node heartbeats: every 300 ms each node in `alive` renews its Lease and posts Ready=True if it is not. */
-async function heartbeats(cluster: CmCluster, alive: Set<string>, signal: AbortSignal): Promise<void> {
-  while (!signal.aborted) {
-    for (const name of alive) {
-      try {
-        await renewLease(cluster, name);
-        await postReady(cluster, name);
-      } catch {
-        // A conflict with the controller's own write: the next beat tries again.
-      }
-    }
-    await sleep(300, undefined, { signal }).catch(() => undefined);
-  }
-}
-
-async function renewLease(cluster: CmCluster, name: string): Promise<void> {
-  const renewTime = microTime(new Date());
-  try {
-    const lease = (await cluster.client.get(leases, "kube-node-lease", name)) as Lease;
-    lease.spec = coordinationV1.LeaseSpec.fromPartial({ ...lease.spec, renewTime });
-    await cluster.client.update(leases, lease);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await cluster.client.create(leases, coordinationV1.Lease.fromPartial({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: { name, namespace: "kube-node-lease" },
-      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
-    }));
-  }
-}
-
-async function postReady(cluster: CmCluster, name: string): Promise<void> {
-  const node = (await cluster.client.get(nodes, "", name)) as Node;
-  if (node.status?.conditions.find((c) => c.type === "Ready")?.status === "True") return;
-  const now = time(new Date());
-  node.status = coreV1Node.NodeStatus.fromPartial({
-    ...node.status,
-    conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "", lastHeartbeatTime: now, lastTransitionTime: now }],
-  });
-  await cluster.client.updateStatus(nodes, node);
-}
 
 describe("node failure (e2e)", () => {
   let cluster: CmCluster;

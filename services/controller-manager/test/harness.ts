@@ -1,8 +1,9 @@
 // Test harness: real etcd, NATS and an apiserver process; controller-managers in-process; and
 // stand-in kubelets that bind pods and report them Running and Ready through the API.
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "nats";
-import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
+import { coordinationV1, coreV1Node, coreV1Pod, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer, WorkQueue, type WatchConnection } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
 import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
@@ -136,4 +137,66 @@ export function startFakeKubelets(cluster: Pick<CmCluster, "client" | "watch">, 
 
 function key(p: coreV1Pod.Pod): string {
   return `${p.metadata!.namespace}/${p.metadata!.name}`;
+}
+
+// ---- stand-in node heartbeats (the kubelet's Lease and Ready condition; the real kubelet is issue 8)
+
+const nodeKind = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
+const leaseKind = kindFor("coordination.k8s.io/v1", "Lease") as KindInfo<coordinationV1.Lease>;
+const LEASE_NS = "kube-node-lease";
+
+const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+const time = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/**
+ * Stand-in kubelets (the real one is issue 8): every 300 ms each node in `alive` renews its Lease
+ * and, if its Ready condition is not True, posts Ready=True, as a kubelet does after it was away.
+ */
+export async function heartbeats(cluster: Pick<CmCluster, "client">, alive: Set<string>, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    for (const name of alive) {
+      try {
+        await renewLease(cluster, name);
+        await postReady(cluster, name);
+      } catch {
+        // A conflict with the controller's own write: the next beat tries again.
+      }
+    }
+    await sleep(300, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+export async function renewLease(cluster: Pick<CmCluster, "client">, name: string): Promise<void> {
+  const renewTime = microTime(new Date());
+  try {
+    const lease = await cluster.client.get(leaseKind, LEASE_NS, name) as coordinationV1.Lease;
+    lease.spec = coordinationV1.LeaseSpec.fromPartial({ ...lease.spec, renewTime });
+    await cluster.client.update(leaseKind, lease);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await cluster.client.create(leaseKind, coordinationV1.Lease.fromPartial({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name, namespace: LEASE_NS },
+      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
+    }));
+  }
+}
+
+export async function postReady(cluster: Pick<CmCluster, "client">, name: string): Promise<void> {
+  const node = await cluster.client.get(nodeKind, "", name) as coreV1Node.Node;
+  if (node.status?.conditions.find((c) => c.type === "Ready")?.status === "True") return;
+  const now = time(new Date());
+  const cond = (type: string, status: string, reason: string): coreV1Node.NodeCondition =>
+    ({ type, status, reason, message: "", lastHeartbeatTime: now, lastTransitionTime: now });
+  node.status = coreV1Node.NodeStatus.fromPartial({
+    ...node.status,
+    conditions: [
+      cond("Ready", "True", "KubeletReady"),
+      cond("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+      cond("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+      cond("PIDPressure", "False", "KubeletHasSufficientPID"),
+    ],
+  });
+  await cluster.client.updateStatus(nodeKind, node);
 }

@@ -2,76 +2,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { coordinationV1, coreV1Node, coreV1Pod, isAlreadyExists, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { coreV1Node, coreV1Pod, isAlreadyExists, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { pods, startCmCluster, type CmCluster } from "./harness.js";
+import { heartbeats, postReady, renewLease, pods, startCmCluster, type CmCluster } from "./harness.js";
 
 type Node = coreV1Node.Node;
-type Lease = coordinationV1.Lease;
 type Pod = coreV1Pod.Pod;
 
 const nodes = kindFor("v1", "Node") as KindInfo<Node>;
-const leases = kindFor("coordination.k8s.io/v1", "Lease") as KindInfo<Lease>;
-const LEASE_NS = "kube-node-lease";
 const UNREACHABLE = "node.kubernetes.io/unreachable";
 const GRACE_MS = 2000;
 const EVICTION_MS = 3000;
-
-const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-const time = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
-/**
- * Stand-in kubelets (the real one is issue 8): every 300 ms each node in `alive` renews its Lease
- * and, if its Ready condition is not True, posts Ready=True, as a kubelet does after it was away.
- */
-async function heartbeats(cluster: CmCluster, alive: Set<string>, signal: AbortSignal): Promise<void> {
-  while (!signal.aborted) {
-    for (const name of alive) {
-      try {
-        await renewLease(cluster, name);
-        await postReady(cluster, name);
-      } catch {
-        // A conflict with the controller's own write: the next beat tries again.
-      }
-    }
-    await sleep(300, undefined, { signal }).catch(() => undefined);
-  }
-}
-
-async function renewLease(cluster: CmCluster, name: string): Promise<void> {
-  const renewTime = microTime(new Date());
-  try {
-    const lease = await cluster.client.get(leases, LEASE_NS, name) as Lease;
-    lease.spec = coordinationV1.LeaseSpec.fromPartial({ ...lease.spec, renewTime });
-    await cluster.client.update(leases, lease);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await cluster.client.create(leases, coordinationV1.Lease.fromPartial({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: { name, namespace: LEASE_NS },
-      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
-    }));
-  }
-}
-
-async function postReady(cluster: CmCluster, name: string): Promise<void> {
-  const node = await cluster.client.get(nodes, "", name) as Node;
-  if (node.status?.conditions.find((c) => c.type === "Ready")?.status === "True") return;
-  const now = time(new Date());
-  const cond = (type: string, status: string, reason: string): coreV1Node.NodeCondition =>
-    ({ type, status, reason, message: "", lastHeartbeatTime: now, lastTransitionTime: now });
-  node.status = coreV1Node.NodeStatus.fromPartial({
-    ...node.status,
-    conditions: [
-      cond("Ready", "True", "KubeletReady"),
-      cond("MemoryPressure", "False", "KubeletHasSufficientMemory"),
-      cond("DiskPressure", "False", "KubeletHasNoDiskPressure"),
-      cond("PIDPressure", "False", "KubeletHasSufficientPID"),
-    ],
-  });
-  await cluster.client.updateStatus(nodes, node);
-}
 
 function boundPod(name: string, node: string, tolerations: Partial<coreV1Pod.Toleration>[] = []): Pod {
   return coreV1Pod.Pod.fromPartial({

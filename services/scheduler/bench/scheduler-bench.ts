@@ -1,5 +1,4 @@
 // `make bench-scheduler`: how fast the scheduler (as a process) binds pending pods onto simulated nodes, after kube-scheduler's scheduler_perf SchedulingBasic.
-import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -8,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "nats";
 import { coreV1Node, coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer, type WatchConnection } from "@kubeplane/client";
-import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { benchProgress, clockTicks, metricSamples, metricSums, parseBenchScale, percentile, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess, sumOf, waitFor, type EtcdCluster, type MetricSample, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 
 type Pod = coreV1Pod.Pod;
 type Node = coreV1Node.Node;
@@ -20,7 +19,7 @@ const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", impor
 const schedulerMain = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 /** Multiplies every node and pod count. KP_BENCH_SCALE=0.1 is a quick smoke run. */
-const SCALE = parseScale(process.env.KP_BENCH_SCALE);
+const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
 const SCENARIOS = [
   { nodes: 500, pods: 2000 },
   { nodes: 5000, pods: 10_000 },
@@ -75,42 +74,7 @@ interface ScenarioResult {
   loadAverage: [number, number];
 }
 
-function parseScale(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 1;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`KP_BENCH_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
-  return scale;
-}
-
 const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
-
-function progress(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-/** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-function clockTicksPerSecond(): number {
-  try {
-    const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
-  } catch {
-    return 100;
-  }
-}
-
-const CLK_TCK = clockTicksPerSecond();
-
-/** A process's user + system CPU so far, in seconds, from /proc/<pid>/stat (fields 14 and 15). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
 
 /** This process's children whose command name is `comm` (etcd, nats-server: @kubeplane/testing does not expose their pids). */
 async function childPids(comm: string): Promise<number[]> {
@@ -130,7 +94,7 @@ async function childPids(comm: string): Promise<number[]> {
 async function machineBusySeconds(): Promise<number> {
   const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / CLK_TCK;
+  return (user! + nice! + system! + irq! + softirq! + steal!) / clockTicks();
 }
 
 /** CPU of several processes between `start()` and `stop()`, as % of one core. */
@@ -146,7 +110,7 @@ class CpuMeter {
       const { user, system } = process.cpuUsage();
       return (user + system) / 1e6;
     }
-    return cpuSeconds(pid);
+    return processCpuSeconds(pid);
   }
 
   async start(): Promise<void> {
@@ -162,41 +126,11 @@ class CpuMeter {
   }
 }
 
-interface Sample {
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of `name` in Prometheus text whose labels include `labels`. */
-function samples(text: string, name: string, labels: Record<string, string> = {}): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = /\{(.*)\}/.exec(line)?.[1] ?? "";
-    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
-    if (!Object.entries(labels).every(([k, v]) => found[k] === v)) continue;
-    out.push({ labels: found, value: Number(line.slice(line.lastIndexOf(" ") + 1)) });
-  }
-  return out;
-}
-
-/** Sums of `name` keyed by label `by` ("" when not given). */
-function metricSums(text: string, name: string, labels: Record<string, string> = {}, by?: string): Record<string, number> {
-  const sums: Record<string, number> = {};
-  for (const s of samples(text, name, labels)) {
-    const key = by === undefined ? "" : (s.labels[by] ?? "");
-    sums[key] = (sums[key] ?? 0) + s.value;
-  }
-  return sums;
-}
-
-const total = (sums: Record<string, number>): number => Object.values(sums).reduce((a, b) => a + b, 0);
-
 /** Between two scrapes: the cumulative buckets of a histogram (upper bound → count), summed over the matching series. */
 function bucketDelta(before: string, after: string, name: string, labels: Record<string, string>): Map<number, number> {
   const read = (text: string): Map<number, number> => {
     const m = new Map<number, number>();
-    for (const s of samples(text, `${name}_bucket`, labels)) {
+    for (const s of metricSamples(text, `${name}_bucket`, labels)) {
       const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
       m.set(le, (m.get(le) ?? 0) + s.value);
     }
@@ -246,46 +180,19 @@ function pod(namespace: string, name: string): Pod {
   });
 }
 
-/** Runs `op(0..count-1)` on `concurrency` workers; the first error stops them all and is rethrown. */
-async function runConcurrently(label: string, count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  let done = 0;
-  let failed = false;
-  const ticker = setInterval(() => progress(`${label}: ${done}/${count}`), 2000);
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (!failed && next < count) {
-      const i = next++;
-      try {
-        await op(i);
-      } catch (err) {
-        failed = true;
-        throw new Error(`${label}: operation ${i} failed`, { cause: err });
-      }
-      done++;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, () => worker()));
-  } finally {
-    clearInterval(ticker);
-  }
-  return (performance.now() - started) / 1000;
-}
-
 /** Waits until the scheduler's CPU stayed under QUIET_CPU_PERCENT for QUIET_MS (its caches caught up), at most 60 s. */
 async function schedulerQuiet(pid: number): Promise<void> {
-  let last = await cpuSeconds(pid);
+  let last = await processCpuSeconds(pid);
   let quietSince = performance.now();
   const deadline = performance.now() + 60_000;
   while (performance.now() < deadline) {
     await sleep(250);
-    const now = await cpuSeconds(pid);
+    const now = await processCpuSeconds(pid);
     if ((100 * (now - last)) / 0.25 > QUIET_CPU_PERCENT) quietSince = performance.now();
     last = now;
     if (performance.now() - quietSince >= QUIET_MS) return;
   }
-  progress("the scheduler did not go quiet within 60 s; creating pods anyway");
+  benchProgress("the scheduler did not go quiet within 60 s; creating pods anyway");
 }
 
 interface Cluster {
@@ -308,15 +215,15 @@ async function runScenario(cluster: Cluster, index: number, spec: { nodes: numbe
   const namespace = `bench-sched-${index}`;
 
   if (previousNodes.length > 0) {
-    progress(`${label}: deleting the previous scenario's ${previousNodes.length} nodes`);
+    benchProgress(`${label}: deleting the previous scenario's ${previousNodes.length} nodes`);
     await runConcurrently("delete nodes", previousNodes.length, NODE_CONCURRENCY, (i) => client.delete(nodes, "", previousNodes[i]!));
   }
   await client.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
 
   const nodeNames = Array.from({ length: nodeCount }, (_, i) => `s${index}-node-${i}`);
-  progress(`${label}: creating ${nodeCount} nodes, ${NODE_CONCURRENCY} at a time`);
+  benchProgress(`${label}: creating ${nodeCount} nodes, ${NODE_CONCURRENCY} at a time`);
   const nodeCreateSeconds = await runConcurrently("create nodes", nodeCount, NODE_CONCURRENCY, (i) => client.create(nodes, node(nodeNames[i]!)));
-  progress(`${label}: ${nodeCount} nodes in ${nodeCreateSeconds.toFixed(1)} s (${(nodeCount / nodeCreateSeconds).toFixed(0)}/s); waiting for the scheduler to go quiet`);
+  benchProgress(`${label}: ${nodeCount} nodes in ${nodeCreateSeconds.toFixed(1)} s (${(nodeCount / nodeCreateSeconds).toFixed(0)}/s); waiting for the scheduler to go quiet`);
   await schedulerQuiet(scheduler.pid);
 
   const created = new Map<string, number>();
@@ -340,12 +247,12 @@ async function runScenario(cluster: Cluster, index: number, spec: { nodes: numbe
     const loadBefore = loadavg()[0]!;
     await meter.start();
 
-    progress(`${label}: creating ${podCount} pods in ${namespace}, ${POD_CONCURRENCY} in flight over ${POD_CONNECTIONS} connections`);
+    benchProgress(`${label}: creating ${podCount} pods in ${namespace}, ${POD_CONCURRENCY} in flight over ${POD_CONNECTIONS} connections`);
     const started = performance.now();
     let lastBound = 0;
     const ticker = setInterval(() => {
       const s = (performance.now() - started) / 1000;
-      progress(`${label}: ${created.size} created, ${bound.size}/${podCount} bound after ${s.toFixed(1)} s (+${bound.size - lastBound}/s)`);
+      benchProgress(`${label}: ${created.size} created, ${bound.size}/${podCount} bound after ${s.toFixed(1)} s (+${bound.size - lastBound}/s)`);
       lastBound = bound.size;
     }, 1000);
     let createsDone = 0;
@@ -356,7 +263,7 @@ async function runScenario(cluster: Cluster, index: number, spec: { nodes: numbe
         return cluster.podClients[i % cluster.podClients.length]!.create(pods, pod(namespace, name));
       });
       createsDone = performance.now();
-      progress(`${label}: ${podCount} pods created in ${podCreateSeconds.toFixed(1)} s (${(podCount / podCreateSeconds).toFixed(0)}/s); ${bound.size} bound so far`);
+      benchProgress(`${label}: ${podCount} pods created in ${podCreateSeconds.toFixed(1)} s (${(podCount / podCreateSeconds).toFixed(0)}/s); ${bound.size} bound so far`);
       await waitFor(() => bound.size >= podCount, { timeoutMs: BIND_TIMEOUT_MS, intervalMs: 10, message: `${podCount} pods bound in ${namespace}` });
       clearInterval(ticker);
       const lastBind = Math.max(...bound.values());
@@ -374,8 +281,8 @@ async function runScenario(cluster: Cluster, index: number, spec: { nodes: numbe
         return Object.fromEntries(Object.entries(metricSums(after, name, labels, by)).map(([k, v]) => [k, v - (a[k] ?? 0)]));
       };
       const attempts = deltaSums(schedBefore, schedAfter, "scheduler_schedule_attempts_total", {}, "result");
-      const attemptCount = total(deltaSums(schedBefore, schedAfter, "scheduler_scheduling_attempt_duration_seconds_count", {}));
-      const attemptSum = total(deltaSums(schedBefore, schedAfter, "scheduler_scheduling_attempt_duration_seconds_sum", {}));
+      const attemptCount = sumOf(deltaSums(schedBefore, schedAfter, "scheduler_scheduling_attempt_duration_seconds_count", {}));
+      const attemptSum = sumOf(deltaSums(schedBefore, schedAfter, "scheduler_scheduling_attempt_duration_seconds_sum", {}));
       const pointSums = deltaSums(schedBefore, schedAfter, "scheduler_framework_extension_point_duration_seconds_sum", {}, "extension_point");
       const extensionPointMeanMs = Object.fromEntries(
         Object.entries(pointSums)
@@ -383,12 +290,12 @@ async function runScenario(cluster: Cluster, index: number, spec: { nodes: numbe
           .map(([k, v]) => [k, (1000 * v) / podCount]),
       );
       const bindLabels = { verb: "create", resource: "pods", subresource: "binding" };
-      const bindCount = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_count", bindLabels));
-      const bindSum = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_sum", bindLabels));
+      const bindCount = sumOf(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_count", bindLabels));
+      const bindSum = sumOf(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_sum", bindLabels));
       const bindBuckets = bucketDelta(apiBefore, apiAfter, "apiserver_request_duration_seconds", bindLabels);
       const createLabels = { verb: "create", resource: "pods", subresource: "" };
-      const createCount = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_count", createLabels));
-      const createSum = total(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_sum", createLabels));
+      const createCount = sumOf(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_count", createLabels));
+      const createSum = sumOf(deltaSums(apiBefore, apiAfter, "apiserver_request_duration_seconds_sum", createLabels));
 
       const result: ScenarioResult = {
         nodes: nodeCount,
@@ -416,7 +323,7 @@ async function runScenario(cluster: Cluster, index: number, spec: { nodes: numbe
         cpuPercent,
         loadAverage: [loadBefore, loadAfter],
       };
-      progress(`${label}: all bound after ${seconds.toFixed(2)} s, ${result.podsPerSec.toFixed(0)} pods/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms`);
+      benchProgress(`${label}: all bound after ${seconds.toFixed(2)} s, ${result.podsPerSec.toFixed(0)} pods/s, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms`);
       return { result, nodeNames };
     } finally {
       clearInterval(ticker);
@@ -487,8 +394,8 @@ function formatTable(results: ScenarioResult[], startupSeconds: number, totalSec
 
 async function main(): Promise<void> {
   const began = performance.now();
-  progress(`starting etcd, NATS JetStream, the apiserver and the scheduler as processes (KP_BENCH_SCALE=${SCALE})`);
-  if (loadavg()[0]! > availableParallelism() / 2) progress(`load average is already ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: the figures will be skewed`);
+  benchProgress(`starting etcd, NATS JetStream, the apiserver and the scheduler as processes (KP_BENCH_SCALE=${SCALE})`);
+  if (loadavg()[0]! > availableParallelism() / 2) benchProgress(`load average is already ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: the figures will be skewed`);
   let etcd: EtcdCluster | undefined;
   let nats: NatsServer | undefined;
   let apiserver: ServiceProcess | undefined;
@@ -524,9 +431,9 @@ async function main(): Promise<void> {
     const report = { scale: SCALE, node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString(), anchor: ANCHOR, startupSeconds, totalSeconds, scenarios: results };
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
-    progress(`figures written to ${OUTPUT}`);
+    benchProgress(`figures written to ${OUTPUT}`);
   } finally {
-    progress("stopping the scheduler and the cluster");
+    benchProgress("stopping the scheduler and the cluster");
     for (const c of clients) c.close();
     await nc?.close().catch(() => undefined);
     await scheduler?.kill();

@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import { connect as connectNats } from "nats";
 import { descriptorSet, kindFor, schedulerV1, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { LeadershipLostError, LeaseElection, SharedInformerFactory } from "@kubeplane/controller";
+import { LeadershipLostError, LeaseElection, SharedInformerFactory, serveUntilStopped } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { SchedulerConfig } from "./config.js";
 import { schedulerServiceHandlers } from "./explain.js";
@@ -126,17 +126,5 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
 /** The service's `run`: schedules until SIGTERM; exits non-zero when leadership is lost. */
 export async function run(config: SchedulerConfig, ctx: RunContext): Promise<void> {
   const s = await startScheduler(config, { logger: ctx.logger });
-  const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
-  try {
-    await Promise.race([aborted, s.done]);
-  } catch (err) {
-    if (err instanceof LeadershipLostError) {
-      ctx.logger.error({ err }, "leadership lost: exiting so a fresh start campaigns again");
-      await s.stop();
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  }
-  await s.stop();
+  await serveUntilStopped(s, ctx.signal, ctx.logger);
 }
