@@ -149,10 +149,15 @@ describe("kpctl with the controller-manager", () => {
     const scaled = await kpctl("scale", "deployment", "web", "--replicas=4");
     assert.equal(scaled.stdout.trim(), "deployment.apps/web scaled");
     await waitFor(async () => /^web\s+0\/4\s/m.test((await kpctl("get", "deploy", "web")).stdout), { message: "4 desired" });
+    // No kubelet runs, so no pod ever becomes available and the old ReplicaSet cannot shrink: the
+    // scale to 4 is spread proportionally over both ReplicaSets up to replicas + maxSurge (25% of 4
+    // rounded up = 1), i.e. 5 pods (Kubernetes' arithmetic).
     const pods = await waitFor(async () => {
       const out = (await kpctl("get", "pods", "-l", "app=nginx")).stdout.trim().split("\n").slice(1).filter((l) => l.startsWith("web-"));
-      return out.length === 4 ? out : undefined;
-    }, { message: "4 web pods" });
-    assert.equal(pods.length, 4);
+      return out.length === 5 ? out : undefined;
+    }, { message: "5 web pods (4 replicas + 1 surge)" });
+    const desired = (await kpctl("get", "rs")).stdout.trim().split("\n").slice(1).filter((l) => l.startsWith("web-")).map((l) => Number(l.split(/\s+/)[1]));
+    assert.equal(desired.reduce((a, b) => a + b, 0), 5, `ReplicaSets' desired sizes ${desired.join("+")}`);
+    assert.equal(pods.length, 5);
   });
 });
