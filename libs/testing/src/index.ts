@@ -23,3 +23,4 @@ export {
   sumOf,
   type MetricSample,
 } from "./bench-support.js";
+export { apiserverEntry, serviceEntry, startControlPlane, type ControlPlane } from "./control-plane.js";
