@@ -17,6 +17,7 @@ export const controllerManagerConfig = defineConfig({
   retryPeriod: { type: "duration", default: "2s", description: "How often to try to acquire or renew the lease" },
   identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
   workers: { type: "int", default: 5, min: 1, max: 100, description: "Concurrent reconciles per controller" },
+  maxEndpointsPerSlice: { type: "int", default: 100, min: 1, max: 1000, description: "Most endpoints in one EndpointSlice (Kubernetes' --max-endpoints-per-slice)" },
   nodeMonitorGracePeriod: { type: "duration", default: "40s", description: "A node whose heartbeat is older than this becomes Ready=Unknown" },
   podEvictionTimeout: { type: "duration", default: "300s", description: "Default tolerationSeconds for not-ready/unreachable taints" },
 });

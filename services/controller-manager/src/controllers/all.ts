@@ -8,3 +8,5 @@ import "./cronjob.js";
 import "./garbage-collector.js";
 import "./namespace.js";
 import "./node-lifecycle.js";
+import "./endpoints.js";
+import "./endpointslice.js";
