@@ -111,3 +111,4 @@ export { validateStatusUpdate } from "./validation/status.js";
 export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation/names.js";
 export { validateLabels } from "./validation/object-meta.js";
 export * as schedulerV1 from "./gen/kubeplane/scheduler/v1/explain.js";
+export * as kubeletV1 from "./gen/kubeplane/kubelet/v1/kubelet.js";

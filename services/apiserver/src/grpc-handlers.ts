@@ -17,6 +17,7 @@ import {
 import type { Logger } from "@kubeplane/service-kit";
 import { isStoreUnavailable } from "@kubeplane/storage";
 import type { ApiserverMetrics } from "./metrics.js";
+import { nodeProxyHandlers } from "./node-proxy.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
 
@@ -219,6 +220,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       return { object: encodeScale(scaleOf(info, obj), req.accept) };
     }),
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
+    ...nodeProxyHandlers({ registry, metrics, logger }),
   };
 }
 

@@ -10,10 +10,13 @@ import { configCommand } from "./commands/config.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { describeCommand } from "./commands/describe.js";
+import { execCommand } from "./commands/exec.js";
 import { explainScheduleCommand } from "./commands/explain-schedule.js";
 import { getCommand } from "./commands/get.js";
+import { logsCommand } from "./commands/logs.js";
 import { rolloutCommand } from "./commands/rollout.js";
 import { scaleCommand } from "./commands/scale.js";
+import { topCommand } from "./commands/top.js";
 import { commandHelp, rootHelp } from "./commands/usage.js";
 import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
 
@@ -35,6 +38,9 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   scaleCommand,
   rolloutCommand,
+  logsCommand,
+  execCommand,
+  topCommand,
   explainScheduleCommand,
   versionCommand,
   configCommand,

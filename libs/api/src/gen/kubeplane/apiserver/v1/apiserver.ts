@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { ExecResponse, LogChunk, StatsResponse } from "../../kubelet/v1/kubelet.js";
 
 export const protobufPackage = "kubeplane.apiserver.v1";
 
@@ -250,6 +251,46 @@ export interface VersionReply {
   platform: string;
   nodeVersion: string;
   etcdVersion: string;
+}
+
+/**
+ * The log subresource of pods (pods/log): the apiserver finds the pod's node and streams the
+ * container's log from that node's kubelet (KubeletService.ContainerLogs).
+ */
+export interface PodLogsRequest {
+  namespace: string;
+  /** The pod. */
+  name: string;
+  /** Required when the pod has more than one container. */
+  container: string;
+  follow: boolean;
+  tailLines?: number | undefined;
+  sinceSeconds?:
+    | number
+    | undefined;
+  /** RFC 3339; exclusive with since_seconds. */
+  sinceTime: string;
+  previous: boolean;
+  timestamps: boolean;
+  limitBytes?: number | undefined;
+}
+
+/** The exec subresource of pods (pods/exec), non-interactive: proxied to KubeletService.Exec. */
+export interface PodExecRequest {
+  namespace: string;
+  /** The pod. */
+  name: string;
+  /** Required when the pod has more than one container. */
+  container: string;
+  command: string[];
+  /** 0: no limit. */
+  timeoutSeconds: number;
+}
+
+/** The stats of one node (nodes/proxy/stats/summary): proxied to KubeletService.Stats. */
+export interface NodeStatsRequest {
+  /** The node. */
+  name: string;
 }
 
 function createBaseResource(): Resource {
@@ -2624,6 +2665,450 @@ export const VersionReply: MessageFns<VersionReply> = {
   },
 };
 
+function createBasePodLogsRequest(): PodLogsRequest {
+  return {
+    namespace: "",
+    name: "",
+    container: "",
+    follow: false,
+    tailLines: undefined,
+    sinceSeconds: undefined,
+    sinceTime: "",
+    previous: false,
+    timestamps: false,
+    limitBytes: undefined,
+  };
+}
+
+export const PodLogsRequest: MessageFns<PodLogsRequest> = {
+  encode(message: PodLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    if (message.follow !== false) {
+      writer.uint32(32).bool(message.follow);
+    }
+    if (message.tailLines !== undefined) {
+      writer.uint32(40).int64(message.tailLines);
+    }
+    if (message.sinceSeconds !== undefined) {
+      writer.uint32(48).int64(message.sinceSeconds);
+    }
+    if (message.sinceTime !== "") {
+      writer.uint32(58).string(message.sinceTime);
+    }
+    if (message.previous !== false) {
+      writer.uint32(64).bool(message.previous);
+    }
+    if (message.timestamps !== false) {
+      writer.uint32(72).bool(message.timestamps);
+    }
+    if (message.limitBytes !== undefined) {
+      writer.uint32(80).int64(message.limitBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.follow = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tailLines = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.sinceSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.sinceTime = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.previous = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.timestamps = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.limitBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodLogsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
+      tailLines: isSet(object.tailLines)
+        ? globalThis.Number(object.tailLines)
+        : isSet(object.tail_lines)
+        ? globalThis.Number(object.tail_lines)
+        : undefined,
+      sinceSeconds: isSet(object.sinceSeconds)
+        ? globalThis.Number(object.sinceSeconds)
+        : isSet(object.since_seconds)
+        ? globalThis.Number(object.since_seconds)
+        : undefined,
+      sinceTime: isSet(object.sinceTime)
+        ? globalThis.String(object.sinceTime)
+        : isSet(object.since_time)
+        ? globalThis.String(object.since_time)
+        : "",
+      previous: isSet(object.previous) ? globalThis.Boolean(object.previous) : false,
+      timestamps: isSet(object.timestamps) ? globalThis.Boolean(object.timestamps) : false,
+      limitBytes: isSet(object.limitBytes)
+        ? globalThis.Number(object.limitBytes)
+        : isSet(object.limit_bytes)
+        ? globalThis.Number(object.limit_bytes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PodLogsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.follow !== false) {
+      obj.follow = message.follow;
+    }
+    if (message.tailLines !== undefined) {
+      obj.tailLines = Math.round(message.tailLines);
+    }
+    if (message.sinceSeconds !== undefined) {
+      obj.sinceSeconds = Math.round(message.sinceSeconds);
+    }
+    if (message.sinceTime !== "") {
+      obj.sinceTime = message.sinceTime;
+    }
+    if (message.previous !== false) {
+      obj.previous = message.previous;
+    }
+    if (message.timestamps !== false) {
+      obj.timestamps = message.timestamps;
+    }
+    if (message.limitBytes !== undefined) {
+      obj.limitBytes = Math.round(message.limitBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodLogsRequest>): PodLogsRequest {
+    return PodLogsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodLogsRequest>): PodLogsRequest {
+    const message = createBasePodLogsRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.container = object.container ?? "";
+    message.follow = object.follow ?? false;
+    message.tailLines = object.tailLines ?? undefined;
+    message.sinceSeconds = object.sinceSeconds ?? undefined;
+    message.sinceTime = object.sinceTime ?? "";
+    message.previous = object.previous ?? false;
+    message.timestamps = object.timestamps ?? false;
+    message.limitBytes = object.limitBytes ?? undefined;
+    return message;
+  },
+};
+
+function createBasePodExecRequest(): PodExecRequest {
+  return { namespace: "", name: "", container: "", command: [], timeoutSeconds: 0 };
+}
+
+export const PodExecRequest: MessageFns<PodExecRequest> = {
+  encode(message: PodExecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    for (const v of message.command) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(40).int64(message.timeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodExecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodExecRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.command.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodExecRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: PodExecRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.command?.length) {
+      obj.command = message.command;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodExecRequest>): PodExecRequest {
+    return PodExecRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodExecRequest>): PodExecRequest {
+    const message = createBasePodExecRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.container = object.container ?? "";
+    message.command = object.command?.map((e) => e) || [];
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseNodeStatsRequest(): NodeStatsRequest {
+  return { name: "" };
+}
+
+export const NodeStatsRequest: MessageFns<NodeStatsRequest> = {
+  encode(message: NodeStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeStatsRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: NodeStatsRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeStatsRequest>): NodeStatsRequest {
+    return NodeStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeStatsRequest>): NodeStatsRequest {
+    const message = createBaseNodeStatsRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
 /**
  * The generic object API. Errors are gRPC status codes with a meta/v1 Status (protobuf) in the
  * trailing metadata key "kubeplane-status-bin"; @kubeplane/api decodes them into ApiError.
@@ -2738,6 +3223,38 @@ export const ApiServerServiceService = {
     responseSerialize: (value: VersionReply): Buffer => Buffer.from(VersionReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): VersionReply => VersionReply.decode(value),
   },
+  /**
+   * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
+   * not scheduled or names no container when it has several; ServiceUnavailable when the
+   * kubelet cannot be reached. Cancelling the call cancels the kubelet's.
+   */
+  podLogs: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/PodLogs" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: PodLogsRequest): Buffer => Buffer.from(PodLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PodLogsRequest => PodLogsRequest.decode(value),
+    responseSerialize: (value: LogChunk): Buffer => Buffer.from(LogChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LogChunk => LogChunk.decode(value),
+  },
+  podExec: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/PodExec" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PodExecRequest): Buffer => Buffer.from(PodExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PodExecRequest => PodExecRequest.decode(value),
+    responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
+  },
+  nodeStats: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/NodeStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NodeStatsRequest): Buffer => Buffer.from(NodeStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NodeStatsRequest => NodeStatsRequest.decode(value),
+    responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
+  },
 } as const;
 
 export interface ApiServerServiceServer extends UntypedServiceImplementation {
@@ -2753,6 +3270,14 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   getScale: handleUnaryCall<GetScaleRequest, ObjectReply>;
   updateScale: handleUnaryCall<UpdateScaleRequest, ObjectReply>;
   version: handleUnaryCall<VersionRequest, VersionReply>;
+  /**
+   * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
+   * not scheduled or names no container when it has several; ServiceUnavailable when the
+   * kubelet cannot be reached. Cancelling the call cancels the kubelet's.
+   */
+  podLogs: handleServerStreamingCall<PodLogsRequest, LogChunk>;
+  podExec: handleUnaryCall<PodExecRequest, ExecResponse>;
+  nodeStats: handleUnaryCall<NodeStatsRequest, StatsResponse>;
 }
 
 export interface ApiServerServiceClient extends Client {
@@ -2910,6 +3435,43 @@ export interface ApiServerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VersionReply) => void,
+  ): ClientUnaryCall;
+  /**
+   * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
+   * not scheduled or names no container when it has several; ServiceUnavailable when the
+   * kubelet cannot be reached. Cancelling the call cancels the kubelet's.
+   */
+  podLogs(request: PodLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
+  podLogs(request: PodLogsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
+  podExec(
+    request: PodExecRequest,
+    callback: (error: ServiceError | null, response: ExecResponse) => void,
+  ): ClientUnaryCall;
+  podExec(
+    request: PodExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExecResponse) => void,
+  ): ClientUnaryCall;
+  podExec(
+    request: PodExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExecResponse) => void,
+  ): ClientUnaryCall;
+  nodeStats(
+    request: NodeStatsRequest,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  nodeStats(
+    request: NodeStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  nodeStats(
+    request: NodeStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,43 @@
+// `kpctl exec POD -- CMD…`: runs a command in a container through the apiserver's pods/exec subresource and exits with its code.
+import { Metadata, type ServiceError } from "@grpc/grpc-js";
+import { apiErrorFromGrpc, type kubeletV1 } from "@kubeplane/api";
+import { UsageError } from "../args.js";
+import type { Command } from "./command.js";
+import { dialSubresources, podName } from "./logs.js";
+
+export const execCommand: Command = {
+  name: "exec",
+  summary: "Execute a command in a container.",
+  usage: "kpctl exec POD [-c CONTAINER] [-n NAMESPACE] -- COMMAND [args...]",
+  examples: ["  # The date in pod web's only container", "  kpctl exec web -- date", "", "  # A shell command in container app", "  kpctl exec web -c app -- sh -c 'ls /'"].join("\n"),
+  flags: [
+    { name: "container", short: "c", type: "string", description: "Container name (required when the pod has several)." },
+    { name: "timeout", type: "string", default: "0", description: "Seconds the command may run before the runtime stops it; 0 is no limit." },
+  ],
+  async run(ctx) {
+    const [pod, ...command] = ctx.args;
+    if (!pod || command.length === 0) throw new UsageError("a pod name and a command are required: kpctl exec POD -- COMMAND [args...]");
+    const timeout = ctx.flags.string("timeout") ?? "0";
+    if (!/^\d+$/.test(timeout)) throw new UsageError(`invalid argument "${timeout}" for "--timeout" flag: must be a number of seconds`);
+    const client = dialSubresources(ctx.settings);
+    try {
+      const reply = await new Promise<kubeletV1.ExecResponse>((resolve, reject) => {
+        const request = { namespace: ctx.settings.namespace, name: podName(pod), container: ctx.flags.string("container") ?? "", command, timeoutSeconds: Number(timeout) };
+        const call = client.podExec(request, new Metadata(), {}, (err: ServiceError | null, res) => {
+          ctx.io.signal?.removeEventListener("abort", onAbort);
+          if (err) reject(apiErrorFromGrpc(err));
+          else resolve(res);
+        });
+        const onAbort = (): void => call.cancel();
+        ctx.io.signal?.addEventListener("abort", onAbort, { once: true });
+      });
+      if (reply.stdout.length) ctx.out(Buffer.from(reply.stdout).toString("utf8"));
+      if (reply.stderr.length) ctx.err(Buffer.from(reply.stderr).toString("utf8"));
+      // kubectl says so on stderr, and exits with the command's code.
+      if (reply.exitCode !== 0) ctx.err(`command terminated with exit code ${reply.exitCode}\n`);
+      return reply.exitCode;
+    } finally {
+      client.close();
+    }
+  },
+};

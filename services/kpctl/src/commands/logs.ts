@@ -1,0 +1,102 @@
+// `kpctl logs POD`: a container's log through the apiserver's pods/log subresource (tail, since, previous, follow); also dials that subresource API.
+import { readFileSync } from "node:fs";
+import { ChannelCredentials, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { apiErrorFromGrpc, apiserverV1, type kubeletV1 } from "@kubeplane/api";
+import { parseDuration, UsageError } from "../args.js";
+import type { ConnectionSettings } from "../context-config.js";
+import type { Command } from "./command.js";
+
+/**
+ * A connection to the apiserver's node-proxied subresources (pods/log, pods/exec, node stats),
+ * which `ApiClient` does not cover yet. Failures are ApiErrors (the server's Status, or
+ * ServiceUnavailable when it cannot be reached), as from `ApiClient`. Close it when done.
+ */
+export function dialSubresources(settings: ConnectionSettings): apiserverV1.ApiServerServiceClient {
+  const credentials = settings.caFile
+    ? ChannelCredentials.createSsl(
+        readFileSync(settings.caFile),
+        settings.keyFile ? readFileSync(settings.keyFile) : null,
+        settings.certFile ? readFileSync(settings.certFile) : null,
+      )
+    : ChannelCredentials.createInsecure();
+  return new apiserverV1.ApiServerServiceClient(settings.server, credentials, { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+}
+
+/** The pod name of `POD`, `pod/POD` or `pods/POD`. */
+export function podName(arg: string): string {
+  return arg.replace(/^(pods?|po)\//, "");
+}
+
+/** Writes every chunk of the stream; resolves at its end, or quietly when `signal` cancels it. */
+export function pipeLog(stream: ClientReadableStream<kubeletV1.LogChunk>, write: (text: string) => void, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => stream.cancel();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const decoder = new TextDecoder();
+    stream.on("data", (chunk: kubeletV1.LogChunk) => write(decoder.decode(chunk.data, { stream: true })));
+    stream.on("end", () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
+    stream.on("error", (err: ServiceError) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) resolve();
+      else reject(apiErrorFromGrpc(err));
+    });
+  });
+}
+
+function optionalInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`invalid argument "${text}" for "--${flag}" flag: must be an integer`);
+  return Number(text);
+}
+
+export const logsCommand: Command = {
+  name: "logs",
+  summary: "Print the logs for a container in a pod.",
+  usage: "kpctl logs [-f] [-p] [-c CONTAINER] [--tail N] [--since 5m] [--timestamps] POD [-n NAMESPACE]",
+  examples: [
+    "  # The last 20 lines of pod web's only container",
+    "  kpctl logs web --tail 20",
+    "",
+    "  # Follow container app of pod web, from 5 minutes ago",
+    "  kpctl logs -f web -c app --since 5m",
+  ].join("\n"),
+  flags: [
+    { name: "container", short: "c", type: "string", description: "Print the logs of this container (required when the pod has several)." },
+    { name: "follow", short: "f", type: "boolean", description: "Specify if the logs should be streamed." },
+    { name: "previous", short: "p", type: "boolean", description: "Print the logs for the previous instance of the container, if it exists." },
+    { name: "tail", type: "string", default: "-1", description: "Lines of recent log file to display; -1 shows all lines." },
+    { name: "since", type: "string", description: "Only return logs newer than a relative duration like 5s, 2m, or 3h." },
+    { name: "since-time", type: "string", description: "Only return logs after a specific date (RFC3339)." },
+    { name: "timestamps", type: "boolean", description: "Include timestamps on each line in the log output." },
+    { name: "limit-bytes", type: "string", description: "Maximum bytes of logs to return." },
+  ],
+  async run(ctx) {
+    if (ctx.args.length !== 1) throw new UsageError("expected exactly one pod name: kpctl logs POD [-c CONTAINER]");
+    const tail = optionalInt(ctx.flags.string("tail"), "tail")!;
+    const since = ctx.flags.string("since");
+    const sinceTime = ctx.flags.string("since-time") ?? "";
+    if (since && sinceTime) throw new UsageError("at most one of --since and --since-time may be specified");
+    const request: apiserverV1.PodLogsRequest = {
+      namespace: ctx.settings.namespace,
+      name: podName(ctx.args[0]!),
+      container: ctx.flags.string("container") ?? "",
+      follow: ctx.flags.boolean("follow"),
+      tailLines: tail < 0 ? undefined : tail,
+      sinceSeconds: since ? Math.max(1, Math.ceil(parseDuration(since) / 1000)) : undefined,
+      sinceTime,
+      previous: ctx.flags.boolean("previous"),
+      timestamps: ctx.flags.boolean("timestamps"),
+      limitBytes: optionalInt(ctx.flags.string("limit-bytes"), "limit-bytes"),
+    };
+    const client = dialSubresources(ctx.settings);
+    try {
+      await pipeLog(client.podLogs(request), ctx.out, ctx.io.signal);
+      return 0;
+    } finally {
+      client.close();
+    }
+  },
+};
