@@ -1,10 +1,104 @@
-// @kubeplane/kube-proxy.
-import type { RunContext } from "@kubeplane/service-kit";
+// @kubeplane/kube-proxy: programs nftables so Service IPs, NodePorts and LoadBalancer IPs reach ready endpoints.
+import { setMaxListeners } from "node:events";
+import { connect as connectNats } from "nats";
+import { descriptorSet, kindFor, type KindInfo } from "@kubeplane/api";
+import { ApiClient } from "@kubeplane/client";
+import { SharedInformerFactory } from "@kubeplane/controller";
+import { Service as KitService, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { KubeProxyConfig } from "./config.js";
+import { kubeProxyMetrics } from "./metrics.js";
+import { renderCleanup } from "./nft-render.js";
+import { nftRunner } from "./nft-runner.js";
+import { Proxier } from "./proxier.js";
+import { tableName } from "./ruleset.js";
+import { buildServicePorts, serviceNameLabel, type EndpointSlice, type Service } from "./service-port.js";
 
 export { kubeProxyConfig, type KubeProxyConfig } from "./config.js";
+export { servingEndpoints, type ProxyEndpoint } from "./endpoints.js";
+export { affinitySet, endpointChain, externalChain, serviceChain, shortHash } from "./chain-names.js";
+export { kubeProxyMetrics, type KubeProxyMetrics } from "./metrics.js";
+export { renderCleanup, renderDelta, renderFull, type DeltaBlocker, type ExistingObjects } from "./nft-render.js";
+export { NftError, nftRunner, type NftRunner } from "./nft-runner.js";
+export { NftStateBuilder, stateCounts, type NftChain, type NftMap, type NftState } from "./nft-state.js";
+export { Proxier, type ProxierOptions, type SyncResult } from "./proxier.js";
+export { FragmentCache, buildRuleset, servicePortFragment, tableName, type RulesetOptions, type ServicePortFragment } from "./ruleset.js";
+export { buildServicePorts, defaultAffinitySeconds, serviceNameLabel, type L4Protocol, type ServicePortInfo } from "./service-port.js";
 
-/** The service's `run`: serves until SIGTERM. */
-export async function run(_config: KubeProxyConfig, ctx: RunContext): Promise<void> {
-  await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+const services = kindFor("v1", "Service") as KindInfo<Service>;
+const endpointSlices = kindFor("discovery.k8s.io/v1", "EndpointSlice") as KindInfo<EndpointSlice>;
+
+/** A started kube-proxy: its serving side and its sync loop. */
+export interface RunningKubeProxy {
+  service: KitService;
+  proxier: Proxier;
+  /** Stops syncing (the rules stay in place), closes the connections and the listeners. */
+  stop(): Promise<void>;
+}
+
+/** Starts kube-proxy: informers on Services and EndpointSlices feed the proxier; ready after the first sync. */
+export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: Logger } = {}): Promise<RunningKubeProxy> {
+  const service = new KitService({ name: "kube-proxy", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const logger = service.logger;
+  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-kube-proxy" });
+  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-kube-proxy", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
+  const serviceInformer = informers.informerFor(services);
+  const sliceInformer = informers.informerFor(endpointSlices, {
+    service: (s) => {
+      const owner = s.metadata?.labels?.[serviceNameLabel];
+      return owner ? [`${s.metadata?.namespace ?? ""}/${owner}`] : [];
+    },
+  });
+  const proxier = new Proxier({
+    runner: nftRunner(config.netns),
+    ruleset: { nodeportAddresses: config.nodeportAddresses, clusterCidr: config.clusterCidr, masqueradeBit: config.masqueradeBit },
+    servicePorts: () => buildServicePorts(serviceInformer.lister.list(), (ns, name) => sliceInformer.lister.byIndex("service", `${ns}/${name}`)),
+    minSyncPeriodMs: config.minSyncPeriod,
+    syncPeriodMs: config.syncPeriod,
+    logger,
+    metrics: kubeProxyMetrics(service.metrics),
+  });
+  const onService = (): void => proxier.changed("service");
+  const onSlice = (): void => proxier.changed("endpoints");
+  serviceInformer.addEventHandler({ onAdd: onService, onUpdate: onService, onDelete: onService });
+  sliceInformer.addEventHandler({ onAdd: onSlice, onUpdate: onSlice, onDelete: onSlice });
+
+  const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal);
+  informers.start(stopping.signal);
+  const syncing = (async () => {
+    try {
+      await informers.waitForCacheSync(stopping.signal);
+    } catch {
+      return;
+    }
+    logger.info({ netns: config.netns || undefined, table: `ip ${tableName}` }, "caches synced: programming nftables");
+    await proxier.run(stopping.signal);
+  })();
+  service.addReadinessCheck("rules-synced", () => Promise.resolve(proxier.synced));
+  service.onStop(async () => {
+    await nc.close();
+  });
+  service.onStop(() => client.close());
+  service.onStop(async () => {
+    stopping.abort();
+    await syncing;
+    await informers.stopped();
+  });
+  await service.start();
+  return { service, proxier, stop: () => service.stop() };
+}
+
+/** Removes kube-proxy's table (`--cleanup`). */
+export async function cleanupRules(config: KubeProxyConfig, logger: Logger): Promise<void> {
+  await nftRunner(config.netns).apply(renderCleanup("ip", tableName));
+  logger.info({ netns: config.netns || undefined, table: `ip ${tableName}` }, "removed kube-proxy's nftables table");
+}
+
+/** The service's `run`: syncs rules until SIGTERM, leaving them in place; with `--cleanup`, removes them and returns. */
+export async function run(config: KubeProxyConfig, ctx: RunContext): Promise<void> {
+  if (config.cleanup) return cleanupRules(config, ctx.logger);
+  const proxy = await startKubeProxy(config, { logger: ctx.logger });
+  if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+  await proxy.stop();
 }

@@ -1,0 +1,47 @@
+// Which endpoints of a Service's EndpointSlices receive traffic for one of its ports.
+import type { discoveryV1 } from "@kubeplane/api";
+
+/** One backend address:port traffic is DNAT-ed to. */
+export interface ProxyEndpoint {
+  readonly ip: string;
+  readonly port: number;
+}
+
+const ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+
+/**
+ * The endpoints for the Service port named `portName` with `protocol`, from all its slices:
+ * the ready ones; when none is ready, the serving-and-terminating ones (so connections drain to
+ * pods still able to answer, as kube-proxy does). Conditions left unset count as ready/serving,
+ * per the EndpointSlice API. Only IPv4 slices are used. Sorted and de-duplicated.
+ */
+export function servingEndpoints(slices: readonly discoveryV1.EndpointSlice[], portName: string, protocol: string): ProxyEndpoint[] {
+  const ready = new Map<string, ProxyEndpoint>();
+  const terminating = new Map<string, ProxyEndpoint>();
+  for (const slice of slices) {
+    if (slice.addressType && slice.addressType !== "IPv4") continue;
+    const port = slice.ports.find((p) => (p.name ?? "") === portName && (p.protocol || "TCP").toLowerCase() === protocol);
+    if (!port?.port) continue;
+    for (const ep of slice.endpoints) {
+      const ip = ep.addresses[0];
+      if (!ip || !ipv4.test(ip)) continue;
+      const isReady = ep.conditions?.ready ?? true;
+      const serving = ep.conditions?.serving ?? isReady;
+      const isTerminating = ep.conditions?.terminating ?? false;
+      const endpoint = { ip, port: port.port };
+      const key = `${ip}:${port.port}`;
+      if (isReady) ready.set(key, endpoint);
+      else if (serving && isTerminating) terminating.set(key, endpoint);
+    }
+  }
+  const chosen = ready.size ? ready : terminating;
+  return [...chosen.values()].sort(compareEndpoints);
+}
+
+function ipNumber(ip: string): number {
+  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function compareEndpoints(a: ProxyEndpoint, b: ProxyEndpoint): number {
+  return ipNumber(a.ip) - ipNumber(b.ip) || a.port - b.port;
+}

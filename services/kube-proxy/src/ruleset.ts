@@ -1,0 +1,140 @@
+// Builds the desired nftables state of kube-proxy's table from the proxy model (upstream's nftables layout).
+import { affinitySet, endpointChain, externalChain, serviceChain } from "./chain-names.js";
+import { NftStateBuilder, type NftChain, type NftState } from "./nft-state.js";
+import type { ServicePortInfo } from "./service-port.js";
+
+/** The table kube-proxy owns (family ip): nothing else writes to it, and kube-proxy writes nowhere else. */
+export const tableName = "kube-proxy";
+
+/** What shapes the rules besides the Services themselves. */
+export interface RulesetOptions {
+  /** CIDRs whose local addresses accept NodePorts; empty: every local address but loopback. */
+  nodeportAddresses: readonly string[];
+  /** Pod CIDR: ClusterIP traffic from outside it is masqueraded; "" to masquerade only hairpin and external traffic. */
+  clusterCidr: string;
+  /** The bit of the packet mark that flags masquerading. */
+  masqueradeBit: number;
+}
+
+const serviceKey = "type ipv4_addr . inet_proto . inet_service : verdict ;";
+const nodePortKey = "type inet_proto . inet_service : verdict ;";
+
+/** The chains, maps and rules every kube-proxy table has, whatever the Services. */
+function addInfrastructure(b: NftStateBuilder, opts: RulesetOptions): void {
+  const mark = `0x${(1 << opts.masqueradeBit >>> 0).toString(16)}`;
+  b.map("service-ips", "map", `${serviceKey} comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ;`);
+  b.map("service-nodeports", "map", `${nodePortKey} comment "NodePort traffic" ;`);
+  b.map("no-endpoint-services", "map", `${serviceKey} comment "vmap to reject packets to services with no endpoints" ;`);
+  b.map("no-endpoint-nodeports", "map", `${nodePortKey} comment "vmap to reject packets to service nodeports with no endpoints" ;`);
+  b.map("cluster-ips", "set", `type ipv4_addr ; comment "Active ClusterIPs" ;`);
+  let nodePortMatch = "fib daddr type local ip daddr != 127.0.0.0/8";
+  if (opts.nodeportAddresses.length) {
+    b.map("nodeport-ips", "set", `type ipv4_addr ; flags interval ; comment "CIDRs whose local addresses accept NodePorts" ;`);
+    for (const cidr of opts.nodeportAddresses) b.element("nodeport-ips", cidr);
+    nodePortMatch = "fib daddr type local ip daddr @nodeport-ips";
+  }
+  // Filter hooks run before DNAT (-110 < -100), so they still see the Service's address.
+  b.chain("filter-input", ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"], "type filter hook input priority -110 ;");
+  b.chain("filter-forward", ["ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check"], "type filter hook forward priority -110 ;");
+  b.chain("filter-output", ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"], "type filter hook output priority -110 ;");
+  // nft 1.0.6 refuses the `dstnat` keyword on the output hook: numeric priorities everywhere.
+  b.chain("nat-prerouting", ["jump services"], "type nat hook prerouting priority -100 ;");
+  b.chain("nat-output", ["jump services"], "type nat hook output priority -100 ;");
+  b.chain("nat-postrouting", ["jump masquerading"], "type nat hook postrouting priority 100 ;");
+  b.chain("mark-for-masquerade", [`meta mark set meta mark or ${mark}`]);
+  b.chain("masquerading", [`meta mark & ${mark} == 0 return`, `meta mark set meta mark xor ${mark}`, "masquerade fully-random"]);
+  b.chain("services", ["ip daddr . meta l4proto . th dport vmap @service-ips", `${nodePortMatch} meta l4proto . th dport vmap @service-nodeports`]);
+  b.chain("service-endpoints-check", ["ip daddr . meta l4proto . th dport vmap @no-endpoint-services"]);
+  // Forwarded traffic still addressed to a ClusterIP matched no port of it (DNAT happened before forward).
+  b.chain("cluster-ips-check", ["ip daddr @cluster-ips goto reject-chain"]);
+  b.chain("nodeport-endpoints-check", [`${nodePortMatch} meta l4proto . th dport vmap @no-endpoint-nodeports`]);
+  // A refused connection, not a black hole: TCP gets a reset, everything else ICMP port-unreachable.
+  b.chain("reject-chain", ["meta l4proto tcp reject with tcp reset", "reject with icmp type port-unreachable"]);
+}
+
+/** Everything one Service port adds to the table; reused across syncs while the port is unchanged. */
+export interface ServicePortFragment {
+  readonly chains: readonly NftChain[];
+  readonly sets: ReadonlyArray<{ name: string; spec: string }>;
+  readonly elements: ReadonlyArray<readonly [map: string, key: string, value: string]>;
+}
+
+/** Rules and map elements of one Service port. */
+export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): ServicePortFragment {
+  const chains: NftChain[] = [];
+  const sets: Array<{ name: string; spec: string }> = [];
+  const elements: Array<readonly [string, string, string]> = [];
+  const key = (ip: string): string => `${ip} . ${sp.protocol} . ${sp.port}`;
+  const nodePortKeyOf = `${sp.protocol} . ${sp.nodePort}`;
+  elements.push(["cluster-ips", sp.clusterIp, ""]);
+  if (!sp.endpoints.length) {
+    for (const ip of [sp.clusterIp, ...sp.externalIps]) elements.push(["no-endpoint-services", key(ip), "goto reject-chain"]);
+    if (sp.nodePort) elements.push(["no-endpoint-nodeports", nodePortKeyOf, "goto reject-chain"]);
+    return { chains, sets, elements };
+  }
+  const svcChain = serviceChain(sp);
+  const rules: string[] = [];
+  if (opts.clusterCidr) rules.push(`ip daddr ${sp.clusterIp} ${sp.protocol} dport ${sp.port} ip saddr != ${opts.clusterCidr} jump mark-for-masquerade`);
+  for (const ep of sp.endpoints) {
+    if (sp.affinitySeconds) rules.push(`ip saddr @${affinitySet(sp, ep)} goto ${endpointChain(sp, ep)}`);
+  }
+  const targets = sp.endpoints.map((ep, i) => `${i} : goto ${endpointChain(sp, ep)}`);
+  rules.push(`numgen random mod ${sp.endpoints.length} vmap { ${targets.join(" , ")} }`);
+  chains.push({ name: svcChain, rules });
+  for (const ep of sp.endpoints) {
+    const epRules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
+    if (sp.affinitySeconds) {
+      const set = affinitySet(sp, ep);
+      sets.push({ name: set, spec: `type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ;` });
+      epRules.push(`update @${set} { ip saddr }`);
+    }
+    // nft 1.0.6 needs the protocol pinned before a dnat with a port.
+    epRules.push(`meta l4proto ${sp.protocol} dnat to ${ep.ip}:${ep.port}`);
+    chains.push({ name: endpointChain(sp, ep), rules: epRules });
+  }
+  elements.push(["service-ips", key(sp.clusterIp), `goto ${svcChain}`]);
+  if (sp.nodePort || sp.externalIps.length) {
+    const extChain = externalChain(sp);
+    chains.push({ name: extChain, rules: ["jump mark-for-masquerade", `goto ${svcChain}`] });
+    for (const ip of sp.externalIps) elements.push(["service-ips", key(ip), `goto ${extChain}`]);
+    if (sp.nodePort) elements.push(["service-nodeports", nodePortKeyOf, `goto ${extChain}`]);
+  }
+  return { chains, sets, elements };
+}
+
+/**
+ * Remembers each Service port's fragment by a fingerprint of the port, so a sync that changes one
+ * endpoint rebuilds one fragment, and unchanged chains stay the same objects (the diff then skips
+ * them by identity). Not shared between rulesets of different options.
+ */
+export class FragmentCache {
+  private entries = new Map<string, { fingerprint: string; fragment: ServicePortFragment }>();
+
+  fragment(sp: ServicePortInfo, opts: RulesetOptions): ServicePortFragment {
+    const fingerprint = JSON.stringify(sp);
+    const hit = this.entries.get(sp.id);
+    if (hit?.fingerprint === fingerprint) return hit.fragment;
+    const fragment = servicePortFragment(sp, opts);
+    this.entries.set(sp.id, { fingerprint, fragment });
+    return fragment;
+  }
+
+  /** Forgets ports not in `ids` (call after each build). */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of this.entries.keys()) if (!ids.has(id)) this.entries.delete(id);
+  }
+}
+
+/** The whole table for these Service ports. Deterministic: equal inputs give equal states, so diffs are minimal. */
+export function buildRuleset(ports: readonly ServicePortInfo[], opts: RulesetOptions, cache?: FragmentCache): NftState {
+  const b = new NftStateBuilder(tableName);
+  addInfrastructure(b, opts);
+  for (const sp of ports) {
+    const f = cache ? cache.fragment(sp, opts) : servicePortFragment(sp, opts);
+    for (const set of f.sets) b.map(set.name, "set", set.spec, true);
+    for (const chain of f.chains) b.addChain(chain);
+    for (const [map, key, value] of f.elements) b.element(map, key, value);
+  }
+  cache?.retain(new Set(ports.map((sp) => sp.id)));
+  return b.build();
+}

@@ -1,0 +1,81 @@
+// The proxy model: each Service port with the addresses it is reached on and the endpoints it forwards to.
+import type { coreV1Service, discoveryV1 } from "@kubeplane/api";
+import { servingEndpoints, type ProxyEndpoint } from "./endpoints.js";
+
+export type Service = coreV1Service.Service;
+export type EndpointSlice = discoveryV1.EndpointSlice;
+
+/** The label that ties an EndpointSlice to its Service. */
+export const serviceNameLabel = "kubernetes.io/service-name";
+
+/** The default ClientIP affinity timeout, as Kubernetes defaults it (3 hours). */
+export const defaultAffinitySeconds = 10_800;
+
+/** nft's spelling of a Service port protocol. */
+export type L4Protocol = "tcp" | "udp" | "sctp";
+
+/** One port of one Service, everything kube-proxy needs to program it. */
+export interface ServicePortInfo {
+  /** "<namespace>/<name>/<protocol>/<port name>" (the port name, or "p<port>" when unnamed). */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly protocol: L4Protocol;
+  readonly clusterIp: string;
+  readonly port: number;
+  /** 0 when the Service has no NodePort. */
+  readonly nodePort: number;
+  /** LoadBalancer ingress IPs and spec.externalIPs: treated like the ClusterIP, but as external traffic. */
+  readonly externalIps: readonly string[];
+  /** ClientIP affinity timeout in seconds; 0 when sessionAffinity is None. */
+  readonly affinitySeconds: number;
+  /** Sorted by address then port; empty when nothing serves (traffic is then rejected). */
+  readonly endpoints: readonly ProxyEndpoint[];
+}
+
+const ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+
+function protocolOf(raw: string | undefined): L4Protocol | undefined {
+  const p = (raw || "TCP").toLowerCase();
+  return p === "tcp" || p === "udp" || p === "sctp" ? p : undefined;
+}
+
+/** Whether kube-proxy programs this Service at all: it needs a ClusterIP (not headless, not ExternalName). */
+function proxied(svc: Service): boolean {
+  const spec = svc.spec;
+  return Boolean(spec && spec.type !== "ExternalName" && ipv4.test(spec.clusterIp));
+}
+
+/**
+ * Builds the ports of every proxied Service. `slicesOf` returns the EndpointSlices labelled with
+ * the Service's name in its namespace. Pure: the same inputs give the same (sorted) output.
+ */
+export function buildServicePorts(services: Iterable<Service>, slicesOf: (namespace: string, name: string) => readonly EndpointSlice[]): ServicePortInfo[] {
+  const out: ServicePortInfo[] = [];
+  for (const svc of services) {
+    if (!proxied(svc)) continue;
+    const spec = svc.spec!;
+    const namespace = svc.metadata?.namespace ?? "default";
+    const name = svc.metadata?.name ?? "";
+    const slices = slicesOf(namespace, name);
+    const external = new Set<string>([...spec.externalIps, ...(svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)].filter((ip) => ipv4.test(ip)));
+    const affinitySeconds = spec.sessionAffinity === "ClientIP" ? spec.sessionAffinityConfig?.clientIp?.timeoutSeconds || defaultAffinitySeconds : 0;
+    for (const port of spec.ports) {
+      const protocol = protocolOf(port.protocol);
+      if (!protocol || !port.port) continue;
+      out.push({
+        id: `${namespace}/${name}/${protocol}/${port.name || `p${port.port}`}`,
+        namespace,
+        name,
+        protocol,
+        clusterIp: spec.clusterIp,
+        port: port.port,
+        nodePort: spec.type === "NodePort" || spec.type === "LoadBalancer" ? port.nodePort : 0,
+        externalIps: [...external].sort(),
+        affinitySeconds,
+        endpoints: servingEndpoints(slices, port.name, protocol),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
