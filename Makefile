@@ -30,10 +30,10 @@ $(NPM_STAMP): package.json package-lock.json $(wildcard libs/*/package.json serv
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-generate: $(NPM_STAMP) ## regenerate TypeScript from proto/ into libs/api/src/gen
+generate: $(NPM_STAMP) ## regenerate TypeScript from proto/ into libs/api/src/gen (and the CRI subset into services/kubelet/src/gen)
 	infra/scripts/generate.sh
 
-check-generated: $(NPM_STAMP) ## fail when libs/api/src/gen does not match proto/
+check-generated: $(NPM_STAMP) ## fail when generated code (libs/api/src/gen, services/kubelet/src/gen) does not match its protos
 	infra/scripts/generate.sh --check
 
 build: $(NPM_STAMP) ## compile every package (tsc -b, project references)

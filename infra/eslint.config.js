@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "libs/api/src/gen/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "libs/api/src/gen/**", "services/kubelet/src/gen/**"] },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.base],

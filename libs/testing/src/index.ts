@@ -24,3 +24,7 @@ export {
   type MetricSample,
 } from "./bench-support.js";
 export { apiserverEntry, serviceEntry, startControlPlane, type ControlPlane } from "./control-plane.js";
+export { createNetns, deleteNetns, enterTestNetns, execInNetns, insideTestNetns, NetnsError } from "./netns.js";
+export { startRegistry, type Registry } from "./registry.js";
+export { buildBusyboxImage, BUSYBOX_IMAGE, ImageError, PAUSE_IMAGE, pushImage, type BuildImageOptions, type ImageLayout } from "./images.js";
+export { CRI_NAMESPACE, startContainerd, type Containerd, type ContainerdOptions } from "./containerd.js";

@@ -179,9 +179,19 @@ export interface RuntimeVersion {
   runtimeApiVersion: string;
 }
 
+/** A runtime condition (CRI RuntimeCondition): RuntimeReady and NetworkReady are the required ones. */
+export interface RuntimeCondition {
+  type: string;
+  status: boolean;
+  reason: string;
+  message: string;
+}
+
 /** The CRI RuntimeService, as the kubelet uses it. Errors are thrown as Error with a gRPC `code` when from the runtime. */
 export interface RuntimeService {
   version(): Promise<RuntimeVersion>;
+  /** The runtime's conditions (RuntimeReady, NetworkReady): the node is Ready only while both hold. */
+  status(): Promise<RuntimeCondition[]>;
   runPodSandbox(config: PodSandboxConfig, runtimeHandler?: string): Promise<string>;
   stopPodSandbox(podSandboxId: string): Promise<void>;
   removePodSandbox(podSandboxId: string): Promise<void>;

@@ -1,0 +1,100 @@
+// Starting one container: its image, environment, mounts, resources and labels become a CRI
+// container config; then create, start and the postStart hook (a failed hook kills it).
+import type { coreV1Pod } from "@kubeplane/api";
+import type { Logger } from "@kubeplane/service-kit";
+import { containerLogPath, LABELS } from "../paths.js";
+import type { ContainerStatus, PodSandboxConfig, RuntimeService } from "../runtime/types.js";
+import { expandArgs, resolveEnv, type EnvContext } from "../container/env.js";
+import { linuxResources } from "../container/resources.js";
+import { containerMounts, type VolumeContext } from "../container/volumes.js";
+import { runAction } from "../probe/action.js";
+import type { ImagePuller } from "./images.js";
+import { ANNOTATIONS, restartCountOf } from "./runtime-state.js";
+import type { WaitingReason } from "./status.js";
+
+type Pod = coreV1Pod.Pod;
+type Container = coreV1Pod.Container;
+
+export interface ContainerStarterDeps {
+  runtime: RuntimeService;
+  puller: ImagePuller;
+  logger: Logger;
+  /** ConfigMaps, Secrets (env and volumes), PVCs and PVs (volumes). */
+  volumeContext: VolumeContext;
+  envContext: (pod: Pod, podIp: string) => EnvContext;
+}
+
+export interface PodStartContext {
+  pod: Pod;
+  sandboxId: string;
+  sandboxConfig: PodSandboxConfig;
+  podIp: string;
+  volumes: Map<string, string>;
+  etcHosts: string;
+}
+
+/** The container runs (`id`), or it waits for a reason and should be retried after `retryAfterMs`. */
+export type StartResult = { id: string } | { waiting: WaitingReason; retryAfterMs: number };
+
+/** How long a start that failed for a configuration reason waits before the next pass tries again. */
+const CONFIG_RETRY_MS = 2_000;
+
+/** Creates and starts a new attempt of container c in the pod's sandbox. */
+export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartContext, c: Container, previous: ContainerStatus | undefined): Promise<StartResult> {
+  const { pod } = ctx;
+  const uid = pod.metadata!.uid;
+  const image = await deps.puller.ensure(c, `${uid}/${c.name}`);
+  if ("waiting" in image) return image;
+
+  let envs;
+  try {
+    envs = await resolveEnv(pod, c, deps.envContext(pod, ctx.podIp));
+  } catch (err) {
+    return { waiting: { reason: "CreateContainerConfigError", message: (err as Error).message }, retryAfterMs: CONFIG_RETRY_MS };
+  }
+  const restartCount = previous ? restartCountOf(previous) + 1 : 0;
+  const runAsUser = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+  let id: string;
+  try {
+    id = await deps.runtime.createContainer(
+      ctx.sandboxId,
+      {
+        metadata: { name: c.name, attempt: restartCount },
+        image: c.image,
+        command: expandArgs(c.command, envs),
+        args: expandArgs(c.args, envs),
+        workingDir: c.workingDir,
+        envs,
+        mounts: containerMounts(c, ctx.volumes, pod.spec?.hostNetwork ? undefined : ctx.etcHosts, { env: envs }),
+        logPath: containerLogPath(c.name, restartCount),
+        labels: { [LABELS.podUid]: uid, [LABELS.podName]: pod.metadata!.name, [LABELS.podNamespace]: pod.metadata!.namespace, [LABELS.containerName]: c.name },
+        annotations: { [ANNOTATIONS.restartCount]: String(restartCount) },
+        stdin: c.stdin,
+        tty: c.tty,
+        linux: { resources: linuxResources(c), ...(runAsUser !== undefined ? { runAsUser } : {}) },
+      },
+      ctx.sandboxConfig,
+    );
+  } catch (err) {
+    return { waiting: { reason: "CreateContainerError", message: (err as Error).message }, retryAfterMs: CONFIG_RETRY_MS };
+  }
+  try {
+    await deps.runtime.startContainer(id);
+  } catch (err) {
+    await deps.runtime.removeContainer(id).catch(() => undefined);
+    return { waiting: { reason: "RunContainerError", message: (err as Error).message }, retryAfterMs: CONFIG_RETRY_MS };
+  }
+  const hook = c.lifecycle?.postStart;
+  if (hook) {
+    const outcome = await runAction(hook, { runtime: deps.runtime, containerId: id, podIp: ctx.podIp, timeoutMs: 30_000, ports: c.ports }).catch((err: Error) => ({
+      result: "failure" as const,
+      output: err.message,
+    }));
+    if (outcome.result !== "success") {
+      deps.logger.warn({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, container: c.name, output: outcome.output }, "postStart hook failed: killing the container");
+      await deps.runtime.stopContainer(id, 0).catch(() => undefined);
+      return { waiting: { reason: "PostStartHookError", message: outcome.output }, retryAfterMs: 0 };
+    }
+  }
+  return { id };
+}

@@ -1,0 +1,62 @@
+// Image pulls honouring imagePullPolicy, with back-off: ErrImagePull on a failure, then
+// ImagePullBackOff while the back-off lasts (what the kubelet reports).
+import type { coreV1Pod } from "@kubeplane/api";
+import type { ImageService } from "../runtime/types.js";
+import type { Backoff } from "./backoff.js";
+import type { WaitingReason } from "./status.js";
+
+/** The image is ready to use (`ref`), or the container must wait for `waiting` (retry after `retryAfterMs`). */
+export type EnsureImageResult = { ref: string } | { waiting: WaitingReason; retryAfterMs: number };
+
+/** The pull policy in effect: the container's, else Always for :latest or no tag, else IfNotPresent. */
+export function pullPolicy(container: coreV1Pod.Container): string {
+  if (container.imagePullPolicy) return container.imagePullPolicy;
+  const ref = container.image;
+  const lastSlash = ref.lastIndexOf("/");
+  const tagged = ref.indexOf(":", lastSlash + 1) >= 0 || ref.includes("@");
+  return !tagged || ref.endsWith(":latest") ? "Always" : "IfNotPresent";
+}
+
+/** Pulls images for pod workers. Keys are per pod and container, so one pod's failures do not delay another's. */
+export class ImagePuller {
+  private readonly failures = new Map<string, { at: number; message: string }>();
+
+  constructor(
+    private readonly images: ImageService,
+    private readonly backoff: Backoff,
+  ) {}
+
+  /** Makes the container's image present per its pull policy. */
+  async ensure(container: coreV1Pod.Container, key: string): Promise<EnsureImageResult> {
+    const image = container.image;
+    const policy = pullPolicy(container);
+    if (policy !== "Always") {
+      const present = await this.images.imageStatus(image);
+      if (present) return { ref: present.id };
+      if (policy === "Never") {
+        return { waiting: { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` }, retryAfterMs: this.backoff.initialMs };
+      }
+    }
+    const last = this.failures.get(key);
+    if (last && this.backoff.isInBackOffSince(key, last.at)) {
+      return { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}": ${last.message}` }, retryAfterMs: this.backoff.remaining(key, last.at) };
+    }
+    try {
+      const ref = await this.images.pullImage(image);
+      this.failures.delete(key);
+      this.backoff.reset(key);
+      return { ref };
+    } catch (err) {
+      const message = `failed to pull image "${image}": ${(err as Error).message}`;
+      const delay = this.backoff.next(key);
+      this.failures.set(key, { at: Date.now(), message });
+      return { waiting: { reason: "ErrImagePull", message }, retryAfterMs: delay };
+    }
+  }
+
+  /** Forgets everything about keys starting with prefix (a pod that went). */
+  forget(prefix: string): void {
+    for (const key of this.failures.keys()) if (key.startsWith(prefix)) this.failures.delete(key);
+    this.backoff.resetPrefix(prefix);
+  }
+}

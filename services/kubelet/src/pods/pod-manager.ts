@@ -1,0 +1,217 @@
+// The kubelet's pod workers: its own pods from an informer on the pods-by-node subject, one sync
+// at a time per pod (a de-duplicating queue keyed by uid), a relist of the runtime that wakes a
+// pod when its containers change (PLEG), graceful deletion, orphan clean-up, and status writes.
+import { coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { Informer, WorkQueue, type ApiClient, type WatchConnection } from "@kubeplane/client";
+import type { Logger } from "@kubeplane/service-kit";
+import { nodeFilter } from "@kubeplane/watch";
+import { LABELS } from "../paths.js";
+import type { RuntimeService } from "../runtime/types.js";
+import { removePodVolumes } from "../container/volumes.js";
+import type { ProbeManager } from "../probe/prober.js";
+import { killPod } from "./kill.js";
+import type { PodSyncer } from "./pod-syncer.js";
+import { statusChanged } from "./status.js";
+import type { KubeletMetrics } from "./metrics.js";
+
+type Pod = coreV1Pod.Pod;
+export const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
+
+export interface PodManagerOptions {
+  client: ApiClient;
+  watch: WatchConnection;
+  runtime: RuntimeService;
+  syncer: PodSyncer;
+  probes: ProbeManager;
+  logger: Logger;
+  metrics: KubeletMetrics;
+  nodeName: string;
+  rootDir: string;
+  /** How often every pod is synced even without a change (default 10 s). */
+  resyncMs?: number;
+  /** How often the runtime is relisted for container changes (default 1 s). */
+  relistMs?: number;
+  workers?: number;
+}
+
+/** Runs the node's pods. `start` resolves once the informer has synced; `stop` ends the workers. */
+export class PodManager {
+  readonly informer: Informer<Pod>;
+  private readonly queue = new WorkQueue<string>();
+  private readonly byUid = new Map<string, Pod>();
+  /** Last spec seen of pods that left the API, so an orphan is still killed with its hooks and grace. */
+  private readonly gone = new Map<string, Pod>();
+  private readonly firstSeen = new Map<string, number>();
+  private readonly running = new Set<string>();
+  private lastRelist = new Map<string, string>();
+  private readonly stopping = new AbortController();
+  private loops: Promise<unknown>[] = [];
+
+  constructor(private readonly o: PodManagerOptions) {
+    this.informer = new Informer<Pod>({
+      client: o.client,
+      watch: o.watch,
+      kind: pods,
+      fieldSelector: `spec.nodeName=${o.nodeName}`,
+      filterSubjects: [nodeFilter(o.nodeName)],
+      logger: o.logger,
+    });
+    this.informer.addEventHandler({
+      onAdd: (p) => this.observe(p),
+      onUpdate: (_, p) => this.observe(p),
+      onDelete: (p) => {
+        const uid = p.metadata!.uid;
+        this.byUid.delete(uid);
+        this.gone.set(uid, p);
+        this.queue.add(uid);
+      },
+    });
+  }
+
+  /** The pod with uid, as last seen from the API. */
+  get(uid: string): Pod | undefined {
+    return this.byUid.get(uid);
+  }
+
+  /** Pods bound to this node, as last seen from the API. */
+  list(): Pod[] {
+    return [...this.byUid.values()];
+  }
+
+  async start(): Promise<void> {
+    const signal = this.stopping.signal;
+    this.loops.push(this.informer.run(signal));
+    await this.informer.waitForSync(signal);
+    for (let i = 0; i < (this.o.workers ?? 4); i++) this.loops.push(this.worker());
+    this.loops.push(this.every(this.o.relistMs ?? 1000, () => this.relist()));
+    this.loops.push(this.every(this.o.resyncMs ?? 10_000, async () => this.byUid.forEach((_, uid) => this.queue.add(uid))));
+    await this.relist();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.queue.shutDown();
+    await Promise.allSettled(this.loops);
+  }
+
+  private observe(p: Pod): void {
+    const uid = p.metadata!.uid;
+    this.byUid.set(uid, p);
+    if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, Date.now());
+    this.queue.add(uid);
+  }
+
+  private async every(ms: number, fn: () => Promise<void>): Promise<void> {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+      if (signal.aborted) return;
+      await fn().catch((err: Error) => this.o.logger.warn({ err: err.message }, "periodic pod task failed"));
+    }
+  }
+
+  /** PLEG: wakes every pod whose containers or sandboxes changed state, and every orphan. */
+  private async relist(): Promise<void> {
+    const [containers, sandboxes] = await Promise.all([this.o.runtime.listContainers(), this.o.runtime.listPodSandbox()]);
+    const now = new Map<string, string>();
+    for (const c of containers) now.set(c.id, `${c.labels[LABELS.podUid] ?? ""} ${c.state}`);
+    for (const s of sandboxes) now.set(s.id, `${s.labels[LABELS.podUid] ?? ""} ${s.state}`);
+    const wake = new Set<string>();
+    for (const [id, v] of now) if (this.lastRelist.get(id) !== v) wake.add(v.split(" ")[0]!);
+    for (const [id, v] of this.lastRelist) if (!now.has(id)) wake.add(v.split(" ")[0]!);
+    this.lastRelist = now;
+    this.o.metrics.runningContainers.set(containers.filter((c) => c.state === "running").length);
+    this.o.metrics.runningPods.set(sandboxes.filter((s) => s.state === "ready").length);
+    for (const uid of wake) if (uid) this.queue.add(uid);
+    // Orphans: in the runtime, but no longer (or never) bound here.
+    for (const s of sandboxes) {
+      const uid = s.labels[LABELS.podUid];
+      if (uid && !this.byUid.has(uid)) this.queue.add(uid);
+    }
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const item = await this.queue.get();
+      if (item.shutdown) return;
+      const uid = item.key;
+      try {
+        const after = await this.syncOne(uid);
+        this.queue.forget(uid);
+        if (after !== undefined && !this.stopping.signal.aborted) this.queue.addAfter(uid, Math.max(after, 50));
+      } catch (err) {
+        if (!this.stopping.signal.aborted) {
+          this.o.logger.warn({ uid, err: (err as Error).message }, "pod sync failed; retrying");
+          this.queue.addRateLimited(uid);
+        }
+      } finally {
+        this.queue.done(uid);
+      }
+    }
+  }
+
+  /** One pass for pod uid; returns when to look again, if the pass asked for it. */
+  private async syncOne(uid: string): Promise<number | undefined> {
+    const pod = this.byUid.get(uid);
+    const started = Date.now();
+    if (!pod) {
+      const last = this.gone.get(uid);
+      await killPod(this.o.runtime, uid, last, last ? this.o.syncer.gracePeriod(last) : 2, { logger: this.o.logger, remove: true });
+      await this.cleanUp(uid);
+      this.gone.delete(uid);
+      return undefined;
+    }
+    if (pod.metadata!.deletionTimestamp) {
+      await this.terminate(pod);
+      return undefined;
+    }
+    const result = await this.o.syncer.sync(pod);
+    await this.writeStatus(pod, result.status);
+    this.o.metrics.syncDuration.observe((Date.now() - started) / 1000);
+    return result.requeueAfterMs;
+  }
+
+  /** Graceful deletion: kill (preStop, SIGTERM, SIGKILL after grace), clean up, then let the API object go. */
+  private async terminate(pod: Pod): Promise<void> {
+    const uid = pod.metadata!.uid;
+    const grace = this.o.syncer.gracePeriod(pod);
+    this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, grace }, "killing pod");
+    await killPod(this.o.runtime, uid, pod, grace, { logger: this.o.logger, remove: false });
+    await this.writeStatus(pod, await this.o.syncer.observe(pod)).catch(() => undefined);
+    await killPod(this.o.runtime, uid, pod, 0, { logger: this.o.logger, remove: true });
+    await this.cleanUp(uid);
+    try {
+      await this.o.client.delete(pods, pod.metadata!.namespace, pod.metadata!.name, { gracePeriodSeconds: 0, preconditions: { uid } });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  private async cleanUp(uid: string): Promise<void> {
+    this.o.probes.removePod(uid);
+    this.o.syncer.forget(uid);
+    this.firstSeen.delete(uid);
+    this.running.delete(uid);
+    await removePodVolumes(this.o.rootDir, uid);
+  }
+
+  private async writeStatus(pod: Pod, status: coreV1Pod.PodStatus): Promise<void> {
+    const uid = pod.metadata!.uid;
+    if (status.phase === "Running" && !this.running.has(uid)) {
+      this.running.add(uid);
+      const seen = this.firstSeen.get(uid);
+      if (seen !== undefined) this.o.metrics.podStartDuration.observe((Date.now() - seen) / 1000);
+    }
+    if (!statusChanged(pod.status, status)) return;
+    try {
+      await this.o.client.updateStatus(pods, coreV1Pod.Pod.fromPartial({ ...pod, status }));
+    } catch (err) {
+      // A newer pod is on its way through the informer; its pass writes the status.
+      if (isConflict(err) || isNotFound(err)) return;
+      throw err;
+    }
+  }
+}
