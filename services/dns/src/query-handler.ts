@@ -1,0 +1,91 @@
+// Turns one DNS message into its response: parse, answer from the index or forward, encode, count.
+import { answerQuestion, type AnswerSettings } from "./answer.js";
+import type { Forwarder } from "./forwarder.js";
+import type { DnsMetrics } from "./metrics.js";
+import { canonicalName, inZone } from "./names.js";
+import type { RecordIndex } from "./record-index.js";
+import { Rcode, rcodeName, typeName, type Reply } from "./resource-record.js";
+import { MalformedQueryError, parseQuery, type DnsQuery } from "./wire-query.js";
+import { MessageWriter } from "./wire-writer.js";
+
+/** The transport a query came over: responses over UDP are limited in size, over TCP they are not. */
+export type Transport = "udp" | "tcp";
+
+/** What a QueryHandler answers from. */
+export interface QueryHandlerOptions {
+  index: RecordIndex;
+  settings: AnswerSettings;
+  forwarder: Forwarder;
+  metrics: DnsMetrics;
+  /** False until the informers have listed: in-zone queries get SERVFAIL rather than a wrong NXDOMAIN. */
+  isSynced(): boolean;
+}
+
+const CLASSIC_UDP_SIZE = 512;
+const empty = (rcode: number): Reply => ({ rcode, authoritative: false, answers: [], authority: [], additional: [] });
+
+/**
+ * Answers DNS messages. `handle` returns the response at once for names it answers from the index,
+ * a promise for forwarded names, and undefined for a message to drop (not even a readable header).
+ * One handler per event loop (it reuses one encode buffer); it never throws for bad input.
+ */
+export class QueryHandler {
+  private readonly writer = new MessageWriter();
+  private readonly requestCounters = new Map<string, { inc(): void }>();
+  private readonly responseCounters = new Map<number, { inc(): void }>();
+  private readonly durations = new Map<string, { observe(seconds: number): void }>();
+
+  constructor(private readonly options: QueryHandlerOptions) {}
+
+  handle(message: Buffer, proto: Transport): Buffer | Promise<Buffer | undefined> | undefined {
+    const started = performance.now();
+    const { metrics } = this.options;
+    let query: DnsQuery;
+    try {
+      query = parseQuery(message);
+    } catch (err) {
+      if (!(err instanceof MalformedQueryError) || err.id === undefined) return undefined;
+      this.countRequest(proto, "other");
+      this.child(this.responseCounters, Rcode.FORMERR, () => metrics.responses.labels({ rcode: "FORMERR" })).inc();
+      return this.writer.encodeHeaderOnly(err.id, Rcode.FORMERR);
+    }
+    const type = typeName(query.qtype);
+    this.countRequest(proto, type);
+    const done = (response: Buffer, rcode: number): Buffer => {
+      this.child(this.responseCounters, rcode, () => metrics.responses.labels({ rcode: rcodeName(rcode) })).inc();
+      this.child(this.durations, type, () => metrics.duration.labels({ type })).observe((performance.now() - started) / 1000);
+      return response;
+    };
+    const reply = this.localReply(query);
+    if (reply) {
+      const maxSize = proto === "tcp" ? 65_535 : Math.max(CLASSIC_UDP_SIZE, query.edns?.udpPayloadSize ?? 0);
+      return done(this.writer.encode(query, reply, maxSize), reply.rcode);
+    }
+    const { forwarder } = this.options;
+    if (!forwarder.enabled) return done(this.writer.encode(query, empty(Rcode.SERVFAIL)), Rcode.SERVFAIL);
+    return forwarder.forward(message).then((answer) =>
+      answer ? done(answer, answer[3]! & 0x0f) : done(this.writer.encode(query, empty(Rcode.SERVFAIL)), Rcode.SERVFAIL),
+    );
+  }
+
+  /** The reply from this server itself, or undefined when the query is to be forwarded. */
+  private localReply(query: DnsQuery): Reply | undefined {
+    if (query.opcode !== 0) return empty(Rcode.NOTIMP);
+    if (query.edns && query.edns.version > 0) return empty(Rcode.BADVERS);
+    const { index, settings } = this.options;
+    const qname = canonicalName(query.name);
+    if (!this.options.isSynced() && inZone(qname, index.zone)) return empty(Rcode.SERVFAIL);
+    return answerQuestion(query.name, qname, query.qtype, query.qclass, index, settings);
+  }
+
+  private countRequest(proto: Transport, type: string): void {
+    this.child(this.requestCounters, `${proto}/${type}`, () => this.options.metrics.requests.labels({ proto, type })).inc();
+  }
+
+  /** A metric's labelled child from `cache` (label hashing per query is the costliest part of counting). */
+  private child<K, C>(cache: Map<K, C>, key: K, make: () => C): C {
+    let child = cache.get(key);
+    if (!child) cache.set(key, (child = make()));
+    return child;
+  }
+}
