@@ -58,11 +58,13 @@ bench: deps build ## benchmarks that print figures (KP_BENCH_SCALE multiplies th
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
 	node $(NODE_FLAGS) services/kube-proxy/bench/kube-proxy-bench.ts
 	node $(NODE_FLAGS) services/dns/bench/dns-bench.ts
+	node $(NODE_FLAGS) services/kubelet/bench/simulate-bench.ts
 
 bench-scheduler: deps build ## scheduler throughput: N simulated nodes × M pending pods → pods/s, p50/p99 (KP_BENCH_SCALE)
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
 	node $(NODE_FLAGS) services/kube-proxy/bench/kube-proxy-bench.ts
 	node $(NODE_FLAGS) services/dns/bench/dns-bench.ts
+	node $(NODE_FLAGS) services/kubelet/bench/simulate-bench.ts
 
 up: deps build ## run a local cluster on loopback: 3-member etcd, NATS JetStream, the services
 	infra/local/up.sh

@@ -14,6 +14,7 @@ export const kubeletConfig = defineConfig({
   maxPods: { type: "int", default: 110, min: 1, max: 10000, description: "Pods this node accepts (capacity.pods)" },
   rootDir: { type: "string", default: "/var/lib/kubeplane/kubelet", description: "Where pod volumes and the kubelet's state live" },
   podLogDir: { type: "string", default: "/var/log/pods", description: "Where container logs go (<ns>_<pod>_<uid>/<container>/<n>.log)" },
+  cgroupRoot: { type: "string", default: "/kubepods", description: "Parent cgroup of every pod's cgroup (cgroupfs driver)" },
   containerRuntimeEndpoint: { type: "string", default: "unix:///run/containerd/containerd.sock", description: "The CRI runtime's gRPC socket" },
   runtimeRequestTimeout: { type: "duration", default: "2m", description: "Deadline of one CRI call (image pulls included)" },
   cniConfDir: { type: "string", description: "Where to write the CNI config for this node's podCIDR (the runtime's CNI conf dir); unset: leave CNI to the runtime" },

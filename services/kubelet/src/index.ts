@@ -1,10 +1,194 @@
-// @kubeplane/kubelet.
-import type { RunContext } from "@kubeplane/service-kit";
+// @kubeplane/kubelet: the node agent. Registers its Node, renews its Lease, runs the pods bound to
+// it through the CRI (containerd), probes them, reports their status, and serves logs, exec and
+// stats over gRPC. `--simulate N` instead registers N simulated nodes (scale tests only).
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { connect as connectNats, type NatsConnection } from "nats";
+import { descriptorSet, kubeletV1 } from "@kubeplane/api";
+import { ApiClient } from "@kubeplane/client";
+import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
+import { writeCniConfig } from "./cni/cni-config.js";
 import type { KubeletConfig } from "./config.js";
+import { connectCri } from "./cri/client.js";
+import { startNodeAgent, type NodeAgent, type NodeHealth } from "./node/index.js";
+import { firstExternalIPv4 } from "./node/host-info.js";
+import { ProbeManager } from "./probe/prober.js";
+import { Backoff } from "./pods/backoff.js";
+import { runtimeContainerLocator } from "./pods/container-locator.js";
+import { ImagePuller } from "./pods/images.js";
+import { instrumentRuntime, kubeletMetrics } from "./pods/metrics.js";
+import { PodManager } from "./pods/pod-manager.js";
+import { kubeletApiSources } from "./pods/api-sources.js";
+import { PodSyncer } from "./pods/pod-syncer.js";
+import { kubeletServiceHandlers, procNodeUsage, StatsSummary } from "./server/index.js";
+import { startSimulatedNodes } from "./simulate/index.js";
 
 export { kubeletConfig, type KubeletConfig } from "./config.js";
 
-/** The service's `run`: serves until SIGTERM. */
-export async function run(_config: KubeletConfig, ctx: RunContext): Promise<void> {
+/** The kubelet's version as it reports it (nodeInfo.kubeletVersion). */
+export const KUBELET_VERSION = "v0.1.0";
+
+export interface Kubelet {
+  service: Service;
+  nodeName: string;
+  stop(): Promise<void>;
+}
+
+/** Parses --node-labels (key=value). */
+function parseLabels(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf("=");
+    if (i <= 0) throw new Error(`node-labels: "${item}" is not key=value`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+/** Parses --register-with-taints (key[=value]:Effect). */
+function parseTaints(items: readonly string[]): { key: string; value: string; effect: string; timeAdded: string }[] {
+  return items.map((item) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(item);
+    if (!m) throw new Error(`register-with-taints: "${item}" is not key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
+    return { key: m[1]!, value: m[2] ?? "", effect: m[3]!, timeAdded: "" };
+  });
+}
+
+async function connectWatch(config: KubeletConfig): Promise<{ nc: NatsConnection; js: ReturnType<NatsConnection["jetstream"]>; jsm: Awaited<ReturnType<NatsConnection["jetstreamManager"]>> }> {
+  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-kubelet", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+}
+
+/** Starts the kubelet; resolves once it serves and its pod workers run. */
+export async function startKubelet(config: KubeletConfig, opts: { logger?: Logger } = {}): Promise<Kubelet> {
+  const service = new Service({ name: "kubelet", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const logger = service.logger;
+  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-kubelet" });
+  const watch = await connectWatch(config);
+  service.onStop(async () => {
+    await watch.nc.close();
+  });
+  service.onStop(() => client.close());
+
+  if (config.simulate > 0) {
+    const sims = startSimulatedNodes({ client, watch, logger, registry: service.metrics, count: config.simulate, namePrefix: `${config.simulatePrefix}-`, kubeletVersion: KUBELET_VERSION });
+    service.onStop(() => sims.stop());
+    await sims.ready();
+    await service.start();
+    logger.warn({ nodes: config.simulate }, "SIMULATED mode: pods are reported Running without running anything");
+    return { service, nodeName: `${config.simulatePrefix}-*`, stop: () => service.stop() };
+  }
+
+  const nodeName = config.nodeName || hostname().toLowerCase();
+  const nodeIp = config.nodeIp || firstExternalIPv4() || "127.0.0.1";
+  const metrics = kubeletMetrics(service.metrics);
+  const cri = connectCri(config.containerRuntimeEndpoint, { timeoutMs: config.runtimeRequestTimeout });
+  service.onStop(() => cri.close());
+  const runtime = instrumentRuntime(cri.runtime, metrics);
+  const version = await runtime.version();
+  const hostResolvConf = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
+
+  let health: NodeHealth = { ready: false, message: "container runtime status check may not have completed yet" };
+  let pods: PodManager | undefined;
+  const probes = new ProbeManager({
+    runtime,
+    onChange: (uid) => pods?.wake(uid),
+    observe: (kind, result) => metrics.probes.inc({ probe_type: kind, result: result === "success" ? "successful" : "failed" }),
+  });
+  service.onStop(() => probes.stop());
+  const syncer = new PodSyncer({
+    runtime,
+    puller: new ImagePuller(cri.images, new Backoff(config.imagePullBackoffInitial, config.imagePullBackoffMax)),
+    probes,
+    restartBackoff: new Backoff(config.crashLoopBackoffInitial, config.crashLoopBackoffMax),
+    logger,
+    nodeName,
+    hostIp: nodeIp,
+    rootDir: config.rootDir,
+    logRoot: config.podLogDir,
+    cgroupRoot: config.cgroupRoot,
+    clusterDns: config.clusterDns,
+    clusterDomain: config.clusterDomain,
+    hostResolvConf,
+    backoffResetMs: 10 * 60_000,
+    runtimeName: version.runtimeName,
+    now: () => new Date(),
+    ...kubeletApiSources(client, { nodeName, nodeIp, rootDir: config.rootDir }),
+  });
+  pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency });
+  const manager = pods;
+
+  const stats = new StatsSummary({ nodeName, runtime, nodeUsage: procNodeUsage });
+  service.addService(
+    kubeletV1.KubeletServiceService,
+    kubeletServiceHandlers({
+      pods: { get: (ns, name) => manager.getByName(ns, name), list: () => manager.list() },
+      containers: runtimeContainerLocator(runtime, config.podLogDir),
+      runtime,
+      stats,
+      logger,
+    }) as never,
+  );
+  const addresses = await service.start();
+  const kubeletPort = Number(addresses.grpcAddress.slice(addresses.grpcAddress.lastIndexOf(":") + 1));
+
+  const agentAbort = new AbortController();
+  const agent: NodeAgent = startNodeAgent({
+    client,
+    logger,
+    registry: service.metrics,
+    nodeName,
+    rootDir: config.rootDir,
+    nodeIp,
+    labels: parseLabels(config.nodeLabels),
+    taints: parseTaints(config.registerWithTaints),
+    maxPods: config.maxPods,
+    kubeletVersion: KUBELET_VERSION,
+    containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+    kubeletPort,
+    images: () => cri.images.listImages(),
+    healthy: () => health,
+    statusUpdateIntervalMs: config.nodeStatusUpdateFrequency,
+    leaseRenewIntervalMs: config.nodeLeaseRenewInterval,
+    signal: agentAbort.signal,
+  });
+  service.onStop(() => agent.stop());
+
+  // Runtime health (and, with --cni-conf-dir, the pod network for the node's podCIDR) gates Ready.
+  const node = await agent.waitForRegistration();
+  if (config.cniConfDir) {
+    const podCidr = node.spec?.podCidr || config.podCidr;
+    if (!podCidr) throw new Error(`node ${nodeName} has no spec.podCIDR and --pod-cidr is not set: cannot configure the pod network`);
+    await writeCniConfig(config.cniConfDir, { podCidr, ipamDataDir: config.cniDataDir || `${config.rootDir}/cni` });
+    logger.info({ podCidr, dir: config.cniConfDir }, "pod network configured");
+  }
+  const checkHealth = async (): Promise<void> => {
+    const conditions = await runtime.status().catch((err: Error) => [{ type: "RuntimeReady", status: false, reason: "RuntimeUnreachable", message: err.message }]);
+    const failing = conditions.filter((c) => (c.type === "RuntimeReady" || c.type === "NetworkReady") && !c.status);
+    const next: NodeHealth = failing.length ? { ready: false, message: failing.map((c) => `container runtime ${c.type}=false reason:${c.reason} message:${c.message}`).join("; ") } : { ready: true };
+    if (next.ready !== health.ready) agent.syncStatus();
+    health = next;
+  };
+  await checkHealth();
+  const healthTimer = setInterval(() => void checkHealth(), 5_000);
+  healthTimer.unref();
+  const statsTimer = setInterval(() => void stats.sample().catch((err: Error) => logger.debug({ err: err.message }, "stats sample failed")), 10_000);
+  statsTimer.unref();
+  service.onStop(() => {
+    clearInterval(healthTimer);
+    clearInterval(statsTimer);
+  });
+
+  await manager.start();
+  service.onStop(() => manager.stop());
+  service.addReadinessCheck("pods", () => Promise.resolve(manager.informer.hasSynced));
+  logger.info({ nodeName, nodeIp, runtime: `${version.runtimeName} ${version.runtimeVersion}` }, "kubelet started");
+  return { service, nodeName, stop: () => service.stop() };
+}
+
+/** The service's `run`: serves until SIGTERM. Running containers are left running (a restart adopts them). */
+export async function run(config: KubeletConfig, ctx: RunContext): Promise<void> {
+  const kubelet = await startKubelet(config, { logger: ctx.logger });
   await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+  await kubelet.stop();
 }

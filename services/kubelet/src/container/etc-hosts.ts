@@ -1,5 +1,6 @@
 // The pod's kubelet-managed /etc/hosts file (the kubelet's managedHostsFileContent), bind-mounted into containers.
 
+import { readFile } from "node:fs/promises";
 import type { coreV1Pod } from "@kubeplane/api";
 import { join } from "node:path";
 import { podDir } from "../paths.js";
@@ -46,5 +47,8 @@ export function etcHostsContent(opts: EtcHostsOptions): string {
 
 /** Writes the managed hosts file to path atomically (temp file + rename, mode 0644); the directory must exist. */
 export async function writeEtcHosts(path: string, opts: EtcHostsOptions): Promise<void> {
-  await writeFileAtomic(path, etcHostsContent(opts));
+  const content = etcHostsContent(opts);
+  // Unchanged content is not rewritten: running containers bind-mount the file's inode.
+  if ((await readFile(path, "utf8").catch(() => undefined)) === content) return;
+  await writeFileAtomic(path, content);
 }

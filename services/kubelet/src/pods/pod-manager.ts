@@ -5,10 +5,12 @@ import { coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kube
 import { Informer, WorkQueue, type ApiClient, type WatchConnection } from "@kubeplane/client";
 import type { Logger } from "@kubeplane/service-kit";
 import { nodeFilter } from "@kubeplane/watch";
-import { LABELS } from "../paths.js";
+import { rm } from "node:fs/promises";
+import { LABELS, podDir } from "../paths.js";
 import type { RuntimeService } from "../runtime/types.js";
 import { removePodVolumes } from "../container/volumes.js";
 import type { ProbeManager } from "../probe/prober.js";
+import { removePodCgroups } from "./cgroups.js";
 import { killPod } from "./kill.js";
 import type { PodSyncer } from "./pod-syncer.js";
 import { statusChanged } from "./status.js";
@@ -27,6 +29,7 @@ export interface PodManagerOptions {
   metrics: KubeletMetrics;
   nodeName: string;
   rootDir: string;
+  cgroupRoot: string;
   /** How often every pod is synced even without a change (default 10 s). */
   resyncMs?: number;
   /** How often the runtime is relisted for container changes (default 1 s). */
@@ -71,6 +74,16 @@ export class PodManager {
   /** The pod with uid, as last seen from the API. */
   get(uid: string): Pod | undefined {
     return this.byUid.get(uid);
+  }
+
+  /** Asks for a sync of pod uid (a probe's verdict changed, …). */
+  wake(uid: string): void {
+    this.queue.add(uid);
+  }
+
+  /** The pod named namespace/name bound to this node, if any. */
+  getByName(namespace: string, name: string): Pod | undefined {
+    return this.informer.lister.get(namespace, name);
   }
 
   /** Pods bound to this node, as last seen from the API. */
@@ -196,6 +209,9 @@ export class PodManager {
     this.firstSeen.delete(uid);
     this.running.delete(uid);
     await removePodVolumes(this.o.rootDir, uid);
+    await rm(podDir(this.o.rootDir, uid), { recursive: true, force: true });
+    const busy = await removePodCgroups(this.o.cgroupRoot, uid);
+    if (busy.length) this.o.logger.warn({ uid, busy }, "pod cgroups still in use");
   }
 
   private async writeStatus(pod: Pod, status: coreV1Pod.PodStatus): Promise<void> {

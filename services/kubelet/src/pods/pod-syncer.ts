@@ -1,6 +1,7 @@
 // syncPod: one level-triggered pass driving a pod's sandbox and containers toward its spec —
 // sandbox, volumes, init containers in order, then containers, restarts with back-off, probes'
 // verdicts, and the status that results. Called by the pod workers, one pass per pod at a time.
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { coreV1Pod } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
@@ -11,6 +12,7 @@ import { writeEtcHosts } from "../container/etc-hosts.js";
 import { preparePodVolumes } from "../container/volumes.js";
 import type { ProbeManager } from "../probe/prober.js";
 import type { Backoff } from "./backoff.js";
+import { podCgroupParent } from "./cgroups.js";
 import { startContainer, type ContainerStarterDeps } from "./container-starter.js";
 import type { ImagePuller } from "./images.js";
 import { killContainer, stopSandboxes } from "./kill.js";
@@ -31,6 +33,8 @@ export interface PodSyncerOptions extends Omit<ContainerStarterDeps, "puller"> {
   hostIp: string;
   rootDir: string;
   logRoot: string;
+  /** Parent of every pod's cgroup (e.g. /kubepods). */
+  cgroupRoot: string;
   clusterDns: string[];
   clusterDomain: string;
   /** The node's resolv.conf text (dnsPolicy Default and host-network pods). */
@@ -76,12 +80,15 @@ export class PodSyncer {
       return { status: this.status(pod, await readPodRuntimeState(this.o.runtime, uid), mem) };
     }
 
+    await mkdir(podDir(this.o.rootDir, uid), { recursive: true });
     const volumes = await preparePodVolumes(pod, this.o.volumeContext);
     const { sandbox, config, changed } = await this.ensureSandbox(pod, state);
     if (changed) state = await readPodRuntimeState(this.o.runtime, uid);
     const etcHosts = join(podDir(this.o.rootDir, uid), "etc-hosts");
     const ctx = { pod, sandboxId: sandbox.id, sandboxConfig: config, podIp: sandbox.ip || (pod.spec?.hostNetwork ? this.o.hostIp : ""), volumes, etcHosts };
-    if (changed) {
+    if (!pod.spec?.hostNetwork) {
+      // Every pass, not only with a new sandbox: a pass that failed after creating the sandbox
+      // must not leave containers a missing file (the runtime would mount a directory instead).
       await writeEtcHosts(etcHosts, {
         podIps: ctx.podIp ? [ctx.podIp] : [],
         hostname: config.hostname || pod.metadata!.name,
@@ -178,14 +185,14 @@ export class PodSyncer {
     const current = state.sandboxes[0];
     const dns = podDnsConfig(pod, { clusterDns: this.o.clusterDns, clusterDomain: this.o.clusterDomain, hostResolvConf: this.o.hostResolvConf });
     if (current?.state === "ready" && (current.ip || pod.spec?.hostNetwork)) {
-      return { sandbox: current, config: sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current.metadata.attempt }), changed: false };
+      return { sandbox: current, config: sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current.metadata.attempt, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid) }), changed: false };
     }
     if (current) {
       this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, sandbox: current.id }, "sandbox is not ready: recreating it");
       for (const c of state.containers.filter((x) => x.state === "running")) await this.o.runtime.stopContainer(c.id, 0);
       await stopSandboxes(this.o.runtime, state.sandboxes);
     }
-    const config = sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current ? current.metadata.attempt + 1 : 0 });
+    const config = sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current ? current.metadata.attempt + 1 : 0, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid) });
     const id = await this.o.runtime.runPodSandbox(config);
     return { sandbox: await this.o.runtime.podSandboxStatus(id), config, changed: true };
   }
@@ -221,6 +228,8 @@ export class PodSyncer {
       return result.retryAfterMs;
     }
     mem.waiting.delete(c.name);
+    // Probe workers from the start, so readiness is known in this very pass's status.
+    this.o.probes.ensure(pod, c.name, result.id, ctx.podIp);
     return undefined;
   }
 

@@ -10,6 +10,8 @@ export interface SandboxConfigContext {
   logRoot: string;
   dns: DnsConfig | undefined;
   attempt: number;
+  /** The pod's cgroup (cgroups.ts podCgroupParent). */
+  cgroupParent: string;
 }
 
 /** The pod's labels for the runtime: the kubelet's own keys plus the pod's labels. */
@@ -42,6 +44,6 @@ export function sandboxConfig(pod: Pod, ctx: SandboxConfigContext): PodSandboxCo
     portMappings,
     labels: podLabels(pod),
     annotations: { ...m.annotations },
-    linux: { hostNetwork },
+    linux: { hostNetwork, cgroupParent: ctx.cgroupParent },
   };
 }

@@ -1,0 +1,303 @@
+// The kubelet end to end, inside a network namespace of the test's own: real etcd, NATS and
+// apiserver, containerd with runc and the CNI bridge, a local registry serving a busybox image,
+// and the kubelet as its own process — pods run, restart, probe, stop, leak nothing, survive a
+// kubelet restart; logs and exec work through the apiserver with kpctl.
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { coreV1Node} from "@kubeplane/api";
+import { coreV1Pod, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { ApiClient } from "@kubeplane/client";
+import {
+  buildBusyboxImage,
+  enterTestNetns,
+  pushImage,
+  serviceEntry,
+  startContainerd,
+  startControlPlane,
+  startRegistry,
+  startServiceProcess,
+  waitFor,
+  type Containerd,
+  type ControlPlane,
+  type ImageLayout,
+  type Registry,
+  type ServiceProcess,
+} from "@kubeplane/testing";
+import { ipv4InCidr } from "../src/cni/pod-cidr.js";
+
+await enterTestNetns(import.meta.url);
+
+const execFileAsync = promisify(execFile);
+const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
+const nodes = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
+const POD_CIDR = "10.88.9.0/24";
+const IMAGE = "docker.io/library/busybox:1.36";
+const NODE = "node-a";
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, timeout: 2_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function podOf(name: string, spec: Partial<coreV1Pod.PodSpec>): coreV1Pod.Pod {
+  return coreV1Pod.Pod.fromPartial({
+    metadata: { name, namespace: "default" },
+    spec: { nodeName: NODE, terminationGracePeriodSeconds: 2, ...spec, containers: spec.containers ?? [] },
+  });
+}
+
+describe("kubelet on containerd, runc and CNI", () => {
+  let cp: ControlPlane | undefined;
+  let registry: Registry | undefined;
+  let busybox: ImageLayout | undefined;
+  let containerd: Containerd | undefined;
+  let kubelet: ServiceProcess | undefined;
+  let client: ApiClient;
+  let dir = "";
+  let kubeletFlags: Record<string, string> = {};
+
+  const get = async (name: string): Promise<coreV1Pod.Pod> => (await client.get(pods, "default", name)) as coreV1Pod.Pod;
+  const status = async (name: string, container = "app"): Promise<coreV1Pod.ContainerStatus | undefined> =>
+    (await get(name)).status?.containerStatuses.find((c) => c.name === container);
+  const kpctl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${cp!.apiserver.grpcAddress}`, ...args], {
+        env: { ...process.env, KUBEPLANE_CONFIG: join(dir, "no-config") },
+        timeout: 30_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+    }
+  };
+  const startKubelet = async (): Promise<ServiceProcess> => startServiceProcess({ entry: serviceEntry("kubelet"), flags: kubeletFlags, readyTimeoutMs: 60_000 });
+  const deleteAndWait = async (name: string): Promise<void> => {
+    await client.delete(pods, "default", name).catch(() => undefined);
+    await waitFor(async () => get(name).then(() => false, (err: unknown) => isNotFound(err)), { timeoutMs: 30_000, message: `pod ${name} gone` });
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "kp-kubelet-test-"));
+    const [plane, reg, image] = await Promise.all([startControlPlane(), startRegistry(), buildBusyboxImage()]);
+    cp = plane;
+    registry = reg;
+    busybox = image;
+    await pushImage(reg.host, image.dir, "library/busybox:1.36");
+    containerd = await startContainerd({ mirrors: { "docker.io": reg.host }, plainHttpRegistries: [reg.host] });
+    client = ApiClient.connect({ server: plane.apiserver.grpcAddress });
+    kubeletFlags = {
+      apiserver: plane.apiserver.grpcAddress,
+      "nats-url": plane.nats.url,
+      "node-name": NODE,
+      "node-ip": "127.0.0.1",
+      "root-dir": join(dir, "kubelet"),
+      "pod-log-dir": join(dir, "logs"),
+      "cgroup-root": `/kubeplane-test-${process.pid}`,
+      "container-runtime-endpoint": containerd.endpoint,
+      "cni-conf-dir": containerd.cniConfDir,
+      "pod-cidr": POD_CIDR,
+      "crash-loop-backoff-initial": "1s",
+      "image-pull-backoff-initial": "1s",
+      "sync-frequency": "2s",
+      "node-status-update-frequency": "2s",
+    };
+    kubelet = await startKubelet();
+    await waitFor(async () => {
+      const node = (await client.get(nodes, "", NODE).catch(() => undefined)) as coreV1Node.Node | undefined;
+      return node?.status?.conditions.some((c) => c.type === "Ready" && c.status === "True");
+    }, { timeoutMs: 30_000, message: "node Ready" });
+  });
+
+  after(async () => {
+    if (process.env.KP_TEST_DEBUG) console.log(kubelet?.output());
+    client?.close();
+    await kubelet?.kill();
+    await containerd?.stop();
+    await registry?.stop();
+    await busybox?.remove();
+    await cp?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs an httpd pod with an IP from the node's CIDR that answers HTTP; logs and exec work through kpctl", async () => {
+    await client.create(pods, podOf("web", {
+      containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && echo started; exec httpd -f -p 8080 -h /www"] } as coreV1Pod.Container],
+    }));
+    const running = await waitFor(async () => {
+      const p = await get("web");
+      return p.status?.phase === "Running" && p.status.podIp ? p : undefined;
+    }, { timeoutMs: 30_000, message: "web Running with an IP" });
+    assert.ok(ipv4InCidr(running.status!.podIp, POD_CIDR), `${running.status!.podIp} in ${POD_CIDR}`);
+    assert.equal(running.status!.hostIp, "127.0.0.1");
+    assert.equal(running.status!.conditions.find((c) => c.type === "Ready")?.status, "True");
+    assert.match(running.status!.containerStatuses[0]!.containerId, /^containerd:\/\//);
+    const body = await waitFor(() => httpGet(`http://${running.status!.podIp}:8080/`).catch(() => undefined), { timeoutMs: 10_000, message: "HTTP answer from the pod" });
+    assert.equal(body.trim(), "hello-from-pod");
+
+    const logs = await waitFor(async () => {
+      const out = await kpctl("logs", "web");
+      return out.stdout.includes("started") ? out : undefined;
+    }, { timeoutMs: 10_000, message: "kpctl logs shows the container's output" });
+    assert.equal(logs.code, 0);
+    const exec = await kpctl("exec", "web", "--", "sh", "-c", "cat /www/index.html; exit 3");
+    assert.equal(exec.stdout.trim(), "hello-from-pod", `kpctl exec: code ${exec.code}, stderr ${exec.stderr}`);
+    assert.equal(exec.code, 3);
+    const resolv = await kpctl("exec", "web", "--", "cat", "/etc/hosts");
+    assert.match(resolv.stdout, new RegExp(`${running.status!.podIp.replace(/\./g, "\\.")}\\s+web`), `code ${resolv.code} stderr ${resolv.stderr}`);
+  });
+
+  it("restarts a failing container with back-off (CrashLoopBackOff, rising restartCount)", async () => {
+    await client.create(pods, podOf("crasher", { containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "echo boom; exit 1"] } as coreV1Pod.Container] }));
+    const seen = new Set<string>();
+    await waitFor(async () => {
+      const s = await status("crasher");
+      if (s?.state?.waiting?.reason) seen.add(s.state.waiting.reason);
+      return (s?.restartCount ?? 0) >= 2 && seen.has("CrashLoopBackOff") ? s : undefined;
+    }, { timeoutMs: 30_000, message: "restartCount ≥ 2 and CrashLoopBackOff seen" });
+    const s = await status("crasher");
+    assert.equal(s?.lastState?.terminated?.exitCode, 1);
+    assert.equal((await get("crasher")).status?.phase, "Running");
+    await deleteAndWait("crasher");
+  });
+
+  it("a failing liveness probe restarts the container; a failing readiness probe only makes the pod not Ready", async () => {
+    await client.create(pods, podOf("probed", {
+      containers: [
+        {
+          name: "live",
+          image: IMAGE,
+          command: ["sh", "-c", "touch /tmp/alive; sleep 3600"],
+          livenessProbe: { exec: { command: ["sh", "-c", "test -f /tmp/alive && rm /tmp/alive"] }, periodSeconds: 1, failureThreshold: 1, initialDelaySeconds: 1 },
+        } as coreV1Pod.Container,
+        {
+          name: "ready",
+          image: IMAGE,
+          command: ["sleep", "3600"],
+          readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 },
+        } as coreV1Pod.Container,
+      ],
+    }));
+    await waitFor(async () => ((await status("probed", "live"))?.restartCount ?? 0) >= 1, { timeoutMs: 30_000, message: "liveness restart" });
+    const p = await get("probed");
+    const ready = p.status!.containerStatuses.find((c) => c.name === "ready")!;
+    assert.equal(ready.ready, false);
+    assert.equal(ready.restartCount, 0);
+    assert.ok(ready.state?.running, "the not-ready container keeps running");
+    assert.equal(p.status!.conditions.find((c) => c.type === "Ready")?.status, "False");
+    await deleteAndWait("probed");
+  });
+
+  it("deleting a pod runs preStop, sends SIGTERM, SIGKILLs after the grace period, and cleans up sandbox, network and cgroups", async () => {
+    const shared = join(dir, "shared");
+    await client.create(pods, podOf("stopper", {
+      terminationGracePeriodSeconds: 2,
+      volumes: [{ name: "shared", hostPath: { path: shared, type: "DirectoryOrCreate" } }] as coreV1Pod.PodSpec["volumes"],
+      containers: [
+        {
+          name: "polite",
+          image: IMAGE,
+          command: ["sh", "-c", "trap 'echo term > /shared/polite; exit 0' TERM; while true; do sleep 0.2; done"],
+          volumeMounts: [{ name: "shared", mountPath: "/shared" }],
+          lifecycle: { preStop: { exec: { command: ["sh", "-c", "echo prestop > /shared/prestop"] } } },
+        } as coreV1Pod.Container,
+        { name: "stubborn", image: IMAGE, command: ["sh", "-c", "trap '' TERM; while true; do sleep 0.2; done"] } as coreV1Pod.Container,
+      ],
+    }));
+    const running = await waitFor(async () => {
+      const p = await get("stopper");
+      return p.status?.phase === "Running" ? p : undefined;
+    }, { timeoutMs: 30_000, message: "stopper Running" });
+    const started = Date.now();
+    await client.delete(pods, "default", "stopper");
+    await waitFor(async () => get("stopper").then(() => false, (err: unknown) => isNotFound(err)), { timeoutMs: 30_000, message: "stopper gone" });
+    const took = Date.now() - started;
+    assert.equal((await readFile(join(shared, "prestop"), "utf8")).trim(), "prestop");
+    assert.equal((await readFile(join(shared, "polite"), "utf8")).trim(), "term");
+    assert.ok(took >= 1_500, `the stubborn container was given its grace period (${took} ms)`);
+    const uid = running.metadata!.uid;
+    const { stdout } = await execFileAsync("ip", ["-o", "link"]);
+    assert.equal((await listSandboxes()).filter((s) => s.includes(uid)).length, 0);
+    assert.ok(!stdout.includes(running.status!.podIp), "no link left for the pod");
+  });
+
+  async function listSandboxes(): Promise<string[]> {
+    const out = await containerd!.ctr(["containers", "ls", "-q"]);
+    return out.split("\n").filter(Boolean);
+  }
+
+  it("20 pods created and deleted leave no sandbox, container, netns, IP allocation, cgroup or volume behind", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `cycle-${i}`);
+    await Promise.all(names.map((n) => client.create(pods, podOf(n, { terminationGracePeriodSeconds: 1, containers: [{ name: "app", image: IMAGE, command: ["sleep", "3600"] } as coreV1Pod.Container] }))));
+    await waitFor(async () => (await Promise.all(names.map((n) => get(n)))).every((p) => p.status?.phase === "Running"), { timeoutMs: 60_000, message: "20 pods Running" });
+    await Promise.all(names.map((n) => deleteAndWait(n)));
+    let last: unknown;
+    const remaining = await waitFor(async () => {
+      const containers = await listSandboxes();
+      const ipam = await readdir(join(dir, "kubelet", "cni", "kubeplane")).catch(() => [] as string[]);
+      const ips = ipam.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+      const podDirs = await readdir(join(dir, "kubelet", "pods")).catch(() => [] as string[]);
+      const cgroups = await readdir(`/sys/fs/cgroup/memory/kubeplane-test-${process.pid}`).catch(() => [] as string[]);
+      const podCgroups = cgroups.filter((c) => c.startsWith("pod"));
+      // Only the web pod of the first test remains.
+      last = { containers, ips, podDirs, podCgroups };
+      return containers.length <= 2 && ips.length === 1 && podDirs.length === 1 && podCgroups.length === 1 ? { containers, ips, podDirs, podCgroups } : undefined;
+    }, { timeoutMs: 30_000, message: "nothing but the web pod left in the runtime, IPAM, pod dirs and cgroups" }).catch((err: Error) => {
+      throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
+    });
+    assert.equal(remaining.ips.length, 1);
+  });
+
+  it("a memory limit is enforced: a container allocating beyond it is OOMKilled", async () => {
+    await client.create(pods, podOf("hog", {
+      restartPolicy: "Never",
+      containers: [{ name: "app", image: IMAGE, command: ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=4"], resources: { limits: { memory: "16Mi" }, requests: {}, claims: [] } } as unknown as coreV1Pod.Container],
+    }));
+    const terminated = await waitFor(async () => (await status("hog"))?.state?.terminated, { timeoutMs: 30_000, message: "hog terminated" });
+    assert.equal(terminated.reason, "OOMKilled");
+    assert.equal((await get("hog")).status?.phase, "Failed");
+    await deleteAndWait("hog");
+  });
+
+  it("killing and restarting the kubelet leaves running containers untouched and their status unchanged", async () => {
+    const before = await get("web");
+    await kubelet!.kill("SIGKILL");
+    kubelet = await startKubelet();
+    // Give the new kubelet a few sync passes over the pod, then compare.
+    await waitFor(async () => (await kubelet!.metrics()).match(/^kubelet_pod_worker_duration_seconds_count\s+([3-9]|\d\d+)/m), { timeoutMs: 30_000, message: "new kubelet synced pods" });
+    const after = await get("web");
+    assert.equal(after.status!.containerStatuses[0]!.containerId, before.status!.containerStatuses[0]!.containerId);
+    assert.equal(after.status!.containerStatuses[0]!.restartCount, before.status!.containerStatuses[0]!.restartCount);
+    assert.deepEqual(coreV1Pod.PodStatus.toJSON(after.status!), coreV1Pod.PodStatus.toJSON(before.status!));
+    assert.equal((await httpGet(`http://${after.status!.podIp}:8080/`)).trim(), "hello-from-pod");
+  });
+
+  it("an image that does not exist gives ErrImagePull then ImagePullBackOff, and the pod recovers once it is pushed", async () => {
+    const missing = `${registry!.host}/library/later:1.0`;
+    await client.create(pods, podOf("later", { containers: [{ name: "app", image: missing, command: ["sleep", "3600"] } as coreV1Pod.Container] }));
+    const reasons = new Set<string>();
+    await waitFor(async () => {
+      const r = (await status("later"))?.state?.waiting?.reason;
+      if (r) reasons.add(r);
+      return reasons.has("ErrImagePull") && reasons.has("ImagePullBackOff");
+    }, { timeoutMs: 30_000, intervalMs: 100, message: "ErrImagePull then ImagePullBackOff" });
+    await pushImage(registry!.host, busybox!.dir, "library/later:1.0");
+    await waitFor(async () => (await get("later")).status?.phase === "Running", { timeoutMs: 60_000, message: "later Running once the image exists" });
+    await deleteAndWait("later");
+  });
+});
