@@ -1,11 +1,35 @@
-// The cloud-controller-manager's configuration.
+// The cloud-controller-manager's configuration: apiserver and NATS, controllers, leader election, provider, pod CIDRs, local-path root.
 import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { parseCidr } from "./ipv4.js";
+
+const cidrProblem = (value: string): string | undefined => {
+  const parsed = parseCidr(value);
+  return typeof parsed === "string" ? parsed : undefined;
+};
 
 export const cloudControllerManagerConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10258", http: "127.0.0.1:10263" }),
   apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
   apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
   natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  controllers: {
+    type: "list",
+    default: ["*"],
+    description: "Controllers to run: * for all, name to add one, -name to leave one out (cloud-node, service, node-ipam, route, volume)",
+  },
+  leaderElect: { type: "bool", default: true, description: "Run only while holding the kube-system/cloud-controller-manager Lease" },
+  leaseDuration: { type: "duration", default: "15s", description: "How long a leader's lease stays valid after a renewal" },
+  renewDeadline: { type: "duration", default: "10s", description: "A leader that cannot renew for this long steps down" },
+  retryPeriod: { type: "duration", default: "2s", description: "How often to try to acquire or renew the lease" },
+  identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
+  cloudProvider: { type: "string", default: "bare-metal", description: "The cloud provider's name (registered providers: bare-metal)" },
+  cloudConfig: { type: "string", description: "Path of the provider's YAML configuration file (bare-metal: inventory file and load-balancer pools)" },
+  clusterCidr: { type: "string", default: "10.244.0.0/16", validate: cidrProblem, description: "The CIDR pod CIDRs are carved from (IPv4)" },
+  nodeCidrMaskSize: { type: "int", default: 24, min: 8, max: 30, description: "The prefix length of each node's pod CIDR" },
+  localPathRoot: { type: "string", default: "/var/lib/kubeplane/local-path", description: "Directory under which local-path volumes are created on each node" },
+  localNodeName: { type: "string", description: "The Node this process runs on: local-path directories of that node are created and removed here; unset: the host name" },
+  nodeMonitorPeriod: { type: "duration", default: "10s", description: "How often each Node is checked against the provider (machine gone, shut down)" },
+  routeReconcilePeriod: { type: "duration", default: "30s", description: "How often routes are compared with the provider's even without a change" },
 });
 
 export type CloudControllerManagerConfig = ConfigOf<typeof cloudControllerManagerConfig>;

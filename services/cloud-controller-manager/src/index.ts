@@ -1,10 +1,85 @@
-// @kubeplane/cloud-controller-manager.
-import type { RunContext } from "@kubeplane/service-kit";
+// @kubeplane/cloud-controller-manager: runs the cloud controllers against a provider while holding the leader lease.
+import { hostname } from "node:os";
+import { connect as connectNats } from "nats";
+import { ApiClient } from "@kubeplane/client";
+import { Manager, serveUntilStopped } from "@kubeplane/controller";
+import { descriptorSet } from "@kubeplane/api";
+import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { CloudControllerManagerConfig } from "./config.js";
+import { controllerRegistry, selectControllers } from "./controllers/registry.js";
+import { EventRecorder } from "./events.js";
+import { cloudMetrics } from "./metrics.js";
+import type { CloudProvider } from "./provider/interface.js";
+import { newCloudProvider } from "./provider/registry.js";
+import "./controllers/all.js";
+import "./provider/bare-metal/provider.js";
 
 export { cloudControllerManagerConfig, type CloudControllerManagerConfig } from "./config.js";
+export { controllerRegistry, selectControllers } from "./controllers/registry.js";
+export { registerCloudProvider, newCloudProvider, type ProviderFactory, type ProviderOptions } from "./provider/registry.js";
+export type * from "./provider/interface.js";
+export { LoadBalancerUnavailableError } from "./provider/interface.js";
+export { ProviderConfigError } from "./provider/bare-metal/config.js";
 
-/** The service's `run`: serves until SIGTERM. */
-export async function run(_config: CloudControllerManagerConfig, ctx: RunContext): Promise<void> {
-  await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+/** A started cloud-controller-manager. */
+export interface CloudControllerManager {
+  manager: Manager;
+  service: Service;
+  provider: CloudProvider;
+  /** Resolves when the manager stopped (rejects with LeadershipLostError if the lease was lost). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the cloud-controller-manager: builds the provider (bad provider configuration throws
+ * before anything starts), serves health and metrics, campaigns for the Lease, then reconciles.
+ */
+export async function startCloudControllerManager(config: CloudControllerManagerConfig, opts: { logger?: Logger } = {}): Promise<CloudControllerManager> {
+  const names = selectControllers(config.controllers, Object.keys(controllerRegistry));
+  const service = new Service({ name: "cloud-controller-manager", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const logger = service.logger;
+  const provider = await newCloudProvider(config.cloudProvider, {
+    configFile: config.cloudConfig || undefined,
+    localPathRoot: config.localPathRoot,
+    localNodeName: config.localNodeName || hostname(),
+    logger,
+  });
+  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-cloud-controller-manager" });
+  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-cloud-controller-manager", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+  const identity = config.identity || `${hostname()}-${process.pid}`;
+  const manager = new Manager({
+    client,
+    watch,
+    logger,
+    registry: service.metrics,
+    leaderElection: config.leaderElect
+      ? { leaseName: "cloud-controller-manager", identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
+      : undefined,
+  });
+  const ctx = { manager, client, informers: manager.informers, logger, config, provider, metrics: cloudMetrics(service.metrics), events: new EventRecorder(client, logger, identity) };
+  for (const name of names) controllerRegistry[name]!(ctx);
+  logger.info({ controllers: names, identity, provider: provider.name }, "cloud controllers configured");
+
+  const stopping = new AbortController();
+  const providerDone = provider.start(stopping.signal).catch((err: unknown) => logger.error({ err }, "cloud provider stopped with an error"));
+  service.addReadinessCheck("nats", () => Promise.resolve(!nc.isClosed()));
+  service.onStop(async () => {
+    await nc.close();
+  });
+  service.onStop(() => client.close());
+  service.onStop(async () => {
+    stopping.abort();
+    await Promise.all([done.catch(() => undefined), providerDone]);
+  });
+  const done = manager.start(stopping.signal);
+  await service.start();
+  return { manager, service, provider, done, stop: () => service.stop() };
+}
+
+/** The service's `run`: reconciles until SIGTERM; exits non-zero when leadership is lost. */
+export async function run(config: CloudControllerManagerConfig, ctx: RunContext): Promise<void> {
+  const ccm = await startCloudControllerManager(config, { logger: ctx.logger });
+  await serveUntilStopped(ccm, ctx.signal, ctx.logger);
 }

@@ -1,0 +1,99 @@
+// Integration test of node-ipam and the route controller on a real apiserver, with two network namespaces standing in for two hosts.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import { coreV1Node } from "@kubeplane/api";
+import { waitFor } from "@kubeplane/testing";
+import { nodeKind } from "../src/controllers/cloud-node.js";
+import { ROUTE_PROTO } from "../src/provider/bare-metal/routes.js";
+import { startCcmCluster, type CcmCluster } from "./harness.js";
+
+const run = promisify(execFile);
+const ip = async (...args: string[]): Promise<string> => (await run("ip", args)).stdout;
+
+type Node = coreV1Node.Node;
+
+/** The pod-CIDR routes (ours: proto 77) in a namespace, as "cidr via gateway". */
+async function routesIn(netns: string): Promise<string[]> {
+  const out = await ip("-n", netns, "-j", "route", "show", "proto", ROUTE_PROTO);
+  return (JSON.parse(out || "[]") as { dst: string; gateway?: string }[]).map((r) => `${r.dst} via ${r.gateway}`).sort();
+}
+
+describe("pod CIDRs and routes between two hosts", () => {
+  const suffix = randomBytes(3).toString("hex");
+  const nsA = `kp-ccm-a-${suffix}`;
+  const nsB = `kp-ccm-b-${suffix}`;
+  let cluster: CcmCluster;
+
+  before(async () => {
+    // Two "hosts" joined by a veth pair on 10.213.7.0/24.
+    await ip("netns", "add", nsA);
+    await ip("netns", "add", nsB);
+    await ip("-n", nsA, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", nsB);
+    await ip("-n", nsA, "addr", "add", "10.213.7.1/24", "dev", "eth0");
+    await ip("-n", nsB, "addr", "add", "10.213.7.2/24", "dev", "eth0");
+    for (const ns of [nsA, nsB]) {
+      await ip("-n", ns, "link", "set", "lo", "up");
+      await ip("-n", ns, "link", "set", "eth0", "up");
+    }
+    cluster = await startCcmCluster({
+      machines: [
+        { name: "host-a", addresses: [{ type: "InternalIP", address: "10.213.7.1" }], netns: nsA },
+        { name: "host-b", addresses: [{ type: "InternalIP", address: "10.213.7.2" }], netns: nsB },
+      ],
+    });
+    await cluster.startCcm({ controllers: ["node-ipam", "route"], clusterCidr: "10.214.0.0/16", nodeCidrMaskSize: 24 });
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    await ip("netns", "del", nsA).catch(() => undefined);
+    await ip("netns", "del", nsB).catch(() => undefined);
+  });
+
+  it("each host routes the other's pod CIDR via its address; deleting a Node removes its route", async () => {
+    for (const name of ["host-a", "host-b"]) {
+      await cluster.client.create(nodeKind, coreV1Node.Node.fromPartial({ apiVersion: "v1", kind: "Node", metadata: { name } }));
+    }
+    const cidrOf = async (name: string): Promise<string> => ((await cluster.client.get(nodeKind, "", name)) as Node).spec?.podCidr ?? "";
+    const [cidrA, cidrB] = await waitFor(async () => {
+      const both = [await cidrOf("host-a"), await cidrOf("host-b")];
+      return both.every(Boolean) ? both : undefined;
+    }, { message: "both Nodes to get a pod CIDR" });
+    assert.deepEqual([cidrA, cidrB].sort(), ["10.214.0.0/24", "10.214.1.0/24"]);
+
+    await waitFor(async () => (await routesIn(nsA)).join() === `${cidrB} via 10.213.7.2` && (await routesIn(nsB)).join() === `${cidrA} via 10.213.7.1`, {
+      timeoutMs: 15_000,
+      message: "each namespace to route the other's pod CIDR",
+    });
+    // The route carries traffic: a TCP connect from A to an address of B's pod CIDR inside B is
+    // refused by B's kernel (no listener), which only happens if the SYN got there and the RST back.
+    const podAddress = cidrB!.replace(/0\/24$/, "1");
+    await ip("-n", nsB, "addr", "add", `${podAddress}/32`, "dev", "lo");
+    const probe = `require("net").connect({host:"${podAddress}",port:9,timeout:3000}).on("error",(e)=>{console.log(e.code);process.exit(0)}).on("timeout",()=>{console.log("TIMEOUT");process.exit(0)})`;
+    const { stdout } = await run("ip", ["netns", "exec", nsA, process.execPath, "-e", probe]);
+    assert.equal(stdout.trim(), "ECONNREFUSED");
+
+    const nodeB = (await cluster.client.get(nodeKind, "", "host-b")) as Node;
+    assert.equal(nodeB.status?.conditions.find((c) => c.type === "NetworkUnavailable")?.reason, "RouteCreated");
+
+    // Drift on a host is repaired.
+    await ip("-n", nsB, "route", "del", cidrA!);
+    await waitFor(async () => (await routesIn(nsB)).join() === `${cidrA} via 10.213.7.1`, { timeoutMs: 15_000, message: "the deleted route to be restored" });
+
+    await cluster.client.delete(nodeKind, "", "host-b");
+    await waitFor(async () => (await routesIn(nsA)).length === 0, { timeoutMs: 15_000, message: "host-b's route to go from host-a" });
+    assert.deepEqual(await routesIn(nsB), [`${cidrA} via 10.213.7.1`], "host-a's route stays");
+  });
+
+  it("keeps a pod CIDR set by someone else and never hands it out again", async () => {
+    await cluster.client.create(nodeKind, coreV1Node.Node.fromPartial({ apiVersion: "v1", kind: "Node", metadata: { name: "preset" }, spec: { podCidr: "10.214.1.0/24", podCidrs: ["10.214.1.0/24"] } }));
+    await cluster.client.create(nodeKind, coreV1Node.Node.fromPartial({ apiVersion: "v1", kind: "Node", metadata: { name: "fresh" } }));
+    const fresh = await waitFor(async () => ((await cluster.client.get(nodeKind, "", "fresh")) as Node).spec?.podCidr, { message: "fresh to get a pod CIDR" });
+    assert.equal(((await cluster.client.get(nodeKind, "", "preset")) as Node).spec?.podCidr, "10.214.1.0/24");
+    assert.notEqual(fresh, "10.214.1.0/24");
+    assert.notEqual(fresh, "10.214.0.0/24", "host-a still holds the first one");
+  });
+});
