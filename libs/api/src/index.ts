@@ -104,6 +104,7 @@ export {
   type DecodeResult,
 } from "./json-codec.js";
 export { mergePatch } from "./merge-patch.js";
+export { chooseContainer } from "./pod-containers.js";
 
 export { applyDefaults } from "./defaults/index.js";
 export { validateObject } from "./validation/index.js";

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
   DeleteOptions,
   DeleteResult,
@@ -79,20 +80,21 @@ export class Verbs<Obj> {
   constructor(
     private readonly client: apiserverV1.ApiServerServiceClient,
     private readonly codec: Codec<Obj>,
-    private readonly timeoutMs: number,
+    protected readonly timeoutMs: number,
   ) {}
 
   protected unary<Req, Res>(
     method: (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res: Res) => void) => { cancel(): void },
     request: Req,
     signal?: AbortSignal,
+    timeoutMs: number = this.timeoutMs,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason as Error);
         return;
       }
-      const call = method.call(this.client, request, new Metadata(), { deadline: Date.now() + this.timeoutMs }, (err, res) => {
+      const call = method.call(this.client, request, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
         signal?.removeEventListener("abort", onAbort);
         if (err) reject(apiErrorFromGrpc(err));
         else resolve(res);
@@ -313,6 +315,37 @@ export class ApiClient extends Verbs<ApiObject> {
     return autoscalingV2Scale.Scale.decode(rawData(reply.object));
   }
 
+  /**
+   * A container's log (the pods/log subresource, proxied to the pod's kubelet) as raw chunks.
+   * With `follow` it lasts until the container stops or `signal` aborts; an abort ends the
+   * iteration quietly and cancels the call. Other failures reject with an ApiError.
+   */
+  podLogs(namespace: string, name: string, opts: PodLogOptions = {}, signal?: AbortSignal): AsyncIterable<Buffer> {
+    return logChunks(this.grpcClient.podLogs(podLogsRequest(namespace, name, opts)), signal);
+  }
+
+  /**
+   * Runs a command in a container (the pods/exec subresource) and resolves when it ends, with
+   * its output and exit code. No deadline beyond `timeoutSeconds` (plus the client's timeout)
+   * when given; `signal` cancels the call. Rejects with an ApiError (Timeout, BadRequest, …).
+   */
+  async podExec(namespace: string, name: string, opts: PodExecOptions, signal?: AbortSignal): Promise<PodExecResult> {
+    const limitMs = opts.timeoutSeconds ? opts.timeoutSeconds * 1000 + this.timeoutMs : Infinity;
+    const request: apiserverV1.PodExecRequest = {
+      namespace,
+      name,
+      container: opts.container ?? "",
+      command: opts.command,
+      timeoutSeconds: opts.timeoutSeconds ?? 0,
+    };
+    return this.unary(this.grpcClient.podExec, request, signal, limitMs);
+  }
+
+  /** A node's stats Summary from its kubelet (nodes/proxy/stats/summary); rejects with an ApiError. */
+  async nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary> {
+    return this.unary(this.grpcClient.nodeStats, { name: node }, signal);
+  }
+
   async version(): Promise<apiserverV1.VersionReply> {
     return this.unary(this.grpcClient.version, {});
   }
@@ -327,5 +360,4 @@ export class ApiClient extends Verbs<ApiObject> {
   close(): void {
     this.grpcClient.close();
   }
-
 }

@@ -1,5 +1,6 @@
 // @kubeplane/client: the apiserver's typed gRPC client, informers over NATS JetStream, and the work queue.
 export { ApiClient, Verbs, type ClientOptions } from "./api-client.js";
+export type { NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions } from "./pod-subresources.js";
 export type {
   DeleteOptions,
   DeleteResult,

@@ -3,6 +3,7 @@ import { credentials, Metadata, status as GrpcStatus, type ServerUnaryCall, type
 import {
   apiErrorFromGrpc,
   apiErrors,
+  chooseContainer,
   isApiError,
   kindForResource,
   kubeletV1,
@@ -16,6 +17,7 @@ import type { Logger } from "@kubeplane/service-kit";
 import { toServiceError } from "./grpc-handlers.js";
 import type { ApiserverMetrics } from "./metrics.js";
 import type { Registry } from "./registry.js";
+
 
 type NodeProxyServer = Pick<apiserverV1.ApiServerServiceServer, "podLogs" | "podExec" | "nodeStats">;
 
@@ -39,25 +41,6 @@ export interface NodeProxyDeps {
 
 const podsInfo = (): KindInfo<coreV1Pod.Pod> => kindForResource("", "pods") as KindInfo<coreV1Pod.Pod>;
 const nodesInfo = (): KindInfo<coreV1Node.Node> => kindForResource("", "nodes") as KindInfo<coreV1Node.Node>;
-
-/**
- * The container a request is about, as Kubernetes chooses it: the one given (which must be a
- * container or init container of the pod), else the pod's only container. BadRequest otherwise.
- */
-export function chooseContainer(pod: coreV1Pod.Pod, requested: string): string {
-  const name = pod.metadata?.name ?? "";
-  const containers = (pod.spec?.containers ?? []).map((c) => c.name);
-  const initContainers = (pod.spec?.initContainers ?? []).map((c) => c.name);
-  if (!requested) {
-    if (containers.length === 1) return containers[0]!;
-    const init = initContainers.length ? ` or one of the init containers: [${initContainers.join(" ")}]` : "";
-    throw apiErrors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(" ")}]${init}`);
-  }
-  if (!containers.includes(requested) && !initContainers.includes(requested)) {
-    throw apiErrors.badRequest(`container ${requested} is not valid for pod ${name}`);
-  }
-  return requested;
-}
 
 /** The kubelet's host:port from its Node: the first InternalIP (else any address) and the kubelet endpoint's port. */
 export function kubeletAddress(node: coreV1Node.Node): string {

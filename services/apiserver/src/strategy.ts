@@ -1,9 +1,11 @@
 // Per-kind rules of the write path that are not defaulting or validation: what a create resets,
 // what a spec or status write may touch, when generation moves (Kubernetes' REST strategies).
 import { isDeepStrictEqual } from "node:util";
-import { metaV1, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { metaV1, type ApiObject, type coreV1Service, type KindInfo } from "@kubeplane/api";
 
 type Loose = ApiObject & { spec?: unknown; status?: unknown; [field: string]: unknown };
+type Service = coreV1Service.Service;
+type ServiceSpec = coreV1Service.ServiceSpec;
 
 /** Kinds whose status a create clears: it is the controllers' to write (kube-apiserver's PrepareForCreate). */
 const statusResetOnCreate = new Set([
@@ -122,6 +124,7 @@ export function prepareForUpdate(info: KindInfo, obj: ApiObject, old: ApiObject)
   const o = obj as Loose;
   if (info.hasStatus) o.status = (old as Loose).status;
   if (info.resource === "secrets") mergeStringData(obj);
+  if (info.resource === "services") dropTypeDependentFields(obj as unknown as Service, old as unknown as Service);
   const meta = obj.metadata!;
   const oldMeta = old.metadata!;
   meta.uid ||= oldMeta.uid;
@@ -129,6 +132,55 @@ export function prepareForUpdate(info: KindInfo, obj: ApiObject, old: ApiObject)
   meta.deletionTimestamp = oldMeta.deletionTimestamp;
   meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
   meta.generation = isDeepStrictEqual(desired(obj), desired(old)) ? oldMeta.generation : oldMeta.generation + 1;
+}
+
+const needsClusterIp = (s: ServiceSpec): boolean => s.type !== "ExternalName";
+const needsNodePorts = (s: ServiceSpec): boolean => s.type === "NodePort" || s.type === "LoadBalancer";
+const needsHealthCheckNodePort = (s: ServiceSpec): boolean => s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local";
+// Kubernetes also counts a ClusterIP Service with externalIPs; our validation allows the policy on NodePort and LoadBalancer only.
+const externallyAccessible = needsNodePorts;
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The nodePorts as a port/protocol → nodePort bag: equal bags mean the writer did not touch them. */
+function nodePortBag(s: ServiceSpec): Map<string, number> {
+  return new Map(s.ports.filter((p) => p.nodePort).map((p) => [`${p.protocol}/${p.port}`, p.nodePort]));
+}
+
+/**
+ * A Service changing type loses what its old type had filled in and its new type forbids, when
+ * the writer left it as stored (kube-apiserver's dropTypeDependentFields): clusterIP(s) and IP
+ * families on a change to ExternalName, nodePorts and the health-check port when they no longer
+ * apply, externalTrafficPolicy off NodePort/LoadBalancer, the load balancer's status off
+ * LoadBalancer. So an update that only changes `type` is valid; the registry's address plan then
+ * releases the ClusterIP and NodePorts no longer held, in the same etcd transaction.
+ */
+function dropTypeDependentFields(svc: Service, old: Service): void {
+  const spec = svc.spec;
+  const was = old.spec;
+  if (!spec || !was) return;
+  if (needsClusterIp(was) && !needsClusterIp(spec)) {
+    if (spec.clusterIp === was.clusterIp && sameList(spec.clusterIps, was.clusterIps)) {
+      spec.clusterIp = "";
+      spec.clusterIps = [];
+    }
+    if (sameList(spec.ipFamilies, was.ipFamilies)) spec.ipFamilies = [];
+    if (spec.ipFamilyPolicy === was.ipFamilyPolicy) spec.ipFamilyPolicy = undefined;
+    if (spec.internalTrafficPolicy === was.internalTrafficPolicy) spec.internalTrafficPolicy = undefined;
+  }
+  if (needsNodePorts(was) && !needsNodePorts(spec) && isDeepStrictEqual(nodePortBag(spec), nodePortBag(was))) {
+    for (const p of spec.ports) p.nodePort = 0;
+  }
+  if (needsHealthCheckNodePort(was) && !needsHealthCheckNodePort(spec) && spec.healthCheckNodePort === was.healthCheckNodePort) spec.healthCheckNodePort = 0;
+  if (was.type === "LoadBalancer" && spec.type !== "LoadBalancer") {
+    if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts === was.allocateLoadBalancerNodePorts) spec.allocateLoadBalancerNodePorts = undefined;
+    if (spec.loadBalancerClass === was.loadBalancerClass) spec.loadBalancerClass = undefined;
+  }
+  if (externallyAccessible(was) && !externallyAccessible(spec) && spec.externalTrafficPolicy === was.externalTrafficPolicy) spec.externalTrafficPolicy = "";
+  // De-provisioning is asynchronous, but a Service that is no LoadBalancer shows no load balancer (a copy: status is old's).
+  if (spec.type !== "LoadBalancer" && svc.status?.loadBalancer) svc.status = { ...svc.status, loadBalancer: undefined };
 }
 
 /** A status write: only status changes; spec and metadata are the stored ones. */

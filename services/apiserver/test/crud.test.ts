@@ -6,6 +6,7 @@ import type {
   ApiError} from "@kubeplane/api";
 import {
   coreV1Pod,
+  type coreV1Service,
   isAlreadyExists,
   isBadRequest,
   isConflict,
@@ -384,3 +385,65 @@ describe("services", () => {
   });
 });
 
+
+describe("service type changes", () => {
+  type Svc = coreV1Service.Service;
+  const svc = (name: string, spec: Partial<coreV1Service.ServiceSpec>): ApiObject =>
+    obj(services, { ...minimalObject(services, name), spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });
+  const get = async (name: string): Promise<Svc> => (await cluster.client.get(services, "default", name)) as unknown as Svc;
+
+  test("LoadBalancer to ClusterIP with only the type changed drops and releases the nodePort and clears the LoadBalancer fields", async () => {
+    const { client } = cluster;
+    const created = (await client.create(services, svc("lb-to-cip", { type: "LoadBalancer" }))) as unknown as Svc;
+    const nodePort = created.spec!.ports[0]!.nodePort;
+    const clusterIp = created.spec!.clusterIp;
+    assert.ok(nodePort > 0 && clusterIp);
+    const withStatus = { ...created, status: { conditions: [], loadBalancer: { ingress: [{ ip: "192.0.2.10", hostname: "", ports: [] }] } } };
+    await client.updateStatus(services, withStatus as unknown as ApiObject);
+    await rejects(client.create(services, svc("np-taker", { type: "NodePort", ports: [{ port: 80, nodePort } as coreV1Service.ServicePort] })), isInvalid, "the held nodePort");
+
+    const stored = await get("lb-to-cip");
+    assert.equal(stored.spec!.externalTrafficPolicy, "Cluster");
+    assert.equal(stored.status?.loadBalancer?.ingress[0]?.ip, "192.0.2.10");
+    stored.spec!.type = "ClusterIP";
+    const updated = (await client.update(services, stored as unknown as ApiObject)) as unknown as Svc;
+    assert.equal(updated.spec!.ports[0]!.nodePort, 0);
+    assert.equal(updated.spec!.externalTrafficPolicy, "");
+    assert.equal(updated.spec!.allocateLoadBalancerNodePorts, undefined);
+    assert.equal(updated.spec!.clusterIp, clusterIp, "the ClusterIP stays");
+    assert.deepEqual(updated.status?.loadBalancer?.ingress ?? [], []);
+    assert.deepEqual((await get("lb-to-cip")).status?.loadBalancer?.ingress ?? [], [], "the stored status too");
+
+    const taker = (await client.create(services, svc("np-taker", { type: "NodePort", ports: [{ port: 80, nodePort } as coreV1Service.ServicePort] }))) as unknown as Svc;
+    assert.equal(taker.spec!.ports[0]!.nodePort, nodePort, "the released nodePort is free again");
+    await rejects(client.create(services, svc("cip-taker", { clusterIp })), isInvalid, "the ClusterIP is still held");
+  });
+
+  test("a type change that also sets a new nodePort is still refused, not silently cleared", async () => {
+    const { client } = cluster;
+    const created = (await client.create(services, svc("np-changed", { type: "NodePort" }))) as unknown as Svc;
+    const nodePort = created.spec!.ports[0]!.nodePort;
+    created.spec!.type = "ClusterIP";
+    created.spec!.ports[0]!.nodePort = nodePort === 30000 ? 30001 : nodePort - 1;
+    await rejects(client.update(services, created as unknown as ApiObject), isInvalid, "a nodePort on a ClusterIP Service");
+    assert.equal((await get("np-changed")).spec!.ports[0]!.nodePort, nodePort);
+  });
+
+  test("ClusterIP to ExternalName clears and releases the ClusterIP", async () => {
+    const { client } = cluster;
+    const created = (await client.create(services, svc("cip-to-ext", {}))) as unknown as Svc;
+    const clusterIp = created.spec!.clusterIp;
+    assert.ok(clusterIp);
+    await rejects(client.create(services, svc("ip-taker", { clusterIp })), isInvalid, "the held ClusterIP");
+
+    created.spec!.type = "ExternalName";
+    created.spec!.externalName = "db.example.com";
+    const updated = (await client.update(services, created as unknown as ApiObject)) as unknown as Svc;
+    assert.equal(updated.spec!.clusterIp, "");
+    assert.deepEqual(updated.spec!.clusterIps, []);
+    assert.deepEqual(updated.spec!.ipFamilies, []);
+
+    const taker = (await client.create(services, svc("ip-taker", { clusterIp }))) as unknown as Svc;
+    assert.equal(taker.spec!.clusterIp, clusterIp, "the released ClusterIP is free again");
+  });
+});

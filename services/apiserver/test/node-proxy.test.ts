@@ -1,8 +1,8 @@
 // Tests of how the apiserver picks a pod's container and its node's kubelet before proxying logs, exec and stats.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { coreV1Node, coreV1Pod, isApiError } from "@kubeplane/api";
-import { chooseContainer, kubeletAddress } from "../src/node-proxy.js";
+import { chooseContainer, coreV1Node, coreV1Pod, isApiError } from "@kubeplane/api";
+import { kubeletAddress } from "../src/node-proxy.js";
 
 const pod = (containers: string[], initContainers: string[] = []): coreV1Pod.Pod =>
   coreV1Pod.Pod.fromPartial({

@@ -1,6 +1,6 @@
 // What kpctl runs against: its streams, environment, clock and apiserver connection, injectable for tests.
 import type { autoscalingV2Scale, KindInfo } from "@kubeplane/api";
-import type { ClientOptions, JsonObject, Verbs } from "@kubeplane/client";
+import type { ClientOptions, JsonObject, NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions, Verbs } from "@kubeplane/client";
 import type { SchedulerClient } from "./scheduler-client.js";
 
 /** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
@@ -14,6 +14,12 @@ export interface KpctlClient {
   getScale(info: KindInfo, namespace: string, name: string): Promise<autoscalingV2Scale.Scale>;
   /** Sets spec.replicas through the scale subresource; with `resourceVersion` it is a compare-and-swap (Conflict otherwise). */
   updateScale(info: KindInfo, namespace: string, name: string, replicas: number, resourceVersion?: string): Promise<autoscalingV2Scale.Scale>;
+  /** A container's log (pods/log); ends quietly when `signal` aborts a follow. */
+  podLogs(namespace: string, name: string, opts: PodLogOptions, signal?: AbortSignal): AsyncIterable<Buffer>;
+  /** Runs a command in a container (pods/exec); a non-zero exit code is a result, not an error. */
+  podExec(namespace: string, name: string, opts: PodExecOptions, signal?: AbortSignal): Promise<PodExecResult>;
+  /** A node's kubelet stats Summary (nodes/proxy/stats/summary). */
+  nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary>;
   close(): void;
 }
 

@@ -1,5 +1,5 @@
 // An in-memory stand-in for the apiserver's JSON API, for testing commands through run() without a server.
-import { apiErrors, autoscalingV2Scale, type KindInfo } from "@kubeplane/api";
+import { apiErrors, autoscalingV2Scale, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import type { DeleteOptions, JsonObject, ListOptions, ListResult, WatchEvent, WatchOptions, WriteOptions } from "@kubeplane/client";
 import type { JsonVerbs, KpctlClient, KpctlIo } from "./cli-io.js";
 import { isRecord, num, str } from "./json-fields.js";
@@ -43,6 +43,8 @@ export class FakeApi implements JsonVerbs {
   failCreate?: (obj: JsonObject) => Error | undefined;
   /** Makes an `update` fail with this error (e.g. a Conflict, to test retries). */
   failUpdate?: (obj: JsonObject) => Error | undefined;
+  /** What `nodeStats` answers, by node; any other node fails as an unreachable kubelet does. */
+  readonly nodeSummaries = new Map<string, kubeletV1.StatsResponse>();
   private revision = 100;
 
   private key(info: KindInfo, ns: string, name: string): string {
@@ -133,6 +135,13 @@ export class FakeApi implements JsonVerbs {
     return { object, deleted: true };
   }
 
+  async nodeStats(node: string): Promise<kubeletV1.StatsResponse> {
+    this.calls.push(`stats ${node}`);
+    const summary = this.nodeSummaries.get(node);
+    if (!summary) throw apiErrors.apiError("ServiceUnavailable", `no kubelet answers for node "${node}"`, { resource: "nodes", name: node });
+    return structuredClone(summary);
+  }
+
   async *watch(_info: KindInfo, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<JsonObject>> {
     this.calls.push(`watch from ${opts.resourceVersion ?? ""}`);
     for (const ev of this.watchEvents) yield ev;
@@ -140,6 +149,11 @@ export class FakeApi implements JsonVerbs {
     if (!signal) return;
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
   }
+}
+
+/** Streams and exec need a kubelet: tests of them pass `connect: ApiClient.connect` and a gRPC stand-in. */
+function notServed(resource: string, name: string): never {
+  throw apiErrors.methodNotSupported({ resource, name }, "get");
 }
 
 /** Collects a stream's output. */
@@ -158,6 +172,9 @@ export function fakeIo(api: FakeApi, extra: Partial<KpctlIo> = {}): KpctlIo & { 
     version: async () => ({ gitVersion: "v0.1.0-test", platform: "linux/amd64" }),
     getScale: (info, namespace, name) => api.getScale(info, namespace, name),
     updateScale: (info, namespace, name, replicas, resourceVersion) => api.updateScale(info, namespace, name, replicas, resourceVersion),
+    podLogs: (_namespace, name) => notServed("pods/log", name),
+    podExec: (_namespace, name) => notServed("pods/exec", name),
+    nodeStats: (node) => api.nodeStats(node),
     close: () => undefined,
   };
   return {

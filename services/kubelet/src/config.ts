@@ -11,6 +11,7 @@ export const kubeletConfig = defineConfig({
   nodeIp: { type: "string", description: "The node's InternalIP; unset: the first non-loopback IPv4 address" },
   nodeLabels: { type: "list", description: "Labels to register the node with (key=value)" },
   registerWithTaints: { type: "list", description: "Taints to register the node with (key=value:Effect)" },
+  cloudProvider: { type: "string", default: "", description: 'Set to "external" when a cloud-controller-manager initialises nodes: the Node is created with the node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule taint it removes' },
   maxPods: { type: "int", default: 110, min: 1, max: 10000, description: "Pods this node accepts (capacity.pods)" },
   rootDir: { type: "string", default: "/var/lib/kubeplane/kubelet", description: "Where pod volumes and the kubelet's state live" },
   podLogDir: { type: "string", default: "/var/log/pods", description: "Where container logs go (<ns>_<pod>_<uid>/<container>/<n>.log)" },

@@ -141,7 +141,7 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     rootDir: config.rootDir,
     nodeIp,
     labels: parseLabels(config.nodeLabels),
-    taints: parseTaints(config.registerWithTaints),
+    taints: parseTaints([...config.registerWithTaints, ...(config.cloudProvider === "external" ? ["node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule"] : [])]),
     maxPods: config.maxPods,
     kubeletVersion: KUBELET_VERSION,
     containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,

@@ -233,6 +233,27 @@ describe("node agent", () => {
     assert.equal(node.metadata?.labels["kubernetes.io/hostname"], "node-f");
   });
 
+  it("with --cloud-provider=external's taint, the node is created uninitialized, and a restart does not re-add it once removed", async () => {
+    const uninitialized = coreV1Node.Taint.fromPartial({ key: "node.cloudprovider.kubernetes.io/uninitialized", value: "true", effect: "NoSchedule" });
+    const dedicated = coreV1Node.Taint.fromPartial({ key: "dedicated", value: "infra", effect: "NoSchedule" });
+    const first = start({ nodeName: "node-i", taints: [dedicated, uninitialized] });
+    await first.waitForRegistration();
+    const created = await getNode("node-i");
+    assert.deepEqual(created.spec?.taints.map((t) => `${t.key}=${t.value}:${t.effect}`), ["dedicated=infra:NoSchedule", "node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule"]);
+    await first.stop();
+
+    // The cloud-controller-manager initialises the node and removes its taint; a kubelet restart must not put it back.
+    created.spec!.taints = created.spec!.taints.filter((t) => t.key !== uninitialized.key);
+    await client.update(nodes, created);
+    const second = start({ nodeName: "node-i", taints: [dedicated, uninitialized] });
+    await second.waitForRegistration();
+    const node = await waitFor(async () => {
+      const n = await getNode("node-i");
+      return ready(n)?.status === "True" && n;
+    }, { message: "node-i Ready after the restart" });
+    assert.deepEqual(node.spec?.taints.map((t) => t.key), ["dedicated"]);
+  });
+
   it("stops renewing the Lease and syncing the status once stopped", async () => {
     const agent = start({ nodeName: "node-g" });
     await agent.waitForRegistration();

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { apiErrors, apiserverV1, toGrpcStatus, type kubeletV1 } from "@kubeplane/api";
+import { ApiClient } from "@kubeplane/client";
 import { FakeApi, fakeIo } from "../fake-client-test-support.js";
 import { run } from "../run.js";
 
@@ -30,7 +31,7 @@ after(() => {
 });
 
 test("exec passes everything after -- as the command, prints stdout and stderr, and exits with the command's code", async () => {
-  const io = fakeIo(new FakeApi());
+  const io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   const code = await run(["exec", "-s", address, "web", "-n", "prod", "-c", "app", "--", "ls", "-l", "/"], io);
   assert.equal(code, 3);
   assert.equal(io.stdout.text, "ran ls -l /\n");
@@ -39,10 +40,10 @@ test("exec passes everything after -- as the command, prints stdout and stderr, 
 });
 
 test("exec reports the server's Status and needs a pod and a command", async () => {
-  let io = fakeIo(new FakeApi());
+  let io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   assert.equal(await run(["exec", "-s", address, "multi", "--", "true"], io), 1);
   assert.equal(io.stderr.text, "Error from server (BadRequest): a container name must be specified for pod multi, choose one of: [a b]\n");
-  io = fakeIo(new FakeApi());
+  io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   assert.equal(await run(["exec", "-s", address, "web"], io), 1);
   assert.match(io.stderr.text, /^error: a pod name and a command are required/);
 });

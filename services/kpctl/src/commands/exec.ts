@@ -1,9 +1,7 @@
 // `kpctl exec POD -- CMD…`: runs a command in a container through the apiserver's pods/exec subresource and exits with its code.
-import { Metadata, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, type kubeletV1 } from "@kubeplane/api";
 import { UsageError } from "../args.js";
 import type { Command } from "./command.js";
-import { dialSubresources, podName } from "./logs.js";
+import { podName } from "./logs.js";
 
 export const execCommand: Command = {
   name: "exec",
@@ -19,25 +17,12 @@ export const execCommand: Command = {
     if (!pod || command.length === 0) throw new UsageError("a pod name and a command are required: kpctl exec POD -- COMMAND [args...]");
     const timeout = ctx.flags.string("timeout") ?? "0";
     if (!/^\d+$/.test(timeout)) throw new UsageError(`invalid argument "${timeout}" for "--timeout" flag: must be a number of seconds`);
-    const client = dialSubresources(ctx.settings);
-    try {
-      const reply = await new Promise<kubeletV1.ExecResponse>((resolve, reject) => {
-        const request = { namespace: ctx.settings.namespace, name: podName(pod), container: ctx.flags.string("container") ?? "", command, timeoutSeconds: Number(timeout) };
-        const call = client.podExec(request, new Metadata(), {}, (err: ServiceError | null, res) => {
-          ctx.io.signal?.removeEventListener("abort", onAbort);
-          if (err) reject(apiErrorFromGrpc(err));
-          else resolve(res);
-        });
-        const onAbort = (): void => call.cancel();
-        ctx.io.signal?.addEventListener("abort", onAbort, { once: true });
-      });
-      if (reply.stdout.length) ctx.out(Buffer.from(reply.stdout).toString("utf8"));
-      if (reply.stderr.length) ctx.err(Buffer.from(reply.stderr).toString("utf8"));
-      // kubectl says so on stderr, and exits with the command's code.
-      if (reply.exitCode !== 0) ctx.err(`command terminated with exit code ${reply.exitCode}\n`);
-      return reply.exitCode;
-    } finally {
-      client.close();
-    }
+    const opts = { container: ctx.flags.string("container") ?? "", command, timeoutSeconds: Number(timeout) };
+    const reply = await ctx.client().podExec(ctx.settings.namespace, podName(pod), opts, ctx.io.signal);
+    if (reply.stdout.length) ctx.out(reply.stdout.toString("utf8"));
+    if (reply.stderr.length) ctx.err(reply.stderr.toString("utf8"));
+    // kubectl says so on stderr, and exits with the command's code.
+    if (reply.exitCode !== 0) ctx.err(`command terminated with exit code ${reply.exitCode}\n`);
+    return reply.exitCode;
   },
 };

@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc-js";
 import { apiErrors, apiserverV1, toGrpcStatus, type kubeletV1 } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
+import { ApiClient } from "@kubeplane/client";
 import { FakeApi, fakeIo } from "../fake-client-test-support.js";
 import { run } from "../run.js";
 
@@ -35,7 +36,7 @@ after(() => {
 });
 
 test("logs sends kubectl's options and prints the stream", async () => {
-  const io = fakeIo(new FakeApi());
+  const io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   const code = await run(["logs", "pod/web", "-n", "prod", "-c", "app", "--tail", "20", "--since", "90s", "--timestamps", "-p", "--limit-bytes", "100", "-s", address], io);
   assert.equal(code, 0, io.stderr.text);
   assert.equal(io.stdout.text, "line one\n");
@@ -57,7 +58,7 @@ test("logs sends kubectl's options and prints the stream", async () => {
 
 test("logs -f streams until the signal aborts, and cancels the call", async () => {
   const controller = new AbortController();
-  const io = fakeIo(new FakeApi(), { signal: controller.signal });
+  const io = fakeIo(new FakeApi(), { signal: controller.signal, connect: (opts) => ApiClient.connect(opts) });
   const running = run(["logs", "-f", "web", "-s", address], io);
   await waitFor(() => io.stdout.text === "line one\n" || undefined);
   controller.abort();
@@ -66,13 +67,13 @@ test("logs -f streams until the signal aborts, and cancels the call", async () =
 });
 
 test("logs reports the server's Status and refuses bad flags", async () => {
-  let io = fakeIo(new FakeApi());
+  let io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   assert.equal(await run(["logs", "nope", "-s", address], io), 1);
   assert.equal(io.stderr.text, 'Error from server (NotFound): pods "nope" not found\n');
-  io = fakeIo(new FakeApi());
+  io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   assert.equal(await run(["logs", "web", "--since", "5m", "--since-time", "2026-01-01T00:00:00Z", "-s", address], io), 1);
   assert.match(io.stderr.text, /^error: at most one of --since and --since-time may be specified\n/);
-  io = fakeIo(new FakeApi());
+  io = fakeIo(new FakeApi(), { connect: (opts) => ApiClient.connect(opts) });
   assert.equal(await run(["logs", "-s", address], io), 1);
   assert.match(io.stderr.text, /^error: expected exactly one pod name/);
 });

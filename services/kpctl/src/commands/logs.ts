@@ -1,49 +1,19 @@
-// `kpctl logs POD`: a container's log through the apiserver's pods/log subresource (tail, since, previous, follow); also dials that subresource API.
-import { readFileSync } from "node:fs";
-import { ChannelCredentials, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, apiserverV1, type kubeletV1 } from "@kubeplane/api";
+// `kpctl logs POD`: a container's log through the apiserver's pods/log subresource (tail, since, previous, follow).
+import type { PodLogOptions } from "@kubeplane/client";
 import { parseDuration, UsageError } from "../args.js";
-import type { ConnectionSettings } from "../context-config.js";
 import type { Command } from "./command.js";
-
-/**
- * A connection to the apiserver's node-proxied subresources (pods/log, pods/exec, node stats),
- * which `ApiClient` does not cover yet. Failures are ApiErrors (the server's Status, or
- * ServiceUnavailable when it cannot be reached), as from `ApiClient`. Close it when done.
- */
-export function dialSubresources(settings: ConnectionSettings): apiserverV1.ApiServerServiceClient {
-  const credentials = settings.caFile
-    ? ChannelCredentials.createSsl(
-        readFileSync(settings.caFile),
-        settings.keyFile ? readFileSync(settings.keyFile) : null,
-        settings.certFile ? readFileSync(settings.certFile) : null,
-      )
-    : ChannelCredentials.createInsecure();
-  return new apiserverV1.ApiServerServiceClient(settings.server, credentials, { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
-}
 
 /** The pod name of `POD`, `pod/POD` or `pods/POD`. */
 export function podName(arg: string): string {
   return arg.replace(/^(pods?|po)\//, "");
 }
 
-/** Writes every chunk of the stream; resolves at its end, or quietly when `signal` cancels it. */
-export function pipeLog(stream: ClientReadableStream<kubeletV1.LogChunk>, write: (text: string) => void, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => stream.cancel();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const decoder = new TextDecoder();
-    stream.on("data", (chunk: kubeletV1.LogChunk) => write(decoder.decode(chunk.data, { stream: true })));
-    stream.on("end", () => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    });
-    stream.on("error", (err: ServiceError) => {
-      signal?.removeEventListener("abort", onAbort);
-      if (signal?.aborted) resolve();
-      else reject(apiErrorFromGrpc(err));
-    });
-  });
+/** Writes every chunk as text (a character split across chunks stays whole); resolves at the stream's end. */
+export async function pipeLog(chunks: AsyncIterable<Uint8Array>, write: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of chunks) write(decoder.decode(chunk, { stream: true }));
+  const rest = decoder.decode();
+  if (rest) write(rest);
 }
 
 function optionalInt(text: string | undefined, flag: string): number | undefined {
@@ -79,9 +49,7 @@ export const logsCommand: Command = {
     const since = ctx.flags.string("since");
     const sinceTime = ctx.flags.string("since-time") ?? "";
     if (since && sinceTime) throw new UsageError("at most one of --since and --since-time may be specified");
-    const request: apiserverV1.PodLogsRequest = {
-      namespace: ctx.settings.namespace,
-      name: podName(ctx.args[0]!),
+    const opts: PodLogOptions = {
       container: ctx.flags.string("container") ?? "",
       follow: ctx.flags.boolean("follow"),
       tailLines: tail < 0 ? undefined : tail,
@@ -91,12 +59,7 @@ export const logsCommand: Command = {
       timestamps: ctx.flags.boolean("timestamps"),
       limitBytes: optionalInt(ctx.flags.string("limit-bytes"), "limit-bytes"),
     };
-    const client = dialSubresources(ctx.settings);
-    try {
-      await pipeLog(client.podLogs(request), ctx.out, ctx.io.signal);
-      return 0;
-    } finally {
-      client.close();
-    }
+    await pipeLog(ctx.client().podLogs(ctx.settings.namespace, podName(ctx.args[0]!), opts, ctx.io.signal), ctx.out);
+    return 0;
   },
 };

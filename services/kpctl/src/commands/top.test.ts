@@ -1,7 +1,9 @@
 // Tests of `kpctl top`'s tables: kubectl's columns, millicores and mebibytes, percentages of allocatable, unknowns.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { kubeletV1 } from "@kubeplane/api";
+import { kindForResource, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { FakeApi, fakeIo } from "../fake-client-test-support.js";
+import { run } from "../run.js";
 import { formatCpu, formatMemory, nodesTable, podsTable } from "./top.js";
 
 const summary = (node: string, cpu: number | undefined, memory: number, pods: kubeletV1.PodStats[] = []): kubeletV1.StatsResponse => ({
@@ -44,4 +46,18 @@ test("top pods: only pods with stats, by uid, with a NAMESPACE column across nam
   assert.equal(podsTable(pods, stats, false), "NAME   CPU(cores)   MEMORY(bytes)\nweb    3m           5Mi\n");
   assert.equal(podsTable(pods, stats, true), "NAMESPACE   NAME   CPU(cores)   MEMORY(bytes)\ndefault     web    3m           5Mi\n");
   assert.equal(podsTable(pods, new Map(), false), "");
+});
+
+test("top nodes asks the client for each node's stats and reports a node that does not answer", async () => {
+  const api = new FakeApi();
+  const nodes = kindForResource("", "nodes") as KindInfo;
+  api.seed(nodes, { metadata: { name: "n1" }, status: { allocatable: { cpu: "1", memory: "1Gi" } } });
+  api.seed(nodes, { metadata: { name: "n2" }, status: { allocatable: { cpu: "1", memory: "1Gi" } } });
+  api.nodeSummaries.set("n1", summary("n1", 250_000_000, 256 * 1024 * 1024));
+  const io = fakeIo(api);
+  assert.equal(await run(["top", "nodes"], io), 0);
+  assert.deepEqual(api.calls.filter((c) => c.startsWith("stats")).sort(), ["stats n1", "stats n2"]);
+  assert.match(io.stdout.text, /^n1 +250m +25% +256Mi +25%$/m);
+  assert.match(io.stdout.text, /^n2 +<unknown> +<unknown> +<unknown> +<unknown>$/m);
+  assert.equal(io.stderr.text, 'error: node n2: no kubelet answers for node "n2"\n');
 });

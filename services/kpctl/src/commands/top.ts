@@ -1,12 +1,10 @@
 // `kpctl top nodes|pods`: CPU and memory usage from each node's kubelet Summary, fetched through the apiserver's node stats subresource.
-import { Metadata, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, bytes, cpuMillis, kindForResource, type apiserverV1, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { bytes, cpuMillis, kindForResource, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
 import { str } from "../json-fields.js";
 import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";
 import type { Command, CommandContext } from "./command.js";
-import { dialSubresources } from "./logs.js";
 
 const UNKNOWN = "<unknown>";
 
@@ -26,25 +24,19 @@ function percent(used: number | undefined, of: number): string {
 
 /** Each node's Summary (undefined for a node whose kubelet did not answer), fetched in parallel. */
 async function summaries(ctx: CommandContext, nodeNames: readonly string[]): Promise<Map<string, kubeletV1.StatsResponse | undefined>> {
-  const client = dialSubresources(ctx.settings);
-  const deadline = Date.now() + (ctx.settings.timeoutMs ?? 30_000);
-  try {
-    const entries = await Promise.all(
-      nodeNames.map(
-        (name) =>
-          new Promise<[string, kubeletV1.StatsResponse | undefined]>((resolve) => {
-            const request: apiserverV1.NodeStatsRequest = { name };
-            client.nodeStats(request, new Metadata(), { deadline }, (err: ServiceError | null, res) => {
-              if (err) ctx.err(`error: node ${name}: ${apiErrorFromGrpc(err).message}\n`);
-              resolve([name, err ? undefined : res]);
-            });
-          }),
-      ),
-    );
-    return new Map(entries);
-  } finally {
-    client.close();
-  }
+  const client = ctx.client();
+  const entries = await Promise.all(
+    nodeNames.map(async (name): Promise<[string, kubeletV1.StatsResponse | undefined]> => {
+      try {
+        return [name, await client.nodeStats(name, ctx.io.signal)];
+      } catch (err) {
+        // One silent kubelet leaves its rows <unknown>, as kubectl top does for missing metrics.
+        ctx.err(`error: node ${name}: ${(err as Error).message}\n`);
+        return [name, undefined];
+      }
+    }),
+  );
+  return new Map(entries);
 }
 
 /** The NAME CPU(cores) CPU(%) MEMORY(bytes) MEMORY(%) table of `top nodes`, percentages of allocatable. */

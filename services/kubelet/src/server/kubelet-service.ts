@@ -1,12 +1,12 @@
 // The KubeletService gRPC handlers: pods on this node, container logs, exec and stats, over small interfaces the kubelet wires.
 import { once } from "node:events";
 import { status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { apiErrors, isApiError, toGrpcStatus, type ApiError, type kubeletV1 } from "@kubeplane/api";
+import { apiErrors, chooseContainer, isApiError, toGrpcStatus, type ApiError, type kubeletV1 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import type { RuntimeService } from "../runtime/types.js";
 import { readContainerLog } from "./container-log-reader.js";
 import { logReadOptions } from "./log-request.js";
-import { containerOf, podOf } from "./pod-container.js";
+import { podOf } from "./pod-container.js";
 import type { ContainerLocator, PodSource } from "./sources.js";
 import type { StatsSummary } from "./stats-summary.js";
 
@@ -69,7 +69,7 @@ export function kubeletServiceHandlers(deps: KubeletServerDeps): kubeletV1.Kubel
       call.on("cancelled", () => controller.abort());
       const serve = async (): Promise<void> => {
         const pod = podOf(deps.pods, req.namespace, req.pod);
-        const container = containerOf(pod, req.container);
+        const container = chooseContainer(pod, req.container);
         const options = logReadOptions(req, now());
         const instance = await deps.containers.containerId(pod, container, req.previous);
         if (!instance) {
@@ -97,7 +97,7 @@ export function kubeletServiceHandlers(deps: KubeletServerDeps): kubeletV1.Kubel
 
     exec: unary(logger, async (req: kubeletV1.ExecRequest): Promise<kubeletV1.ExecResponse> => {
       const pod = podOf(deps.pods, req.namespace, req.pod);
-      const container = containerOf(pod, req.container);
+      const container = chooseContainer(pod, req.container);
       if (req.command.length === 0) throw apiErrors.badRequest("you must specify at least one command for the container");
       const instance = await deps.containers.containerId(pod, container, false);
       if (!instance || !(await running(instance.id))) throw apiErrors.badRequest(`container ${container} is not running in pod ${req.pod}`);
