@@ -59,20 +59,18 @@ bench: deps build ## benchmarks that print figures (KP_BENCH_SCALE multiplies th
 	node $(NODE_FLAGS) services/kube-proxy/bench/kube-proxy-bench.ts
 	node $(NODE_FLAGS) services/dns/bench/dns-bench.ts
 	node $(NODE_FLAGS) services/kubelet/bench/simulate-bench.ts
+	node $(NODE_FLAGS) services/kubelet/bench/pod-startup-bench.ts
 
 bench-scheduler: deps build ## scheduler throughput: N simulated nodes × M pending pods → pods/s, p50/p99 (KP_BENCH_SCALE)
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
-	node $(NODE_FLAGS) services/kube-proxy/bench/kube-proxy-bench.ts
-	node $(NODE_FLAGS) services/dns/bench/dns-bench.ts
-	node $(NODE_FLAGS) services/kubelet/bench/simulate-bench.ts
 
-up: deps build ## run a local cluster on loopback: 3-member etcd, NATS JetStream, the services
+up: deps build ## run the whole local cluster on this host (root): etcd ×3, NATS, registry, 2 containerds, every service, 2 kubelets
 	infra/local/up.sh
 
-down: ## stop everything `make up` started (data kept; infra/local/down.sh --purge removes it)
+down: ## stop everything `make up` started and remove its pods, bridges, nft tables, mounts (data kept; infra/local/down.sh --purge removes it)
 	infra/local/down.sh
 
-status: ## show what `make up` runs
+status: ## show what `make up` runs (processes, nodes' bridges)
 	infra/local/status.sh
 
 clean: ## remove build output

@@ -3,11 +3,16 @@
 set -euo pipefail
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=infra/local/containerd.sh
+source "$KP_LOCAL_DIR/containerd.sh"
 
 usage() {
   cat <<USAGE
 usage: infra/local/down.sh [--purge]
-Stops the services, NATS and etcd started by up.sh: SIGTERM, up to ${KP_STOP_TIMEOUT}s grace, then SIGKILL.
+Stops the services (kubelets included), removes every pod container of the nodes' containerds, stops
+them, the registry, NATS and etcd (SIGTERM, up to ${KP_STOP_TIMEOUT}s grace, then SIGKILL), then removes
+what up.sh made on the host: mounts under $(kp_rel "$KP_DATA_DIR"), bridges ${KP_NODE_BRIDGES[*]}, nft tables
+ip kube-proxy and ip $KP_NFT_TABLE, pod cgroups under /$KP_CGROUP_PARENT.
 A pid whose start time or command line no longer matches what up.sh started is never signalled.
 Data in $(kp_rel "$KP_DATA_DIR") is kept; --purge deletes it as well.
 USAGE
@@ -96,6 +101,16 @@ while read -r name; do
   kp_is_infra "$name" || services+=("$name")
 done < <(kp_recorded_components)
 ((${#services[@]} == 0)) || kp_stop_group "${services[@]}" # services first, they use etcd and NATS
+# Pods: the kubelets are gone (they would restart them), so remove every container, then containerd.
+for node in "${KP_NODES[@]}"; do
+  kp_state "containerd-$node"
+  [[ $KP_STATE != running ]] || kp_containerd_clear "$node"
+done
+kp_stop_group "${KP_NODES[@]/#/containerd-}"
+for node in "${KP_NODES[@]}"; do
+  [[ ! -d $(kp_containerd_dir "$node") ]] || kp_containerd_sweep "$node"
+done
+kp_stop_group registry
 kp_stop_group nats
 # etcd: followers first, the leader last. A leader stopped while its followers are still
 # connected tries to hand over leadership to a member that is itself stopping, and hangs ~7 s.
@@ -111,6 +126,11 @@ for i in "${!KP_ETCD_NAMES[@]}"; do
 done
 kp_stop_group "${etcd_followers[@]}"
 [[ -z $etcd_leader ]] || kp_stop_group "$etcd_leader"
+
+# What up.sh made on the host (each step is a no-op when already gone).
+kp_unmount_under "$KP_DATA_DIR"
+kp_net_down
+kp_remove_pod_cgroups
 
 ((stopped_any)) || kp_say "nothing was running"
 if ((${#failed[@]})); then

@@ -9,6 +9,11 @@
 #   KP_NATS_MONITOR_PORT   NATS HTTP monitor port (default 8222)
 #   KP_READY_TIMEOUT       seconds up.sh waits for etcd/NATS readiness (default 20)
 #   KP_STOP_TIMEOUT        seconds down.sh waits after SIGTERM before SIGKILL (default 10)
+#   KP_REGISTRY_PORT       the local image registry's port on 127.0.0.1 (default 5000)
+# The nodes (names, bridges, pod CIDRs, kubelet ports) are fixed below: everything make up creates
+# on the host is named kp-n* (bridges), kubeplane-local (nft table, cgroup parent) or kube-proxy
+# (kube-proxy's nft table), inside 10.244.0.0/16 (pods), 10.96.0.0/12 (Services) and
+# 10.245.0.0/28 (LoadBalancer pool).
 
 KP_LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 KP_ROOT=$(cd "$KP_LOCAL_DIR/../.." && pwd -P)
@@ -25,6 +30,25 @@ KP_NATS_PORT=${KP_NATS_PORT:-4222}
 KP_NATS_MONITOR_PORT=${KP_NATS_MONITOR_PORT:-8222}
 KP_READY_TIMEOUT=${KP_READY_TIMEOUT:-20}
 KP_STOP_TIMEOUT=${KP_STOP_TIMEOUT:-10}
+KP_REGISTRY_PORT=${KP_REGISTRY_PORT:-5000}
+
+# ---- nodes and the pod/service network (all on this host) -------------------------------
+KP_NODES=(node-1 node-2)
+KP_NODE_BRIDGES=(kp-n1 kp-n2)                      # one Linux bridge per node, made by up.sh
+KP_NODE_CIDRS=(10.244.1.0/24 10.244.2.0/24)        # each node's pod CIDR (Node spec.podCIDR)
+KP_NODE_GATEWAYS=(10.244.1.1 10.244.2.1)           # the bridge's address = the pods' gateway
+KP_NODE_KUBELET_PORTS=(10250 10350)                # kubelet gRPC (logs/exec/stats), on 127.0.0.1
+KP_NODE_KUBELET_HTTP_PORTS=(10255 10355)           # kubelet /metrics /healthz /readyz
+KP_CLUSTER_CIDR=10.244.0.0/16
+KP_SERVICE_CIDR=10.96.0.0/12
+KP_LB_POOL=10.245.0.0/28
+KP_DNS_SERVICE_IP=10.96.0.10
+KP_DNS_PORT=1053                                    # the dns service on the host, on kp-n1's address
+KP_NFT_TABLE=kubeplane-local                        # make up's own nft table (ip family)
+KP_CGROUP_PARENT=kubeplane-local                    # pods' cgroups: /<this>/<node>/pod<uid>
+KP_CNI_BIN_DIR=${KP_CNI_BIN_DIR:-/usr/lib/cni}
+KP_SANDBOX_IMAGE=docker.io/kubeplane/pause:3.9
+KP_BUSYBOX_IMAGE=library/busybox:1.36
 
 kp_say() { printf '%s\n' "$*"; }
 kp_warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -58,10 +82,14 @@ KP_NATS_URL=nats://$KP_HOST:$KP_NATS_PORT
 # Component names of the infrastructure, in start order. Services get the names from services.list.
 KP_INFRA_COMPONENTS=()
 for _n in "${KP_ETCD_NAMES[@]}"; do KP_INFRA_COMPONENTS+=("etcd-$_n"); done
-KP_INFRA_COMPONENTS+=(nats)
+KP_INFRA_COMPONENTS+=(nats registry)
+for _n in "${KP_NODES[@]}"; do KP_INFRA_COMPONENTS+=("containerd-$_n"); done
 unset _n
 
-kp_is_infra() { [[ $1 == etcd-* || $1 == nats ]]; }
+kp_is_infra() { [[ $1 == etcd-* || $1 == nats || $1 == registry || $1 == containerd-* ]]; }
+kp_containerd_dir() { printf '%s' "$KP_DATA_DIR/containerd-$1"; }   # NODE
+kp_containerd_sock() { printf '%s' "$KP_DATA_DIR/containerd-$1/containerd.sock"; }
+kp_ctr() { local node=$1; shift; ctr --address "$(kp_containerd_sock "$node")" --namespace k8s.io "$@"; }
 kp_pidfile() { printf '%s' "$KP_RUN_DIR/$1.pid"; }
 kp_cmdfile() { printf '%s' "$KP_RUN_DIR/$1.cmd"; }
 kp_addrfile() { printf '%s' "$KP_RUN_DIR/$1.addr"; }
@@ -81,6 +109,8 @@ kp_default_address() {
       done
       printf -- '-' ;;
     nats) printf '%s (monitor http://%s:%s)' "$KP_NATS_URL" "$KP_HOST" "$KP_NATS_MONITOR_PORT" ;;
+    registry) printf 'http://%s:%s' "$KP_HOST" "$KP_REGISTRY_PORT" ;;
+    containerd-*) printf 'unix://%s' "$(kp_rel "$(kp_containerd_sock "${name#containerd-}")")" ;;
     *) printf -- '-' ;;
   esac
 }
@@ -152,7 +182,7 @@ kp_service_names() {
 }
 
 # Names of everything that has a pid file, services first (reverse start order is not
-# tracked for services; they are independent), then nats, then etcd members.
+# tracked for services; they are independent), then containerds, registry, nats, etcd members.
 kp_recorded_components() {
   local f n
   [[ -d $KP_RUN_DIR ]] || return 0
@@ -161,7 +191,7 @@ kp_recorded_components() {
     n=$(basename -- "$f" .pid)
     kp_is_infra "$n" || printf '%s\n' "$n"
   done
-  for n in nats "${KP_ETCD_NAMES[@]/#/etcd-}"; do
+  for n in "${KP_NODES[@]/#/containerd-}" registry nats "${KP_ETCD_NAMES[@]/#/etcd-}"; do
     [[ -e $(kp_pidfile "$n") ]] && printf '%s\n' "$n"
   done
   return 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shows each component of the local Kubeplane cluster (etcd members, NATS, services): running/stopped, address, pid.
+# Shows each component of the local Kubeplane cluster (etcd members, NATS, registry, containerds, services): running/stopped, address, pid; then the host network up.sh made.
 set -euo pipefail
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -33,6 +33,20 @@ done < <(kp_recorded_components)
     printf '%s\t%s\t%s\t%s\n' "$name" "$state" "$(kp_address "$name")" "$pid"
   done
 } | kp_table
+# What up.sh made on the host (down.sh removes it).
+net=()
+for i in "${!KP_NODES[@]}"; do
+  br=${KP_NODE_BRIDGES[i]}
+  if ip link show dev "$br" >/dev/null 2>&1; then
+    net+=("$br ${KP_NODE_GATEWAYS[i]} (${KP_NODES[i]}, $(ip -o link show master "$br" 2>/dev/null | wc -l) pod veths)")
+  else
+    net+=("$br absent")
+  fi
+done
+for t in kube-proxy "$KP_NFT_TABLE"; do
+  nft list table ip "$t" >/dev/null 2>&1 && net+=("nft table ip $t")
+done
+printf '\nhost network: %s\n' "$(IFS=';'; printf '%s' "${net[*]}" | sed 's/;/; /g')"
 # exit status: 0 only if everything is running
 for name in "${names[@]}"; do
   kp_state "$name"

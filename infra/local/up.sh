@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Starts the local Kubeplane cluster on 127.0.0.1 (3-member etcd, NATS with JetStream, then the services in services.list); run by `make up`.
+# Starts the local Kubeplane cluster on this host (3-member etcd, NATS with JetStream, an image registry, one containerd per node, the host network, then the services in services.list); run by `make up`.
 set -euo pipefail
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=infra/local/containerd.sh
+source "$KP_LOCAL_DIR/containerd.sh"
 
 usage() {
   cat <<USAGE
 usage: infra/local/up.sh
 Starts etcd members ${KP_ETCD_NAMES[*]} (client ports ${KP_ETCD_CLIENT_PORTS[*]}), nats-server with JetStream
-(${KP_NATS_URL}, monitor :${KP_NATS_MONITOR_PORT}) and every service in $(kp_rel "$KP_SERVICES_LIST"),
-as background processes with pid files. Idempotent: running components are left alone.
+(${KP_NATS_URL}, monitor :${KP_NATS_MONITOR_PORT}), docker-registry (:${KP_REGISTRY_PORT}), one containerd per node
+(${KP_NODES[*]}), the bridges ${KP_NODE_BRIDGES[*]}, and every service in $(kp_rel "$KP_SERVICES_LIST"),
+as background processes with pid files; then applies infra/local/cluster.yaml.
+Idempotent: running components are left alone. Needs root (bridges, nftables, containers).
 Data and logs: $(kp_rel "$KP_DATA_DIR"). Stop with infra/local/down.sh (make down).
 USAGE
 }
@@ -19,10 +23,13 @@ case ${1:-} in
   *) usage >&2; exit 2 ;;
 esac
 
-for cmd in etcd nats-server curl setsid flock awk; do
+for cmd in etcd nats-server curl setsid flock awk docker-registry skopeo containerd ctr runc nft ip busybox; do
   command -v "$cmd" >/dev/null ||
-    kp_die "'$cmd' is not on PATH (on a fresh machine \`make up\` installs etcd-server, nats-server and curl)"
+    kp_die "'$cmd' is not on PATH (on a fresh machine \`make up\` installs it: see DEBIAN_PACKAGES in the Makefile)"
 done
+[[ -x $KP_CNI_BIN_DIR/bridge && -x $KP_CNI_BIN_DIR/host-local ]] ||
+  kp_die "CNI plugins not found in $KP_CNI_BIN_DIR (Debian: containernetworking-plugins)"
+[[ $(id -u) == 0 ]] || kp_die "make up needs root: it creates bridges, nftables rules and containers"
 
 kp_lock
 mkdir -p -- "$KP_RUN_DIR" "$KP_LOG_DIR" "$KP_DATA_DIR/etcd" "$KP_DATA_DIR/nats"
@@ -78,6 +85,8 @@ for i in "${!KP_ETCD_NAMES[@]}"; do
 done
 kp_state nats
 [[ $KP_STATE == running ]] || kp_require_free_port nats "$KP_NATS_PORT" "$KP_NATS_MONITOR_PORT"
+kp_state registry
+[[ $KP_STATE == running ]] || kp_require_free_port registry "$KP_REGISTRY_PORT"
 
 # ---- etcd ------------------------------------------------------------------------------
 etcd_dir=$KP_DATA_DIR/etcd
@@ -129,6 +138,36 @@ if kp_needs_start nats; then
     -a "$KP_HOST" -p "$KP_NATS_PORT" -m "$KP_NATS_MONITOR_PORT" -l "$(kp_logfile nats)"
 fi
 
+# ---- image registry (docker-registry on loopback; pods' images come from it) -----------------
+if kp_needs_start registry; then
+  mkdir -p -- "$KP_DATA_DIR/registry/storage"
+  cat >"$KP_DATA_DIR/registry/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $KP_DATA_DIR/registry/storage
+  delete:
+    enabled: true
+http:
+  addr: $KP_HOST:$KP_REGISTRY_PORT
+YAML
+  kp_spawn registry "$(kp_default_address registry)" docker-registry serve "$KP_DATA_DIR/registry/config.yml"
+fi
+
+# ---- host network: bridges kp-n*, routes to the Service CIDR / LB pool, forwarding ----------
+kp_net_up
+kp_say "host network: bridges ${KP_NODE_BRIDGES[*]} (${KP_NODE_GATEWAYS[*]}), routes $KP_SERVICE_CIDR and $KP_LB_POOL via ${KP_NODE_BRIDGES[0]}"
+
+# ---- one containerd per node ----------------------------------------------------------------
+for node in "${KP_NODES[@]}"; do
+  kp_needs_start "containerd-$node" || continue
+  kp_write_containerd_config "$node"
+  kp_spawn "containerd-$node" "$(kp_default_address "containerd-$node")" \
+    containerd --config "$(kp_containerd_dir "$node")/config.toml" --log-level warn
+done
+
 # ---- readiness -------------------------------------------------------------------------
 kp_ready() {
   local name=$1 i out
@@ -142,10 +181,12 @@ kp_ready() {
       done
       return 1 ;;
     nats) curl -fsS --max-time 2 "http://$KP_HOST:$KP_NATS_MONITOR_PORT/healthz" >/dev/null 2>&1 ;;
+    registry) curl -fsS --max-time 2 "http://$KP_HOST:$KP_REGISTRY_PORT/v2/" >/dev/null 2>&1 ;;
+    containerd-*) timeout 3 ctr --address "$(kp_containerd_sock "${name#containerd-}")" version >/dev/null 2>&1 ;;
   esac
 }
 
-kp_say "waiting for etcd and NATS (up to ${KP_READY_TIMEOUT}s)..."
+kp_say "waiting for etcd, NATS, the registry and containerd (up to ${KP_READY_TIMEOUT}s)..."
 t0=$EPOCHREALTIME
 deadline=$((SECONDS + KP_READY_TIMEOUT))
 pending=("${KP_INFRA_COMPONENTS[@]}")
@@ -167,12 +208,102 @@ while ((${#pending[@]})); do
   fi
   sleep 0.25
 done
-kp_say "etcd (${#KP_ETCD_NAMES[@]} members) and NATS ready after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
+kp_say "etcd (${#KP_ETCD_NAMES[@]} members), NATS, registry and ${#KP_NODES[@]} containerds ready after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
+
+# ---- images: busybox in the registry, the sandbox (pause) image in each containerd ---------
+image_tmp=
+kp_image_tmp() { [[ -n $image_tmp ]] || image_tmp=$(mktemp -d); }
+trap '[[ -z $image_tmp ]] || rm -rf -- "$image_tmp"' EXIT
+registry_has() { # REPO TAG
+  curl -fs -o /dev/null --max-time 5 -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$KP_HOST:$KP_REGISTRY_PORT/v2/$1/manifests/$2"
+}
+if ! registry_has "${KP_BUSYBOX_IMAGE%:*}" "${KP_BUSYBOX_IMAGE##*:}"; then
+  kp_image_tmp
+  infra/scripts/build-busybox-image.sh "$image_tmp/busybox" >/dev/null
+  skopeo copy --quiet --dest-tls-verify=false "oci:$image_tmp/busybox" "docker://$KP_HOST:$KP_REGISTRY_PORT/$KP_BUSYBOX_IMAGE"
+  kp_say "pushed $KP_HOST:$KP_REGISTRY_PORT/$KP_BUSYBOX_IMAGE (pods pull it as docker.io/$KP_BUSYBOX_IMAGE through the mirror)"
+fi
+for node in "${KP_NODES[@]}"; do
+  kp_ctr "$node" images list --quiet 2>/dev/null | grep -qxF "$KP_SANDBOX_IMAGE" && continue
+  kp_image_tmp
+  if [[ ! -f $image_tmp/pause.tar ]]; then
+    infra/scripts/build-busybox-image.sh "$image_tmp/pause" --pause >/dev/null
+    tar -C "$image_tmp/pause" -cf "$image_tmp/pause.tar" .
+  fi
+  kp_ctr "$node" images import --snapshotter overlayfs "$image_tmp/pause.tar" >/dev/null
+  kp_say "containerd-$node: imported $KP_SANDBOX_IMAGE"
+done
+
+# ---- generated config files (absolute paths under .data; see services.list) -----------------
+for i in "${!KP_NODES[@]}"; do
+  node=${KP_NODES[i]}
+  cat >"$KP_DATA_DIR/kubelet-$node.yaml" <<YAML
+# Written by infra/local/up.sh: the kubelet of $node (flags in camelCase, see services/kubelet/src/config.ts).
+nodeName: $node
+nodeIp: $KP_HOST
+grpcListen: $KP_HOST:${KP_NODE_KUBELET_PORTS[i]}
+httpListen: $KP_HOST:${KP_NODE_KUBELET_HTTP_PORTS[i]}
+apiserver: $KP_HOST:6443
+natsUrl: $KP_NATS_URL
+containerRuntimeEndpoint: unix://$(kp_containerd_sock "$node")
+rootDir: $KP_DATA_DIR/kubelet-$node
+podLogDir: $KP_DATA_DIR/pod-logs-$node
+cgroupRoot: /$KP_CGROUP_PARENT/$node
+podCidr: ${KP_NODE_CIDRS[i]}
+clusterDns: [$KP_DNS_SERVICE_IP]
+clusterDomain: cluster.local
+YAML
+done
+# Names outside cluster.local go to the host's resolvers (the dns service runs on the host, so
+# even a loopback resolver such as 127.0.0.53 works).
+upstreams=$(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ { printf "%s%s:53", sep, $2; sep = "," }' /etc/resolv.conf 2>/dev/null || true)
+printf '# Written by infra/local/up.sh from /etc/resolv.conf.\nupstreams: "%s"\n' "$upstreams" >"$KP_DATA_DIR/dns.yaml"
+printf '# Written by infra/local/up.sh.\nlocalPathRoot: %s\n' "$KP_DATA_DIR/local-path" >"$KP_DATA_DIR/cloud-controller-manager.yaml"
 
 # ---- secrets encryption key (the apiserver's --encryption-key-file) ---------------------
 if [[ ! -s $KP_DATA_DIR/encryption-keys ]]; then
   (umask 077; printf 'local1:%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$KP_DATA_DIR/encryption-keys")
 fi
+
+# The listeners a service's flags (or its --config file) name, for the summary and status.sh.
+kp_service_address() {
+  local a k v out=() cfg=
+  for a in "$@"; do
+    case $a in
+      --grpc-listen=* | --http-listen=* | --dns-listen=*) k=${a%%=*} out+=("${k#--}=${a#*=}") ;;
+      --config=*) cfg=${a#*=} ;;
+    esac
+  done
+  if [[ -n $cfg && -f $cfg ]]; then
+    while read -r k v; do out+=("$k$v"); done < <(awk '$1 ~ /^(grpcListen|httpListen):$/ { k = $1 == "grpcListen:" ? "grpc-listen=" : "http-listen="; print k, $2 }' "$cfg")
+  fi
+  if ((${#out[@]})); then printf '%s' "${out[*]}"; else printf -- '-'; fi
+}
+
+# ---- cluster objects, applied once the apiserver answers ------------------------------------
+KPCTL=services/kpctl/bin/kpctl
+kp_cluster_objects() {
+  local deadline=$((SECONDS + 60)) n missing=()
+  until curl -fsS --max-time 2 "http://$KP_HOST:6080/readyz" >/dev/null 2>&1; do
+    kp_state apiserver
+    [[ $KP_STATE == running ]] || { kp_tail_log apiserver; kp_die "apiserver exited during startup"; }
+    ((SECONDS < deadline)) || { kp_tail_log apiserver; kp_die "apiserver not ready after 60s"; }
+    sleep 0.5
+  done
+  # Nodes first, before their kubelets register: each Node gets the pod CIDR of its bridge (the
+  # kubelet keeps an existing Node's spec) and the taint the cloud-controller-manager removes once
+  # it has initialised the Node from infra/local/machines.yaml. Created once, never re-applied.
+  for n in "${KP_NODES[@]}"; do
+    "$KPCTL" get node "$n" >/dev/null 2>&1 || missing+=("$n")
+  done
+  if ((${#missing[@]} == ${#KP_NODES[@]})); then
+    "$KPCTL" create -f "$KP_LOCAL_DIR/nodes.yaml"
+  elif ((${#missing[@]})); then
+    kp_warn "Nodes ${missing[*]} are missing but others exist: their kubelets register them (pod CIDR from the cloud-controller-manager)"
+  fi
+  "$KPCTL" apply -f "$KP_LOCAL_DIR/cluster.yaml"
+}
 
 # ---- services (extension point: services.list) -----------------------------------------
 export KP_ETCD_ENDPOINTS KP_NATS_URL
@@ -198,6 +329,7 @@ if [[ -f $KP_SERVICES_LIST ]]; then
     if ! kp_needs_start "$name"; then
       cmp -s <(printf '%s\0' "${argv[@]}") "$(kp_cmdfile "$name")" ||
         kp_warn "$name: its command in services.list changed; run \`make down && make up\` to apply it"
+      [[ $name != apiserver ]] || kp_cluster_objects
       continue
     fi
     if [[ ${argv[0]} == */* ]]; then
@@ -205,8 +337,9 @@ if [[ -f $KP_SERVICES_LIST ]]; then
     else
       command -v "${argv[0]}" >/dev/null || kp_die "$where: command '${argv[0]}' not found on PATH"
     fi
-    KP_SERVICE_NAME=$name kp_spawn "$name" - "${argv[@]}"
+    KP_SERVICE_NAME=$name kp_spawn "$name" "$(kp_service_address "${argv[@]}")" "${argv[@]}"
     started_services+=("$name")
+    [[ $name != apiserver ]] || kp_cluster_objects
   done <"$KP_SERVICES_LIST"
 fi
 if ((${#started_services[@]})); then
@@ -233,6 +366,8 @@ cat <<DONE
 Environment for clients and services:
   export KP_ETCD_ENDPOINTS=$KP_ETCD_ENDPOINTS
   export KP_NATS_URL=$KP_NATS_URL
+Nodes ${KP_NODES[*]}: pods on bridges ${KP_NODE_BRIDGES[*]} (${KP_NODE_CIDRS[*]}), Services $KP_SERVICE_CIDR, DNS $KP_DNS_SERVICE_IP
+Try:            services/kpctl/bin/kpctl get nodes; services/kpctl/bin/kpctl apply -f infra/examples/busybox-web.yaml
 Tail the logs:  tail -F $(kp_rel "$KP_LOG_DIR")/*.log
 Status:         infra/local/status.sh
 Stop:           make down   (keeps data; infra/local/down.sh --purge also deletes $(kp_rel "$KP_DATA_DIR"))
