@@ -25,6 +25,7 @@ export const kubeletConfig = defineConfig({
   clusterDomain: { type: "string", default: "cluster.local", description: "The cluster's DNS domain" },
   nodeStatusUpdateFrequency: { type: "duration", default: "10s", description: "How often the node status is computed (written when changed, or every minute)" },
   nodeLeaseRenewInterval: { type: "duration", default: "10s", description: "How often the node's Lease in kube-node-lease is renewed" },
+  podWorkers: { type: "int", default: 8, min: 1, max: 1000, description: "Pods synced at once (each pod's passes stay serial)" },
   syncFrequency: { type: "duration", default: "10s", description: "How often every pod is synced even without a change" },
   crashLoopBackoffInitial: { type: "duration", default: "10s", description: "First restart back-off of a failed container (doubling to the maximum)" },
   crashLoopBackoffMax: { type: "duration", default: "5m", description: "Longest restart back-off" },

@@ -115,7 +115,7 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     now: () => new Date(),
     ...kubeletApiSources(client, { nodeName, nodeIp, rootDir: config.rootDir }),
   });
-  pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency });
+  pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency, workers: config.podWorkers });
   const manager = pods;
 
   const stats = new StatsSummary({ nodeName, runtime, nodeUsage: procNodeUsage });
