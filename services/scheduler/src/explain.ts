@@ -41,7 +41,7 @@ export function explainSchedule(fwk: Framework, pod: Pod, snapshot: Snapshot): s
     if (pre.nodeNames && !pre.nodeNames.has(node.name)) {
       explanation = rejected(node.name, "PreFilter", ["node(s) didn't satisfy plugin(s) in PreFilter"]);
     } else {
-      const s = fwk.runFilterPlugins(state, podInfo, node);
+      const s = fwk.runFilterPluginsWithNominatedPods(state, podInfo, node);
       if (isSuccess(s)) {
         feasible.push(node);
         explanation = { nodeName: node.name, feasible: true, rejectedBy: "", reasons: [], scores: {}, totalScore: 0 };

@@ -8,7 +8,7 @@ import { LeadershipLostError, LeaseElection, SharedInformerFactory, serveUntilSt
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { SchedulerConfig } from "./config.js";
 import { schedulerServiceHandlers } from "./explain.js";
-import type { Node, Pod } from "./framework/interface.js";
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from "./framework/interface.js";
 import { defaultConfiguration, loadSchedulerConfiguration } from "./framework/profile.js";
 import { Scheduler } from "./framework/scheduler.js";
 import { schedulerMetrics } from "./metrics.js";
@@ -44,6 +44,9 @@ export { explainSchedule, schedulerServiceHandlers, type ExplainSources } from "
 
 const nodes = kindFor("v1", "Node") as KindInfo<Node>;
 const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
+const claims = kindFor("v1", "PersistentVolumeClaim") as KindInfo<PersistentVolumeClaim>;
+const volumes = kindFor("v1", "PersistentVolume") as KindInfo<PersistentVolume>;
+const storageClasses = kindFor("storage.k8s.io/v1", "StorageClass") as KindInfo<StorageClass>;
 
 export interface RunningScheduler {
   scheduler: Scheduler;
@@ -75,6 +78,7 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
   const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
   const podInformer = informers.informerFor(pods);
   scheduler.attach(informers.informerFor(nodes), podInformer);
+  scheduler.attachStorage(informers.informerFor(claims), informers.informerFor(volumes), informers.informerFor(storageClasses));
   service.addService(schedulerV1.SchedulerServiceService, schedulerServiceHandlers({ scheduler, pods: podInformer.lister }));
 
   let leading = false;

@@ -5,7 +5,7 @@ import { coreV1Node, coreV1Pod } from "@kubeplane/api";
 import { SchedulerCache } from "./cache.js";
 import { fitErrorMessage } from "./diagnosis.js";
 import { Framework, SchedulingAlgorithm, numFeasibleNodesToFind, type FrameworkPlugins } from "./framework.js";
-import { CycleState, SKIP, SUCCESS, unresolvable, unschedulable, type FilterPlugin, type Node, type Pod, type PreFilterPlugin, type ScorePlugin } from "./interface.js";
+import { CycleState, NO_STORAGE, SKIP, SUCCESS, unresolvable, unschedulable, type FilterPlugin, type Node, type Pod, type PreFilterPlugin, type ScorePlugin } from "./interface.js";
 import { nodeInfoOf } from "./node-info.js";
 import { newPodInfo } from "./pod-info.js";
 import { buildFramework } from "./profile.js";
@@ -132,7 +132,7 @@ describe("profiles", () => {
   it("skips plugins that are not registered with a warning and honours weights and disabled sets", () => {
     registerPlugin("TestOnlyFit", () => ({ name: "TestOnlyFit", filter: () => SUCCESS, score: () => 1 }) as FilterPlugin & ScorePlugin);
     const warnings: string[] = [];
-    const handle = { snapshot: () => new NodeSnapshot(), evict: async () => undefined, nominate: async () => undefined, runFilters: () => SUCCESS };
+    const handle = { snapshot: () => new NodeSnapshot(), storage: () => NO_STORAGE, evict: async () => undefined, nominate: async () => undefined, runFilters: () => SUCCESS, runPreFilterAddPod: () => SUCCESS, runPreFilterRemovePod: () => SUCCESS };
     const fwk = buildFramework(
       { schedulerName: "s", plugins: { multiPoint: { enabled: [{ name: "TestOnlyFit", weight: 7 }, { name: "NoSuchPlugin" }] }, filter: { disabled: [{ name: "NodeName" }] } } },
       handle,

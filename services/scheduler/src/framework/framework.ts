@@ -10,6 +10,7 @@ import {
   type FilterPlugin,
   type NodeInfo,
   type PodInfo,
+  type PodNominatorReader,
   type PostFilterPlugin,
   type PostFilterResult,
   type PreFilterPlugin,
@@ -20,6 +21,7 @@ import {
   type Status,
 } from "./interface.js";
 import { newDiagnosis, type Diagnosis } from "./diagnosis.js";
+import { MutableNodeInfo } from "./node-info.js";
 
 export type ExtensionPoint = "PreFilter" | "Filter" | "PostFilter" | "PreScore" | "Score" | "Reserve" | "Unreserve" | "Bind";
 
@@ -40,6 +42,13 @@ export interface FrameworkOptions {
   plugins: FrameworkPlugins;
   /** Told how long each extension point took (scheduler_framework_extension_point_duration_seconds). */
   observe?: (point: ExtensionPoint, status: Status, seconds: number) => void;
+  /**
+   * Told how long one plugin took at one extension point (scheduler_plugin_execution_duration_seconds),
+   * only in cycles whose CycleState has recordPluginMetrics set (a sample, as timing every call costs).
+   */
+  observePlugin?: (plugin: string, point: ExtensionPoint, status: Status, seconds: number) => void;
+  /** Pods nominated to nodes, counted by runFilterPluginsWithNominatedPods; none when absent. */
+  nominator?: PodNominatorReader;
 }
 
 /** One node's total and per-plugin weighted scores. */
@@ -69,11 +78,24 @@ export class Framework {
   readonly plugins: FrameworkPlugins;
   /** Records an extension point's duration (the Filter phase is timed by the algorithm). */
   readonly observe: NonNullable<FrameworkOptions["observe"]>;
+  private readonly observePlugin: FrameworkOptions["observePlugin"];
+  private readonly nominator: PodNominatorReader | undefined;
 
   constructor(opts: FrameworkOptions) {
     this.profileName = opts.profileName;
     this.plugins = opts.plugins;
     this.observe = opts.observe ?? (() => undefined);
+    this.nominator = opts.nominator;
+    this.observePlugin = opts.observePlugin;
+  }
+
+  /** The start time of a plugin call worth timing in this cycle, else undefined. */
+  private pluginStart(state: CycleState): bigint | undefined {
+    return state.recordPluginMetrics && this.observePlugin ? process.hrtime.bigint() : undefined;
+  }
+
+  private pluginDone(start: bigint | undefined, plugin: string, point: ExtensionPoint, status: Status): void {
+    if (start !== undefined) this.observePlugin!(plugin, point, status, seconds(start));
   }
 
   /** Runs PreFilter; the node names of every plugin that names some are intersected. */
@@ -84,12 +106,14 @@ export class Framework {
     let status: Status = SUCCESS;
     for (const p of this.plugins.preFilter) {
       let r;
+      const t = this.pluginStart(state);
       try {
         r = p.preFilter(state, pod, snapshot);
       } catch (err) {
         status = failed(p.name, err);
         break;
       }
+      this.pluginDone(t, p.name, "PreFilter", r.status);
       if (r.status.code === Code.Skip) {
         skip.add(p.name);
         continue;
@@ -111,12 +135,65 @@ export class Framework {
     for (const p of this.plugins.filter) {
       if (skip?.has(p.name)) continue;
       let s: Status;
+      const t = this.pluginStart(state);
       try {
         s = p.filter(state, pod, node);
       } catch (err) {
         return failed(p.name, err);
       }
+      this.pluginDone(t, p.name, "Filter", s);
       if (!isSuccess(s)) return s.plugin ? s : { ...s, plugin: p.name };
+    }
+    return SUCCESS;
+  }
+
+  /**
+   * Filters with the nominated pods of `node` (kube-scheduler's RunFilterPluginsWithNominatedPods):
+   * pods nominated there with priority ≥ the pod's are first added to a copy of the node and of
+   * the state (PreFilter's addPod), so room a preemptor freed is not taken by a lower-priority
+   * pod; the filters then run again without them, since the nominated pods may never land there
+   * (e.g. anti-affinity towards them must not block the pod). Without such pods: one plain run.
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const onNode = this.nominator?.nominatedPodsForNode(node.name);
+    const priority = pod.pod.spec?.priority ?? 0;
+    const nominated = onNode?.length ? onNode.filter((p) => p.key !== pod.key && (p.pod.spec?.priority ?? 0) >= priority) : [];
+    if (nominated.length > 0) {
+      const stateCopy = state.clone();
+      const nodeCopy = node instanceof MutableNodeInfo ? node.clone() : MutableNodeInfo.from(node);
+      for (const p of nominated) {
+        nodeCopy.addPod(p);
+        const s = this.runPreFilterExtensionAddPod(stateCopy, pod, p, nodeCopy);
+        if (!isSuccess(s)) return s;
+      }
+      const s = this.runFilterPlugins(stateCopy, pod, nodeCopy);
+      if (!isSuccess(s)) return s;
+    }
+    return this.runFilterPlugins(state, pod, node);
+  }
+
+  /** PreFilter's addPod extensions of the plugins whose PreFilter ran (not skipped). */
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status {
+    return this.runPreFilterExtension("addPod", state, pod, podToAdd, node);
+  }
+
+  /** PreFilter's removePod extensions of the plugins whose PreFilter ran (not skipped). */
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status {
+    return this.runPreFilterExtension("removePod", state, pod, podToRemove, node);
+  }
+
+  private runPreFilterExtension(which: "addPod" | "removePod", state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): Status {
+    const skip = state.read<Set<string>>(SKIP_FILTER);
+    for (const p of this.plugins.preFilter) {
+      const ext = p[which];
+      if (!ext || skip?.has(p.name)) continue;
+      let s: Status;
+      try {
+        s = ext.call(p, state, pod, other, node);
+      } catch (err) {
+        return failed(p.name, err);
+      }
+      if (!isSuccess(s)) return { ...errorStatus(`running ${which} on PreFilter plugin ${p.name}: ${s.reasons.join(", ")}`), plugin: p.name };
     }
     return SUCCESS;
   }
@@ -127,7 +204,9 @@ export class Framework {
     let result: PostFilterResult = { status: { code: Code.Unschedulable, reasons: [] } };
     for (const p of this.plugins.postFilter) {
       try {
+        const t = this.pluginStart(state);
         const r = await p.postFilter(state, pod, snapshot, statuses, signal);
+        this.pluginDone(t, p.name, "PostFilter", r.status);
         if (isSuccess(r.status)) {
           result = r;
           break;
@@ -152,12 +231,14 @@ export class Framework {
     let status: Status = SUCCESS;
     for (const p of this.plugins.preScore) {
       let s: Status;
+      const t = this.pluginStart(state);
       try {
         s = p.preScore(state, pod, nodes, snapshot);
       } catch (err) {
         status = failed(p.name, err);
         break;
       }
+      this.pluginDone(t, p.name, "PreScore", s);
       if (s.code === Code.Skip) skip.add(p.name);
       else if (!isSuccess(s)) {
         status = { ...s, plugin: p.name };
@@ -179,8 +260,11 @@ export class Framework {
       if (skip?.has(plugin.name)) continue;
       const raw = new Map<string, number>();
       try {
+        // Timed over all nodes (one sample per plugin and cycle), normalisation included.
+        const t = this.pluginStart(state);
         for (const n of nodes) raw.set(n.name, plugin.score(state, pod, n));
         plugin.normalizeScores?.(state, pod, raw);
+        this.pluginDone(t, plugin.name, "Score", SUCCESS);
       } catch (err) {
         status = failed(plugin.name, err);
         break;
@@ -200,7 +284,9 @@ export class Framework {
     let status: Status = SUCCESS;
     for (const p of this.plugins.reserve) {
       try {
+        const t = this.pluginStart(state);
         const s = p.reserve(state, pod, nodeName);
+        this.pluginDone(t, p.name, "Reserve", s);
         if (!isSuccess(s)) {
           status = { ...s, plugin: p.name };
           break;
@@ -231,7 +317,9 @@ export class Framework {
     let status: Status = errorStatus("no bind plugin bound the pod");
     for (const p of this.plugins.bind) {
       try {
+        const t = this.pluginStart(state);
         const s = await p.bind(state, pod, nodeName, signal);
+        this.pluginDone(t, p.name, "Bind", s);
         if (s.code === Code.Skip) continue;
         status = isSuccess(s) ? s : { ...s, plugin: p.name };
       } catch (err) {
@@ -334,7 +422,7 @@ export class SchedulingAlgorithm {
     let processed = 0;
     for (; processed < total && nodes.length < want; processed++) {
       const node = candidates[(start + processed) % total]!;
-      const s = fwk.runFilterPlugins(state, pod, node);
+      const s = fwk.runFilterPluginsWithNominatedPods(state, pod, node);
       if (isSuccess(s)) nodes.push(node);
       else if (s.code === Code.Error) return { error: s };
       else diagnosis.nodeStatuses.set(node.name, s);

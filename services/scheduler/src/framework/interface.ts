@@ -1,9 +1,12 @@
 // The scheduling framework's contract (kube-scheduler's framework/interface.go): statuses, the
 // node snapshot plugins read, cycle state, and one small interface per extension point.
-import type { coreV1Node, coreV1Pod } from "@kubeplane/api";
+import type { coreV1Node, coreV1Pod, coreV1Volume, storageV1 } from "@kubeplane/api";
 
 export type Pod = coreV1Pod.Pod;
 export type Node = coreV1Node.Node;
+export type PersistentVolumeClaim = coreV1Volume.PersistentVolumeClaim;
+export type PersistentVolume = coreV1Volume.PersistentVolume;
+export type StorageClass = storageV1.StorageClass;
 
 /** A plugin's verdict. Unschedulable is an expected outcome, not an error. */
 export enum Code {
@@ -97,19 +100,58 @@ export interface Snapshot {
   havePodsWithRequiredAntiAffinity(): readonly NodeInfo[];
 }
 
-/** Per-cycle scratch space: PreFilter/PreScore write what Filter/Score read. */
+/**
+ * Per-cycle scratch space: PreFilter/PreScore write what Filter/Score read. Values are treated
+ * as immutable: a plugin that changes its state (PreFilter's addPod/removePod) writes a new value,
+ * so `clone()` can share them and a clone never changes what the original holds.
+ */
 export class CycleState {
-  private readonly data = new Map<string, unknown>();
+  private readonly data: Map<string, unknown>;
+  /** Whether this cycle times each plugin (scheduler_plugin_execution_duration_seconds); set for a sample of cycles. */
+  recordPluginMetrics = false;
+  constructor(data?: ReadonlyMap<string, unknown>) {
+    this.data = new Map(data);
+  }
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }
   write(key: string, value: unknown): void {
     this.data.set(key, value);
   }
+  /** A copy for a what-if (nominated pods, preemption's dry run): writes to it do not reach this one. */
+  clone(): CycleState {
+    const copy = new CycleState(this.data);
+    copy.recordPluginMetrics = this.recordPluginMetrics;
+    return copy;
+  }
 }
+
+/**
+ * A cluster change that could make an unschedulable pod fit (kube-scheduler's ClusterEvent,
+ * simplified to resource and action). "UnschedulableTimeout" and "BindFailure" retry every pod.
+ */
+export type ClusterEvent =
+  | "NodeAdd"
+  | "NodeUpdate"
+  | "AssignedPodAdd"
+  | "AssignedPodDelete"
+  | "AssignedPodUpdate"
+  | "UnschedulableTimeout"
+  | "BindFailure"
+  | "PvcAdd"
+  | "PvcUpdate"
+  | "PvAdd"
+  | "PvUpdate"
+  | "StorageClassAdd";
 
 export interface Plugin {
   readonly name: string;
+  /**
+   * The cluster events after which a pod this plugin rejected may fit (kube-scheduler's
+   * EnqueueExtensions.EventsToRegister). A plugin without it is assumed helped by any event.
+   * Called once, when the scheduler is built.
+   */
+  eventsToRegister?(): readonly ClusterEvent[];
 }
 
 export interface PreFilterResult {
@@ -118,8 +160,17 @@ export interface PreFilterResult {
   nodeNames?: ReadonlySet<string>;
 }
 
+/**
+ * A PreFilter plugin whose state depends on other pods may implement addPod/removePod
+ * (kube-scheduler's PreFilterExtensions): they update the state in `state` as if `podToAdd`/`podToRemove`
+ * were added to/removed from `node`, for nominated pods and preemption's dry runs. They run only
+ * after the plugin's preFilter returned Success for this state, and must write a new value (never
+ * mutate the old one: the state may be a clone sharing it).
+ */
 export interface PreFilterPlugin extends Plugin {
   preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot): PreFilterResult;
+  addPod?(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status;
+  removePod?(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status;
 }
 
 export interface FilterPlugin extends Plugin {
@@ -161,16 +212,44 @@ export interface BindPlugin extends Plugin {
   bind(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status>;
 }
 
+/**
+ * The storage objects volume plugins read: the scheduler's informer caches, current (not
+ * snapshotted) and empty until the scheduler is attached to them. Read-only for plugins.
+ */
+export interface StorageListers {
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volume(name: string): PersistentVolume | undefined;
+  storageClass(name: string): StorageClass | undefined;
+}
+
+/** Storage listers with nothing in them (a scheduler not attached to storage informers, tests). */
+export const NO_STORAGE: StorageListers = Object.freeze({ claim: () => undefined, volume: () => undefined, storageClass: () => undefined });
+
 /** What a plugin's constructor gets: its arguments from the profile and the scheduler's handle. */
 export interface PluginHandle {
+  /** PersistentVolumeClaims, PersistentVolumes and StorageClasses (VolumeBinding). */
+  storage(): StorageListers;
   /** The snapshot of the cycle in progress (for PostFilter). */
   snapshot(): Snapshot;
   /** Evicts `pod` for preemption (a delete through the apiserver). */
   evict(pod: Pod, reason: string): Promise<void>;
   /** Sets a pending pod's status.nominatedNodeName. */
   nominate(pod: Pod, nodeName: string): Promise<void>;
-  /** The scheduling framework of this profile, to run filters in PostFilter (preemption simulates removals). */
+  /**
+   * This profile's filters with the higher-or-equal-priority pods nominated to `node` counted
+   * (kube-scheduler's RunFilterPluginsWithNominatedPods), for PostFilter's dry runs.
+   */
   runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
+  /** This profile's PreFilter addPod extensions: `state` as if `podToAdd` ran on `node`. */
+  runPreFilterAddPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status;
+  /** This profile's PreFilter removePod extensions: `state` as if `podToRemove` left `node`. */
+  runPreFilterRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status;
+}
+
+/** Pods nominated to nodes (status.nominatedNodeName, not yet bound): what preemption reserved. */
+export interface PodNominatorReader {
+  /** The pods nominated to `nodeName`, in no particular order. */
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[];
 }
 
 /** A plugin constructor: `args` is the plugin's `args` object from the profile (may be undefined). */

@@ -75,6 +75,14 @@ export class MutableNodeInfo implements NodeInfo {
     return true;
   }
 
+  /** A mutable copy of any NodeInfo (a MutableNodeInfo is better copied with `clone`). */
+  static from(node: NodeInfo): MutableNodeInfo {
+    const copy = new MutableNodeInfo(node.node);
+    for (const p of node.pods) copy.addPod(p);
+    copy.imageStates = new Map(node.imageStates);
+    return copy;
+  }
+
   clone(): MutableNodeInfo {
     const c = new MutableNodeInfo(this.node);
     c.pods = [...this.pods];

@@ -48,7 +48,8 @@ export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
 
 /**
  * kube-scheduler's default multiPoint plugins (pkg/scheduler/apis/config/v1/default_plugins.go)
- * minus those we do not have (PrioritySort is the queue's fixed order; no volume plugins):
+ * minus those we do not have (PrioritySort is the queue's fixed order; of the volume plugins only
+ * a lite VolumeBinding):
  * each plugin runs at every extension point it implements, in this order.
  */
 export const DEFAULT_PLUGINS: readonly PluginRef[] = [
@@ -58,6 +59,7 @@ export const DEFAULT_PLUGINS: readonly PluginRef[] = [
   { name: "NodeAffinity", weight: 2 },
   { name: "NodePorts" },
   { name: "NodeResourcesFit", weight: 1 },
+  { name: "VolumeBinding" },
   { name: "PodTopologySpread", weight: 2 },
   { name: "InterPodAffinity", weight: 2 },
   { name: "DefaultPreemption" },
@@ -144,7 +146,12 @@ export interface BuildLogger {
  * disabled plugins per extension point, one instance per plugin name (shared by the points it
  * implements). A plugin not registered (yet) is skipped with a warning, never fatal.
  */
-export function buildFramework(profile: ProfileConfig, handle: PluginHandle, logger: BuildLogger, observe?: FrameworkOptions["observe"]): Framework {
+export function buildFramework(
+  profile: ProfileConfig,
+  handle: PluginHandle,
+  logger: BuildLogger,
+  options: Pick<FrameworkOptions, "observe" | "observePlugin" | "nominator"> = {},
+): Framework {
   const cfg = profile.plugins ?? {};
   const disabledAll = (set?: PluginSet): boolean => (set?.disabled ?? []).some((r) => r.name === "*");
   const disabledNames = (set?: PluginSet): Set<string> => new Set((set?.disabled ?? []).map((r) => r.name));
@@ -196,5 +203,5 @@ export function buildFramework(profile: ProfileConfig, handle: PluginHandle, log
     reserve: resolve("reserve").map((x) => x.plugin as ReservePlugin),
     bind: resolve("bind").map((x) => x.plugin as BindPlugin),
   };
-  return new Framework({ profileName: profile.schedulerName, plugins, ...(observe ? { observe } : {}) });
+  return new Framework({ ...options, profileName: profile.schedulerName, plugins });
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { coreV1Pod } from "@kubeplane/api";
-import type { Pod } from "./interface.js";
+import type { ClusterEvent, Pod } from "./interface.js";
 import { SchedulingQueue } from "./queue.js";
 
 function pod(name: string, opts: { priority?: number; created?: string } = {}): Pod {
@@ -133,5 +133,61 @@ describe("scheduling queue", () => {
     const waiting = q.pop();
     q.close();
     assert.equal(await waiting, undefined);
+  });
+
+  describe("event hints", () => {
+    const hinted = (): SchedulingQueue => {
+      const q = new SchedulingQueue({ initialBackoffMs: 0 });
+      q.setPluginEvents(new Map([
+        ["NodeResourcesFit", new Set<ClusterEvent>(["AssignedPodDelete", "NodeAdd"])],
+        ["VolumeBinding", new Set<ClusterEvent>(["PvcAdd"])],
+      ]));
+      return q;
+    };
+    async function rejectedBy(q: SchedulingQueue, name: string, plugins?: string[]): Promise<void> {
+      q.add(pod(name));
+      const qp = (await q.pop())!;
+      q.addUnschedulable(qp, plugins ? { plugins: new Set(plugins) } : {});
+      q.done(qp.podInfo.key);
+    }
+
+    it("moves only the pods whose rejecting plugins registered the event", async () => {
+      const q = hinted();
+      await rejectedBy(q, "full", ["NodeResourcesFit"]);
+      await rejectedBy(q, "claimless", ["VolumeBinding"]);
+      await rejectedBy(q, "both", ["NodeResourcesFit", "VolumeBinding"]);
+      q.moveAllToActiveOrBackoff("PvcAdd");
+      assert.equal(q.pending().unschedulable, 1);
+      assert.deepEqual([await popName(q), await popName(q)].sort(), ["both", "claimless"]);
+      q.moveAllToActiveOrBackoff("NodeUpdate");
+      assert.equal(q.pending().unschedulable, 1, "NodeResourcesFit did not register NodeUpdate");
+      q.moveAllToActiveOrBackoff("AssignedPodDelete");
+      assert.equal(await popName(q), "full");
+    });
+
+    it("a pod rejected by a plugin without hints, or by no known plugin, moves on any event", async () => {
+      const q = hinted();
+      await rejectedBy(q, "unhinted", ["SomeoneElse"]);
+      await rejectedBy(q, "unknown");
+      q.moveAllToActiveOrBackoff("PvAdd");
+      assert.equal(q.pending().unschedulable, 0);
+    });
+
+    it("an event during the attempt sends the failure to backoff only if it could help", async () => {
+      const q = hinted();
+      q.add(pod("p"));
+      let qp = (await q.pop())!;
+      q.moveAllToActiveOrBackoff("PvcAdd");
+      q.addUnschedulable(qp, { plugins: new Set(["NodeResourcesFit"]) });
+      q.done(qp.podInfo.key);
+      assert.equal(q.pending().unschedulable, 1, "a claim does not free cpu");
+      q.moveAllToActiveOrBackoff("NodeAdd");
+      qp = (await q.pop())!;
+      q.moveAllToActiveOrBackoff("AssignedPodDelete");
+      q.addUnschedulable(qp, { plugins: new Set(["NodeResourcesFit"]) });
+      q.done(qp.podInfo.key);
+      assert.equal(q.pending().unschedulable, 0);
+      assert.equal(await popName(q), "p");
+    });
   });
 });

@@ -1,7 +1,10 @@
 // The scheduling queue (kube-scheduler's PriorityQueue): activeQ by priority then age, backoffQ,
 // and the unschedulable set moved back on cluster events that could help.
-import type { Pod, PodInfo } from "./interface.js";
+import type { ClusterEvent, Pod, PodInfo } from "./interface.js";
+import { PodNominator } from "./nominator.js";
 import { newPodInfo } from "./pod-info.js";
+
+export type { ClusterEvent };
 
 /** A pod in the queue with its scheduling history. */
 export interface QueuedPodInfo {
@@ -12,10 +15,12 @@ export interface QueuedPodInfo {
   timestamp: number;
   /** When it was first added (ms): e2e latency is measured from here. */
   initialAttemptTimestamp: number;
+  /** The plugins that rejected it last time; empty: unknown (any event may help). */
+  unschedulablePlugins?: ReadonlySet<string>;
 }
 
-/** Why pods are moved out of the unschedulable set (kube-scheduler's ClusterEvent, simplified). */
-export type ClusterEvent = "NodeAdd" | "NodeUpdate" | "AssignedPodDelete" | "AssignedPodUpdate" | "UnschedulableTimeout" | "BindFailure";
+/** Events that retry every unschedulable pod, whatever rejected it. */
+const WILDCARD_EVENTS: ReadonlySet<ClusterEvent> = new Set(["UnschedulableTimeout", "BindFailure"]);
 
 export interface QueueOptions {
   /** Backoff of the first retry; doubles per attempt. Default 1 s. */
@@ -145,16 +150,24 @@ function keyOf(pod: Pod): string {
  * Pending pods of every profile. Contract:
  * - `pop` hands out the best pod of activeQ and marks it in flight; a pod in flight is never
  *   handed out again until `done(key)` (added or updated meanwhile, it waits for `done`).
- * - A failed pod comes back through `addUnschedulable`: to backoffQ when a move request arrived
- *   while it was in flight or it failed with an error, else to the unschedulable set, which
- *   `moveAllToActiveOrBackoff` (cluster events) and the periodic flush empty again.
+ * - A failed pod comes back through `addUnschedulable` with the plugins that rejected it: to
+ *   backoffQ when it failed with an error or a cluster event that could help it (by those
+ *   plugins' registered events) arrived while it was in flight, else to the unschedulable set,
+ *   which `moveAllToActiveOrBackoff` (such events) and the periodic flush empty again.
  * - Single-threaded (the event loop); `close` wakes every waiting `pop` with undefined.
+ * - `nominator` indexes the pending pods nominated to nodes; the scheduler's pod handlers keep it.
  */
 export class SchedulingQueue {
+  readonly nominator = new PodNominator();
   private readonly active = new ActiveHeap();
   private readonly backoff = new Map<string, { qp: QueuedPodInfo; until: number }>();
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
-  private readonly inFlight = new Map<string, { moveRequested: boolean; latest?: Pod; deleted?: boolean }>();
+  /** Pods handed out by pop, with the cluster events seen meanwhile and a newer object if one came. */
+  private readonly inFlight = new Map<string, { eventsAtStart: ReadonlyMap<ClusterEvent, number>; latest?: Pod; deleted?: boolean }>();
+  /** How many of each cluster event happened so far: a flight compares against its start (O(kinds), not O(flights) per event). */
+  private readonly eventCounts = new Map<ClusterEvent, number>();
+  /** plugin name → the events it registered (event hints); plugins not in it are helped by any. */
+  private pluginEvents = new Map<string, ReadonlySet<ClusterEvent>>();
   private readonly waiters: Array<(qp: QueuedPodInfo | undefined) => void> = [];
   private closed = false;
   private readonly initialBackoffMs: number;
@@ -167,6 +180,28 @@ export class SchedulingQueue {
     this.maxBackoffMs = opts.maxBackoffMs ?? 10_000;
     this.maxInUnschedulableMs = opts.maxInUnschedulableMs ?? 60_000;
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Sets which cluster events can help a pod rejected by each plugin (from the profiles' plugins). */
+  setPluginEvents(events: ReadonlyMap<string, ReadonlySet<ClusterEvent>>): void {
+    this.pluginEvents = new Map(events);
+  }
+
+  /** kube-scheduler's isPodWorthRequeuing: whether `event` could help a pod rejected by `plugins`. */
+  private worthRequeuing(plugins: ReadonlySet<string> | undefined, event: ClusterEvent): boolean {
+    if (!plugins?.size || WILDCARD_EVENTS.has(event)) return true;
+    for (const plugin of plugins) {
+      const events = this.pluginEvents.get(plugin);
+      if (!events || events.has(event)) return true;
+    }
+    return false;
+  }
+
+  /** The kinds of cluster event that happened since `counts` was taken. */
+  private eventsSince(counts: ReadonlyMap<ClusterEvent, number>): ClusterEvent[] {
+    const out: ClusterEvent[] = [];
+    for (const [event, n] of this.eventCounts) if (n !== (counts.get(event) ?? 0)) out.push(event);
+    return out;
   }
 
   /** A new pending pod (informer add). */
@@ -248,24 +283,33 @@ export class SchedulingQueue {
    * A pod that failed its attempt. `error`: the failure was not the pod's fault (retry with
    * backoff, as after a move request); otherwise it waits in the unschedulable set.
    */
-  addUnschedulable(qp: QueuedPodInfo, opts: { error?: boolean } = {}): void {
+  addUnschedulable(qp: QueuedPodInfo, opts: { error?: boolean; plugins?: ReadonlySet<string> } = {}): void {
     const key = qp.podInfo.key;
     const flight = this.inFlight.get(key);
     if (flight?.deleted) return;
     const latest = flight?.latest;
     const item: QueuedPodInfo = { ...qp, podInfo: latest ? newPodInfo(latest) : qp.podInfo, timestamp: this.now() };
+    if (opts.plugins) item.unschedulablePlugins = opts.plugins;
+    else delete item.unschedulablePlugins;
     if (latest?.spec?.nodeName) return;
     const changed = latest !== undefined && changedForScheduling(qp.podInfo.pod, latest);
-    if (opts.error || flight?.moveRequested || changed) this.toBackoffOrActive(item);
+    // An event during the attempt that could help it: retry after backoff instead of waiting.
+    const helped = flight !== undefined && this.eventsSince(flight.eventsAtStart).some((e) => this.worthRequeuing(opts.plugins, e));
+    if (opts.error || helped || changed) this.toBackoffOrActive(item);
     else this.unschedulable.set(key, item);
   }
 
-  /** A cluster event that could make unschedulable pods fit: retry them all (after their backoff). */
-  moveAllToActiveOrBackoff(_event: ClusterEvent): void {
-    for (const flight of this.inFlight.values()) flight.moveRequested = true;
-    const items = [...this.unschedulable.values()];
-    this.unschedulable.clear();
-    for (const qp of items) this.toBackoffOrActive(qp);
+  /**
+   * A cluster event: retries (after their backoff) the unschedulable pods it could help, by the
+   * plugins that rejected each (event hints); pods in flight remember it for their outcome.
+   */
+  moveAllToActiveOrBackoff(event: ClusterEvent): void {
+    this.eventCounts.set(event, (this.eventCounts.get(event) ?? 0) + 1);
+    for (const [key, qp] of this.unschedulable) {
+      if (!this.worthRequeuing(qp.unschedulablePlugins, event)) continue;
+      this.unschedulable.delete(key);
+      this.toBackoffOrActive(qp);
+    }
   }
 
   /** Moves backoffQ pods whose backoff ended to activeQ (call every second). */
@@ -336,7 +380,7 @@ export class SchedulingQueue {
 
   private startFlight(qp: QueuedPodInfo): QueuedPodInfo {
     qp.attempts++;
-    this.inFlight.set(qp.podInfo.key, { moveRequested: false });
+    this.inFlight.set(qp.podInfo.key, { eventsAtStart: new Map(this.eventCounts) });
     return qp;
   }
 }

@@ -102,4 +102,33 @@ describe("scheduling loop", () => {
       await running;
     }
   });
+
+  it("leaves the room a preemptor was nominated to for it, though a lower-priority pod would fit there first", async () => {
+    const { client, calls } = fakeClient();
+    const s = new Scheduler({ client, configuration: defaultConfiguration(), logger: quiet, queue: { initialBackoffMs: 10, maxBackoffMs: 20 } });
+    s.onNodeAdd(node("n1", "4"));
+    const victim = pod("victim", "2");
+    victim.spec!.nodeName = "n1";
+    victim.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z";
+    s.onPodAdd(victim);
+    const vip = pod("vip", "3");
+    vip.spec!.priority = 100;
+    vip.status!.nominatedNodeName = "n1";
+    s.onPodAdd(vip);
+    s.onPodAdd(pod("low", "1"));
+    assert.deepEqual(s.queue.nominator.nominatedPodsForNode("n1").map((p) => p.key), ["default/vip"]);
+    const stop = new AbortController();
+    const running = s.run(stop.signal);
+    try {
+      await waitFor(() => (s.queue.pending().unschedulable === 2 ? true : undefined), { message: "both wait: vip for its victim, low behind vip" });
+      assert.deepEqual(calls.binds, []);
+      s.onPodDelete(victim);
+      await waitFor(() => (s.scheduledCount === 2 ? true : undefined), { message: "both bound" });
+      assert.deepEqual(calls.binds, ["default/vip->n1", "default/low->n1"]);
+      assert.deepEqual(s.queue.nominator.nominatedPodsForNode("n1"), [], "assumed: no longer nominated");
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
 });

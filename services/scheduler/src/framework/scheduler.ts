@@ -4,9 +4,25 @@ import { randomBytes } from "node:crypto";
 import { coreV1Event, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Informer } from "@kubeplane/client";
 import { SchedulerCache } from "./cache.js";
-import { fitErrorMessage } from "./diagnosis.js";
+import { fitErrorMessage, type Diagnosis } from "./diagnosis.js";
 import { CycleState, SchedulingAlgorithm, type Framework } from "./framework.js";
-import { Code, isSuccess, type Node, type NodeInfo, type Pod, type PluginHandle, type PodInfo, type Snapshot, type Status } from "./interface.js";
+import {
+  Code,
+  NO_STORAGE,
+  isSuccess,
+  type ClusterEvent,
+  type Node,
+  type NodeInfo,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+  type PluginHandle,
+  type PodInfo,
+  type Snapshot,
+  type Status,
+  type StorageClass,
+  type StorageListers,
+} from "./interface.js";
 import { buildFramework, DEFAULT_SCHEDULER_NAME, type SchedulerConfiguration } from "./profile.js";
 import { SchedulingQueue, type QueueOptions, type QueuedPodInfo } from "./queue.js";
 import { NodeSnapshot } from "./snapshot.js";
@@ -37,6 +53,8 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Bindings in flight before the loop waits for one to finish. Default 1024 (the apiserver batches concurrent binds well). */
   maxInFlightBindings?: number;
+  /** Share of cycles (0–100) whose plugins are timed for scheduler_plugin_execution_duration_seconds. Default 10, as kube-scheduler. */
+  pluginMetricsSamplePercent?: number;
 }
 
 function keyOf(pod: Pod): string {
@@ -45,6 +63,16 @@ function keyOf(pod: Pod): string {
 
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The plugins that rejected the pod on every node, or undefined when some rejection names none. */
+function unschedulablePlugins(d: Diagnosis): Set<string> | undefined {
+  const out = new Set<string>();
+  for (const s of [...(d.preFilterStatus ? [d.preFilterStatus] : []), ...d.nodeStatuses.values()]) {
+    if (!s.plugin) return undefined;
+    out.add(s.plugin);
+  }
+  return out.size ? out : undefined;
 }
 
 function relevantNodeChange(a: Node, b: Node): boolean {
@@ -76,6 +104,8 @@ export class Scheduler {
   private signal: AbortSignal = new AbortController().signal;
   /** Evictions asked for by the PostFilter run in progress (scheduler_preemption_victims). */
   private evictions = 0;
+  /** The storage informers' caches, once `attachStorage` ran. */
+  private storage: StorageListers = NO_STORAGE;
   /** Pods bound by this scheduler (tests and the benchmark read it). */
   scheduledCount = 0;
 
@@ -87,22 +117,36 @@ export class Scheduler {
       percentageOfNodesToScore: opts.percentageOfNodesToScore || opts.configuration.percentageOfNodesToScore || 0,
       ...(opts.random ? { random: opts.random } : {}),
     });
+    const pluginEvents = new Map<string, Set<ClusterEvent>>();
     for (const profile of opts.configuration.profiles) {
       let fwk: Framework | undefined;
       const handle: PluginHandle & BindingHandle = {
         snapshot: (): Snapshot => this.snapshot,
+        storage: (): StorageListers => this.storage,
         evict: async (pod, reason) => this.evict(pod, reason),
         nominate: async (pod, nodeName) => this.nominate(pod, nodeName),
-        runFilters: (state, pod, node) => fwk!.runFilterPlugins(state, pod, node),
+        runFilters: (state, pod, node) => fwk!.runFilterPluginsWithNominatedPods(state, pod, node),
+        runPreFilterAddPod: (state, pod, toAdd, node) => fwk!.runPreFilterExtensionAddPod(state, pod, toAdd, node),
+        runPreFilterRemovePod: (state, pod, toRemove, node) => fwk!.runPreFilterExtensionRemovePod(state, pod, toRemove, node),
         bindPod: async (pod, nodeName, signal) => {
           await opts.client.bind(pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", nodeName, { signal, uid: pod.metadata?.uid });
         },
       };
       const m = opts.metrics;
-      fwk = buildFramework(profile, handle, opts.logger, m
-        ? (point, status, secs) => m.extensionPointDuration.observe({ extension_point: point, status: Code[status.code], profile: profile.schedulerName }, secs)
-        : undefined);
+      fwk = buildFramework(profile, handle, opts.logger, {
+        nominator: this.queue.nominator,
+        ...(m
+          ? {
+              observe: (point, status, secs) => m.extensionPointDuration.observe({ extension_point: point, status: Code[status.code], profile: profile.schedulerName }, secs),
+              observePlugin: (plugin, point, status, secs) => m.pluginExecutionDuration.observe({ plugin, extension_point: point, status: Code[status.code] }, secs),
+            }
+          : {}),
+      });
       this.profiles.set(profile.schedulerName, fwk);
+      for (const p of [...fwk.plugins.preFilter, ...fwk.plugins.filter]) {
+        const events = p.eventsToRegister?.();
+        if (events) pluginEvents.set(p.name, new Set([...(pluginEvents.get(p.name) ?? []), ...events]));
+      }
       this.logger.info({
         profile: profile.schedulerName,
         filter: fwk.plugins.filter.map((p) => p.name),
@@ -111,6 +155,7 @@ export class Scheduler {
         bind: fwk.plugins.bind.map((p) => p.name),
       }, "profile configured");
     }
+    this.queue.setPluginEvents(pluginEvents);
   }
 
   /** Whether this scheduler handles `pod` (its schedulerName names one of our profiles). */
@@ -132,6 +177,21 @@ export class Scheduler {
     });
   }
 
+  /**
+   * Gives volume plugins the storage informers' caches and retries unschedulable pods when a
+   * claim, volume or class appears or changes (a claim got bound, a volume was provisioned).
+   */
+  attachStorage(claims: Informer<PersistentVolumeClaim>, volumes: Informer<PersistentVolume>, classes: Informer<StorageClass>): void {
+    this.storage = {
+      claim: (namespace, name) => claims.lister.get(namespace, name),
+      volume: (name) => volumes.lister.get("", name),
+      storageClass: (name) => classes.lister.get("", name),
+    };
+    claims.addEventHandler({ onAdd: () => this.queue.moveAllToActiveOrBackoff("PvcAdd"), onUpdate: () => this.queue.moveAllToActiveOrBackoff("PvcUpdate") });
+    volumes.addEventHandler({ onAdd: () => this.queue.moveAllToActiveOrBackoff("PvAdd"), onUpdate: () => this.queue.moveAllToActiveOrBackoff("PvUpdate") });
+    classes.addEventHandler({ onAdd: () => this.queue.moveAllToActiveOrBackoff("StorageClassAdd") });
+  }
+
   onNodeAdd(node: Node): void {
     this.cache.addNode(node);
     this.queue.moveAllToActiveOrBackoff("NodeAdd");
@@ -146,21 +206,32 @@ export class Scheduler {
     if (pod.spec?.nodeName) {
       this.cache.addPod(pod);
       this.queue.delete(pod);
+      this.queue.nominator.delete(pod);
+      this.queue.moveAllToActiveOrBackoff("AssignedPodAdd");
     } else if (!pod.metadata?.deletionTimestamp && this.responsibleFor(pod)) {
       this.queue.add(pod);
+      this.queue.nominator.add(pod);
     }
   }
 
   onPodUpdate(old: Pod, pod: Pod): void {
     if (pod.spec?.nodeName) {
       this.cache.updatePod(pod);
-      if (!old.spec?.nodeName) this.queue.delete(pod);
+      this.queue.nominator.delete(pod);
+      if (!old.spec?.nodeName) {
+        this.queue.delete(pod);
+        this.queue.moveAllToActiveOrBackoff("AssignedPodAdd");
+      } else if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(pod.metadata?.labels)) {
+        this.queue.moveAllToActiveOrBackoff("AssignedPodUpdate");
+      }
       const phase = pod.status?.phase;
       if (old.status?.phase !== phase && (phase === "Succeeded" || phase === "Failed")) this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
     } else if (pod.metadata?.deletionTimestamp || !this.responsibleFor(pod)) {
       this.queue.delete(pod);
+      this.queue.nominator.delete(pod);
     } else {
       this.queue.update(pod);
+      this.queue.nominator.update(old, pod);
     }
   }
 
@@ -168,8 +239,12 @@ export class Scheduler {
     if (pod.spec?.nodeName || this.cache.isAssumed(keyOf(pod))) {
       this.cache.removePod(pod);
       this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
+    } else if (this.queue.nominator.nominatedNodeOf(pod)) {
+      // A preemptor that gave up its nomination frees the room it held for lower-priority pods.
+      this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
     }
     this.queue.delete(pod);
+    this.queue.nominator.delete(pod);
   }
 
   /**
@@ -213,6 +288,7 @@ export class Scheduler {
     const start = process.hrtime.bigint();
     this.cache.updateSnapshot(this.snapshot);
     const state = new CycleState();
+    state.recordPluginMetrics = Math.random() * 100 < (this.opts.pluginMetricsSamplePercent ?? 10);
     const result = this.algorithm.schedule(fwk, state, podInfo, this.snapshot);
     if (!result.ok) {
       let status: Status = result.status;
@@ -222,16 +298,21 @@ export class Scheduler {
         this.evictions = 0;
         const pf = await fwk.runPostFilterPlugins(state, podInfo, this.snapshot, result.diagnosis.nodeStatuses, this.signal);
         if (this.evictions > 0) this.opts.metrics?.preemptionVictims.observe(this.evictions);
-        if (isSuccess(pf.status) && pf.nominatedNodeName) nominated = pf.nominatedNodeName;
-        else if (pf.status.code === Code.Error) status = pf.status;
+        if (pf.status.code === Code.Error) status = pf.status;
+        else if (pf.nominatedNodeName) {
+          nominated = pf.nominatedNodeName;
+          // Held in memory at once: the next cycles must leave the freed room to this pod.
+          this.queue.nominator.add(podInfo, nominated);
+        }
         if (pf.status.reasons.length) result.diagnosis.postFilterMessage = pf.status.reasons.join(", ");
       }
       const message = status.code === Code.Error ? status.reasons.join(", ") : fitErrorMessage(result.diagnosis);
-      this.failed(fwk, qp, status, message, nominated, start);
+      this.failed(fwk, qp, status, message, nominated, start, result.diagnosis);
       return true;
     }
     const nodeName = result.nodeName;
     const assumed = this.cache.assumePod(podInfo, nodeName);
+    this.queue.nominator.delete(pod);
     const reserved = fwk.runReservePlugins(state, assumed, nodeName);
     if (!isSuccess(reserved)) {
       fwk.runUnreservePlugins(state, assumed, nodeName);
@@ -271,10 +352,11 @@ export class Scheduler {
     }
   }
 
-  private failed(fwk: Framework, qp: QueuedPodInfo, status: Status, message: string, nominated: string | undefined, start: bigint): void {
+  private failed(fwk: Framework, qp: QueuedPodInfo, status: Status, message: string, nominated: string | undefined, start: bigint, diagnosis?: Diagnosis): void {
     const error = status.code === Code.Error;
     this.observeAttempt(fwk, error ? "error" : "unschedulable", start);
-    this.queue.addUnschedulable(qp, { error });
+    const plugins = diagnosis && unschedulablePlugins(diagnosis);
+    this.queue.addUnschedulable(qp, plugins ? { error, plugins } : { error });
     this.queue.done(qp.podInfo.key);
     if (error) this.logger.warn({ pod: qp.podInfo.key, reasons: status.reasons, plugin: status.plugin }, "scheduling error");
     else this.logger.debug({ pod: qp.podInfo.key, message }, "unschedulable");

@@ -9,5 +9,6 @@ import "./taint-toleration.js";
 import "./node-affinity.js";
 import "./inter-pod-affinity.js";
 import "./pod-topology-spread.js";
+import "./volume-binding.js";
 import "./default-preemption.js";
 import "./default-binder.js";

@@ -4,6 +4,9 @@ import { describe, test } from "node:test";
 import { Code, CycleState, unresolvable } from "../framework/interface.js";
 import type { Pod, PodInfo, Status } from "../framework/interface.js";
 import { type Candidate, DefaultPreemption, PREEMPTED, pickCandidate } from "./default-preemption.js";
+import { Framework } from "../framework/framework.js";
+import { ERR_ANTI_AFFINITY, ERR_EXISTING_ANTI_AFFINITY, InterPodAffinity } from "./inter-pod-affinity.js";
+import { NodeResourcesFit } from "./node-resources-fit.js";
 import { type FakeSnapshot, FakeHandle, filterStatuses, makeNode, makePod, podInfo, snapshotOf } from "./test-support.js";
 
 const node = (name: string): ReturnType<typeof makeNode> => makeNode(name, { cpu: "4", memory: "64Gi" });
@@ -105,5 +108,62 @@ describe("pickCandidate", () => {
       "b",
     );
     assert.equal(pick([{ nodeName: "a", victims: [v("x", 0)] }, { nodeName: "b", victims: [] }]), "b");
+  });
+});
+
+describe("DefaultPreemption with PreFilter extensions", () => {
+  const onHost = (app: string) => ({
+    affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app } }, topologyKey: "kubernetes.io/hostname" }] } },
+  });
+
+  /** The profile's real PreFilter/Filter (resources + inter-pod affinity) behind the handle, as the scheduler wires it. */
+  async function preemptWithFramework(snapshot: FakeSnapshot, pod: PodInfo, opts: { extensions: boolean }) {
+    const fit = new NodeResourcesFit(undefined);
+    const affinity = new InterPodAffinity(undefined);
+    const fwk = new Framework({ profileName: "p", plugins: { preFilter: [fit, affinity], filter: [fit, affinity], postFilter: [], preScore: [], score: [], reserve: [], bind: [] } });
+    const state = new CycleState();
+    assert.equal(fwk.runPreFilterPlugins(state, pod, snapshot).status.code, Code.Success);
+    const handle = new FakeHandle(snapshot, (s, p, n) => fwk.runFilterPluginsWithNominatedPods(s, p, n));
+    if (opts.extensions) {
+      handle.runPreFilterAddPod = (s, p, other, n) => fwk.runPreFilterExtensionAddPod(s, p, other, n);
+      handle.runPreFilterRemovePod = (s, p, other, n) => fwk.runPreFilterExtensionRemovePod(s, p, other, n);
+    }
+    const statuses = new Map(snapshot.list().map((n) => [n.name, fwk.runFilterPlugins(state, pod, n)]));
+    const result = await new DefaultPreemption(undefined, handle).postFilter(state, pod, snapshot, statuses, new AbortController().signal);
+    return { result, statuses, evicted: handle.evicted.map((e) => e.pod.metadata?.name).sort() };
+  }
+
+  test("evicts the lower-priority pod the preemptor's anti-affinity rejects, and only it, though cpu was never short", async () => {
+    const snapshot = snapshotOf([node("n1")], [running("db", "n1", "1", 0, { labels: { app: "db" } }), running("other", "n1", "1", 0)]);
+    const vip = podInfo("vip", { cpu: "1", priority: 100, spec: onHost("db") });
+    const { result, statuses, evicted } = await preemptWithFramework(snapshot, vip, { extensions: true });
+    assert.deepEqual(statuses.get("n1")?.reasons, [ERR_ANTI_AFFINITY]);
+    assert.equal(result.nominatedNodeName, "n1");
+    assert.deepEqual(evicted, ["db"]);
+  });
+
+  test("evicts a lower-priority pod whose own anti-affinity rejects the preemptor", async () => {
+    const snapshot = snapshotOf([node("n1")], [running("guard", "n1", "1", 0, { spec: onHost("vip") }), running("other", "n1", "1", 0)]);
+    const vip = podInfo("vip", { cpu: "1", priority: 100, labels: { app: "vip" } });
+    const { result, statuses, evicted } = await preemptWithFramework(snapshot, vip, { extensions: true });
+    assert.deepEqual(statuses.get("n1")?.reasons, [ERR_EXISTING_ANTI_AFFINITY]);
+    assert.equal(result.nominatedNodeName, "n1");
+    assert.deepEqual(evicted, ["guard"]);
+  });
+
+  test("without removePod the stale anti-affinity counts make the same node look hopeless", async () => {
+    const snapshot = snapshotOf([node("n1")], [running("db", "n1", "1", 0, { labels: { app: "db" } })]);
+    const vip = podInfo("vip", { cpu: "1", priority: 100, spec: onHost("db") });
+    const { result, evicted } = await preemptWithFramework(snapshot, vip, { extensions: false });
+    assert.equal(result.nominatedNodeName, undefined);
+    assert.deepEqual(evicted, []);
+  });
+
+  test("never evicts a higher-priority pod to clear an anti-affinity conflict", async () => {
+    const snapshot = snapshotOf([node("n1")], [running("db", "n1", "1", 1000, { labels: { app: "db" } })]);
+    const vip = podInfo("vip", { cpu: "1", priority: 100, spec: onHost("db") });
+    const { result, evicted } = await preemptWithFramework(snapshot, vip, { extensions: true });
+    assert.equal(result.nominatedNodeName, undefined);
+    assert.deepEqual(evicted, []);
   });
 });

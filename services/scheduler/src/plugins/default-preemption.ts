@@ -152,13 +152,16 @@ export class DefaultPreemption implements PostFilterPlugin {
    * (the reprieve). Lower-priority pods already terminating are removed but never victims.
    * Returns the victims, highest priority first, or undefined when the pod cannot fit.
    */
-  private selectVictimsOnNode(state: CycleState, pod: PodInfo, node: NodeInfo): PodInfo[] | undefined {
-    const copy = node instanceof MutableNodeInfo ? node.clone() : cloneOf(node);
+  private selectVictimsOnNode(cycleState: CycleState, pod: PodInfo, node: NodeInfo): PodInfo[] | undefined {
+    // PreFilter state (anti-affinity and spread counts) follows each removal on a copy of its own.
+    const state = cycleState.clone();
+    const copy = node instanceof MutableNodeInfo ? node.clone() : MutableNodeInfo.from(node);
     const priority = priorityOf(pod.pod);
     const potential: PodInfo[] = [];
     for (const p of node.pods) {
       if (priorityOf(p.pod) >= priority) continue;
       copy.removePod(p.key);
+      if (this.handle.runPreFilterRemovePod(state, pod, p, copy).code !== Code.Success) return undefined;
       if (!isTerminating(p.pod)) potential.push(p);
     }
     if (copy.pods.length === node.pods.length) return undefined;
@@ -166,19 +169,15 @@ export class DefaultPreemption implements PostFilterPlugin {
     const victims: PodInfo[] = [];
     for (const p of potential.sort(moreImportantFirst)) {
       copy.addPod(p);
+      if (this.handle.runPreFilterAddPod(state, pod, p, copy).code !== Code.Success) return undefined;
       if (this.handle.runFilters(state, pod, copy).code !== Code.Success) {
         copy.removePod(p.key);
+        if (this.handle.runPreFilterRemovePod(state, pod, p, copy).code !== Code.Success) return undefined;
         victims.push(p);
       }
     }
     return victims;
   }
-}
-
-function cloneOf(node: NodeInfo): MutableNodeInfo {
-  const copy = new MutableNodeInfo(node.node);
-  for (const p of node.pods) copy.addPod(p);
-  return copy;
 }
 
 registerPlugin(NAME, (args, handle) => new DefaultPreemption(args as Partial<DefaultPreemptionArgs> | undefined, handle) satisfies PostFilterPlugin);

@@ -10,12 +10,13 @@ import {
   unschedulable,
 } from "../framework/interface.js";
 import type {
+  ClusterEvent,
   CycleState,
   FilterPlugin,
   NodeInfo,
+  PluginHandle,
   Pod,
   PodInfo,
-  PluginHandle,
   PreFilterPlugin,
   PreFilterResult,
   PreScorePlugin,
@@ -82,6 +83,18 @@ function addCount(counts: TopologyCounts, key: string, value: string, n: number)
   let byValue = counts.get(key);
   if (!byValue) counts.set(key, (byValue = new Map()));
   byValue.set(value, (byValue.get(value) ?? 0) + n);
+}
+
+/** `counts` with `n` added to key/value, copied on write (the original may be shared by a cloned CycleState); zero counts are dropped. */
+function withCount(counts: TopologyCounts, key: string, value: string, n: number): TopologyCounts {
+  const out = new Map(counts);
+  const byValue = new Map(out.get(key));
+  const next = (byValue.get(value) ?? 0) + n;
+  if (next === 0) byValue.delete(value);
+  else byValue.set(value, next);
+  if (byValue.size === 0) out.delete(key);
+  else out.set(key, byValue);
+  return out;
 }
 
 function countOf(counts: TopologyCounts, key: string, value: string): number {
@@ -162,6 +175,11 @@ const matchesAll = (terms: readonly AffinityTerm[], pod: Pod): boolean => terms.
 
 export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = NAME;
+
+  /** Matching pods arriving or leaving, and topology labels, change the verdict. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["AssignedPodAdd", "AssignedPodUpdate", "AssignedPodDelete", "NodeAdd", "NodeUpdate"];
+  }
   private readonly args: InterPodAffinityArgs;
 
   constructor(args: Partial<InterPodAffinityArgs> | undefined, _handle?: PluginHandle) {
@@ -211,6 +229,40 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     }
     state.write(PRE_FILTER_KEY, { terms, affinityCounts, antiAffinityCounts, existingAntiAffinityCounts } satisfies PreFilterState);
     return { status: SUCCESS };
+  }
+
+  /** PreFilter extension: the counts as if `podToAdd` ran on `node` (a nominated pod, a reprieved victim). */
+  addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status {
+    return this.updateWithPod(state, podToSchedule, podToAdd, node, 1);
+  }
+
+  /** PreFilter extension: the counts as if `podToRemove` left `node` (a preemption victim). */
+  removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status {
+    return this.updateWithPod(state, podToSchedule, podToRemove, node, -1);
+  }
+
+  /** kube-scheduler's preFilterState.updateWithPod: adjusts the three counts by `delta` for one pod. */
+  private updateWithPod(state: CycleState, incoming: PodInfo, other: PodInfo, node: NodeInfo, delta: 1 | -1): Status {
+    const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+    if (!s) return errorStatus(`${NAME}: no PreFilter state`);
+    const labels = labelsOf(node);
+    let { affinityCounts, antiAffinityCounts, existingAntiAffinityCounts } = s;
+    for (const term of existingAffinity(other.pod).requiredAntiAffinity) {
+      const value = labels[term.topologyKey];
+      if (value !== undefined && termMatches(term, incoming.pod)) existingAntiAffinityCounts = withCount(existingAntiAffinityCounts, term.topologyKey, value, delta);
+    }
+    if (s.terms.requiredAffinity.length > 0 && matchesAll(s.terms.requiredAffinity, other.pod)) {
+      for (const term of s.terms.requiredAffinity) {
+        const value = labels[term.topologyKey];
+        if (value !== undefined) affinityCounts = withCount(affinityCounts, term.topologyKey, value, delta);
+      }
+    }
+    for (const term of s.terms.requiredAntiAffinity) {
+      const value = labels[term.topologyKey];
+      if (value !== undefined && termMatches(term, other.pod)) antiAffinityCounts = withCount(antiAffinityCounts, term.topologyKey, value, delta);
+    }
+    state.write(PRE_FILTER_KEY, { terms: s.terms, affinityCounts, antiAffinityCounts, existingAntiAffinityCounts } satisfies PreFilterState);
+    return SUCCESS;
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {

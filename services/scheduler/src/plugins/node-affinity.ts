@@ -4,6 +4,7 @@ import type { coreV1Pod, coreV1Types } from "@kubeplane/api";
 import { registerPlugin } from "../framework/plugin-registry.js";
 import { MAX_NODE_SCORE, SKIP, SUCCESS, errorStatus, unresolvable } from "../framework/interface.js";
 import type {
+  ClusterEvent,
   CycleState,
   FilterPlugin,
   Node,
@@ -103,7 +104,7 @@ function nodeLabelsOf(node: Node): Labels {
 }
 
 /** A NodeSelector: its terms ORed; terms that fail to parse are skipped. */
-function compileNodeSelector(selector: NodeSelector): Matcher {
+export function compileNodeSelector(selector: NodeSelector): Matcher {
   const terms = selector.nodeSelectorTerms.map(compileTerm).filter((t): t is Matcher => typeof t !== "string");
   return (labels, name) => terms.some((t) => t(labels, name));
 }
@@ -182,6 +183,11 @@ export interface NodeAffinityArgs {
 
 export class NodeAffinity {
   readonly name = NODE_AFFINITY;
+
+  /** A node gaining labels (or a new one) may match. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["NodeAdd", "NodeUpdate"];
+  }
   private readonly addedNodeSelector: Matcher | undefined;
   private readonly addedPreferred: PreferredSchedulingTerms | undefined;
 

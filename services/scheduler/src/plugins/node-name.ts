@@ -1,13 +1,18 @@
 // NodeName: a pod with spec.nodeName fits only that node (kube-scheduler's nodename plugin).
 import { registerPlugin } from "../framework/plugin-registry.js";
 import { SKIP, SUCCESS, unresolvable } from "../framework/interface.js";
-import type { CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
 
 export const NODE_NAME = "NodeName";
 export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
 
 export class NodeName {
   readonly name = NODE_NAME;
+
+  /** Only the named node appearing can help. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["NodeAdd"];
+  }
 
   /** Narrows the candidates to spec.nodeName; without one, Filter has nothing to check. */
   preFilter(_state: CycleState, pod: PodInfo): PreFilterResult {

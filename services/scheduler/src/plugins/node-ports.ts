@@ -2,7 +2,7 @@
 // address of the node (kube-scheduler's nodeports).
 import { registerPlugin } from "../framework/plugin-registry.js";
 import { SKIP, SUCCESS, errorStatus, unschedulable } from "../framework/interface.js";
-import type { CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
 
 export const NODE_PORTS = "NodePorts";
 export const ERR_REASON_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
@@ -44,6 +44,11 @@ export function portConflicts(used: ReadonlySet<string>, want: HostPort): boolea
 
 export class NodePorts {
   readonly name = NODE_PORTS;
+
+  /** A pod freeing its host port, or a new node. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["AssignedPodDelete", "NodeAdd"];
+  }
 
   /** Pods without host ports skip Filter. */
   preFilter(state: CycleState, pod: PodInfo): PreFilterResult {

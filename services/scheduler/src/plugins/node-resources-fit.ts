@@ -3,6 +3,7 @@
 import { registerPlugin } from "../framework/plugin-registry.js";
 import { MAX_NODE_SCORE, SUCCESS, errorStatus, unschedulable } from "../framework/interface.js";
 import type {
+  ClusterEvent,
   CycleState,
   FilterPlugin,
   NodeInfo,
@@ -160,6 +161,11 @@ function isExtendedResourceName(name: string): boolean {
 
 export class NodeResourcesFit {
   readonly name = NODE_RESOURCES_FIT;
+
+  /** Room frees up when pods leave or nodes grow or appear. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["AssignedPodDelete", "AssignedPodUpdate", "NodeAdd", "NodeUpdate"];
+  }
   private readonly ignoredResources: ReadonlySet<string>;
   private readonly ignoredResourceGroups: ReadonlySet<string>;
   private readonly resources: readonly ResourceSpec[];

@@ -2,7 +2,7 @@
 // node.kubernetes.io/unschedulable:NoSchedule (kube-scheduler's nodeunschedulable).
 import { registerPlugin } from "../framework/plugin-registry.js";
 import { SUCCESS, unresolvable } from "../framework/interface.js";
-import type { CycleState, FilterPlugin, NodeInfo, PodInfo, Status } from "../framework/interface.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, Status } from "../framework/interface.js";
 import { tolerationsTolerateTaint } from "./taint-toleration.js";
 
 export const NODE_UNSCHEDULABLE = "NodeUnschedulable";
@@ -13,6 +13,11 @@ const UNSCHEDULABLE_TAINT = { key: "node.kubernetes.io/unschedulable", value: ""
 
 export class NodeUnschedulable {
   readonly name = NODE_UNSCHEDULABLE;
+
+  /** A node made schedulable (or a new one) may take the pod. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["NodeAdd", "NodeUpdate"];
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     if (!node.node.spec?.unschedulable) return SUCCESS;

@@ -4,6 +4,8 @@ import { describe, test } from "node:test";
 import type { coreV1Pod } from "@kubeplane/api";
 import { Code, CycleState } from "../framework/interface.js";
 import type { Pod, PodInfo } from "../framework/interface.js";
+import { Framework } from "../framework/framework.js";
+import { PodNominator } from "../framework/nominator.js";
 import { newPodInfo } from "../framework/pod-info.js";
 import { ERR_CONSTRAINTS_NOT_MATCH, ERR_MISSING_LABEL, PodTopologySpread } from "./pod-topology-spread.js";
 import { type FakeSnapshot, makeNode, makePod, snapshotOf } from "./test-support.js";
@@ -144,5 +146,54 @@ describe("PodTopologySpread score", () => {
     assert.equal(s.get("bare"), 0);
     assert.equal(s.get("b1"), 100);
     assert.ok(s.get("a1")! < s.get("b1")!);
+  });
+});
+
+describe("PodTopologySpread PreFilter extensions", () => {
+  const twoZones = (): ReturnType<typeof makeNode>[] => [makeNode("a1", { labels: { zone: "a" } }), makeNode("b1", { labels: { zone: "b" } })];
+  const web = (name: string, nodeName: string): Pod => makePod(name, { labels: { app: "web" }, nodeName });
+
+  function feasible(snapshot: FakeSnapshot, pod: PodInfo, nominator: PodNominator): string[] {
+    const plugin = new PodTopologySpread();
+    const fwk = new Framework({ profileName: "p", plugins: { preFilter: [plugin], filter: [plugin], postFilter: [], preScore: [], score: [], reserve: [], bind: [] }, nominator });
+    const state = new CycleState();
+    assert.equal(fwk.runPreFilterPlugins(state, pod, snapshot).status.code, Code.Success);
+    return snapshot.list().filter((n) => fwk.runFilterPluginsWithNominatedPods(state, pod, n).code === Code.Success).map((n) => n.name);
+  }
+
+  test("a pod nominated to a zone counts there, so the next pod keeps the skew", () => {
+    const snapshot = snapshotOf(twoZones(), [web("w0", "a1"), web("w1", "b1")]);
+    const nominator = new PodNominator();
+    const pod = spreadPod("next", {}, { priority: 10 });
+    assert.deepEqual(feasible(snapshot, pod, nominator), ["a1", "b1"]);
+    nominator.add(makePod("preemptor", { labels: { app: "web" }, priority: 100 }), "b1");
+    // b1 would hold 3 (w1, the preemptor, this pod) against 1 in zone a.
+    assert.deepEqual(feasible(snapshot, pod, nominator), ["a1"]);
+  });
+
+  test("a nominated pod of lower priority or another namespace does not count", () => {
+    const snapshot = snapshotOf(twoZones(), [web("w0", "a1"), web("w1", "b1")]);
+    const nominator = new PodNominator();
+    nominator.add(makePod("cheap", { labels: { app: "web" }, priority: 1 }), "b1");
+    nominator.add(makePod("elsewhere", { namespace: "other", labels: { app: "web" }, priority: 100 }), "b1");
+    assert.deepEqual(feasible(snapshot, spreadPod("next", {}, { priority: 10 }), nominator), ["a1", "b1"]);
+  });
+
+  test("removePod then addPod restores the counts, leaving the state read before untouched", () => {
+    const snapshot = snapshotOf(twoZones(), [web("w0", "a1"), web("w1", "a1"), web("w2", "b1")]);
+    const plugin = new PodTopologySpread();
+    const pod = spreadPod("next", {});
+    const state = new CycleState();
+    plugin.preFilter(state, pod, snapshot);
+    const b1 = snapshot.get("b1")!;
+    const a1 = snapshot.get("a1")!;
+    assert.equal(plugin.filter(state, pod, a1).code, Code.Unschedulable);
+    const copy = state.clone();
+    plugin.removePod(copy, pod, newPodInfo(web("w1", "a1")), a1);
+    assert.equal(plugin.filter(copy, pod, a1).code, Code.Success, "zone a down to 1 against 1 in zone b");
+    assert.equal(plugin.filter(state, pod, a1).code, Code.Unschedulable, "the original state is unchanged");
+    plugin.addPod(copy, pod, newPodInfo(web("w1", "a1")), a1);
+    assert.equal(plugin.filter(copy, pod, a1).code, Code.Unschedulable);
+    assert.equal(plugin.filter(copy, pod, b1).code, Code.Success);
   });
 });

@@ -3,13 +3,14 @@ import { labelSelectorFromObject } from "@kubeplane/api";
 import type { LabelSelector, LabelSelectorExpression, LabelSelectorObject } from "@kubeplane/api";
 import { MAX_NODE_SCORE, SKIP, SUCCESS, errorStatus, unresolvable, unschedulable } from "../framework/interface.js";
 import type {
+  ClusterEvent,
   CycleState,
   FilterPlugin,
   Node,
   NodeInfo,
+  PluginHandle,
   Pod,
   PodInfo,
-  PluginHandle,
   PreFilterPlugin,
   PreFilterResult,
   PreScorePlugin,
@@ -105,6 +106,11 @@ function countMatching(node: NodeInfo, selector: LabelSelector, namespace: strin
 export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = NAME;
 
+  /** Domain counts change with matching pods and with nodes and their labels. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["AssignedPodAdd", "AssignedPodUpdate", "AssignedPodDelete", "NodeAdd", "NodeUpdate"];
+  }
+
   constructor(_args?: Record<string, unknown>, _handle?: PluginHandle) {}
 
   /** Counts matching pods per domain over the nodes that pass the pod's node inclusion policies. */
@@ -128,9 +134,18 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + countMatching(node, c.selector, namespace));
       });
     }
-    const mins = constraints.map((c, i) => (counts[i]!.size === 0 || counts[i]!.size < c.minDomains ? 0 : Math.min(...counts[i]!.values())));
-    state.write(PRE_FILTER_KEY, { constraints, counts, mins } satisfies PreFilterState);
+    state.write(PRE_FILTER_KEY, { constraints, counts, mins: minimums(constraints, counts) } satisfies PreFilterState);
     return { status: SUCCESS };
+  }
+
+  /** PreFilter extension: the counts as if `podToAdd` ran on `node` (a nominated pod, a reprieved victim). */
+  addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status {
+    return updateWithPod(state, podToSchedule, podToAdd, node, 1);
+  }
+
+  /** PreFilter extension: the counts as if `podToRemove` left `node` (a preemption victim). */
+  removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status {
+    return updateWithPod(state, podToSchedule, podToRemove, node, -1);
   }
 
   /** skew = matching pods in the node's domain + the pod itself − the global minimum; must stay ≤ maxSkew. */
@@ -225,6 +240,35 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       else scores.set(name, Math.floor((MAX_NODE_SCORE * (max + min - v)) / max));
     }
   }
+}
+
+/** Each constraint's global minimum: 0 when there are fewer domains than minDomains (kube-scheduler). */
+function minimums(constraints: readonly SpreadConstraint[], counts: readonly Map<string, number>[]): number[] {
+  return constraints.map((c, i) => (counts[i]!.size === 0 || counts[i]!.size < c.minDomains ? 0 : Math.min(...counts[i]!.values())));
+}
+
+/**
+ * kube-scheduler's preFilterState.updateWithPod: a pod of the same namespace on an eligible node
+ * moves its domain's count by `delta` for each constraint selecting it. Copy-on-write: the old
+ * state may be shared by a cloned CycleState.
+ */
+function updateWithPod(state: CycleState, incoming: PodInfo, other: PodInfo, node: NodeInfo, delta: 1 | -1): Status {
+  const s = state.read<PreFilterState>(PRE_FILTER_KEY);
+  if (!s) return errorStatus(`${NAME}: no PreFilter state`);
+  const m = other.pod.metadata;
+  // Terminating pods were not counted by PreFilter, so they are not counted here either.
+  if (m?.deletionTimestamp || m?.namespace !== incoming.pod.metadata?.namespace) return SUCCESS;
+  const labels = node.node.metadata?.labels ?? {};
+  if (!hasAllKeys(labels, s.constraints)) return SUCCESS;
+  const affinity = new RequiredNodeAffinity(incoming.pod);
+  const counts = s.counts.map((domain, i) => {
+    const c = s.constraints[i]!;
+    const value = labels[c.topologyKey]!;
+    if (!domain.has(value) || !c.selector.matches(m?.labels) || !includesNode(c, incoming.pod, affinity, node.node)) return domain;
+    return new Map(domain).set(value, Math.max(0, domain.get(value)! + delta));
+  });
+  state.write(PRE_FILTER_KEY, { constraints: s.constraints, counts, mins: minimums(s.constraints, counts) } satisfies PreFilterState);
+  return SUCCESS;
 }
 
 registerPlugin(NAME, (args, handle) => new PodTopologySpread(args, handle) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin);

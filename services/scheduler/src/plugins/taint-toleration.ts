@@ -3,7 +3,7 @@
 import type { coreV1Node, coreV1Pod } from "@kubeplane/api";
 import { registerPlugin } from "../framework/plugin-registry.js";
 import { MAX_NODE_SCORE, SUCCESS, unresolvable } from "../framework/interface.js";
-import type { CycleState, FilterPlugin, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, Status } from "../framework/interface.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, Status } from "../framework/interface.js";
 
 export const TAINT_TOLERATION = "TaintToleration";
 const PRE_SCORE_STATE_KEY = "PreScore" + TAINT_TOLERATION;
@@ -53,6 +53,11 @@ function isDoNotSchedule(taint: Taint): boolean {
 
 export class TaintToleration {
   readonly name = TAINT_TOLERATION;
+
+  /** A node losing a taint (or a new one) may take the pod. */
+  eventsToRegister(): readonly ClusterEvent[] {
+    return ["NodeAdd", "NodeUpdate"];
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const tolerations = pod.pod.spec?.tolerations ?? [];

@@ -1,7 +1,7 @@
 // Builders for plugin unit tests: nodes, pods, an in-memory Snapshot and a recording PluginHandle.
 import { coreV1Node, coreV1Pod } from "@kubeplane/api";
-import { Code, CycleState } from "../framework/interface.js";
-import type { Node, NodeInfo, Pod, PodInfo, PluginHandle, Snapshot, Status } from "../framework/interface.js";
+import { Code, CycleState, NO_STORAGE, SUCCESS } from "../framework/interface.js";
+import type { Node, NodeInfo, Pod, PodInfo, PluginHandle, Snapshot, Status, StorageListers } from "../framework/interface.js";
 import { nodeInfoOf, type MutableNodeInfo } from "../framework/node-info.js";
 import { newPodInfo } from "../framework/pod-info.js";
 import { NodeResourcesFit } from "./node-resources-fit.js";
@@ -113,6 +113,9 @@ export class FakeHandle implements PluginHandle {
   snapshot(): Snapshot {
     return this.snap;
   }
+  storage(): StorageListers {
+    return NO_STORAGE;
+  }
   evict(pod: Pod, reason: string): Promise<void> {
     this.evicted.push({ pod, reason });
     return Promise.resolve();
@@ -124,6 +127,9 @@ export class FakeHandle implements PluginHandle {
   runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     return this.filters(state, pod, node);
   }
+  /** No-op by default (plugins without PreFilter state); tests plug a framework's extensions in. */
+  runPreFilterAddPod: PluginHandle["runPreFilterAddPod"] = () => SUCCESS;
+  runPreFilterRemovePod: PluginHandle["runPreFilterRemovePod"] = () => SUCCESS;
 }
 
 /** Each node's status from `filter`, as the framework hands them to PostFilter. */
