@@ -20,6 +20,7 @@ import { instrumentRuntime, kubeletMetrics } from "./pods/metrics.js";
 import { PodManager } from "./pods/pod-manager.js";
 import { kubeletApiSources } from "./pods/api-sources.js";
 import { PodSyncer } from "./pods/pod-syncer.js";
+import { resourceMetrics } from "./pods/resource-metrics.js";
 import { kubeletServiceHandlers, procNodeUsage, StatsSummary } from "./server/index.js";
 import { startSimulatedNodes } from "./simulate/index.js";
 
@@ -172,7 +173,15 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
   await checkHealth();
   const healthTimer = setInterval(() => void checkHealth(), 5_000);
   healthTimer.unref();
-  const statsTimer = setInterval(() => void stats.sample().catch((err: Error) => logger.debug({ err: err.message }, "stats sample failed")), 10_000);
+  const usage = resourceMetrics(service.metrics);
+  const statsTimer = setInterval(
+    () =>
+      void stats.sample().then(
+        (sample) => usage.record(sample),
+        (err: Error) => logger.debug({ err: err.message }, "stats sample failed"),
+      ),
+    10_000,
+  );
   statsTimer.unref();
   service.onStop(() => {
     clearInterval(healthTimer);

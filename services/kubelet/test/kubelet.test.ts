@@ -158,6 +158,11 @@ describe("kubelet on containerd, runc and CNI", () => {
     const exec = await kpctl("exec", "web", "--", "sh", "-c", "cat /www/index.html; exit 3");
     assert.equal(exec.stdout.trim(), "hello-from-pod", `kpctl exec: code ${exec.code}, stderr ${exec.stderr}`);
     assert.equal(exec.code, 3);
+    const top = await kpctl("top", "pods");
+    assert.equal(top.code, 0, top.stderr);
+    assert.match(top.stdout, /^web\s+\S+\s+\d+(Ki|Mi)\s*$/m, `kpctl top pods:\n${top.stdout}`);
+    const topNodes = await kpctl("top", "nodes");
+    assert.match(topNodes.stdout, new RegExp(`^${NODE}\\s`, "m"), `kpctl top nodes:\n${topNodes.stdout}`);
     const resolv = await kpctl("exec", "web", "--", "cat", "/etc/hosts");
     assert.match(resolv.stdout, new RegExp(`${running.status!.podIp.replace(/\./g, "\\.")}\\s+web`), `code ${resolv.code} stderr ${resolv.stderr}`);
   });
@@ -275,6 +280,10 @@ describe("kubelet on containerd, runc and CNI", () => {
   });
 
   it("killing and restarting the kubelet leaves running containers untouched and their status unchanged", async () => {
+    await waitFor(async () => /^container_memory_working_set_bytes\{namespace="default",pod="web",container="app"\} [1-9]/m.test(await kubelet!.metrics()), {
+      timeoutMs: 30_000,
+      message: "the web container's working set in the kubelet's metrics",
+    });
     const before = await get("web");
     await kubelet!.kill("SIGKILL");
     kubelet = await startKubelet();
