@@ -58,6 +58,7 @@ bench: deps build ## benchmarks that print figures (KP_BENCH_SCALE multiplies th
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
 	node $(NODE_FLAGS) services/kube-proxy/bench/kube-proxy-bench.ts
 	node $(NODE_FLAGS) services/dns/bench/dns-bench.ts
+	node $(NODE_FLAGS) services/ingress-controller/bench/ingress-bench.ts
 	node $(NODE_FLAGS) services/kubelet/bench/simulate-bench.ts
 	node $(NODE_FLAGS) services/kubelet/bench/pod-startup-bench.ts
 

@@ -8,3 +8,4 @@ export { LeadershipLostError, Manager, type ManagerOptions } from "./manager.js"
 export { controllerMetrics, type ControllerMetrics } from "./metrics.js";
 export { controllerRef, isControlledBy, newControllerRef, ownerKey } from "./owner-refs.js";
 export { serveUntilStopped, type StartedComponent } from "./serve.js";
+export { selectControllers } from "./select-controllers.js";

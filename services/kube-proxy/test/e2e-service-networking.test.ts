@@ -4,29 +4,23 @@
 // answers from the node and from another pod, by IP and by name, rejects with no endpoints, and its
 // rules go with it.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { appsV1Deployment, coreV1Pod, coreV1Service, discoveryV1, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import {
-  buildBusyboxImage,
+  BUSYBOX_IMAGE,
   enterTestNetns,
-  pushImage,
+  httpGet,
+  runKpctl,
   serviceEntry,
-  startContainerd,
   startControlPlane,
-  startRegistry,
+  startNodeStack,
   startServiceProcess,
   waitFor,
-  type Containerd,
   type ControlPlane,
-  type ImageLayout,
-  type Registry,
+  type NodeStack,
   type ServiceProcess,
 } from "@kubeplane/testing";
 
@@ -40,46 +34,17 @@ const slices = kindFor("discovery.k8s.io/v1", "EndpointSlice") as KindInfo<disco
 const POD_CIDR = "10.88.10.0/24";
 const GATEWAY = "10.88.10.1";
 const DNS_IP = "10.96.0.10";
-const IMAGE = "docker.io/library/busybox:1.36";
-
-/** GET url; resolves the body, rejects on any error (ECONNREFUSED for a rejected Service). */
-function httpGet(url: string, timeoutMs = 2_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    });
-    req.on("timeout", () => req.destroy(Object.assign(new Error(`GET ${url} timed out`), { code: "ETIMEDOUT" })));
-    req.on("error", reject);
-    req.end();
-  });
-}
+const IMAGE = BUSYBOX_IMAGE;
 
 describe("service networking: kubelet, kube-proxy, dns, endpoints on one node", () => {
   let cp: ControlPlane | undefined;
-  let registry: Registry | undefined;
-  let busybox: ImageLayout | undefined;
-  let containerd: Containerd | undefined;
+  let node: NodeStack | undefined;
   const processes: ServiceProcess[] = [];
   let client: ApiClient;
-  let dir = "";
   let clusterIp = "";
   let nodePort = 0;
 
-  const kpctl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const { stdout, stderr } = await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${cp!.apiserver.grpcAddress}`, ...args], {
-        env: { ...process.env, KUBEPLANE_CONFIG: join(dir, "no-config") },
-        timeout: 30_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-    }
-  };
+  const kpctl = (...args: string[]): ReturnType<typeof runKpctl> => runKpctl(cp!.apiserver.grpcAddress, args);
   const start = async (name: string, flags: Record<string, string>): Promise<ServiceProcess> => {
     const p = await startServiceProcess({ entry: serviceEntry(name), flags: { apiserver: cp!.apiserver.grpcAddress, "nats-url": cp!.nats.url, ...flags }, readyTimeoutMs: 60_000 });
     processes.push(p);
@@ -91,27 +56,10 @@ describe("service networking: kubelet, kube-proxy, dns, endpoints on one node", 
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "kp-svc-e2e-"));
-    const [plane, reg, image] = await Promise.all([startControlPlane(), startRegistry(), buildBusyboxImage()]);
-    cp = plane;
-    registry = reg;
-    busybox = image;
-    await pushImage(reg.host, image.dir, "library/busybox:1.36");
-    containerd = await startContainerd({ mirrors: { "docker.io": reg.host }, plainHttpRegistries: [reg.host] });
-    client = ApiClient.connect({ server: plane.apiserver.grpcAddress });
+    cp = await startControlPlane();
+    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+    node = await startNodeStack(cp, { nodeName: "node-a", podCidr: POD_CIDR, kubeletFlags: { "cluster-dns": DNS_IP, "sync-frequency": "2s" } });
     await Promise.all([
-      start("kubelet", {
-        "node-name": "node-a",
-        "node-ip": "127.0.0.1",
-        "root-dir": join(dir, "kubelet"),
-        "pod-log-dir": join(dir, "logs"),
-        "cgroup-root": `/kubeplane-e2e-${process.pid}`,
-        "container-runtime-endpoint": containerd.endpoint,
-        "cni-conf-dir": containerd.cniConfDir,
-        "pod-cidr": POD_CIDR,
-        "cluster-dns": DNS_IP,
-        "sync-frequency": "2s",
-      }),
       start("scheduler", { "leader-elect": "false" }),
       start("controller-manager", { "leader-elect": "false", controllers: "deployment,replicaset,endpointslice,endpoints" }),
       start("kube-proxy", { "cluster-cidr": "10.88.0.0/16", "min-sync-period": "200ms" }),
@@ -134,11 +82,8 @@ describe("service networking: kubelet, kube-proxy, dns, endpoints on one node", 
     client?.close();
     await Promise.allSettled(processes.map((p) => p.kill()));
     await execFileAsync("nft", ["delete", "table", "ip", "kube-proxy"]).catch(() => undefined);
-    await containerd?.stop();
-    await registry?.stop();
-    await busybox?.remove();
+    await node?.stop();
     await cp?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("a Deployment of 3 httpd pods behind a NodePort Service answers on its ClusterIP from the node, spreading over all 3", async () => {

@@ -1,28 +1,10 @@
 // `make bench` (kubelet, real node): pod startup latency — created → Running as seen by a watch —
 // for 50 pods on one kubelet with containerd, runc and CNI, inside a network namespace of its own
 // (target p99 ≤ 1 s; the Kubernetes SLO is 5 s). KP_BENCH_SCALE multiplies the pod count.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect } from "nats";
-import type { coreV1Node} from "@kubeplane/api";
-import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
+import { coreV1Pod, kindFor, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer } from "@kubeplane/client";
-import {
-  benchProgress,
-  buildBusyboxImage,
-  enterTestNetns,
-  parseBenchScale,
-  percentile,
-  processCpuSeconds,
-  pushImage,
-  serviceEntry,
-  startContainerd,
-  startControlPlane,
-  startRegistry,
-  startServiceProcess,
-  waitFor,
-} from "@kubeplane/testing";
+import { benchProgress, BUSYBOX_IMAGE, enterTestNetns, parseBenchScale, percentile, processCpuSeconds, startControlPlane, startNodeStack, waitFor } from "@kubeplane/testing";
 
 await enterTestNetns(import.meta.url);
 
@@ -31,38 +13,19 @@ const nodes = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
 const PODS = Math.max(1, Math.round(50 * parseBenchScale(process.env.KP_BENCH_SCALE)));
 const NODE = "bench-node";
 
-const dir = await mkdtemp(join(tmpdir(), "kp-pod-startup-"));
-const [cp, registry, image] = await Promise.all([startControlPlane(), startRegistry(), buildBusyboxImage()]);
-const cleanups: Array<() => Promise<unknown>> = [() => cp.stop(), () => registry.stop(), () => image.remove(), () => rm(dir, { recursive: true, force: true })];
+const cp = await startControlPlane();
+const cleanups: Array<() => Promise<unknown>> = [() => cp.stop()];
 try {
-  await pushImage(registry.host, image.dir, "library/busybox:1.36");
-  const containerd = await startContainerd({ mirrors: { "docker.io": registry.host }, plainHttpRegistries: [registry.host] });
-  cleanups.unshift(() => containerd.stop());
-  const kubelet = await startServiceProcess({
-    entry: serviceEntry("kubelet"),
-    readyTimeoutMs: 60_000,
-    flags: {
-      apiserver: cp.apiserver.grpcAddress,
-      "nats-url": cp.nats.url,
-      "node-name": NODE,
-      "node-ip": "127.0.0.1",
-      "root-dir": join(dir, "kubelet"),
-      "pod-log-dir": join(dir, "logs"),
-      "cgroup-root": `/kubeplane-bench-${process.pid}`,
-      "container-runtime-endpoint": containerd.endpoint,
-      "cni-conf-dir": containerd.cniConfDir,
-      "pod-cidr": "10.88.20.0/24",
-      "max-pods": "250",
-    },
-  });
-  cleanups.unshift(() => kubelet.kill());
+  const node = await startNodeStack(cp, { nodeName: NODE, podCidr: "10.88.20.0/24", kubeletFlags: { "max-pods": "250" } });
+  cleanups.unshift(() => node.stop());
+  const kubelet = node.kubelet;
   const client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
   await waitFor(async () => ((await client.get(nodes, "", NODE).catch(() => undefined)) as coreV1Node.Node | undefined)?.status?.conditions.some((c) => c.type === "Ready" && c.status === "True"), {
     timeoutMs: 60_000,
     message: "node Ready",
   });
   // The image is pulled once, as on a warm node: the figure is the kubelet's and the runtime's start path.
-  await client.create(pods, coreV1Pod.Pod.fromPartial({ metadata: { name: "warm", namespace: "default" }, spec: { nodeName: NODE, containers: [{ name: "c", image: "docker.io/library/busybox:1.36", command: ["sleep", "3600"] }] } }));
+  await client.create(pods, coreV1Pod.Pod.fromPartial({ metadata: { name: "warm", namespace: "default" }, spec: { nodeName: NODE, containers: [{ name: "c", image: BUSYBOX_IMAGE, command: ["sleep", "3600"] }] } }));
 
   const nc = await connect({ servers: cp.nats.url });
   const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
@@ -88,7 +51,7 @@ try {
       created.set(name, performance.now());
       await client.create(pods, coreV1Pod.Pod.fromPartial({
         metadata: { name, namespace: "default" },
-        spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: "docker.io/library/busybox:1.36", command: ["sleep", "3600"] }] },
+        spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: BUSYBOX_IMAGE, command: ["sleep", "3600"] }] },
       }));
     }),
   );

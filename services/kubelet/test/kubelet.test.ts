@@ -3,32 +3,14 @@
 // and the kubelet as its own process — pods run, restart, probe, stop, leak nothing, survive a
 // kubelet restart; logs and exec work through the apiserver with kpctl.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { request } from "node:http";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { coreV1Node} from "@kubeplane/api";
-import { coreV1Pod, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { coreV1Pod, isNotFound, kindFor, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import {
-  buildBusyboxImage,
-  enterTestNetns,
-  pushImage,
-  serviceEntry,
-  startContainerd,
-  startControlPlane,
-  startRegistry,
-  startServiceProcess,
-  waitFor,
-  type Containerd,
-  type ControlPlane,
-  type ImageLayout,
-  type Registry,
-  type ServiceProcess,
-} from "@kubeplane/testing";
+import { BUSYBOX_IMAGE, enterTestNetns, httpGet, pushImage, runKpctl, startControlPlane, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
 import { ipv4InCidr } from "../src/cni/pod-cidr.js";
 
 await enterTestNetns(import.meta.url);
@@ -37,22 +19,8 @@ const execFileAsync = promisify(execFile);
 const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 const nodes = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
 const POD_CIDR = "10.88.9.0/24";
-const IMAGE = "docker.io/library/busybox:1.36";
+const IMAGE = BUSYBOX_IMAGE;
 const NODE = "node-a";
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: 2_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    });
-    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 function podOf(name: string, spec: Partial<coreV1Pod.PodSpec>): coreV1Pod.Pod {
   return coreV1Pod.Pod.fromPartial({
@@ -63,76 +31,37 @@ function podOf(name: string, spec: Partial<coreV1Pod.PodSpec>): coreV1Pod.Pod {
 
 describe("kubelet on containerd, runc and CNI", () => {
   let cp: ControlPlane | undefined;
-  let registry: Registry | undefined;
-  let busybox: ImageLayout | undefined;
-  let containerd: Containerd | undefined;
-  let kubelet: ServiceProcess | undefined;
+  let node: NodeStack | undefined;
   let client: ApiClient;
-  let dir = "";
-  let kubeletFlags: Record<string, string> = {};
 
   const get = async (name: string): Promise<coreV1Pod.Pod> => (await client.get(pods, "default", name)) as coreV1Pod.Pod;
   const status = async (name: string, container = "app"): Promise<coreV1Pod.ContainerStatus | undefined> =>
     (await get(name)).status?.containerStatuses.find((c) => c.name === container);
-  const kpctl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const { stdout, stderr } = await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${cp!.apiserver.grpcAddress}`, ...args], {
-        env: { ...process.env, KUBEPLANE_CONFIG: join(dir, "no-config") },
-        timeout: 30_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-    }
-  };
-  const startKubelet = async (): Promise<ServiceProcess> => startServiceProcess({ entry: serviceEntry("kubelet"), flags: kubeletFlags, readyTimeoutMs: 60_000 });
+  const kpctl = (...args: string[]): ReturnType<typeof runKpctl> => runKpctl(cp!.apiserver.grpcAddress, args);
   const deleteAndWait = async (name: string): Promise<void> => {
     await client.delete(pods, "default", name).catch(() => undefined);
     await waitFor(async () => get(name).then(() => false, (err: unknown) => isNotFound(err)), { timeoutMs: 30_000, message: `pod ${name} gone` });
   };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "kp-kubelet-test-"));
-    const [plane, reg, image] = await Promise.all([startControlPlane(), startRegistry(), buildBusyboxImage()]);
-    cp = plane;
-    registry = reg;
-    busybox = image;
-    await pushImage(reg.host, image.dir, "library/busybox:1.36");
-    containerd = await startContainerd({ mirrors: { "docker.io": reg.host }, plainHttpRegistries: [reg.host] });
-    client = ApiClient.connect({ server: plane.apiserver.grpcAddress });
-    kubeletFlags = {
-      apiserver: plane.apiserver.grpcAddress,
-      "nats-url": plane.nats.url,
-      "node-name": NODE,
-      "node-ip": "127.0.0.1",
-      "root-dir": join(dir, "kubelet"),
-      "pod-log-dir": join(dir, "logs"),
-      "cgroup-root": `/kubeplane-test-${process.pid}`,
-      "container-runtime-endpoint": containerd.endpoint,
-      "cni-conf-dir": containerd.cniConfDir,
-      "pod-cidr": POD_CIDR,
-      "crash-loop-backoff-initial": "1s",
-      "image-pull-backoff-initial": "1s",
-      "sync-frequency": "2s",
-      "node-status-update-frequency": "2s",
-    };
-    kubelet = await startKubelet();
+    cp = await startControlPlane();
+    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+    node = await startNodeStack(cp, {
+      nodeName: NODE,
+      podCidr: POD_CIDR,
+      kubeletFlags: { "crash-loop-backoff-initial": "1s", "image-pull-backoff-initial": "1s", "sync-frequency": "2s", "node-status-update-frequency": "2s" },
+    });
     await waitFor(async () => {
-      const node = (await client.get(nodes, "", NODE).catch(() => undefined)) as coreV1Node.Node | undefined;
-      return node?.status?.conditions.some((c) => c.type === "Ready" && c.status === "True");
+      const n = (await client.get(nodes, "", NODE).catch(() => undefined)) as coreV1Node.Node | undefined;
+      return n?.status?.conditions.some((c) => c.type === "Ready" && c.status === "True");
     }, { timeoutMs: 30_000, message: "node Ready" });
   });
 
   after(async () => {
-    if (process.env.KP_TEST_DEBUG) console.log(kubelet?.output());
+    if (process.env.KP_TEST_DEBUG) console.log(node?.kubelet.output());
     client?.close();
-    await kubelet?.kill();
-    await containerd?.stop();
-    await registry?.stop();
-    await busybox?.remove();
+    await node?.stop();
     await cp?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("runs an httpd pod with an IP from the node's CIDR that answers HTTP; logs and exec work through kpctl", async () => {
@@ -209,7 +138,8 @@ describe("kubelet on containerd, runc and CNI", () => {
   });
 
   it("deleting a pod runs preStop, sends SIGTERM, SIGKILLs after the grace period, and cleans up sandbox, network and cgroups", async () => {
-    const shared = join(dir, "shared");
+    const shared = join(node!.dir, "shared");
+    await mkdir(shared, { recursive: true });
     await client.create(pods, podOf("stopper", {
       terminationGracePeriodSeconds: 2,
       volumes: [{ name: "shared", hostPath: { path: shared, type: "DirectoryOrCreate" } }] as coreV1Pod.PodSpec["volumes"],
@@ -242,7 +172,7 @@ describe("kubelet on containerd, runc and CNI", () => {
   });
 
   async function listSandboxes(): Promise<string[]> {
-    const out = await containerd!.ctr(["containers", "ls", "-q"]);
+    const out = await node!.containerd.ctr(["containers", "ls", "-q"]);
     return out.split("\n").filter(Boolean);
   }
 
@@ -254,10 +184,10 @@ describe("kubelet on containerd, runc and CNI", () => {
     let last: unknown;
     const remaining = await waitFor(async () => {
       const containers = await listSandboxes();
-      const ipam = await readdir(join(dir, "kubelet", "cni", "kubeplane")).catch(() => [] as string[]);
+      const ipam = await readdir(join(node!.dir, "kubelet", "cni", "kubeplane")).catch(() => [] as string[]);
       const ips = ipam.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
-      const podDirs = await readdir(join(dir, "kubelet", "pods")).catch(() => [] as string[]);
-      const cgroups = await readdir(`/sys/fs/cgroup/memory/kubeplane-test-${process.pid}`).catch(() => [] as string[]);
+      const podDirs = await readdir(join(node!.dir, "kubelet", "pods")).catch(() => [] as string[]);
+      const cgroups = await readdir(`/sys/fs/cgroup/memory/kubeplane-test-${process.pid}-${NODE}`).catch(() => [] as string[]);
       const podCgroups = cgroups.filter((c) => c.startsWith("pod"));
       // Only the web pod of the first test remains.
       last = { containers, ips, podDirs, podCgroups };
@@ -280,15 +210,14 @@ describe("kubelet on containerd, runc and CNI", () => {
   });
 
   it("killing and restarting the kubelet leaves running containers untouched and their status unchanged", async () => {
-    await waitFor(async () => /^container_memory_working_set_bytes\{namespace="default",pod="web",container="app"\} [1-9]/m.test(await kubelet!.metrics()), {
+    await waitFor(async () => /^container_memory_working_set_bytes\{namespace="default",pod="web",container="app"\} [1-9]/m.test(await node!.kubelet.metrics()), {
       timeoutMs: 30_000,
       message: "the web container's working set in the kubelet's metrics",
     });
     const before = await get("web");
-    await kubelet!.kill("SIGKILL");
-    kubelet = await startKubelet();
+    await node!.restartKubelet();
     // Give the new kubelet a few sync passes over the pod, then compare.
-    await waitFor(async () => (await kubelet!.metrics()).match(/^kubelet_pod_worker_duration_seconds_count\s+([3-9]|\d\d+)/m), { timeoutMs: 30_000, message: "new kubelet synced pods" });
+    await waitFor(async () => (await node!.kubelet.metrics()).match(/^kubelet_pod_worker_duration_seconds_count\s+([3-9]|\d\d+)/m), { timeoutMs: 30_000, message: "new kubelet synced pods" });
     const after = await get("web");
     assert.equal(after.status!.containerStatuses[0]!.containerId, before.status!.containerStatuses[0]!.containerId);
     assert.equal(after.status!.containerStatuses[0]!.restartCount, before.status!.containerStatuses[0]!.restartCount);
@@ -297,15 +226,20 @@ describe("kubelet on containerd, runc and CNI", () => {
   });
 
   it("an image that does not exist gives ErrImagePull then ImagePullBackOff, and the pod recovers once it is pushed", async () => {
-    const missing = `${registry!.host}/library/later:1.0`;
+    const missing = `${node!.registry.host}/library/later:1.0`;
     await client.create(pods, podOf("later", { containers: [{ name: "app", image: missing, command: ["sleep", "3600"] } as coreV1Pod.Container] }));
     const reasons = new Set<string>();
+    let last: unknown;
     await waitFor(async () => {
-      const r = (await status("later"))?.state?.waiting?.reason;
+      const s = await status("later");
+      last = s?.state;
+      const r = s?.state?.waiting?.reason;
       if (r) reasons.add(r);
       return reasons.has("ErrImagePull") && reasons.has("ImagePullBackOff");
-    }, { timeoutMs: 30_000, intervalMs: 100, message: "ErrImagePull then ImagePullBackOff" });
-    await pushImage(registry!.host, busybox!.dir, "library/later:1.0");
+    }, { timeoutMs: 30_000, intervalMs: 100, message: "ErrImagePull then ImagePullBackOff" }).catch((err: Error) => {
+      throw new Error(`${err.message}; reasons seen ${[...reasons].join(", ")}; last state ${JSON.stringify(last)}`);
+    });
+    await pushImage(node!.registry.host, node!.image.dir, "library/later:1.0");
     await waitFor(async () => (await get("later")).status?.phase === "Running", { timeoutMs: 60_000, message: "later Running once the image exists" });
     await deleteAndWait("later");
   });

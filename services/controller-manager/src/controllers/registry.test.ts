@@ -13,5 +13,5 @@ test("* selects every controller, -name leaves one out, name adds one", () => {
 });
 
 test("an unknown controller name is an error naming the known ones", () => {
-  assert.throws(() => selectControllers(["*", "-bogus"], known), /unknown controller "bogus" \(known: cronjob, deployment, job, replicaset\)/);
+  assert.throws(() => selectControllers(["*", "-bogus"], known), /controllers: Unsupported value "bogus": supported values: "cronjob", "deployment", "job", "replicaset"/);
 });

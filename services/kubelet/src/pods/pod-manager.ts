@@ -37,6 +37,12 @@ export interface PodManagerOptions {
   workers?: number;
 }
 
+/** Whether an update changes anything a sync acts on: not status or resourceVersion alone. */
+export function needsSync(old: Pod, next: Pod): boolean {
+  const strip = (p: Pod): string => JSON.stringify(coreV1Pod.Pod.toJSON({ ...p, status: undefined, metadata: { ...p.metadata!, resourceVersion: "" } }));
+  return strip(old) !== strip(next);
+}
+
 /** Runs the node's pods. `start` resolves once the informer has synced; `stop` ends the workers. */
 export class PodManager {
   readonly informer: Informer<Pod>;
@@ -61,7 +67,8 @@ export class PodManager {
     });
     this.informer.addEventHandler({
       onAdd: (p) => this.observe(p),
-      onUpdate: (_, p) => this.observe(p),
+      // Not on the kubelet's own status writes: only what it must act on (spec, metadata, deletion).
+      onUpdate: (old, p) => (needsSync(old, p) ? this.observe(p) : this.byUid.set(p.metadata!.uid, p)),
       onDelete: (p) => {
         const uid = p.metadata!.uid;
         this.byUid.delete(uid);
@@ -225,8 +232,12 @@ export class PodManager {
     try {
       await this.o.client.updateStatus(pods, coreV1Pod.Pod.fromPartial({ ...pod, status }));
     } catch (err) {
-      // A newer pod is on its way through the informer; its pass writes the status.
-      if (isConflict(err) || isNotFound(err)) return;
+      if (isNotFound(err)) return;
+      // A newer pod is on its way through the informer: look again once it has arrived.
+      if (isConflict(err)) {
+        this.queue.addAfter(uid, 200);
+        return;
+      }
       throw err;
     }
   }

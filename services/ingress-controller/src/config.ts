@@ -1,0 +1,39 @@
+// The ingress controller's configuration: proxy listeners, the Ingress class it serves, the address it publishes.
+import { isIP } from "node:net";
+import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+
+/** Why `value` is not IP:PORT (IPv6 in brackets), or undefined when it is. */
+export function ipPortProblem(value: string): string | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(value);
+  const host = m?.[1] ?? m?.[2];
+  if (!m || !host || isIP(host) === 0 || Number(m[3]) > 65535) return 'must be IP:PORT, such as "0.0.0.0:80" or "[::]:80"';
+  return undefined;
+}
+
+function publishAddressProblem(value: string): string | undefined {
+  return value === "" || isIP(value) !== 0 ? undefined : 'must be an IP address, such as "192.0.2.10" (empty: the node\'s first IPv4)';
+}
+
+/**
+ * The schema. The proxy listeners are `proxyHttpListen`/`proxyHttpsListen` because `httpListen`
+ * is service-kit's listener for /metrics, /healthz and /readyz (nginx-ingress's 10254).
+ */
+export const ingressControllerConfig = defineConfig({
+  ...serviceConfig({ grpc: "127.0.0.1:10264", http: "127.0.0.1:10254" }),
+  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
+  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
+  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  proxyHttpListen: { type: "string", default: "0.0.0.0:80", validate: ipPortProblem, description: "IP:PORT the HTTP reverse proxy listens on" },
+  proxyHttpsListen: { type: "string", default: "0.0.0.0:443", validate: ipPortProblem, description: "IP:PORT the HTTPS reverse proxy listens on (certificate by SNI)" },
+  ingressClass: { type: "string", default: "kubeplane", description: "The spec.ingressClassName of the Ingresses this controller serves" },
+  watchIngressWithoutClass: { type: "bool", description: "Also serve Ingresses that name no class" },
+  publishAddress: {
+    type: "string",
+    default: "",
+    validate: publishAddressProblem,
+    description: "The IP written to status.loadBalancer.ingress of served Ingresses (empty: the node's first non-internal IPv4)",
+  },
+  upstreamConnectTimeout: { type: "duration", default: "5s", description: "How long connecting to one endpoint may take before the next is tried" },
+});
+
+export type IngressControllerConfig = ConfigOf<typeof ingressControllerConfig>;
