@@ -130,7 +130,7 @@ describe("kpctl with the controller-manager", () => {
     const v1 = join(dir, "web-v1.yaml");
     const v2 = join(dir, "web-v2.yaml");
     await writeFile(v1, manifest);
-    await writeFile(v2, manifest.replace("nginx:1.7.9", "nginx:1.9.1"));
+    await writeFile(v2, manifest.replace("image: nginx:1.7.9", "image: nginx:1.9.1"));
     assert.equal((await kpctl("apply", "-f", v1)).code, 0);
     await waitFor(async () => /^1\s/m.test((await kpctl("rollout", "history", "deployment/web")).stdout), { message: "revision 1" });
     assert.equal((await kpctl("apply", "-f", v2)).stdout.trim(), "deployment.apps/web configured");

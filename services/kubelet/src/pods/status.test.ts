@@ -128,3 +128,14 @@ test("QoS classes", () => {
   assert.equal(q({ limits: { cpu: "1", memory: "1Gi" }, requests: { cpu: "1", memory: "1Gi" }, claims: [] }), "Guaranteed");
   assert.equal(q({ limits: {}, requests: { cpu: "100m" }, claims: [] }), "Burstable");
 });
+
+test("a finished pod whose sandbox is stopped keeps the IP it ran with", () => {
+  const p = pod("Never", ["a"]);
+  const ran = computePodStatus(p, state([container("a", "exited")]), ctx());
+  assert.equal(ran.podIp, "10.88.0.5");
+  const stopped: PodRuntimeState = { sandboxes: [{ ...sandbox(), state: "notready", ip: "" }], containers: [container("a", "exited")] };
+  const after = computePodStatus({ ...p, status: ran }, stopped, ctx());
+  assert.equal(after.phase, "Succeeded");
+  assert.equal(after.podIp, "10.88.0.5");
+  assert.deepEqual(after.podIps, [{ ip: "10.88.0.5" }]);
+});

@@ -141,14 +141,19 @@ function condition(type: string, ok: boolean, reason = "", message = ""): coreV1
 export function computePodStatus(pod: Pod, state: PodRuntimeState, ctx: StatusContext): PodStatus {
   const old = pod.status;
   const sandbox = state.sandboxes[0];
-  const podIp = sandbox?.state === "ready" && sandbox.ip ? sandbox.ip : pod.spec?.hostNetwork ? ctx.hostIp : "";
-  const podIps = podIp ? [podIp, ...(sandbox?.additionalIps ?? [])] : [];
+  let podIp = sandbox?.state === "ready" && sandbox.ip ? sandbox.ip : pod.spec?.hostNetwork ? ctx.hostIp : "";
+  let podIps = podIp ? [podIp, ...(sandbox?.additionalIps ?? [])] : [];
   const initSpecs = pod.spec?.initContainers ?? [];
   const init = initSpecs.map((c) => containerStatusOf(c, state, ctx, "PodInitializing", true));
   const initDone = init.every((s) => s.state?.terminated?.exitCode === 0);
   const containers = (pod.spec?.containers ?? []).map((c) => containerStatusOf(c, state, ctx, initDone ? "ContainerCreating" : "PodInitializing", false));
   let phase = podPhase(pod, init, containers);
   if (ctx.failure) phase = "Failed";
+  if (!podIp && (phase === "Succeeded" || phase === "Failed") && old?.podIp) {
+    // A finished pod gives its sandbox back but keeps reporting the address it ran with.
+    podIp = old.podIp;
+    podIps = old.podIps.map((p) => p.ip);
+  }
   const notReady = containers.filter((s) => !s.ready).map((s) => s.name);
   const containersReady = notReady.length === 0 && phase === "Running";
   const notReadyMsg = `containers with unready status: [${notReady.join(" ")}]`;
