@@ -1,11 +1,14 @@
 // Removes what a test containerd can leave behind when it could not clean up itself: containers, shims, mounts.
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 /** runc's state dir for the CRI's containers: shared by every containerd on the machine (1.6 hard-codes /run/containerd). */
 const RUNC_ROOT = "/run/containerd/runc/k8s.io";
+const SHIM_SOCKET_DIR = "/run/containerd/s";
 
 /**
  * Cleans up after a containerd whose files are all under `dir` and whose socket is `socket`, once
@@ -52,7 +55,15 @@ async function deleteRuncContainers(dir: string): Promise<void> {
   }
 }
 
-/** SIGKILLs shims serving the containerd at `socket` (their command line names its address). */
+/**
+ * Where containerd 1.6 puts a shim's socket: /run/containerd/s/<sha256 of address/namespace/id>
+ * (runtime/v2/shim SocketAddress). A SIGKILLed shim leaves it behind.
+ */
+export function shimSocketPath(containerdAddress: string, namespace: string, id: string): string {
+  return join(SHIM_SOCKET_DIR, createHash("sha256").update(join(containerdAddress, namespace, id)).digest("hex"));
+}
+
+/** SIGKILLs shims serving the containerd at `socket` (their command line names its address) and removes their sockets. */
 async function killShims(socket: string): Promise<void> {
   for (const pid of await readdir("/proc").catch(() => [])) {
     if (!/^\d+$/.test(pid)) continue;
@@ -64,6 +75,9 @@ async function killShims(socket: string): Promise<void> {
     } catch {
       // Already gone.
     }
+    const id = argv[argv.indexOf("-id") + 1];
+    const namespace = argv[argv.indexOf("-namespace") + 1];
+    if (id && namespace) await rm(shimSocketPath(socket, namespace, id), { force: true }).catch(() => undefined);
   }
 }
 

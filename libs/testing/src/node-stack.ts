@@ -3,7 +3,7 @@
 // startControlPlane — run inside a test network namespace (enterTestNetns). Plus the small
 // clients such tests use: an HTTP GET and kpctl as a process.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, rmdir } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,6 +51,9 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
     await pushImage(registry.host, image.dir, "library/busybox:1.36");
     const containerd = await startContainerd({ mirrors: { "docker.io": registry.host }, plainHttpRegistries: [registry.host] });
     cleanups.unshift(() => containerd.stop());
+    const cgroupRoot = `/kubeplane-test-${process.pid}-${opts.nodeName}`;
+    // Last of all (after containerd stopped every container): the cgroups the kubelet made.
+    cleanups.push(() => removeCgroupTrees(cgroupRoot));
     const flags = {
       apiserver: cp.apiserver.grpcAddress,
       "nats-url": cp.nats.url,
@@ -58,7 +61,7 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
       "node-ip": "127.0.0.1",
       "root-dir": join(dir, "kubelet"),
       "pod-log-dir": join(dir, "logs"),
-      "cgroup-root": `/kubeplane-test-${process.pid}-${opts.nodeName}`,
+      "cgroup-root": cgroupRoot,
       "container-runtime-endpoint": containerd.endpoint,
       "cni-conf-dir": containerd.cniConfDir,
       "pod-cidr": opts.podCidr,
@@ -86,6 +89,16 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
     await undo();
     throw err;
   }
+}
+
+/** Removes `rel`'s (empty) cgroup directories, deepest first, in every hierarchy under /sys/fs/cgroup. */
+async function removeCgroupTrees(rel: string): Promise<void> {
+  const removeTree = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory()) await removeTree(join(dir, e.name));
+    await rmdir(dir).catch(() => undefined);
+  };
+  for (const h of await readdir("/sys/fs/cgroup").catch(() => [] as string[])) await removeTree(join("/sys/fs/cgroup", h, rel));
 }
 
 /** GET url over a fresh connection; resolves the body, rejects with the socket error (ECONNREFUSED, …). */
