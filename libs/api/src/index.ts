@@ -105,6 +105,7 @@ export {
 } from "./json-codec.js";
 export { mergePatch } from "./merge-patch.js";
 export { chooseContainer } from "./pod-containers.js";
+export { podNodeNameOf } from "./pod-node-name.js";
 
 export { applyDefaults } from "./defaults/index.js";
 export { validateObject } from "./validation/index.js";

@@ -1,5 +1,5 @@
 // Turns one etcd change into the stream messages that carry it: the object's, and a pod's by-node views.
-import { apiserverV1, kindForResource, parseRegistryKey } from "@kubeplane/api";
+import { apiserverV1, kindForResource, parseRegistryKey, podNodeNameOf } from "@kubeplane/api";
 import type { Change } from "./change-source.js";
 import { GAP_SUBJECT, objectSubject, podsByNodeSubject } from "./subjects.js";
 
@@ -80,7 +80,7 @@ function nodeViews(change: Change, type: string): { node: string; type: string }
 
 function nodeOf(bytes: Uint8Array | undefined): string {
   if (!bytes) return "";
-  return (podInfo.codec.decode(bytes) as { spec?: { nodeName?: string } }).spec?.nodeName ?? "";
+  return podNodeNameOf(bytes);
 }
 
 function encodeEvent(type: string, revision: number, object: Uint8Array | undefined): Uint8Array {

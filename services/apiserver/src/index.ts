@@ -87,6 +87,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     name: `kubeplane-apiserver-${identity}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // Every JetStream publish is a request; async traces capture two stacks per request (~5 % of a write's CPU).
+    noAsyncTraces: true,
   });
   const jsm = await nats.jetstreamManager();
   await ensureStream(jsm, {

@@ -28,6 +28,7 @@ import { deleteGracePeriod, prepareForCreate, prepareForStatusUpdate, prepareFor
 import type { ServiceAddresses, AddressPlan } from "./service-addresses.js";
 import { NamespaceGate } from "./namespace-gate.js";
 import { identityTransformer, type ValueTransformer } from "./encryption.js";
+import { RecentObjects } from "./recent-objects.js";
 
 type Service = coreV1Service.Service;
 
@@ -67,7 +68,9 @@ export const systemNamespaces = ["default", "kube-system", "kube-public", "kube-
 
 /** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
 export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const iso = date.toISOString();
+  // "YYYY-MM-DDTHH:MM:SS.sssZ" for every year 0–9999; drop the milliseconds.
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, "Z");
 }
 
 function subject(info: KindInfo, name: string): ErrorSubject {
@@ -90,6 +93,8 @@ const generateNameChars = "bcdfghjklmnpqrstvwxz2456789";
 export class Registry {
   readonly namespaces: NamespaceGate;
   private readonly now: () => Date;
+  /** Seeds read-modify-writes so that most cost one etcd txn instead of a read and a txn. */
+  private readonly recent = new RecentObjects();
 
   constructor(
     readonly store: EtcdStore,
@@ -124,14 +129,22 @@ export class Registry {
   }
 
   async get<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string): Promise<T> {
-    const found = await this.store.get(registryKey(info, namespace, name));
+    const found = await this.readStored(registryKey(info, namespace, name));
     if (!found) throw apiErrors.notFound(subject(info, name));
     return this.read(info, found);
   }
 
   async tryGet<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string): Promise<{ obj: T; revision: number } | undefined> {
-    const found = await this.store.get(registryKey(info, namespace, name));
+    const found = await this.readStored(registryKey(info, namespace, name));
     return found ? { obj: this.read(info, found), revision: found.modRevision } : undefined;
+  }
+
+  /** A linearizable read of `key`, remembered for later read-modify-writes. */
+  private async readStored(key: string): Promise<StoredValue | undefined> {
+    const found = await this.store.get(key);
+    if (found) this.recent.remember(found);
+    else this.recent.forget(key);
+    return found;
   }
 
   async list<T extends ApiObject>(info: KindInfo<T>, params: ListParams): Promise<ListPage<T>> {
@@ -203,6 +216,7 @@ export class Registry {
       if (dryRun) return obj;
       try {
         const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [] });
+        this.recent.remember({ key, value: bytes, modRevision: revision, createRevision: revision });
         meta!.resourceVersion = String(revision);
         return obj;
       } catch (err) {
@@ -311,8 +325,13 @@ export class Registry {
 
   /**
    * Read-modify-write with compare-and-swap. `mutate` gets the stored object and returns the next
-   * one (or throws an ApiError). With `wantedRv` set, a stored object at another revision is a
-   * Conflict; without, a lost race re-reads and retries.
+   * one (or throws an ApiError); it may be called more than once. With `wantedRv` set, a stored
+   * object at another revision is a Conflict; without, a lost race retries on the current value.
+   *
+   * The first attempt starts from the value this replica last saw for the key, if any (no etcd
+   * read): the txn's mod_revision compare rejects it if it is stale, and the failed txn returns the
+   * current value to go on with. Outcomes the compare cannot vouch for (mutate throwing, a no-op
+   * write, a wantedRv mismatch) are decided only on a value just read from etcd.
    */
   async guaranteedUpdate<T extends ApiObject>(
     info: KindInfo<T>,
@@ -324,51 +343,95 @@ export class Registry {
   ): Promise<T> {
     const key = registryKey(info, namespace, name);
     const exclude = new Set<string>();
-    for (let attempt = 0; ; attempt++) {
-      const found = await this.store.get(key);
+    // The state to start from; `fresh` when read from etcd (or returned by a failed txn) for this call.
+    let current: { found: StoredValue | undefined; fresh: boolean } | undefined = dryRun ? undefined : this.cachedState(key, wantedRv);
+    for (let attempt = 0; ; ) {
+      current ??= { found: await this.readStored(key), fresh: true };
+      const { found, fresh } = current;
       if (!found) throw apiErrors.notFound(subject(info, name));
-      if (wantedRv && wantedRv !== String(found.modRevision)) throw apiErrors.staleConflict(subject(info, name));
+      if (wantedRv && wantedRv !== String(found.modRevision)) {
+        if (!fresh) {
+          current = undefined;
+          continue;
+        }
+        throw apiErrors.staleConflict(subject(info, name));
+      }
       const old = this.read(info, found);
-      const next = mutate(old);
-      next.metadata!.resourceVersion = "";
+      let next: T;
       let plan: AddressPlan | undefined;
-      if (info.resource === "services") plan = this.planAddresses(next as unknown as Service, old as unknown as Service, exclude);
+      let deleting: boolean;
+      let plain: Uint8Array | undefined;
+      try {
+        next = mutate(old);
+        next.metadata!.resourceVersion = "";
+        if (info.resource === "services") plan = this.planAddresses(next as unknown as Service, old as unknown as Service, exclude);
+        deleting = !!old.metadata?.deletionTimestamp && !hasFinalizers(info, next) && !this.gracefulPending(info, next);
+        if (!deleting) plain = this.encode(info, next);
+      } catch (err) {
+        // An error computed from a remembered value may not hold for the current one.
+        if (!fresh) {
+          current = undefined;
+          continue;
+        }
+        throw err;
+      }
+      // A lost race: go on from the value the failed txn read (a retry, or, from a stale guess, the first real attempt).
+      const lostRace = (err: RevisionMismatchError): boolean => {
+        if (fresh && (wantedRv || attempt++ >= conflictRetries)) return false;
+        current = { found: err.current, fresh: true };
+        if (err.current) this.recent.remember(err.current);
+        else this.recent.forget(key);
+        return true;
+      };
       // The last finalizer removed from an object being deleted: the object goes.
-      if (old.metadata?.deletionTimestamp && !hasFinalizers(info, next) && !this.gracefulPending(info, next)) {
+      if (deleting) {
         if (dryRun) return next;
         try {
           await this.store.delete(key, found.modRevision, { alsoDelete: this.releasedOnDelete(info, old) });
+          this.recent.forget(key);
           return next;
         } catch (err) {
-          if (err instanceof RevisionMismatchError && !wantedRv && attempt < conflictRetries) continue;
+          if (err instanceof RevisionMismatchError && lostRace(err)) continue;
           if (err instanceof RevisionMismatchError) throw apiErrors.staleConflict(subject(info, name));
           throw err;
         }
       }
-      const plain = this.encode(info, next);
-      if (this.unchanged(info, plain, found)) {
+      if (this.unchanged(info, plain!, found)) {
+        if (!fresh) {
+          current = undefined;
+          continue;
+        }
         // Nothing changed: no write, the resourceVersion stays (as Kubernetes does).
         next.metadata!.resourceVersion = String(found.modRevision);
         return next;
       }
-      const bytes = this.transformer.toStorage(info, plain);
+      const bytes = this.transformer.toStorage(info, plain!);
       if (dryRun) return next;
       try {
         const revision = await this.store.update(key, bytes, found.modRevision, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [] });
+        this.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });
         next.metadata!.resourceVersion = String(revision);
         return next;
       } catch (err) {
         if (err instanceof RevisionMismatchError) {
-          if (!wantedRv && attempt < conflictRetries) continue;
+          if (lostRace(err)) continue;
           throw apiErrors.staleConflict(subject(info, name));
         }
         if (err instanceof KeyExistsError && plan) {
-          this.reservationTaken(info, next, plan, err.key, exclude, attempt);
+          this.reservationTaken(info, next, plan, err.key, exclude, attempt++);
+          current = undefined;
           continue;
         }
         throw err;
       }
     }
+  }
+
+  /** The remembered state of `key` to start a read-modify-write from, unless it cannot satisfy `wantedRv`. */
+  private cachedState(key: string, wantedRv: string): { found: StoredValue; fresh: false } | undefined {
+    const found = this.recent.get(key);
+    if (!found || (wantedRv && wantedRv !== String(found.modRevision))) return undefined;
+    return { found, fresh: false };
   }
 
   /** A pod whose graceful deletion is still under way keeps existing after its finalizers are gone. */
@@ -401,7 +464,7 @@ export class Registry {
     }
     if (info.resource === "namespaces") this.namespaces.forget(name);
     for (let attempt = 0; ; attempt++) {
-      const found = await this.store.get(key);
+      const found = await this.readStored(key);
       if (!found) throw apiErrors.notFound(subject(info, name));
       const old = this.read(info, found);
       const pre = params.preconditions;
@@ -426,6 +489,7 @@ export class Registry {
         if (params.dryRun) return { object: old, deleted: true };
         try {
           const revision = await this.store.delete(key, found.modRevision, { alsoDelete: this.releasedOnDelete(info, old) });
+          this.recent.forget(key);
           old.metadata!.resourceVersion = String(revision);
           return { object: old, deleted: true };
         } catch (err) {
@@ -449,6 +513,7 @@ export class Registry {
         try {
           if (params.dryRun) return { object: old, deleted: true };
           const revision = await this.store.delete(key, found.modRevision, { alsoDelete: this.releasedOnDelete(info, old) });
+          this.recent.forget(key);
           old.metadata!.resourceVersion = String(revision);
           return { object: old, deleted: true };
         } catch (err) {
@@ -462,6 +527,7 @@ export class Registry {
       const bytes = this.transformer.toStorage(info, plain);
       try {
         const revision = await this.store.update(key, bytes, found.modRevision, {});
+        this.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });
         meta.resourceVersion = String(revision);
         return { object: next, deleted: false };
       } catch (err) {
