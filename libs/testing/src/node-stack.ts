@@ -3,7 +3,7 @@
 // startControlPlane — run inside a test network namespace (enterTestNetns). Plus the small
 // clients such tests use: an HTTP GET and kpctl as a process.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, rmdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { startContainerd, type Containerd } from "./containerd.js";
 import { buildBusyboxImage, pushImage, type ImageLayout } from "./images.js";
 import { startRegistry, type Registry } from "./registry.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+import { waitFor } from "./wait-for.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -91,14 +92,25 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
   }
 }
 
-/** Removes `rel`'s (empty) cgroup directories, deepest first, in every hierarchy under /sys/fs/cgroup. */
+/**
+ * Removes `rel`'s cgroup directories, deepest first, in every hierarchy under /sys/fs/cgroup. The
+ * containers' processes were just killed and may not have left their cgroups yet (rmdir: EBUSY),
+ * so it tries again until the trees are gone, for a few seconds.
+ */
 async function removeCgroupTrees(rel: string): Promise<void> {
   const removeTree = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const e of entries) if (e.isDirectory()) await removeTree(join(dir, e.name));
     await rmdir(dir).catch(() => undefined);
   };
-  for (const h of await readdir("/sys/fs/cgroup").catch(() => [] as string[])) await removeTree(join("/sys/fs/cgroup", h, rel));
+  const trees = (await readdir("/sys/fs/cgroup").catch(() => [] as string[])).map((h) => join("/sys/fs/cgroup", h, rel));
+  await waitFor(
+    async () => {
+      for (const t of trees) await removeTree(t);
+      return (await Promise.all(trees.map((t) => stat(t).then(() => true, () => false)))).every((exists) => !exists);
+    },
+    { timeoutMs: 10_000, intervalMs: 100, message: `cgroups ${rel} removed` },
+  ).catch(() => undefined);
 }
 
 /** GET url over a fresh connection; resolves the body, rejects with the socket error (ECONNREFUSED, …). */

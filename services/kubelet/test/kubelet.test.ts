@@ -87,9 +87,12 @@ describe("kubelet on containerd, runc and CNI", () => {
     const exec = await kpctl("exec", "web", "--", "sh", "-c", "cat /www/index.html; exit 3");
     assert.equal(exec.stdout.trim(), "hello-from-pod", `kpctl exec: code ${exec.code}, stderr ${exec.stderr}`);
     assert.equal(exec.code, 3);
-    const top = await kpctl("top", "pods");
-    assert.equal(top.code, 0, top.stderr);
-    assert.match(top.stdout, /^web\s+\S+\s+\d+(Ki|Mi)\s*$/m, `kpctl top pods:\n${top.stdout}`);
+    // A pod shows once the kubelet has two CPU samples a window apart (as with metrics-server).
+    const top = await waitFor(async () => {
+      const out = await kpctl("top", "pods");
+      return out.code === 0 && /^web\s+\d+m\s+\d+(Ki|Mi)\s*$/m.test(out.stdout) ? out : undefined;
+    }, { timeoutMs: 20_000, message: "kpctl top pods shows web's CPU and memory" });
+    assert.equal(top.stderr, "");
     const topNodes = await kpctl("top", "nodes");
     assert.match(topNodes.stdout, new RegExp(`^${NODE}\\s`, "m"), `kpctl top nodes:\n${topNodes.stdout}`);
     const resolv = await kpctl("exec", "web", "--", "cat", "/etc/hosts");
