@@ -1,11 +1,10 @@
 // Integration test of node-ipam and the route controller on a real apiserver, with two network namespaces standing in for two hosts.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { coreV1Node } from "@kubeplane/api";
-import { waitFor } from "@kubeplane/testing";
+import { createNetns, deleteNetns, waitFor } from "@kubeplane/testing";
 import { nodeKind } from "../src/controllers/cloud-node.js";
 import { ROUTE_PROTO } from "../src/provider/bare-metal/routes.js";
 import { startCcmCluster, type CcmCluster } from "./harness.js";
@@ -22,22 +21,18 @@ async function routesIn(netns: string): Promise<string[]> {
 }
 
 describe("pod CIDRs and routes between two hosts", () => {
-  const suffix = randomBytes(3).toString("hex");
-  const nsA = `kp-ccm-a-${suffix}`;
-  const nsB = `kp-ccm-b-${suffix}`;
+  let nsA = "";
+  let nsB = "";
   let cluster: CcmCluster;
 
   before(async () => {
     // Two "hosts" joined by a veth pair on 10.213.7.0/24.
-    await ip("netns", "add", nsA);
-    await ip("netns", "add", nsB);
+    nsA = await createNetns("ccm-a");
+    nsB = await createNetns("ccm-b");
     await ip("-n", nsA, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", nsB);
     await ip("-n", nsA, "addr", "add", "10.213.7.1/24", "dev", "eth0");
     await ip("-n", nsB, "addr", "add", "10.213.7.2/24", "dev", "eth0");
-    for (const ns of [nsA, nsB]) {
-      await ip("-n", ns, "link", "set", "lo", "up");
-      await ip("-n", ns, "link", "set", "eth0", "up");
-    }
+    for (const ns of [nsA, nsB]) await ip("-n", ns, "link", "set", "eth0", "up");
     cluster = await startCcmCluster({
       machines: [
         { name: "host-a", addresses: [{ type: "InternalIP", address: "10.213.7.1" }], netns: nsA },
@@ -49,8 +44,7 @@ describe("pod CIDRs and routes between two hosts", () => {
 
   after(async () => {
     await cluster?.stop();
-    await ip("netns", "del", nsA).catch(() => undefined);
-    await ip("netns", "del", nsB).catch(() => undefined);
+    for (const ns of [nsA, nsB]) if (ns) await deleteNetns(ns);
   });
 
   it("each host routes the other's pod CIDR via its address; deleting a Node removes its route", async () => {

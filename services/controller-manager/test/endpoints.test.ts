@@ -1,11 +1,13 @@
 // Integration tests of the Endpoints controller on a real apiserver, etcd and NATS, with stand-in kubelets.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { coreV1Pod, coreV1Service, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import type { coreV1Pod} from "@kubeplane/api";
+import { coreV1Service, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { Informer } from "@kubeplane/client";
 import { waitFor } from "@kubeplane/testing";
 import type { ControllerManager } from "../src/index.js";
 import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { labelledPod, selectingService } from "./service-fixtures.js";
 
 type Pod = coreV1Pod.Pod;
 type Service = coreV1Service.Service;
@@ -40,23 +42,11 @@ describe("endpoints controller", () => {
   });
 
   async function createPod(name: string, labels: Record<string, string>, ports: Array<{ name: string; containerPort: number }> = []): Promise<void> {
-    const pod = coreV1Pod.Pod.fromPartial({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace: ns, labels },
-      spec: { containers: [{ name: "app", image: "nginx:1.27", ports }] },
-    });
-    await cluster.client.create(pods, pod);
+    await cluster.client.create(pods, labelledPod(ns, name, labels, ports));
   }
 
   async function createService(name: string, selector: Record<string, string>, targetPort: string): Promise<void> {
-    const svc = coreV1Service.Service.fromPartial({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, namespace: ns },
-      spec: { selector, ports: [{ name: "http", port: 80, targetPort, protocol: "TCP" }] },
-    });
-    await cluster.client.create(services, svc);
+    await cluster.client.create(services, selectingService(ns, name, selector, targetPort));
   }
 
   async function setReady(name: string, ready: boolean): Promise<void> {

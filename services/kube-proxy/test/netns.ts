@@ -1,9 +1,5 @@
-// Network namespaces for kube-proxy's tests: created with a random kp- name, every command run inside them, deleted with their processes.
-import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
+// Commands run inside kube-proxy tests' network namespaces (with input and a timeout); the namespaces come from @kubeplane/testing.
+import { spawn } from "node:child_process";
 
 /** What a command run in a namespace printed and how it ended. */
 export interface NsResult {
@@ -12,26 +8,7 @@ export interface NsResult {
   stderr: string;
 }
 
-/** Creates `kp-<prefix>-<random>` with loopback up and returns its name. */
-export async function createNetns(prefix: string): Promise<string> {
-  const name = `kp-${prefix}-${randomBytes(4).toString("hex")}`;
-  await execFileAsync("ip", ["netns", "add", name]);
-  await execFileAsync("ip", ["-n", name, "link", "set", "lo", "up"]);
-  return name;
-}
-
-/** Kills every process left in the namespace and deletes it; a missing namespace is fine. */
-export async function deleteNetns(name: string): Promise<void> {
-  const pids = await execFileAsync("ip", ["netns", "pids", name]).then((r) => r.stdout, () => "");
-  for (const pid of pids.split("\n").map(Number).filter((p) => Number.isInteger(p) && p > 0)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  await execFileAsync("ip", ["netns", "delete", name]).catch(() => undefined);
-}
+export { createNetns, deleteNetns } from "@kubeplane/testing";
 
 /** Runs argv inside the namespace; never rejects for a non-zero exit; killed after `timeoutMs` (default 5 s). */
 export function nsRun(name: string, argv: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<NsResult> {

@@ -9,6 +9,7 @@ import { rm } from "node:fs/promises";
 import { LABELS, podDir } from "../paths.js";
 import type { RuntimeService } from "../runtime/types.js";
 import { removePodVolumes } from "../container/volumes.js";
+import { pause } from "../node/wakeup.js";
 import type { ProbeManager } from "../probe/prober.js";
 import { removePodCgroups } from "./cgroups.js";
 import { killPod } from "./kill.js";
@@ -124,10 +125,7 @@ export class PodManager {
   private async every(ms: number, fn: () => Promise<void>): Promise<void> {
     const signal = this.stopping.signal;
     while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await pause(ms, signal);
       if (signal.aborted) return;
       await fn().catch((err: Error) => this.o.logger.warn({ err: err.message }, "periodic pod task failed"));
     }
