@@ -9,21 +9,12 @@
 
 KP_RUNC_ROOT=/run/containerd/runc/k8s.io
 
-kp_node_index() { # NODE -> index into KP_NODES (sets KP_NODE_I)
-  local i
-  for i in "${!KP_NODES[@]}"; do
-    [[ ${KP_NODES[i]} == "$1" ]] && { KP_NODE_I=$i; return 0; }
-  done
-  return 1
-}
-
-# kp_write_containerd_config NODE: config.toml, registry hosts (docker.io and 127.0.0.1:PORT served
-# by the local registry over plain HTTP) and the node's CNI conflist (its own bridge and pod CIDR).
+# kp_write_containerd_config NODE: config.toml and registry hosts (docker.io and 127.0.0.1:PORT served
+# by the local registry over plain HTTP). The node's kubelet writes the CNI conflist into net.d
+# (--cni-conf-dir, with its own bridge and pod CIDR).
 kp_write_containerd_config() {
-  local node=$1 dir i reg host
+  local node=$1 dir reg host
   dir=$(kp_containerd_dir "$node")
-  kp_node_index "$node"
-  i=$KP_NODE_I
   mkdir -p -- "$dir"/{root,state,opt,net.d} "$KP_DATA_DIR/cni-$node"
   reg=$KP_HOST:$KP_REGISTRY_PORT
   for host in docker.io "$reg"; do
@@ -75,31 +66,6 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri".registry]
   config_path = "$dir/certs.d"
 TOML
-  # The kubelet's own conflist (--cni-conf-dir) always names its bridge kp0; two nodes on one host
-  # need two bridges, so up.sh writes it (same shape: bridge + host-local + portmap).
-  cat >"$dir/net.d/.10-kubeplane.conflist.tmp" <<JSON
-{
-  "cniVersion": "1.0.0",
-  "name": "kubeplane",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "${KP_NODE_BRIDGES[i]}",
-      "isGateway": true,
-      "ipMasq": false,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "ranges": [[{ "subnet": "${KP_NODE_CIDRS[i]}", "gateway": "${KP_NODE_GATEWAYS[i]}" }]],
-        "routes": [{ "dst": "0.0.0.0/0" }],
-        "dataDir": "$KP_DATA_DIR/cni-$node"
-      }
-    },
-    { "type": "portmap", "capabilities": { "portMappings": true } }
-  ]
-}
-JSON
-  mv -f -- "$dir/net.d/.10-kubeplane.conflist.tmp" "$dir/net.d/10-kubeplane.conflist"
 }
 
 # kp_containerd_clear NODE: remove every task and container (pods) of NODE's containerd while it runs.

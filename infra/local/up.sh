@@ -251,6 +251,9 @@ rootDir: $KP_DATA_DIR/kubelet-$node
 podLogDir: $KP_DATA_DIR/pod-logs-$node
 cgroupRoot: /$KP_CGROUP_PARENT/$node
 podCidr: ${KP_NODE_CIDRS[i]}
+cniConfDir: $(kp_containerd_dir "$node")/net.d
+cniDataDir: $KP_DATA_DIR/cni-$node
+cniBridge: ${KP_NODE_BRIDGES[i]}
 clusterDns: [$KP_DNS_SERVICE_IP]
 clusterDomain: cluster.local
 YAML

@@ -19,6 +19,7 @@ export const kubeletConfig = defineConfig({
   containerRuntimeEndpoint: { type: "string", default: "unix:///run/containerd/containerd.sock", description: "The CRI runtime's gRPC socket" },
   runtimeRequestTimeout: { type: "duration", default: "2m", description: "Deadline of one CRI call (image pulls included)" },
   cniConfDir: { type: "string", description: "Where to write the CNI config for this node's podCIDR (the runtime's CNI conf dir); unset: leave CNI to the runtime" },
+  cniBridge: { type: "string", default: "kp0", description: "The Linux bridge the CNI config attaches pods to (one per node when several share a host)" },
   cniDataDir: { type: "string", description: "host-local IPAM state directory; unset: <rootDir>/cni" },
   podCidr: { type: "string", description: "Pod CIDR to use when the Node has no spec.podCIDR yet" },
   clusterDns: { type: "list", description: "DNS server IPs written into pods' resolv.conf (dnsPolicy ClusterFirst)" },

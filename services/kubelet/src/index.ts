@@ -160,7 +160,7 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
   if (config.cniConfDir) {
     const podCidr = node.spec?.podCidr || config.podCidr;
     if (!podCidr) throw new Error(`node ${nodeName} has no spec.podCIDR and --pod-cidr is not set: cannot configure the pod network`);
-    await writeCniConfig(config.cniConfDir, { podCidr, ipamDataDir: config.cniDataDir || `${config.rootDir}/cni` });
+    await writeCniConfig(config.cniConfDir, { podCidr, bridge: config.cniBridge, ipamDataDir: config.cniDataDir || `${config.rootDir}/cni` });
     logger.info({ podCidr, dir: config.cniConfDir }, "pod network configured");
   }
   const checkHealth = async (): Promise<void> => {
