@@ -31,6 +31,15 @@ export interface ServiceProcess {
 }
 
 /**
+ * Extra node options for every service process, from KP_SERVICE_NODE_ARGS (space-separated), for
+ * profiling a bench: `KP_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (node refuses
+ * --cpu-prof in NODE_OPTIONS).
+ */
+function nodeArgsFromEnv(): string[] {
+  return (process.env.KP_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+}
+
+/**
  * Starts the service and resolves once its `/readyz` answers 200. Throws (with its output) if it
  * exits first or is not ready in time. The process is killed if the test process exits.
  */
@@ -39,7 +48,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
   const flags = { "grpc-listen": `127.0.0.1:${grpc}`, "http-listen": `127.0.0.1:${http}`, "log-level": "warn", ...opts.flags };
   const proc: ChildProcess = spawn(
     process.execPath,
-    ["--conditions=source", "--import", "tsx", opts.entry, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)],
+    [...nodeArgsFromEnv(), "--conditions=source", "--import", "tsx", opts.entry, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
   );
   trackProcess(proc);

@@ -1,7 +1,7 @@
 // ExplainSchedule: runs a pod's profile over every node of a fresh snapshot, without binding or assuming, and says why each node won or lost.
 import { apiErrors, toGrpcStatus, type schedulerV1 } from "@kubeplane/api";
 import type { Lister } from "@kubeplane/client";
-import type { Framework } from "./framework/framework.js";
+import { nodeScores, type Framework } from "./framework/framework.js";
 import { CycleState, isSuccess, type NodeInfo, type Pod, type Snapshot } from "./framework/interface.js";
 import { fitErrorMessage, newDiagnosis } from "./framework/diagnosis.js";
 import { newPodInfo } from "./framework/pod-info.js";
@@ -56,10 +56,11 @@ export function explainSchedule(fwk: Framework, pod: Pod, snapshot: Snapshot): s
   if (feasible.length === 0) return { ...out, message: fitErrorMessage(diagnosis) };
   const preScore = fwk.runPreScorePlugins(state, podInfo, feasible, snapshot);
   if (!isSuccess(preScore)) return { ...out, message: `PreScore plugin ${preScore.plugin ?? ""} failed: ${preScore.reasons.join(", ")}` };
-  const { status, scores } = fwk.runScorePlugins(state, podInfo, feasible);
+  const scored = fwk.runScorePlugins(state, podInfo, feasible);
+  const status = scored.status;
   if (!isSuccess(status)) return { ...out, message: `Score plugin ${status.plugin ?? ""} failed: ${status.reasons.join(", ")}` };
   let best: { name: string; total: number } | undefined;
-  for (const s of scores) {
+  for (const s of nodeScores(feasible, scored)) {
     const e = byName.get(s.name)!;
     e.scores = Object.fromEntries(Object.entries(s.scores).map(([plugin, v]) => [plugin, Math.round(v)]));
     e.totalScore = Math.round(s.total);

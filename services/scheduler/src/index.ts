@@ -19,7 +19,7 @@ export { MutableNodeInfo, nodeInfoOf } from "./framework/node-info.js";
 export { newPodInfo } from "./framework/pod-info.js";
 export { emptyResource, nodeAllocatable, podRequests, resourceFromList } from "./framework/resources.js";
 export { pluginFactory, registerPlugin, registeredPlugins } from "./framework/plugin-registry.js";
-export { Framework, SchedulingAlgorithm, numFeasibleNodesToFind, type ExtensionPoint, type FrameworkPlugins, type NodeScore, type ScheduleResult } from "./framework/framework.js";
+export { Framework, SchedulingAlgorithm, nodeScores, numFeasibleNodesToFind, type ExtensionPoint, type FrameworkPlugins, type NodeScore, type ScheduleResult, type ScoreResult } from "./framework/framework.js";
 export {
   DEFAULT_PLUGINS,
   DEFAULT_SCHEDULER_NAME,

@@ -37,6 +37,14 @@ export class SchedulerCache {
   private readonly pods = new Map<string, PodState>();
   private readonly images = new Map<string, ImageState>();
   private nodeSetGeneration = nextGeneration();
+  /**
+   * Names of nodes whose NodeInfo changed, in the order of change (repeats allowed), so a snapshot
+   * catches up from its position in O(changes) instead of visiting every node each cycle, as
+   * kube-scheduler's generation-ordered list does. Cut when it grows past a few times the node
+   * count; `changeLogEpoch` then moves and snapshots fall back to one full comparison.
+   */
+  private changeLog: string[] = [];
+  private changeLogEpoch = nextGeneration();
 
   constructor(private readonly assumedTtlMs = 30_000, private readonly now: () => number = Date.now) {}
 
@@ -46,6 +54,7 @@ export class SchedulerCache {
 
   addNode(node: Node): void {
     const name = node.metadata?.name ?? "";
+    this.touch(name);
     let info = this.nodes.get(name);
     if (info) {
       this.releaseImages(info);
@@ -69,6 +78,7 @@ export class SchedulerCache {
     const name = node.metadata?.name ?? "";
     const info = this.nodes.get(name);
     if (!info) return;
+    this.touch(name);
     this.releaseImages(info);
     this.realNodes.delete(name);
     this.nodeSetGeneration = nextGeneration();
@@ -144,27 +154,44 @@ export class SchedulerCache {
   }
 
   /** Brings `snapshot` up to date, cloning only NodeInfos whose generation changed. */
-  updateSnapshot(snapshot: NodeSnapshot & { cacheNodeSetGeneration?: number }): void {
-    let changed = snapshot.cacheNodeSetGeneration !== this.nodeSetGeneration;
-    for (const name of this.realNodes) {
-      const info = this.nodes.get(name)!;
-      const copy = snapshot.infos.get(name);
-      if (!copy || copy.generation !== info.generation) {
-        snapshot.infos.set(name, info.clone());
-        changed = true;
+  updateSnapshot(snapshot: NodeSnapshot): void {
+    const log = this.changeLog;
+    if (snapshot.cacheNodeSetGeneration === this.nodeSetGeneration && snapshot.cacheChangeLogEpoch === this.changeLogEpoch) {
+      // Same nodes as last time: re-copy those changed since the snapshot's place in the log.
+      for (let i = snapshot.cacheChangeLogPosition; i < log.length; i++) {
+        const name = log[i]!;
+        const info = this.nodes.get(name);
+        const copy = snapshot.infos.get(name);
+        if (info && copy && copy.generation !== info.generation) snapshot.replace(info.clone());
       }
-    }
-    if (snapshot.infos.size !== this.realNodes.size) {
-      for (const name of snapshot.infos.keys()) if (!this.realNodes.has(name)) snapshot.infos.delete(name);
-      changed = true;
-    }
-    if (changed) {
+    } else {
+      for (const name of this.realNodes) {
+        const info = this.nodes.get(name)!;
+        const copy = snapshot.infos.get(name);
+        if (!copy || copy.generation !== info.generation) snapshot.infos.set(name, info.clone());
+      }
+      if (snapshot.infos.size !== this.realNodes.size) {
+        for (const name of snapshot.infos.keys()) if (!this.realNodes.has(name)) snapshot.infos.delete(name);
+      }
       snapshot.rebuild(this.realNodes);
       snapshot.cacheNodeSetGeneration = this.nodeSetGeneration;
+      snapshot.cacheChangeLogEpoch = this.changeLogEpoch;
     }
+    snapshot.cacheChangeLogPosition = log.length;
   }
 
+  /** Records that `name`'s NodeInfo is about to change (see changeLog). */
+  private touch(name: string): void {
+    if (this.changeLog.length >= 4 * Math.max(1024, this.nodes.size)) {
+      this.changeLog = [];
+      this.changeLogEpoch = nextGeneration();
+    }
+    this.changeLog.push(name);
+  }
+
+  /** The NodeInfo of `name` (a placeholder for an unknown node), about to be changed by the caller. */
   private nodeFor(name: string): MutableNodeInfo {
+    this.touch(name);
     let info = this.nodes.get(name);
     if (!info) {
       info = new MutableNodeInfo(coreV1Node.Node.fromPartial({ apiVersion: "v1", kind: "Node", metadata: { name } }));
@@ -176,6 +203,7 @@ export class SchedulerCache {
   private removeFromNode(key: string, nodeName: string): void {
     const info = this.nodes.get(nodeName);
     if (!info) return;
+    this.touch(nodeName);
     info.removePod(key);
     if (!this.realNodes.has(nodeName) && info.pods.length === 0) this.nodes.delete(nodeName);
   }

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { coreV1Node, coreV1Pod } from "@kubeplane/api";
 import { SchedulerCache } from "./cache.js";
 import { fitErrorMessage } from "./diagnosis.js";
-import { Framework, SchedulingAlgorithm, numFeasibleNodesToFind, type FrameworkPlugins } from "./framework.js";
+import { Framework, SchedulingAlgorithm, nodeScores, numFeasibleNodesToFind, type FrameworkPlugins } from "./framework.js";
 import { CycleState, NO_STORAGE, SKIP, SUCCESS, unresolvable, unschedulable, type FilterPlugin, type Node, type Pod, type PreFilterPlugin, type ScorePlugin } from "./interface.js";
 import { nodeInfoOf } from "./node-info.js";
 import { newPodInfo } from "./pod-info.js";
@@ -67,11 +67,13 @@ describe("framework runner", () => {
   it("picks the highest weighted sum of normalized scores", () => {
     const algo = new SchedulingAlgorithm({ percentageOfNodesToScore: 0 });
     const byNumber = new Framework({ profileName: "p", plugins: plugins({ filter: [labelFilter, taintFilter], score: [{ plugin: numberScore, weight: 1 }] }) });
-    assert.deepEqual(algo.schedule(byNumber, new CycleState(), newPodInfo(pod("p")), snapshot), { ok: true, nodeName: "n5", evaluatedNodes: 5, feasibleNodes: 3, scores: [
+    assert.deepEqual(algo.schedule(byNumber, new CycleState(), newPodInfo(pod("p")), snapshot), { ok: true, nodeName: "n5", evaluatedNodes: 5, feasibleNodes: 3 });
+    const feasible = snapshot.list().filter((n) => ["n1", "n2", "n5"].includes(n.name));
+    assert.deepEqual(nodeScores(feasible, byNumber.runScorePlugins(new CycleState(), newPodInfo(pod("p")), feasible)), [
       { name: "n1", total: 20, scores: { NumberScore: 20 } },
       { name: "n2", total: 40, scores: { NumberScore: 40 } },
       { name: "n5", total: 100, scores: { NumberScore: 100 } },
-    ] });
+    ]);
     // n1: 20 + 90*3 = 290; n2: 40 + 80*3 = 280; n5: 100 + 50*3 = 250 → the weight turns the result.
     const weighted = new Framework({ profileName: "p", plugins: plugins({ filter: [labelFilter, taintFilter], score: [{ plugin: numberScore, weight: 1 }, { plugin: inverseScore, weight: 3 }] }) });
     const r = algo.schedule(weighted, new CycleState(), newPodInfo(pod("p")), snapshot);
@@ -166,5 +168,61 @@ describe("cache and snapshot", () => {
     cache.removeNode(node("b"));
     cache.updateSnapshot(snap);
     assert.deepEqual(snap.list().map((n) => n.name), ["a"]);
+  });
+});
+
+describe("incremental snapshot", () => {
+  /** A pod with required anti-affinity, so its node appears in havePodsWithRequiredAntiAffinity. */
+  function antiAffinityPod(name: string, nodeName: string): Pod {
+    const p = pod(name, nodeName, "100m");
+    p.spec!.affinity = coreV1Pod.Affinity.fromPartial({
+      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "x" } } }] },
+    });
+    return p;
+  }
+  const view = (s: NodeSnapshot) => ({
+    list: s.list().map((n) => `${n.name}:${n.requested.milliCpu}:${n.pods.length}`),
+    get: s.list().map((n) => s.get(n.name) === n),
+    anti: s.havePodsWithRequiredAntiAffinity().map((n) => n.name),
+  });
+
+  it("after every kind of change, matches a snapshot built from scratch (also across a change-log cut)", () => {
+    const cache = new SchedulerCache();
+    const live = new NodeSnapshot();
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 20; i++) cache.addNode(node(`n${i}`));
+    const pods = new Map<string, string>();
+    // Enough changes to pass the change log's cut (4 × 1024) several times.
+    for (let step = 0; step < 12_000; step++) {
+      const op = rand(10);
+      const name = `p${rand(300)}`;
+      const target = `n${rand(22)}`; // n20, n21 do not exist yet: placeholders, later real nodes
+      if (op < 4) {
+        const p = rand(5) === 0 ? antiAffinityPod(name, target) : pod(name, target, "100m");
+        cache.addPod(p);
+        pods.set(name, target);
+      } else if (op < 6 && pods.has(name)) {
+        cache.removePod(pod(name, pods.get(name)));
+        pods.delete(name);
+      } else if (op === 6 && !pods.has(name)) {
+        cache.assumePod(newPodInfo(pod(name, "", "200m")), target);
+        if (rand(2) === 0) cache.forgetPod(`default/${name}`);
+      } else if (op === 7) {
+        cache.addNode(node(target, { step: String(step) }));
+      } else if (op === 8 && rand(20) === 0) {
+        cache.removeNode(node(target));
+      }
+      if (rand(3) === 0) {
+        cache.updateSnapshot(live);
+        const fresh = new NodeSnapshot();
+        cache.updateSnapshot(fresh);
+        assert.deepEqual(view(live), view(fresh), `step ${step}`);
+        assert.ok(view(live).get.every(Boolean), `step ${step}: list() and get() hold the same copies`);
+      }
+    }
   });
 });

@@ -45,6 +45,7 @@ export interface FrameworkOptions {
   /**
    * Told how long one plugin took at one extension point (scheduler_plugin_execution_duration_seconds),
    * only in cycles whose CycleState has recordPluginMetrics set (a sample, as timing every call costs).
+   * Filter and Score are told once per cycle, their time summed over the nodes (Filter: per status).
    */
   observePlugin?: (plugin: string, point: ExtensionPoint, status: Status, seconds: number) => void;
   /** Pods nominated to nodes, counted by runFilterPluginsWithNominatedPods; none when absent. */
@@ -56,6 +57,22 @@ export interface NodeScore {
   name: string;
   total: number;
   scores: Record<string, number>;
+}
+
+/** What runScorePlugins computed, index-aligned with the nodes it was given. */
+export interface ScoreResult {
+  status: Status;
+  totals: Float64Array;
+  byPlugin: Array<{ plugin: string; scores: Float64Array }>;
+}
+
+/** The per-node view of a ScoreResult (explain, tests). */
+export function nodeScores(nodes: readonly NodeInfo[], result: ScoreResult): NodeScore[] {
+  return nodes.map((n, i) => ({
+    name: n.name,
+    total: result.totals[i]!,
+    scores: Object.fromEntries(result.byPlugin.map((p) => [p.plugin, p.scores[i]!])),
+  }));
 }
 
 const SKIP_FILTER = "framework/skip-filter";
@@ -89,13 +106,23 @@ export class Framework {
     this.observePlugin = opts.observePlugin;
   }
 
-  /** The start time of a plugin call worth timing in this cycle, else undefined. */
-  private pluginStart(state: CycleState): bigint | undefined {
-    return state.recordPluginMetrics && this.observePlugin ? process.hrtime.bigint() : undefined;
+  /** The start time (ms) of a plugin call worth timing in this cycle, else undefined. */
+  private pluginStart(state: CycleState): number | undefined {
+    return state.recordPluginMetrics && this.observePlugin ? performance.now() : undefined;
   }
 
-  private pluginDone(start: bigint | undefined, plugin: string, point: ExtensionPoint, status: Status): void {
-    if (start !== undefined) this.observePlugin!(plugin, point, status, seconds(start));
+  private pluginDone(start: number | undefined, plugin: string, point: ExtensionPoint, status: Status): void {
+    if (start !== undefined) this.observePlugin!(plugin, point, status, (performance.now() - start) / 1000);
+  }
+
+  /** Reports the Filter time `runFilterPlugins` summed in `state` over the cycle's nodes, and clears it. */
+  flushFilterTimings(state: CycleState): void {
+    if (!this.observePlugin) return;
+    for (const [key, secs] of state.filterSeconds) {
+      const [plugin, code] = key.split("\0") as [string, string];
+      this.observePlugin(plugin, "Filter", { code: Number(code) as Code, reasons: [] }, secs);
+    }
+    state.filterSeconds.clear();
   }
 
   /** Runs PreFilter; the node names of every plugin that names some are intersected. */
@@ -141,7 +168,10 @@ export class Framework {
       } catch (err) {
         return failed(p.name, err);
       }
-      this.pluginDone(t, p.name, "Filter", s);
+      if (t !== undefined) {
+        const key = `${p.name}\0${s.code}`;
+        state.filterSeconds.set(key, (state.filterSeconds.get(key) ?? 0) + (performance.now() - t) / 1000);
+      }
       if (!isSuccess(s)) return s.plugin ? s : { ...s, plugin: p.name };
     }
     return SUCCESS;
@@ -250,33 +280,44 @@ export class Framework {
     return status;
   }
 
-  /** Score, normalizeScores and weights: each node's weighted sum (kube-scheduler's RunScorePlugins). */
-  runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { status: Status; scores: NodeScore[] } {
+  /**
+   * Score, normalizeScores and weights (kube-scheduler's RunScorePlugins): `totals[i]` is the
+   * weighted sum for `nodes[i]`, `byPlugin` each plugin's weighted scores in the same order.
+   * Arrays, not per-node objects: this runs over hundreds of nodes in every cycle.
+   */
+  runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): ScoreResult {
     const start = process.hrtime.bigint();
     const skip = state.read<Set<string>>(SKIP_SCORE);
-    const out: NodeScore[] = nodes.map((n) => ({ name: n.name, total: 0, scores: {} }));
+    const n = nodes.length;
+    const totals = new Float64Array(n);
+    const byPlugin: ScoreResult["byPlugin"] = [];
     let status: Status = SUCCESS;
     for (const { plugin, weight } of this.plugins.score) {
       if (skip?.has(plugin.name)) continue;
-      const raw = new Map<string, number>();
+      const scores = new Float64Array(n);
       try {
         // Timed over all nodes (one sample per plugin and cycle), normalisation included.
         const t = this.pluginStart(state);
-        for (const n of nodes) raw.set(n.name, plugin.score(state, pod, n));
-        plugin.normalizeScores?.(state, pod, raw);
+        for (let i = 0; i < n; i++) scores[i] = plugin.score(state, pod, nodes[i]!);
+        if (plugin.normalizeScores) {
+          const byName = new Map<string, number>();
+          for (let i = 0; i < n; i++) byName.set(nodes[i]!.name, scores[i]!);
+          plugin.normalizeScores(state, pod, byName);
+          for (let i = 0; i < n; i++) scores[i] = byName.get(nodes[i]!.name) ?? 0;
+        }
         this.pluginDone(t, plugin.name, "Score", SUCCESS);
       } catch (err) {
         status = failed(plugin.name, err);
         break;
       }
-      for (const ns of out) {
-        const s = (raw.get(ns.name) ?? 0) * weight;
-        ns.scores[plugin.name] = s;
-        ns.total += s;
+      for (let i = 0; i < n; i++) {
+        scores[i] = scores[i]! * weight;
+        totals[i] = totals[i]! + scores[i]!;
       }
+      byPlugin.push({ plugin: plugin.name, scores });
     }
     this.observe("Score", status, seconds(start));
-    return { status, scores: out };
+    return { status, totals, byPlugin };
   }
 
   runReservePlugins(state: CycleState, pod: PodInfo, nodeName: string): Status {
@@ -353,7 +394,7 @@ export interface ScheduleOptions {
 }
 
 export type ScheduleResult =
-  | { ok: true; nodeName: string; evaluatedNodes: number; feasibleNodes: number; scores?: NodeScore[] }
+  | { ok: true; nodeName: string; evaluatedNodes: number; feasibleNodes: number }
   | { ok: false; status: Status; diagnosis: Diagnosis };
 
 /**
@@ -382,6 +423,7 @@ export class SchedulingAlgorithm {
     const filterStart = process.hrtime.bigint();
     const feasible = this.findFeasible(fwk, state, pod, snapshot, pre.nodeNames, diagnosis);
     fwk.observe("Filter", SUCCESS, seconds(filterStart));
+    fwk.flushFilterTimings(state);
     if ("error" in feasible) return { ok: false, status: feasible.error, diagnosis };
     const nodes = feasible.nodes;
     if (nodes.length === 0) {
@@ -390,9 +432,9 @@ export class SchedulingAlgorithm {
     if (nodes.length === 1) return { ok: true, nodeName: nodes[0]!.name, evaluatedNodes: feasible.evaluated, feasibleNodes: 1 };
     const preScore = fwk.runPreScorePlugins(state, pod, nodes, snapshot);
     if (!isSuccess(preScore)) return { ok: false, status: preScore, diagnosis };
-    const { status, scores } = fwk.runScorePlugins(state, pod, nodes);
-    if (!isSuccess(status)) return { ok: false, status, diagnosis };
-    return { ok: true, nodeName: this.selectHost(scores), evaluatedNodes: feasible.evaluated, feasibleNodes: nodes.length, scores };
+    const scored = fwk.runScorePlugins(state, pod, nodes);
+    if (!isSuccess(scored.status)) return { ok: false, status: scored.status, diagnosis };
+    return { ok: true, nodeName: nodes[this.selectHost(scored.totals)]!.name, evaluatedNodes: feasible.evaluated, feasibleNodes: nodes.length };
   }
 
   private findFeasible(
@@ -431,21 +473,21 @@ export class SchedulingAlgorithm {
     return { nodes, evaluated: processed };
   }
 
-  /** The highest total; ties broken uniformly at random (reservoir sampling, as kube-scheduler). */
-  selectHost(scores: readonly NodeScore[]): string {
-    let best = scores[0]!;
+  /** The index of the highest total; ties broken uniformly at random (reservoir sampling, as kube-scheduler). */
+  selectHost(totals: Float64Array): number {
+    let best = 0;
     let ties = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const s = scores[i]!;
-      if (s.total > best.total) {
-        best = s;
+    for (let i = 1; i < totals.length; i++) {
+      const t = totals[i]!;
+      if (t > totals[best]!) {
+        best = i;
         ties = 1;
-      } else if (s.total === best.total) {
+      } else if (t === totals[best]) {
         ties++;
-        if (this.random() * ties < 1) best = s;
+        if (this.random() * ties < 1) best = i;
       }
     }
-    return best.name;
+    return best;
   }
 }
 

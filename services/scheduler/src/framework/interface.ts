@@ -109,6 +109,12 @@ export class CycleState {
   private readonly data: Map<string, unknown>;
   /** Whether this cycle times each plugin (scheduler_plugin_execution_duration_seconds); set for a sample of cycles. */
   recordPluginMetrics = false;
+  /**
+   * Filter time per plugin and status code summed over this cycle's nodes (key `plugin\0code`),
+   * observed once per cycle: one histogram observation per node and plugin cost more than the
+   * filters themselves. Not copied by clone (what-if runs are not timed).
+   */
+  readonly filterSeconds = new Map<string, number>();
   constructor(data?: ReadonlyMap<string, unknown>) {
     this.data = new Map(data);
   }

@@ -10,7 +10,13 @@ import type { MutableNodeInfo } from "./node-info.js";
 export class NodeSnapshot implements Snapshot {
   /** node name → copy. */
   readonly infos = new Map<string, MutableNodeInfo>();
+  /** Where this snapshot stands in its SchedulerCache's change tracking (the cache's to read and set). */
+  cacheNodeSetGeneration = -1;
+  cacheChangeLogEpoch = -1;
+  cacheChangeLogPosition = 0;
   private nodes: MutableNodeInfo[] = [];
+  /** node name → its index in `nodes`. */
+  private readonly index = new Map<string, number>();
   private withAffinity: MutableNodeInfo[] = [];
   private withRequiredAntiAffinity: MutableNodeInfo[] = [];
 
@@ -33,12 +39,35 @@ export class NodeSnapshot implements Snapshot {
   /** Rebuilds the lists after `infos` changed, keeping the cache's node order (stable rotation). */
   rebuild(order: Iterable<string>): void {
     this.nodes = [];
-    this.withAffinity = [];
-    this.withRequiredAntiAffinity = [];
+    this.index.clear();
     for (const name of order) {
       const info = this.infos.get(name);
       if (!info) continue;
+      this.index.set(name, this.nodes.length);
       this.nodes.push(info);
+    }
+    this.rebuildAffinityLists();
+  }
+
+  /**
+   * Puts a fresh copy of a node already in the snapshot in place of the old one (same position).
+   * O(1), unless either copy has pods with (anti-)affinity: then those short lists are rebuilt.
+   */
+  replace(copy: MutableNodeInfo): void {
+    const i = this.index.get(copy.name);
+    const old = i === undefined ? undefined : this.nodes[i];
+    if (i === undefined || !old) throw new Error(`snapshot has no node ${copy.name} to replace`);
+    this.nodes[i] = copy;
+    this.infos.set(copy.name, copy);
+    const affinityChanged =
+      old.podsWithAffinity.length + copy.podsWithAffinity.length + old.podsWithRequiredAntiAffinity.length + copy.podsWithRequiredAntiAffinity.length > 0;
+    if (affinityChanged) this.rebuildAffinityLists();
+  }
+
+  private rebuildAffinityLists(): void {
+    this.withAffinity = [];
+    this.withRequiredAntiAffinity = [];
+    for (const info of this.nodes) {
       if (info.podsWithAffinity.length) this.withAffinity.push(info);
       if (info.podsWithRequiredAntiAffinity.length) this.withRequiredAntiAffinity.push(info);
     }
