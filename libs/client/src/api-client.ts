@@ -1,7 +1,7 @@
 // The apiserver's gRPC client: every verb of the generic API, typed (protobuf) and as Kubernetes JSON.
 import { readFileSync } from "node:fs";
 import { ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
   DeleteOptions,
@@ -280,15 +280,15 @@ export class ApiClient extends Verbs<ApiObject> {
 
   /** The binding subresource: assigns a pending pod to a node (what a scheduler does). */
   async bind(namespace: string, pod: string, node: string, opts: { signal?: AbortSignal; uid?: string } = {}): Promise<void> {
-    const binding = {
+    const binding = coreV1Pod.Binding.fromPartial({
       apiVersion: "v1",
       kind: "Binding",
-      metadata: { name: pod, namespace, uid: opts.uid },
+      metadata: { name: pod, namespace, uid: opts.uid ?? "" },
       target: { apiVersion: "v1", kind: "Node", name: node },
-    };
+    });
     await this.unary(this.grpcClient.bind, {
       namespace,
-      binding: { data: Buffer.from(JSON.stringify(binding)), encoding: Encoding.ENCODING_JSON },
+      binding: { data: asBuffer(coreV1Pod.Binding.encode(binding).finish()), encoding: Encoding.ENCODING_PROTOBUF },
       accept: Encoding.ENCODING_PROTOBUF,
     }, opts.signal);
   }

@@ -15,4 +15,5 @@ export type {
 export { Informer, type InformerLogger, type InformerOptions, type ResourceEventHandler, type WatchConnection } from "./informer.js";
 export { Indexer, byLabel, byNamespace, byNodeName, byOwnerUid, objectKey, splitKey, type IndexFunc, type Lister } from "./indexer.js";
 export { WorkQueue, type QueueItem } from "./work-queue.js";
+export { EventBroadcaster, type EventBroadcasterOptions, type EventType } from "./event-broadcaster.js";
 export { ExponentialBackoff, MaxOf, TokenBucket, defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";

@@ -5,6 +5,7 @@ export {
   KP_WATCH,
   NONE_TOKEN,
   PODS_BY_NODE,
+  SUBJECT_ROOT,
   escapeToken,
   nodeFilter,
   objectSubject,

@@ -183,8 +183,10 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         }
         if (old.metadata?.deletionTimestamp) throw apiErrors.conflict(subject, "pod is being deleted, cannot be assigned to a host");
         if (old.spec?.nodeName) throw apiErrors.conflict(subject, `pod ${name} is already assigned to node "${old.spec.nodeName}"`);
-        const next = coreV1Pod.Pod.fromPartial(old);
-        next.spec!.nodeName = node;
+        // `old` is this call's own decoded copy: changed in place.
+        const next = old;
+        next.spec ??= coreV1Pod.PodSpec.fromPartial({});
+        next.spec.nodeName = node;
         const status = (next.status ??= coreV1Pod.PodStatus.fromPartial({}));
         const condition = { type: "PodScheduled", status: "True", lastTransitionTime: timestamp(new Date()), lastProbeTime: "", reason: "", message: "" };
         const i = status.conditions.findIndex((c) => c.type === "PodScheduled");

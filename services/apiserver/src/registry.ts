@@ -325,7 +325,9 @@ export class Registry {
 
   /**
    * Read-modify-write with compare-and-swap. `mutate` gets the stored object and returns the next
-   * one (or throws an ApiError); it may be called more than once. With `wantedRv` set, a stored
+   * one (or throws an ApiError); it may be called more than once. Each call gets its own decoded
+   * copy, so it may change it in place and return it (binding does); where old and next are compared
+   * afterwards (Service addresses, deletion), return a copy. With `wantedRv` set, a stored
    * object at another revision is a Conflict; without, a lost race retries on the current value.
    *
    * The first attempt starts from the value this replica last saw for the key, if any (no etcd

@@ -14,6 +14,7 @@ export interface SchedulerMetrics {
   pendingPods: Gauge<"queue">;
   preemptionVictims: Histogram;
   preemptionAttempts: Counter;
+  eventsDropped: Counter;
   leader: Gauge;
 }
 
@@ -65,6 +66,11 @@ export function schedulerMetrics(registry: Registry): SchedulerMetrics {
       registers,
     }),
     preemptionAttempts: new Counter({ name: "scheduler_preemption_attempts_total", help: "Total preemption attempts in the cluster till now", registers }),
+    eventsDropped: new Counter({
+      name: "scheduler_events_dropped_total",
+      help: "Events not recorded because 1000 were already waiting to be written (a burst; binds go first)",
+      registers,
+    }),
     leader: new Gauge({ name: "leader_election_master_status", help: "1 while this replica holds the kube-scheduler lease", registers }),
   };
 }

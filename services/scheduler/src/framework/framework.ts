@@ -76,6 +76,8 @@ export function nodeScores(nodes: readonly NodeInfo[], result: ScoreResult): Nod
 }
 
 const SKIP_FILTER = "framework/skip-filter";
+/** The Filter plugins PreFilter did not skip, listed once per cycle for the node loop. */
+const ACTIVE_FILTERS = "framework/active-filters";
 const SKIP_SCORE = "framework/skip-score";
 
 function seconds(start: bigint): number {
@@ -152,15 +154,16 @@ export class Framework {
       if (r.nodeNames) nodeNames = nodeNames ? new Set([...nodeNames].filter((n) => r.nodeNames!.has(n))) : new Set(r.nodeNames);
     }
     state.write(SKIP_FILTER, skip);
+    state.write(ACTIVE_FILTERS, skip.size ? this.plugins.filter.filter((p) => !skip.has(p.name)) : this.plugins.filter);
     this.observe("PreFilter", status, seconds(start));
     return nodeNames ? { status, nodeNames } : { status };
   }
 
   /** Whether the pod fits `node`: the first failing Filter's status (with its plugin), else Success. */
   runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
-    const skip = state.read<Set<string>>(SKIP_FILTER);
-    for (const p of this.plugins.filter) {
-      if (skip?.has(p.name)) continue;
+    const active = state.read<readonly FilterPlugin[]>(ACTIVE_FILTERS) ?? this.plugins.filter;
+    for (let i = 0; i < active.length; i++) {
+      const p = active[i]!;
       let s: Status;
       const t = this.pluginStart(state);
       try {

@@ -1,8 +1,7 @@
 // The scheduler: informer events into the cache and queue, the scheduling loop (one pod at a
 // time), and asynchronous binding cycles (kube-scheduler's scheduler.go and schedule_one.go).
-import { randomBytes } from "node:crypto";
-import { coreV1Event, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
-import type { ApiClient, Informer } from "@kubeplane/client";
+import { coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { EventBroadcaster, type ApiClient, type EventType, type Informer } from "@kubeplane/client";
 import { SchedulerCache } from "./cache.js";
 import { fitErrorMessage, type Diagnosis } from "./diagnosis.js";
 import { CycleState, SchedulingAlgorithm, type Framework } from "./framework.js";
@@ -30,7 +29,6 @@ import type { SchedulerMetrics } from "../metrics.js";
 import type { BindingHandle } from "../plugins/default-binder.js";
 
 const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
-const events = kindFor("v1", "Event") as KindInfo<coreV1Event.Event>;
 
 /** pino's shape. */
 export interface SchedulerLogger {
@@ -101,6 +99,8 @@ export class Scheduler {
   private readonly sideEffects = new Set<Promise<void>>();
   private readonly logger: SchedulerLogger;
   private readonly identity: string;
+  /** Scheduled, FailedScheduling and Preempted events, written in the background (bounded, see EventBroadcaster). */
+  private readonly events: EventBroadcaster;
   private signal: AbortSignal = new AbortController().signal;
   /** Evictions asked for by the PostFilter run in progress (scheduler_preemption_victims). */
   private evictions = 0;
@@ -112,6 +112,13 @@ export class Scheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.logger = opts.logger;
     this.identity = opts.identity ?? "kube-scheduler";
+    this.events = new EventBroadcaster({
+      client: opts.client,
+      component: DEFAULT_SCHEDULER_NAME,
+      instance: this.identity,
+      onError: (err, e) => this.logger.warn({ err, pod: `${e.involvedObject?.namespace}/${e.involvedObject?.name}`, reason: e.reason }, "could not record event"),
+      onDrop: () => opts.metrics?.eventsDropped.inc(),
+    });
     this.queue = new SchedulingQueue(opts.queue);
     this.algorithm = new SchedulingAlgorithm({
       percentageOfNodesToScore: opts.percentageOfNodesToScore || opts.configuration.percentageOfNodesToScore || 0,
@@ -271,6 +278,7 @@ export class Scheduler {
       clearInterval(housekeeping);
       this.queue.close();
       await Promise.allSettled([...this.bindings, ...this.sideEffects]);
+      await this.events.flush();
     }
   }
 
@@ -409,33 +417,9 @@ export class Scheduler {
     }
   }
 
-  /** Creates a core/v1 Event about `pod`, in the background. */
-  private event(pod: Pod, type: "Normal" | "Warning", reason: string, action: string, message: string): void {
-    const now = timestamp();
-    const ns = pod.metadata?.namespace ?? "default";
-    const name = pod.metadata?.name ?? "";
-    const ev = coreV1Event.Event.fromPartial({
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { namespace: ns, name: `${name}.${randomBytes(8).toString("hex")}` },
-      involvedObject: { apiVersion: "v1", kind: "Pod", namespace: ns, name, uid: pod.metadata?.uid ?? "", resourceVersion: pod.metadata?.resourceVersion ?? "" },
-      reason,
-      message,
-      type,
-      action,
-      source: { component: DEFAULT_SCHEDULER_NAME },
-      reportingComponent: DEFAULT_SCHEDULER_NAME,
-      reportingInstance: this.identity,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    });
-    this.track(
-      this.opts.client.create(events, ev).then(
-        () => undefined,
-        (err: unknown) => this.logger.warn({ err, pod: `${ns}/${name}`, reason }, "could not record event"),
-      ),
-    );
+  /** Records a core/v1 Event about `pod`, in the background. */
+  private event(pod: Pod, type: EventType, reason: string, action: string, message: string): void {
+    this.events.record(pods, pod, type, reason, message, action);
   }
 
   private async evict(pod: Pod, reason: string): Promise<void> {

@@ -32,6 +32,8 @@ export function balancedResourceScore(requested: readonly number[], allocatable:
 export class NodeResourcesBalancedAllocation {
   readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
   private readonly resources: readonly ResourceSpec[];
+  /** allocation()'s output, reused for every node scored. */
+  private readonly scratch = { requested: [] as number[], allocatable: [] as number[] };
 
   constructor(args: Record<string, unknown> | undefined) {
     this.resources = resourceSpecsFromArgs(NODE_RESOURCES_BALANCED_ALLOCATION, args?.resources);
@@ -50,7 +52,7 @@ export class NodeResourcesBalancedAllocation {
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const podRequests = state.read<number[]>(PRE_SCORE_STATE_KEY) ?? podRequestList(pod, this.resources, true);
-    const { requested, allocatable } = allocation(node, podRequests, this.resources, true);
+    const { requested, allocatable } = allocation(node, podRequests, this.resources, true, this.scratch);
     return balancedResourceScore(requested, allocatable);
   }
 }

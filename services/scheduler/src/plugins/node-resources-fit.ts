@@ -101,19 +101,23 @@ export function allocation(
   podRequests: readonly number[],
   resources: readonly ResourceSpec[],
   useRequested: boolean,
+  /** Arrays to fill (a plugin's scratch space, reused node after node); new ones when absent. */
+  out: { requested: number[]; allocatable: number[] } = { requested: [], allocatable: [] },
 ): { requested: number[]; allocatable: number[] } {
   const nodeRequested = useRequested ? node.requested : node.nonZeroRequested;
-  const requested = new Array<number>(resources.length).fill(0);
-  const allocatable = new Array<number>(resources.length).fill(0);
-  resources.forEach(({ name }, i) => {
+  const { requested, allocatable } = out;
+  requested.length = allocatable.length = resources.length;
+  for (let i = 0; i < resources.length; i++) {
+    const name = resources[i]!.name;
+    requested[i] = allocatable[i] = 0;
     const podRequest = podRequests[i] ?? 0;
-    if (name === "pods" || (!NATIVE_SCORED.has(name) && podRequest === 0)) return;
+    if (name === "pods" || (!NATIVE_SCORED.has(name) && podRequest === 0)) continue;
     const alloc = amountOf(node.allocatable, name);
-    if (alloc === 0) return;
+    if (alloc === 0) continue;
     allocatable[i] = alloc;
     requested[i] = amountOf(nodeRequested, name) + podRequest;
-  });
-  return { requested, allocatable };
+  }
+  return out;
 }
 
 type Scorer = (requested: readonly number[], allocatable: readonly number[]) => number;
@@ -123,12 +127,13 @@ function weightedScorer(resources: readonly ResourceSpec[], perResource: (reques
   return (requested, allocatable) => {
     let nodeScore = 0;
     let weightSum = 0;
-    resources.forEach(({ weight }, i) => {
+    for (let i = 0; i < resources.length; i++) {
       const capacity = allocatable[i] ?? 0;
-      if (capacity === 0) return;
+      if (capacity === 0) continue;
+      const weight = resources[i]!.weight;
       nodeScore += perResource(requested[i] ?? 0, capacity) * weight;
       weightSum += weight;
-    });
+    }
     return weightSum === 0 ? 0 : intDiv(nodeScore, weightSum);
   };
 }
@@ -159,6 +164,12 @@ function isExtendedResourceName(name: string): boolean {
   return !native && !name.startsWith("requests.");
 }
 
+/** What PreFilter leaves for Filter: the pod's requests and the scalar ones to check. */
+interface PreFilterState {
+  request: Resource;
+  scalars: Array<[string, number]>;
+}
+
 export class NodeResourcesFit {
   readonly name = NODE_RESOURCES_FIT;
 
@@ -170,6 +181,8 @@ export class NodeResourcesFit {
   private readonly ignoredResourceGroups: ReadonlySet<string>;
   private readonly resources: readonly ResourceSpec[];
   private readonly scorer: Scorer;
+  /** allocation()'s output, reused for every node scored. */
+  private readonly scratch = { requested: [] as number[], allocatable: [] as number[] };
 
   constructor(args: Record<string, unknown> | undefined) {
     const a = (args ?? {}) as NodeResourcesFitArgs;
@@ -183,32 +196,35 @@ export class NodeResourcesFit {
   }
 
   preFilter(state: CycleState, pod: PodInfo): PreFilterResult {
-    // PodInfo computed the effective requests once; the cycle state is where Filter looks.
-    state.write(PRE_FILTER_STATE_KEY, pod.requests);
+    // PodInfo computed the effective requests once; the cycle state is where Filter looks, with
+    // the scalar resources Filter checks listed once here rather than per node.
+    const scalars = Object.entries(pod.requests.scalar).filter(
+      ([name, quantity]) => quantity !== 0 && !(isExtendedResourceName(name) && (this.ignoredResources.has(name) || this.ignoredResourceGroups.has(name.split("/")[0]!))),
+    );
+    state.write(PRE_FILTER_STATE_KEY, { request: pod.requests, scalars } satisfies PreFilterState);
     return { status: SUCCESS };
   }
 
   /** One reason per insufficient resource, all Unschedulable: evicting pods could free them. */
   filter(state: CycleState, _pod: PodInfo, node: NodeInfo): Status {
-    const request = state.read<Resource>(PRE_FILTER_STATE_KEY);
-    if (!request) return errorStatus(`reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
-    const reasons = this.insufficientResources(request, node);
-    return reasons.length ? unschedulable(...reasons) : SUCCESS;
+    const s = state.read<PreFilterState>(PRE_FILTER_STATE_KEY);
+    if (!s) return errorStatus(`reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
+    const reasons = this.insufficientResources(s, node);
+    return reasons ? unschedulable(...reasons) : SUCCESS;
   }
 
-  private insufficientResources(request: Resource, node: NodeInfo): string[] {
-    const reasons: string[] = [];
+  /** The reasons the pod does not fit, or undefined when it fits (no array in the common case). */
+  private insufficientResources({ request, scalars }: PreFilterState, node: NodeInfo): string[] | undefined {
+    let reasons: string[] | undefined;
     const { allocatable, requested } = node;
-    if (node.pods.length + 1 > allocatable.pods) reasons.push("Too many pods");
-    if (request.milliCpu > 0 && request.milliCpu > allocatable.milliCpu - requested.milliCpu) reasons.push("Insufficient cpu");
-    if (request.memory > 0 && request.memory > allocatable.memory - requested.memory) reasons.push("Insufficient memory");
+    if (node.pods.length + 1 > allocatable.pods) (reasons ??= []).push("Too many pods");
+    if (request.milliCpu > 0 && request.milliCpu > allocatable.milliCpu - requested.milliCpu) (reasons ??= []).push("Insufficient cpu");
+    if (request.memory > 0 && request.memory > allocatable.memory - requested.memory) (reasons ??= []).push("Insufficient memory");
     if (request.ephemeralStorage > 0 && request.ephemeralStorage > allocatable.ephemeralStorage - requested.ephemeralStorage) {
-      reasons.push("Insufficient ephemeral-storage");
+      (reasons ??= []).push("Insufficient ephemeral-storage");
     }
-    for (const [name, quantity] of Object.entries(request.scalar)) {
-      if (quantity === 0) continue;
-      if (isExtendedResourceName(name) && (this.ignoredResources.has(name) || this.ignoredResourceGroups.has(name.split("/")[0]!))) continue;
-      if (quantity > (allocatable.scalar[name] ?? 0) - (requested.scalar[name] ?? 0)) reasons.push(`Insufficient ${name}`);
+    for (const [name, quantity] of scalars) {
+      if (quantity > (allocatable.scalar[name] ?? 0) - (requested.scalar[name] ?? 0)) (reasons ??= []).push(`Insufficient ${name}`);
     }
     return reasons;
   }
@@ -220,7 +236,7 @@ export class NodeResourcesFit {
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const podRequests = state.read<number[]>(PRE_SCORE_STATE_KEY) ?? podRequestList(pod, this.resources, false);
-    const { requested, allocatable } = allocation(node, podRequests, this.resources, false);
+    const { requested, allocatable } = allocation(node, podRequests, this.resources, false, this.scratch);
     return this.scorer(requested, allocatable);
   }
 }
