@@ -42,8 +42,8 @@ const numberScore: ScorePlugin = {
   name: "NumberScore",
   score: (_s, _p, n) => Number(n.name.replace(/\D/g, "")),
   normalizeScores: (_s, _p, scores) => {
-    const max = Math.max(...scores.values());
-    for (const [k, v] of scores) scores.set(k, max ? Math.round((v * 100) / max) : 0);
+    const max = Math.max(...scores);
+    for (let i = 0; i < scores.length; i++) scores[i] = max ? Math.round((scores[i]! * 100) / max) : 0;
   },
 };
 /** Prefers lower numbers, weight-able. */

@@ -302,12 +302,7 @@ export class Framework {
         // Timed over all nodes (one sample per plugin and cycle), normalisation included.
         const t = this.pluginStart(state);
         for (let i = 0; i < n; i++) scores[i] = plugin.score(state, pod, nodes[i]!);
-        if (plugin.normalizeScores) {
-          const byName = new Map<string, number>();
-          for (let i = 0; i < n; i++) byName.set(nodes[i]!.name, scores[i]!);
-          plugin.normalizeScores(state, pod, byName);
-          for (let i = 0; i < n; i++) scores[i] = byName.get(nodes[i]!.name) ?? 0;
-        }
+        plugin.normalizeScores?.(state, pod, scores, nodes);
         this.pluginDone(t, plugin.name, "Score", SUCCESS);
       } catch (err) {
         status = failed(plugin.name, err);

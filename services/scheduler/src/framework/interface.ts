@@ -205,8 +205,11 @@ export const MIN_NODE_SCORE = 0;
 export interface ScorePlugin extends Plugin {
   /** A raw score for the node; after `normalizeScores` (if any) scores must be in 0..MAX_NODE_SCORE. */
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
-  /** Rescales `scores` (node name → score) in place to 0..MAX_NODE_SCORE. */
-  normalizeScores?(state: CycleState, pod: PodInfo, scores: Map<string, number>): void;
+  /**
+   * Rescales `scores` in place to 0..MAX_NODE_SCORE; `scores[i]` is `nodes[i]`'s (kube-scheduler's
+   * NodeScoreList, as arrays: this runs over hundreds of nodes every cycle).
+   */
+  normalizeScores?(state: CycleState, pod: PodInfo, scores: Float64Array, nodes: readonly NodeInfo[]): void;
 }
 
 export interface ReservePlugin extends Plugin {

@@ -110,9 +110,9 @@ describe("InterPodAffinity score", () => {
     const state = new CycleState();
     const nodes = snapshot.list();
     const pre = plugin.preScore(state, pod, nodes, snapshot);
-    const out = new Map(nodes.map((n) => [n.name, pre.code === Code.Skip ? 0 : plugin.score(state, pod, n)]));
+    const out = Float64Array.from(nodes, (n) => (pre.code === Code.Skip ? 0 : plugin.score(state, pod, n)));
     plugin.normalizeScores(state, pod, out);
-    return out;
+    return new Map(nodes.map((n, i) => [n.name, out[i]!]));
   }
 
   test("preferred affinity and anti-affinity weights order the zones", () => {

@@ -329,16 +329,16 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   /** Min-max to 0..MAX_NODE_SCORE; all equal scores become 0. */
-  normalizeScores(state: CycleState, _pod: PodInfo, scores: Map<string, number>): void {
+  normalizeScores(state: CycleState, _pod: PodInfo, scores: Float64Array): void {
     if (!state.read<PreScoreState>(PRE_SCORE_KEY)) return;
     let min = Infinity;
     let max = -Infinity;
-    for (const v of scores.values()) {
+    for (const v of scores) {
       min = Math.min(min, v);
       max = Math.max(max, v);
     }
     const diff = max - min;
-    for (const [name, v] of scores) scores.set(name, diff > 0 ? Math.floor((MAX_NODE_SCORE * (v - min)) / diff) : 0);
+    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.floor((MAX_NODE_SCORE * (scores[i]! - min)) / diff) : 0;
   }
 }
 

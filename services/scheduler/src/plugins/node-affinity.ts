@@ -246,7 +246,7 @@ export class NodeAffinity {
     return count;
   }
 
-  normalizeScores(_state: CycleState, _pod: PodInfo, scores: Map<string, number>): void {
+  normalizeScores(_state: CycleState, _pod: PodInfo, scores: Float64Array): void {
     defaultNormalizeScore(MAX_NODE_SCORE, false, scores);
   }
 }

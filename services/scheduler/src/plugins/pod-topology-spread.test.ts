@@ -40,9 +40,10 @@ function scoresOf(snapshot: FakeSnapshot, pod: PodInfo): Map<string, number> {
   const plugin = new PodTopologySpread();
   const state = new CycleState();
   assert.equal(plugin.preScore(state, pod, snapshot.list(), snapshot).code, Code.Success);
-  const scores = new Map(snapshot.list().map((n) => [n.name, plugin.score(state, pod, n)]));
-  plugin.normalizeScores(state, pod, scores);
-  return scores;
+  const nodes = snapshot.list();
+  const scores = Float64Array.from(nodes, (n) => plugin.score(state, pod, n));
+  plugin.normalizeScores(state, pod, scores, nodes);
+  return new Map(nodes.map((n, i) => [n.name, scores[i]!]));
 }
 
 describe("PodTopologySpread filter", () => {

@@ -224,20 +224,20 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   /** Reverses to 0..MAX_NODE_SCORE: the fewest matching pods score highest; ignored nodes score 0. */
-  normalizeScores(state: CycleState, _pod: PodInfo, scores: Map<string, number>): void {
+  normalizeScores(state: CycleState, _pod: PodInfo, scores: Float64Array, nodes: readonly NodeInfo[]): void {
     const s = state.read<PreScoreState>(PRE_SCORE_KEY);
     if (!s) return;
     let min = Infinity;
     let max = 0;
-    for (const [name, v] of scores) {
-      if (s.ignored.has(name)) continue;
-      min = Math.min(min, v);
-      max = Math.max(max, v);
+    for (let i = 0; i < scores.length; i++) {
+      if (s.ignored.has(nodes[i]!.name)) continue;
+      min = Math.min(min, scores[i]!);
+      max = Math.max(max, scores[i]!);
     }
-    for (const [name, v] of scores) {
-      if (s.ignored.has(name)) scores.set(name, 0);
-      else if (max === 0) scores.set(name, MAX_NODE_SCORE);
-      else scores.set(name, Math.floor((MAX_NODE_SCORE * (max + min - v)) / max));
+    for (let i = 0; i < scores.length; i++) {
+      if (s.ignored.has(nodes[i]!.name)) scores[i] = 0;
+      else if (max === 0) scores[i] = MAX_NODE_SCORE;
+      else scores[i] = Math.floor((MAX_NODE_SCORE * (max + min - scores[i]!)) / max);
     }
   }
 }

@@ -34,16 +34,16 @@ export function tolerationsTolerateTaint(tolerations: readonly Toleration[], tai
  * kube-scheduler's helper.DefaultNormalizeScore: scales `scores` in place so the largest becomes
  * `maxPriority` (integer arithmetic), reversed when fewer is better.
  */
-export function defaultNormalizeScore(maxPriority: number, reverse: boolean, scores: Map<string, number>): void {
+export function defaultNormalizeScore(maxPriority: number, reverse: boolean, scores: Float64Array): void {
   let maxCount = 0;
-  for (const s of scores.values()) maxCount = Math.max(maxCount, s);
+  for (let i = 0; i < scores.length; i++) maxCount = Math.max(maxCount, scores[i]!);
   if (maxCount === 0) {
-    if (reverse) for (const name of scores.keys()) scores.set(name, maxPriority);
+    if (reverse) scores.fill(maxPriority);
     return;
   }
-  for (const [name, s] of scores) {
-    const scaled = Math.trunc((maxPriority * s) / maxCount);
-    scores.set(name, reverse ? maxPriority - scaled : scaled);
+  for (let i = 0; i < scores.length; i++) {
+    const scaled = Math.trunc((maxPriority * scores[i]!) / maxCount);
+    scores[i] = reverse ? maxPriority - scaled : scaled;
   }
 }
 
@@ -83,7 +83,7 @@ export class TaintToleration {
     return intolerable;
   }
 
-  normalizeScores(_state: CycleState, _pod: PodInfo, scores: Map<string, number>): void {
+  normalizeScores(_state: CycleState, _pod: PodInfo, scores: Float64Array): void {
     defaultNormalizeScore(MAX_NODE_SCORE, true, scores);
   }
 }
