@@ -1,0 +1,99 @@
+// `make bench`: the apiserver's CPU per write of each kind a scheduled pod costs (create, binding,
+// Scheduled event), and per empty call, measured on the apiserver process from /proc.
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
+import { ApiClient } from "@kubeplane/client";
+import { benchProgress, parseBenchScale, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess } from "@kubeplane/testing";
+
+const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
+const events = kindFor("v1", "Event")!;
+const namespaces = kindFor("v1", "Namespace")!;
+const apiserverMain = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** Multiplies the operation counts; KP_BENCH_SCALE=0.1 is a quick smoke run. */
+const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
+const OPS = Math.max(100, Math.round(5000 * SCALE));
+const CONCURRENCY = 100;
+const CONNECTIONS = 4;
+const NAMESPACE = "bench-write-cost";
+const OUTPUT = resolve(".local/bench/apiserver-write-cost.json");
+
+interface Row {
+  operation: string;
+  ops: number;
+  opsPerSec: number;
+  /** The apiserver process's CPU (user + system) per operation. */
+  apiserverCpuMs: number;
+  /** This (client) process's CPU per operation. */
+  clientCpuMs: number;
+}
+
+function pod(i: number): coreV1Pod.Pod {
+  return coreV1Pod.Pod.fromPartial({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { namespace: NAMESPACE, name: `pod-${i}` },
+    spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10", resources: { requests: { cpu: "100m", memory: "128Mi" } } }] },
+  });
+}
+
+async function main(): Promise<void> {
+  benchProgress(`starting etcd, NATS JetStream and the apiserver (${OPS} operations of each kind, ${CONCURRENCY} in flight over ${CONNECTIONS} connections)`);
+  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+  const apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
+  const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ server: apiserver.grpcAddress, userAgent: `write-cost-bench-${i}` }));
+  const rows: Row[] = [];
+  const measure = async (operation: string, ops: number, op: (i: number, client: ApiClient) => Promise<unknown>): Promise<void> => {
+    const apiBefore = await processCpuSeconds(apiserver.pid);
+    const me = process.cpuUsage();
+    const seconds = await runConcurrently(operation, ops, CONCURRENCY, (i) => op(i, clients[i % CONNECTIONS]!));
+    const apiCpu = (await processCpuSeconds(apiserver.pid)) - apiBefore;
+    const mine = process.cpuUsage(me);
+    rows.push({ operation, ops, opsPerSec: ops / seconds, apiserverCpuMs: (1000 * apiCpu) / ops, clientCpuMs: (mine.user + mine.system) / 1000 / ops });
+  };
+  try {
+    await clients[0]!.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
+    // Warm-up: JIT, connections, the publisher's first window.
+    for (let i = 0; i < 500; i++) await clients[i % CONNECTIONS]!.version();
+    await runConcurrently("warm-up creates", 300, CONCURRENCY, (i) => clients[i % CONNECTIONS]!.create(pods, pod(1_000_000 + i)));
+    rows.length = 0;
+    await measure("empty call (Version)", OPS * 2, (_, c) => c.version());
+    await measure("pod create", OPS, (i, c) => c.create(pods, pod(i)));
+    await measure("pod binding", OPS, (i, c) => c.bind(NAMESPACE, `pod-${i}`, `node-${i % 50}`));
+    await measure("event create", OPS, (i, c) =>
+      c.json.create(events, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { namespace: NAMESPACE, name: `pod-${i}.${i.toString(16)}` },
+        involvedObject: { kind: "Pod", namespace: NAMESPACE, name: `pod-${i}` },
+        reason: "Scheduled",
+        message: `Successfully assigned ${NAMESPACE}/pod-${i} to node-${i % 50}`,
+        type: "Normal",
+        source: { component: "default-scheduler" },
+      }),
+    );
+  } finally {
+    for (const c of clients) c.close();
+    await apiserver.kill();
+    await Promise.allSettled([etcd.stop(), nats.stop()]);
+  }
+  const lines = [
+    `apiserver CPU per write — scale ${SCALE}, 1-member etcd, NATS JetStream, apiserver as a process; node ${process.version}, ${availableParallelism()} cores; ${CONCURRENCY} in flight over ${CONNECTIONS} connections`,
+    "",
+    `${"operation".padEnd(22)}${"ops/s".padStart(8)}${"apiserver ms CPU/op".padStart(22)}${"client ms CPU/op".padStart(19)}`,
+    ...rows.map((r) => `${r.operation.padEnd(22)}${r.opsPerSec.toFixed(0).padStart(8)}${r.apiserverCpuMs.toFixed(3).padStart(22)}${r.clientCpuMs.toFixed(3).padStart(19)}`),
+    "",
+    "a scheduled pod costs one pod create, one binding and one event: the sum bounds pods/s per apiserver core",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  await mkdir(dirname(OUTPUT), { recursive: true });
+  await writeFile(OUTPUT, `${JSON.stringify({ scale: SCALE, node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString(), rows }, null, 2)}\n`);
+  benchProgress(`figures written to ${OUTPUT}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
