@@ -68,7 +68,7 @@ export function schedulerMetrics(registry: Registry): SchedulerMetrics {
     preemptionAttempts: new Counter({ name: "scheduler_preemption_attempts_total", help: "Total preemption attempts in the cluster till now", registers }),
     eventsDropped: new Counter({
       name: "scheduler_events_dropped_total",
-      help: "Events not recorded because 1000 were already waiting to be written (a burst; binds go first)",
+      help: "Events not recorded: 1000 were already waiting to be written (binds go first), or their pod exceeded the spam filter",
       registers,
     }),
     leader: new Gauge({ name: "leader_election_master_status", help: "1 while this replica holds the kube-scheduler lease", registers }),
