@@ -99,17 +99,31 @@ describe("EventBroadcaster", () => {
 
   it("fills in the event as Kubernetes does", async () => {
     const { client, pending } = gatedClient();
-    const b = new EventBroadcaster({ client, component: "default-scheduler", instance: "sched-1" });
-    b.record(podKind, pod("web"), "Normal", "Scheduled", "Successfully assigned ns/web to n1", "Binding");
+    const b = new EventBroadcaster({ client, component: "kubelet", instance: "node-1", host: "node-1" });
+    b.record(podKind, pod("web"), "Normal", "Started", "Started container app", "Started", "spec.containers{app}");
+    b.record(podKind, pod("web"), "Normal", "Started", "Started container app", "Started", "spec.initContainers{app}");
+    await waitFor(() => pending.length === 2, { message: "two events: the field path tells them apart" });
     const e = pending[0]!.event as never as Record<string, any>;
     assert.match(e.metadata.name, /^web\.[0-9a-f]{16}$/);
     assert.equal(e.metadata.namespace, "ns");
     assert.deepEqual(
-      { kind: e.involvedObject.kind, name: e.involvedObject.name, uid: e.involvedObject.uid, reason: e.reason, action: e.action, type: e.type, source: e.source.component, instance: e.reportingInstance, count: e.count },
-      { kind: "Pod", name: "web", uid: "uid-web", reason: "Scheduled", action: "Binding", type: "Normal", source: "default-scheduler", instance: "sched-1", count: 1 },
+      {
+        kind: e.involvedObject.kind,
+        name: e.involvedObject.name,
+        uid: e.involvedObject.uid,
+        fieldPath: e.involvedObject.fieldPath,
+        reason: e.reason,
+        action: e.action,
+        type: e.type,
+        source: e.source,
+        instance: e.reportingInstance,
+        count: e.count,
+      },
+      { kind: "Pod", name: "web", uid: "uid-web", fieldPath: "spec.containers{app}", reason: "Started", action: "Started", type: "Normal", source: { component: "kubelet", host: "node-1" }, instance: "node-1", count: 1 },
     );
     assert.match(e.firstTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    pending[0]!.release();
+    pending.shift()!.release();
+    pending.shift()!.release();
     await b.flush();
   });
 

@@ -13,6 +13,8 @@ export interface EventBroadcasterOptions {
   component: string;
   /** reportingInstance: this replica. */
   instance: string;
+  /** source.host: the node, for a node agent (the kubelet). */
+  host?: string;
   /** Events waiting beyond this are dropped (client-go's maxQueuedEvents: 1000). */
   maxQueued?: number;
   /** Writes in flight at once. Default 4. */
@@ -95,15 +97,18 @@ export class EventBroadcaster {
     return this.queue.length - this.head;
   }
 
-  /** Queues an Event about `obj` (of kind `kind`), or counts it as a repeat of an identical one. */
-  record(kind: KindInfo, obj: ApiObject, type: EventType, reason: string, message: string, action = reason): void {
+  /**
+   * Queues an Event about `obj` (of kind `kind`), or counts it as a repeat of an identical one.
+   * `fieldPath` names the part of the object it is about, e.g. `spec.containers{app}`.
+   */
+  record(kind: KindInfo, obj: ApiObject, type: EventType, reason: string, message: string, action = reason, fieldPath = ""): void {
     const namespace = obj.metadata?.namespace || "default";
     const name = obj.metadata?.name ?? "";
     const uid = obj.metadata?.uid ?? "";
     const now = timestamp(this.now());
-    const involvedObject = { apiVersion: kind.apiVersion, kind: kind.kind, namespace: obj.metadata?.namespace ?? "", name, uid };
+    const involvedObject = { apiVersion: kind.apiVersion, kind: kind.kind, namespace: obj.metadata?.namespace ?? "", name, uid, fieldPath };
     const objectKey = `${kind.apiVersion}\0${kind.kind}\0${namespace}\0${name}\0${uid}`;
-    const key = `${objectKey}\0${type}\0${reason}\0${message}`;
+    const key = `${objectKey}\0${fieldPath}\0${type}\0${reason}\0${message}`;
     const repeat = this.seen.get(key);
     if (repeat) {
       if (!this.allowed(objectKey)) return this.drop(repeat.event);
@@ -124,7 +129,7 @@ export class EventBroadcaster {
       message,
       type,
       action,
-      source: { component: this.opts.component },
+      source: { component: this.opts.component, host: this.opts.host ?? "" },
       reportingComponent: this.opts.component,
       reportingInstance: this.opts.instance,
       firstTimestamp: now,

@@ -5,13 +5,15 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { connect as connectNats, type NatsConnection } from "nats";
 import { descriptorSet, kubeletV1 } from "@kubeplane/api";
-import { ApiClient } from "@kubeplane/client";
+import { ApiClient, EventBroadcaster } from "@kubeplane/client";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { writeCniConfig } from "./cni/cni-config.js";
 import type { KubeletConfig } from "./config.js";
 import { connectCri } from "./cri/client.js";
+import { EVENT_REASONS, podEventRecorder, probeFailedMessage } from "./events.js";
 import { startNodeAgent, type NodeAgent, type NodeHealth } from "./node/index.js";
 import { firstExternalIPv4 } from "./node/host-info.js";
+import { nodeKind } from "./node/node-status.js";
 import { ProbeManager } from "./probe/prober.js";
 import { Backoff } from "./pods/backoff.js";
 import { runtimeContainerLocator } from "./pods/container-locator.js";
@@ -83,6 +85,19 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
   const nodeName = config.nodeName || hostname().toLowerCase();
   const nodeIp = config.nodeIp || firstExternalIPv4() || "127.0.0.1";
   const metrics = kubeletMetrics(service.metrics);
+  // As the kubelet's recorder: source.component "kubelet", reportingInstance the node. Not in
+  // --simulate (above): a scale test must not flood the apiserver with events.
+  const broadcaster = new EventBroadcaster({
+    client,
+    component: "kubelet",
+    instance: nodeName,
+    host: nodeName,
+    onError: (err, e) => logger.warn({ err: (err as Error).message, reason: e.reason, kind: e.involvedObject?.kind, namespace: e.involvedObject?.namespace, name: e.involvedObject?.name }, "could not record event"),
+    onDrop: (e) => logger.debug({ reason: e.reason, name: e.involvedObject?.name }, "event dropped: queue full"),
+  });
+  // Registered after client.close, so it runs before it (hooks run in reverse order).
+  service.onStop(() => broadcaster.flush());
+  const events = podEventRecorder(broadcaster);
   const cri = connectCri(config.containerRuntimeEndpoint, { timeoutMs: config.runtimeRequestTimeout });
   service.onStop(() => cri.close());
   const runtime = instrumentRuntime(cri.runtime, metrics);
@@ -95,6 +110,7 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     runtime,
     onChange: (uid) => pods?.wake(uid),
     observe: (kind, result) => metrics.probes.inc({ probe_type: kind, result: result === "success" ? "successful" : "failed" }),
+    failed: (pod, container, kind, output) => events(pod, "Warning", EVENT_REASONS.ContainerUnhealthy, probeFailedMessage(kind, output), container),
   });
   service.onStop(() => probes.stop());
   const syncer = new PodSyncer({
@@ -114,9 +130,10 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     backoffResetMs: 10 * 60_000,
     runtimeName: version.runtimeName,
     now: () => new Date(),
+    events,
     ...kubeletApiSources(client, { nodeName, nodeIp, rootDir: config.rootDir }),
   });
-  pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency, workers: config.podWorkers });
+  pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, events, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency, workers: config.podWorkers });
   const manager = pods;
 
   const stats = new StatsSummary({ nodeName, runtime, nodeUsage: procNodeUsage });
@@ -151,12 +168,14 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     healthy: () => health,
     statusUpdateIntervalMs: config.nodeStatusUpdateFrequency,
     leaseRenewIntervalMs: config.nodeLeaseRenewInterval,
+    recordEvent: (n, type, reason, message) => broadcaster.record(nodeKind, n, type, reason, message),
     signal: agentAbort.signal,
   });
   service.onStop(() => agent.stop());
 
   // Runtime health (and, with --cni-conf-dir, the pod network for the node's podCIDR) gates Ready.
   const node = await agent.waitForRegistration();
+  broadcaster.record(nodeKind, node, "Normal", EVENT_REASONS.StartingKubelet, "Starting kubelet.");
   if (config.cniConfDir) {
     const podCidr = node.spec?.podCidr || config.podCidr;
     if (!podCidr) throw new Error(`node ${nodeName} has no spec.podCIDR and --pod-cidr is not set: cannot configure the pod network`);

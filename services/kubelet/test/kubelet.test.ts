@@ -1,14 +1,15 @@
 // The kubelet end to end, inside a network namespace of the test's own: real etcd, NATS and
 // apiserver, containerd with runc and the CNI bridge, a local registry serving a busybox image,
 // and the kubelet as its own process — pods run, restart, probe, stop, leak nothing, survive a
-// kubelet restart; logs and exec work through the apiserver with kpctl.
+// kubelet restart; logs and exec work through the apiserver with kpctl; the kubelet's Events tell
+// what it did.
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { coreV1Pod, isNotFound, kindFor, type coreV1Node, type KindInfo } from "@kubeplane/api";
+import { coreV1Pod, isNotFound, kindFor, type coreV1Event, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { BUSYBOX_IMAGE, enterTestNetns, httpGet, pushImage, runKpctl, startControlPlane, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
 import { ipv4InCidr } from "../src/cni/pod-cidr.js";
@@ -18,6 +19,7 @@ await enterTestNetns(import.meta.url);
 const execFileAsync = promisify(execFile);
 const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 const nodes = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
+const eventKind = kindFor("v1", "Event") as KindInfo<coreV1Event.Event>;
 const POD_CIDR = "10.88.9.0/24";
 const IMAGE = BUSYBOX_IMAGE;
 const NODE = "node-a";
@@ -38,6 +40,26 @@ describe("kubelet on containerd, runc and CNI", () => {
   const status = async (name: string, container = "app"): Promise<coreV1Pod.ContainerStatus | undefined> =>
     (await get(name)).status?.containerStatuses.find((c) => c.name === container);
   const kpctl = (...args: string[]): ReturnType<typeof runKpctl> => runKpctl(cp!.apiserver.grpcAddress, args);
+  /** The kubelet's Events about the object (default namespace, or the node's), as listed now. */
+  const kubeletEvents = async (name: string, kind = "Pod"): Promise<coreV1Event.Event[]> =>
+    ((await client.list(eventKind, { namespace: "default" })).items as coreV1Event.Event[]).filter(
+      (e) => e.involvedObject?.kind === kind && e.involvedObject.name === name && e.source?.component === "kubelet",
+    );
+  /** How many times an event was recorded (summing counts, so it holds whether repeats are merged or not). */
+  const times = (seen: coreV1Event.Event[], reason: string, message: string): number =>
+    seen.filter((e) => e.reason === reason && e.message === message).reduce((n, e) => n + (e.count || 1), 0);
+  /** Waits until the kubelet recorded, about the object, an event matching each [type, reason, message]. */
+  const expectEvents = async (name: string, expected: Array<[string, string, string | RegExp]>, kind = "Pod"): Promise<coreV1Event.Event[]> => {
+    let seen: coreV1Event.Event[] = [];
+    const matches = (e: coreV1Event.Event, [type, reason, message]: [string, string, string | RegExp]): boolean =>
+      e.type === type && e.reason === reason && (typeof message === "string" ? e.message === message : message.test(e.message));
+    return waitFor(async () => {
+      seen = await kubeletEvents(name, kind);
+      return expected.every((x) => seen.some((e) => matches(e, x))) ? seen : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100, message: `the kubelet's events about ${kind} ${name}` }).catch((err: Error) => {
+      throw new Error(`${err.message}; seen: ${seen.map((e) => `${e.type} ${e.reason} "${e.message}"`).join("; ")}`);
+    });
+  };
   const deleteAndWait = async (name: string): Promise<void> => {
     await client.delete(pods, "default", name).catch(() => undefined);
     await waitFor(async () => get(name).then(() => false, (err: unknown) => isNotFound(err)), { timeoutMs: 30_000, message: `pod ${name} gone` });
@@ -97,6 +119,28 @@ describe("kubelet on containerd, runc and CNI", () => {
     assert.match(topNodes.stdout, new RegExp(`^${NODE}\\s`, "m"), `kpctl top nodes:\n${topNodes.stdout}`);
     const resolv = await kpctl("exec", "web", "--", "cat", "/etc/hosts");
     assert.match(resolv.stdout, new RegExp(`${running.status!.podIp.replace(/\./g, "\\.")}\\s+web`), `code ${resolv.code} stderr ${resolv.stderr}`);
+
+    // The kubelet's events, once each although many passes and relists went by since.
+    const image = IMAGE.replace(/\./g, "\\.");
+    const seen = await expectEvents("web", [
+      ["Normal", "Pulled", new RegExp(`^(Successfully pulled image "${image}" in \\d+(\\.\\d+)?m?s|Container image "${image}" already present on machine)$`)],
+      ["Normal", "Created", "Created container app"],
+      ["Normal", "Started", "Started container app"],
+    ]);
+    assert.equal(times(seen, "Created", "Created container app"), 1, "Created recorded once");
+    assert.equal(times(seen, "Started", "Started container app"), 1, "Started recorded once");
+    for (const e of seen) {
+      assert.equal(e.reportingComponent, "kubelet");
+      assert.equal(e.reportingInstance, NODE);
+      assert.equal(e.source?.host, NODE);
+      assert.equal(e.involvedObject?.uid, running.metadata!.uid);
+      assert.equal(e.involvedObject?.fieldPath, "spec.containers{app}", `${e.reason}: about the container`);
+    }
+    assert.ok(!seen.some((e) => e.type === "Warning"), "no warning about a healthy pod");
+    await expectEvents(NODE, [
+      ["Normal", "Starting", "Starting kubelet."],
+      ["Normal", "NodeReady", `Node ${NODE} status is now: NodeReady`],
+    ], "Node");
   });
 
   it("restarts a failing container with back-off (CrashLoopBackOff, rising restartCount)", async () => {
@@ -110,6 +154,9 @@ describe("kubelet on containerd, runc and CNI", () => {
     const s = await status("crasher");
     assert.equal(s?.lastState?.terminated?.exitCode, 1);
     assert.equal((await get("crasher")).status?.phase, "Running");
+    const uid = (await get("crasher")).metadata!.uid;
+    const events = await expectEvents("crasher", [["Warning", "BackOff", `Back-off restarting failed container app in pod crasher_default(${uid})`]]);
+    assert.ok(times(events, "Started", "Started container app") >= 2, "a Started event for each restart");
     await deleteAndWait("crasher");
   });
 
@@ -137,6 +184,12 @@ describe("kubelet on containerd, runc and CNI", () => {
     assert.equal(ready.restartCount, 0);
     assert.ok(ready.state?.running, "the not-ready container keeps running");
     assert.equal(p.status!.conditions.find((c) => c.type === "Ready")?.status, "False");
+    const seen = await expectEvents("probed", [
+      ["Warning", "Unhealthy", /^Liveness probe failed: /],
+      ["Normal", "Killing", "Container live failed liveness probe, will be restarted"],
+      ["Warning", "Unhealthy", /^Readiness probe failed: /],
+    ]);
+    assert.equal(times(seen, "Killing", "Container ready failed liveness probe, will be restarted"), 0, "a failing readiness probe kills nothing");
     await deleteAndWait("probed");
   });
 
@@ -168,6 +221,10 @@ describe("kubelet on containerd, runc and CNI", () => {
     assert.equal((await readFile(join(shared, "prestop"), "utf8")).trim(), "prestop");
     assert.equal((await readFile(join(shared, "polite"), "utf8")).trim(), "term");
     assert.ok(took >= 1_500, `the stubborn container was given its grace period (${took} ms)`);
+    await expectEvents("stopper", [
+      ["Normal", "Killing", "Stopping container polite"],
+      ["Normal", "Killing", "Stopping container stubborn"],
+    ]);
     const uid = running.metadata!.uid;
     const { stdout } = await execFileAsync("ip", ["-o", "link"]);
     assert.equal((await listSandboxes()).filter((s) => s.includes(uid)).length, 0);
@@ -226,6 +283,11 @@ describe("kubelet on containerd, runc and CNI", () => {
     assert.equal(after.status!.containerStatuses[0]!.restartCount, before.status!.containerStatuses[0]!.restartCount);
     assert.deepEqual(coreV1Pod.PodStatus.toJSON(after.status!), coreV1Pod.PodStatus.toJSON(before.status!));
     assert.equal((await httpGet(`http://${after.status!.podIp}:8080/`)).trim(), "hello-from-pod");
+    // The new kubelet adopted the container: nothing was created or started again; it did start itself.
+    const web = await kubeletEvents("web");
+    assert.equal(times(web, "Created", "Created container app"), 1);
+    assert.equal(times(web, "Started", "Started container app"), 1);
+    await waitFor(async () => times(await kubeletEvents(NODE, "Node"), "Starting", "Starting kubelet.") >= 2, { timeoutMs: 20_000, message: "a Starting event from each kubelet start" });
   });
 
   it("an image that does not exist gives ErrImagePull then ImagePullBackOff, and the pod recovers once it is pushed", async () => {
@@ -242,8 +304,20 @@ describe("kubelet on containerd, runc and CNI", () => {
     }, { timeoutMs: 30_000, intervalMs: 100, message: "ErrImagePull then ImagePullBackOff" }).catch((err: Error) => {
       throw new Error(`${err.message}; reasons seen ${[...reasons].join(", ")}; last state ${JSON.stringify(last)}`);
     });
+    const quoted = missing.replace(/\./g, "\\.");
+    await expectEvents("later", [
+      ["Normal", "Pulling", `Pulling image "${missing}"`],
+      ["Warning", "Failed", new RegExp(`^Failed to pull image "${quoted}": .+`)],
+      ["Warning", "Failed", "Error: ErrImagePull"],
+      ["Normal", "BackOff", `Back-off pulling image "${missing}"`],
+      ["Warning", "Failed", "Error: ImagePullBackOff"],
+    ]);
     await pushImage(node!.registry.host, node!.image.dir, "library/later:1.0");
     await waitFor(async () => (await get("later")).status?.phase === "Running", { timeoutMs: 60_000, message: "later Running once the image exists" });
+    await expectEvents("later", [
+      ["Normal", "Pulled", new RegExp(`^Successfully pulled image "${quoted}" in \\d+(\\.\\d+)?m?s$`)],
+      ["Normal", "Started", "Started container app"],
+    ]);
     await deleteAndWait("later");
   });
 });

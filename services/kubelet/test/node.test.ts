@@ -130,9 +130,10 @@ describe("node agent", () => {
     assert.match(renewed.spec!.renewTime, /\.\d{6}Z$/);
   });
 
-  it("reports Ready False with the health message within the sync interval, and Ready True again when healthy", async () => {
+  it("reports Ready False with the health message within the sync interval, and Ready True again when healthy; each flip is an event", async () => {
     let health: NodeHealth = { ready: true };
-    const agent = start({ nodeName: "node-c", healthy: () => health });
+    const recorded: string[] = [];
+    const agent = start({ nodeName: "node-c", healthy: () => health, recordEvent: (n, type, reason, message) => recorded.push(`${n.metadata?.name} ${type} ${reason}: ${message}`) });
     await agent.waitForRegistration();
     const readyAt = ready(await getNode("node-c"))!;
     assert.equal(readyAt.status, "True");
@@ -152,6 +153,12 @@ describe("node agent", () => {
     }, { timeoutMs: SYNC_MS + 2000, message: "Ready True again" });
     assert.equal(back.reason, "KubeletReady");
     assert.ok(Date.parse(back.lastTransitionTime) >= Date.parse(notReady.lastTransitionTime));
+    // The registration's first status (Ready True) is no flip: only the two transitions are events.
+    await waitFor(() => recorded.length >= 2, { timeoutMs: 2000, message: "the flips' events" });
+    assert.deepEqual(recorded, [
+      "node-c Normal NodeNotReady: Node node-c status is now: NodeNotReady",
+      "node-c Normal NodeReady: Node node-c status is now: NodeReady",
+    ]);
   });
 
   it("syncs the status at once when asked, without waiting for the interval", async () => {

@@ -12,7 +12,7 @@ import { nodeImages } from "./node-images.js";
 import { NodeLeaseRenewer } from "./node-lease.js";
 import { nodeMetrics } from "./node-metrics.js";
 import { defaultNodeLabels, registerNode } from "./node-registration.js";
-import { NodeStatusSync, desiredNodeStatus, safeHealth, type NodeStatusSource } from "./node-status.js";
+import { NodeStatusSync, desiredNodeStatus, safeHealth, type NodeEventRecorder, type NodeStatusSource } from "./node-status.js";
 import { pause } from "./wakeup.js";
 
 type Node = coreV1Node.Node;
@@ -56,6 +56,8 @@ export interface NodeAgentOptions {
   leaseDurationSeconds?: number;
   /** Default 10 s. */
   leaseRenewIntervalMs?: number;
+  /** Where the Node's events go (NodeReady / NodeNotReady); default nowhere. */
+  recordEvent?: NodeEventRecorder;
   /** Aborting stops the agent, as `stop()` does. */
   signal?: AbortSignal;
 }
@@ -121,6 +123,7 @@ export function startNodeAgent(opts: NodeAgentOptions): NodeAgent {
       source,
       updateIntervalMs: opts.statusUpdateIntervalMs,
       reportIntervalMs: opts.statusReportIntervalMs,
+      recordEvent: opts.recordEvent,
     });
     const lease = new NodeLeaseRenewer({
       client: opts.client,

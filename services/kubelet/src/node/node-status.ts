@@ -1,17 +1,21 @@
 // The node status sync: builds the status the kubelet reports and writes it only when it changed or a report is due.
 import { isDeepStrictEqual } from "node:util";
 import { coreV1Node, isConflict, kindFor, type KindInfo } from "@kubeplane/api";
-import type { ApiClient } from "@kubeplane/client";
+import type { ApiClient, EventType } from "@kubeplane/client";
 import type { Logger } from "@kubeplane/service-kit";
 import type { ContainerImage } from "./node-images.js";
 import { nodeConditions, type NodeHealth } from "./node-conditions.js";
 import type { ResourceList } from "./host-info.js";
+import { EVENT_REASONS } from "../events.js";
 import { Wakeup } from "./wakeup.js";
 
 type Node = coreV1Node.Node;
 type NodeStatus = coreV1Node.NodeStatus;
 
 export const nodeKind = kindFor("v1", "Node") as KindInfo<Node>;
+
+/** Records an Event about the Node (in the background; never throws). */
+export type NodeEventRecorder = (node: Node, type: EventType, reason: string, message: string) => void;
 
 /** Everything a node status is made of; `images` and `health` are asked at every sync. */
 export interface NodeStatusSource {
@@ -59,6 +63,8 @@ export interface NodeStatusSyncOptions {
   /** An unchanged status is still written this often (--node-status-report-frequency); default 1 min. */
   reportIntervalMs?: number;
   now?: () => Date;
+  /** Told when a write flips the Ready condition's status (NodeReady / NodeNotReady events). */
+  recordEvent?: NodeEventRecorder;
 }
 
 /**
@@ -119,11 +125,21 @@ export class NodeStatusSync {
       const updated = coreV1Node.Node.fromPartial({ ...node, status });
       try {
         this.latest = (await client.updateStatus(nodeKind, updated, { signal })) as Node;
+        this.recordReadyChange(node.status, status);
         return true;
       } catch (err) {
         if (!isConflict(err) || attempt >= 4) throw err;
       }
     }
+  }
+
+  /** As the kubelet's Ready setter: an event when the stored Ready condition's status flips (not when first set). */
+  private recordReadyChange(before: NodeStatus | undefined, after: NodeStatus): void {
+    const was = before?.conditions.find((c) => c.type === "Ready")?.status;
+    const now = after.conditions.find((c) => c.type === "Ready")?.status;
+    if (!was || !now || was === now || !this.latest) return;
+    const reason = now === "True" ? EVENT_REASONS.NodeReady : EVENT_REASONS.NodeNotReady;
+    this.opts.recordEvent?.(this.latest, "Normal", reason, `Node ${this.opts.nodeName} status is now: ${reason}`);
   }
 
   private reportDue(node: Node, now: Date): boolean {

@@ -1,6 +1,8 @@
 // Starting one container: its image, environment, mounts, resources and labels become a CRI
-// container config; then create, start and the postStart hook (a failed hook kills it).
+// container config; then create, start and the postStart hook (a failed hook kills it), each
+// recorded as the kubelet's events (Created, Started, Failed).
 import type { coreV1Pod } from "@kubeplane/api";
+import type { EventType } from "@kubeplane/client";
 import type { Logger } from "@kubeplane/service-kit";
 import { containerLogPath, LABELS } from "../paths.js";
 import type { ContainerStatus, PodSandboxConfig, RuntimeService } from "../runtime/types.js";
@@ -8,6 +10,7 @@ import { expandArgs, resolveEnv, type EnvContext } from "../container/env.js";
 import { linuxResources } from "../container/resources.js";
 import { containerMounts, type VolumeContext } from "../container/volumes.js";
 import { runAction } from "../probe/action.js";
+import { EVENT_REASONS, type PodEventRecorder } from "../events.js";
 import type { ImagePuller } from "./images.js";
 import { ANNOTATIONS, restartCountOf } from "./runtime-state.js";
 import type { WaitingReason } from "./status.js";
@@ -22,6 +25,8 @@ export interface ContainerStarterDeps {
   /** ConfigMaps, Secrets (env and volumes), PVCs and PVs (volumes). */
   volumeContext: VolumeContext;
   envContext: (pod: Pod, podIp: string) => EnvContext;
+  /** Where the container's events go (image pulls, created, started, failures). */
+  events: PodEventRecorder;
 }
 
 export interface PodStartContext {
@@ -43,14 +48,23 @@ const CONFIG_RETRY_MS = 2_000;
 export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartContext, c: Container, previous: ContainerStatus | undefined): Promise<StartResult> {
   const { pod } = ctx;
   const uid = pod.metadata!.uid;
-  const image = await deps.puller.ensure(c, `${uid}/${c.name}`);
-  if ("waiting" in image) return image;
+  const record = (type: EventType, reason: string, message: string): void => deps.events(pod, type, reason, message, c.name);
+  const failed = (reason: string, message: string, retryAfterMs = CONFIG_RETRY_MS): StartResult => {
+    record("Warning", EVENT_REASONS.FailedToCreateContainer, `Error: ${message}`);
+    return { waiting: { reason, message }, retryAfterMs };
+  };
+  const image = await deps.puller.ensure(c, `${uid}/${c.name}`, record);
+  if ("waiting" in image) {
+    // As the kubelet: the waiting reason itself is the error ("Error: ImagePullBackOff").
+    record("Warning", EVENT_REASONS.FailedToCreateContainer, `Error: ${image.waiting.reason}`);
+    return image;
+  }
 
   let envs;
   try {
     envs = await resolveEnv(pod, c, deps.envContext(pod, ctx.podIp));
   } catch (err) {
-    return { waiting: { reason: "CreateContainerConfigError", message: (err as Error).message }, retryAfterMs: CONFIG_RETRY_MS };
+    return failed("CreateContainerConfigError", (err as Error).message);
   }
   const restartCount = previous ? restartCountOf(previous) + 1 : 0;
   const runAsUser = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
@@ -76,14 +90,16 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
       ctx.sandboxConfig,
     );
   } catch (err) {
-    return { waiting: { reason: "CreateContainerError", message: (err as Error).message }, retryAfterMs: CONFIG_RETRY_MS };
+    return failed("CreateContainerError", (err as Error).message);
   }
+  record("Normal", EVENT_REASONS.CreatedContainer, `Created container ${c.name}`);
   try {
     await deps.runtime.startContainer(id);
   } catch (err) {
     await deps.runtime.removeContainer(id).catch(() => undefined);
-    return { waiting: { reason: "RunContainerError", message: (err as Error).message }, retryAfterMs: CONFIG_RETRY_MS };
+    return failed("RunContainerError", (err as Error).message);
   }
+  record("Normal", EVENT_REASONS.StartedContainer, `Started container ${c.name}`);
   const hook = c.lifecycle?.postStart;
   if (hook) {
     const outcome = await runAction(hook, { runtime: deps.runtime, containerId: id, podIp: ctx.podIp, timeoutMs: 30_000, ports: c.ports }).catch((err: Error) => ({
@@ -92,6 +108,7 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
     }));
     if (outcome.result !== "success") {
       deps.logger.warn({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, container: c.name, output: outcome.output }, "postStart hook failed: killing the container");
+      record("Warning", EVENT_REASONS.FailedPostStartHook, `PostStartHook failed: ${outcome.output}`);
       await deps.runtime.stopContainer(id, 0).catch(() => undefined);
       return { waiting: { reason: "PostStartHookError", message: outcome.output }, retryAfterMs: 0 };
     }

@@ -1,12 +1,23 @@
 // Image pulls honouring imagePullPolicy, with back-off: ErrImagePull on a failure, then
-// ImagePullBackOff while the back-off lasts (what the kubelet reports).
+// ImagePullBackOff while the back-off lasts (what the kubelet reports), and the kubelet's image events.
 import type { coreV1Pod } from "@kubeplane/api";
+import type { EventType } from "@kubeplane/client";
 import type { ImageService } from "../runtime/types.js";
 import type { Backoff } from "./backoff.js";
+import { EVENT_REASONS } from "../events.js";
 import type { WaitingReason } from "./status.js";
 
 /** The image is ready to use (`ref`), or the container must wait for `waiting` (retry after `retryAfterMs`). */
 export type EnsureImageResult = { ref: string } | { waiting: WaitingReason; retryAfterMs: number };
+
+/** Records an Event about the container whose image is ensured (bound to its pod by the caller). */
+export type ContainerEventSink = (type: EventType, reason: string, message: string) => void;
+
+/** A duration as Go prints a time.Duration truncated to milliseconds: "850ms", "1.234s". */
+export function formatDuration(ms: number): string {
+  const whole = Math.max(0, Math.round(ms));
+  return whole < 1000 ? `${whole}ms` : `${whole / 1000}s`;
+}
 
 /** The pull policy in effect: the container's, else Always for :latest or no tag, else IfNotPresent. */
 export function pullPolicy(container: coreV1Pod.Container): string {
@@ -26,30 +37,43 @@ export class ImagePuller {
     private readonly backoff: Backoff,
   ) {}
 
-  /** Makes the container's image present per its pull policy. */
-  async ensure(container: coreV1Pod.Container, key: string): Promise<EnsureImageResult> {
+  /**
+   * Makes the container's image present per its pull policy, telling `record` what it did as the
+   * kubelet's events do (Pulling, Pulled, Failed, BackOff, ErrImageNeverPull).
+   */
+  async ensure(container: coreV1Pod.Container, key: string, record: ContainerEventSink = () => undefined): Promise<EnsureImageResult> {
     const image = container.image;
     const policy = pullPolicy(container);
     if (policy !== "Always") {
       const present = await this.images.imageStatus(image);
-      if (present) return { ref: present.id };
+      if (present) {
+        record("Normal", EVENT_REASONS.PulledImage, `Container image "${image}" already present on machine`);
+        return { ref: present.id };
+      }
       if (policy === "Never") {
-        return { waiting: { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` }, retryAfterMs: this.backoff.initialMs };
+        const message = `Container image "${image}" is not present with pull policy of Never`;
+        record("Warning", EVENT_REASONS.ErrImageNeverPull, message);
+        return { waiting: { reason: "ErrImageNeverPull", message }, retryAfterMs: this.backoff.initialMs };
       }
     }
     const last = this.failures.get(key);
     if (last && this.backoff.isInBackOffSince(key, last.at)) {
+      record("Normal", EVENT_REASONS.BackOffPullImage, `Back-off pulling image "${image}"`);
       return { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}": ${last.message}` }, retryAfterMs: this.backoff.remaining(key, last.at) };
     }
+    record("Normal", EVENT_REASONS.PullingImage, `Pulling image "${image}"`);
+    const started = Date.now();
     try {
       const ref = await this.images.pullImage(image);
       this.failures.delete(key);
       this.backoff.reset(key);
+      record("Normal", EVENT_REASONS.PulledImage, `Successfully pulled image "${image}" in ${formatDuration(Date.now() - started)}`);
       return { ref };
     } catch (err) {
       const message = `failed to pull image "${image}": ${(err as Error).message}`;
       const delay = this.backoff.next(key);
       this.failures.set(key, { at: Date.now(), message });
+      record("Warning", EVENT_REASONS.FailedToPullImage, `Failed to pull image "${image}": ${(err as Error).message}`);
       return { waiting: { reason: "ErrImagePull", message }, retryAfterMs: delay };
     }
   }

@@ -13,6 +13,7 @@ import { pause } from "../node/wakeup.js";
 import type { ProbeManager } from "../probe/prober.js";
 import { removePodCgroups } from "./cgroups.js";
 import { killPod } from "./kill.js";
+import type { PodEventRecorder } from "../events.js";
 import type { PodSyncer } from "./pod-syncer.js";
 import { statusChanged } from "./status.js";
 import type { KubeletMetrics } from "./metrics.js";
@@ -28,6 +29,8 @@ export interface PodManagerOptions {
   probes: ProbeManager;
   logger: Logger;
   metrics: KubeletMetrics;
+  /** Where Killing events of graceful termination go. */
+  events: PodEventRecorder;
   nodeName: string;
   rootDir: string;
   cgroupRoot: string;
@@ -177,7 +180,7 @@ export class PodManager {
     const started = Date.now();
     if (!pod) {
       const last = this.gone.get(uid);
-      await killPod(this.o.runtime, uid, last, last ? this.o.syncer.gracePeriod(last) : 2, { logger: this.o.logger, remove: true });
+      await killPod(this.o.runtime, uid, last, last ? this.o.syncer.gracePeriod(last) : 2, { logger: this.o.logger, remove: true, events: this.o.events });
       await this.cleanUp(uid);
       this.gone.delete(uid);
       return undefined;
@@ -197,7 +200,7 @@ export class PodManager {
     const uid = pod.metadata!.uid;
     const grace = this.o.syncer.gracePeriod(pod);
     this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, grace }, "killing pod");
-    await killPod(this.o.runtime, uid, pod, grace, { logger: this.o.logger, remove: false });
+    await killPod(this.o.runtime, uid, pod, grace, { logger: this.o.logger, remove: false, events: this.o.events });
     await this.writeStatus(pod, await this.o.syncer.observe(pod)).catch(() => undefined);
     await killPod(this.o.runtime, uid, pod, 0, { logger: this.o.logger, remove: true });
     await this.cleanUp(uid);

@@ -9,11 +9,13 @@ import { podDir } from "../paths.js";
 import type { ContainerStatus, PodSandboxConfig, PodSandboxStatus, RuntimeService } from "../runtime/types.js";
 import { podDnsConfig } from "../container/dns.js";
 import { writeEtcHosts } from "../container/etc-hosts.js";
+import { VolumeSetupError } from "../container/errors.js";
 import { preparePodVolumes } from "../container/volumes.js";
 import type { ProbeManager } from "../probe/prober.js";
 import type { Backoff } from "./backoff.js";
 import { podCgroupParent } from "./cgroups.js";
 import { startContainer, type ContainerStarterDeps } from "./container-starter.js";
+import { EVENT_REASONS, formatPod } from "../events.js";
 import type { ImagePuller } from "./images.js";
 import { killContainer, stopSandboxes } from "./kill.js";
 import { latestContainer, readPodRuntimeState, type PodRuntimeState } from "./runtime-state.js";
@@ -81,7 +83,10 @@ export class PodSyncer {
     }
 
     await mkdir(podDir(this.o.rootDir, uid), { recursive: true });
-    const volumes = await preparePodVolumes(pod, this.o.volumeContext);
+    const volumes = await preparePodVolumes(pod, this.o.volumeContext).catch((err: unknown) => {
+      if (err instanceof VolumeSetupError) this.o.events(pod, "Warning", EVENT_REASONS.FailedMountVolume, err.message);
+      throw err;
+    });
     const { sandbox, config, changed } = await this.ensureSandbox(pod, state);
     if (changed) state = await readPodRuntimeState(this.o.runtime, uid);
     const etcHosts = join(podDir(this.o.rootDir, uid), "etc-hosts");
@@ -122,9 +127,15 @@ export class PodSyncer {
           mem.waiting.delete(c.name);
           const reported = pod.status?.containerStatuses.find((s) => s.name === c.name && s.containerId.endsWith(`://${latest.id}`));
           this.o.probes.ensure(pod, c.name, latest.id, ctx.podIp, latest.startedAt / 1e6, { ready: reported?.ready === true, started: reported?.started === true });
-          if (this.o.probes.livenessFailed(uid, c.name)) {
-            this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, container: c.name }, "liveness probe failed: killing the container");
-            await killContainer(this.o.runtime, pod, c, latest.id, this.gracePeriod(pod), { podIp: ctx.podIp, logger: this.o.logger });
+          const failedProbe = this.o.probes.failedProbe(uid, c.name);
+          if (failedProbe) {
+            this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, container: c.name, probe: failedProbe }, "liveness probe failed: killing the container");
+            await killContainer(this.o.runtime, pod, c, latest.id, this.gracePeriod(pod), {
+              podIp: ctx.podIp,
+              logger: this.o.logger,
+              events: this.o.events,
+              message: `Container ${c.name} failed ${failedProbe} probe, will be restarted`,
+            });
             this.o.probes.removeContainer(uid, c.name);
             want(0);
           }
@@ -189,6 +200,7 @@ export class PodSyncer {
     }
     if (current) {
       this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, sandbox: current.id }, "sandbox is not ready: recreating it");
+      this.o.events(pod, "Normal", EVENT_REASONS.SandboxChanged, "Pod sandbox changed, it will be killed and re-created.");
       for (const c of state.containers.filter((x) => x.state === "running")) await this.o.runtime.stopContainer(c.id, 0);
       await stopSandboxes(this.o.runtime, state.sandboxes);
     }
@@ -216,7 +228,9 @@ export class PodSyncer {
       const finishedAt = latest.finishedAt / 1e6;
       if (this.o.restartBackoff.isInBackOffSince(key, finishedAt)) {
         const delay = this.o.restartBackoff.get(key);
-        mem.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${pod.metadata!.name}_${pod.metadata!.namespace}(${uid})` });
+        mem.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${formatPod(pod)}` });
+        // Each pass that holds the restart back, as the kubelet (the broadcaster counts repeats).
+        this.o.events(pod, "Warning", EVENT_REASONS.BackOffStartContainer, `Back-off restarting failed container ${c.name} in pod ${formatPod(pod)}`, c.name);
         return this.o.restartBackoff.remaining(key, finishedAt);
       }
       this.o.restartBackoff.next(key);

@@ -31,16 +31,18 @@ function podWith(fields: Partial<coreV1Pod.Container>): coreV1Pod.Pod {
   return coreV1Pod.Pod.fromPartial({ metadata: { uid: "p1", name: "web", namespace: "default" }, spec: { containers: [{ name: "app", ...fields }] } });
 }
 
-/** A manager at 1 probe second = 10ms, logging every run and every change in order. */
-function manager(runtime: FakeExec): { m: ProbeManager; log: string[] } {
+/** A manager at 1 probe second = 10ms, logging every run and every change in order, and apart every failed run (Unhealthy). */
+function manager(runtime: FakeExec): { m: ProbeManager; log: string[]; failed: string[] } {
   const log: string[] = [];
+  const failed: string[] = [];
   const m = new ProbeManager({
     runtime,
     timeScale: 0.01,
     onChange: (uid, name, kind: ProbeKind, result: ProbeResult) => log.push(`change ${uid}/${name} ${kind} ${result}`),
     observe: (kind, result) => log.push(`run ${kind} ${result}`),
+    failed: (pod, name, kind, output) => failed.push(`${pod.metadata!.name}/${name} ${kind} "${output}"`),
   });
-  return { m, log };
+  return { m, log, failed };
 }
 
 const fast = { intervalMs: 5, timeoutMs: 5000 };
@@ -69,10 +71,10 @@ test("readiness turns true after successThreshold successes and false after fail
   }
 });
 
-test("a liveness failure streak reports once and stops probing that container", async () => {
+test("a liveness failure streak reports once and stops probing that container; each failed run is told (Unhealthy)", async () => {
   const rt = new FakeExec();
   rt.healthy.set("ready", true);
-  const { m, log } = manager(rt);
+  const { m, log, failed } = manager(rt);
   try {
     m.ensure(podWith({ livenessProbe: probe("live", { failureThreshold: 3 }), readinessProbe: probe("ready") }), "app", "c1", "10.0.0.5");
     await waitFor(() => m.livenessFailed("p1", "app"), fast);
@@ -81,6 +83,8 @@ test("a liveness failure streak reports once and stops probing that container", 
     await waitFor(() => rt.count("c1", "ready") >= readinessRuns + 5, fast);
     assert.equal(rt.count("c1", "live"), 3, "on hold: no liveness runs after the failure was reported");
     assert.deepEqual(log.filter((l) => l.startsWith("change") && l.includes("liveness")), ["change p1/app liveness failure"]);
+    assert.deepEqual(failed, ['web/app liveness ""', 'web/app liveness ""', 'web/app liveness ""'], "every failed run, none of the successful readiness runs");
+    assert.equal(m.failedProbe("p1", "app"), "liveness");
   } finally {
     m.stop();
   }
@@ -117,6 +121,7 @@ test("a failed startup probe asks for a restart like a liveness failure", async 
   try {
     m.ensure(podWith({ startupProbe: probe("start", { failureThreshold: 2 }) }), "app", "c1", "10.0.0.5");
     await waitFor(() => m.livenessFailed("p1", "app"), fast);
+    assert.equal(m.failedProbe("p1", "app"), "startup");
     assert.deepEqual(log.filter((l) => l.startsWith("change")), ["change p1/app startup failure"]);
   } finally {
     m.stop();

@@ -18,6 +18,11 @@ export interface ProbeManagerOptions {
   /** Called with every probe run's result (the prober_probe_total{probe_type,result} counter). */
   observe?(kind: ProbeKind, result: ProbeResult): void;
   /**
+   * Called with every probe run that failed, with its output (the kubelet's Unhealthy event), before
+   * thresholds: as the kubelet, each failed run is reported. Called from a timer: it must not throw.
+   */
+  failed?(pod: coreV1Pod.Pod, containerName: string, kind: ProbeKind, output: string): void;
+  /**
    * Scales every probe duration (initialDelaySeconds, periodSeconds, timeoutSeconds): 1 by default;
    * tests use e.g. 0.01 so that periodSeconds 1 runs every 10ms.
    */
@@ -79,7 +84,10 @@ export class ProbeManager {
         msPerSecond: this.msPerSecond,
         gate: () => kind === "startup" || this.startupPassed(podUid, containerName),
         report: (result) => this.o.onChange(podUid, containerName, kind, result),
-        ...(this.o.observe ? { observe: (result: ProbeResult) => this.o.observe?.(kind, result) } : {}),
+        observe: (result: ProbeResult, output: string) => {
+          this.o.observe?.(kind, result);
+          if (result === "failure") this.o.failed?.(pod, containerName, kind, output);
+        },
       });
       entry.workers.set(kind, worker);
     }
@@ -130,8 +138,15 @@ export class ProbeManager {
 
   /** Whether the container must be killed and restarted: its liveness or startup probe reached failureThreshold. */
   livenessFailed(podUid: string, containerName: string): boolean {
+    return this.failedProbe(podUid, containerName) !== undefined;
+  }
+
+  /** Which probe requires the container's restart (liveness or startup at failureThreshold), if any. */
+  failedProbe(podUid: string, containerName: string): "liveness" | "startup" | undefined {
     const entry = this.containers.get(keyOf(podUid, containerName));
-    return entry?.workers.get("liveness")?.result === "failure" || entry?.workers.get("startup")?.result === "failure";
+    if (entry?.workers.get("liveness")?.result === "failure") return "liveness";
+    if (entry?.workers.get("startup")?.result === "failure") return "startup";
+    return undefined;
   }
 }
 

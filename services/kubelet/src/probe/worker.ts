@@ -29,8 +29,8 @@ export interface WorkerDeps {
   gate(): boolean;
   /** Called when the worker's stored result changes after crossing a threshold. */
   report(result: ProbeResult): void;
-  /** Called with every run's raw result (metrics). */
-  observe?(result: ProbeResult): void;
+  /** Called with every run's raw result and its output (metrics, Unhealthy events). */
+  observe?(result: ProbeResult, output: string): void;
 }
 
 /** Kubernetes' probe defaults for fields left 0. */
@@ -99,13 +99,13 @@ export class ProbeWorker {
         ports: this.target.ports,
       }).catch(() => undefined); // only an abort rejects
       if (!outcome || this.abort.signal.aborted) return;
-      this.record(outcome.result);
+      this.record(outcome.result, outcome.output);
     }
     this.schedule(this.s.period * this.deps.msPerSecond);
   }
 
-  private record(result: ProbeResult): void {
-    this.deps.observe?.(result);
+  private record(result: ProbeResult, output: string): void {
+    this.deps.observe?.(result, output);
     if (this.lastRun === result) this.runLength++;
     else {
       this.lastRun = result;
