@@ -7,7 +7,7 @@ import { descriptorSet } from "@kubeplane/api";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { CloudControllerManagerConfig } from "./config.js";
 import { controllerRegistry, selectControllers } from "./controllers/registry.js";
-import { EventRecorder } from "./events.js";
+import { cloudEventRecorder } from "./events.js";
 import { cloudMetrics } from "./metrics.js";
 import type { CloudProvider } from "./provider/interface.js";
 import { newCloudProvider } from "./provider/registry.js";
@@ -58,7 +58,7 @@ export async function startCloudControllerManager(config: CloudControllerManager
       ? { leaseName: "cloud-controller-manager", identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
       : undefined,
   });
-  const ctx = { manager, client, informers: manager.informers, logger, config, provider, metrics: cloudMetrics(service.metrics), events: new EventRecorder(client, logger, identity) };
+  const ctx = { manager, client, informers: manager.informers, logger, config, provider, metrics: cloudMetrics(service.metrics), events: cloudEventRecorder(client, logger, identity) };
   for (const name of names) controllerRegistry[name]!(ctx);
   logger.info({ controllers: names, identity, provider: provider.name }, "cloud controllers configured");
 
@@ -69,6 +69,8 @@ export async function startCloudControllerManager(config: CloudControllerManager
     await nc.close();
   });
   service.onStop(() => client.close());
+  // Stop hooks run last-registered first: the controllers stop, then queued events are written, then the client closes.
+  service.onStop(() => ctx.events.flush());
   service.onStop(async () => {
     stopping.abort();
     await Promise.all([done.catch(() => undefined), providerDone]);

@@ -6,6 +6,8 @@ import { Manager, serveUntilStopped } from "@kubeplane/controller";
 import { descriptorSet } from "@kubeplane/api";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { ControllerManagerConfig } from "./config.js";
+import type { ControllerContext } from "./controllers/context.js";
+import { EventRecorders } from "./controllers/event-recorders.js";
 import { controllerRegistry, selectControllers } from "./controllers/registry.js";
 import "./controllers/all.js";
 
@@ -19,6 +21,9 @@ export interface ControllerManager {
   done: Promise<void>;
   stop(): Promise<void>;
 }
+
+/** How long shutdown waits for queued Events to be written. */
+const eventFlushTimeoutMs = 2_000;
 
 /** Starts the controller-manager: serving health and metrics, campaigning, then reconciling. */
 export async function startControllerManager(
@@ -42,7 +47,16 @@ export async function startControllerManager(
       : undefined,
   });
   const names = selectControllers(config.controllers, Object.keys(controllerRegistry));
-  const ctx = { manager, client, informers: manager.informers, logger, config, now: opts.now ?? (() => new Date()) };
+  const recorders = new EventRecorders({ client, instance: identity, logger });
+  const ctx: ControllerContext = {
+    manager,
+    client,
+    informers: manager.informers,
+    logger,
+    config,
+    now: opts.now ?? (() => new Date()),
+    recorder: (component) => recorders.for(component),
+  };
   for (const name of names) controllerRegistry[name]!(ctx);
   logger.info({ controllers: names, identity }, "controllers configured");
 
@@ -52,6 +66,8 @@ export async function startControllerManager(
     await nc.close();
   });
   service.onStop(() => client.close());
+  // Hooks run in reverse: after the controllers stopped recording, before the client closes.
+  service.onStop(() => recorders.flush(eventFlushTimeoutMs));
   service.onStop(async () => {
     stopping.abort();
     await done.catch(() => undefined);

@@ -111,7 +111,7 @@ export class CloudNodeReconciler implements Reconciler {
     try {
       await this.ctx.client.delete(nodeKind, "", name, { preconditions: { uid: node.metadata!.uid }, signal });
       this.ctx.logger.info({ controller: "cloud-node", kind: "Node", name }, "deleted node: its machine is no longer in the provider");
-      await this.ctx.events.record(nodeKind, node, "Normal", "DeletingNode", `Deleting node ${name} because it does not exist in the cloud provider`);
+      this.ctx.events.record(nodeKind, node, "Normal", "DeletingNode", `Deleting node ${name} because it does not exist in the cloud provider`);
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }

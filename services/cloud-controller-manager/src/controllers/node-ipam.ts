@@ -44,7 +44,7 @@ export class NodeIpamReconciler implements Reconciler {
       if (!cidr) {
         if (!this.warned.has(name)) {
           this.warned.add(name);
-          await this.ctx.events.record(nodeKind, node, "Warning", "CIDRNotAvailable", `Node ${name} status is now: CIDRNotAvailable (no free /${this.cidrs.maskSize} in ${this.ctx.config.clusterCidr})`);
+          this.ctx.events.record(nodeKind, node, "Warning", "CIDRNotAvailable", `Node ${name} status is now: CIDRNotAvailable (no free /${this.cidrs.maskSize} in ${this.ctx.config.clusterCidr})`);
         }
         // Retried when a Node is deleted (every Node is requeued then).
         return {};

@@ -75,7 +75,7 @@ export class ServiceReconciler implements Reconciler {
       if (this.warned.get(key) !== mark) {
         this.warned.set(key, mark);
         this.ctx.logger.warn({ controller: "service", kind: "Service", namespace: svc.metadata?.namespace, name: svc.metadata?.name, reason: err.code }, err.message);
-        await this.ctx.events.record(serviceKind, svc, "Warning", "AllocationFailed", err.message, "EnsuringLoadBalancer");
+        this.ctx.events.record(serviceKind, svc, "Warning", "AllocationFailed", err.message, "EnsuringLoadBalancer");
       }
       // Not an error: retrying cannot help until an address is released, which requeues it.
       return {};
@@ -84,7 +84,7 @@ export class ServiceReconciler implements Reconciler {
     this.warned.delete(key);
     const changed = await this.writeStatus(svc, ingress, { status: "True", reason: "Allocated", message: `load balancer at ${ingress.map((i) => i.ip || i.hostname).join(", ")}` }, signal);
     this.ctx.metrics.loadBalancerSync.inc({ result: "success" });
-    if (changed) await this.ctx.events.record(serviceKind, svc, "Normal", "EnsuredLoadBalancer", `Ensured load balancer at ${ingress.map((i) => i.ip || i.hostname).join(", ")}`);
+    if (changed) this.ctx.events.record(serviceKind, svc, "Normal", "EnsuredLoadBalancer", `Ensured load balancer at ${ingress.map((i) => i.ip || i.hostname).join(", ")}`);
     return {};
   }
 

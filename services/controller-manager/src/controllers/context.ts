@@ -2,6 +2,7 @@
 import type { ApiClient } from "@kubeplane/client";
 import type { Logger, Manager, SharedInformerFactory } from "@kubeplane/controller";
 import type { ControllerManagerConfig } from "../config.js";
+import type { EventRecorder } from "./event-recorders.js";
 
 export interface ControllerContext {
   manager: Manager;
@@ -11,6 +12,11 @@ export interface ControllerContext {
   config: ControllerManagerConfig;
   /** The clock; tests inject one (CronJob schedules, node heartbeats). */
   now: () => Date;
+  /**
+   * The Event recorder for a source component, as Kubernetes names them ("replicaset-controller",
+   * "deployment-controller", …); the same recorder for the same name. Flushed at shutdown.
+   */
+  recorder: (component: string) => EventRecorder;
 }
 
 /** Builds one controller (its informers, handlers and reconciler) on the manager. */

@@ -7,6 +7,7 @@ import { CronParseError, parseCronSchedule, type CronSchedule } from "./batch/cr
 import { jobFinish } from "./batch/job-status.js";
 import { formatInZone, formatTime, parseTime } from "./batch/time.js";
 import type { ControllerContext } from "./context.js";
+import type { EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 
 type CronJob = batchV1CronJob.CronJob;
@@ -64,6 +65,7 @@ export function mostRecentScheduleTime(schedule: CronSchedule, earliest: Date, n
 
 class CronJobReconciler implements Reconciler {
   private readonly client: ApiClient;
+  private readonly recorder: EventRecorder;
   private readonly schedules = new Map<string, CronSchedule | CronParseError>();
 
   constructor(
@@ -72,6 +74,7 @@ class CronJobReconciler implements Reconciler {
     private readonly jobs: Lister<Job>,
   ) {
     this.client = ctx.client;
+    this.recorder = ctx.recorder("cronjob-controller");
   }
 
   async reconcile({ namespace, name }: Request, signal: AbortSignal): Promise<Result | void> {
@@ -108,6 +111,13 @@ class CronJobReconciler implements Reconciler {
       updated.status = status;
       try {
         await this.client.updateStatus(cronJobKind, updated, { signal });
+        // Jobs that were active and finished: reported once, when they leave the active list.
+        for (const j of owned) {
+          const finish = jobFinish(j);
+          if (finish && old.active.some((r) => r.uid === j.metadata!.uid)) {
+            this.recorder.record(cronJobKind, cj, "Normal", "SawCompletedJob", `Saw completed job: ${j.metadata!.name}, status: ${finish.type}`);
+          }
+        }
       } catch (err) {
         // The cache is behind: the newer object's event reconciles this key again.
         if (!isConflict(err)) throw err;
@@ -146,7 +156,7 @@ class CronJobReconciler implements Reconciler {
       return;
     }
     if (policy === "Replace") {
-      for (const ref of status.active) await this.deleteJob(namespace, ref.name, ref.uid, signal);
+      for (const ref of status.active) await this.deleteJob(cj, ref.name, ref.uid, signal);
       status.active = [];
     }
     const job = await this.createJob(cj, jobName, scheduled, signal);
@@ -173,9 +183,13 @@ class CronJobReconciler implements Reconciler {
     try {
       const created = await this.client.create(jobKind, job, { signal });
       this.ctx.logger.info({ controller: "cronjob", namespace, name, job: jobName }, "created a Job");
+      this.recorder.record(cronJobKind, cj, "Normal", "SuccessfulCreate", `Created job ${jobName}`);
       return created;
     } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
+      if (!isAlreadyExists(err)) {
+        this.recorder.record(cronJobKind, cj, "Warning", "FailedCreate", `Error creating job: ${messageOf(err)}`);
+        throw err;
+      }
     }
     const existing = await this.client.get(jobKind, namespace, jobName, { signal });
     if (isControlledBy(existing, uid)) return existing;
@@ -209,16 +223,20 @@ class CronJobReconciler implements Reconciler {
     for (const [type, limit] of [["Complete", spec.successfulJobsHistoryLimit], ["Failed", spec.failedJobsHistoryLimit]] as const) {
       if (limit === undefined) continue;
       const finished = owned.filter((j) => jobFinish(j)?.type === type).sort((a, b) => started(a) - started(b));
-      for (const j of finished.slice(0, Math.max(0, finished.length - limit))) await this.deleteJob(cj.metadata!.namespace, j.metadata!.name, j.metadata!.uid, signal);
+      for (const j of finished.slice(0, Math.max(0, finished.length - limit))) await this.deleteJob(cj, j.metadata!.name, j.metadata!.uid, signal);
     }
   }
 
-  private async deleteJob(namespace: string, name: string, uid: string, signal: AbortSignal): Promise<void> {
+  private async deleteJob(cj: CronJob, name: string, uid: string, signal: AbortSignal): Promise<void> {
     try {
-      await this.client.delete(jobKind, namespace, name, { propagationPolicy: "Background", preconditions: { uid }, signal });
+      await this.client.delete(jobKind, cj.metadata!.namespace, name, { propagationPolicy: "Background", preconditions: { uid }, signal });
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      // Kubernetes' wording, odd as it is.
+      this.recorder.record(cronJobKind, cj, "Warning", "FailedDelete", `Deleted job: ${messageOf(err)}`);
+      throw err;
     }
+    this.recorder.record(cronJobKind, cj, "Normal", "SuccessfulDelete", `Deleted job ${name}`);
   }
 
   private schedule(text: string, timeZone: string | undefined): CronSchedule | CronParseError {
@@ -241,4 +259,8 @@ class CronJobReconciler implements Reconciler {
 /** A reference to a Job as CronJob status lists it (no resourceVersion: it would change with every Job update). */
 function jobRef(job: Job): ObjectReference {
   return coreV1Types.ObjectReference.fromPartial({ apiVersion: "batch/v1", kind: "Job", namespace: job.metadata!.namespace, name: job.metadata!.name, uid: job.metadata!.uid });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -4,6 +4,7 @@ import { appsV1DaemonSet, coreV1Pod, isConflict, isNotFound, kindFor, type KindI
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { Expectations, isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import type { ControllerContext } from "./context.js";
+import type { EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, truncateHistory } from "./workloads/controller-history.js";
 import { nodeShouldRunDaemonPod, withDaemonTolerations, type NodeEligibility } from "./workloads/node-eligibility.js";
@@ -46,6 +47,8 @@ export class DaemonSetReconciler implements Reconciler {
     private readonly client: ApiClient,
     private readonly listers: Listers,
     private readonly now: () => Date,
+    /** SuccessfulCreate, FailedCreate, SuccessfulDelete and FailedDelete on the DaemonSet (daemonset-controller's pod events). */
+    private readonly recorder: EventRecorder,
   ) {}
 
   async reconcile({ namespace, name }: Request): Promise<Result | void> {
@@ -142,20 +145,26 @@ export class DaemonSetReconciler implements Reconciler {
     this.expectations.expectDeletions(key, remove.map((p) => p.metadata!.uid));
     const results = await Promise.allSettled([
       ...create.map(async (node) => {
+        let created: Pod;
         try {
-          await this.client.create(pods, daemonPod(ds, hash, node));
+          created = await this.client.create(pods, daemonPod(ds, hash, node));
         } catch (err) {
           this.expectations.creationObserved(key);
+          this.recorder.record(daemonSets, ds, "Warning", "FailedCreate", `Error creating: ${messageOf(err)}`);
           throw err;
         }
+        this.recorder.record(daemonSets, ds, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata!.name}`);
       }),
       ...remove.map(async (pod) => {
         try {
           await this.client.delete(pods, pod.metadata!.namespace ?? "", pod.metadata!.name, { preconditions: { uid: pod.metadata!.uid } });
         } catch (err) {
           this.expectations.deletionObserved(key, pod.metadata!.uid);
-          if (!isNotFound(err)) throw err;
+          if (isNotFound(err)) return;
+          this.recorder.record(daemonSets, ds, "Warning", "FailedDelete", `Error deleting: ${messageOf(err)}`);
+          throw err;
         }
+        this.recorder.record(daemonSets, ds, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata!.name}`);
       }),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -209,6 +218,10 @@ export class DaemonSetReconciler implements Reconciler {
       if (!isConflict(err)) throw err;
     }
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function isKeepable(pod: Pod): boolean {
@@ -268,6 +281,7 @@ controllerRegistry["daemonset"] = (ctx: ControllerContext) => {
     client,
     { daemonSets: dsInformer.lister, nodes: nodeInformer.lister, pods: podInformer.lister, revisions: revisionInformer.lister },
     ctx.now,
+    ctx.recorder("daemonset-controller"),
   );
   const controller = manager.newController({ name: "daemonset", reconciler });
   const toOwner = ownerKey("DaemonSet");

@@ -27,6 +27,7 @@ controllerRegistry["deployment"] = (ctx: ControllerContext) => {
     replicaSets: replicaSets.lister,
     pods: pods.lister,
     logger,
+    recorder: ctx.recorder("deployment-controller"),
     now: ctx.now,
   });
   const controller = manager.newController({ name: "deployment", reconciler });

@@ -6,6 +6,8 @@ import { Expectations, isControlledBy, newControllerRef, ownerKey, type Controll
 import { hasCondition, isPodActive, isPodFinished, isPodReady, jobFinish, podFinishTime, podRestarts, setCondition, type JobFinish } from "./batch/job-status.js";
 import { formatTime, parseTime } from "./batch/time.js";
 import type { ControllerContext } from "./context.js";
+import type { EventRecorder } from "./event-recorders.js";
+import { isNamespaceTerminating } from "./replica-sets/pod-control.js";
 import { controllerRegistry } from "./registry.js";
 
 type Job = batchV1Job.Job;
@@ -70,6 +72,7 @@ interface Plan {
 
 class JobReconciler implements Reconciler {
   private readonly client: ApiClient;
+  private readonly recorder: EventRecorder;
   /** Failed pods that record no finish time: when this process first saw them failed (for back-off only). */
   private readonly failureSeen = new Map<string, Map<string, number>>();
 
@@ -81,6 +84,7 @@ class JobReconciler implements Reconciler {
     private readonly backoff: Required<JobControllerOptions>,
   ) {
     this.client = ctx.client;
+    this.recorder = ctx.recorder("job-controller");
   }
 
   async reconcile({ namespace, name }: Request, signal: AbortSignal): Promise<Result | void> {
@@ -100,7 +104,7 @@ class JobReconciler implements Reconciler {
     if (!this.expectations.satisfied(key)) return;
 
     const plan = this.plan(key, job, pods, now);
-    await this.removePods(key, plan.remove, signal);
+    await this.removePods(key, job, plan.remove, signal);
     const created = await this.createPods(key, job, plan.create, signal);
     plan.status.active += created;
     if (!isDeepStrictEqual(plan.status, batchV1Job.JobStatus.fromPartial(job.status ?? {}))) {
@@ -108,12 +112,24 @@ class JobReconciler implements Reconciler {
       updated.status = plan.status;
       try {
         await this.client.updateStatus(jobKind, updated, { signal });
+        this.recordTransitions(job, plan.status);
       } catch (err) {
         // The cache is behind: the newer object's event reconciles this key again.
         if (!isConflict(err)) throw err;
       }
     }
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /** Events for the conditions the status just written turned on (finished, suspended, resumed), as Kubernetes' job-controller. */
+  private recordTransitions(job: Job, status: JobStatus): void {
+    const was = (type: string): boolean => hasCondition(job, type);
+    const is = (type: string): batchV1Job.JobCondition | undefined => status.conditions.find((c) => c.type === type && c.status === "True");
+    const failed = is("Failed");
+    if (is("Complete") && !was("Complete")) this.recorder.record(jobKind, job, "Normal", "Completed", "Job completed");
+    else if (failed && !was("Failed")) this.recorder.record(jobKind, job, "Warning", failed.reason, failed.message);
+    else if (is("Suspended") && !was("Suspended")) this.recorder.record(jobKind, job, "Normal", "Suspended", "Job suspended");
+    else if (!is("Suspended") && was("Suspended")) this.recorder.record(jobKind, job, "Normal", "Resumed", "Job resumed");
   }
 
   /** Decides, from the cached pods alone, what this sync does (Kubernetes' syncJob and manageJob). */
@@ -209,7 +225,7 @@ class JobReconciler implements Reconciler {
 
   /** A finished Job: stop pods left running, then delete the Job once its TTL after finishing passed. */
   private async reconcileFinished(key: string, job: Job, finish: JobFinish, pods: Pod[], now: Date, signal: AbortSignal): Promise<Result | void> {
-    await this.removePods(key, pods.filter(isPodActive), signal);
+    await this.removePods(key, job, pods.filter(isPodActive), signal);
     const ttl = job.spec?.ttlSecondsAfterFinished;
     if (ttl === undefined) return;
     const expires = (finish.at ?? now.getTime()) + ttl * 1000;
@@ -244,6 +260,10 @@ class JobReconciler implements Reconciler {
       const size = Math.min(batch, left);
       left -= size;
       const results = await Promise.allSettled(Array.from({ length: size }, () => this.client.create(podKind, pod, { signal })));
+      for (const r of results) {
+        if (r.status === "fulfilled") this.recorder.record(jobKind, job, "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata!.name}`);
+        else if (!isNamespaceTerminating(r.reason)) this.recorder.record(jobKind, job, "Warning", "FailedCreate", `Error creating: ${messageOf(r.reason)}`);
+      }
       const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
       created += size - failures.length;
       if (failures.length > 0) {
@@ -255,7 +275,7 @@ class JobReconciler implements Reconciler {
     return created;
   }
 
-  private async removePods(key: string, pods: Pod[], signal: AbortSignal): Promise<void> {
+  private async removePods(key: string, job: Job, pods: Pod[], signal: AbortSignal): Promise<void> {
     if (pods.length === 0) return;
     this.expectations.expectDeletions(key, pods.map((p) => p.metadata!.uid));
     const results = await Promise.allSettled(
@@ -264,8 +284,11 @@ class JobReconciler implements Reconciler {
           await this.client.delete(podKind, p.metadata!.namespace, p.metadata!.name, { preconditions: { uid: p.metadata!.uid }, signal });
         } catch (err) {
           this.expectations.deletionObserved(key, p.metadata!.uid);
-          if (!isNotFound(err)) throw err;
+          if (isNotFound(err)) return;
+          this.recorder.record(jobKind, job, "Warning", "FailedDelete", `Error deleting: ${messageOf(err)}`);
+          throw err;
         }
+        this.recorder.record(jobKind, job, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata!.name}`);
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -279,4 +302,8 @@ function deletionOrder(a: Pod, b: Pod): number {
   const [ra, rb] = [rank(a), rank(b)];
   for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
   return (parseTime(b.metadata?.creationTimestamp) ?? 0) - (parseTime(a.metadata?.creationTimestamp) ?? 0);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -3,6 +3,7 @@ import { coreV1Node, isConflict, isNotFound, kindFor, type coordinationV1, type 
 import type { Lister } from "@kubeplane/client";
 import type { Reconciler, Request, Result } from "@kubeplane/controller";
 import type { ControllerContext } from "./context.js";
+import type { EventRecorder } from "./event-recorders.js";
 import { formatTime, lastHeartbeatMs, markedUnknown, parseTimeMs, readinessOf } from "./nodes/node-health.js";
 import { noExecuteTaints, reconcileHealthTaints } from "./nodes/taints.js";
 import { evictionDecision, withDefaultTolerations } from "./nodes/tolerations.js";
@@ -30,11 +31,18 @@ export class NodeLifecycleReconciler implements Reconciler {
   private fullDisruption = false;
   /** When NoExecute taints written without timeAdded (by someone else) were first seen, by node. */
   private readonly firstSeen = new Map<string, Map<string, number>>();
+  /** Node status changes, as Kubernetes' node-controller (RecordNodeStatusChange). */
+  private readonly nodeEvents: EventRecorder;
+  /** Evictions, as Kubernetes' taint-eviction-controller. */
+  private readonly evictionEvents: EventRecorder;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly listers: { nodes: Lister<Node>; leases: Lister<Lease>; pods: Lister<Pod> },
-  ) {}
+  ) {
+    this.nodeEvents = ctx.recorder("node-controller");
+    this.evictionEvents = ctx.recorder("taint-eviction-controller");
+  }
 
   async reconcile({ name }: Request, signal: AbortSignal): Promise<Result> {
     let node = this.listers.nodes.get("", name);
@@ -54,7 +62,9 @@ export class NodeLifecycleReconciler implements Reconciler {
       if (conditions) {
         const updated = coreV1Node.Node.fromPartial(node);
         updated.status = coreV1Node.NodeStatus.fromPartial({ ...node.status, conditions });
+        const wasReady = readinessOf(node) === "ready";
         node = await client.updateStatus(nodes, updated, { signal }) as Node;
+        if (wasReady) this.nodeEvents.record(nodes, node, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
         this.ctx.logger.warn({ controller: "nodelifecycle", kind: "Node", name, silentMs }, "kubelet stopped posting node status; node marked Unknown");
       }
     }
@@ -103,6 +113,7 @@ export class NodeLifecycleReconciler implements Reconciler {
     const { namespace = "", name = "", uid } = pod.metadata ?? {};
     try {
       await this.ctx.client.delete(pods, namespace, name, { preconditions: { uid }, signal });
+      this.evictionEvents.record(pods, pod, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${namespace}/${name}`);
       this.ctx.logger.info({ controller: "nodelifecycle", kind: "Pod", namespace, name, node }, "evicted pod from tainted node");
     } catch (err) {
       // Gone already, or replaced by a new pod of the same name: nothing to evict.

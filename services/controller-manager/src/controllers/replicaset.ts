@@ -77,11 +77,11 @@ function expectationsHandler(expectations: Expectations, toOwnerKey: (pod: ApiOb
 }
 
 /** Builds one replica controller on the manager: informers, expectations, handlers, reconciler. */
-function newReplicaController<T extends ApiObject>(ctx: ControllerContext, name: string, kind: ReplicaKind<T>): void {
+function newReplicaController<T extends ApiObject>(ctx: ControllerContext, name: string, component: string, kind: ReplicaKind<T>): void {
   const owners = ctx.informers.informerFor(kind.info);
   const pods = ctx.informers.informerFor(podKind);
   const expectations = new Expectations();
-  const reconciler = new ReplicaSyncer({ kind, client: ctx.client, owners: owners.lister, pods: pods.lister, expectations, logger: ctx.logger, now: ctx.now });
+  const reconciler = new ReplicaSyncer({ kind, client: ctx.client, owners: owners.lister, pods: pods.lister, expectations, logger: ctx.logger, recorder: ctx.recorder(component), now: ctx.now });
   const controller = ctx.manager.newController({ name, reconciler });
   const controlledBy = ownerKey(kind.info.kind);
   // Before the controller's own handler, so a sync never runs on expectations a pod event should have met.
@@ -105,5 +105,5 @@ function newReplicaController<T extends ApiObject>(ctx: ControllerContext, name:
   });
 }
 
-controllerRegistry["replicaset"] = (ctx) => newReplicaController(ctx, "replicaset", replicaSetKind);
-controllerRegistry["replicationcontroller"] = (ctx) => newReplicaController(ctx, "replicationcontroller", replicationControllerKind);
+controllerRegistry["replicaset"] = (ctx) => newReplicaController(ctx, "replicaset", "replicaset-controller", replicaSetKind);
+controllerRegistry["replicationcontroller"] = (ctx) => newReplicaController(ctx, "replicationcontroller", "replication-controller", replicationControllerKind);

@@ -4,6 +4,7 @@ import { appsV1StatefulSet, coreV1Pod, coreV1Volume, isAlreadyExists, isConflict
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import type { ControllerContext } from "./context.js";
+import type { EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "./workloads/controller-history.js";
 import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "./workloads/pod-state.js";
@@ -64,6 +65,8 @@ export class StatefulSetReconciler implements Reconciler {
     private readonly client: ApiClient,
     private readonly listers: Listers,
     private readonly now: () => Date,
+    /** Pod and claim create/delete events on the StatefulSet (statefulset-controller's recordPodEvent, recordClaimEvent). */
+    private readonly recorder: EventRecorder,
   ) {}
 
   async reconcile({ namespace, name }: Request): Promise<Result | void> {
@@ -117,7 +120,7 @@ export class StatefulSetReconciler implements Reconciler {
       const pod = s.byOrdinal.get(ordinal);
       if (pod && pod.status?.phase === "Failed" && !pod.metadata?.deletionTimestamp) {
         // A failed stateful pod is recreated under the same name once it is gone.
-        await this.deletePod(pod);
+        await this.deletePod(s.set, pod);
         if (monotonic) return;
         continue;
       }
@@ -125,7 +128,7 @@ export class StatefulSetReconciler implements Reconciler {
         // Ordinals below the partition keep the current revision, as Kubernetes does.
         const revision = strategy?.type === "RollingUpdate" && ordinal < s.start + partition ? s.current : s.update;
         await this.ensureClaims(s.set, ordinal);
-        await this.createPod(statefulPod(s.set, revision, ordinal, revision === s.update ? s.set.spec?.template : undefined));
+        await this.createPod(s.set, statefulPod(s.set, revision, ordinal, revision === s.update ? s.set.spec?.template : undefined));
         if (monotonic) return;
         continue;
       }
@@ -137,7 +140,7 @@ export class StatefulSetReconciler implements Reconciler {
         if (monotonic) return;
         continue;
       }
-      await this.deletePod(pod);
+      await this.deletePod(s.set, pod);
       if (monotonic) return;
     }
     if (strategy?.type !== "RollingUpdate") return;
@@ -146,7 +149,7 @@ export class StatefulSetReconciler implements Reconciler {
       const pod = s.byOrdinal.get(ordinal);
       if (!pod) return;
       if (pod.metadata?.labels[CONTROLLER_REVISION_HASH] !== s.update.metadata!.name && !pod.metadata?.deletionTimestamp) {
-        await this.deletePod(pod);
+        await this.deletePod(s.set, pod);
         return;
       }
       if (pod.metadata?.deletionTimestamp || !isRunningAndReady(pod)) return;
@@ -156,14 +159,18 @@ export class StatefulSetReconciler implements Reconciler {
   /** Creates the ordinal's missing claims (before its pod, so the pod never starts without storage). */
   private async ensureClaims(set: StatefulSet, ordinal: number): Promise<void> {
     const namespace = set.metadata!.namespace ?? "";
+    const pod = `${set.metadata!.name}-${ordinal}`;
     for (const template of set.spec?.volumeClaimTemplates ?? []) {
       const name = claimName(template.metadata?.name ?? "", set.metadata!.name, ordinal);
       if (this.listers.claims.get(namespace, name)) continue;
       try {
         await this.client.create(claims, claimFor(set, template, ordinal));
       } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
+        if (isAlreadyExists(err)) continue;
+        this.recorder.record(statefulSets, set, "Warning", "FailedCreate", `create Claim ${name} for Pod ${pod} in StatefulSet ${set.metadata!.name} failed error: ${messageOf(err)}`);
+        throw err;
       }
+      this.recorder.record(statefulSets, set, "Normal", "SuccessfulCreate", `create Claim ${name} Pod ${pod} in StatefulSet ${set.metadata!.name} success`);
     }
   }
 
@@ -190,21 +197,35 @@ export class StatefulSetReconciler implements Reconciler {
     }
   }
 
-  private async createPod(pod: Pod): Promise<void> {
+  private async createPod(set: StatefulSet, pod: Pod): Promise<void> {
     try {
       await this.client.create(pods, pod);
     } catch (err) {
       // Already created by an earlier pass whose pod the cache has not shown yet: its event follows.
-      if (!isAlreadyExists(err)) throw err;
+      if (isAlreadyExists(err)) return;
+      this.recordPodEvent("create", set, pod, err);
+      throw err;
     }
+    this.recordPodEvent("create", set, pod);
   }
 
-  private async deletePod(pod: Pod): Promise<void> {
+  private async deletePod(set: StatefulSet, pod: Pod): Promise<void> {
     try {
       await this.client.delete(pods, pod.metadata!.namespace ?? "", pod.metadata!.name, { preconditions: { uid: pod.metadata!.uid } });
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      this.recordPodEvent("delete", set, pod, err);
+      throw err;
     }
+    this.recordPodEvent("delete", set, pod);
+  }
+
+  /** Kubernetes' wording: "create Pod web-0 in StatefulSet web successful", reason SuccessfulCreate (or FailedCreate, …). */
+  private recordPodEvent(verb: "create" | "delete", set: StatefulSet, pod: Pod, err?: unknown): void {
+    const title = verb === "create" ? "Create" : "Delete";
+    const what = `${verb} Pod ${pod.metadata!.name} in StatefulSet ${set.metadata!.name}`;
+    if (err === undefined) this.recorder.record(statefulSets, set, "Normal", `Successful${title}`, `${what} successful`);
+    else this.recorder.record(statefulSets, set, "Warning", `Failed${title}`, `${what} failed error: ${messageOf(err)}`);
   }
 
   private status(s: SetState, setPods: Pod[]): { status: StatefulSetStatus; requeueAfterMs?: number } {
@@ -323,8 +344,13 @@ controllerRegistry["statefulset"] = (ctx: ControllerContext) => {
     client,
     { statefulSets: setInformer.lister, pods: podInformer.lister, revisions: revisionInformer.lister, claims: claimInformer.lister },
     ctx.now,
+    ctx.recorder("statefulset-controller"),
   );
   const controller = manager.newController({ name: "statefulset", reconciler });
   controller.watch(setInformer);
   controller.watch(podInformer, ownerKey("StatefulSet"));
 };
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -44,7 +44,7 @@ export class ClaimReconciler implements Reconciler {
       }
       const ref = bound.spec?.claimRef;
       if (ref && ref.uid && ref.uid !== pvc.metadata?.uid) {
-        await this.report(pvc, "Warning", "ClaimMisbound", `Two claims are bound to the same volume, this one is bound incorrectly`);
+        this.report(pvc, "Warning", "ClaimMisbound", `Two claims are bound to the same volume, this one is bound incorrectly`);
         return {};
       }
       await this.bind(bound, pvc, signal);
@@ -62,14 +62,14 @@ export class ClaimReconciler implements Reconciler {
     }
     if (cls && this.volumes?.provisioners.includes(cls.provisioner)) {
       if (!node) {
-        await this.report(pvc, "Warning", "ProvisioningFailed", `storage class ${cls.metadata?.name} uses ${cls.provisioner}, which needs volumeBindingMode WaitForFirstConsumer`);
+        this.report(pvc, "Warning", "ProvisioningFailed", `storage class ${cls.metadata?.name} uses ${cls.provisioner}, which needs volumeBindingMode WaitForFirstConsumer`);
         return {};
       }
       await this.provision(pvc, cls, node, signal);
       return {};
     }
     const why = classOf(pvc) ? `no persistent volumes available for this claim and storage class "${classOf(pvc)}" has no provisioner here` : "no persistent volumes available for this claim and no storage class is set";
-    await this.report(pvc, "Normal", "FailedBinding", why);
+    this.report(pvc, "Normal", "FailedBinding", why);
     return {};
   }
 
@@ -112,10 +112,10 @@ export class ClaimReconciler implements Reconciler {
         if (!isAlreadyExists(err)) throw err;
       }
       this.ctx.logger.info({ controller: "volume", kind: "PersistentVolumeClaim", namespace: pvc.metadata!.namespace, name: pvc.metadata!.name, pv: pvName, node: node.metadata?.name }, "volume provisioned");
-      await this.report(pvc, "Normal", "ProvisioningSucceeded", `Successfully provisioned volume ${pvName} on node ${node.metadata?.name}`);
+      this.report(pvc, "Normal", "ProvisioningSucceeded", `Successfully provisioned volume ${pvName} on node ${node.metadata?.name}`);
     } catch (err) {
       op.status = "fail-unknown";
-      await this.report(pvc, "Warning", "ProvisioningFailed", `failed to provision volume with StorageClass "${cls.metadata?.name}": ${(err as Error).message}`);
+      this.report(pvc, "Warning", "ProvisioningFailed", `failed to provision volume with StorageClass "${cls.metadata?.name}": ${(err as Error).message}`);
       throw err;
     } finally {
       this.ctx.metrics.storageOperation.observe(op, (performance.now() - started) / 1000);
@@ -158,15 +158,15 @@ export class ClaimReconciler implements Reconciler {
       capacity: pv?.spec?.capacity ?? pvc.status?.capacity ?? {},
     });
     await this.ctx.client.updateStatus(pvcKind, claim, { signal });
-    if (phase === "Lost") await this.report(pvc, "Warning", "ClaimLost", `Bound claim has lost its PersistentVolume ${pvc.spec?.volumeName}. Data on the volume is lost!`);
+    if (phase === "Lost") this.report(pvc, "Warning", "ClaimLost", `Bound claim has lost its PersistentVolume ${pvc.spec?.volumeName}. Data on the volume is lost!`);
   }
 
-  private async report(pvc: PersistentVolumeClaim, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+  private report(pvc: PersistentVolumeClaim, type: "Normal" | "Warning", reason: string, message: string): void {
     const uid = pvc.metadata?.uid ?? "";
     if (this.reported.get(uid) === `${reason}/${message}`) return;
     this.reported.set(uid, `${reason}/${message}`);
     // Bounded: reports of deleted claims are not worth keeping forever.
     if (this.reported.size > 10_000) this.reported.delete(this.reported.keys().next().value!);
-    await this.ctx.events.record(pvcKind, pvc, type, reason, message);
+    this.ctx.events.record(pvcKind, pvc, type, reason, message);
   }
 }

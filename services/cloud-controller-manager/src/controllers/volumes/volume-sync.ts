@@ -72,7 +72,7 @@ export class VolumeReconciler implements Reconciler {
     } catch (err) {
       if (isNotFound(err)) return;
       op.status = "fail-unknown";
-      await this.ctx.events.record(pvKind, pv, "Warning", "VolumeFailedDelete", (err as Error).message);
+      this.ctx.events.record(pvKind, pv, "Warning", "VolumeFailedDelete", (err as Error).message);
       throw err;
     } finally {
       this.ctx.metrics.storageOperation.observe(op, (performance.now() - started) / 1000);

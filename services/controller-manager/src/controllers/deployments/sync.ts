@@ -2,6 +2,7 @@
 import { appsV1Deployment, appsV1ReplicaSet, isAlreadyExists, isConflict, isNotFound, metaV1, type coreV1Pod, type KindInfo, type LabelSelector } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { controllerRef, newControllerRef, type Logger, type Reconciler, type Request, type Result } from "@kubeplane/controller";
+import type { EventRecorder } from "../event-recorders.js";
 import { computeHash, equalIgnoringHash, selectorWithHash, templateWithHash } from "./pod-template-hash.js";
 import { applyPausedCondition, applyProgressingCondition, hasProgressDeadline, msUntilProgressDeadline, Reason } from "./progress.js";
 import { activeReplicaSets, deploymentSelector, desiredReplicas, findNewReplicaSet, findOldReplicaSets, specReplicas, sumActual } from "./replica-sets.js";
@@ -22,6 +23,8 @@ export interface DeploymentSyncerOptions {
   replicaSets: Lister<ReplicaSet>;
   pods: Lister<Pod>;
   logger: Logger;
+  /** Records ScalingReplicaSet and ReplicaSetCreateError on the Deployment, as Kubernetes' deployment-controller. */
+  recorder: EventRecorder;
   now: () => Date;
 }
 
@@ -226,14 +229,20 @@ export class DeploymentSyncer implements Reconciler {
           return { oldRSs };
         }
       } else {
+        const message = `Failed to create new replica set "${rs.metadata!.name}": ${err instanceof Error ? err.message : String(err)}`;
         if (hasProgressDeadline(d)) {
-          setCondition(status, newCondition("Progressing", "False", Reason.failedCreate, `Failed to create new replica set "${rs.metadata!.name}": ${err instanceof Error ? err.message : String(err)}`, now));
+          setCondition(status, newCondition("Progressing", "False", Reason.failedCreate, message, now));
           await this.writeStatus(state, signal);
         }
+        this.options.recorder.record(this.options.deploymentKind, d, "Warning", Reason.failedCreate, message);
         throw err;
       }
     }
     state.revision = created.metadata?.annotations[REVISION];
+    const replicas = specReplicas(created);
+    if (!alreadyExisted && replicas > 0) {
+      this.options.recorder.record(this.options.deploymentKind, d, "Normal", "ScalingReplicaSet", `Scaled up replica set ${created.metadata!.name} to ${replicas} from 0`);
+    }
     if (!alreadyExisted && hasProgressDeadline(d)) {
       setCondition(status, newCondition("Progressing", "True", Reason.newReplicaSetCreated, `Created new replica set "${created.metadata!.name}"`, now));
     }
@@ -247,12 +256,17 @@ export class DeploymentSyncer implements Reconciler {
   private async scaleReplicaSet(d: Deployment, rs: ReplicaSet, replicas: number, signal: AbortSignal): Promise<boolean> {
     const desired = desiredReplicas(d);
     const max = desired + maxSurgeOf(d);
-    const sizeChanged = specReplicas(rs) !== replicas;
+    const before = specReplicas(rs);
+    const sizeChanged = before !== replicas;
     if (!sizeChanged && !replicasAnnotationsNeedUpdate(rs, desired, max)) return false;
     const copy = appsV1ReplicaSet.ReplicaSet.fromPartial(rs);
     copy.spec!.replicas = replicas;
     setReplicasAnnotations(copy, desired, max);
     Object.assign(rs, await this.options.client.update(this.options.replicaSetKind, copy, { signal }));
+    if (sizeChanged) {
+      const direction = before < replicas ? "up" : "down";
+      this.options.recorder.record(this.options.deploymentKind, d, "Normal", "ScalingReplicaSet", `Scaled ${direction} replica set ${rs.metadata!.name} to ${replicas} from ${before}`);
+    }
     this.options.logger.debug({ kind: "Deployment", namespace: d.metadata!.namespace, name: d.metadata!.name, replicaSet: rs.metadata!.name, replicas }, "scaled replica set");
     return sizeChanged;
   }

@@ -3,6 +3,7 @@ import { setMaxListeners } from "node:events";
 import { isConflict, isNotFound, type ApiObject, type coreV1Pod, type KindInfo, type LabelSelector } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { controllerRef, type Expectations, type Logger, type Reconciler, type Request, type Result } from "@kubeplane/controller";
+import type { EventRecorder } from "../event-recorders.js";
 import { isPodActive, rankPodsForDeletion } from "./active-pods.js";
 import { PodControlError, adoptPod, isNamespaceTerminating, podFromTemplate, podKind, releasePod, slowStartBatch } from "./pod-control.js";
 import { calculateStatus, nextAvailableInMs, statusChanged, type ReplicaStatus } from "./status.js";
@@ -35,6 +36,8 @@ export interface ReplicaSyncerOptions<T extends ApiObject> {
   pods: Lister<Pod>;
   expectations: Expectations;
   logger: Logger;
+  /** Records SuccessfulCreate, FailedCreate, SuccessfulDelete and FailedDelete on the owner (RealPodControl's events). */
+  recorder: EventRecorder;
   now: () => Date;
 }
 
@@ -186,7 +189,7 @@ export class ReplicaSyncer<T extends ApiObject> implements Reconciler {
 
   /** Creates or deletes pods so `pods` becomes `replicas` long, at most burstReplicas at a time. */
   private async manageReplicas(key: string, owner: T, pods: readonly Pod[], signal: AbortSignal): Promise<void> {
-    const { kind, client, expectations, logger } = this.options;
+    const { kind, client, expectations, logger, recorder } = this.options;
     const diff = pods.length - kind.replicas(owner);
     const log = { kind: kind.info.kind, namespace: owner.metadata!.namespace, name: owner.metadata!.name };
     if (diff < 0) {
@@ -195,12 +198,16 @@ export class ReplicaSyncer<T extends ApiObject> implements Reconciler {
       expectations.expectCreations(key, count);
       const template = podFromTemplate(owner, kind.template(owner));
       const { attempted, succeeded, errors } = await slowStartBatch(count, 1, async () => {
+        let created: ApiObject;
         try {
-          await client.create(podKind, template, { signal });
+          created = await client.create(podKind, template, { signal });
         } catch (err) {
           expectations.creationObserved(key);
-          if (!isNamespaceTerminating(err)) throw err;
+          if (isNamespaceTerminating(err)) return;
+          recorder.record(kind.info, owner, "Warning", "FailedCreate", `Error creating: ${messageOf(err)}`);
+          throw err;
         }
+        recorder.record(kind.info, owner, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata!.name}`);
       });
       // Creates never attempted will never be observed.
       for (let i = attempted; i < count; i++) expectations.creationObserved(key);
@@ -218,8 +225,11 @@ export class ReplicaSyncer<T extends ApiObject> implements Reconciler {
           } catch (err) {
             // A pod already gone is what we wanted; any failure will not be observed as a deletion.
             expectations.deletionObserved(key, pod.metadata!.uid);
-            if (!isNotFound(err)) throw err;
+            if (isNotFound(err)) return;
+            recorder.record(kind.info, owner, "Warning", "FailedDelete", `Error deleting: ${messageOf(err)}`);
+            throw err;
           }
+          recorder.record(kind.info, owner, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata!.name}`);
         }),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
