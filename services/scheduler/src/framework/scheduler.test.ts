@@ -26,14 +26,25 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 
 function fakeClient(opts: { failBinds?: number } = {}) {
   let failBinds = opts.failBinds ?? 0;
-  const calls = { binds: [] as string[], statuses: [] as Pod[], events: [] as coreV1Event.Event[] };
+  /** events: created Events; eventCounts: "reason message" → the latest count written (create or count patch). */
+  const calls = { binds: [] as string[], statuses: [] as Pod[], events: [] as coreV1Event.Event[], eventCounts: new Map<string, number>() };
   const client = {
     bind: async (ns: string, name: string, nodeName: string) => {
       calls.binds.push(`${ns}/${name}->${nodeName}`);
       if (failBinds-- > 0) throw new Error("etcdserver: request timed out");
     },
     updateStatus: async (_k: unknown, p: Pod) => (calls.statuses.push(p), p),
-    create: async (_k: unknown, e: coreV1Event.Event) => (calls.events.push(e), e),
+    create: async (_k: unknown, e: coreV1Event.Event) => {
+      calls.events.push(e);
+      calls.eventCounts.set(`${e.reason} ${e.message}`, e.count);
+      return e;
+    },
+    // The event recorder folds a repeat into a count patch of the Event it created.
+    patch: async (_k: unknown, _ns: string, name: string, patch: { count: number }) => {
+      const e = calls.events.find((x) => x.metadata?.name === name)!;
+      calls.eventCounts.set(`${e.reason} ${e.message}`, patch.count);
+      return e;
+    },
     get: async () => {
       throw new Error("not expected");
     },
@@ -88,11 +99,13 @@ describe("scheduling loop", () => {
       // Our own write comes back through the informer: not a reason to retry.
       s.onPodUpdate(p, written);
       assert.equal(s.queue.pending().unschedulable, 1);
-      // A retry with the same outcome warns again but does not rewrite the condition.
+      // A retry with the same outcome warns again (the same Event, count 2) but does not rewrite the condition.
       s.queue.moveAllToActiveOrBackoff("NodeUpdate");
-      await waitFor(() => (calls.events.filter((e) => e.reason === "FailedScheduling").length === 2 && s.queue.pending().unschedulable === 1 ? true : undefined), {
+      const warning = `FailedScheduling ${cond.message}`;
+      await waitFor(() => (calls.eventCounts.get(warning) === 2 && s.queue.pending().unschedulable === 1 ? true : undefined), {
         message: "second attempt",
       });
+      assert.equal(calls.events.filter((e) => e.reason === "FailedScheduling").length, 1, "one Event, counted twice");
       assert.equal(calls.statuses.length, 1);
       s.onNodeAdd(node("large", "8"));
       await waitFor(() => (s.scheduledCount === 1 ? true : undefined), { message: "placed on the new node" });
