@@ -50,11 +50,29 @@ export class GarbageCollector implements Reconciler {
   private async orphanDependents(info: KindInfo, owner: ApiObject, signal: AbortSignal): Promise<void> {
     const uid = owner.metadata!.uid;
     const only = new Set([uid]);
-    for (const dep of this.graph.dependents(uid)) {
+    for (const dep of await this.liveDependents(owner, signal)) {
       await removeOwnerReferences(this.client, dep.info, dep.obj, only, signal);
     }
     await removeFinalizer(this.client, info, owner, orphanFinalizer, signal);
     this.logger.info({ component: "garbagecollector", kind: info.kind, namespace: owner.metadata?.namespace, name: owner.metadata?.name }, "orphaned dependents");
+  }
+
+  /**
+   * The owner's dependents as the apiserver has them now (its namespace, every kind the graph
+   * watches). Orphaning must reach each of them, also one created just before the owner's deletion
+   * that the caches do not show yet: once the owner is gone, that one would look ownerless and be
+   * collected. Orphan deletions are rare; a List per kind each time is the price of not losing data.
+   */
+  private async liveDependents(owner: ApiObject, signal: AbortSignal): Promise<Array<{ info: KindInfo; obj: ApiObject }>> {
+    const uid = owner.metadata!.uid;
+    const namespace = owner.metadata?.namespace ?? "";
+    const out: Array<{ info: KindInfo; obj: ApiObject }> = [];
+    for (const info of this.graph.kinds()) {
+      if (namespace && !info.namespaced) continue;
+      const list = await this.client.listAll(info, { namespace: info.namespaced ? namespace : "", signal });
+      for (const obj of list.items) if (obj.metadata?.ownerReferences.some((r) => r.uid === uid)) out.push({ info, obj });
+    }
+    return out;
   }
 
   private async deleteDependentsFirst(info: KindInfo, owner: ApiObject, signal: AbortSignal): Promise<Result> {

@@ -85,6 +85,11 @@ export class ObjectGraph {
     return obj && obj.metadata?.uid === uid ? { info: node.info, obj } : undefined;
   }
 
+  /** The kinds the graph watches. */
+  kinds(): KindInfo[] {
+    return [...this.informers.keys()];
+  }
+
   /** Every cached object with an ownerReference to `uid`, across the watched kinds. */
   dependents(uid: string): Array<{ info: KindInfo; obj: ApiObject }> {
     const out: Array<{ info: KindInfo; obj: ApiObject }> = [];
