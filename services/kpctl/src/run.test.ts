@@ -188,6 +188,30 @@ test("describe shows the header, the pod's containers and its events", async () 
   assert.match(out, /Events:\n  Type\s+Reason\s+Age\s+From\s+Message\n  ----\s+------\s+----\s+----\s+-------\n  Normal\s+Scheduled\s+10s\s+default-scheduler\s+Successfully assigned default\/web-0 to worker-1\n$/);
 });
 
+test("describe orders events of the same second by write order", async () => {
+  const api = new FakeApi();
+  api.seed(kind("v1", "Pod"), pod("web-0"));
+  const event = (name: string, reason: string, message: string) => ({
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name, namespace: "default" },
+    involvedObject: { kind: "Pod", name: "web-0", namespace: "default" },
+    type: "Normal",
+    reason,
+    message,
+    source: { component: "kubelet" },
+    lastTimestamp: "2026-03-01T11:59:50Z",
+  });
+  const started = event("web-0.a", "Started", "Started container app");
+  api.seed(kind("v1", "Event"), started);
+  api.seed(kind("v1", "Event"), event("web-0.b", "Created", "Created container app"));
+  // Written again (a later resourceVersion) but listed first: the list order is not the write order.
+  api.seed(kind("v1", "Event"), started);
+  const io = fakeIo(api);
+  assert.equal(await run(["describe", "pod", "web-0"], io), 0);
+  assert.match(io.stdout.text, /Normal\s+Created\s+10s\s+kubelet\s+Created container app\n  Normal\s+Started\s+10s\s+kubelet\s+Started container app\n$/);
+});
+
 test("describe without events says Events: <none>", async () => {
   const api = new FakeApi();
   api.seed(kind("v1", "ConfigMap"), { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "default" }, data: { a: "1" } });

@@ -34,13 +34,15 @@ function describeGeneric(w: DescribeWriter, obj: JsonObject): void {
   }
 }
 
-/** The Events section: oldest first, `Age` with `(xN over T)` for repeated events. */
+/** The Events section: oldest first (last seen, then write order), `Age` with `(xN over T)` for repeated events. */
 export function describeEvents(w: DescribeWriter, events: readonly JsonObject[], now: Date): void {
   if (events.length === 0) {
     w.line(0, "Events:", "<none>");
     return;
   }
-  const sorted = [...events].sort((a, b) => Date.parse(eventLastSeen(a)) - Date.parse(eventLastSeen(b)));
+  // Timestamps have whole seconds: within one, the resourceVersion (etcd's write order) decides.
+  const revision = (ev: JsonObject): number => Number(str(ev, "metadata", "resourceVersion")) || 0;
+  const sorted = [...events].sort((a, b) => Date.parse(eventLastSeen(a)) - Date.parse(eventLastSeen(b)) || revision(a) - revision(b));
   w.line(0, "Events:");
   w.line(1, "Type", "Reason", "Age", "From", "Message");
   w.line(1, "----", "------", "----", "----", "-------");
