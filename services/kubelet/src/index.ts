@@ -150,6 +150,19 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
   const addresses = await service.start();
   const kubeletPort = Number(addresses.grpcAddress.slice(addresses.grpcAddress.lastIndexOf(":") + 1));
 
+  // Runtime health (and, with --cni-conf-dir, the pod network for the node's podCIDR) gates Ready.
+  let syncStatus = (): void => undefined;
+  const checkHealth = async (): Promise<void> => {
+    const conditions = await runtime.status().catch((err: Error) => [{ type: "RuntimeReady", status: false, reason: "RuntimeUnreachable", message: err.message }]);
+    const failing = conditions.filter((c) => (c.type === "RuntimeReady" || c.type === "NetworkReady") && !c.status);
+    const next: NodeHealth = failing.length ? { ready: false, message: failing.map((c) => `container runtime ${c.type}=false reason:${c.reason} message:${c.message}`).join("; ") } : { ready: true };
+    if (next.ready !== health.ready) syncStatus();
+    health = next;
+  };
+  // Asked once before the first status write: a restarted kubelet whose runtime and pod network are
+  // up reports Ready from the start instead of flapping through NotReady.
+  await checkHealth();
+
   const agentAbort = new AbortController();
   const agent: NodeAgent = startNodeAgent({
     client,
@@ -172,8 +185,8 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     signal: agentAbort.signal,
   });
   service.onStop(() => agent.stop());
+  syncStatus = () => agent.syncStatus();
 
-  // Runtime health (and, with --cni-conf-dir, the pod network for the node's podCIDR) gates Ready.
   const node = await agent.waitForRegistration();
   broadcaster.record(nodeKind, node, "Normal", EVENT_REASONS.StartingKubelet, "Starting kubelet.");
   if (config.cniConfDir) {
@@ -182,13 +195,6 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
     await writeCniConfig(config.cniConfDir, { podCidr, bridge: config.cniBridge, ipamDataDir: config.cniDataDir || `${config.rootDir}/cni` });
     logger.info({ podCidr, dir: config.cniConfDir }, "pod network configured");
   }
-  const checkHealth = async (): Promise<void> => {
-    const conditions = await runtime.status().catch((err: Error) => [{ type: "RuntimeReady", status: false, reason: "RuntimeUnreachable", message: err.message }]);
-    const failing = conditions.filter((c) => (c.type === "RuntimeReady" || c.type === "NetworkReady") && !c.status);
-    const next: NodeHealth = failing.length ? { ready: false, message: failing.map((c) => `container runtime ${c.type}=false reason:${c.reason} message:${c.message}`).join("; ") } : { ready: true };
-    if (next.ready !== health.ready) agent.syncStatus();
-    health = next;
-  };
   await checkHealth();
   const healthTimer = setInterval(() => void checkHealth(), 5_000);
   healthTimer.unref();

@@ -288,6 +288,8 @@ describe("kubelet on containerd, runc and CNI", () => {
     assert.equal(times(web, "Created", "Created container app"), 1);
     assert.equal(times(web, "Started", "Started container app"), 1);
     await waitFor(async () => times(await kubeletEvents(NODE, "Node"), "Starting", "Starting kubelet.") >= 2, { timeoutMs: 20_000, message: "a Starting event from each kubelet start" });
+    // Its runtime and pod network were up: it reported Ready from its first status write, no NotReady flap.
+    assert.equal(times(await kubeletEvents(NODE, "Node"), "NodeNotReady", `Node ${NODE} status is now: NodeNotReady`), 0);
   });
 
   it("an image that does not exist gives ErrImagePull then ImagePullBackOff, and the pod recovers once it is pushed", async () => {
