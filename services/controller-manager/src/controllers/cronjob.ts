@@ -7,7 +7,7 @@ import { CronParseError, parseCronSchedule, type CronSchedule } from "./batch/cr
 import { jobFinish } from "./batch/job-status.js";
 import { formatInZone, formatTime, parseTime } from "./batch/time.js";
 import type { ControllerContext } from "./context.js";
-import type { EventRecorder } from "./event-recorders.js";
+import { messageOf, type EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 
 type CronJob = batchV1CronJob.CronJob;
@@ -259,8 +259,4 @@ class CronJobReconciler implements Reconciler {
 /** A reference to a Job as CronJob status lists it (no resourceVersion: it would change with every Job update). */
 function jobRef(job: Job): ObjectReference {
   return coreV1Types.ObjectReference.fromPartial({ apiVersion: "batch/v1", kind: "Job", namespace: job.metadata!.namespace, name: job.metadata!.name, uid: job.metadata!.uid });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

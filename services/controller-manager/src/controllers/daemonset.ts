@@ -4,7 +4,7 @@ import { appsV1DaemonSet, coreV1Pod, isConflict, isNotFound, kindFor, type KindI
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { Expectations, isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import type { ControllerContext } from "./context.js";
-import type { EventRecorder } from "./event-recorders.js";
+import { messageOf, type EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, truncateHistory } from "./workloads/controller-history.js";
 import { nodeShouldRunDaemonPod, withDaemonTolerations, type NodeEligibility } from "./workloads/node-eligibility.js";
@@ -220,9 +220,6 @@ export class DaemonSetReconciler implements Reconciler {
   }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function isKeepable(pod: Pod): boolean {
   return !pod.metadata?.deletionTimestamp && pod.status?.phase !== "Failed";

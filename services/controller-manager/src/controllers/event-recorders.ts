@@ -48,3 +48,8 @@ export class EventRecorders {
     await Promise.all([...this.byComponent.values()].map((b) => b.flush(timeoutMs)));
   }
 }
+
+/** An error's message for an event ("Error creating: MSG"). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -6,7 +6,7 @@ import { Expectations, isControlledBy, newControllerRef, ownerKey, type Controll
 import { hasCondition, isPodActive, isPodFinished, isPodReady, jobFinish, podFinishTime, podRestarts, setCondition, type JobFinish } from "./batch/job-status.js";
 import { formatTime, parseTime } from "./batch/time.js";
 import type { ControllerContext } from "./context.js";
-import type { EventRecorder } from "./event-recorders.js";
+import { messageOf, type EventRecorder } from "./event-recorders.js";
 import { isNamespaceTerminating } from "./replica-sets/pod-control.js";
 import { controllerRegistry } from "./registry.js";
 
@@ -302,8 +302,4 @@ function deletionOrder(a: Pod, b: Pod): number {
   const [ra, rb] = [rank(a), rank(b)];
   for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
   return (parseTime(b.metadata?.creationTimestamp) ?? 0) - (parseTime(a.metadata?.creationTimestamp) ?? 0);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,7 +4,7 @@ import { appsV1StatefulSet, coreV1Pod, coreV1Volume, isAlreadyExists, isConflict
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import type { ControllerContext } from "./context.js";
-import type { EventRecorder } from "./event-recorders.js";
+import { messageOf, type EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "./workloads/controller-history.js";
 import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "./workloads/pod-state.js";
@@ -350,7 +350,3 @@ controllerRegistry["statefulset"] = (ctx: ControllerContext) => {
   controller.watch(setInformer);
   controller.watch(podInformer, ownerKey("StatefulSet"));
 };
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

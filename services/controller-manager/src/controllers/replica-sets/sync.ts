@@ -3,7 +3,7 @@ import { setMaxListeners } from "node:events";
 import { isConflict, isNotFound, type ApiObject, type coreV1Pod, type KindInfo, type LabelSelector } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { controllerRef, type Expectations, type Logger, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import type { EventRecorder } from "../event-recorders.js";
+import { messageOf, type EventRecorder } from "../event-recorders.js";
 import { isPodActive, rankPodsForDeletion } from "./active-pods.js";
 import { PodControlError, adoptPod, isNamespaceTerminating, podFromTemplate, podKind, releasePod, slowStartBatch } from "./pod-control.js";
 import { calculateStatus, nextAvailableInMs, statusChanged, type ReplicaStatus } from "./status.js";
@@ -253,8 +253,4 @@ export class ReplicaSyncer<T extends ApiObject> implements Reconciler {
       throw err;
     }
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
