@@ -1,9 +1,9 @@
 // Integration tests of the Events the controllers record (ScalingReplicaSet, SuccessfulCreate, Completed, …) on a real apiserver, etcd and NATS.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { appsV1Deployment, batchV1CronJob, batchV1Job, coreV1Pod, isConflict, kindFor, type appsV1ReplicaSet, type coreV1Event, type KindInfo } from "@kubeplane/api";
+import { appsV1Deployment, batchV1CronJob, batchV1Job, isConflict, kindFor, type appsV1ReplicaSet, type coreV1Event, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { finishPod, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Deployment = appsV1Deployment.Deployment;
 type ReplicaSet = appsV1ReplicaSet.ReplicaSet;
@@ -53,25 +53,6 @@ async function podsOf(uid: string): Promise<Pod[]> {
   return (list.items as Pod[]).filter((p) => p.metadata!.ownerReferences.some((r) => r.controller && r.uid === uid));
 }
 
-/** Ends a pod as a kubelet would report it (retrying lost races with the stand-in kubelet). */
-async function finishPod(pod: Pod, phase: "Succeeded" | "Failed"): Promise<void> {
-  for (let p = pod; ; p = (await cluster.client.get(pods, ns, pod.metadata!.name)) as Pod) {
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const done = coreV1Pod.Pod.fromPartial(p);
-    done.status = coreV1Pod.PodStatus.fromPartial({
-      ...p.status,
-      phase,
-      conditions: [{ type: "Ready", status: "False", lastTransitionTime: now }],
-      containerStatuses: [{ name: "work", image: "busybox", ready: false, restartCount: 0, state: { terminated: { exitCode: phase === "Failed" ? 1 : 0, finishedAt: now } } }],
-    });
-    try {
-      await cluster.client.updateStatus(pods, done);
-      return;
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-    }
-  }
-}
 
 function jobSpec(spec: Partial<batchV1Job.JobSpec>): batchV1Job.JobSpec {
   return batchV1Job.JobSpec.fromPartial({ ...spec, template: { spec: { restartPolicy: "Never", containers: [{ name: "work", image: "busybox" }] } } });
@@ -156,7 +137,7 @@ test("a Job that runs to completion records SuccessfulCreate for its pod and the
   assert.deepEqual([create!.involvedObject?.kind, create!.involvedObject?.name], ["Job", "events-done"]);
   assert.equal((await withReason(uid, "Completed")).length, 0, "not completed before its pod succeeded");
 
-  await finishPod(pod!, "Succeeded");
+  await finishPod(cluster, pod!, "Succeeded");
   const [completed] = await waitFor(async () => {
     const found = await withReason(uid, "Completed");
     return found.length > 0 && found;
@@ -176,7 +157,7 @@ test("a Job whose pod fails past backoffLimit records a BackoffLimitExceeded war
     const found = await podsOf(uid);
     return found.length > 0 && found;
   }, { message: "the Job's pod" });
-  await finishPod(pod!, "Failed");
+  await finishPod(cluster, pod!, "Failed");
   const [failed] = await waitFor(async () => {
     const found = await withReason(uid, "BackoffLimitExceeded");
     return found.length > 0 && found;
@@ -216,7 +197,7 @@ test("a CronJob records SuccessfulCreate for its Job, SawCompletedJob when it fi
     const found = await podsOf(job.metadata!.uid);
     return found.length > 0 && found;
   }, { message: "the scheduled Job's pod" });
-  await finishPod(pod!, "Succeeded");
+  await finishPod(cluster, pod!, "Succeeded");
 
   const saw = await waitFor(async () => (await withReason(uid, "SawCompletedJob"))[0], { message: "SawCompletedJob on the CronJob" });
   assert.equal(saw.message, `Saw completed job: ${jobName}, status: Complete`);

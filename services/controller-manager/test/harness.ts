@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "nats";
-import { coordinationV1, coreV1Node, coreV1Pod, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { coordinationV1, coreV1Node, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer, WorkQueue, type WatchConnection } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
 import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
@@ -199,4 +199,25 @@ export async function postReady(cluster: Pick<CmCluster, "client">, name: string
     ],
   });
   await cluster.client.updateStatus(nodeKind, node);
+}
+
+/** Ends a pod as a kubelet would report it (retrying lost races with a stand-in kubelet). */
+export async function finishPod(cluster: Pick<CmCluster, "client">, pod: coreV1Pod.Pod, phase: "Succeeded" | "Failed"): Promise<void> {
+  const namespace = pod.metadata!.namespace;
+  for (let p = pod; ; p = (await cluster.client.get(pods, namespace, pod.metadata!.name)) as coreV1Pod.Pod) {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const done = coreV1Pod.Pod.fromPartial(p);
+    done.status = coreV1Pod.PodStatus.fromPartial({
+      ...p.status,
+      phase,
+      conditions: [{ type: "Ready", status: "False", lastTransitionTime: now }],
+      containerStatuses: [{ name: "work", image: "busybox", ready: false, restartCount: 0, state: { terminated: { exitCode: phase === "Failed" ? 1 : 0, finishedAt: now } } }],
+    });
+    try {
+      await cluster.client.updateStatus(pods, done);
+      return;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
 }

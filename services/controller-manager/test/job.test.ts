@@ -1,11 +1,11 @@
 // Integration tests of the Job controller on a real apiserver, etcd and NATS, with stand-in kubelets.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { batchV1Job, coreV1Pod, isConflict, kindFor, type KindInfo } from "@kubeplane/api";
+import { batchV1Job, isConflict, kindFor, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
 import { newJobController } from "../src/controllers/job.js";
 import { controllerRegistry } from "../src/index.js";
-import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { finishPod, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Job = batchV1Job.Job;
 type Pod = coreV1Pod.Pod;
@@ -54,25 +54,6 @@ async function getJob(name: string): Promise<Job> {
   return (await cluster.client.get(jobs, "default", name)) as Job;
 }
 
-/** Ends a pod as a kubelet would report it (retrying lost races with the stand-in kubelet). */
-async function finishPod(pod: Pod, phase: "Succeeded" | "Failed"): Promise<void> {
-  for (let p = pod; ; p = (await cluster.client.get(pods, "default", pod.metadata!.name)) as Pod) {
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const done = coreV1Pod.Pod.fromPartial(p);
-    done.status = coreV1Pod.PodStatus.fromPartial({
-      ...p.status,
-      phase,
-      conditions: [{ type: "Ready", status: "False", lastTransitionTime: now }],
-      containerStatuses: [{ name: "work", image: "busybox", ready: false, restartCount: 0, state: { terminated: { exitCode: phase === "Failed" ? 1 : 0, finishedAt: now } } }],
-    });
-    try {
-      await cluster.client.updateStatus(pods, done);
-      return;
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-    }
-  }
-}
 
 function condition(job: Job, type: string): batchV1Job.JobCondition | undefined {
   return job.status?.conditions.find((c) => c.type === type && c.status === "True");
@@ -107,7 +88,7 @@ test("a Job with completions=5, parallelism=2 never runs more than 2 pods at onc
       },
       { message: "a running pod of the Job" },
     );
-    await finishPod(running[0]!, "Succeeded");
+    await finishPod(cluster, running[0]!, "Succeeded");
     succeeded++;
   }
   const done = await waitFor(async () => {
@@ -134,7 +115,7 @@ test("a Job whose pods fail beyond backoffLimit=1 fails with BackoffLimitExceede
   const job = (await cluster.client.create(jobs, newJob("flaky", { backoffLimit: 1 }))) as Job;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const pod = await waitFor(async () => (await jobPods(job)).find((p) => p.status?.phase === "Running"), { message: `attempt ${attempt} running` });
-    await finishPod(pod, "Failed");
+    await finishPod(cluster, pod, "Failed");
   }
   const failed = await waitFor(async () => {
     const j = await getJob("flaky");
@@ -173,7 +154,7 @@ test("a suspended Job stops its pods and resumes; ttlSecondsAfterFinished delete
   const pod = await waitFor(async () => (await jobPods(job)).find((p) => p.status?.phase === "Running"), { message: "a pod after resuming" });
   const resumed = await getJob("pausable");
   assert.equal(resumed.status!.conditions.find((c) => c.type === "Suspended")?.status, "False");
-  await finishPod(pod, "Succeeded");
+  await finishPod(cluster, pod, "Succeeded");
   await waitFor(async () => condition(await getJob("pausable"), "Complete"), { message: "the Job to complete" });
 
   skewMs += 61_000;
