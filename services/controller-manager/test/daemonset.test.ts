@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { appsV1DaemonSet, coreV1Node, kindFor, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { eventsAbout, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Node = coreV1Node.Node;
 const nodes = kindFor("v1", "Node") as KindInfo<Node>;
@@ -114,4 +114,18 @@ test("a DaemonSet covers exactly the eligible nodes as nodes come, change and go
   );
   const revisions = await cluster.client.list(kindFor("apps/v1", "ControllerRevision")!, { namespace: ns });
   assert.equal(revisions.items.length, 2, "one ControllerRevision per template");
+
+  // Each pod the controller made or removed is an event on the DaemonSet.
+  const uid = ((await cluster.client.get(daemonSets, ns, "agent")) as appsV1DaemonSet.DaemonSet).metadata!.uid;
+  const live = (await cluster.client.list(pods, { namespace: ns })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name);
+  const seen = await waitFor(async () => {
+    const all = await eventsAbout(cluster, ns, uid);
+    const created = new Set(all.filter((e) => e.reason === "SuccessfulCreate").map((e) => e.message));
+    return live.every((n) => created.has(`Created pod: ${n}`)) && all.some((e) => e.reason === "SuccessfulDelete") ? all : undefined;
+  }, { timeoutMs: 10_000, message: "SuccessfulCreate for every live pod and a SuccessfulDelete on the DaemonSet" });
+  for (const e of seen) {
+    assert.equal(e.source?.component, "daemonset-controller");
+    assert.equal(e.type, "Normal");
+    assert.match(e.message, /^(Created|Deleted) pod: agent-/);
+  }
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { appsV1Deployment, batchV1CronJob, batchV1Job, isConflict, kindFor, type appsV1ReplicaSet, type coreV1Event, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { finishPod, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { eventsAbout, finishPod, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Deployment = appsV1Deployment.Deployment;
 type ReplicaSet = appsV1ReplicaSet.ReplicaSet;
@@ -16,7 +16,6 @@ const deployments = kindFor("apps/v1", "Deployment") as KindInfo<Deployment>;
 const replicaSets = kindFor("apps/v1", "ReplicaSet") as KindInfo<ReplicaSet>;
 const jobs = kindFor("batch/v1", "Job") as KindInfo<Job>;
 const cronJobs = kindFor("batch/v1", "CronJob") as KindInfo<CronJob>;
-const events = kindFor("v1", "Event") as KindInfo<Event>;
 const ns = "default";
 const MINUTE = 60_000;
 
@@ -39,14 +38,7 @@ after(async () => {
 });
 
 /** The Events about the object with `uid`, oldest first. */
-async function eventsAbout(uid: string): Promise<Event[]> {
-  const list = await cluster.client.list(events, { namespace: ns });
-  return (list.items as Event[]).filter((e) => e.involvedObject?.uid === uid).sort((a, b) => a.firstTimestamp.localeCompare(b.firstTimestamp));
-}
-
-async function withReason(uid: string, reason: string): Promise<Event[]> {
-  return (await eventsAbout(uid)).filter((e) => e.reason === reason);
-}
+const withReason = (uid: string, reason: string): Promise<Event[]> => eventsAbout(cluster, ns, uid, reason);
 
 async function podsOf(uid: string): Promise<Pod[]> {
   const list = await cluster.client.list(pods, { namespace: ns });
@@ -111,7 +103,7 @@ test("scaling a Deployment records ScalingReplicaSet on it and one SuccessfulCre
   for (const n of deletedNames) assert.ok(podNames.includes(n), `deleted ${n} is one of ${podNames.join(", ")}`);
 
   // Each action was recorded once, not on every reconcile that followed it.
-  const all = await eventsAbout(rs.metadata!.uid);
+  const all = await eventsAbout(cluster, ns, rs.metadata!.uid);
   assert.equal(all.filter((e) => e.reason === "SuccessfulCreate").length, 3);
   assert.ok(all.every((e) => e.count === 1), "no repeated event");
   // Listed in name order (the names end in random hex): compare sorted.

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "nats";
-import { coordinationV1, coreV1Node, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { coordinationV1, coreV1Node, coreV1Pod, isConflict, isNotFound, kindFor, type coreV1Event, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer, WorkQueue, type WatchConnection } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
 import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
@@ -220,4 +220,14 @@ export async function finishPod(cluster: Pick<CmCluster, "client">, pod: coreV1P
       if (!isConflict(err)) throw err;
     }
   }
+}
+
+const eventKind = kindFor("v1", "Event") as KindInfo<coreV1Event.Event>;
+
+/** The Events in `namespace` about the object with `uid` (optionally one reason), oldest first. */
+export async function eventsAbout(cluster: Pick<CmCluster, "client">, namespace: string, uid: string, reason?: string): Promise<coreV1Event.Event[]> {
+  const list = await cluster.client.list(eventKind, { namespace });
+  return (list.items as coreV1Event.Event[])
+    .filter((e) => e.involvedObject?.uid === uid && (reason === undefined || e.reason === reason))
+    .sort((a, b) => a.firstTimestamp.localeCompare(b.firstTimestamp));
 }

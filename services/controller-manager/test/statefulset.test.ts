@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import type { coreV1Pod } from "@kubeplane/api";
 import { appsV1StatefulSet, kindFor, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { eventsAbout, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Pod = coreV1Pod.Pod;
 const statefulSets = kindFor("apps/v1", "StatefulSet") as KindInfo<appsV1StatefulSet.StatefulSet>;
@@ -131,4 +131,19 @@ test("a StatefulSet creates ordinals in order with their claims, updates above t
   assert.ok(gone("web-2") < marked("web-1"), "web-1 is deleted only after web-2 is gone");
   assert.ok(gone("web-1") < marked("web-0"), "web-0 is deleted only after web-1 is gone");
   assert.deepEqual(await claimNames(), ["data-web-0", "data-web-1", "data-web-2"], "claims survive scale-down");
+
+  // Kubernetes' statefulset-controller events, once per action: 3 claims, 3 + 2 pod creates, 2 + 3 pod deletes.
+  const uid = (await getSet()).metadata!.uid;
+  const count = (all: readonly { message: string; count: number }[], message: string): number => all.filter((e) => e.message === message).reduce((n, e) => n + e.count, 0);
+  const all = await waitFor(async () => {
+    const found = await eventsAbout(cluster, ns, uid);
+    return count(found, "delete Pod web-0 in StatefulSet web successful") === 1 ? found : undefined;
+  }, { timeoutMs: 10_000, message: "the last deletion's event" });
+  for (const i of [0, 1, 2]) assert.equal(count(all, `create Claim data-web-${i} Pod web-${i} in StatefulSet web success`), 1, `claim data-web-${i}`);
+  assert.equal(count(all, "create Pod web-0 in StatefulSet web successful"), 1, "web-0 created once (below the partition)");
+  for (const i of [1, 2]) {
+    assert.equal(count(all, `create Pod web-${i} in StatefulSet web successful`), 2, `web-${i} created, then re-created by the update`);
+    assert.equal(count(all, `delete Pod web-${i} in StatefulSet web successful`), 2, `web-${i} deleted by the update and by the scale-down`);
+  }
+  assert.ok(all.every((e) => e.source?.component === "statefulset-controller" && e.type === "Normal"));
 });
