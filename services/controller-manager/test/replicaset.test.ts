@@ -1,10 +1,10 @@
 // Integration tests of the ReplicaSet and ReplicationController controllers on a real apiserver, etcd and NATS.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { appsV1ReplicaSet, coreV1Pod, coreV1ReplicationController, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { appsV1ReplicaSet, coreV1Pod, coreV1ReplicationController, isNotFound, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { Informer } from "@kubeplane/client";
 import { waitFor } from "@kubeplane/testing";
-import { pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
+import { eventsAbout, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 
 type Pod = coreV1Pod.Pod;
 type ReplicaSet = appsV1ReplicaSet.ReplicaSet;
@@ -174,7 +174,12 @@ describe("replicaset controller", () => {
       spec: { containers: [{ name: "app", image: "nginx:1.27" }] },
     });
     await cluster.client.create(pods, orphan);
-    await waitFor(async () => controllerUid((await cluster.client.get(pods, ns, "shop-orphan")) as Pod) === uid, { message: "the orphan adopted" });
+    await waitFor(async () => {
+      const pod = (await cluster.client.get(pods, ns, "shop-orphan").catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)))) as Pod | undefined;
+      if (pod && controllerUid(pod) === uid) return true;
+      // Adopted, then at once deleted as the third pod (the newest goes first): only an owner deletes, and says so.
+      return (await eventsAbout(cluster, ns, uid, "SuccessfulDelete")).some((e) => e.message === "Deleted pod: shop-orphan");
+    }, { message: "the orphan adopted" });
     // It counts: one of the three is deleted to get back to two.
     await waitForPods(uid, 2, "shop back to 2 with the orphan counted");
 
