@@ -1,4 +1,5 @@
 // @kubeplane/controller: the controller runtime (informers, work queues, reconcile loops, leader election).
+export { connectControllerProcess, type ControllerProcess, type ControllerProcessConfig, type ServiceHooks } from "./connect.js";
 export { Controller, TerminalError, type ControllerOptions, type Reconciler, type Request, type Result } from "./controller.js";
 export { Expectations } from "./expectations.js";
 export { SharedInformerFactory } from "./informer-factory.js";

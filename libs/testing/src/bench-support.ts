@@ -1,7 +1,7 @@
 // Helpers the `make bench` programs share: scale, progress, percentiles, process CPU and memory
 // from /proc, Prometheus text parsing, and running many operations on a few workers.
 import { execFileSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 
 /** KP_BENCH_SCALE as a positive number (default 1); anything else is a RangeError. */
 export function parseBenchScale(raw: string | undefined): number {
@@ -48,6 +48,20 @@ export async function processCpuSeconds(pid: number): Promise<number> {
 }
 
 /** A process's resident memory in MiB, from /proc/<pid>/status. */
+/** The pids of this process's children whose command name is `comm` (etcd, nats-server started by this package's helpers). */
+export async function childPids(comm: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    if (open < 0 || close < 0 || stat.slice(open + 1, close) !== comm) continue;
+    if (Number(stat.slice(close + 2).split(" ")[1]) === process.pid) found.push(Number(entry));
+  }
+  return found;
+}
+
 export async function processRssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kib = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];

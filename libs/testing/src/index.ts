@@ -12,6 +12,7 @@ export { startServiceProcess } from "./service-process.js";
 export type { ServiceProcess, ServiceProcessOptions } from "./service-process.js";
 export {
   benchProgress,
+  childPids,
   clockTicks,
   metricSamples,
   metricSums,

@@ -1,8 +1,6 @@
 // @kubeplane/cloud-controller-manager: runs the cloud controllers against a provider while holding the leader lease.
 import { hostname } from "node:os";
-import { connect as connectNats } from "nats";
-import { ApiClient } from "@kubeplane/client";
-import { Manager, serveUntilStopped } from "@kubeplane/controller";
+import { connectControllerProcess, serveUntilStopped, type Manager } from "@kubeplane/controller";
 import { descriptorSet } from "@kubeplane/api";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { CloudControllerManagerConfig } from "./config.js";
@@ -45,30 +43,13 @@ export async function startCloudControllerManager(config: CloudControllerManager
     localNodeName: config.localNodeName || hostname(),
     logger,
   });
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-cloud-controller-manager" });
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-cloud-controller-manager", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-  const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
-  const identity = config.identity || `${hostname()}-${process.pid}`;
-  const manager = new Manager({
-    client,
-    watch,
-    logger,
-    registry: service.metrics,
-    leaderElection: config.leaderElect
-      ? { leaseName: "cloud-controller-manager", identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
-      : undefined,
-  });
+  const { client, manager, identity } = await connectControllerProcess(service, config, { name: "cloud-controller-manager", leaseName: "cloud-controller-manager", logger });
   const ctx = { manager, client, informers: manager.informers, logger, config, provider, metrics: cloudMetrics(service.metrics), events: cloudEventRecorder(client, logger, identity) };
   for (const name of names) controllerRegistry[name]!(ctx);
   logger.info({ controllers: names, identity, provider: provider.name }, "cloud controllers configured");
 
   const stopping = new AbortController();
   const providerDone = provider.start(stopping.signal).catch((err: unknown) => logger.error({ err }, "cloud provider stopped with an error"));
-  service.addReadinessCheck("nats", () => Promise.resolve(!nc.isClosed()));
-  service.onStop(async () => {
-    await nc.close();
-  });
-  service.onStop(() => client.close());
   // Stop hooks run last-registered first: the controllers stop, then queued events are written, then the client closes.
   service.onStop(() => ctx.events.flush());
   service.onStop(async () => {

@@ -1,8 +1,5 @@
 // @kubeplane/controller-manager: runs the selected controllers while holding the leader lease.
-import { hostname } from "node:os";
-import { connect as connectNats } from "nats";
-import { ApiClient } from "@kubeplane/client";
-import { Manager, serveUntilStopped } from "@kubeplane/controller";
+import { connectControllerProcess, serveUntilStopped, type Manager } from "@kubeplane/controller";
 import { descriptorSet } from "@kubeplane/api";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { ControllerManagerConfig } from "./config.js";
@@ -32,19 +29,11 @@ export async function startControllerManager(
 ): Promise<ControllerManager> {
   const service = new Service({ name: "controller-manager", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-controller-manager" });
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-controller-manager", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-  const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
-  const identity = config.identity || `${hostname()}-${process.pid}`;
-  const manager = new Manager({
-    client,
-    watch,
+  const { client, manager, identity } = await connectControllerProcess(service, config, {
+    name: "controller-manager",
+    leaseName: "kube-controller-manager",
     logger,
-    registry: service.metrics,
     defaultWorkers: config.workers,
-    leaderElection: config.leaderElect
-      ? { leaseName: "kube-controller-manager", identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
-      : undefined,
   });
   const names = selectControllers(config.controllers, Object.keys(controllerRegistry));
   const recorders = new EventRecorders({ client, instance: identity, logger });
@@ -61,11 +50,6 @@ export async function startControllerManager(
   logger.info({ controllers: names, identity }, "controllers configured");
 
   const stopping = new AbortController();
-  service.addReadinessCheck("informers", () => Promise.resolve(!nc.isClosed()));
-  service.onStop(async () => {
-    await nc.close();
-  });
-  service.onStop(() => client.close());
   // Hooks run in reverse: after the controllers stopped recording, before the client closes.
   service.onStop(() => recorders.flush(eventFlushTimeoutMs));
   service.onStop(async () => {

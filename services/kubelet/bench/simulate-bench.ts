@@ -1,6 +1,5 @@
 // `make bench` (kubelet, simulated mode): how fast 10,000 pods on 1,000 simulated nodes are reported Running (KWOK's CI bound: 240 s; ours: 30 s).
 import { setMaxListeners } from "node:events";
-import { readdir, readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { connect } from "nats";
 import { Registry } from "prom-client";
@@ -9,6 +8,7 @@ import { ApiClient, Informer, type WatchConnection } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
 import {
   benchProgress,
+  childPids,
   parseBenchScale,
   percentile,
   processCpuSeconds,
@@ -80,7 +80,7 @@ async function scenario(name: string, cp: ControlPlane, watch: WatchConnection, 
     await informer.waitForSync(AbortSignal.timeout(60_000));
     const pids: Record<string, number> = { apiserver: cp.apiserver.pid, ...extraPids };
     for (const comm of ["etcd", "nats-server"]) {
-      const pid = await childPid(comm);
+      const [pid] = await childPids(comm);
       if (pid !== undefined) pids[comm] = pid;
     }
     const cpuBefore = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([k, pid]) => [k, await processCpuSeconds(pid)] as const)));
@@ -126,18 +126,6 @@ async function scenario(name: string, cp: ControlPlane, watch: WatchConnection, 
   }
 }
 
-/** This process's children named `comm` (etcd, nats-server: the control plane does not expose their pids). */
-async function childPid(comm: string): Promise<number | undefined> {
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    if (open < 0 || close < 0 || stat.slice(open + 1, close) !== comm) continue;
-    if (Number(stat.slice(close + 2).split(" ")[1]) === process.pid) return Number(entry);
-  }
-  return undefined;
-}
 
 function report(nodeSeconds: number, results: Result[]): string {
   const lines = [

@@ -38,9 +38,6 @@ export const EVENT_REASONS = {
  */
 export type PodEventRecorder = (pod: Pod, type: EventType, reason: string, message: string, container?: string) => void;
 
-/** Records nothing: for `--simulate` and for unit tests. */
-export const noPodEvents: PodEventRecorder = () => undefined;
-
 /** A PodEventRecorder writing through `events` (involvedObject: the pod, and the container's field path when given). */
 export function podEventRecorder(events: Pick<EventBroadcaster, "record">): PodEventRecorder {
   return (pod, type, reason, message, container) => events.record(podKind, pod, type, reason, message, reason, container ? containerFieldPath(pod, container) : "");

@@ -1,5 +1,5 @@
 // `make bench-scheduler`: how fast the scheduler (as a process) binds pending pods onto simulated nodes, after kube-scheduler's scheduler_perf SchedulingBasic.
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from "nats";
 import { coreV1Node, coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type WatchConnection } from "@kubeplane/client";
 import { PODS_BY_NODE, SUBJECT_ROOT, escapeToken, parseSubject } from "@kubeplane/watch";
-import { benchProgress, clockTicks, metricSamples, metricSums, parseBenchScale, percentile, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess, sumOf, waitFor, type EtcdCluster, type MetricSample, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { benchProgress, childPids, clockTicks, metricSamples, metricSums, parseBenchScale, percentile, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess, sumOf, waitFor, type EtcdCluster, type MetricSample, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 
 type Pod = coreV1Pod.Pod;
 type Node = coreV1Node.Node;
@@ -77,19 +77,6 @@ interface ScenarioResult {
 
 const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
-/** This process's children whose command name is `comm` (etcd, nats-server: @kubeplane/testing does not expose their pids). */
-async function childPids(comm: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    if (open < 0 || close < 0 || stat.slice(open + 1, close) !== comm) continue;
-    if (Number(stat.slice(close + 2).split(" ")[1]) === process.pid) found.push(Number(entry));
-  }
-  return found;
-}
 
 /** The whole machine's busy CPU so far (all cores), in seconds, from /proc/stat. */
 async function machineBusySeconds(): Promise<number> {

@@ -1,5 +1,6 @@
 // Waits for a directory's files to change (inotify through fs.watch), with a polling fallback.
 import { watch, type FSWatcher } from "node:fs";
+import { Wakeup } from "../node/wakeup.js";
 
 /**
  * Wakes a log follower when something in a directory changes. A change that happens between two
@@ -9,12 +10,11 @@ import { watch, type FSWatcher } from "node:fs";
  */
 export class FileChangeWaiter {
   private watcher: FSWatcher | undefined;
-  private changed = false;
-  private wake: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
 
   constructor(dir: string, private readonly pollMs: number) {
     try {
-      this.watcher = watch(dir, { persistent: false }, () => this.notify());
+      this.watcher = watch(dir, { persistent: false }, () => this.wakeup.trigger());
       this.watcher.on("error", () => this.close());
     } catch {
       // No such directory yet, or no inotify: polling alone.
@@ -22,34 +22,15 @@ export class FileChangeWaiter {
     }
   }
 
-  private notify(): void {
-    this.changed = true;
-    this.wake?.();
-  }
-
   /** Resolves on a change since the last wait, after pollMs, or when `signal` aborts. Never rejects. */
   wait(signal: AbortSignal): Promise<void> {
-    if (this.changed || signal.aborted) {
-      this.changed = false;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.wake = undefined;
-        this.changed = false;
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollMs);
-      signal.addEventListener("abort", done, { once: true });
-      this.wake = done;
-    });
+    return this.wakeup.wait(this.pollMs, signal);
   }
 
+  /** Stops watching; a wait in progress returns (the follower re-checks, then polls). */
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
-    this.wake?.();
+    this.wakeup.trigger();
   }
 }
