@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { test } from "node:test";
 import { apiErrors, kindFor, type KindInfo } from "@kubeplane/api";
 import { FakeApi, fakeIo } from "./fake-client-test-support.js";
+import { str } from "./json-fields.js";
 import { run } from "./run.js";
 
 const kind = (apiVersion: string, k: string): KindInfo => kindFor(apiVersion, k) as KindInfo;
@@ -162,14 +163,26 @@ test("get -w prints the table, then each change, until the signal aborts", async
   assert.ok(api.calls.includes("watch from 101"));
 });
 
-test("describe shows the header, the pod's containers and its events", async () => {
+test("describe shows the header, the pod's containers and its events (not a deleted namesake's)", async () => {
   const api = new FakeApi();
-  api.seed(kind("v1", "Pod"), pod("web-0"));
+  const uid = str(api.seed(kind("v1", "Pod"), pod("web-0")), "metadata", "uid");
+  // A deleted namesake's event: not about this pod.
+  api.seed(kind("v1", "Event"), {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: "web-0.0", namespace: "default" },
+    involvedObject: { kind: "Pod", name: "web-0", namespace: "default", uid: "uid-of-an-older-web-0" },
+    type: "Warning",
+    reason: "BackOff",
+    message: "an older pod's event",
+    source: { component: "kubelet" },
+    lastTimestamp: "2026-03-01T11:00:00Z",
+  });
   api.seed(kind("v1", "Event"), {
     apiVersion: "v1",
     kind: "Event",
     metadata: { name: "web-0.1", namespace: "default" },
-    involvedObject: { kind: "Pod", name: "web-0", namespace: "default" },
+    involvedObject: { kind: "Pod", name: "web-0", namespace: "default", uid },
     type: "Normal",
     reason: "Scheduled",
     message: "Successfully assigned default/web-0 to worker-1",
@@ -190,12 +203,12 @@ test("describe shows the header, the pod's containers and its events", async () 
 
 test("describe orders events of the same second by write order", async () => {
   const api = new FakeApi();
-  api.seed(kind("v1", "Pod"), pod("web-0"));
+  const uid = str(api.seed(kind("v1", "Pod"), pod("web-0")), "metadata", "uid");
   const event = (name: string, reason: string, message: string) => ({
     apiVersion: "v1",
     kind: "Event",
     metadata: { name, namespace: "default" },
-    involvedObject: { kind: "Pod", name: "web-0", namespace: "default" },
+    involvedObject: { kind: "Pod", name: "web-0", namespace: "default", uid },
     type: "Normal",
     reason,
     message,

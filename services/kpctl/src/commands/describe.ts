@@ -3,13 +3,17 @@ import { kindFor, type KindInfo } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
 import { resourceRequests } from "../kind-args.js";
+import { str } from "../json-fields.js";
 import { describeObject } from "../printers/describe.js";
 import type { Command, CommandContext } from "./command.js";
 
-async function eventsOf(ctx: CommandContext, info: KindInfo, namespace: string, name: string): Promise<JsonObject[] | undefined> {
+/** The Events about this very object (as kubectl: name, namespace, kind and uid, so not a deleted namesake's). */
+async function eventsOf(ctx: CommandContext, info: KindInfo, namespace: string, obj: JsonObject): Promise<JsonObject[] | undefined> {
   const events = kindFor("v1", "Event");
   if (!events) return undefined;
-  const selector = [`involvedObject.name=${name}`, info.namespaced ? `involvedObject.namespace=${namespace}` : "", `involvedObject.kind=${info.kind}`]
+  const name = str(obj, "metadata", "name");
+  const uid = str(obj, "metadata", "uid");
+  const selector = [`involvedObject.name=${name}`, info.namespaced ? `involvedObject.namespace=${namespace}` : "", `involvedObject.kind=${info.kind}`, uid ? `involvedObject.uid=${uid}` : ""]
     .filter(Boolean)
     .join(",");
   // Events of cluster-scoped objects are recorded in the default namespace, as in Kubernetes.
@@ -32,7 +36,7 @@ export const describeCommand: Command = {
     for (const { info, names } of requests) {
       for (const name of names) {
         const obj = await ctx.client().json.get(info, namespace, name, { signal: ctx.io.signal });
-        const events = ctx.flags.boolean("show-events") ? await eventsOf(ctx, info, namespace, name) : undefined;
+        const events = ctx.flags.boolean("show-events") ? await eventsOf(ctx, info, namespace, obj) : undefined;
         if (!first) ctx.out("\n\n");
         first = false;
         ctx.out(describeObject(info, obj, events, ctx.now()));
