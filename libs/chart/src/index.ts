@@ -1,0 +1,2 @@
+// Helm-style chart rendering (being written).
+export {};

@@ -1,0 +1,2 @@
+// The cluster PKI (being written).
+export {};
