@@ -8,7 +8,8 @@ import { messageOf, type EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, truncateHistory } from "./workloads/controller-history.js";
 import { nodeShouldRunDaemonPod, withDaemonTolerations, type NodeEligibility } from "./workloads/node-eligibility.js";
-import { isPodAvailable, isPodReady, msUntilAvailable, scaledValue } from "./workloads/pod-state.js";
+import { isPodAvailable, isPodReady, msUntilAvailable } from "./util/pod-util.js";
+import { scaledValue } from "./workloads/scaled-value.js";
 
 type DaemonSet = appsV1DaemonSet.DaemonSet;
 type DaemonSetStatus = appsV1DaemonSet.DaemonSetStatus;

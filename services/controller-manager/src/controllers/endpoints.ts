@@ -10,7 +10,7 @@ import { headlessLabel, labelsEqual } from "./endpoints/slice-labels.js";
 import { desiredSubsets, subsetsEqual } from "./endpoints/subsets.js";
 import { WriteTracker } from "./endpoints/write-tracker.js";
 import { controllerRegistry } from "./registry.js";
-import { isNamespaceTerminating } from "./replica-sets/pod-control.js";
+import { isNamespaceTerminating } from "./util/namespace-terminating.js";
 
 type Service = coreV1Service.Service;
 type Endpoints = coreV1Service.Endpoints;

@@ -11,7 +11,7 @@ import { managedByLabel, managedByValue, serviceNameLabel } from "./endpoints/sl
 import { WriteTracker } from "./endpoints/write-tracker.js";
 import { planSlices, type SlicePlan } from "./endpoints/slicing.js";
 import { controllerRegistry } from "./registry.js";
-import { isNamespaceTerminating } from "./replica-sets/pod-control.js";
+import { isNamespaceTerminating } from "./util/namespace-terminating.js";
 
 type Service = coreV1Service.Service;
 type Pod = coreV1Pod.Pod;

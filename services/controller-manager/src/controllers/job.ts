@@ -3,11 +3,12 @@ import { isDeepStrictEqual } from "node:util";
 import { batchV1Job, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { Expectations, isControlledBy, newControllerRef, ownerKey, type Controller, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import { hasCondition, isPodActive, isPodFinished, isPodReady, jobFinish, podFinishTime, podRestarts, setCondition, type JobFinish } from "./batch/job-status.js";
+import { hasCondition, jobFinish, podFinishTime, podRestarts, setCondition, type JobFinish } from "./batch/job-status.js";
+import { isPodActive, isPodFinished, isPodReady } from "./util/pod-util.js";
 import { formatTime, parseTime } from "./batch/time.js";
 import type { ControllerContext } from "./context.js";
 import { messageOf, type EventRecorder } from "./event-recorders.js";
-import { isNamespaceTerminating } from "./replica-sets/pod-control.js";
+import { isNamespaceTerminating } from "./util/namespace-terminating.js";
 import { controllerRegistry } from "./registry.js";
 
 type Job = batchV1Job.Job;

@@ -7,7 +7,7 @@ import type { ControllerContext } from "./context.js";
 import { messageOf, type EventRecorder } from "./event-recorders.js";
 import { controllerRegistry } from "./registry.js";
 import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "./workloads/controller-history.js";
-import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "./workloads/pod-state.js";
+import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "./util/pod-util.js";
 
 type StatefulSet = appsV1StatefulSet.StatefulSet;
 type StatefulSetStatus = appsV1StatefulSet.StatefulSetStatus;

@@ -24,20 +24,6 @@ export function jobFinish(job: Job): JobFinish | undefined {
   return undefined;
 }
 
-export function isPodFinished(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === "Succeeded" || phase === "Failed";
-}
-
-/** Not finished and not being deleted: the pod holds one of the Job's parallelism slots. */
-export function isPodActive(pod: Pod): boolean {
-  return !isPodFinished(pod) && !pod.metadata?.deletionTimestamp;
-}
-
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}
-
 /**
  * When a finished pod finished (ms): its containers' latest finishedAt, else the Ready=False
  * transition, else its deletion. Undefined when the pod records none (Kubernetes' getFinishedTime).

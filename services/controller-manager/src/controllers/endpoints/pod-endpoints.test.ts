@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { coreV1Pod } from "@kubeplane/api";
 import { podEndpoint } from "./slice-endpoints.js";
-import { endpointHostname, isPodReady, podEndpointsChanged, shouldPodBeInEndpoints } from "./pod-endpoints.js";
+import { isPodReady } from "../util/pod-util.js";
+import { endpointHostname, podEndpointsChanged, shouldPodBeInEndpoints } from "./pod-endpoints.js";
 import { testPod, testService } from "./test-objects.js";
 
 describe("pod endpoints", () => {

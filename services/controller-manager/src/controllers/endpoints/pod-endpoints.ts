@@ -1,14 +1,10 @@
 // Which pods back a Service and how (endpointsliceutil): inclusion, readiness, address, hostname.
 import { isIPv4 } from "node:net";
 import type { coreV1Pod, coreV1Service } from "@kubeplane/api";
+import { isPodReady } from "../util/pod-util.js";
 
 type Pod = coreV1Pod.Pod;
 type Service = coreV1Service.Service;
-
-/** The pod's Ready condition is True (podutil.IsPodReady). */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}
 
 /** The pod's IPv4 address (podIP first, then podIPs), or undefined: slices here are IPv4 only. */
 export function podIPv4(pod: Pod): string | undefined {

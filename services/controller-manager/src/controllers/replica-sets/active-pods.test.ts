@@ -1,8 +1,8 @@
-// Unit tests of the pod predicates and the deletion ranking replica controllers use.
+// Unit tests of the deletion ranking replica controllers use.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { coreV1Pod } from "@kubeplane/api";
-import { isPodActive, isPodAvailable, rankPodsForDeletion } from "./active-pods.js";
+import { rankPodsForDeletion } from "./active-pods.js";
 
 function pod(name: string, opts: { node?: string; phase?: string; readySince?: string; created?: string; restarts?: number; deleting?: boolean } = {}): coreV1Pod.Pod {
   return coreV1Pod.Pod.fromPartial({
@@ -15,24 +15,6 @@ function pod(name: string, opts: { node?: string; phase?: string; readySince?: s
     },
   });
 }
-
-describe("active pods", () => {
-  it("finished and terminating pods are not active", () => {
-    assert.equal(isPodActive(pod("a", { phase: "Running" })), true);
-    assert.equal(isPodActive(pod("b", { phase: "Succeeded" })), false);
-    assert.equal(isPodActive(pod("c", { phase: "Failed" })), false);
-    assert.equal(isPodActive(pod("d", { phase: "Running", deleting: true })), false);
-  });
-
-  it("a ready pod is available only once ready for longer than minReadySeconds", () => {
-    const p = pod("a", { phase: "Running", readySince: "2026-01-01T00:00:00Z" });
-    const t0 = Date.parse("2026-01-01T00:00:00Z");
-    assert.equal(isPodAvailable(p, 0, t0), true);
-    assert.equal(isPodAvailable(p, 5, t0 + 5000), false);
-    assert.equal(isPodAvailable(p, 5, t0 + 5001), true);
-    assert.equal(isPodAvailable(pod("b", { phase: "Running" }), 0, t0), false);
-  });
-});
 
 describe("rankPodsForDeletion", () => {
   it("deletes unscheduled, then pending, then not-ready, then ready pods", () => {

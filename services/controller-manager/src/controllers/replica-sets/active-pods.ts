@@ -1,40 +1,8 @@
-// Pod predicates replica controllers count with (active, ready, available) and Kubernetes' ActivePods ranking for deletion.
+// Kubernetes' ActivePods ranking: which of a replica controller's pods to delete first.
 import type { coreV1Pod } from "@kubeplane/api";
+import { isPodReady, readySinceMs } from "../util/pod-util.js";
 
 type Pod = coreV1Pod.Pod;
-
-/** A pod that counts towards replicas: not finished and not being deleted (FilterActivePods). */
-export function isPodActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
-}
-
-function readyCondition(pod: Pod): coreV1Pod.PodCondition | undefined {
-  return pod.status?.conditions.find((c) => c.type === "Ready");
-}
-
-export function isPodReady(pod: Pod): boolean {
-  return readyCondition(pod)?.status === "True";
-}
-
-/** When the pod last became Ready (ms since the epoch), or undefined when not ready or unknown. */
-export function readySinceMs(pod: Pod): number | undefined {
-  const c = readyCondition(pod);
-  if (c?.status !== "True" || !c.lastTransitionTime) return undefined;
-  const t = Date.parse(c.lastTransitionTime);
-  return Number.isNaN(t) ? undefined : t;
-}
-
-/**
- * Ready for longer than minReadySeconds at `nowMs` (podutil.IsPodAvailable). A ready pod with no
- * transition time is not available when minReadySeconds > 0: nothing says how long it has been ready.
- */
-export function isPodAvailable(pod: Pod, minReadySeconds: number, nowMs: number): boolean {
-  if (!isPodReady(pod)) return false;
-  if (minReadySeconds <= 0) return true;
-  const since = readySinceMs(pod);
-  return since !== undefined && since + minReadySeconds * 1000 < nowMs;
-}
 
 const phaseOrdinal: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 

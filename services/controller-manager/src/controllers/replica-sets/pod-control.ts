@@ -1,8 +1,8 @@
 // Pod writes shared by replica controllers: pods from a template, slow-start batches, adopting and releasing pods.
-import { coreV1Pod, isApiError, isConflict, isForbidden, isNotFound, kindFor, metaV1, type ApiObject, type KindInfo, type LabelSelector } from "@kubeplane/api";
+import { coreV1Pod, isConflict, isNotFound, kindFor, metaV1, type ApiObject, type KindInfo, type LabelSelector } from "@kubeplane/api";
 import type { ApiClient } from "@kubeplane/client";
 import { controllerRef, newControllerRef } from "@kubeplane/controller";
-import { isPodActive } from "./active-pods.js";
+import { isPodActive } from "../util/pod-util.js";
 
 type Pod = coreV1Pod.Pod;
 
@@ -43,11 +43,6 @@ export function podFromTemplate(owner: ApiObject, template: coreV1Pod.PodTemplat
     },
     spec: template?.spec,
   });
-}
-
-/** A create refused because the namespace is being deleted: nothing to retry, the pods would go anyway. */
-export function isNamespaceTerminating(err: unknown): boolean {
-  return isApiError(err) && isForbidden(err) && err.message.includes("being terminated");
 }
 
 /**

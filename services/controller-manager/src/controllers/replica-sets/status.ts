@@ -1,6 +1,6 @@
 // The status a replica controller reports: counts of its pods, observedGeneration and the ReplicaFailure condition.
 import type { coreV1Pod } from "@kubeplane/api";
-import { isPodAvailable, isPodReady, readySinceMs } from "./active-pods.js";
+import { isPodAvailable, isPodReady, readySinceMs } from "../util/pod-util.js";
 
 type Pod = coreV1Pod.Pod;
 
@@ -51,7 +51,7 @@ export function calculateStatus(input: {
     const labels = pod.metadata?.labels ?? {};
     if (templateEntries.every(([k, v]) => labels[k] === v)) fullyLabeled++;
     if (isPodReady(pod)) ready++;
-    if (isPodAvailable(pod, minReadySeconds, nowMs)) available++;
+    if (isPodAvailable(pod, minReadySeconds, now)) available++;
   }
   let conditions = [...(input.previous?.conditions ?? [])];
   const hasFailure = conditions.some((c) => c.type === "ReplicaFailure");
@@ -95,8 +95,8 @@ export function nextAvailableInMs(pods: readonly Pod[], minReadySeconds: number,
   let next: number | undefined;
   for (const pod of pods) {
     const since = readySinceMs(pod);
-    if (since === undefined || isPodAvailable(pod, minReadySeconds, nowMs)) continue;
-    // Availability needs strictly more than minReadySeconds, and timers may fire a little early.
+    if (since === undefined || isPodAvailable(pod, minReadySeconds, now)) continue;
+    // Timers may fire a little early.
     const wait = Math.max(0, since + minReadySeconds * 1000 - nowMs) + 50;
     next = next === undefined ? wait : Math.min(next, wait);
   }

@@ -4,8 +4,10 @@ import { isConflict, isNotFound, type ApiObject, type coreV1Pod, type KindInfo, 
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { controllerRef, type Expectations, type Logger, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import { messageOf, type EventRecorder } from "../event-recorders.js";
-import { isPodActive, rankPodsForDeletion } from "./active-pods.js";
-import { PodControlError, adoptPod, isNamespaceTerminating, podFromTemplate, podKind, releasePod, slowStartBatch } from "./pod-control.js";
+import { isNamespaceTerminating } from "../util/namespace-terminating.js";
+import { isPodActive } from "../util/pod-util.js";
+import { rankPodsForDeletion } from "./active-pods.js";
+import { PodControlError, adoptPod, podFromTemplate, podKind, releasePod, slowStartBatch } from "./pod-control.js";
 import { calculateStatus, nextAvailableInMs, statusChanged, type ReplicaStatus } from "./status.js";
 
 type Pod = coreV1Pod.Pod;
