@@ -1,34 +1,16 @@
 // The HTTP reverse proxy: routes each request by Host and path, streams it to an endpoint and the answer back.
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Logger } from "@kubeplane/service-kit";
-import type { Upstream } from "./backend-endpoints.js";
 import { UpstreamConnectTimeoutError } from "./errors.js";
-import type { IngressMetrics } from "./metrics.js";
 import { requestPath } from "./path-match.js";
 import { endToEndHeaders, upstreamRequestHeaders } from "./proxy-headers.js";
 import { RoundRobin } from "./round-robin.js";
 import { routingHost, type BackendRef, type Route } from "./routing-table.js";
 import { dispatch } from "./upstream-dispatch.js";
-import type { UpstreamAgents } from "./upstream-agents.js";
 import { proxyUpgrade } from "./upgrade-proxy.js";
+import type { Resolution, ReverseProxyOptions } from "./proxy-options.js";
 
-/** Where the proxy looks up routes and endpoints; reads the current snapshot on every call. */
-export interface Router {
-  match(host: string, path: string): Route | undefined;
-  upstreams(backend: BackendRef): Upstream[];
-}
-
-export interface ReverseProxyOptions {
-  router: Router;
-  agents: UpstreamAgents;
-  metrics: IngressMetrics;
-  logger: Logger;
-  connectTimeoutMs: number;
-}
-
-/** A request's routing decision: the endpoints to try in order, or the status to answer with. */
-export type Resolution = { route: Route; order: Upstream[] } | { route: Route | undefined; status: 404 | 503 };
+export type { Resolution, ReverseProxyOptions, Router } from "./proxy-options.js";
 
 const backendKey = (b: BackendRef): string => `${b.namespace}/${b.service}:${b.port.number || b.port.name}`;
 

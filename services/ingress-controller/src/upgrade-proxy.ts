@@ -2,7 +2,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { upstreamRequestHeaders } from "./proxy-headers.js";
-import type { Resolution, ReverseProxyOptions } from "./reverse-proxy.js";
+import type { Resolution, ReverseProxyOptions } from "./proxy-options.js";
 import { dispatch } from "./upstream-dispatch.js";
 
 const REASONS: Record<number, string> = { 404: "Not Found", 502: "Bad Gateway", 503: "Service Unavailable" };
