@@ -3,7 +3,7 @@ export { connectControllerProcess, type ControllerProcess, type ControllerProces
 export { Controller, TerminalError, type ControllerOptions, type Reconciler, type Request, type Result } from "./controller.js";
 export { Expectations } from "./expectations.js";
 export { SharedInformerFactory } from "./informer-factory.js";
-export { LeaseElection, type LeaseElectionOptions } from "./lease-election.js";
+export { LeaseElection, LeaseLostError, type LeaseElectionOptions } from "./lease-election.js";
 export type { Logger } from "./logger.js";
 export { LeadershipLostError, Manager, type ManagerOptions } from "./manager.js";
 export { controllerMetrics, type ControllerMetrics } from "./metrics.js";

@@ -1,11 +1,11 @@
-// Leader election through a Lease in a real apiserver: one leader, hand-over on release and on a silent leader.
+// Leader election through a Lease in a real apiserver: one leader, hand-over on release, on a silent leader and on a hung connection.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { kindFor } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
-import { LeaseElection } from "../src/index.js";
+import { startEtcd, startNats, startServiceProcess, startTcpProxy, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { LeaseElection, LeaseLostError } from "../src/index.js";
 
 const apiserverMain = fileURLToPath(new URL("../../../services/apiserver/src/main.ts", import.meta.url));
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -15,7 +15,7 @@ let apiserver: ServiceProcess;
 
 before(async () => {
   [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
+  apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url, "insecure-serving": "true" } });
 });
 after(async () => {
   await apiserver?.kill();
@@ -72,4 +72,72 @@ test("a leader that stops renewing steps down, and the standby takes over after 
   b.controller.abort();
   await b.done;
   clientB.close();
+});
+
+test("renewDeadline must be shorter than leaseDuration, and retryPeriod shorter than renewDeadline", () => {
+  const client = ApiClient.connect({ server: apiserver.grpcAddress });
+  const base = { namespace: "kube-system", name: "config-test", identity: "a", logger: quiet };
+  assert.throws(() => new LeaseElection(client, { ...base, leaseDurationMs: 1000, renewDeadlineMs: 1000 }), RangeError);
+  assert.throws(() => new LeaseElection(client, { ...base, leaseDurationMs: 1000, renewDeadlineMs: 1500 }), RangeError);
+  assert.throws(() => new LeaseElection(client, { ...base, renewDeadlineMs: 1000, retryPeriodMs: 1000 }), RangeError);
+  assert.ok(new LeaseElection(client, { ...base }));
+  client.close();
+});
+
+test("a leader whose connection hangs stops acting before the standby starts: acting intervals never overlap", async () => {
+  const proxy = await startTcpProxy(apiserver.grpcAddress);
+  const clientA = ApiClient.connect({ server: proxy.address });
+  const clientB = ApiClient.connect({ server: apiserver.grpcAddress });
+  /** Acting intervals, in performance.now() ms; `end` is set when the term signal aborts. */
+  const intervals: { who: string; start: number; end?: number; reason?: unknown }[] = [];
+  const acting = new Set<string>();
+  let overlapSeen = false;
+  const campaign = (who: string, client: ApiClient) => {
+    const election = new LeaseElection(client, {
+      namespace: "kube-system",
+      name: "fencing-test",
+      identity: who,
+      leaseDurationMs: 1500,
+      renewDeadlineMs: 1000,
+      retryPeriodMs: 200,
+      logger: quiet,
+    });
+    const controller = new AbortController();
+    const done = election.run(controller.signal, async (term) => {
+      const interval: (typeof intervals)[number] = { who, start: performance.now() };
+      intervals.push(interval);
+      term.addEventListener("abort", () => {
+        interval.end = performance.now();
+        interval.reason = term.reason;
+      }, { once: true });
+      acting.add(who);
+      // The work a leader does: it checks, every few ms, that no one else acts at the same time.
+      while (!term.aborted) {
+        if (acting.size > 1) overlapSeen = true;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      acting.delete(who);
+    });
+    return { controller, done, election };
+  };
+  const a = campaign("a", clientA);
+  await waitFor(() => intervals.some((i) => i.who === "a"), { message: "a leads" });
+  const aInterval = intervals.find((i) => i.who === "a")!;
+  const b = campaign("b", clientB);
+  await new Promise((r) => setTimeout(r, 600)); // b has observed a's renewals (a poll is 200 ms)
+  const hungAt = performance.now();
+  proxy.hang();
+  assert.equal(await a.done, false, "a reports that it lost leadership");
+  assert.ok(aInterval.reason instanceof LeaseLostError, "a's term ended by its renew deadline");
+  await waitFor(() => intervals.some((i) => i.who === "b"), { timeoutMs: 10_000, message: "b leads once a's lease expired" });
+  const bInterval = intervals.find((i) => i.who === "b")!;
+  assert.ok(aInterval.end! - hungAt < 1500, `a stopped ${Math.round(aInterval.end! - hungAt)} ms after the hang: bounded by renewDeadline, not the client's 30 s`);
+  assert.ok(aInterval.end! < bInterval.start, `a acted until ${aInterval.end}, b from ${bInterval.start}`);
+  assert.equal(overlapSeen, false, "both acted at one instant");
+  b.controller.abort();
+  await b.done;
+  proxy.resume();
+  clientA.close();
+  clientB.close();
+  await proxy.close();
 });

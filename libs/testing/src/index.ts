@@ -9,6 +9,7 @@ export type { NatsOptions, NatsServer } from "./nats-server.js";
 export { waitFor } from "./wait-for.js";
 export type { NotYet, WaitForOptions } from "./wait-for.js";
 export { startServiceProcess } from "./service-process.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export type { ServiceProcess, ServiceProcessOptions } from "./service-process.js";
 export {
   benchProgress,
