@@ -1,4 +1,4 @@
-// `kpctl get`: tables, -o yaml|json|name, and -w to stream changes after the list.
+// `kpctl get`: tables, -o yaml|json|name|jsonpath|custom-columns, --sort-by, labels as columns, and -w to stream changes after the list.
 import { isNotFound, type KindInfo } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
@@ -7,14 +7,13 @@ import { resourceRequests, type ResourceRequest } from "../kind-args.js";
 import { str } from "../json-fields.js";
 import { columnsFor } from "../printers/columns.js";
 import { eventLastSeen } from "../printers/columns-core.js";
+import { customColumnRows, renderCustomColumns } from "../printers/custom-columns.js";
+import { parseOutputFormat, sortObjects, type OutputFormat } from "../printers/output-format.js";
 import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";
 import { renderTable, tableRows, type TableOptions } from "../printers/table.js";
 import { asList, formatData, formatName } from "../printers/yaml-json.js";
 import { qualifiedKind } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
-
-const OUTPUTS = ["", "wide", "yaml", "json", "name"] as const;
-type Output = (typeof OUTPUTS)[number];
 
 interface Result {
   request: ResourceRequest;
@@ -56,26 +55,37 @@ async function fetch(ctx: CommandContext, request: ResourceRequest, namespace: s
   return { result: { request, items }, failed };
 }
 
-function tableOptions(ctx: CommandContext, info: KindInfo, output: Output, multiKind: boolean): TableOptions {
+function tableOptions(ctx: CommandContext, info: KindInfo, output: OutputFormat, multiKind: boolean): TableOptions {
   return {
     now: ctx.now(),
-    wide: output === "wide",
+    wide: output.type === "table" && output.wide,
     noHeaders: ctx.flags.boolean("no-headers"),
     withNamespace: ctx.flags.boolean("all-namespaces") && info.namespaced,
     namePrefix: multiKind ? `${qualifiedKind(info)}/` : undefined,
+    labelColumns: ctx.flags.strings("label-columns"),
+    showLabels: ctx.flags.boolean("show-labels"),
   };
 }
 
-function printResults(ctx: CommandContext, results: readonly Result[], output: Output): void {
+function printResults(ctx: CommandContext, results: readonly Result[], output: OutputFormat): void {
   const all = results.flatMap((r) => r.items.map((item) => ({ info: r.request.info, item })));
-  if (output === "json" || output === "yaml") {
-    const single = results.length === 1 && results[0]?.request.names.length === 1 && all.length === 1;
-    ctx.out(formatData(single ? all[0]?.item : asList(all.map((a) => a.item)), output));
-    return;
-  }
-  if (output === "name") {
-    for (const { info, item } of all) ctx.out(formatName(info, item));
-    return;
+  const single = results.length === 1 && results[0]?.request.names.length === 1 && all.length === 1;
+  switch (output.type) {
+    case "data":
+      ctx.out(formatData(single ? all[0]?.item : asList(all.map((a) => a.item)), output.format));
+      return;
+    case "jsonpath":
+      // As kubectl: a single object by name is the template's data, anything else a List of the items.
+      ctx.out(output.template.execute(single ? all[0]?.item : asList(all.map((a) => a.item))));
+      return;
+    case "name":
+      for (const { info, item } of all) ctx.out(formatName(info, item));
+      return;
+    case "custom-columns":
+      ctx.out(renderCustomColumns(all.map((a) => a.item), output.columns, ctx.flags.boolean("no-headers")));
+      return;
+    case "table":
+      break;
   }
   let first = true;
   for (const r of results) {
@@ -93,7 +103,7 @@ function noResourcesMessage(ctx: CommandContext, results: readonly Result[]): st
 }
 
 /** Prints each change after the list's revision until the signal aborts or the server ends the stream. */
-async function watchChanges(ctx: CommandContext, result: Result, output: Output, namespace: string): Promise<void> {
+async function watchChanges(ctx: CommandContext, result: Result, output: OutputFormat, namespace: string): Promise<void> {
   const { info, names } = result.request;
   const fieldSelectors = [ctx.flags.string("field-selector"), names.length === 1 ? `metadata.name=${names[0]}` : undefined].filter(Boolean);
   const opts = tableOptions(ctx, info, output, false);
@@ -108,10 +118,12 @@ async function watchChanges(ctx: CommandContext, result: Result, output: Output,
     if (ev.type === "BOOKMARK") continue;
     const obj = typed(info, ev.object);
     if (names.length > 1 && !names.includes(str(obj, "metadata", "name"))) continue;
-    if (output === "json" || output === "yaml") ctx.out(output === "yaml" ? `---\n${formatData(obj, "yaml")}` : formatData(obj, "json"));
-    else if (output === "name") ctx.out(formatName(info, obj));
+    if (output.type === "data") ctx.out(output.format === "yaml" ? `---\n${formatData(obj, "yaml")}` : formatData(obj, "json"));
+    else if (output.type === "name") ctx.out(formatName(info, obj));
+    else if (output.type === "jsonpath") ctx.out(output.template.execute(obj));
     else {
-      const rows = tableRows([obj], columnsFor(info), { ...opts, now: ctx.now(), noHeaders: headerPrinted || opts.noHeaders });
+      const noHeaders = headerPrinted || !!opts.noHeaders;
+      const rows = output.type === "custom-columns" ? customColumnRows([obj], output.columns, noHeaders) : tableRows([obj], columnsFor(info), { ...opts, now: ctx.now(), noHeaders });
       headerPrinted = true;
       ctx.out(alignTabs(rows.map((cells) => cells.join("\t")), TABLE_TABS).map((l) => `${l}\n`).join(""));
     }
@@ -121,7 +133,7 @@ async function watchChanges(ctx: CommandContext, result: Result, output: Output,
 export const getCommand: Command = {
   name: "get",
   summary: "Display one or many resources.\nPrints a table of the most important information about the specified resources.",
-  usage: "kpctl get [(-o|--output=)json|yaml|name|wide] (TYPE[,TYPE...] [NAME ...] | TYPE/NAME ...) [flags] [options]",
+  usage: "kpctl get [(-o|--output=)json|yaml|name|wide|jsonpath=...|custom-columns=...] (TYPE[,TYPE...] [NAME ...] | TYPE/NAME ...) [flags] [options]",
   examples: [
     "  # List all pods in the current namespace, with node and IP",
     "  kpctl get pods -o wide",
@@ -134,18 +146,29 @@ export const getCommand: Command = {
     "",
     "  # Watch pods labelled app=nginx",
     "  kpctl get po -l app=nginx -w",
+    "",
+    "  # Names of the pods, one a line, and the running ones with their node",
+    "  kpctl get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'",
+    "  kpctl get pods -o jsonpath='{.items[?(@.status.phase==\"Running\")].spec.nodeName}'",
+    "",
+    "  # A table of your own, sorted by creation time, with the app label as a column",
+    "  kpctl get pods -o custom-columns=NAME:.metadata.name,IMAGES:.spec.containers[*].image --sort-by=.metadata.creationTimestamp",
+    "  kpctl get pods -L app --show-labels",
   ].join("\n"),
   flags: [
     { name: "all-namespaces", short: "A", type: "boolean", description: "List the requested objects across all namespaces." },
     { name: "selector", short: "l", type: "string", description: "Label selector to filter on (e.g. -l key1=value1,key2 in (a,b))." },
     { name: "field-selector", type: "string", description: "Field selector to filter on (e.g. --field-selector status.phase=Running)." },
-    { name: "output", short: "o", type: "string", description: "Output format: wide, yaml, json or name." },
+    { name: "output", short: "o", type: "string", description: "Output format: wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE." },
+    { name: "sort-by", type: "string", description: "Sort the list by this JSONPath field (e.g. .metadata.name, '{.status.startTime}')." },
+    { name: "show-labels", type: "boolean", description: "Show all labels as the last column of the table." },
+    { name: "label-columns", short: "L", type: "strings", description: "Labels to show as columns (-L app -L tier, or -L app,tier)." },
     { name: "watch", short: "w", type: "boolean", description: "After listing the requested objects, watch for changes." },
     { name: "no-headers", type: "boolean", description: "Print tables without headers." },
   ],
   async run(ctx) {
-    const output = (ctx.flags.string("output") ?? "") as Output;
-    if (!OUTPUTS.includes(output)) throw new UsageError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
+    const output = await parseOutputFormat(ctx.flags.string("output"));
+    const sortBy = ctx.flags.string("sort-by");
     const requests = resourceRequests(ctx.args);
     const allNamespaces = ctx.flags.boolean("all-namespaces");
     if (allNamespaces && requests.some((r) => r.names.length)) throw new UsageError("a resource cannot be retrieved by name across all namespaces");
@@ -157,12 +180,13 @@ export const getCommand: Command = {
     let failed = false;
     for (const request of requests) {
       const fetched = await fetch(ctx, request, namespace);
+      if (sortBy) fetched.result.items = sortObjects(fetched.result.items, sortBy);
       results.push(fetched.result);
       failed ||= fetched.failed;
     }
     const total = results.reduce((n, r) => n + r.items.length, 0);
     const listed = requests.every((r) => r.names.length === 0);
-    if (total > 0 || output === "json" || output === "yaml") printResults(ctx, results, output);
+    if (total > 0 || output.type === "data" || output.type === "jsonpath") printResults(ctx, results, output);
     else if (listed && !watch) ctx.err(noResourcesMessage(ctx, results));
 
     const watched = results[0];

@@ -1,6 +1,6 @@
 // Renders objects of one kind as kubectl's aligned table (optional NAMESPACE column, wide columns, kind/name prefixes).
 import type { JsonObject } from "@kubeplane/client";
-import { str } from "../json-fields.js";
+import { mapText, rec, str } from "../json-fields.js";
 import type { TableColumns } from "./column-helpers.js";
 import { alignTabs, TABLE_TABS } from "./tab-writer.js";
 
@@ -12,14 +12,29 @@ export interface TableOptions {
   withNamespace?: boolean;
   /** Prefix of the NAME cells when several kinds are printed ("deployment.apps/"). */
   namePrefix?: string;
+  /** -L: one column per label key (header: the key's last segment, upper case), after the kind's columns. */
+  labelColumns?: readonly string[];
+  /** --show-labels: a last LABELS column. */
+  showLabels?: boolean;
+}
+
+function labelHeaders(opts: TableOptions): string[] {
+  const keys = (opts.labelColumns ?? []).map((k) => (k.split("/").pop() ?? k).toUpperCase());
+  return opts.showLabels ? [...keys, "LABELS"] : keys;
+}
+
+function labelCells(o: JsonObject, opts: TableOptions): string[] {
+  const labels = rec(o, "metadata", "labels");
+  const cells = (opts.labelColumns ?? []).map((k) => str(labels, k));
+  return opts.showLabels ? [...cells, mapText(labels)] : cells;
 }
 
 /** The header and rows as cells, before alignment (also what `get -w` prints per event). */
 export function tableRows(objects: readonly JsonObject[], columns: TableColumns, opts: TableOptions): string[][] {
-  const headers = [...columns.headers, ...(opts.wide ? (columns.wideHeaders ?? []) : [])];
+  const headers = [...columns.headers, ...(opts.wide ? (columns.wideHeaders ?? []) : []), ...labelHeaders(opts)];
   const nameIndex = headers.indexOf("NAME");
   const rows = objects.map((o) => {
-    const cells = [...columns.row(o, opts.now), ...(opts.wide && columns.wideRow ? columns.wideRow(o, opts.now) : [])];
+    const cells = [...columns.row(o, opts.now), ...(opts.wide && columns.wideRow ? columns.wideRow(o, opts.now) : []), ...labelCells(o, opts)];
     if (opts.namePrefix && nameIndex >= 0) cells[nameIndex] = `${opts.namePrefix}${cells[nameIndex] ?? ""}`;
     return opts.withNamespace ? [str(o, "metadata", "namespace"), ...cells] : cells;
   });
