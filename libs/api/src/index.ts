@@ -101,9 +101,13 @@ export {
   decodeMessageJson,
   encodeJson,
   encodeMessageJson,
+  messageDescriptor,
+  apiFieldOption,
   type DecodeResult,
 } from "./json-codec.js";
 export { mergePatch } from "./merge-patch.js";
+export { StrategicMergePatchError, strategicMergePatch } from "./strategic-merge-patch.js";
+export { JsonPatchError, applyJsonPatch } from "./json-patch.js";
 export { chooseContainer } from "./pod-containers.js";
 export { podNodeNameOf } from "./pod-node-name.js";
 

@@ -106,6 +106,18 @@ function descFor(typeName: string): DescMessage {
   return desc;
 }
 
+/** The embedded descriptor of a message, for schema-driven code (strategic merge patch, explain); throws UnknownMessageTypeError. */
+export function messageDescriptor(typeName: string): DescMessage {
+  return descFor(typeName);
+}
+
+/** A `kubeplane.api.v1` field option (merge_key, patch_strategy, …) of a field, or undefined when unset. */
+export function apiFieldOption(field: DescField, name: string): unknown {
+  const ext = loadSchema().registry.getExtension(`kubeplane.api.v1.${name}`);
+  if (!ext) throw new UnknownMessageTypeError(`kubeplane.api.v1.${name}`);
+  return getOption(field, ext);
+}
+
 function hasFlag(field: DescField, ext: DescExtension): boolean {
   return getOption(field, ext) === true;
 }
