@@ -31,3 +31,4 @@ export { startRegistry, type Registry } from "./registry.js";
 export { buildBusyboxImage, BUSYBOX_IMAGE, ImageError, PAUSE_IMAGE, pushImage, type BuildImageOptions, type ImageLayout } from "./images.js";
 export { CRI_NAMESPACE, startContainerd, type Containerd, type ContainerdOptions } from "./containerd.js";
 export { httpGet, runKpctl, startNodeStack, type NodeStack, type NodeStackOptions } from "./node-stack.js";
+export { PrometheusQueryError, startPrometheus, type PromAlert, type Prometheus, type PrometheusOptions, type PromSample, type PromTarget } from "./prometheus.js";
