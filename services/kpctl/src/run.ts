@@ -14,6 +14,7 @@ import { execCommand } from "./commands/exec.js";
 import { explainScheduleCommand } from "./commands/explain-schedule.js";
 import { getCommand } from "./commands/get.js";
 import { logsCommand } from "./commands/logs.js";
+import { pkiCommand } from "./commands/pki.js";
 import { rolloutCommand } from "./commands/rollout.js";
 import { scaleCommand } from "./commands/scale.js";
 import { topCommand } from "./commands/top.js";
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   explainScheduleCommand,
   versionCommand,
   configCommand,
+  pkiCommand,
 ];
 
 function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlClient; close(): void } {
