@@ -3,9 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NODE_FLAGS := --conditions=source --import tsx
 BIN := node_modules/.bin
-UNIT_TESTS = $(shell find libs services -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
-INTEGRATION_TESTS = $(shell find libs services -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
-DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils
+UNIT_TESTS = $(shell find libs services infra/observability -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
+INTEGRATION_TESTS = $(shell find libs services infra/observability -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
+DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
@@ -37,11 +37,12 @@ check-generated: $(NPM_STAMP) ## fail when generated code (libs/api/src/gen, ser
 	infra/scripts/generate.sh --check
 
 build: $(NPM_STAMP) ## compile every package (tsc -b, project references)
-	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json services/*/tsconfig.json)
+	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json)
 
 lint: build check-generated ## typecheck, eslint, layering rules, generated code current
-	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services
+	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services infra/observability
 	node infra/scripts/check-layering.mjs
+	promtool check rules infra/observability/rules/*.yaml >/dev/null
 
 test-unit: deps ## unit tests (beside the code, src/**/*.test.ts)
 	node $(NODE_FLAGS) --test --test-concurrency=2 $(UNIT_TESTS)
