@@ -7,7 +7,7 @@ import { fitErrorMessage, newDiagnosis } from "./framework/diagnosis.js";
 import { newPodInfo } from "./framework/pod-info.js";
 import { DEFAULT_SCHEDULER_NAME } from "./framework/profile.js";
 import { NodeSnapshot } from "./framework/snapshot.js";
-import type { Scheduler } from "./framework/scheduler.js";
+import type { Scheduler } from "./scheduler.js";
 
 type NodeExplanation = schedulerV1.NodeExplanation;
 

@@ -10,16 +10,17 @@ import type { SchedulerConfig } from "./config.js";
 import { schedulerServiceHandlers } from "./explain.js";
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from "./framework/interface.js";
 import { defaultConfiguration, loadSchedulerConfiguration } from "./framework/profile.js";
-import { Scheduler } from "./framework/scheduler.js";
+import { Scheduler } from "./scheduler.js";
 import { schedulerMetrics } from "./metrics.js";
-import "./plugins/all.js";
 
 export * from "./framework/interface.js";
 export { MutableNodeInfo, nodeInfoOf } from "./framework/node-info.js";
 export { newPodInfo } from "./framework/pod-info.js";
 export { emptyResource, nodeAllocatable, podRequests, resourceFromList } from "./framework/resources.js";
-export { pluginFactory, registerPlugin, registeredPlugins } from "./framework/plugin-registry.js";
-export { Framework, SchedulingAlgorithm, nodeScores, numFeasibleNodesToFind, type ExtensionPoint, type FrameworkPlugins, type NodeScore, type ScheduleResult, type ScoreResult } from "./framework/framework.js";
+export { DuplicatePluginError, mergeRegistries, type Registry } from "./framework/registry.js";
+export { inTreeRegistry } from "./plugins/registry.js";
+export { Framework, nodeScores, type ExtensionPoint, type FrameworkPlugins, type NodeScore, type ScoreResult } from "./framework/framework.js";
+export { SchedulingAlgorithm, numFeasibleNodesToFind, type ScheduleResult } from "./schedule-one.js";
 export {
   DEFAULT_PLUGINS,
   DEFAULT_SCHEDULER_NAME,
@@ -37,7 +38,7 @@ export { SchedulerCache } from "./framework/cache.js";
 export { NodeSnapshot, snapshotOf } from "./framework/snapshot.js";
 export { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type QueueOptions } from "./framework/queue.js";
 export { fitErrorMessage, newDiagnosis, type Diagnosis } from "./framework/diagnosis.js";
-export { Scheduler, type SchedulerLogger, type SchedulerOptions } from "./framework/scheduler.js";
+export { Scheduler, type SchedulerLogger, type SchedulerOptions } from "./scheduler.js";
 export { schedulerMetrics, type SchedulerMetrics } from "./metrics.js";
 export { schedulerConfig, type SchedulerConfig } from "./config.js";
 export { explainSchedule, schedulerServiceHandlers, type ExplainSources } from "./explain.js";

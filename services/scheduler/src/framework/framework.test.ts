@@ -4,12 +4,12 @@ import { describe, it } from "node:test";
 import { coreV1Node, coreV1Pod } from "@kubeplane/api";
 import { SchedulerCache } from "./cache.js";
 import { fitErrorMessage } from "./diagnosis.js";
-import { Framework, SchedulingAlgorithm, nodeScores, numFeasibleNodesToFind, type FrameworkPlugins } from "./framework.js";
+import { SchedulingAlgorithm, numFeasibleNodesToFind } from "../schedule-one.js";
+import { Framework, nodeScores, type FrameworkPlugins } from "./framework.js";
 import { CycleState, NO_STORAGE, SKIP, SUCCESS, unresolvable, unschedulable, type FilterPlugin, type Node, type Pod, type PreFilterPlugin, type ScorePlugin } from "./interface.js";
 import { nodeInfoOf } from "./node-info.js";
 import { newPodInfo } from "./pod-info.js";
 import { buildFramework } from "./profile.js";
-import { registerPlugin } from "./plugin-registry.js";
 import { NodeSnapshot, snapshotOf } from "./snapshot.js";
 
 function node(name: string, labels: Record<string, string> = {}, cpu = "4"): Node {
@@ -132,11 +132,15 @@ describe("framework runner", () => {
 
 describe("profiles", () => {
   it("skips plugins that are not registered with a warning and honours weights and disabled sets", () => {
-    registerPlugin("TestOnlyFit", () => ({ name: "TestOnlyFit", filter: () => SUCCESS, score: () => 1 }) as FilterPlugin & ScorePlugin);
+    const registry = {
+      TestOnlyFit: () => ({ name: "TestOnlyFit", filter: () => SUCCESS, score: () => 1 }) as FilterPlugin & ScorePlugin,
+      NodeName: () => ({ name: "NodeName", filter: () => SUCCESS }) as FilterPlugin,
+    };
     const warnings: string[] = [];
     const handle = { snapshot: () => new NodeSnapshot(), storage: () => NO_STORAGE, evict: async () => undefined, nominate: async () => undefined, runFilters: () => SUCCESS, runPreFilterAddPod: () => SUCCESS, runPreFilterRemovePod: () => SUCCESS };
     const fwk = buildFramework(
       { schedulerName: "s", plugins: { multiPoint: { enabled: [{ name: "TestOnlyFit", weight: 7 }, { name: "NoSuchPlugin" }] }, filter: { disabled: [{ name: "NodeName" }] } } },
+      registry,
       handle,
       { warn: (o) => void warnings.push((o as { plugin: string }).plugin) },
     );

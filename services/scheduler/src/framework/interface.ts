@@ -255,6 +255,15 @@ export interface PluginHandle {
   runPreFilterRemovePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status;
 }
 
+/**
+ * What DefaultBinder needs beyond PluginHandle: a way to POST a Binding. The scheduler's handle
+ * provides it; DefaultBinder asks for it (PluginHandle has no client in its contract).
+ */
+export interface BindingHandle {
+  /** Creates pods/binding for `pod` (with its uid as precondition); rejects with the ApiError. */
+  bindPod(pod: Pod, nodeName: string, signal: AbortSignal): Promise<void>;
+}
+
 /** Pods nominated to nodes (status.nominatedNodeName, not yet bound): what preemption reserved. */
 export interface PodNominatorReader {
   /** The pods nominated to `nodeName`, in no particular order. */

@@ -1,7 +1,6 @@
 // Unit tests for filtering with nominated pods (RunFilterPluginsWithNominatedPods): priority rule and the two filter runs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import "../plugins/all.js";
 import { NodeResourcesFit } from "../plugins/node-resources-fit.js";
 import { makeNode, makePod, podInfo } from "../plugins/test-support.js";
 import { Framework, type FrameworkPlugins } from "./framework.js";

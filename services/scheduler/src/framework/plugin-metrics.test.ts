@@ -4,14 +4,13 @@ import { describe, it } from "node:test";
 import { Registry } from "prom-client";
 import { waitFor } from "@kubeplane/testing";
 import { schedulerMetrics } from "../metrics.js";
-import "../plugins/all.js";
 import { makeNode, makePod } from "../plugins/test-support.js";
 import { Framework, type ExtensionPoint } from "./framework.js";
 import { Code, CycleState, SUCCESS, unschedulable, type FilterPlugin, type Status } from "./interface.js";
 import { nodeInfoOf } from "./node-info.js";
 import { newPodInfo } from "./pod-info.js";
 import { defaultConfiguration } from "./profile.js";
-import { Scheduler } from "./scheduler.js";
+import { Scheduler } from "../scheduler.js";
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 

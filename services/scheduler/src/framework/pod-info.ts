@@ -2,10 +2,15 @@
 import type { Pod, PodInfo } from "./interface.js";
 import { podRequests } from "./resources.js";
 
+/** The pod's cache and queue key: namespace/name. */
+export function podKey(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+}
+
 export function newPodInfo(pod: Pod): PodInfo {
   return {
     pod,
-    key: `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`,
+    key: podKey(pod),
     requests: podRequests(pod),
     nonZeroRequests: podRequests(pod, true),
   };

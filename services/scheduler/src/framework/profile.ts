@@ -14,7 +14,7 @@ import type {
   ScorePlugin,
 } from "./interface.js";
 import { Framework, type FrameworkOptions, type FrameworkPlugins } from "./framework.js";
-import { pluginFactory } from "./plugin-registry.js";
+import type { Registry } from "./registry.js";
 
 export interface PluginRef {
   name: string;
@@ -144,10 +144,12 @@ export interface BuildLogger {
 /**
  * A Framework for `profile`: the default multiPoint set merged with the profile's enabled and
  * disabled plugins per extension point, one instance per plugin name (shared by the points it
- * implements). A plugin not registered (yet) is skipped with a warning, never fatal.
+ * implements), constructed from `registry`. A plugin the registry does not know is skipped with a
+ * warning, never fatal.
  */
 export function buildFramework(
   profile: ProfileConfig,
+  registry: Registry,
   handle: PluginHandle,
   logger: BuildLogger,
   options: Pick<FrameworkOptions, "observe" | "observePlugin" | "nominator"> = {},
@@ -163,7 +165,7 @@ export function buildFramework(
   const args = new Map((profile.pluginConfig ?? []).map((c) => [c.name, c.args]));
   const instance = (name: string): Plugin | undefined => {
     if (!instances.has(name)) {
-      const factory = pluginFactory(name);
+      const factory = Object.hasOwn(registry, name) ? registry[name] : undefined;
       if (!factory) {
         logger.warn({ profile: profile.schedulerName, plugin: name }, "plugin not registered: skipped");
         instances.set(name, null);

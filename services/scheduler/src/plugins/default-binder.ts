@@ -1,23 +1,14 @@
 // DefaultBinder: binds the pod through the apiserver's binding subresource.
-import { Code, SUCCESS, type BindPlugin, type Pod, type PluginHandle, type Status } from "../framework/interface.js";
-import { registerPlugin } from "../framework/plugin-registry.js";
+import { Code, SUCCESS, type BindingHandle, type BindPlugin, type PluginFactory, type PluginHandle, type Status } from "../framework/interface.js";
 
 export const NAME = "DefaultBinder";
-
-/**
- * What DefaultBinder needs beyond PluginHandle: a way to POST a Binding. The scheduler's handle
- * provides it (PluginHandle has no client in its contract).
- */
-export interface BindingHandle {
-  /** Creates pods/binding for `pod` (with its uid as precondition); rejects with the ApiError. */
-  bindPod(pod: Pod, nodeName: string, signal: AbortSignal): Promise<void>;
-}
 
 function isBindingHandle(h: PluginHandle): h is PluginHandle & BindingHandle {
   return typeof (h as Partial<BindingHandle>).bindPod === "function";
 }
 
-export function newDefaultBinder(handle: PluginHandle): BindPlugin {
+/** DefaultBinder over `handle`, which must be a scheduler handle with bindPod. */
+export function defaultBinder(handle: PluginHandle): BindPlugin {
   if (!isBindingHandle(handle)) throw new Error(`${NAME} needs a scheduler handle with bindPod`);
   return {
     name: NAME,
@@ -32,4 +23,5 @@ export function newDefaultBinder(handle: PluginHandle): BindPlugin {
   } satisfies BindPlugin;
 }
 
-registerPlugin(NAME, (_args, handle) => newDefaultBinder(handle));
+/** The registry's constructor of DefaultBinder. */
+export const newDefaultBinder: PluginFactory = (_args, handle) => defaultBinder(handle);

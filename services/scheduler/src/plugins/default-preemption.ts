@@ -3,16 +3,16 @@ import { Code, errorStatus, unschedulable } from "../framework/interface.js";
 import type {
   CycleState,
   NodeInfo,
+  PluginFactory,
+  PluginHandle,
   Pod,
   PodInfo,
-  PluginHandle,
   PostFilterPlugin,
   PostFilterResult,
   Snapshot,
   Status,
 } from "../framework/interface.js";
 import { MutableNodeInfo } from "../framework/node-info.js";
-import { registerPlugin } from "../framework/plugin-registry.js";
 
 export const NAME = "DefaultPreemption";
 export const PREEMPTED = "preempted victims";
@@ -180,4 +180,5 @@ export class DefaultPreemption implements PostFilterPlugin {
   }
 }
 
-registerPlugin(NAME, (args, handle) => new DefaultPreemption(args as Partial<DefaultPreemptionArgs> | undefined, handle) satisfies PostFilterPlugin);
+/** The registry's constructor of DefaultPreemption. */
+export const newDefaultPreemption: PluginFactory = (args, handle) => new DefaultPreemption(args as Partial<DefaultPreemptionArgs> | undefined, handle) satisfies PostFilterPlugin;

@@ -1,9 +1,8 @@
 // ImageLocality: prefers nodes that already have the pod's images, weighted by image size and
 // damped by how widely each image is spread (kube-scheduler's imagelocality).
-import { registerPlugin } from "../framework/plugin-registry.js";
 import { MAX_NODE_SCORE, SUCCESS } from "../framework/interface.js";
-import type { CycleState, NodeInfo, PluginHandle, PodInfo, PreScorePlugin, ScorePlugin, Snapshot, Status } from "../framework/interface.js";
-import { intDiv } from "./node-resources-fit.js";
+import type { CycleState, NodeInfo, PluginFactory, PluginHandle, PodInfo, PreScorePlugin, ScorePlugin, Snapshot, Status } from "../framework/interface.js";
+import { intDiv } from "./helper/int-div.js";
 
 export const IMAGE_LOCALITY = "ImageLocality";
 const PRE_SCORE_STATE_KEY = "PreScore" + IMAGE_LOCALITY;
@@ -100,4 +99,5 @@ export class ImageLocality {
   }
 }
 
-registerPlugin(IMAGE_LOCALITY, (_args, handle) => new ImageLocality(() => handle.snapshot()) satisfies PreScorePlugin & ScorePlugin);
+/** The registry's constructor of ImageLocality. */
+export const newImageLocality: PluginFactory = (_args, handle) => new ImageLocality(() => handle.snapshot()) satisfies PreScorePlugin & ScorePlugin;

@@ -14,6 +14,7 @@ import type {
   CycleState,
   FilterPlugin,
   NodeInfo,
+  PluginFactory,
   PluginHandle,
   Pod,
   PodInfo,
@@ -24,7 +25,6 @@ import type {
   Snapshot,
   Status,
 } from "../framework/interface.js";
-import { registerPlugin } from "../framework/plugin-registry.js";
 
 export const NAME = "InterPodAffinity";
 export const ERR_AFFINITY = "node(s) didn't match pod affinity rules";
@@ -357,8 +357,5 @@ function satisfiesAffinity(s: PreFilterState, pod: Pod, labels: Readonly<Record<
   return podsExist || (s.affinityCounts.size === 0 && matchesAll(s.terms.requiredAffinity, pod));
 }
 
-registerPlugin(
-  NAME,
-  (args, handle) =>
-    new InterPodAffinity(args as Partial<InterPodAffinityArgs> | undefined, handle) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin,
-);
+/** The registry's constructor of InterPodAffinity. */
+export const newInterPodAffinity: PluginFactory = (args, handle) => new InterPodAffinity(args as Partial<InterPodAffinityArgs> | undefined, handle) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin;

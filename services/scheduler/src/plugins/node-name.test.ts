@@ -5,8 +5,8 @@ import { coreV1Node, coreV1Pod } from "@kubeplane/api";
 import { Code, CycleState } from "../framework/interface.js";
 import { nodeInfoOf } from "../framework/node-info.js";
 import { newPodInfo } from "../framework/pod-info.js";
-import { pluginFactory } from "../framework/plugin-registry.js";
 import { ERR_REASON_NODE_NAME, NodeName } from "./node-name.js";
+import { inTreeRegistry } from "./registry.js";
 
 const node = (name: string) => nodeInfoOf(coreV1Node.Node.fromPartial({ metadata: { name } }));
 const pod = (nodeName = "") => newPodInfo(coreV1Pod.Pod.fromPartial({ metadata: { name: "p", namespace: "default" }, spec: { nodeName } }));
@@ -34,5 +34,5 @@ test("PreFilter narrows the candidates to spec.nodeName", () => {
 });
 
 test("NodeName registers itself under its profile name", () => {
-  assert.ok(pluginFactory("NodeName"));
+  assert.ok(inTreeRegistry()["NodeName"]);
 });

@@ -1,7 +1,6 @@
 // NodeName: a pod with spec.nodeName fits only that node (kube-scheduler's nodename plugin).
-import { registerPlugin } from "../framework/plugin-registry.js";
 import { SKIP, SUCCESS, unresolvable } from "../framework/interface.js";
-import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PluginFactory, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
 
 export const NODE_NAME = "NodeName";
 export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
@@ -28,4 +27,5 @@ export class NodeName {
   }
 }
 
-registerPlugin(NODE_NAME, () => new NodeName() satisfies PreFilterPlugin & FilterPlugin);
+/** The registry's constructor of NodeName. */
+export const newNodeName: PluginFactory = () => new NodeName() satisfies PreFilterPlugin & FilterPlugin;

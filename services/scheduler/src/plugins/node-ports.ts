@@ -1,8 +1,7 @@
 // NodePorts: a pod's hostPorts must be free on the node; 0.0.0.0 (or no hostIP) binds every
 // address of the node (kube-scheduler's nodeports).
-import { registerPlugin } from "../framework/plugin-registry.js";
 import { SKIP, SUCCESS, errorStatus, unschedulable } from "../framework/interface.js";
-import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PluginFactory, PodInfo, PreFilterPlugin, PreFilterResult, Status } from "../framework/interface.js";
 
 export const NODE_PORTS = "NodePorts";
 export const ERR_REASON_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
@@ -67,4 +66,5 @@ export class NodePorts {
   }
 }
 
-registerPlugin(NODE_PORTS, () => new NodePorts() satisfies PreFilterPlugin & FilterPlugin);
+/** The registry's constructor of NodePorts. */
+export const newNodePorts: PluginFactory = () => new NodePorts() satisfies PreFilterPlugin & FilterPlugin;

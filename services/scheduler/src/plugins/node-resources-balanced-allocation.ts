@@ -1,10 +1,8 @@
 // NodeResourcesBalancedAllocation: prefers nodes whose cpu and memory would be used in equal
 // shares after placing the pod (kube-scheduler's noderesources.BalancedAllocation).
-import { registerPlugin } from "../framework/plugin-registry.js";
 import { MAX_NODE_SCORE, SKIP, SUCCESS } from "../framework/interface.js";
-import type { CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, Status } from "../framework/interface.js";
-import { allocation, podRequestList, resourceSpecsFromArgs } from "./node-resources-fit.js";
-import type { ResourceSpec } from "./node-resources-fit.js";
+import type { CycleState, NodeInfo, PluginFactory, PodInfo, PreScorePlugin, ScorePlugin, Status } from "../framework/interface.js";
+import { allocation, podRequestList, resourceSpecsFromArgs, type ResourceSpec } from "./helper/resource-allocation.js";
 
 export const NODE_RESOURCES_BALANCED_ALLOCATION = "NodeResourcesBalancedAllocation";
 const PRE_SCORE_STATE_KEY = "PreScore" + NODE_RESOURCES_BALANCED_ALLOCATION;
@@ -57,7 +55,5 @@ export class NodeResourcesBalancedAllocation {
   }
 }
 
-registerPlugin(
-  NODE_RESOURCES_BALANCED_ALLOCATION,
-  (args) => new NodeResourcesBalancedAllocation(args) satisfies PreScorePlugin & ScorePlugin,
-);
+/** The registry's constructor of NodeResourcesBalancedAllocation. */
+export const newNodeResourcesBalancedAllocation: PluginFactory = (args) => new NodeResourcesBalancedAllocation(args) satisfies PreScorePlugin & ScorePlugin;

@@ -6,7 +6,8 @@ import { Code, CycleState } from "../framework/interface.js";
 import type { NodeInfo, PodInfo } from "../framework/interface.js";
 import { nodeInfoOf } from "../framework/node-info.js";
 import { newPodInfo } from "../framework/pod-info.js";
-import { InvalidPluginArgsError, NodeResourcesFit, intDiv } from "./node-resources-fit.js";
+import { InvalidPluginArgsError } from "./helper/plugin-args.js";
+import { NodeResourcesFit } from "./node-resources-fit.js";
 
 type List = Record<string, string>;
 let seq = 0;
@@ -111,10 +112,4 @@ test("resource weights and an over-committed node follow kube-scheduler's arithm
 test("invalid args are refused at construction", () => {
   assert.throws(() => new NodeResourcesFit({ scoringStrategy: { type: "RequestedToCapacityRatio" } }), InvalidPluginArgsError);
   assert.throws(() => new NodeResourcesFit({ scoringStrategy: { resources: [{ name: "cpu", weight: 0 }] } }), InvalidPluginArgsError);
-});
-
-test("intDiv truncates like Go's int64 division", () => {
-  assert.equal(intDiv(7, 2), 3);
-  assert.equal(intDiv(99, 100), 0);
-  assert.equal(intDiv((2 ** 40 - 1) * 100, 2 ** 40), 99);
 });

@@ -1,12 +1,12 @@
 // NodeResourcesFit: a pod fits a node only if its requests fit the node's free allocatable;
-// nodes are scored LeastAllocated or MostAllocated (kube-scheduler's noderesources.Fit).
-import { registerPlugin } from "../framework/plugin-registry.js";
-import { MAX_NODE_SCORE, SUCCESS, errorStatus, unschedulable } from "../framework/interface.js";
+// nodes are scored LeastAllocated or MostAllocated (kube-scheduler's noderesources.Fit; the scorers are in helper/).
+import { SUCCESS, errorStatus, unschedulable } from "../framework/interface.js";
 import type {
   ClusterEvent,
   CycleState,
   FilterPlugin,
   NodeInfo,
+  PluginFactory,
   PodInfo,
   PreFilterPlugin,
   PreFilterResult,
@@ -15,141 +15,15 @@ import type {
   ScorePlugin,
   Status,
 } from "../framework/interface.js";
+import { leastRequestedScore, mostRequestedScore, weightedScorer, type Scorer } from "./helper/allocation-scorers.js";
+import { InvalidPluginArgsError } from "./helper/plugin-args.js";
+import { allocation, podRequestList, resourceSpecsFromArgs, type ResourceSpec } from "./helper/resource-allocation.js";
 
 export const NODE_RESOURCES_FIT = "NodeResourcesFit";
 const PRE_FILTER_STATE_KEY = "PreFilter" + NODE_RESOURCES_FIT;
 const PRE_SCORE_STATE_KEY = "PreScore" + NODE_RESOURCES_FIT;
 
-/** Thrown by a plugin factory when the profile's args are invalid, so the scheduler refuses to start. */
-export class InvalidPluginArgsError extends Error {
-  readonly code = "INVALID_PLUGIN_ARGS";
-  constructor(plugin: string, message: string) {
-    super(`${plugin} args: ${message}`);
-    this.name = "InvalidPluginArgsError";
-  }
-}
-
-/** A resource to score and its weight (kube-scheduler's config.ResourceSpec). */
-export interface ResourceSpec {
-  name: string;
-  weight: number;
-}
-
-export const DEFAULT_SCORED_RESOURCES: readonly ResourceSpec[] = [
-  { name: "cpu", weight: 1 },
-  { name: "memory", weight: 1 },
-];
-
 export type ScoringStrategyType = "LeastAllocated" | "MostAllocated";
-
-/** `args.resources` (or a strategy's), validated; the cpu/memory 1:1 default when absent. */
-export function resourceSpecsFromArgs(plugin: string, value: unknown): readonly ResourceSpec[] {
-  if (value === undefined) return DEFAULT_SCORED_RESOURCES;
-  if (!Array.isArray(value) || value.length === 0) throw new InvalidPluginArgsError(plugin, "resources must be a non-empty list");
-  return value.map((r: unknown, i) => {
-    const { name, weight = 1 } = (r ?? {}) as { name?: unknown; weight?: unknown };
-    if (typeof name !== "string" || !name) throw new InvalidPluginArgsError(plugin, `resources[${i}].name is required`);
-    if (typeof weight !== "number" || !Number.isInteger(weight) || weight < 1 || weight > 100) {
-      throw new InvalidPluginArgsError(plugin, `resources[${i}].weight must be an integer in 1..100`);
-    }
-    return { name, weight };
-  });
-}
-
-/** An amount of `resource` (its core/v1 name) in scheduler units. */
-export function amountOf(r: Resource, resource: string): number {
-  switch (resource) {
-    case "cpu":
-      return r.milliCpu;
-    case "memory":
-      return r.memory;
-    case "ephemeral-storage":
-      return r.ephemeralStorage;
-    case "pods":
-      return r.pods;
-    default:
-      return r.scalar[resource] ?? 0;
-  }
-}
-
-/** Go's int64 division for non-negative safe integers (a float quotient can round up across an integer). */
-export function intDiv(a: number, b: number): number {
-  let q = Math.floor(a / b);
-  if (q * b > a) q -= 1;
-  else if ((q + 1) * b <= a) q += 1;
-  return q;
-}
-
-/**
- * The pod's request per scored resource: with kube-scheduler's non-zero cpu/memory defaults, or
- * the plain requests when `useRequested` (BalancedAllocation).
- */
-export function podRequestList(pod: PodInfo, resources: readonly ResourceSpec[], useRequested: boolean): number[] {
-  const requests = useRequested ? pod.requests : pod.nonZeroRequests;
-  return resources.map((r) => amountOf(requests, r.name));
-}
-
-const NATIVE_SCORED = new Set(["cpu", "memory", "ephemeral-storage"]);
-
-/**
- * kube-scheduler's resourceAllocationScorer: for each resource, the node's allocatable and its
- * requested amount with the pod added; both 0 where the resource is not scored on this node
- * (unknown, no allocatable, or an extended resource the pod does not request).
- */
-export function allocation(
-  node: NodeInfo,
-  podRequests: readonly number[],
-  resources: readonly ResourceSpec[],
-  useRequested: boolean,
-  /** Arrays to fill (a plugin's scratch space, reused node after node); new ones when absent. */
-  out: { requested: number[]; allocatable: number[] } = { requested: [], allocatable: [] },
-): { requested: number[]; allocatable: number[] } {
-  const nodeRequested = useRequested ? node.requested : node.nonZeroRequested;
-  const { requested, allocatable } = out;
-  requested.length = allocatable.length = resources.length;
-  for (let i = 0; i < resources.length; i++) {
-    const name = resources[i]!.name;
-    requested[i] = allocatable[i] = 0;
-    const podRequest = podRequests[i] ?? 0;
-    if (name === "pods" || (!NATIVE_SCORED.has(name) && podRequest === 0)) continue;
-    const alloc = amountOf(node.allocatable, name);
-    if (alloc === 0) continue;
-    allocatable[i] = alloc;
-    requested[i] = amountOf(nodeRequested, name) + podRequest;
-  }
-  return out;
-}
-
-type Scorer = (requested: readonly number[], allocatable: readonly number[]) => number;
-
-/** Weighted mean over the resources with allocatable of `perResource(requested, capacity)`. */
-function weightedScorer(resources: readonly ResourceSpec[], perResource: (requested: number, capacity: number) => number): Scorer {
-  return (requested, allocatable) => {
-    let nodeScore = 0;
-    let weightSum = 0;
-    for (let i = 0; i < resources.length; i++) {
-      const capacity = allocatable[i] ?? 0;
-      if (capacity === 0) continue;
-      const weight = resources[i]!.weight;
-      nodeScore += perResource(requested[i] ?? 0, capacity) * weight;
-      weightSum += weight;
-    }
-    return weightSum === 0 ? 0 : intDiv(nodeScore, weightSum);
-  };
-}
-
-/** Free share of the node after placing the pod: emptier nodes score higher (spreading). */
-export function leastRequestedScore(requested: number, capacity: number): number {
-  if (capacity === 0 || requested > capacity) return 0;
-  return intDiv((capacity - requested) * MAX_NODE_SCORE, capacity);
-}
-
-/** Used share of the node after placing the pod: fuller nodes score higher (bin packing). */
-export function mostRequestedScore(requested: number, capacity: number): number {
-  if (capacity === 0) return 0;
-  // Non-zero defaults for pods without requests can push requested past capacity.
-  return intDiv(Math.min(requested, capacity) * MAX_NODE_SCORE, capacity);
-}
 
 export interface NodeResourcesFitArgs {
   /** Extended resources Filter does not check (e.g. ones a device plugin handles). */
@@ -241,7 +115,5 @@ export class NodeResourcesFit {
   }
 }
 
-registerPlugin(
-  NODE_RESOURCES_FIT,
-  (args) => new NodeResourcesFit(args) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin,
-);
+/** The registry's constructor of NodeResourcesFit. */
+export const newNodeResourcesFit: PluginFactory = (args) => new NodeResourcesFit(args) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin;

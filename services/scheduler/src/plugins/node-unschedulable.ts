@@ -1,9 +1,8 @@
 // NodeUnschedulable: a cordoned node (spec.unschedulable) takes only pods tolerating
 // node.kubernetes.io/unschedulable:NoSchedule (kube-scheduler's nodeunschedulable).
-import { registerPlugin } from "../framework/plugin-registry.js";
 import { SUCCESS, unresolvable } from "../framework/interface.js";
-import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PodInfo, Status } from "../framework/interface.js";
-import { tolerationsTolerateTaint } from "./taint-toleration.js";
+import type { ClusterEvent, CycleState, FilterPlugin, NodeInfo, PluginFactory, PodInfo, Status } from "../framework/interface.js";
+import { tolerationsTolerateTaint } from "./helper/taints.js";
 
 export const NODE_UNSCHEDULABLE = "NodeUnschedulable";
 export const ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable";
@@ -26,4 +25,5 @@ export class NodeUnschedulable {
   }
 }
 
-registerPlugin(NODE_UNSCHEDULABLE, () => new NodeUnschedulable() satisfies FilterPlugin);
+/** The registry's constructor of NodeUnschedulable. */
+export const newNodeUnschedulable: PluginFactory = () => new NodeUnschedulable() satisfies FilterPlugin;

@@ -8,6 +8,7 @@ import type {
   FilterPlugin,
   Node,
   NodeInfo,
+  PluginFactory,
   PluginHandle,
   Pod,
   PodInfo,
@@ -18,9 +19,8 @@ import type {
   Snapshot,
   Status,
 } from "../framework/interface.js";
-import { registerPlugin } from "../framework/plugin-registry.js";
-import { RequiredNodeAffinity } from "./node-affinity.js";
-import { tolerationsTolerateTaint } from "./taint-toleration.js";
+import { RequiredNodeAffinity } from "./helper/node-affinity.js";
+import { tolerationsTolerateTaint } from "./helper/taints.js";
 
 export const NAME = "PodTopologySpread";
 export const ERR_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
@@ -271,4 +271,5 @@ function updateWithPod(state: CycleState, incoming: PodInfo, other: PodInfo, nod
   return SUCCESS;
 }
 
-registerPlugin(NAME, (args, handle) => new PodTopologySpread(args, handle) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin);
+/** The registry's constructor of PodTopologySpread. */
+export const newPodTopologySpread: PluginFactory = (args, handle) => new PodTopologySpread(args, handle) satisfies PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin;

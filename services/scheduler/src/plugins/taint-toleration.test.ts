@@ -5,7 +5,7 @@ import { coreV1Node, coreV1Pod } from "@kubeplane/api";
 import { Code, CycleState } from "../framework/interface.js";
 import { nodeInfoOf } from "../framework/node-info.js";
 import { newPodInfo } from "../framework/pod-info.js";
-import { TaintToleration, defaultNormalizeScore, toleratesTaint } from "./taint-toleration.js";
+import { TaintToleration } from "./taint-toleration.js";
 
 type Taint = Partial<coreV1Node.Taint>;
 type Toleration = Partial<coreV1Pod.Toleration>;
@@ -15,17 +15,6 @@ const pod = (tolerations: Toleration[] = []) =>
   newPodInfo(coreV1Pod.Pod.fromPartial({ metadata: { name: "p", namespace: "default" }, spec: { tolerations } }));
 const tol = (t: Toleration) => coreV1Pod.Toleration.fromPartial(t);
 const taint = (t: Taint) => coreV1Node.Taint.fromPartial(t);
-
-test("toleratesTaint follows the Equal/Exists and empty key/effect rules", () => {
-  const gpu = taint({ key: "dedicated", value: "gpu", effect: "NoSchedule" });
-  assert.ok(toleratesTaint(tol({ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }), gpu));
-  assert.ok(toleratesTaint(tol({ key: "dedicated", value: "gpu" }), gpu), "empty operator means Equal, empty effect any");
-  assert.ok(toleratesTaint(tol({ key: "dedicated", operator: "Exists" }), gpu));
-  assert.ok(toleratesTaint(tol({ operator: "Exists" }), gpu), "empty key with Exists tolerates everything");
-  assert.ok(!toleratesTaint(tol({ key: "dedicated", value: "cpu" }), gpu));
-  assert.ok(!toleratesTaint(tol({ key: "dedicated", operator: "Exists", effect: "NoExecute" }), gpu));
-  assert.ok(!toleratesTaint(tol({ key: "dedicated", operator: "Gt", value: "gpu" }), gpu));
-});
 
 test("an untolerated NoSchedule or NoExecute taint rejects the node naming the taint", () => {
   const pl = new TaintToleration();
@@ -75,16 +64,4 @@ test("a toleration with a NoSchedule effect does not help against PreferNoSchedu
   const state = new CycleState();
   pl.preScore(state, p);
   assert.equal(pl.score(state, p, node("n", [{ key: "a", value: "1", effect: "PreferNoSchedule" }])), 1);
-});
-
-test("defaultNormalizeScore gives every node the maximum when all are zero and reversed", () => {
-  const scores = Float64Array.of(0, 0);
-  defaultNormalizeScore(100, true, scores);
-  assert.deepEqual([...scores], [100, 100]);
-  const forward = Float64Array.of(0, 0);
-  defaultNormalizeScore(100, false, forward);
-  assert.deepEqual([...forward], [0, 0]);
-  const thirds = Float64Array.of(1, 3);
-  defaultNormalizeScore(100, false, thirds);
-  assert.deepEqual([...thirds], [33, 100]);
 });

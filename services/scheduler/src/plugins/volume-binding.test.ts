@@ -7,8 +7,7 @@ import { waitFor } from "@kubeplane/testing";
 import { Code, CycleState, type PersistentVolume, type PersistentVolumeClaim, type PodInfo, type StorageClass, type StorageListers } from "../framework/interface.js";
 import { newPodInfo } from "../framework/pod-info.js";
 import { defaultConfiguration } from "../framework/profile.js";
-import { Scheduler } from "../framework/scheduler.js";
-import "./all.js";
+import { Scheduler } from "../scheduler.js";
 import { ERR_NODE_CONFLICT, ERR_PV_NOT_EXIST, ERR_UNBOUND_IMMEDIATE, VolumeBinding } from "./volume-binding.js";
 import { makeNode, makePod, snapshotOf } from "./test-support.js";
 

@@ -7,6 +7,7 @@ import type {
   Node,
   NodeInfo,
   PersistentVolume,
+  PluginFactory,
   PluginHandle,
   PodInfo,
   PreFilterPlugin,
@@ -14,8 +15,7 @@ import type {
   Status,
   StorageListers,
 } from "../framework/interface.js";
-import { registerPlugin } from "../framework/plugin-registry.js";
-import { compileNodeSelector } from "./node-affinity.js";
+import { compileNodeSelector } from "./helper/node-affinity.js";
 
 export const NAME = "VolumeBinding";
 export const ERR_NODE_CONFLICT = "node(s) had volume node affinity conflict";
@@ -92,4 +92,5 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin {
   }
 }
 
-registerPlugin(NAME, (_args, handle: PluginHandle) => new VolumeBinding(() => handle.storage()) satisfies PreFilterPlugin & FilterPlugin);
+/** The registry's constructor of VolumeBinding. */
+export const newVolumeBinding: PluginFactory = (_args, handle) => new VolumeBinding(() => handle.storage()) satisfies PreFilterPlugin & FilterPlugin;

@@ -1,12 +1,14 @@
-// The scheduler: informer events into the cache and queue, the scheduling loop (one pod at a
-// time), and asynchronous binding cycles (kube-scheduler's scheduler.go and schedule_one.go).
+// The scheduler: its profiles, the scheduling loop (one pod at a time), asynchronous binding cycles and the
+// events and conditions it writes (kube-scheduler's scheduler.go and schedule_one.go); informer events are in event-handlers.ts.
 import { coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { EventBroadcaster, type ApiClient, type EventType, type Informer } from "@kubeplane/client";
-import { SchedulerCache } from "./cache.js";
-import { fitErrorMessage, type Diagnosis } from "./diagnosis.js";
-import { CycleState, SchedulingAlgorithm, type Framework } from "./framework.js";
+import { addAllEventHandlers, addStorageEventHandlers, nodeAdded, nodeUpdated, podAdded, podDeleted, podUpdated } from "./event-handlers.js";
+import { SchedulerCache } from "./framework/cache.js";
+import { fitErrorMessage, type Diagnosis } from "./framework/diagnosis.js";
+import type { Framework } from "./framework/framework.js";
 import {
   Code,
+  CycleState,
   NO_STORAGE,
   isSuccess,
   type ClusterEvent,
@@ -21,12 +23,16 @@ import {
   type Status,
   type StorageClass,
   type StorageListers,
-} from "./interface.js";
-import { buildFramework, DEFAULT_SCHEDULER_NAME, type SchedulerConfiguration } from "./profile.js";
-import { SchedulingQueue, type QueueOptions, type QueuedPodInfo } from "./queue.js";
-import { NodeSnapshot } from "./snapshot.js";
-import type { SchedulerMetrics } from "../metrics.js";
-import type { BindingHandle } from "../plugins/default-binder.js";
+  type BindingHandle,
+} from "./framework/interface.js";
+import { podKey } from "./framework/pod-info.js";
+import { buildFramework, DEFAULT_SCHEDULER_NAME, type SchedulerConfiguration } from "./framework/profile.js";
+import { SchedulingQueue, type QueueOptions, type QueuedPodInfo } from "./framework/queue.js";
+import type { Registry } from "./framework/registry.js";
+import { NodeSnapshot } from "./framework/snapshot.js";
+import type { SchedulerMetrics } from "./metrics.js";
+import { inTreeRegistry } from "./plugins/registry.js";
+import { SchedulingAlgorithm } from "./schedule-one.js";
 
 const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
 
@@ -41,6 +47,8 @@ export interface SchedulerLogger {
 export interface SchedulerOptions {
   client: ApiClient;
   configuration: SchedulerConfiguration;
+  /** The plugins profiles may name; default inTreeRegistry(). */
+  registry?: Registry;
   /** 0: kube-scheduler's adaptive percentage. Overrides the configuration's when > 0. */
   percentageOfNodesToScore?: number;
   logger: SchedulerLogger;
@@ -55,10 +63,6 @@ export interface SchedulerOptions {
   pluginMetricsSamplePercent?: number;
 }
 
-function keyOf(pod: Pod): string {
-  return `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
-}
-
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
@@ -71,15 +75,6 @@ function unschedulablePlugins(d: Diagnosis): Set<string> | undefined {
     out.add(s.plugin);
   }
   return out.size ? out : undefined;
-}
-
-function relevantNodeChange(a: Node, b: Node): boolean {
-  return (
-    JSON.stringify(a.status?.allocatable) !== JSON.stringify(b.status?.allocatable) ||
-    JSON.stringify(a.metadata?.labels) !== JSON.stringify(b.metadata?.labels) ||
-    JSON.stringify(a.spec?.taints) !== JSON.stringify(b.spec?.taints) ||
-    a.spec?.unschedulable !== b.spec?.unschedulable
-  );
 }
 
 /**
@@ -124,6 +119,7 @@ export class Scheduler {
       percentageOfNodesToScore: opts.percentageOfNodesToScore || opts.configuration.percentageOfNodesToScore || 0,
       ...(opts.random ? { random: opts.random } : {}),
     });
+    const registry = opts.registry ?? inTreeRegistry();
     const pluginEvents = new Map<string, Set<ClusterEvent>>();
     for (const profile of opts.configuration.profiles) {
       let fwk: Framework | undefined;
@@ -140,7 +136,7 @@ export class Scheduler {
         },
       };
       const m = opts.metrics;
-      fwk = buildFramework(profile, handle, opts.logger, {
+      fwk = buildFramework(profile, registry, handle, opts.logger, {
         nominator: this.queue.nominator,
         ...(m
           ? {
@@ -172,16 +168,7 @@ export class Scheduler {
 
   /** Registers the informer handlers (they only update the cache and queue). */
   attach(nodes: Informer<Node>, podInformer: Informer<Pod>): void {
-    nodes.addEventHandler({
-      onAdd: (n) => this.onNodeAdd(n),
-      onUpdate: (o, n) => this.onNodeUpdate(o, n),
-      onDelete: (n) => this.cache.removeNode(n),
-    });
-    podInformer.addEventHandler({
-      onAdd: (p) => this.onPodAdd(p),
-      onUpdate: (o, p) => this.onPodUpdate(o, p),
-      onDelete: (p) => this.onPodDelete(p),
-    });
+    addAllEventHandlers(this, nodes, podInformer);
   }
 
   /**
@@ -189,69 +176,27 @@ export class Scheduler {
    * claim, volume or class appears or changes (a claim got bound, a volume was provisioned).
    */
   attachStorage(claims: Informer<PersistentVolumeClaim>, volumes: Informer<PersistentVolume>, classes: Informer<StorageClass>): void {
-    this.storage = {
-      claim: (namespace, name) => claims.lister.get(namespace, name),
-      volume: (name) => volumes.lister.get("", name),
-      storageClass: (name) => classes.lister.get("", name),
-    };
-    claims.addEventHandler({ onAdd: () => this.queue.moveAllToActiveOrBackoff("PvcAdd"), onUpdate: () => this.queue.moveAllToActiveOrBackoff("PvcUpdate") });
-    volumes.addEventHandler({ onAdd: () => this.queue.moveAllToActiveOrBackoff("PvAdd"), onUpdate: () => this.queue.moveAllToActiveOrBackoff("PvUpdate") });
-    classes.addEventHandler({ onAdd: () => this.queue.moveAllToActiveOrBackoff("StorageClassAdd") });
+    this.storage = addStorageEventHandlers(this.queue, claims, volumes, classes);
   }
 
   onNodeAdd(node: Node): void {
-    this.cache.addNode(node);
-    this.queue.moveAllToActiveOrBackoff("NodeAdd");
+    nodeAdded(this, node);
   }
 
   onNodeUpdate(old: Node, node: Node): void {
-    this.cache.updateNode(node);
-    if (relevantNodeChange(old, node)) this.queue.moveAllToActiveOrBackoff("NodeUpdate");
+    nodeUpdated(this, old, node);
   }
 
   onPodAdd(pod: Pod): void {
-    if (pod.spec?.nodeName) {
-      this.cache.addPod(pod);
-      this.queue.delete(pod);
-      this.queue.nominator.delete(pod);
-      this.queue.moveAllToActiveOrBackoff("AssignedPodAdd");
-    } else if (!pod.metadata?.deletionTimestamp && this.responsibleFor(pod)) {
-      this.queue.add(pod);
-      this.queue.nominator.add(pod);
-    }
+    podAdded(this, pod);
   }
 
   onPodUpdate(old: Pod, pod: Pod): void {
-    if (pod.spec?.nodeName) {
-      this.cache.updatePod(pod);
-      this.queue.nominator.delete(pod);
-      if (!old.spec?.nodeName) {
-        this.queue.delete(pod);
-        this.queue.moveAllToActiveOrBackoff("AssignedPodAdd");
-      } else if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(pod.metadata?.labels)) {
-        this.queue.moveAllToActiveOrBackoff("AssignedPodUpdate");
-      }
-      const phase = pod.status?.phase;
-      if (old.status?.phase !== phase && (phase === "Succeeded" || phase === "Failed")) this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
-    } else if (pod.metadata?.deletionTimestamp || !this.responsibleFor(pod)) {
-      this.queue.delete(pod);
-      this.queue.nominator.delete(pod);
-    } else {
-      this.queue.update(pod);
-      this.queue.nominator.update(old, pod);
-    }
+    podUpdated(this, old, pod);
   }
 
   onPodDelete(pod: Pod): void {
-    if (pod.spec?.nodeName || this.cache.isAssumed(keyOf(pod))) {
-      this.cache.removePod(pod);
-      this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
-    } else if (this.queue.nominator.nominatedNodeOf(pod)) {
-      // A preemptor that gave up its nomination frees the room it held for lower-priority pods.
-      this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
-    }
-    this.queue.delete(pod);
-    this.queue.nominator.delete(pod);
+    podDeleted(this, pod);
   }
 
   /**
@@ -404,7 +349,7 @@ export class Scheduler {
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isConflict(err) || attempt > 0) {
-          this.logger.warn({ err, pod: keyOf(pod) }, "could not update PodScheduled condition");
+          this.logger.warn({ err, pod: podKey(pod) }, "could not update PodScheduled condition");
           return;
         }
         try {
@@ -423,7 +368,7 @@ export class Scheduler {
   }
 
   private async evict(pod: Pod, reason: string): Promise<void> {
-    this.logger.info({ pod: keyOf(pod), reason }, "preempting");
+    this.logger.info({ pod: podKey(pod), reason }, "preempting");
     this.evictions++;
     this.event(pod, "Normal", "Preempted", "Preempting", reason);
     try {

@@ -4,9 +4,8 @@ import { describe, it } from "node:test";
 import { coreV1Node, coreV1Pod, type coreV1Event } from "@kubeplane/api";
 import type { ApiClient } from "@kubeplane/client";
 import { waitFor } from "@kubeplane/testing";
-import "../plugins/all.js";
-import type { Node, Pod } from "./interface.js";
-import { defaultConfiguration } from "./profile.js";
+import type { Node, Pod } from "./framework/interface.js";
+import { defaultConfiguration } from "./framework/profile.js";
 import { Scheduler } from "./scheduler.js";
 
 function node(name: string, cpu: string): Node {
