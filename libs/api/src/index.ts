@@ -17,20 +17,17 @@ export function descriptorSet(): Uint8Array {
 }
 
 export {
-  SelectorParseError,
   labelSelectorFromObject,
-  parseFieldSelector,
   parseLabelSelector,
-  type FieldOperator,
-  type FieldRequirement,
-  type FieldSelector,
   type LabelOperator,
   type LabelSelector,
   type LabelSelectorExpression,
   type LabelSelectorExpressionOperator,
   type LabelSelectorObject,
   type Requirement,
-} from "./selectors.js";
+} from "./label-selectors.js";
+export { parseFieldSelector, type FieldOperator, type FieldRequirement, type FieldSelector } from "./field-selectors.js";
+export { SelectorParseError } from "./selector-error.js";
 
 export {
   Quantity,

@@ -7,7 +7,7 @@ import type { StatefulSet } from "../gen/kubeplane/apps/v1/stateful_set.js";
 import type { PodTemplateSpec } from "../gen/kubeplane/core/v1/pod.js";
 import type { ReplicationController } from "../gen/kubeplane/core/v1/replication_controller.js";
 import type { LabelSelector } from "../gen/kubeplane/meta/v1/meta.js";
-import { labelSelectorFromObject, type LabelSelectorExpressionOperator } from "../selectors.js";
+import { labelSelectorFromObject, type LabelSelectorExpressionOperator } from "../label-selectors.js";
 import { deepEqual, intOrPercentValue, isEmptySelector, validateEnum, validateImmutable, validateIntOrPercent, validateLabelMap, validateLabelSelector, validateNonnegative } from "./common.js";
 import { validatePodTemplateSpec } from "./pod.js";
 import { validatePvcSpec } from "./storage.js";
