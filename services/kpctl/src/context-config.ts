@@ -1,54 +1,74 @@
-// The context file (~/.kubeplane/config) and how a run picks its server and namespace: flag > env > file > default.
+// The context file (~/.kubeplane/config, kubeconfig-shaped) and how a run picks server, namespace and credentials: flag > env > file > default.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { parse, stringify } from "yaml";
+import type { Flags } from "./args.js";
 import { KpctlError } from "./errors.js";
-import { isRecord } from "./json-fields.js";
+import { clusterScheduler, kubeconfigDocument, parseKubeconfig, type Kubeconfig } from "./kubeconfig.js";
 
 export const DEFAULT_SERVER = "127.0.0.1:6443";
 export const DEFAULT_NAMESPACE = "default";
 /** Where `explain-schedule` reaches the scheduler's gRPC listener by default. */
 export const DEFAULT_SCHEDULER = "127.0.0.1:10259";
 
-/** One named way to reach a cluster. */
-export interface ContextEntry {
-  name: string;
-  server?: string;
-  namespace?: string;
-  /** The scheduler's gRPC address (for `explain-schedule`). */
-  scheduler?: string;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-}
-
-/** The context file's YAML. */
-export interface ContextFile {
-  currentContext?: string;
-  contexts: ContextEntry[];
-}
+/** The context file: a kubeconfig. */
+export type ContextFile = Kubeconfig;
 
 /** What the command line and environment say, before the file is consulted. */
 export interface ConnectionOverrides {
   server?: string;
   namespace?: string;
   context?: string;
+  /** --cluster / --user: entries of the file to use instead of the context's. */
+  cluster?: string;
+  user?: string;
+  /** --certificate-authority, --client-certificate, --client-key: files, instead of the file's. */
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  /** --token: a bearer token instead of the file's. */
+  token?: string;
   timeoutMs?: number;
 }
 
-/** Where and as whom a run connects, fully resolved. */
+/**
+ * Where and as whom a run connects, fully resolved. A `…Data` field (PEM, decoded from the file's
+ * base64 `…-data`) wins over the matching file, as in client-go.
+ */
 export interface ConnectionSettings {
   server: string;
   namespace: string;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
+  caData?: string;
+  certData?: string;
+  keyData?: string;
+  /** Bearer token (ServiceAccount or bootstrap token). */
+  token?: string;
   timeoutMs?: number;
-  /** The context's scheduler address, when it names one. */
+  /** The cluster's scheduler address, when it names one. */
   scheduler?: string;
   /** The context used, if any. */
   context?: string;
+}
+
+/** The overrides the global flags carry (kubectl's names). */
+export function connectionOverrides(flags: Flags, timeoutMs?: number): ConnectionOverrides {
+  const overrides: ConnectionOverrides = {
+    server: flags.string("server"),
+    namespace: flags.string("namespace"),
+    context: flags.string("context"),
+    cluster: flags.string("cluster"),
+    user: flags.string("user"),
+    certificateAuthority: flags.string("certificate-authority"),
+    clientCertificate: flags.string("client-certificate"),
+    clientKey: flags.string("client-key"),
+    token: flags.string("token"),
+  };
+  if (timeoutMs) overrides.timeoutMs = timeoutMs;
+  return overrides;
 }
 
 /** The context file's path: --config, else $KUBEPLANE_CONFIG, else ~/.kubeplane/config. */
@@ -56,13 +76,13 @@ export function contextFilePath(flag: string | undefined, env: Record<string, st
   return flag || env.KUBEPLANE_CONFIG || join(env.HOME || homedir(), ".kubeplane", "config");
 }
 
-/** Reads the context file; a missing file is an empty one, a malformed one an error naming it. */
+/** Reads the context file (kubeconfig or kpctl's older flat shape); missing is empty, malformed an error naming it. */
 export async function readContextFile(path: string): Promise<ContextFile> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { contexts: [] };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return parseKubeconfig(null, path);
     throw new KpctlError(`cannot read config file ${path}: ${(err as Error).message}`, "ECONFIG", { cause: err });
   }
   let doc: unknown;
@@ -71,46 +91,63 @@ export async function readContextFile(path: string): Promise<ContextFile> {
   } catch (err) {
     throw new KpctlError(`error loading config file "${path}": ${(err as Error).message}`, "ECONFIG", { cause: err });
   }
-  if (doc == null) return { contexts: [] };
-  if (!isRecord(doc)) throw new KpctlError(`error loading config file "${path}": not a mapping`, "ECONFIG");
-  const contexts = Array.isArray(doc.contexts) ? doc.contexts.filter(isRecord).map(toEntry) : [];
-  return { currentContext: typeof doc.currentContext === "string" ? doc.currentContext : undefined, contexts };
+  return parseKubeconfig(doc, path);
 }
 
-function toEntry(raw: Record<string, unknown>): ContextEntry {
-  const entry: ContextEntry = { name: String(raw.name ?? "") };
-  for (const key of ["server", "namespace", "scheduler", "caFile", "certFile", "keyFile"] as const) {
-    if (typeof raw[key] === "string") entry[key] = raw[key];
-  }
-  return entry;
-}
-
+/** Writes the file as a kubeconfig, 0600 (it may hold keys and tokens). */
 export async function writeContextFile(path: string, file: ContextFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const doc: Record<string, unknown> = {};
-  if (file.currentContext) doc.currentContext = file.currentContext;
-  doc.contexts = file.contexts;
-  await writeFile(path, stringify(doc), { mode: 0o600 });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, stringify(kubeconfigDocument(file), { lineWidth: 0 }), { mode: 0o600 });
 }
 
 /**
- * Resolves the connection. Server: --server > $KUBEPLANE_SERVER > the context's > 127.0.0.1:6443.
- * Namespace: -n > $KUBEPLANE_NAMESPACE > the context's > "default". Context: --context > currentContext.
- * Throws when a named context does not exist.
+ * Resolves the connection. Server: --server > $KUBEPLANE_SERVER > the cluster's > 127.0.0.1:6443.
+ * Namespace: -n > $KUBEPLANE_NAMESPACE > the context's > "default". Context: --context >
+ * current-context; cluster and user: --cluster / --user > the context's. Credentials: the flags >
+ * the user's and cluster's `…-data` > their files. Relative file paths in the file are relative
+ * to `configDir` (the file's directory), as kubectl reads them. Throws when --context names no context.
  */
-export function resolveSettings(file: ContextFile, overrides: ConnectionOverrides, env: Record<string, string | undefined>): ConnectionSettings {
-  const contextName = overrides.context || file.currentContext;
+export function resolveSettings(
+  file: ContextFile,
+  overrides: ConnectionOverrides,
+  env: Record<string, string | undefined>,
+  configDir?: string,
+): ConnectionSettings {
+  const contextName = overrides.context || file["current-context"];
   const context = contextName ? file.contexts.find((c) => c.name === contextName) : undefined;
   if (overrides.context && !context) throw new KpctlError(`context "${overrides.context}" does not exist`, "ECONFIG");
+  const clusterName = overrides.cluster || context?.context.cluster;
+  const cluster = clusterName ? file.clusters.find((c) => c.name === clusterName)?.cluster : undefined;
+  const userName = overrides.user || context?.context.user;
+  const user = userName ? file.users.find((u) => u.name === userName)?.user : undefined;
+  const path = (p: string | undefined): string | undefined => (p && configDir && !isAbsolute(p) ? join(configDir, p) : p || undefined);
+
   const settings: ConnectionSettings = {
-    server: overrides.server || env.KUBEPLANE_SERVER || context?.server || DEFAULT_SERVER,
-    namespace: overrides.namespace || env.KUBEPLANE_NAMESPACE || context?.namespace || DEFAULT_NAMESPACE,
+    server: overrides.server || env.KUBEPLANE_SERVER || cluster?.server || DEFAULT_SERVER,
+    namespace: overrides.namespace || env.KUBEPLANE_NAMESPACE || context?.context.namespace || DEFAULT_NAMESPACE,
   };
   if (context) settings.context = context.name;
-  if (context?.scheduler) settings.scheduler = context.scheduler;
-  if (context?.caFile) settings.caFile = context.caFile;
-  if (context?.certFile) settings.certFile = context.certFile;
-  if (context?.keyFile) settings.keyFile = context.keyFile;
+  const scheduler = clusterScheduler(cluster);
+  if (scheduler) settings.scheduler = scheduler;
+  pick(settings, "caFile", "caData", overrides.certificateAuthority, cluster?.["certificate-authority-data"], path(cluster?.["certificate-authority"]));
+  pick(settings, "certFile", "certData", overrides.clientCertificate, user?.["client-certificate-data"], path(user?.["client-certificate"]));
+  pick(settings, "keyFile", "keyData", overrides.clientKey, user?.["client-key-data"], path(user?.["client-key"]));
+  const token = overrides.token || user?.token;
+  if (token) settings.token = token;
   if (overrides.timeoutMs) settings.timeoutMs = overrides.timeoutMs;
   return settings;
+}
+
+/** One credential: the flag's file, else the file's inline data, else the file's path. */
+function pick(
+  settings: ConnectionSettings,
+  fileKey: "caFile" | "certFile" | "keyFile",
+  dataKey: "caData" | "certData" | "keyData",
+  flag: string | undefined,
+  data: string | undefined,
+  file: string | undefined,
+): void {
+  if (flag) settings[fileKey] = flag;
+  else if (data) settings[dataKey] = Buffer.from(data, "base64").toString("utf8");
+  else if (file) settings[fileKey] = file;
 }

@@ -1,8 +1,10 @@
 // kpctl's entry as a function: picks the command, resolves the context, runs it and maps failures to stderr and an exit code.
+import { dirname } from "node:path";
 import { ApiClient } from "@kubeplane/client";
 import { parseArgs, parseDuration, splitCommand, UsageError, type FlagSpec } from "./args.js";
 import type { KpctlClient, KpctlIo } from "./cli-io.js";
-import { contextFilePath, readContextFile, resolveSettings, type ConnectionSettings } from "./context-config.js";
+import { clientOptions } from "./client-options.js";
+import { connectionOverrides, contextFilePath, readContextFile, resolveSettings, type ConnectionSettings } from "./context-config.js";
 import { errorLine } from "./errors.js";
 import { applyCommand } from "./commands/apply.js";
 import type { Command, CommandContext } from "./commands/command.js";
@@ -27,6 +29,12 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "kubeconfig", type: "string", description: "Same as --config." },
   { name: "context", type: "string", description: "The name of the context to use." },
   { name: "namespace", short: "n", type: "string", description: "If present, the namespace scope for this request." },
+  { name: "cluster", type: "string", description: "The name of the context file's cluster to use." },
+  { name: "user", type: "string", description: "The name of the context file's user to use." },
+  { name: "certificate-authority", type: "string", description: "Path to a CA certificate file for the apiserver." },
+  { name: "client-certificate", type: "string", description: "Path to a client certificate file for TLS." },
+  { name: "client-key", type: "string", description: "Path to a client key file for TLS." },
+  { name: "token", type: "string", description: "Bearer token for authentication to the apiserver." },
   { name: "request-timeout", type: "string", default: "0", description: "How long to wait for a single call (e.g. 1s, 2m); 0 uses the client's default." },
   { name: "help", short: "h", type: "boolean", description: "Help for the command." },
 ];
@@ -54,14 +62,7 @@ function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlCl
     get() {
       if (client) return client;
       const connect = io.connect ?? ((opts) => ApiClient.connect(opts));
-      const created = connect({
-        server: settings.server,
-        caFile: settings.caFile,
-        certFile: settings.certFile,
-        keyFile: settings.keyFile,
-        timeoutMs: settings.timeoutMs,
-        userAgent: `kpctl/${CLIENT_VERSION}`,
-      });
+      const created = connect(clientOptions(settings, `kpctl/${CLIENT_VERSION}`));
       client = created;
       return created;
     },
@@ -98,11 +99,7 @@ export async function run(argv: readonly string[], io: KpctlIo): Promise<number>
     }
     const configPath = contextFilePath(flags.string("config") ?? flags.string("kubeconfig"), io.env);
     const timeoutMs = parseDuration(flags.string("request-timeout") ?? "0");
-    const settings = resolveSettings(
-      await readContextFile(configPath),
-      { server: flags.string("server"), namespace: flags.string("namespace"), context: flags.string("context"), timeoutMs: timeoutMs || undefined },
-      io.env,
-    );
+    const settings = resolveSettings(await readContextFile(configPath), connectionOverrides(flags, timeoutMs), io.env, dirname(configPath));
     server = settings.server;
     const connection = lazyClient(io, settings);
     client = connection;
