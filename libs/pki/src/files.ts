@@ -1,5 +1,6 @@
 // File handling of the PKI directory: private (0600/0700) atomic writes and a cross-process lock.
-import { chmod, mkdir, open, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { PkiLockTimeoutError } from "./errors.js";
@@ -40,15 +41,20 @@ export async function exists(file: string): Promise<boolean> {
 
 const lockPollMs = 10;
 const lockStaleMs = 60_000;
-const lockWaitMs = 30_000;
+const lockWaitMs = 90_000;
+/** The lock files this async context holds, so nested calls (ensure → issue) do not wait on themselves. */
+const held = new AsyncLocalStorage<ReadonlySet<string>>();
 
 /**
  * Runs `fn` holding `dir/.lock`, so that processes sharing a PKI directory (test processes
- * calling ensureClusterPki at once, an operator running kpctl) never create two CAs or
- * interleave writes. A lock older than a minute is taken as left by a dead process.
+ * calling ensureClusterPki at once, an operator running kpctl) never create two CAs or write a
+ * certificate of one key and a key of another. Re-entrant within one async call chain. A lock
+ * whose process is gone, or older than a minute, is taken as left by a crash.
  */
 export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lockFile = join(dir, ".lock");
+  const mine = held.getStore();
+  if (mine?.has(lockFile)) return await fn();
   const deadline = Date.now() + lockWaitMs;
   for (;;) {
     try {
@@ -58,11 +64,7 @@ export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = await stat(lockFile).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > lockStaleMs) {
+      if (await isStale(lockFile)) {
         await unlink(lockFile).catch(() => undefined);
         continue;
       }
@@ -71,8 +73,26 @@ export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise
     }
   }
   try {
-    return await fn();
+    return await held.run(new Set([...(mine ?? []), lockFile]), fn);
   } finally {
     await unlink(lockFile).catch(() => undefined);
+  }
+}
+
+async function isStale(lockFile: string): Promise<boolean> {
+  let info: { mtimeMs: number; pid: number };
+  try {
+    const [s, text] = await Promise.all([stat(lockFile), readFile(lockFile, "utf8")]);
+    info = { mtimeMs: s.mtimeMs, pid: Number(text) };
+  } catch {
+    return false; // released meanwhile, or being written: try again
+  }
+  if (Date.now() - info.mtimeMs > lockStaleMs) return true;
+  if (!Number.isInteger(info.pid) || info.pid <= 0 || info.pid === process.pid) return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
   }
 }

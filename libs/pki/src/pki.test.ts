@@ -246,3 +246,19 @@ test("a loaded PKI signs with the same CA as the one that created it", async () 
   await writeFile(join(dir, "stray.txt"), "not a certificate");
   assert.ok((await loaded.list()).every((c) => c.name !== "stray"));
 });
+
+test("concurrent issues of one name leave a matching certificate and key", async () => {
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) => pki.issue({ name: "contended", commonName: `c${i}`, usages: ["client"] })),
+  );
+  assert.ok(await pki.keyMatches("contended"));
+});
+
+test("a lock left by a dead process does not block the directory", async () => {
+  const child = execFileSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).trim();
+  await writeFile(join(dir, ".lock"), child);
+  const started = Date.now();
+  await pki.issue({ name: "after-crash", commonName: "x", usages: ["client"] });
+  assert.ok(Date.now() - started < 5000);
+  await assert.rejects(stat(join(dir, ".lock")), { code: "ENOENT" });
+});

@@ -46,7 +46,8 @@ interface LoadedCa extends SigningCa {
 /**
  * One cluster PKI directory. Holds the CAs' keys in memory to sign; every other fact is read from
  * the files on each call, so several Pki objects (or processes) over one directory agree. Calls may
- * run concurrently; two issues of the same name race and the last rename wins.
+ * run concurrently, from several processes too: writes take the directory's lock, so two issues
+ * of one name leave one consistent pair (the last one's).
  */
 export class Pki {
   /** Absolute path of the directory. */
@@ -126,9 +127,13 @@ export class Pki {
       validityMs(spec, defaultLeafDays),
     );
     const { certFile, keyFile } = this.paths(spec.name);
-    // The key first: a reader that sees the new certificate also finds its key.
-    await writePrivateFile(keyFile, await privateKeyPem(keys.privateKey));
-    await writePrivateFile(certFile, cert.toString("pem") + "\n");
+    const keyPem = await privateKeyPem(keys.privateKey);
+    // Under the directory lock, so two writers of one name never leave one's key beside the
+    // other's certificate; the key first, so a reader that sees the new certificate finds its key.
+    await withDirLock(this.dir, async () => {
+      await writePrivateFile(keyFile, keyPem);
+      await writePrivateFile(certFile, cert.toString("pem") + "\n");
+    });
     return { name: spec.name, certFile, keyFile, caFile: this.caFile(ca.name), notAfter: cert.notAfter };
   }
 
@@ -138,6 +143,10 @@ export class Pki {
    * CertificateNotFoundError, or InvalidCertSpecError for a CA or a certificate neither CA signed.
    */
   async renew(name: string, opts: Validity = {}): Promise<IssuedCert> {
+    return await withDirLock(this.dir, () => this.#renewLocked(name, opts));
+  }
+
+  async #renewLocked(name: string, opts: Validity): Promise<IssuedCert> {
     const info = await this.read(name);
     if (info.isCa) throw new InvalidCertSpecError(`"${name}" is a CA certificate; CAs are not renewed`);
     if (info.issuer === undefined) throw new InvalidCertSpecError(`"${name}" was not signed by this PKI's CAs`);
