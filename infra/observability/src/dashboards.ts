@@ -108,7 +108,12 @@ export const dashboards: DashboardSpec[] = [
       { title: "NATS messages out", expr: `sum by (instance) (rate(gnatsd_varz_out_msgs[${r}]))`, legend: "{{instance}}", unit: "ops" },
       { title: "NATS slow consumers (messages dropped)", expr: "sum(gnatsd_varz_slow_consumers)", type: "stat", unit: "short" },
       { title: "JetStream stream messages", expr: "sum by (stream) (gnatsd_jetstream_stream_messages)", legend: "{{stream}}", unit: "short" },
-      { title: "JetStream consumer pending (watcher lag)", expr: "sum by (stream) (gnatsd_jetstream_consumer_num_pending)", legend: "{{stream}}", unit: "short" },
+      {
+        title: "Furthest-behind watcher (JetStream consumer pending)",
+        expr: "max by (stream) (gnatsd_jetstream_stream_consumer_max_pending_messages)",
+        legend: "{{stream}}",
+        unit: "short",
+      },
     ],
   },
   {

@@ -52,10 +52,12 @@ export class Controller {
   readonly name: string;
   readonly queue: WorkQueue<string>;
   private readonly addedAt = new Map<string, number>();
+  private readonly workDuration: { observe(seconds: number): void };
 
   constructor(private readonly options: ControllerOptions) {
     this.name = options.name;
     this.queue = new WorkQueue<string>(options.rateLimiter);
+    this.workDuration = options.metrics.workDuration.labels({ name: options.name });
   }
 
   /** Queues a key (`namespace/name`, or `name` for cluster-scoped objects). */
@@ -135,7 +137,9 @@ export class Controller {
           this.queue.addRateLimited(key);
         }
       } finally {
-        metrics.reconcileTime.observe(labels, (performance.now() - started) / 1000);
+        const seconds = (performance.now() - started) / 1000;
+        metrics.reconcileTime.observe(labels, seconds);
+        this.workDuration.observe(seconds);
         metrics.activeWorkers.dec(labels);
         this.queue.done(key);
       }

@@ -10,6 +10,7 @@ export interface ControllerMetrics {
   queueAdds: Counter<"name">;
   queueRetries: Counter<"name">;
   queueLatency: Histogram<"name">;
+  workDuration: Histogram<"name">;
   leader: Gauge<"name">;
 }
 
@@ -37,6 +38,13 @@ export function controllerMetrics(registry: Registry): ControllerMetrics {
     queueLatency: new Histogram({
       name: "workqueue_queue_duration_seconds",
       help: "How long in seconds an item stays in workqueue before being requested",
+      labelNames: ["name"],
+      buckets: [0.0001, 0.001, 0.01, 0.1, 1, 10, 100],
+      registers,
+    }),
+    workDuration: new Histogram({
+      name: "workqueue_work_duration_seconds",
+      help: "How long in seconds processing an item from workqueue takes.",
       labelNames: ["name"],
       buckets: [0.0001, 0.001, 0.01, 0.1, 1, 10, 100],
       registers,

@@ -70,8 +70,10 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     resourceOf: (req: Req) => apiserverV1.Resource | undefined,
     work: (req: Req) => Promise<Res>,
   ) {
+    const inflight = metrics.inflight.labels({ request_kind: verb === "get" || verb === "list" ? "readOnly" : "mutating" });
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const started = process.hrtime.bigint();
+      inflight.inc();
       const res = resourceOf(call.request);
       const req = call.request as { namespace?: string; name?: string };
       const labels = {
@@ -85,6 +87,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         component: "apiserver",
       };
       const done = (code: string): void => {
+        inflight.dec();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         metrics.requests.inc({ ...labels, code });
         metrics.requestDuration.observe(labels, seconds);

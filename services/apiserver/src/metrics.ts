@@ -9,6 +9,10 @@ export interface ApiserverMetrics {
   publishLag: Histogram;
   publishedRevision: Gauge;
   registeredWatchers: Gauge<"group" | "version" | "resource">;
+  /** Watch events sent to gRPC watchers (kube-apiserver's apiserver_watch_events_total). */
+  watchEventsSent: Counter<"group" | "version" | "resource">;
+  /** Unary requests being served, by request_kind readOnly|mutating (kube-apiserver's max-in-flight gauge). */
+  inflight: Gauge<"request_kind">;
   isLeader: Gauge;
 }
 
@@ -55,6 +59,18 @@ export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
       name: "apiserver_registered_watchers",
       help: "Number of currently open gRPC watches for a given resource.",
       labelNames: ["group", "version", "resource"],
+      registers: [registry],
+    }),
+    watchEventsSent: new Counter({
+      name: "apiserver_watch_events_total",
+      help: "Number of events sent in watch clients",
+      labelNames: ["group", "version", "resource"],
+      registers: [registry],
+    }),
+    inflight: new Gauge({
+      name: "apiserver_current_inflight_requests",
+      help: "Number of requests being served, per request kind (readOnly: get, list; mutating: the rest).",
+      labelNames: ["request_kind"],
       registers: [registry],
     }),
     isLeader: new Gauge({

@@ -53,6 +53,7 @@ async function serve(call: Call, signal: AbortSignal, deps: WatchDeps): Promise<
   const keyOf = (o: ApiObject): string => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
   const labels = { group: info.group, version: info.version, resource: info.resource };
   deps.metrics.registeredWatchers.inc(labels);
+  const sent = deps.metrics.watchEventsSent.labels(labels);
   try {
     let after: number | undefined;
     if (req.resourceVersion && req.resourceVersion !== "0") {
@@ -74,7 +75,7 @@ async function serve(call: Call, signal: AbortSignal, deps: WatchDeps): Promise<
         const page = await deps.registry.list(info, { namespace, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector, limit: 500, continueToken: token });
         for (const obj of page.items) {
           present.add(keyOf(obj));
-          await send(call, "ADDED", info, obj, Number(obj.metadata?.resourceVersion ?? 0), req.accept);
+          await send(call, "ADDED", info, obj, Number(obj.metadata?.resourceVersion ?? 0), req.accept, sent);
         }
         lastRevision = page.revision;
         token = page.continueToken;
@@ -96,16 +97,16 @@ async function serve(call: Call, signal: AbortSignal, deps: WatchDeps): Promise<
         const key = keyOf(obj);
         const matches = filter.matches(obj);
         if (ev.type === "DELETED") {
-          if (matches || present.has(key)) await send(call, "DELETED", info, obj, item.revision, req.accept);
+          if (matches || present.has(key)) await send(call, "DELETED", info, obj, item.revision, req.accept, sent);
           present.delete(key);
         } else if (matches) {
           // An object this watch has not sent yet (it started matching) is ADDED to the watcher.
           const type = ev.type === "ADDED" || (after === undefined && !present.has(key)) ? "ADDED" : ev.type;
           present.add(key);
-          await send(call, type, info, obj, item.revision, req.accept);
+          await send(call, type, info, obj, item.revision, req.accept, sent);
         } else if (present.has(key)) {
           present.delete(key);
-          await send(call, "DELETED", info, obj, item.revision, req.accept);
+          await send(call, "DELETED", info, obj, item.revision, req.accept, sent);
         }
       }
     } finally {
@@ -116,7 +117,9 @@ async function serve(call: Call, signal: AbortSignal, deps: WatchDeps): Promise<
   }
 }
 
-async function send(call: Call, type: string, info: KindInfo, obj: ApiObject, revision: number, accept: apiserverV1.Encoding): Promise<void> {
+/** Writes one watch event, waiting for the stream to drain when its buffer is full; `sent` counts events (not bookmarks). */
+async function send(call: Call, type: string, info: KindInfo, obj: ApiObject, revision: number, accept: apiserverV1.Encoding, sent?: { inc(): void }): Promise<void> {
+  sent?.inc();
   const ok = call.write({ type, object: encodeReplyObject(info, obj, accept), revision });
   if (!ok) await new Promise<void>((resolve) => call.once("drain", () => resolve()));
 }

@@ -31,6 +31,8 @@ export function pullPolicy(container: coreV1Pod.Container): string {
 /** Pulls images for pod workers. Keys are per pod and container, so one pod's failures do not delay another's. */
 export class ImagePuller {
   private readonly failures = new Map<string, { at: number; message: string }>();
+  /** Milliseconds spent in pulls, per key: the pod start SLI leaves them out. */
+  private readonly pullingMs = new Map<string, number>();
 
   constructor(
     private readonly images: ImageService,
@@ -64,7 +66,7 @@ export class ImagePuller {
     record("Normal", EVENT_REASONS.PullingImage, `Pulling image "${image}"`);
     const started = Date.now();
     try {
-      const ref = await this.images.pullImage(image);
+      const ref = await this.images.pullImage(image).finally(() => this.pullingMs.set(key, (this.pullingMs.get(key) ?? 0) + Date.now() - started));
       this.failures.delete(key);
       this.backoff.reset(key);
       record("Normal", EVENT_REASONS.PulledImage, `Successfully pulled image "${image}" in ${formatDuration(Date.now() - started)}`);
@@ -78,9 +80,17 @@ export class ImagePuller {
     }
   }
 
+  /** Milliseconds spent pulling images for keys starting with prefix (a pod's containers), failed pulls included. */
+  pullingTime(prefix: string): number {
+    let ms = 0;
+    for (const [key, spent] of this.pullingMs) if (key.startsWith(prefix)) ms += spent;
+    return ms;
+  }
+
   /** Forgets everything about keys starting with prefix (a pod that went). */
   forget(prefix: string): void {
     for (const key of this.failures.keys()) if (key.startsWith(prefix)) this.failures.delete(key);
+    for (const key of this.pullingMs.keys()) if (key.startsWith(prefix)) this.pullingMs.delete(key);
     this.backoff.resetPrefix(prefix);
   }
 }

@@ -5,6 +5,8 @@ import type { RuntimeService } from "../runtime/types.js";
 export interface KubeletMetrics {
   /** From the kubelet first seeing a pod to it running (kubelet_pod_start_duration_seconds). */
   podStartDuration: Histogram;
+  /** The same without the time spent pulling images (kubelet_pod_start_sli_duration_seconds). */
+  podStartSliDuration: Histogram;
   /** One pod sync pass (kubelet_pod_worker_duration_seconds). */
   syncDuration: Histogram;
   runningPods: Gauge;
@@ -20,6 +22,12 @@ export function kubeletMetrics(registry: Registry): KubeletMetrics {
     podStartDuration: new Histogram({
       name: "kubelet_pod_start_duration_seconds",
       help: "Duration in seconds from the kubelet seeing a pod for the first time to the pod starting to run",
+      buckets: [0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120],
+      registers,
+    }),
+    podStartSliDuration: new Histogram({
+      name: "kubelet_pod_start_sli_duration_seconds",
+      help: "Duration in seconds to start a pod, excluding time to pull images, from the kubelet seeing it for the first time to it running",
       buckets: [0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120],
       registers,
     }),

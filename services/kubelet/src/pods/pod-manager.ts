@@ -227,7 +227,11 @@ export class PodManager {
     if (status.phase === "Running" && !this.running.has(uid)) {
       this.running.add(uid);
       const seen = this.firstSeen.get(uid);
-      if (seen !== undefined) this.o.metrics.podStartDuration.observe((Date.now() - seen) / 1000);
+      if (seen !== undefined) {
+        const ms = Date.now() - seen;
+        this.o.metrics.podStartDuration.observe(ms / 1000);
+        this.o.metrics.podStartSliDuration.observe(Math.max(0, ms - this.o.syncer.imagePullingTime(uid)) / 1000);
+      }
     }
     if (!statusChanged(pod.status, status)) return;
     try {

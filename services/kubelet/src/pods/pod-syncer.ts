@@ -155,6 +155,11 @@ export class PodSyncer {
     return { status: this.status(pod, after, mem), ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
   }
 
+  /** Milliseconds spent pulling the pod's images so far (the pod start SLI leaves them out). */
+  imagePullingTime(uid: string): number {
+    return this.o.puller.pullingTime(`${uid}/`);
+  }
+
   /** Forgets a pod (after it was killed). */
   forget(uid: string): void {
     this.memory.delete(uid);

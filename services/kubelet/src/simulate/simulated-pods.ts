@@ -139,7 +139,11 @@ export class PodSimulator {
       }
       await this.opts.client.updateStatus(podKind, runningPod(pod, ip, this.opts.hostIp, new Date()), { signal });
       const seen = this.firstSeen.get(key);
-      if (seen !== undefined) this.opts.metrics.podStartSeconds.observe((performance.now() - seen) / 1000);
+      if (seen !== undefined) {
+        const seconds = (performance.now() - seen) / 1000;
+        this.opts.metrics.podStartSeconds.observe(seconds);
+        this.opts.metrics.podStartSliSeconds.observe(seconds);
+      }
       this.firstSeen.delete(key);
     } catch (err) {
       // Deleted meanwhile, or (with a uid precondition) replaced by a new pod of the same name.
