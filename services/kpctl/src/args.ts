@@ -1,8 +1,8 @@
 // A small kubectl-style flag parser: `--flag value`, `--flag=value`, `-n ns`, `-nns`, `--bool=false`, repeated flags.
 
-export type FlagType = "string" | "boolean" | "strings";
+export type FlagType = "string" | "boolean" | "strings" | "array";
 
-/** One flag a command accepts; `strings` flags may repeat (`-f a -f b`) and split on commas. */
+/** One flag a command accepts; `strings` flags may repeat (`-f a -f b`) and split on commas, `array` flags repeat without splitting (`--env A=1,2`). */
 export interface FlagSpec {
   readonly name: string;
   readonly short?: string;
@@ -104,7 +104,8 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     if (spec.type === "string") values.set(spec.name, value);
     else {
       const prev = values.get(spec.name);
-      values.set(spec.name, [...(Array.isArray(prev) ? prev : []), ...value.split(",").filter((v) => v !== "")]);
+      const added = spec.type === "array" ? [value] : value.split(",").filter((v) => v !== "");
+      values.set(spec.name, [...(Array.isArray(prev) ? prev : []), ...added]);
     }
   }
   return { flags: new Flags(values), positionals };

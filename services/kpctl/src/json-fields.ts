@@ -43,3 +43,14 @@ export function mapText(m: Record<string, unknown>, none = "<none>"): string {
   const parts = Object.entries(m).map(([k, v]) => `${k}=${String(v)}`);
   return parts.length ? parts.join(",") : none;
 }
+
+/** Deep equality of JSON values, key order ignored. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (isRecord(a) && isRecord(b)) {
+    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+    return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => jsonEqual(a[k], b[k]));
+  }
+  return false;
+}

@@ -45,8 +45,8 @@ function expand(value: unknown, source: string): Manifest[] {
   return [{ object: value as JsonObject, source }];
 }
 
-/** The files a -f argument names: the file, or a directory's manifests in name order. */
-export async function manifestFiles(path: string): Promise<string[]> {
+/** The files a -f argument names: the file, or a directory's manifests in name order (with `recursive`, its subdirectories' too). */
+export async function manifestFiles(path: string, recursive = false): Promise<string[]> {
   let info;
   try {
     info = await stat(path);
@@ -54,8 +54,15 @@ export async function manifestFiles(path: string): Promise<string[]> {
     throw new KpctlError(`the path "${path}" does not exist`, "EMANIFEST", { cause: err });
   }
   if (!info.isDirectory()) return [path];
-  const names = (await readdir(path)).filter((n) => MANIFEST_EXTENSIONS.some((ext) => n.endsWith(ext))).sort();
-  return names.map((n) => join(path, n));
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  for (const entry of entries) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) {
+      if (recursive) out.push(...(await manifestFiles(full, true)));
+    } else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(full);
+  }
+  return out;
 }
 
 export async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
@@ -66,15 +73,15 @@ export async function readAll(stream: AsyncIterable<string | Uint8Array>): Promi
   return chunks.join("");
 }
 
-/** Every object of every -f argument, in order; `-` reads stdin once. */
-export async function loadManifests(paths: readonly string[], stdin: AsyncIterable<string | Uint8Array>): Promise<Manifest[]> {
+/** Every object of every -f argument, in order; `-` reads stdin once; `recursive` (-R) descends into subdirectories. */
+export async function loadManifests(paths: readonly string[], stdin: AsyncIterable<string | Uint8Array>, opts: { recursive?: boolean } = {}): Promise<Manifest[]> {
   const out: Manifest[] = [];
   for (const path of paths) {
     if (path === "-") {
       out.push(...parseManifests(await readAll(stdin), "STDIN"));
       continue;
     }
-    for (const file of await manifestFiles(path)) out.push(...parseManifests(await readFile(file, "utf8"), file));
+    for (const file of await manifestFiles(path, opts.recursive)) out.push(...parseManifests(await readFile(file, "utf8"), file));
   }
   return out;
 }

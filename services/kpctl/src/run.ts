@@ -22,6 +22,19 @@ import { scaleCommand } from "./commands/scale.js";
 import { topCommand } from "./commands/top.js";
 import { commandHelp, rootHelp } from "./commands/usage.js";
 import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
+import { annotateCommand } from "./commands/annotate.js";
+import { apiResourcesCommand } from "./commands/api-resources.js";
+import { apiVersionsCommand } from "./commands/api-versions.js";
+import { completionCommand } from "./commands/completion.js";
+import { diffCommand } from "./commands/diff.js";
+import { editCommand } from "./commands/edit.js";
+import { explainCommand } from "./commands/explain.js";
+import { exposeCommand } from "./commands/expose.js";
+import { labelCommand } from "./commands/label.js";
+import { patchCommand } from "./commands/patch.js";
+import { runPodCommand } from "./commands/run-pod.js";
+import { setCommand } from "./commands/set.js";
+import { waitCommand } from "./commands/wait.js";
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "server", short: "s", type: "string", value: "HOST:PORT", description: "The address of the apiserver's gRPC endpoint (default 127.0.0.1:6443)." },
@@ -44,6 +57,19 @@ export const COMMANDS: readonly Command[] = [
   describeCommand,
   applyCommand,
   createCommand,
+  runPodCommand,
+  exposeCommand,
+  labelCommand,
+  annotateCommand,
+  patchCommand,
+  editCommand,
+  setCommand,
+  diffCommand,
+  waitCommand,
+  explainCommand,
+  apiResourcesCommand,
+  apiVersionsCommand,
+  completionCommand(() => COMMANDS, GLOBAL_FLAGS),
   deleteCommand,
   scaleCommand,
   rolloutCommand,

@@ -8,7 +8,7 @@ import { str } from "../json-fields.js";
 import { loadManifests, type Manifest } from "../manifests.js";
 import { objectRef } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
-import { dryRunMode, DRY_RUN_FLAG, FILENAME_FLAG, withNamespace } from "./shared-flags.js";
+import { dryRunMode, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, withNamespace } from "./shared-flags.js";
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -61,19 +61,19 @@ export const applyCommand: Command = {
     "  # Apply the configuration in deployment.yaml",
     "  kpctl apply -f ./deployment.yaml",
     "",
-    "  # Apply every manifest of a directory, in file name order",
-    "  kpctl apply -f ./manifests/",
+    "  # Apply every manifest of a directory, in file name order (-R: and of its subdirectories)",
+    "  kpctl apply -f ./manifests/ -R",
     "",
     "  # Apply what is piped in, checking it with the server first",
     "  cat pod.json | kpctl apply -f - --dry-run=server",
   ].join("\n"),
-  flags: [FILENAME_FLAG, DRY_RUN_FLAG],
+  flags: [FILENAME_FLAG, RECURSIVE_FLAG, DRY_RUN_FLAG],
   async run(ctx) {
     const files = ctx.flags.strings("filename");
     if (files.length === 0) throw new UsageError("must specify one of -f and -k");
     if (ctx.args.length) throw new UsageError(`unexpected arguments: ${ctx.args.join(" ")}`);
     const dryRun = dryRunMode(ctx.flags);
-    const manifests = await loadManifests(files, ctx.io.stdin);
+    const manifests = await loadManifests(files, ctx.io.stdin, { recursive: ctx.flags.boolean("recursive") });
     if (manifests.length === 0) throw new KpctlError("no objects passed to apply", "EMANIFEST");
     let failed = false;
     for (const manifest of manifests) {

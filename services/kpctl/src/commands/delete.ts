@@ -1,22 +1,14 @@
 // `kpctl delete`: by -f manifests, KIND NAME..., or -l selector; waits until objects are gone unless --wait=false.
-import { isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
-import type { DeleteOptions, JsonObject } from "@kubeplane/client";
+import { isNotFound } from "@kubeplane/api";
+import type { DeleteOptions } from "@kubeplane/client";
 import { UsageError } from "../args.js";
-import { errorLine, isConnectionFailure, KpctlError } from "../errors.js";
-import { resourceRequests } from "../kind-args.js";
-import { str } from "../json-fields.js";
-import { loadManifests } from "../manifests.js";
+import { errorLine, isConnectionFailure } from "../errors.js";
+import { resolveTargets, type Target } from "../object-targets.js";
 import { quotedRef } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
-import { FILENAME_FLAG } from "./shared-flags.js";
+import { FILENAME_FLAG, RECURSIVE_FLAG } from "./shared-flags.js";
 
 const WAIT_POLL_MS = 250;
-
-interface Target {
-  info: KindInfo;
-  namespace: string;
-  name: string;
-}
 
 function deleteOptions(ctx: CommandContext): DeleteOptions {
   const opts: DeleteOptions = { signal: ctx.io.signal };
@@ -34,31 +26,6 @@ function deleteOptions(ctx: CommandContext): DeleteOptions {
     opts.gracePeriodSeconds = n;
   }
   return opts;
-}
-
-async function targets(ctx: CommandContext): Promise<Target[]> {
-  const files = ctx.flags.strings("filename");
-  const namespace = ctx.settings.namespace;
-  if (files.length) {
-    if (ctx.args.length) throw new UsageError("cannot give both -f and resource arguments");
-    return (await loadManifests(files, ctx.io.stdin)).map(({ object, source }) => {
-      const info = kindFor(String(object.apiVersion), String(object.kind));
-      if (!info) throw new KpctlError(`resource mapping not found for name: "${str(object, "metadata", "name")}" namespace: "${str(object, "metadata", "namespace")}" from "${source}": no matches for kind "${String(object.kind)}" in version "${String(object.apiVersion)}"`, "EUNKNOWNKIND");
-      return { info, namespace: str(object, "metadata", "namespace") || namespace, name: str(object, "metadata", "name") };
-    });
-  }
-  if (ctx.args.length === 0) throw new UsageError("you must provide one or more resources by argument or filename (-f)");
-  const selector = ctx.flags.string("selector");
-  const out: Target[] = [];
-  for (const { info, names } of resourceRequests(ctx.args)) {
-    if (names.length && selector) throw new UsageError("name cannot be provided when a selector is specified");
-    if (names.length === 0 && !selector && !ctx.flags.boolean("all")) throw new UsageError(`resource(s) were provided, but no name was specified`);
-    const chosen = names.length
-      ? names
-      : (await ctx.client().json.listAll(info, { namespace: info.namespaced ? namespace : "", labelSelector: selector, signal: ctx.io.signal })).items.map((o: JsonObject) => str(o, "metadata", "name"));
-    for (const name of chosen) out.push({ info, namespace, name });
-  }
-  return out;
 }
 
 /** Polls until the object is gone (finalizers, graceful termination) or the run is cancelled. */
@@ -91,6 +58,7 @@ export const deleteCommand: Command = {
   ].join("\n"),
   flags: [
     FILENAME_FLAG,
+    RECURSIVE_FLAG,
     { name: "selector", short: "l", type: "string", description: "Label selector of the objects to delete." },
     { name: "all", type: "boolean", description: "Delete all objects of the given types in the namespace." },
     { name: "grace-period", type: "string", default: "-1", description: "Seconds given to the object to terminate gracefully; -1 uses the object's default, 0 deletes at once." },
@@ -102,7 +70,7 @@ export const deleteCommand: Command = {
   ],
   async run(ctx) {
     const opts = deleteOptions(ctx);
-    const list = await targets(ctx);
+    const list = await resolveTargets(ctx);
     const deleted: Target[] = [];
     let failed = false;
     for (const t of list) {

@@ -14,6 +14,13 @@ export const FILENAME_FLAG: FlagSpec = {
   description: "The files, directories (their *.yaml, *.yml and *.json files) or - for stdin that contain the configuration.",
 };
 
+export const RECURSIVE_FLAG: FlagSpec = {
+  name: "recursive",
+  short: "R",
+  type: "boolean",
+  description: "Process the directory used in -f, --filename recursively.",
+};
+
 export const DRY_RUN_FLAG: FlagSpec = {
   name: "dry-run",
   type: "string",

@@ -3,7 +3,7 @@ import type { FlagSpec } from "../args.js";
 import type { Command } from "./command.js";
 
 function flagLine(f: FlagSpec): string {
-  const def = f.type === "boolean" ? String(f.default ?? false) : f.type === "strings" ? "[]" : `'${String(f.default ?? "")}'`;
+  const def = f.type === "boolean" ? String(f.default ?? false) : f.type === "strings" || f.type === "array" ? "[]" : `'${String(f.default ?? "")}'`;
   const names = f.short ? `-${f.short}, --${f.name}` : `--${f.name}`;
   return `    ${names}=${def}:\n\t${f.description}\n`;
 }
