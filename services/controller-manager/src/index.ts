@@ -6,7 +6,6 @@ import type { ControllerManagerConfig } from "./config.js";
 import type { ControllerContext } from "./controllers/context.js";
 import { EventRecorders } from "./controllers/event-recorders.js";
 import { controllerRegistry, selectControllers } from "./controllers/registry.js";
-import "./controllers/all.js";
 
 export { controllerManagerConfig, type ControllerManagerConfig } from "./config.js";
 export { controllerRegistry, selectControllers } from "./controllers/registry.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { batchV1CronJob, batchV1Job, kindFor, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { SCHEDULED_TIMESTAMP_ANNOTATION } from "../src/controllers/cronjob.js";
+import { SCHEDULED_TIMESTAMP_ANNOTATION } from "../src/controllers/cronjob/controller.js";
 import type { ControllerManager } from "../src/index.js";
 import { startCmCluster, type CmCluster } from "./harness.js";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { batchV1Job, isConflict, kindFor, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
-import { newJobController } from "../src/controllers/job.js";
+import { newJobController } from "../src/controllers/job/controller.js";
 import { controllerRegistry } from "../src/index.js";
 import { finishPod, pods, startCmCluster, startFakeKubelets, type CmCluster } from "./harness.js";
 

@@ -3,12 +3,11 @@ import { isDeepStrictEqual } from "node:util";
 import { batchV1CronJob, batchV1Job, coreV1Types, isAlreadyExists, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { isControlledBy, newControllerRef, ownerKey, type Controller, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import { CronParseError, parseCronSchedule, type CronSchedule } from "./batch/cron-schedule.js";
-import { jobFinish } from "./batch/job-status.js";
-import { formatInZone, formatTime, parseTime } from "./batch/time.js";
-import type { ControllerContext } from "./context.js";
-import { messageOf, type EventRecorder } from "./event-recorders.js";
-import { controllerRegistry } from "./registry.js";
+import { CronParseError, parseCronSchedule, type CronSchedule } from "./cron-schedule.js";
+import { jobFinish } from "../util/job-finish.js";
+import { formatInZone, formatTime, parseTime } from "../util/time.js";
+import type { ControllerContext } from "../context.js";
+import { messageOf, type EventRecorder } from "../event-recorders.js";
 
 type CronJob = batchV1CronJob.CronJob;
 type CronJobStatus = batchV1CronJob.CronJobStatus;
@@ -36,9 +35,6 @@ export function newCronJobController(ctx: ControllerContext): Controller {
   return controller;
 }
 
-controllerRegistry["cronjob"] = (ctx) => {
-  newCronJobController(ctx);
-};
 
 /** The Job a CronJob runs for schedule time `t`: its name carries the minutes since the epoch (so a retry cannot run it twice). */
 export function jobNameFor(cronJob: string, t: Date): string {

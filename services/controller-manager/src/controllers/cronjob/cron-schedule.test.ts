@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CronParseError, parseCronSchedule } from "./cron-schedule.js";
-import { formatInZone, formatTime, wallToInstant } from "./time.js";
+import { formatInZone, formatTime, wallToInstant } from "../util/time.js";
 
 /** The next `count` activations after `from`, as RFC 3339 strings. */
 function runs(schedule: string, from: string, count = 1, timeZone?: string): string[] {

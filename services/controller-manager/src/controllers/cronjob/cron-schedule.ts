@@ -1,5 +1,5 @@
 // Cron schedules as CronJobs use them (robfig/cron's standard parser): parsing and the next run time.
-import { wallClock, wallToInstant } from "./time.js";
+import { wallClock, wallToInstant } from "../util/time.js";
 
 /** A schedule that does not parse (bad field, unknown macro or time zone); `code` is "CronParse". */
 export class CronParseError extends Error {

@@ -3,13 +3,12 @@ import type { appsV1ControllerRevision, coreV1Node } from "@kubeplane/api";
 import { appsV1DaemonSet, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { Expectations, isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { messageOf, type EventRecorder } from "./event-recorders.js";
-import { controllerRegistry } from "./registry.js";
-import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, truncateHistory } from "./workloads/controller-history.js";
-import { nodeShouldRunDaemonPod, withDaemonTolerations, type NodeEligibility } from "./workloads/node-eligibility.js";
-import { isPodAvailable, isPodReady, msUntilAvailable } from "./util/pod-util.js";
-import { scaledValue } from "./workloads/scaled-value.js";
+import type { ControllerContext } from "../context.js";
+import { messageOf, type EventRecorder } from "../event-recorders.js";
+import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, truncateHistory } from "../util/controller-history.js";
+import { nodeShouldRunDaemonPod, withDaemonTolerations, type NodeEligibility } from "./node-eligibility.js";
+import { isPodAvailable, isPodReady, msUntilAvailable } from "../util/pod-util.js";
+import { scaledValue } from "../util/scaled-value.js";
 
 type DaemonSet = appsV1DaemonSet.DaemonSet;
 type DaemonSetStatus = appsV1DaemonSet.DaemonSetStatus;
@@ -269,7 +268,8 @@ function nodeSchedulingChanged(a: Node, b: Node): boolean {
   );
 }
 
-controllerRegistry["daemonset"] = (ctx: ControllerContext) => {
+/** Builds the DaemonSet controller on the context's manager: DaemonSets, their pods and the nodes they run on. */
+export function newDaemonSetController(ctx: ControllerContext): void {
   const { manager, informers, client } = ctx;
   const dsInformer = informers.informerFor(daemonSets);
   const nodeInformer = informers.informerFor(nodes);
@@ -302,4 +302,4 @@ controllerRegistry["daemonset"] = (ctx: ControllerContext) => {
     },
     onDelete: enqueueAll,
   });
-};
+}

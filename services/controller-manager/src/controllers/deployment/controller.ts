@@ -1,10 +1,9 @@
 // The Deployment controller: rolls a pod template out through ReplicaSets (RollingUpdate or Recreate), scales, keeps history.
 import { kindFor, type appsV1Deployment, type appsV1ReplicaSet, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { controllerRef, ownerKey } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { deploymentSelector } from "./deployments/replica-sets.js";
-import { DeploymentSyncer } from "./deployments/sync.js";
-import { controllerRegistry } from "./registry.js";
+import type { ControllerContext } from "../context.js";
+import { deploymentSelector } from "./replica-sets.js";
+import { DeploymentSyncer } from "./sync.js";
 
 type Deployment = appsV1Deployment.Deployment;
 type ReplicaSet = appsV1ReplicaSet.ReplicaSet;
@@ -14,7 +13,8 @@ export const deploymentKind = kindFor("apps/v1", "Deployment") as KindInfo<Deplo
 const replicaSetKind = kindFor("apps/v1", "ReplicaSet") as KindInfo<ReplicaSet>;
 const podKind = kindFor("v1", "Pod") as KindInfo<Pod>;
 
-controllerRegistry["deployment"] = (ctx: ControllerContext) => {
+/** Builds the Deployment controller on the context's manager: Deployments and the ReplicaSets they own. */
+export function newDeploymentController(ctx: ControllerContext): void {
   const { manager, informers, client, logger } = ctx;
   const deployments = informers.informerFor(deploymentKind);
   const replicaSets = informers.informerFor(replicaSetKind);
@@ -61,4 +61,4 @@ controllerRegistry["deployment"] = (ctx: ControllerContext) => {
       }
     },
   });
-};
+}

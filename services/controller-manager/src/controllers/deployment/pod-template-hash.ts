@@ -1,6 +1,6 @@
 // The pod-template-hash that names a Deployment's ReplicaSets and labels their selector, template and pods.
 import { coreV1Pod, metaV1 } from "@kubeplane/api";
-import { canonicalJson } from "../workloads/controller-history.js";
+import { canonicalJson } from "../util/controller-history.js";
 
 type PodTemplateSpec = coreV1Pod.PodTemplateSpec;
 

@@ -1,6 +1,6 @@
 // The arithmetic of rolling updates and scaling: fenceposts, new-RS growth, old-RS shrinkage, proportional scaling.
 import type { appsV1Deployment, appsV1ReplicaSet } from "@kubeplane/api";
-import { scaledValue } from "../workloads/scaled-value.js";
+import { scaledValue } from "../util/scaled-value.js";
 import {
   activeReplicaSets,
   byCreation,

@@ -2,15 +2,14 @@
 import { coreV1Service, isNotFound, metaV1, type coreV1Pod } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import type { Logger, Reconciler, Request, Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { endpointsKind, podKind, serviceKind } from "./endpoints/kinds.js";
-import { podEventHandler } from "./endpoints/pod-handler.js";
-import { podsForService, serviceSelector } from "./endpoints/service-pods.js";
-import { headlessLabel, labelsEqual } from "./endpoints/slice-labels.js";
-import { desiredSubsets, subsetsEqual } from "./endpoints/subsets.js";
-import { WriteTracker } from "./endpoints/write-tracker.js";
-import { controllerRegistry } from "./registry.js";
-import { isNamespaceTerminating } from "./util/namespace-terminating.js";
+import type { ControllerContext } from "../context.js";
+import { endpointsKind, podKind, serviceKind } from "../util/endpoint/kinds.js";
+import { podEventHandler } from "../util/endpoint/pod-handler.js";
+import { podsForService, serviceSelector } from "../util/endpoint/service-pods.js";
+import { headlessLabel, labelsEqual } from "../util/endpoint/slice-labels.js";
+import { desiredSubsets, subsetsEqual } from "./subsets.js";
+import { WriteTracker } from "../util/endpoint/write-tracker.js";
+import { isNamespaceTerminating } from "../util/namespace-terminating.js";
 
 type Service = coreV1Service.Service;
 type Endpoints = coreV1Service.Endpoints;
@@ -86,7 +85,8 @@ export class EndpointsSyncer implements Reconciler {
   }
 }
 
-controllerRegistry["endpoints"] = (ctx: ControllerContext) => {
+/** Builds the Endpoints controller on the context's manager: Services, their pods and their Endpoints. */
+export function newEndpointsController(ctx: ControllerContext): void {
   const services = ctx.informers.informerFor(serviceKind);
   const pods = ctx.informers.informerFor(podKind);
   const endpoints = ctx.informers.informerFor(endpointsKind);
@@ -109,4 +109,4 @@ controllerRegistry["endpoints"] = (ctx: ControllerContext) => {
       enqueueIfService(ep);
     },
   });
-};
+}

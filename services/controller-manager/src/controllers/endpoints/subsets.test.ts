@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { desiredSubsets, subsetsEqual } from "./subsets.js";
-import { testPod, testService } from "./test-objects.js";
+import { testPod, testService } from "../util/endpoint/test-objects.js";
 
 const ips = (list: Array<{ ip: string }>): string[] => list.map((a) => a.ip);
 

@@ -2,16 +2,15 @@
 import { isNotFound, type coreV1Node, type coreV1Pod, type coreV1Service, type discoveryV1 } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import type { Logger, Reconciler, Request, Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { endpointSliceKind, nodeKind, podKind, serviceKind } from "./endpoints/kinds.js";
-import { podEventHandler } from "./endpoints/pod-handler.js";
-import { podsForService, serviceSelector } from "./endpoints/service-pods.js";
-import { desiredEndpointGroups } from "./endpoints/slice-endpoints.js";
-import { managedByLabel, managedByValue, serviceNameLabel } from "./endpoints/slice-labels.js";
-import { WriteTracker } from "./endpoints/write-tracker.js";
-import { planSlices, type SlicePlan } from "./endpoints/slicing.js";
-import { controllerRegistry } from "./registry.js";
-import { isNamespaceTerminating } from "./util/namespace-terminating.js";
+import type { ControllerContext } from "../context.js";
+import { endpointSliceKind, nodeKind, podKind, serviceKind } from "../util/endpoint/kinds.js";
+import { podEventHandler } from "../util/endpoint/pod-handler.js";
+import { podsForService, serviceSelector } from "../util/endpoint/service-pods.js";
+import { desiredEndpointGroups } from "./slice-endpoints.js";
+import { managedByLabel, managedByValue, serviceNameLabel } from "../util/endpoint/slice-labels.js";
+import { WriteTracker } from "../util/endpoint/write-tracker.js";
+import { planSlices, type SlicePlan } from "./slicing.js";
+import { isNamespaceTerminating } from "../util/namespace-terminating.js";
 
 type Service = coreV1Service.Service;
 type Pod = coreV1Pod.Pod;
@@ -102,7 +101,8 @@ export class EndpointSliceSyncer implements Reconciler {
   }
 }
 
-controllerRegistry["endpointslice"] = (ctx: ControllerContext) => {
+/** Builds the EndpointSlice controller on the context's manager: Services, their pods, nodes and EndpointSlices. */
+export function newEndpointSliceController(ctx: ControllerContext): void {
   const services = ctx.informers.informerFor(serviceKind);
   const pods = ctx.informers.informerFor(podKind);
   const slices = ctx.informers.informerFor(endpointSliceKind);
@@ -124,4 +124,4 @@ controllerRegistry["endpointslice"] = (ctx: ControllerContext) => {
   // Slices changed or deleted by someone else are put back.
   controller.watch(slices, serviceKeyOf);
   pods.addEventHandler(podEventHandler(services.lister, (key) => controller.enqueueKey(key)));
-};
+}

@@ -1,8 +1,8 @@
 // The discovery/v1 endpoints a Service should have, grouped by the ports they serve, and how to compare them.
 import type { coreV1Pod, coreV1Service, discoveryV1 } from "@kubeplane/api";
-import { findPort } from "./named-port.js";
+import { findPort } from "../util/endpoint/named-port.js";
 import { isPodReady } from "../util/pod-util.js";
-import { endpointHostname, podIPv4, podReference, shouldPodBeInEndpoints } from "./pod-endpoints.js";
+import { endpointHostname, podIPv4, podReference, shouldPodBeInEndpoints } from "../util/endpoint/pod-endpoints.js";
 
 type Pod = coreV1Pod.Pod;
 type Service = coreV1Service.Service;

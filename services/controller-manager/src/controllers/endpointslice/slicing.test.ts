@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { discoveryV1, type coreV1Pod, type coreV1Service } from "@kubeplane/api";
 import { desiredEndpointGroups } from "./slice-endpoints.js";
-import { managedByLabel, serviceNameLabel } from "./slice-labels.js";
+import { managedByLabel, serviceNameLabel } from "../util/endpoint/slice-labels.js";
 import { planSlices, type SlicePlan } from "./slicing.js";
-import { testPod, testService } from "./test-objects.js";
+import { testPod, testService } from "../util/endpoint/test-objects.js";
 
 type EndpointSlice = discoveryV1.EndpointSlice;
 

@@ -1,7 +1,7 @@
 // Plans the EndpointSlice writes for one Service: keep unchanged slices, update changed ones, pack new endpoints, delete empty ones.
 import { discoveryV1, metaV1, type coreV1Service } from "@kubeplane/api";
 import { endpointFingerprint, endpointKey, portsFingerprint, type EndpointGroup } from "./slice-endpoints.js";
-import { labelsEqual, sliceLabels } from "./slice-labels.js";
+import { labelsEqual, sliceLabels } from "../util/endpoint/slice-labels.js";
 
 type Service = coreV1Service.Service;
 type EndpointSlice = discoveryV1.EndpointSlice;

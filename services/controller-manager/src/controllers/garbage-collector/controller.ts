@@ -2,11 +2,10 @@
 import { isConflict, isNotFound, type ApiObject, type KindInfo } from "@kubeplane/api";
 import type { ApiClient } from "@kubeplane/client";
 import type { Controller, Logger, Reconciler, Request, Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { ObjectGraph, type GraphHandler } from "./gc/graph.js";
-import { removeFinalizer, removeOwnerReferences } from "./gc/mutate.js";
-import { classifyOwners, deletingWith, foregroundFinalizer, orphanFinalizer } from "./gc/owners.js";
-import { controllerRegistry } from "./registry.js";
+import type { ControllerContext } from "../context.js";
+import { ObjectGraph, type GraphHandler } from "./graph.js";
+import { removeFinalizer, removeOwnerReferences } from "./mutate.js";
+import { classifyOwners, deletingWith, foregroundFinalizer, orphanFinalizer } from "./owners.js";
 
 /** A foreground owner is re-checked this often even without events (a safety net, not the driver). */
 const foregroundRecheckMs = 10_000;
@@ -148,6 +147,7 @@ export class GarbageCollector implements Reconciler {
   }
 }
 
-controllerRegistry["garbagecollector"] = (ctx) => {
+/** Builds the garbage collector on the context's manager: the owner graph of every kind it watches. */
+export function newGarbageCollector(ctx: ControllerContext): void {
   new GarbageCollector(ctx.client, ctx.logger, { manager: ctx.manager, informers: ctx.informers, workers: ctx.config.workers });
-};
+}

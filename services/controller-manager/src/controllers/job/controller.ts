@@ -3,13 +3,13 @@ import { isDeepStrictEqual } from "node:util";
 import { batchV1Job, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { Expectations, isControlledBy, newControllerRef, ownerKey, type Controller, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import { hasCondition, jobFinish, podFinishTime, podRestarts, setCondition, type JobFinish } from "./batch/job-status.js";
-import { isPodActive, isPodFinished, isPodReady } from "./util/pod-util.js";
-import { formatTime, parseTime } from "./batch/time.js";
-import type { ControllerContext } from "./context.js";
-import { messageOf, type EventRecorder } from "./event-recorders.js";
-import { isNamespaceTerminating } from "./util/namespace-terminating.js";
-import { controllerRegistry } from "./registry.js";
+import { jobFinish, type JobFinish } from "../util/job-finish.js";
+import { hasCondition, podFinishTime, podRestarts, setCondition } from "./job-status.js";
+import { isPodActive, isPodFinished, isPodReady } from "../util/pod-util.js";
+import { formatTime, parseTime } from "../util/time.js";
+import type { ControllerContext } from "../context.js";
+import { messageOf, type EventRecorder } from "../event-recorders.js";
+import { isNamespaceTerminating } from "../util/namespace-terminating.js";
 
 type Job = batchV1Job.Job;
 type JobStatus = batchV1Job.JobStatus;
@@ -59,9 +59,6 @@ export function newJobController(ctx: ControllerContext, options: JobControllerO
   return controller;
 }
 
-controllerRegistry["job"] = (ctx) => {
-  newJobController(ctx);
-};
 
 /** What one sync decided: the pods to start and stop, and the status to write. */
 interface Plan {

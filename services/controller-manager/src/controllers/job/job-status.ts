@@ -1,28 +1,10 @@
-// Reading Jobs and their pods: finished conditions, pod phases and finish times, condition updates.
+// Reading a Job's pods and writing its conditions: pod finish times and restarts, condition updates.
 import { batchV1Job, type coreV1Pod } from "@kubeplane/api";
-import { formatTime, parseTime } from "./time.js";
+import { formatTime, parseTime } from "../util/time.js";
 
 type Job = batchV1Job.Job;
 type JobCondition = batchV1Job.JobCondition;
 type Pod = coreV1Pod.Pod;
-
-/** How a Job ended: its Complete or Failed condition (status True), and when. */
-export interface JobFinish {
-  type: "Complete" | "Failed";
-  /** When it finished (ms): the condition's transition, or completionTime. */
-  at: number | undefined;
-}
-
-/** The Job's terminal condition, if it has one. */
-export function jobFinish(job: Job): JobFinish | undefined {
-  for (const c of job.status?.conditions ?? []) {
-    if ((c.type === "Complete" || c.type === "Failed") && c.status === "True") {
-      const at = parseTime(c.lastTransitionTime) ?? (c.type === "Complete" ? parseTime(job.status?.completionTime) : undefined);
-      return { type: c.type, at };
-    }
-  }
-  return undefined;
-}
 
 /**
  * When a finished pod finished (ms): its containers' latest finishedAt, else the Ready=False

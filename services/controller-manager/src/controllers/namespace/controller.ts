@@ -2,8 +2,7 @@
 import { coreV1Config, isNotFound, kindForResource, kindsList, isConflict, type ApiObject, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import type { Logger, Reconciler, Request, Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
+import type { ControllerContext } from "../context.js";
 
 type Namespace = coreV1Config.Namespace;
 type NamespaceCondition = coreV1Config.NamespaceCondition;
@@ -176,9 +175,10 @@ export class NamespaceDeletionError extends Error {
   readonly code = "NamespaceDeletionFailure";
 }
 
-controllerRegistry["namespace"] = (ctx: ControllerContext) => {
+/** Builds the Namespace controller on the context's manager: it empties and finalizes deleted namespaces. */
+export function newNamespaceController(ctx: ControllerContext): void {
   const informer = ctx.informers.informerFor(namespaces);
   const reconciler = new NamespaceController(ctx.client, informer.lister, ctx.logger, ctx.now);
   const controller = ctx.manager.newController({ name: "namespace", reconciler, workers: ctx.config.workers });
   controller.watch(informer);
-};
+}

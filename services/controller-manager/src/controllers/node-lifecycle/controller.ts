@@ -2,12 +2,11 @@
 import { coreV1Node, isConflict, isNotFound, kindFor, type coordinationV1, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import type { Lister } from "@kubeplane/client";
 import type { Reconciler, Request, Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import type { EventRecorder } from "./event-recorders.js";
-import { formatTime, lastHeartbeatMs, markedUnknown, parseTimeMs, readinessOf } from "./nodes/node-health.js";
-import { noExecuteTaints, reconcileHealthTaints } from "./nodes/taints.js";
-import { evictionDecision, withDefaultTolerations } from "./nodes/tolerations.js";
-import { controllerRegistry } from "./registry.js";
+import type { ControllerContext } from "../context.js";
+import type { EventRecorder } from "../event-recorders.js";
+import { formatTime, lastHeartbeatMs, markedUnknown, parseTimeMs, readinessOf } from "./node-health.js";
+import { noExecuteTaints, reconcileHealthTaints } from "./taints.js";
+import { evictionDecision, withDefaultTolerations } from "./tolerations.js";
 
 type Node = coreV1Node.Node;
 type Taint = coreV1Node.Taint;
@@ -165,5 +164,3 @@ export function newNodeLifecycleController(ctx: ControllerContext): void {
     return node && noExecuteTaints(node.spec?.taints ?? []).length > 0 ? [nodeName] : [];
   });
 }
-
-controllerRegistry["nodelifecycle"] = newNodeLifecycleController;

@@ -3,10 +3,9 @@ import { appsV1ReplicaSet, coreV1ReplicationController, kindFor, labelSelectorFr
 import type { coreV1Pod } from "@kubeplane/api";
 import { Expectations, controllerRef, ownerKey } from "@kubeplane/controller";
 import type { ResourceEventHandler } from "@kubeplane/client";
-import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
-import { podKind } from "./replica-sets/pod-control.js";
-import { ReplicaSyncer, type ReplicaKind } from "./replica-sets/sync.js";
+import type { ControllerContext } from "../context.js";
+import { podKind } from "./pod-control.js";
+import { ReplicaSyncer, type ReplicaKind } from "./sync.js";
 
 type ReplicaSet = appsV1ReplicaSet.ReplicaSet;
 type ReplicationController = coreV1ReplicationController.ReplicationController;
@@ -105,5 +104,12 @@ function newReplicaController<T extends ApiObject>(ctx: ControllerContext, name:
   });
 }
 
-controllerRegistry["replicaset"] = (ctx) => newReplicaController(ctx, "replicaset", "replicaset-controller", replicaSetKind);
-controllerRegistry["replicationcontroller"] = (ctx) => newReplicaController(ctx, "replicationcontroller", "replication-controller", replicationControllerKind);
+/** Builds the ReplicaSet controller on the context's manager. */
+export function newReplicaSetController(ctx: ControllerContext): void {
+  newReplicaController(ctx, "replicaset", "replicaset-controller", replicaSetKind);
+}
+
+/** Builds the ReplicationController controller on the context's manager (the same syncer over the older kind). */
+export function newReplicationControllerController(ctx: ControllerContext): void {
+  newReplicaController(ctx, "replicationcontroller", "replication-controller", replicationControllerKind);
+}

@@ -3,11 +3,10 @@ import type { appsV1ControllerRevision } from "@kubeplane/api";
 import { appsV1StatefulSet, coreV1Pod, coreV1Volume, isAlreadyExists, isConflict, isNotFound, kindFor, metaV1, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import { isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import type { ControllerContext } from "./context.js";
-import { messageOf, type EventRecorder } from "./event-recorders.js";
-import { controllerRegistry } from "./registry.js";
-import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "./workloads/controller-history.js";
-import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "./util/pod-util.js";
+import type { ControllerContext } from "../context.js";
+import { messageOf, type EventRecorder } from "../event-recorders.js";
+import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "../util/controller-history.js";
+import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "../util/pod-util.js";
 
 type StatefulSet = appsV1StatefulSet.StatefulSet;
 type StatefulSetStatus = appsV1StatefulSet.StatefulSetStatus;
@@ -334,7 +333,8 @@ export function claimFor(set: StatefulSet, template: Claim, ordinal: number): Cl
   });
 }
 
-controllerRegistry["statefulset"] = (ctx: ControllerContext) => {
+/** Builds the StatefulSet controller on the context's manager: StatefulSets, their pods, revisions and claims. */
+export function newStatefulSetController(ctx: ControllerContext): void {
   const { manager, informers, client } = ctx;
   const setInformer = informers.informerFor(statefulSets);
   const podInformer = informers.informerFor(pods);
@@ -349,4 +349,4 @@ controllerRegistry["statefulset"] = (ctx: ControllerContext) => {
   const controller = manager.newController({ name: "statefulset", reconciler });
   controller.watch(setInformer);
   controller.watch(podInformer, ownerKey("StatefulSet"));
-};
+}

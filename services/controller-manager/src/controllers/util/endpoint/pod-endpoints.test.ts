@@ -1,9 +1,8 @@
-// Unit tests of which pods are endpoints, their readiness conditions and hostnames.
+// Unit tests of which pods are endpoints, their readiness and hostnames.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { coreV1Pod } from "@kubeplane/api";
-import { podEndpoint } from "./slice-endpoints.js";
-import { isPodReady } from "../util/pod-util.js";
+import { isPodReady } from "../pod-util.js";
 import { endpointHostname, podEndpointsChanged, shouldPodBeInEndpoints } from "./pod-endpoints.js";
 import { testPod, testService } from "./test-objects.js";
 
@@ -21,16 +20,6 @@ describe("pod endpoints", () => {
     assert.equal(isPodReady(testPod("a")), true);
     assert.equal(isPodReady(testPod("a", { ready: false })), false);
     assert.equal(isPodReady(coreV1Pod.Pod.fromPartial({})), false);
-  });
-
-  it("slice conditions: ready = Ready and not terminating, serving = Ready, publishNotReadyAddresses makes every endpoint ready", () => {
-    const svc = testService();
-    const conditions = (opts: Parameters<typeof testPod>[1], s = svc): unknown => podEndpoint(testPod("a", opts), s, "10.0.0.1", undefined).conditions;
-    assert.deepEqual(conditions({}), { ready: true, serving: true, terminating: false });
-    assert.deepEqual(conditions({ ready: false }), { ready: false, serving: false, terminating: false });
-    assert.deepEqual(conditions({ deleting: true }), { ready: false, serving: true, terminating: true });
-    const publish = testService({ publishNotReadyAddresses: true });
-    assert.deepEqual(conditions({ ready: false }, publish), { ready: true, serving: false, terminating: false });
   });
 
   it("sets the hostname only when the pod names the service as its subdomain", () => {

@@ -1,7 +1,7 @@
 // Which pods back a Service and how (endpointsliceutil): inclusion, readiness, address, hostname.
 import { isIPv4 } from "node:net";
 import type { coreV1Pod, coreV1Service } from "@kubeplane/api";
-import { isPodReady } from "../util/pod-util.js";
+import { isPodReady } from "../pod-util.js";
 
 type Pod = coreV1Pod.Pod;
 type Service = coreV1Service.Service;
