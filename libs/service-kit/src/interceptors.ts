@@ -26,6 +26,29 @@ function endSpan(span: Span, code: number, details?: string): void {
   span.end();
 }
 
+/** One method's metric children; `handled` makes the child of a status code on its first use. */
+interface MethodMetrics {
+  started: { inc(): void };
+  handlingSeconds: { observe(seconds: number): void };
+  handled(code: number): { inc(): void };
+}
+
+function methodMetrics(metrics: GrpcServerMetrics, labels: { grpc_type: string; grpc_service: string; grpc_method: string }): MethodMetrics {
+  const handled = new Map<number, { inc(): void }>();
+  return {
+    started: metrics.started.labels(labels),
+    handlingSeconds: metrics.handlingSeconds.labels(labels),
+    handled(code) {
+      let child = handled.get(code);
+      if (!child) {
+        child = metrics.handled.labels({ ...labels, grpc_code: grpcCodeName(code) });
+        handled.set(code, child);
+      }
+      return child;
+    },
+  };
+}
+
 /**
  * Counts and times every call and wraps it in a SERVER span whose parent is the caller's trace
  * context. The span's own context replaces the incoming traceparent, so handlers (run under
@@ -33,20 +56,27 @@ function endSpan(span: Span, code: number, details?: string): void {
  */
 export function serverInterceptor(metrics: GrpcServerMetrics): ServerInterceptor {
   const tracer = trace.getTracer(tracerName);
+  // The metric children of each method, made once: a call then costs no label hashing.
+  const byPath = new Map<string, MethodMetrics>();
   return (descriptor, call) => {
     const { service, method } = splitMethodPath(descriptor.path);
-    const labels = { grpc_type: callType(descriptor.requestStream, descriptor.responseStream), grpc_service: service, grpc_method: method };
+    let m = byPath.get(descriptor.path);
+    if (!m) {
+      m = methodMetrics(metrics, { grpc_type: callType(descriptor.requestStream, descriptor.responseStream), grpc_service: service, grpc_method: method });
+      byPath.set(descriptor.path, m);
+    }
+    const children = m;
     const started = process.hrtime.bigint();
     let span: Span | undefined;
     let done = false;
     const finish = (code: number, details?: string): void => {
       if (done) return;
       done = true;
-      metrics.handled.inc({ ...labels, grpc_code: grpcCodeName(code) });
-      metrics.handlingSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      children.handled(code).inc();
+      children.handlingSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (span) endSpan(span, code, details);
     };
-    metrics.started.inc(labels);
+    children.started.inc();
     return new ServerInterceptingCall(call, {
       start: (next) => {
         next({
