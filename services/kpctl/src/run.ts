@@ -7,6 +7,7 @@ import { clientOptions } from "./client-options.js";
 import { connectionOverrides, contextFilePath, readContextFile, resolveSettings, type ConnectionSettings } from "./context-config.js";
 import { errorLine } from "./errors.js";
 import { applyCommand } from "./commands/apply.js";
+import { chartCommand } from "./commands/chart.js";
 import type { Command, CommandContext } from "./commands/command.js";
 import { configCommand } from "./commands/config.js";
 import { createCommand } from "./commands/create.js";
@@ -73,6 +74,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   scaleCommand,
   rolloutCommand,
+  chartCommand,
   logsCommand,
   execCommand,
   topCommand,
