@@ -1,7 +1,7 @@
 // ImageLocality: prefers nodes that already have the pod's images, weighted by image size and
 // damped by how widely each image is spread (kube-scheduler's imagelocality).
 import { MAX_NODE_SCORE, SUCCESS } from "../framework/interface.js";
-import type { CycleState, NodeInfo, PluginFactory, PluginHandle, PodInfo, PreScorePlugin, ScorePlugin, Snapshot, Status } from "../framework/interface.js";
+import type { CycleState, NodeInfo, PluginFactory, PodInfo, PreScorePlugin, ScorePlugin, Snapshot, Status } from "../framework/interface.js";
 import { intDiv } from "./helper/int-div.js";
 
 export const IMAGE_LOCALITY = "ImageLocality";

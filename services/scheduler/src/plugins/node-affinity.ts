@@ -6,7 +6,6 @@ import type {
   ClusterEvent,
   CycleState,
   FilterPlugin,
-  Node,
   NodeInfo,
   Pod,
   PluginFactory,

@@ -13,8 +13,6 @@ type Toleration = Partial<coreV1Pod.Toleration>;
 const node = (name: string, taints: Taint[]) => nodeInfoOf(coreV1Node.Node.fromPartial({ metadata: { name }, spec: { taints } }));
 const pod = (tolerations: Toleration[] = []) =>
   newPodInfo(coreV1Pod.Pod.fromPartial({ metadata: { name: "p", namespace: "default" }, spec: { tolerations } }));
-const tol = (t: Toleration) => coreV1Pod.Toleration.fromPartial(t);
-const taint = (t: Taint) => coreV1Node.Taint.fromPartial(t);
 
 test("an untolerated NoSchedule or NoExecute taint rejects the node naming the taint", () => {
   const pl = new TaintToleration();

@@ -8,7 +8,6 @@ import type {
   NodeInfo,
   PersistentVolume,
   PluginFactory,
-  PluginHandle,
   PodInfo,
   PreFilterPlugin,
   PreFilterResult,

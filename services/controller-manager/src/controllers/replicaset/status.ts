@@ -42,7 +42,6 @@ export function calculateStatus(input: {
   now: Date;
 }): ReplicaStatus {
   const { pods, templateLabels, minReadySeconds, now } = input;
-  const nowMs = now.getTime();
   const templateEntries = Object.entries(templateLabels);
   let fullyLabeled = 0;
   let ready = 0;

@@ -1,12 +1,16 @@
 // The StatefulSet controller: stable `<set>-<ordinal>` pods created in order, per-ordinal claims, ordered rolling updates.
-import type { appsV1ControllerRevision } from "@kubeplane/api";
-import { appsV1StatefulSet, coreV1Pod, coreV1Volume, isAlreadyExists, isConflict, isNotFound, kindFor, metaV1, type KindInfo } from "@kubeplane/api";
+import type { appsV1ControllerRevision, coreV1Pod, coreV1Volume } from "@kubeplane/api";
+import { appsV1StatefulSet, isAlreadyExists, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
-import { isControlledBy, newControllerRef, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
+import { isControlledBy, ownerKey, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import type { ControllerContext } from "../context.js";
 import { messageOf, type EventRecorder } from "../event-recorders.js";
-import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, templateOf, truncateHistory } from "../util/controller-history.js";
-import { isPodActive, isPodAvailable, isPodReady, isRunningAndReady, msUntilAvailable } from "../util/pod-util.js";
+import { CONTROLLER_REVISION_HASH, controllerRevisions, ensureRevision, truncateHistory } from "../util/controller-history.js";
+import { isRunningAndReady } from "../util/pod-util.js";
+import { claimFor, claimName } from "./claims.js";
+import { ordinalOf, statefulPod } from "./identity.js";
+import { setState, type SetState } from "./set-state.js";
+import { statefulSetStatus } from "./status.js";
 
 type StatefulSet = appsV1StatefulSet.StatefulSet;
 type StatefulSetStatus = appsV1StatefulSet.StatefulSetStatus;
@@ -18,39 +22,11 @@ const statefulSets = kindFor("apps/v1", "StatefulSet") as KindInfo<StatefulSet>;
 const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
 const claims = kindFor("v1", "PersistentVolumeClaim") as KindInfo<Claim>;
 
-export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
-export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
-
 interface Listers {
   statefulSets: Lister<StatefulSet>;
   pods: Lister<Pod>;
   revisions: Lister<ControllerRevision>;
   claims: Lister<Claim>;
-}
-
-/** A sync's view of one set: its revisions and its pods by ordinal. */
-interface SetState {
-  set: StatefulSet;
-  current: ControllerRevision;
-  update: ControllerRevision;
-  /** First ordinal (spec.ordinals.start) and the replica count. */
-  start: number;
-  replicas: number;
-  byOrdinal: Map<number, Pod>;
-  /** Pods whose ordinal is outside [start, start+replicas), highest ordinal first. */
-  condemned: Pod[];
-}
-
-/** The ordinal in a pod name `<set>-<ordinal>`, or undefined when the name is not one of the set's. */
-export function ordinalOf(setName: string, podName: string): number | undefined {
-  if (!podName.startsWith(`${setName}-`)) return undefined;
-  const rest = podName.slice(setName.length + 1);
-  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
-}
-
-/** The claim of template `claim` for `ordinal`: `<claim>-<set>-<ordinal>`. */
-export function claimName(claim: string, setName: string, ordinal: number): string {
-  return `${claim}-${setName}-${ordinal}`;
 }
 
 /**
@@ -83,31 +59,16 @@ export class StatefulSetReconciler implements Reconciler {
     const update = ensured.revision;
     const current = owned.find((r) => r.metadata!.name === set.status?.currentRevision) ?? update;
     const setPods = this.listers.pods.byIndex("owner", uid).filter((p) => isControlledBy(p, uid));
-    const state = this.state(set, current, update, setPods);
+    const state = setState(set, current, update, setPods);
 
     await this.manage(state);
     await this.deleteScaledClaims(state);
 
     const live = new Set([current.metadata!.name, update.metadata!.name, ...setPods.map((p) => p.metadata?.labels[CONTROLLER_REVISION_HASH] ?? "")]);
     await truncateHistory(this.client, owned, live, set.spec?.revisionHistoryLimit ?? 10);
-    const { status, requeueAfterMs } = this.status(state, setPods);
+    const { status, requeueAfterMs } = statefulSetStatus(state, setPods, this.now());
     await this.writeStatus(set, status);
     return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
-  }
-
-  private state(set: StatefulSet, current: ControllerRevision, update: ControllerRevision, setPods: Pod[]): SetState {
-    const start = set.spec?.ordinals?.start ?? 0;
-    const replicas = set.spec?.replicas ?? 1;
-    const byOrdinal = new Map<number, Pod>();
-    const condemned: { ordinal: number; pod: Pod }[] = [];
-    for (const pod of setPods) {
-      const ordinal = ordinalOf(set.metadata!.name, pod.metadata!.name);
-      if (ordinal === undefined) continue; // not a name this controller makes: leave it alone
-      if (ordinal >= start && ordinal < start + replicas) byOrdinal.set(ordinal, pod);
-      else condemned.push({ ordinal, pod });
-    }
-    condemned.sort((a, b) => b.ordinal - a.ordinal);
-    return { set, current, update, start, replicas, byOrdinal, condemned: condemned.map((c) => c.pod) };
   }
 
   /** One pass of creations, deletions and updates; returns early where OrderedReady must wait. */
@@ -227,42 +188,6 @@ export class StatefulSetReconciler implements Reconciler {
     else this.recorder.record(statefulSets, set, "Warning", `Failed${title}`, `${what} failed error: ${messageOf(err)}`);
   }
 
-  private status(s: SetState, setPods: Pod[]): { status: StatefulSetStatus; requeueAfterMs?: number } {
-    const now = this.now();
-    const minReady = s.set.spec?.minReadySeconds ?? 0;
-    const active = setPods.filter(isPodActive);
-    const updateName = s.update.metadata!.name;
-    let currentName = s.current.metadata!.name;
-    let requeueAfterMs: number | undefined;
-    let ready = 0, available = 0, current = 0, updated = 0;
-    for (const pod of active) {
-      if (isPodReady(pod)) ready++;
-      if (isPodAvailable(pod, minReady, now)) available++;
-      const revision = pod.metadata?.labels[CONTROLLER_REVISION_HASH];
-      if (revision === currentName) current++;
-      if (revision === updateName) updated++;
-      const wait = msUntilAvailable(pod, minReady, now);
-      if (wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? wait, wait);
-    }
-    // The rollout is complete: the update revision becomes the current one.
-    if (updated === s.replicas && ready === s.replicas && active.length === s.replicas) {
-      currentName = updateName;
-      current = updated;
-    }
-    const status = appsV1StatefulSet.StatefulSetStatus.fromPartial({
-      ...s.set.status,
-      observedGeneration: s.set.metadata?.generation ?? 0,
-      replicas: active.length,
-      readyReplicas: ready,
-      availableReplicas: available,
-      currentReplicas: current,
-      updatedReplicas: updated,
-      currentRevision: currentName,
-      updateRevision: updateName,
-    });
-    return { status, requeueAfterMs };
-  }
-
   private async writeStatus(set: StatefulSet, status: StatefulSetStatus): Promise<void> {
     const before = appsV1StatefulSet.StatefulSetStatus.toJSON(appsV1StatefulSet.StatefulSetStatus.fromPartial(set.status ?? {}));
     if (JSON.stringify(before) === JSON.stringify(appsV1StatefulSet.StatefulSetStatus.toJSON(status))) return;
@@ -273,64 +198,6 @@ export class StatefulSetReconciler implements Reconciler {
       if (!isConflict(err)) throw err;
     }
   }
-}
-
-/**
- * The pod for `ordinal` at `revision` (`template` when the caller has the set's own template at
- * hand): stable name, hostname and subdomain (the governing Service), and its claims as volumes.
- */
-export function statefulPod(set: StatefulSet, revision: ControllerRevision, ordinal: number, template = templateOf(revision)): Pod {
-  const setName = set.metadata!.name;
-  const name = `${setName}-${ordinal}`;
-  const spec = coreV1Pod.PodSpec.fromPartial(template.spec ?? {});
-  spec.hostname = name;
-  spec.subdomain = set.spec?.serviceName ?? "";
-  for (const claim of set.spec?.volumeClaimTemplates ?? []) {
-    const volumeName = claim.metadata?.name ?? "";
-    const volume = coreV1Volume.Volume.fromPartial({ name: volumeName, persistentVolumeClaim: { claimName: claimName(volumeName, setName, ordinal), readOnly: false } });
-    const at = spec.volumes.findIndex((v) => v.name === volumeName);
-    if (at >= 0) spec.volumes[at] = volume;
-    else spec.volumes.push(volume);
-  }
-  return coreV1Pod.Pod.fromPartial({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name,
-      namespace: set.metadata!.namespace,
-      labels: {
-        ...(template.metadata?.labels ?? {}),
-        [POD_NAME_LABEL]: name,
-        [POD_INDEX_LABEL]: String(ordinal),
-        [CONTROLLER_REVISION_HASH]: revision.metadata!.name,
-      },
-      annotations: { ...(template.metadata?.annotations ?? {}) },
-      ownerReferences: [newControllerRef(set)],
-    },
-    spec,
-  });
-}
-
-/**
- * The claim of `template` for `ordinal`, labelled with the set's selector labels. With
- * whenDeleted=Delete it is owned (not controlled) by the set, so the garbage collector removes it
- * with the set; otherwise it outlives the set, as Kubernetes' default Retain.
- */
-export function claimFor(set: StatefulSet, template: Claim, ordinal: number): Claim {
-  const retainOnDelete = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted !== "Delete";
-  const owner = metaV1.OwnerReference.fromPartial({ ...newControllerRef(set), controller: false, blockOwnerDeletion: false });
-  return coreV1Volume.PersistentVolumeClaim.fromPartial({
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: {
-      name: claimName(template.metadata?.name ?? "", set.metadata!.name, ordinal),
-      namespace: set.metadata!.namespace,
-      labels: { ...(template.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) },
-      annotations: { ...(template.metadata?.annotations ?? {}) },
-      ownerReferences: retainOnDelete ? [] : [owner],
-    },
-    spec: template.spec,
-  });
 }
 
 /** Builds the StatefulSet controller on the context's manager: StatefulSets, their pods, revisions and claims. */
