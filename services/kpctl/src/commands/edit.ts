@@ -61,7 +61,7 @@ function apiErrorText(err: unknown, obj: JsonObject): string {
   const info = manifestKind(obj, "edit");
   const causes = err.status.details?.causes ?? [];
   if (err.reason === "Invalid" && causes.length) {
-    return `${qualifiedResource(info)} "${str(obj, "metadata", "name")}" was not valid:\n${causes.map((c) => `* ${c.field ? `${c.field}: ` : ""}${c.message}`).join("\n")}`;
+    return `${qualifiedResource(info)} "${str(obj, "metadata", "name")}" was not valid:\n${causes.map((c) => `* ${c.field && !c.message.startsWith(c.field) ? `${c.field}: ` : ""}${c.message}`).join("\n")}`;
   }
   return errorLine(err, "").replace(/^Error from server \(\w+\): /, "");
 }

@@ -115,29 +115,39 @@ export const waitCommand: Command = {
     const timeoutMs = parseDuration(ctx.flags.string("timeout") ?? "30s");
     const targets = await resolveTargets(ctx);
     if (targets.length === 0) throw new KpctlError("no matching resources found", "ENOTFOUND");
-    const deadline = AbortSignal.timeout(Math.max(timeoutMs, 1));
-    const signal = ctx.io.signal ? AbortSignal.any([ctx.io.signal, deadline]) : deadline;
-    const tty = ctx.io.stderr.isTTY === true;
-    const started = Date.now();
-    for (const t of targets) {
-      const ref = objectRef(t.info, t.name);
-      let last = "";
-      const progress = (seen: string): void => {
-        if (!tty || seen === last) return;
-        last = seen;
-        ctx.err(`\r\x1b[Kwaiting for ${ref}: ${seen} (${Math.round((Date.now() - started) / 1000)}s)`);
-      };
-      const met = timeoutMs === 0 ? await checkOnce(ctx, t, waitFor) : await waitOne(ctx, t, waitFor, signal, progress);
-      if (tty && last) ctx.err("\r\x1b[K");
-      if (!met) {
-        if (ctx.io.signal?.aborted) return 130;
-        throw new KpctlError(`timed out waiting for the condition on ${t.info.resource}/${t.name}`, "ETIMEOUT");
-      }
-      ctx.out(`${ref} ${metText(waitFor)}\n`);
+    // A timer of our own rather than AbortSignal.timeout, whose unref'd timer would let the process exit mid-wait.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), Math.max(timeoutMs, 1));
+    const signal = ctx.io.signal ? AbortSignal.any([ctx.io.signal, deadline.signal]) : deadline.signal;
+    try {
+      return await waitAll(ctx, targets, waitFor, timeoutMs, signal);
+    } finally {
+      clearTimeout(timer);
     }
-    return 0;
   },
 };
+
+async function waitAll(ctx: CommandContext, targets: readonly Target[], waitFor: WaitFor, timeoutMs: number, signal: AbortSignal): Promise<number> {
+  const tty = ctx.io.stderr.isTTY === true;
+  const started = Date.now();
+  for (const t of targets) {
+    const ref = objectRef(t.info, t.name);
+    let last = "";
+    const progress = (seen: string): void => {
+      if (!tty || seen === last) return;
+      last = seen;
+      ctx.err(`\r\x1b[Kwaiting for ${ref}: ${seen} (${Math.round((Date.now() - started) / 1000)}s)`);
+    };
+    const met = timeoutMs === 0 ? await checkOnce(ctx, t, waitFor) : await waitOne(ctx, t, waitFor, signal, progress);
+    if (tty && last) ctx.err("\r\x1b[K");
+    if (!met) {
+      if (ctx.io.signal?.aborted) return 130;
+      throw new KpctlError(`timed out waiting for the condition on ${t.info.resource}/${t.name}`, "ETIMEOUT");
+    }
+    ctx.out(`${ref} ${metText(waitFor)}\n`);
+  }
+  return 0;
+}
 
 async function checkOnce(ctx: CommandContext, t: Target, waitFor: WaitFor): Promise<boolean> {
   try {
