@@ -1,15 +1,16 @@
 // The Job controller: runs a Job's pods to its completions within parallelism, with back-off, deadline, suspend and TTL.
 import { isDeepStrictEqual } from "node:util";
-import { batchV1Job, coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
+import { batchV1Job, isConflict, isNotFound, kindFor, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
-import { Expectations, isControlledBy, newControllerRef, ownerKey, type Controller, type Reconciler, type Request, type Result } from "@kubeplane/controller";
-import { jobFinish, type JobFinish } from "../util/job-finish.js";
-import { hasCondition, podFinishTime, podRestarts, setCondition } from "./job-status.js";
-import { isPodActive, isPodFinished, isPodReady } from "../util/pod-util.js";
-import { formatTime, parseTime } from "../util/time.js";
+import { Expectations, isControlledBy, ownerKey, type Controller, type Reconciler, type Request, type Result } from "@kubeplane/controller";
 import type { ControllerContext } from "../context.js";
-import { messageOf, type EventRecorder } from "../event-recorders.js";
-import { isNamespaceTerminating } from "../util/namespace-terminating.js";
+import type { EventRecorder } from "../event-recorders.js";
+import { jobFinish, type JobFinish } from "../util/job-finish.js";
+import { isPodActive } from "../util/pod-util.js";
+import { FailureBackoff } from "./backoff.js";
+import { hasCondition } from "./job-status.js";
+import { planSync } from "./plan.js";
+import { JobPodControl } from "./pod-control.js";
 
 type Job = batchV1Job.Job;
 type JobStatus = batchV1Job.JobStatus;
@@ -59,30 +60,23 @@ export function newJobController(ctx: ControllerContext, options: JobControllerO
   return controller;
 }
 
-
-/** What one sync decided: the pods to start and stop, and the status to write. */
-interface Plan {
-  create: number;
-  remove: Pod[];
-  status: JobStatus;
-  requeueAfterMs?: number;
-}
-
 class JobReconciler implements Reconciler {
   private readonly client: ApiClient;
   private readonly recorder: EventRecorder;
-  /** Failed pods that record no finish time: when this process first saw them failed (for back-off only). */
-  private readonly failureSeen = new Map<string, Map<string, number>>();
+  private readonly podControl: JobPodControl;
+  private readonly failureBackoff: FailureBackoff;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly jobs: Lister<Job>,
     private readonly pods: Lister<Pod>,
     private readonly expectations: Expectations,
-    private readonly backoff: Required<JobControllerOptions>,
+    backoff: Required<JobControllerOptions>,
   ) {
     this.client = ctx.client;
     this.recorder = ctx.recorder("job-controller");
+    this.podControl = new JobPodControl(ctx.client, this.recorder, expectations);
+    this.failureBackoff = new FailureBackoff(backoff.backoffBaseMs, backoff.backoffMaxMs);
   }
 
   async reconcile({ namespace, name }: Request, signal: AbortSignal): Promise<Result | void> {
@@ -90,7 +84,7 @@ class JobReconciler implements Reconciler {
     const job = this.jobs.get(namespace, name);
     if (!job) {
       this.expectations.delete(key);
-      this.failureSeen.delete(key);
+      this.failureBackoff.forget(key);
       return;
     }
     if (job.metadata?.deletionTimestamp) return;
@@ -101,9 +95,9 @@ class JobReconciler implements Reconciler {
     if (finish) return this.reconcileFinished(key, job, finish, pods, now, signal);
     if (!this.expectations.satisfied(key)) return;
 
-    const plan = this.plan(key, job, pods, now);
-    await this.removePods(key, job, plan.remove, signal);
-    const created = await this.createPods(key, job, plan.create, signal);
+    const plan = planSync(job, pods, now, (succeeded, failed) => this.failureBackoff.remaining(key, succeeded, failed, now));
+    await this.podControl.removePods(key, job, plan.remove, signal);
+    const created = await this.podControl.createPods(key, job, plan.create, signal);
     plan.status.active += created;
     if (!isDeepStrictEqual(plan.status, batchV1Job.JobStatus.fromPartial(job.status ?? {}))) {
       const updated = batchV1Job.Job.fromPartial(job);
@@ -130,100 +124,9 @@ class JobReconciler implements Reconciler {
     else if (!is("Suspended") && was("Suspended")) this.recorder.record(jobKind, job, "Normal", "Resumed", "Job resumed");
   }
 
-  /** Decides, from the cached pods alone, what this sync does (Kubernetes' syncJob and manageJob). */
-  private plan(key: string, job: Job, pods: Pod[], now: Date): Plan {
-    const spec = job.spec ?? batchV1Job.JobSpec.fromPartial({});
-    const old = batchV1Job.JobStatus.fromPartial(job.status ?? {});
-    const active = pods.filter(isPodActive);
-    const terminating = pods.filter((p) => !isPodFinished(p) && p.metadata?.deletionTimestamp);
-    const succeededPods = pods.filter((p) => p.status?.phase === "Succeeded");
-    const failedPods = pods.filter((p) => p.status?.phase === "Failed");
-    const succeeded = Math.max(old.succeeded, succeededPods.length);
-    const failed = Math.max(old.failed, failedPods.length);
-    const suspended = spec.suspend === true;
-    const wasSuspended = hasCondition(job, "Suspended");
-    const status: JobStatus = { ...old, succeeded, failed, conditions: old.conditions };
-    // The deadline counts from the start, or from the latest resume.
-    if (!suspended && (!status.startTime || wasSuspended)) status.startTime = formatTime(now);
-    let requeueAfterMs: number | undefined;
-    let remove: Pod[] = [];
-    let create = 0;
-
-    const failure = this.failure(spec, failed, active, status.startTime, suspended, now);
-    if (typeof failure === "number") requeueAfterMs = failure;
-    if (failure && typeof failure !== "number") {
-      status.conditions = setCondition(status.conditions, "Failed", "True", failure.reason, failure.message, now);
-      remove = active;
-    } else if (suspended) {
-      status.conditions = setCondition(status.conditions, "Suspended", "True", "JobSuspended", "Job suspended", now);
-      remove = active;
-    } else {
-      status.conditions = setCondition(status.conditions, "Suspended", "False", "JobResumed", "Job resumed", now);
-      const parallelism = spec.parallelism ?? 1;
-      const completions = spec.completions;
-      // Work-queue Jobs (no completions) start no pod after the first success and let running ones finish.
-      const want = completions === undefined ? (succeeded > 0 ? active.length : parallelism) : Math.min(Math.max(completions - succeeded, 0), parallelism);
-      const occupied = active.length + (spec.podReplacementPolicy === "Failed" ? terminating.length : 0);
-      if (occupied > want) {
-        remove = [...active].sort(deletionOrder).slice(0, Math.min(occupied - want, active.length));
-      } else if (occupied < want) {
-        const wait = this.backoffRemaining(key, succeededPods, failedPods, now);
-        if (wait > 0) requeueAfterMs = Math.min(requeueAfterMs ?? wait, wait);
-        else create = want - occupied;
-      }
-      const stillActive = active.length - remove.length + create;
-      const complete = completions === undefined ? succeeded > 0 && stillActive === 0 : succeeded >= completions;
-      if (complete) {
-        status.conditions = setCondition(status.conditions, "Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods", now);
-        status.completionTime = formatTime(now);
-        remove = active;
-        create = 0;
-        requeueAfterMs = undefined;
-      }
-    }
-    status.active = active.length - remove.length;
-    status.ready = active.filter((p) => !remove.includes(p) && isPodReady(p)).length;
-    status.terminating = terminating.length + remove.length;
-    return { create, remove, status, requeueAfterMs };
-  }
-
-  /** Why the Job has failed, or else ms until its active deadline (undefined: none). */
-  private failure(spec: batchV1Job.JobSpec, failed: number, active: Pod[], startTime: string, suspended: boolean, now: Date): { reason: string; message: string } | number | undefined {
-    const limit = spec.backoffLimit ?? 6;
-    const exceeded = "Job has reached the specified backoff limit";
-    if (failed > limit) return { reason: "BackoffLimitExceeded", message: exceeded };
-    if (spec.template?.spec?.restartPolicy === "OnFailure") {
-      const restarts = active.reduce((n, p) => n + podRestarts(p), 0);
-      if (limit === 0 ? restarts > 0 : restarts >= limit) return { reason: "BackoffLimitExceeded", message: exceeded };
-    }
-    const start = parseTime(startTime);
-    if (suspended || spec.activeDeadlineSeconds === undefined || start === undefined) return undefined;
-    const left = start + spec.activeDeadlineSeconds * 1000 - now.getTime();
-    return left <= 0 ? { reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" } : left;
-  }
-
-  /** Ms to wait before replacing failed pods: base·2^(n-1) after the latest of the n failures since the last success, capped. */
-  private backoffRemaining(key: string, succeeded: Pod[], failed: Pod[], now: Date): number {
-    let seen = this.failureSeen.get(key);
-    const finishOf = (p: Pod): number => {
-      const t = podFinishTime(p);
-      if (t !== undefined) return t;
-      if (!seen) this.failureSeen.set(key, (seen = new Map()));
-      const uid = p.metadata!.uid;
-      if (!seen.has(uid)) seen.set(uid, now.getTime());
-      return seen.get(uid)!;
-    };
-    if (seen) for (const uid of seen.keys()) if (!failed.some((p) => p.metadata?.uid === uid)) seen.delete(uid);
-    const lastSuccess = Math.max(0, ...succeeded.map((p) => podFinishTime(p) ?? 0));
-    const failures = failed.map(finishOf).filter((t) => t > lastSuccess);
-    if (failures.length === 0) return 0;
-    const delay = Math.min(this.backoff.backoffBaseMs * 2 ** (failures.length - 1), this.backoff.backoffMaxMs);
-    return Math.max(...failures) + delay - now.getTime();
-  }
-
   /** A finished Job: stop pods left running, then delete the Job once its TTL after finishing passed. */
   private async reconcileFinished(key: string, job: Job, finish: JobFinish, pods: Pod[], now: Date, signal: AbortSignal): Promise<Result | void> {
-    await this.removePods(key, job, pods.filter(isPodActive), signal);
+    await this.podControl.removePods(key, job, pods.filter(isPodActive), signal);
     const ttl = job.spec?.ttlSecondsAfterFinished;
     if (ttl === undefined) return;
     const expires = (finish.at ?? now.getTime()) + ttl * 1000;
@@ -235,69 +138,4 @@ class JobReconciler implements Reconciler {
       if (!isNotFound(err)) throw err;
     }
   }
-
-  /** Starts `count` pods in batches of 1, 2, 4… (slow start: a failing create costs one call, not hundreds). */
-  private async createPods(key: string, job: Job, count: number, signal: AbortSignal): Promise<number> {
-    if (count <= 0) return 0;
-    const template = job.spec?.template;
-    const pod = coreV1Pod.Pod.fromPartial({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        generateName: `${job.metadata!.name}-`,
-        namespace: job.metadata!.namespace,
-        labels: { ...template?.metadata?.labels },
-        annotations: { ...template?.metadata?.annotations },
-        ownerReferences: [newControllerRef({ ...job, apiVersion: "batch/v1", kind: "Job" })],
-      },
-      spec: template?.spec,
-    });
-    this.expectations.expectCreations(key, count);
-    let created = 0;
-    for (let batch = 1, left = count; left > 0; batch *= 2) {
-      const size = Math.min(batch, left);
-      left -= size;
-      const results = await Promise.allSettled(Array.from({ length: size }, () => this.client.create(podKind, pod, { signal })));
-      for (const r of results) {
-        if (r.status === "fulfilled") this.recorder.record(jobKind, job, "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata!.name}`);
-        else if (!isNamespaceTerminating(r.reason)) this.recorder.record(jobKind, job, "Warning", "FailedCreate", `Error creating: ${messageOf(r.reason)}`);
-      }
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-      created += size - failures.length;
-      if (failures.length > 0) {
-        // Neither the failed creates nor the ones not attempted will show up in the informer.
-        for (let i = 0; i < failures.length + left; i++) this.expectations.creationObserved(key);
-        throw new Error(`creating pods for Job ${key}: ${failures.length} of ${size} failed`, { cause: failures[0]!.reason });
-      }
-    }
-    return created;
-  }
-
-  private async removePods(key: string, job: Job, pods: Pod[], signal: AbortSignal): Promise<void> {
-    if (pods.length === 0) return;
-    this.expectations.expectDeletions(key, pods.map((p) => p.metadata!.uid));
-    const results = await Promise.allSettled(
-      pods.map(async (p) => {
-        try {
-          await this.client.delete(podKind, p.metadata!.namespace, p.metadata!.name, { preconditions: { uid: p.metadata!.uid }, signal });
-        } catch (err) {
-          this.expectations.deletionObserved(key, p.metadata!.uid);
-          if (isNotFound(err)) return;
-          this.recorder.record(jobKind, job, "Warning", "FailedDelete", `Error deleting: ${messageOf(err)}`);
-          throw err;
-        }
-        this.recorder.record(jobKind, job, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata!.name}`);
-      }),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw new Error(`deleting pods of Job ${key}`, { cause: failed.reason });
-  }
-}
-
-/** Pods to stop first: unscheduled, then pending, then not ready, then the newest (Kubernetes' ActivePods order). */
-function deletionOrder(a: Pod, b: Pod): number {
-  const rank = (p: Pod): number[] => [p.spec?.nodeName ? 1 : 0, p.status?.phase === "Pending" ? 0 : 1, isPodReady(p) ? 1 : 0];
-  const [ra, rb] = [rank(a), rank(b)];
-  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
-  return (parseTime(b.metadata?.creationTimestamp) ?? 0) - (parseTime(a.metadata?.creationTimestamp) ?? 0);
 }
