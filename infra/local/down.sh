@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=infra/local/containerd.sh
 source "$KP_LOCAL_DIR/containerd.sh"
+source "$KP_LOCAL_DIR/prometheus.sh" # shellcheck source=infra/local/prometheus.sh
 
 usage() {
   cat <<USAGE
@@ -100,6 +101,7 @@ services=()
 while read -r name; do
   kp_is_infra "$name" || services+=("$name")
 done < <(kp_recorded_components)
+kp_prometheus_stop # before the services, so it records no alerts about their stop
 ((${#services[@]} == 0)) || kp_stop_group "${services[@]}" # services first, they use etcd and NATS
 # Pods: the kubelets are gone (they would restart them), so remove every container, then containerd.
 for node in "${KP_NODES[@]}"; do

@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=infra/local/containerd.sh
 source "$KP_LOCAL_DIR/containerd.sh"
+source "$KP_LOCAL_DIR/prometheus.sh" # shellcheck source=infra/local/prometheus.sh
 
 usage() {
   cat <<USAGE
@@ -355,6 +356,8 @@ if ((${#started_services[@]})); then
     fi
   done
 fi
+
+kp_prometheus_start # scrapes etcd and every service started above (infra/local/prometheus.sh)
 
 # ---- summary ---------------------------------------------------------------------------
 {

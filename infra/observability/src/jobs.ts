@@ -19,12 +19,12 @@ export const jobs = {
 export type JobName = (typeof jobs)[keyof typeof jobs];
 
 /**
- * The job a process of `make up` (its name in infra/local/services.list) is scraped as; names not
- * listed keep their own name (a new service is scraped without a change here).
+ * The job a process of `make up` (its name in infra/local/services.list, or etcd-<member>) is
+ * scraped as; names not listed keep their own name (a new service is scraped without a change here).
  */
 export function jobForComponent(component: string): string {
-  if (component.startsWith("kubelet")) return jobs.kubelet;
-  if (component.startsWith("etcd")) return jobs.etcd;
+  if (component.startsWith("kubelet-")) return jobs.kubelet;
+  if (component.startsWith("etcd-")) return jobs.etcd;
   const byName: Record<string, string> = {
     scheduler: jobs.scheduler,
     "controller-manager": jobs.controllerManager,
@@ -32,4 +32,14 @@ export function jobForComponent(component: string): string {
     "nats-exporter": jobs.nats,
   };
   return byName[component] ?? component;
+}
+
+/**
+ * The target labels of a component beyond its job: a kubelet's node (`kubelet-node-1` → node
+ * "node-1") and an etcd member's name (`etcd-m1` → member "m1"), as kube-prometheus labels them.
+ */
+export function labelsForComponent(component: string): Record<string, string> {
+  if (component.startsWith("kubelet-")) return { node: component.slice("kubelet-".length) };
+  if (component.startsWith("etcd-")) return { member: component.slice("etcd-".length) };
+  return {};
 }

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { PrometheusConfigError, renderPrometheusConfig, type PrometheusConfigOptions } from "./prometheus-config.js";
-import { parseJobFlags } from "./render-prometheus-config.js";
+import { componentJobFlags, parseJobFlags } from "./render-prometheus-config.js";
 import { rulesDir } from "./paths.js";
 
 const execFileAsync = promisify(execFile);
@@ -58,6 +58,14 @@ test("TLS: https with the client certificate on every job except Prometheus itse
   assert.equal(byJob.get("prometheus")!.tls_config, undefined);
 });
 
+test("a job's own TLS settings win over the config's, and apply without them", () => {
+  const etcdTls = { caFile: "/pki/etcd/ca.crt", certFile: "/pki/etcd-client.crt", keyFile: "/pki/etcd-client.key" };
+  const cfg = parse(renderPrometheusConfig({ jobs: [{ name: "etcd", targets: ["127.0.0.1:2379"], tls: etcdTls }, jobs[0]!] })) as { scrape_configs: Array<Record<string, unknown>> };
+  assert.equal(cfg.scrape_configs[0]!.scheme, "https");
+  assert.deepEqual(cfg.scrape_configs[0]!.tls_config, { ca_file: etcdTls.caFile, cert_file: etcdTls.certFile, key_file: etcdTls.keyFile });
+  assert.equal(cfg.scrape_configs[1]!.scheme, undefined, "the other jobs stay plain");
+});
+
 test("refuses a duplicate job, an empty job and a target that is not HOST:PORT", () => {
   assert.throws(() => renderPrometheusConfig({ jobs: [jobs[0]!, jobs[0]!] }), PrometheusConfigError);
   assert.throws(() => renderPrometheusConfig({ jobs: [{ name: "x", targets: [] }] }), PrometheusConfigError);
@@ -70,4 +78,15 @@ test("--job flags: targets merge by job name, ;label=value pairs become target l
     { name: "kubelet", targets: [{ address: "127.0.0.1:10255", labels: { node: "node-1" } }] },
   ]);
   assert.throws(() => parseJobFlags(["127.0.0.1:6080"]), PrometheusConfigError);
+});
+
+test("--component flags: make up's process names map onto kube-prometheus' jobs and labels", () => {
+  assert.deepEqual(componentJobFlags(["apiserver=127.0.0.1:6080", "scheduler=127.0.0.1:10251", "kubelet-node-2=127.0.0.1:10355", "etcd-m3=127.0.0.1:32379", "nats-exporter=127.0.0.1:7777", "dns=127.0.0.1:9153"]), [
+    "apiserver=127.0.0.1:6080",
+    "kube-scheduler=127.0.0.1:10251",
+    "kubelet=127.0.0.1:10355;node=node-2",
+    "etcd=127.0.0.1:32379;member=m3",
+    "nats=127.0.0.1:7777",
+    "kube-dns=127.0.0.1:9153",
+  ]);
 });

@@ -19,6 +19,8 @@ export interface ScrapeJob {
    * when `tls` is given. Prometheus scraping itself sets false.
    */
   useTls?: boolean;
+  /** This job's own TLS settings instead of the config's (etcd's metrics are verified by etcd's CA). */
+  tls?: ScrapeTls;
 }
 
 /** The client side of mTLS scraping: Prometheus' own certificate from the cluster PKI. */
@@ -72,7 +74,7 @@ export function renderPrometheusConfig(opts: PrometheusConfigOptions): string {
   const scrapeConfigs = opts.jobs.map((job) => {
     if (seen.has(job.name)) throw new PrometheusConfigError(`job ${job.name} is listed twice`);
     seen.add(job.name);
-    const tls = opts.tls && job.useTls !== false ? opts.tls : undefined;
+    const tls = job.useTls === false ? undefined : (job.tls ?? opts.tls);
     return {
       job_name: job.name,
       ...(job.metricsPath && job.metricsPath !== "/metrics" ? { metrics_path: job.metricsPath } : {}),

@@ -2,14 +2,28 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { jobForComponent, labelsForComponent } from "./jobs.js";
 import { PrometheusConfigError, renderPrometheusConfig, type ScrapeJob, type ScrapeTarget } from "./prometheus-config.js";
 
-const usage = `usage: render-prometheus-config --job NAME=ADDR[;LABEL=VALUE...][,ADDR...] ... [--self ADDR]
-       [--rule-files GLOB]... [--scrape-interval 15s] [--tls-ca-file F --tls-cert-file F --tls-key-file F [--tls-server-name N]]
-       [--out FILE]
-Repeat --job for each job (and for one job to add targets). --self adds the job "prometheus" scraping
-Prometheus itself without TLS. With the three --tls-* files every other job scrapes over https with
-that client certificate. Writes to stdout unless --out.`;
+const usage = `usage: render-prometheus-config [--component NAME=ADDR]... [--job NAME=ADDR[;LABEL=VALUE...][,ADDR...]]...
+       [--self ADDR] [--rule-files GLOB]... [--scrape-interval 15s] [--plain-job NAME]...
+       [--tls-ca-file F --tls-cert-file F --tls-key-file F [--tls-server-name N]] [--out FILE]
+--component names a process as infra/local does (apiserver, kubelet-node-1, etcd-m1, ...) and scrapes
+it in its job (jobs.ts: kubelet-node-1 → job kubelet, label node=node-1). --job names the job
+directly; repeat either to add targets. --self adds the job "prometheus" scraping Prometheus itself
+without TLS. With the three --tls-* files every job but --plain-job ones scrapes over https with that
+client certificate. Writes to stdout unless --out.`;
+
+/** The jobs `--component NAME=ADDR` values name, as --job values (see parseJobFlags). */
+export function componentJobFlags(values: readonly string[]): string[] {
+  return values.map((value) => {
+    const eq = value.indexOf("=");
+    if (eq <= 0) throw new PrometheusConfigError(`--component ${JSON.stringify(value)}: expected NAME=ADDR`);
+    const name = value.slice(0, eq);
+    const labels = Object.entries(labelsForComponent(name)).map(([k, v]) => `;${k}=${v}`);
+    return `${jobForComponent(name)}=${value.slice(eq + 1)}${labels.join("")}`;
+  });
+}
 
 /** The jobs named by `--job` values, merged by name in first-seen order. */
 export function parseJobFlags(values: readonly string[]): ScrapeJob[] {
@@ -39,6 +53,8 @@ function main(argv: string[]): void {
     args: argv,
     options: {
       job: { type: "string", multiple: true, default: [] },
+      component: { type: "string", multiple: true, default: [] },
+      "plain-job": { type: "string", multiple: true, default: [] },
       self: { type: "string" },
       "rule-files": { type: "string", multiple: true, default: [] },
       "scrape-interval": { type: "string" },
@@ -54,7 +70,8 @@ function main(argv: string[]): void {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  const jobs = parseJobFlags(values.job);
+  const jobs = parseJobFlags([...componentJobFlags(values.component), ...values.job]);
+  for (const job of jobs) if (values["plain-job"].includes(job.name)) job.useTls = false;
   if (values.self) jobs.push({ name: "prometheus", targets: [values.self], useTls: false });
   const tlsFiles = [values["tls-ca-file"], values["tls-cert-file"], values["tls-key-file"]];
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) throw new PrometheusConfigError("--tls-ca-file, --tls-cert-file and --tls-key-file go together");
