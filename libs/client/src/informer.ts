@@ -39,7 +39,16 @@ export interface InformerOptions<T extends ApiObject> {
   logger?: InformerLogger;
   /** Longest wait between relist attempts after failures; default 5 s. */
   maxRetryDelayMs?: number;
+  /**
+   * A safety net beside gap detection: list again this long after each list (0 or absent: never),
+   * diffed into the cache so handlers hear only objects that really changed (client-go's resync
+   * re-delivers everything; this one repairs instead).
+   */
+  resyncPeriodMs?: number;
 }
+
+/** The abort reason of a watch attempt ended by the periodic relist. */
+const RESYNC = Symbol("resync");
 
 /**
  * An eventually consistent, indexed cache of one kind, with change notifications.
@@ -49,7 +58,9 @@ export interface InformerOptions<T extends ApiObject> {
  * - Per object, changes reach handlers in revision order, each at most once: an event no newer than
  *   the cached object is dropped. After a gap (stream lost, history discarded, NATS unreachable) the
  *   informer lists again and tells handlers only the differences from its cache, so a change is
- *   never reported twice and the cache converges to the apiserver's state.
+ *   never reported twice and the cache converges to the apiserver's state. Gaps are detected by the
+ *   event stream (libs/watch's consumer) for filtered and unfiltered subjects alike; `resyncPeriodMs`
+ *   adds a periodic relist for what no check can see.
  * - Objects in the cache and given to handlers are shared: never mutate them.
  */
 export class Informer<T extends ApiObject> {
@@ -126,6 +137,7 @@ export class Informer<T extends ApiObject> {
       const stop = (): void => attempt.abort();
       signal.addEventListener("abort", stop, { once: true });
       let stream: EventStream | undefined;
+      let resyncTimer: NodeJS.Timeout | undefined;
       try {
         stream = await openEventStream(this.options.watch.js, this.options.watch.jsm, { filterSubjects, signal: attempt.signal });
         const list = await client.listAll(kind, {
@@ -136,16 +148,20 @@ export class Informer<T extends ApiObject> {
         });
         this.replace(list.items as T[], Number(list.resourceVersion));
         delay = 100;
+        const period = this.options.resyncPeriodMs ?? 0;
+        if (period > 0) resyncTimer = setTimeout(() => attempt.abort(RESYNC), period);
         for await (const item of stream) {
           if (item.revision <= this.revision || !item.event.object) continue;
           this.apply(item.event.type, item.event.object.data, item.revision);
         }
       } catch (err) {
         if (signal.aborted) break;
+        if (attempt.signal.reason === RESYNC) continue;
         this.options.logger?.warn({ err, kind: kind.kind, retryInMs: delay }, "informer lost its watch; relisting");
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.options.maxRetryDelayMs ?? 5000);
       } finally {
+        clearTimeout(resyncTimer);
         signal.removeEventListener("abort", stop);
         attempt.abort();
         await stream?.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 // Reads watch events from the stream in revision order through an ordered consumer, resumable by revision.
 import { apiserverV1 } from "@kubeplane/api";
-import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamState } from "nats";
+import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection, type Status, type StreamState, type Subscription } from "nats";
 import { ResyncRequiredError, RevisionGoneError } from "./errors.js";
 import { PREV_REVISION_HEADER, REVISION_HEADER } from "./event-messages.js";
 import { ALL_SUBJECTS, GAP_SUBJECT, KP_WATCH } from "./subjects.js";
@@ -16,6 +16,11 @@ export interface EventStreamOptions {
   afterRevision?: number;
   /** Aborting ends the iteration (without error) and deletes the consumer. */
   signal: AbortSignal;
+  /**
+   * Least time between two continuity checks (one stream info request each) after the stream
+   * sequence jumped over messages the filter skipped. Default 1000 ms.
+   */
+  continuityCheckIntervalMs?: number;
 }
 
 /** One delivered event. */
@@ -31,6 +36,15 @@ export interface StreamedEvent {
  * NATS reconnects and server restarts. Iterate it once. Iteration throws ResyncRequiredError when
  * continuity is lost: events were discarded before delivery, the stream was recreated, or the
  * publisher announced a gap; the caller relists and opens a new stream.
+ *
+ * How a loss is seen, whatever the filter: a recreated ordered consumer must start where the stream
+ * still holds messages, in the same stream (its creation time); when delivery jumps over stream
+ * sequences, the stream must still have held the first skipped one (checked lazily, at most once per
+ * `continuityCheckIntervalMs`: a filtered consumer skips other subjects' messages all the time, and
+ * discards are oldest-first, so a later check proves an earlier skip); an unfiltered consumer's jump
+ * is a loss by itself. A consumer whose filter cannot include the gap subject (nats-server < 2.10)
+ * hears gap markers on a core subscription, and after a reconnect or a recreated consumer looks
+ * for a marker it may have missed (the stream's last message on the gap subject).
  */
 export interface EventStream extends AsyncIterable<StreamedEvent> {
   /** The stream sequence the consumer started at. */
@@ -48,13 +62,20 @@ export interface EventStream extends AsyncIterable<StreamedEvent> {
  * cannot prove anything and is Gone.
  */
 export async function openEventStream(js: JetStreamClient, jsm: JetStreamManager, opts: EventStreamOptions): Promise<EventStream> {
-  const { state } = await jsm.streams.info(KP_WATCH);
+  const { state, created } = await jsm.streams.info(KP_WATCH);
   const startSeq = opts.afterRevision === undefined ? state.last_seq + 1 : await findStartSeq(jsm, state, opts.afterRevision);
   const filters = withGapSubject(opts.filterSubjects, supportsMultipleFilters(jsm));
+  const continuity: Continuity = {
+    created,
+    everything: filters.some(capturesEverything),
+    seesGaps: filters.some((f) => capturesEverything(f) || f === GAP_SUBJECT),
+  };
+  // Subscribed before the consumer exists, so no marker published from now on goes unheard.
+  const gapSubscription = continuity.seesGaps ? undefined : natsConnection(jsm)?.subscribe(GAP_SUBJECT);
   const consumer = await js.consumers.get(KP_WATCH, { filterSubjects: filters.length === 1 ? filters[0]! : filters, opt_start_seq: startSeq });
   const messages = await consumer.consume({ max_messages: 256 });
   const initial = await consumer.info(true);
-  const stream = new OrderedEventStream(jsm, messages, startSeq, initial.name, opts);
+  const stream = new OrderedEventStream(jsm, messages, startSeq, initial.name, opts, continuity, gapSubscription);
   await stream.verifyInitial();
   return stream;
 }
@@ -87,20 +108,53 @@ async function findStartSeq(jsm: JetStreamManager, state: StreamState, after: nu
  */
 function withGapSubject(filters: string[], multiFilter: boolean): string[] {
   if (filters.length > 1 && !multiFilter) throw new Error("several filter subjects need nats-server 2.10 or later");
-  if (!multiFilter || filters.some((f) => f === ALL_SUBJECTS || f === ">" || f === "kp.>")) return filters;
+  if (!multiFilter || filters.some(capturesEverything)) return filters;
   return [...filters, GAP_SUBJECT];
+}
+
+/** Whether `filter` captures every subject of the stream. */
+function capturesEverything(filter: string): boolean {
+  return filter === ALL_SUBJECTS || filter === ">" || filter === "kp.>";
+}
+
+/** The connection behind a JetStreamManager (nats.js keeps it as `nc`). */
+function natsConnection(jsm: JetStreamManager): NatsConnection | undefined {
+  return (jsm as unknown as { nc?: NatsConnection }).nc;
 }
 
 /** Whether the server accepts `filter_subjects` (2.10+), from the version it announced on connect. */
 function supportsMultipleFilters(jsm: JetStreamManager): boolean {
-  const version = (jsm as unknown as { nc?: NatsConnection }).nc?.info?.version ?? "0.0.0";
+  const version = natsConnection(jsm)?.info?.version ?? "0.0.0";
   const [major = 0, minor = 0] = version.split(".").map(Number);
   return major > 2 || (major === 2 && minor >= 10);
 }
 
+/** What an event stream knows to tell a continuous history from a broken one. */
+interface Continuity {
+  /** The stream's creation time when the event stream opened: another value means it was recreated. */
+  created: string;
+  /** The filter captures the whole stream: every sequence is delivered, so any jump is a loss. */
+  everything: boolean;
+  /** The filter includes the gap subject: gap markers arrive as messages. */
+  seesGaps: boolean;
+}
+
+const DEFAULT_CONTINUITY_CHECK_INTERVAL_MS = 1_000;
+
 class OrderedEventStream implements EventStream {
   readonly #checks = new Map<string, Promise<ResyncRequiredError | undefined>>();
   #closed = false;
+  /** Set once continuity is lost; the iteration throws it. */
+  #failure: ResyncRequiredError | undefined;
+  /** The stream sequence of the last message delivered (startSeq − 1 before any). */
+  #lastSeq: number;
+  /** The first sequence delivery jumped over since the last check; undefined when none is pending. */
+  #unverifiedFrom: number | undefined;
+  #checkTimer: NodeJS.Timeout | undefined;
+  #checking = false;
+  #lastCheckAt = 0;
+  /** The connection's status feed while watching for reconnects; stopped on close. */
+  #statusFeed: { stop(): void } | undefined;
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -108,15 +162,25 @@ class OrderedEventStream implements EventStream {
     readonly startSeq: number,
     private readonly initialConsumer: string,
     private readonly opts: EventStreamOptions,
+    private readonly continuity: Continuity,
+    private readonly gapSubscription: Subscription | undefined,
   ) {
+    this.#lastSeq = startSeq - 1;
     if (opts.signal.aborted) void this.close();
     opts.signal.addEventListener("abort", () => void this.close(), { once: true });
     void this.#watchRecreations();
+    if (gapSubscription) {
+      void this.#watchGapMarkers(gapSubscription);
+      void this.#watchReconnects();
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#checkTimer);
+    this.gapSubscription?.unsubscribe();
+    this.#statusFeed?.stop();
     await this.messages.close();
   }
 
@@ -133,24 +197,75 @@ class OrderedEventStream implements EventStream {
     const after = this.opts.afterRevision;
     try {
       for await (const m of this.messages) {
+        if (this.#failure) throw this.#failure;
         if (m.info.deliverySequence === 1 && m.info.consumer !== this.initialConsumer) {
           const error = await (this.#checks.get(m.info.consumer) ?? this.#verify(m.info.consumer));
           if (error) throw error;
         }
+        this.#noteSequence(m.seq);
         const revision = Number(m.headers?.get(REVISION_HEADER));
         if (after !== undefined && revision <= after) continue;
         if (m.subject === GAP_SUBJECT) throw new ResyncRequiredError(`the publisher skipped events up to revision ${revision}`);
         yield { event: apiserverV1.WatchEvent.decode(m.data), revision, subject: m.subject, streamSeq: m.seq };
       }
     } catch (error) {
-      if (this.#closed) return;
+      if (this.#closed && !this.#failure) return;
       await this.close();
       if (error instanceof ResyncRequiredError) throw error;
       throw new ResyncRequiredError("the event stream failed", { cause: error });
     } finally {
       await this.close();
     }
+    if (this.#failure) throw this.#failure;
     if (!this.#closed) throw new ResyncRequiredError("the event stream ended");
+  }
+
+  /** Continuity is lost: end the iteration with `error` (the first one wins). */
+  #fail(error: ResyncRequiredError): void {
+    if (this.#closed) return;
+    this.#failure ??= error;
+    void this.close();
+  }
+
+  /** Records a delivered sequence; a jump over undelivered sequences is checked (or, unfiltered, is a loss). */
+  #noteSequence(seq: number): void {
+    const expected = this.#lastSeq + 1;
+    this.#lastSeq = Math.max(this.#lastSeq, seq);
+    if (seq <= expected) return;
+    if (this.continuity.everything) throw new ResyncRequiredError(`stream sequences ${expected}–${seq - 1} were discarded before delivery`);
+    this.#unverifiedFrom ??= expected;
+    this.#scheduleCheck();
+  }
+
+  /** Runs one continuity check soon, at most one at a time and one per interval. */
+  #scheduleCheck(): void {
+    if (this.#checkTimer || this.#checking || this.#closed) return;
+    const interval = this.opts.continuityCheckIntervalMs ?? DEFAULT_CONTINUITY_CHECK_INTERVAL_MS;
+    const delay = Math.max(0, this.#lastCheckAt + interval - Date.now());
+    this.#checkTimer = setTimeout(() => {
+      this.#checkTimer = undefined;
+      void this.#checkJumps();
+    }, delay);
+  }
+
+  /**
+   * Whether the stream still holds the first sequence delivery jumped over: discards are
+   * oldest-first, so if it is still there now, every skipped message existed when it was skipped
+   * (it did not match the filter).
+   */
+  async #checkJumps(): Promise<void> {
+    const from = this.#unverifiedFrom;
+    if (from === undefined || this.#closed) return;
+    this.#unverifiedFrom = undefined;
+    this.#checking = true;
+    this.#lastCheckAt = Date.now();
+    try {
+      const error = await this.#continuityFrom(from);
+      if (error) this.#fail(error);
+    } finally {
+      this.#checking = false;
+    }
+    if (this.#unverifiedFrom !== undefined) this.#scheduleCheck();
   }
 
   /** Starts each recreated consumer's continuity check as soon as it exists, before it delivers. */
@@ -167,21 +282,85 @@ class OrderedEventStream implements EventStream {
   }
 
   /**
-   * Whether a consumer starting at `startSeq` continues the history without a hole: the stream
-   * must still hold `startSeq` (nothing discarded before delivery) and must not be shorter than
-   * it (a recreated stream renumbers from 1).
+   * A gap marker published while this stream is open, on a server where the filter cannot include
+   * it. Should the subscription be refused (NATS permissions without the gap subject), the stream
+   * polls for markers instead, every ten continuity-check intervals.
    */
+  async #watchGapMarkers(subscription: Subscription): Promise<void> {
+    try {
+      for await (const m of subscription) {
+        this.#fail(new ResyncRequiredError(`the publisher skipped events up to revision ${m.headers?.get(REVISION_HEADER) ?? "?"}`));
+      }
+    } catch {
+      const every = 10 * (this.opts.continuityCheckIntervalMs ?? DEFAULT_CONTINUITY_CHECK_INTERVAL_MS);
+      while (!this.#closed) {
+        await new Promise((resolve) => setTimeout(resolve, every));
+        if (this.#closed) return;
+        const marker = await this.#lastGapMarker().catch(() => undefined);
+        if (marker !== undefined && marker >= this.startSeq) this.#fail(new ResyncRequiredError(`the publisher announced a gap at stream sequence ${marker}`));
+      }
+    }
+  }
+
+  /** After a reconnect, markers published while disconnected were not heard: look for one in the stream. */
+  async #watchReconnects(): Promise<void> {
+    const nc = natsConnection(this.jsm);
+    if (!nc || this.#closed) return;
+    const feed = nc.status() as AsyncIterable<Status> & { stop(): void };
+    this.#statusFeed = feed;
+    try {
+      for await (const status of feed) {
+        if (this.#closed) return;
+        if (status.type !== "reconnect") continue;
+        const error = await this.#continuityFrom(this.#lastSeq + 1);
+        if (error) this.#fail(error);
+      }
+    } catch {
+      // The feed ends with the connection; the message loop reports failures.
+    }
+  }
+
+  /** Whether a consumer starting at `startSeq` (default: the consumer's own start) continues the history. */
   async #verify(consumer: string, startSeq?: number): Promise<ResyncRequiredError | undefined> {
     try {
       const start = startSeq ?? (await this.jsm.consumers.info(KP_WATCH, consumer)).config.opt_start_seq ?? 1;
-      const { state } = await this.jsm.streams.info(KP_WATCH);
-      if (state.first_seq > start && state.messages > 0) {
-        return new ResyncRequiredError(`events from stream sequence ${start} were discarded before delivery (stream starts at ${state.first_seq})`);
-      }
-      if (start > state.last_seq + 1) return new ResyncRequiredError(`stream ${KP_WATCH} was recreated (last sequence ${state.last_seq} < ${start - 1})`);
-      return undefined;
+      return await this.#continuityFrom(start);
     } catch (error) {
       return new ResyncRequiredError(`cannot verify continuity of consumer ${consumer}`, { cause: error });
+    }
+  }
+
+  /**
+   * Whether delivery from stream sequence `from` on continues the history without a hole: the
+   * stream is the one this event stream opened (same creation time, not shorter than `from`), still
+   * holds `from` (nothing discarded before delivery; an emptied stream holds nothing), and, when the
+   * filter cannot see gap markers, has no marker at or after `startSeq`.
+   */
+  async #continuityFrom(from: number): Promise<ResyncRequiredError | undefined> {
+    try {
+      const { state, created } = await this.jsm.streams.info(KP_WATCH);
+      if (created !== this.continuity.created) return new ResyncRequiredError(`stream ${KP_WATCH} was recreated (created ${created}, was ${this.continuity.created})`);
+      if (from > state.last_seq + 1) return new ResyncRequiredError(`stream ${KP_WATCH} was recreated (last sequence ${state.last_seq} < ${from - 1})`);
+      if (state.first_seq > from) {
+        return new ResyncRequiredError(`events from stream sequence ${from} were discarded before delivery (stream starts at ${state.first_seq})`);
+      }
+      if (!this.continuity.seesGaps) {
+        const marker = await this.#lastGapMarker();
+        if (marker !== undefined && marker >= this.startSeq) return new ResyncRequiredError(`the publisher announced a gap at stream sequence ${marker}`);
+      }
+      return undefined;
+    } catch (error) {
+      return new ResyncRequiredError(`cannot verify continuity of the event stream from sequence ${from}`, { cause: error });
+    }
+  }
+
+  /** The stream sequence of the last gap marker the stream holds, if any. */
+  async #lastGapMarker(): Promise<number | undefined> {
+    try {
+      return (await this.jsm.streams.getMessage(KP_WATCH, { last_by_subj: GAP_SUBJECT })).seq;
+    } catch (error) {
+      if (/no message found|not found/i.test(String((error as Error).message))) return undefined;
+      throw error;
     }
   }
 }

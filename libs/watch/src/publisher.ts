@@ -84,7 +84,8 @@ export class WatchPublisher {
    * after: a revision may span several messages (a pod's by-node views, a multi-key transaction)
    * and a crash may have cut it short; the messages of that revision already in the stream are
    * skipped by their `Nats-Msg-Id`, so the replay adds no duplicates even after the dedup window.
-   * An empty stream starts after etcd's current revision. Rejects with the source's error (other
+   * An empty stream starts after etcd's current revision (with a gap marker, unless this instance
+   * itself published up to where the stream's history aged out). Rejects with the source's error (other
    * than compaction) or, at start only, a JetStream management error.
    */
   async run(signal: AbortSignal): Promise<void> {
@@ -216,6 +217,10 @@ export class WatchPublisher {
     if (state.messages === 0) {
       const current = await source.currentRevision();
       if (state.last_seq === 0) return { from: current + 1, prevRevision: current, published: new Set(), predecessor, fresh: true };
+      // Aged out while this instance ran (e.g. during a NATS outage longer than the history): it
+      // knows what it last had acknowledged, so it goes on from there, skipping nothing.
+      const known = this.#lastPublished;
+      if (!atStart && known > 0 && known <= current) return { from: known + 1, prevRevision: known, published: new Set(), predecessor };
       // The stream's history aged out: we cannot know what was last published, so tell watchers.
       this.#opts.logger?.warn({ component: "watch-publisher", resumedAfter: current }, "watch stream is empty; resuming after the current revision");
       return { from: current + 1, prevRevision: current, published: new Set(), predecessor, gap: current };

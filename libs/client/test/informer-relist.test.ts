@@ -1,0 +1,148 @@
+// Informers after lost watch history: a NATS outage longer than the stream's history, a compaction past the publisher, the periodic relist.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { isNotFound, kindForResource, type ApiObject } from "@kubeplane/api";
+import { startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { Etcd3 } from "etcd3";
+import { connect, type NatsConnection } from "nats";
+import { ApiClient, Informer, objectKey, type InformerOptions, type WatchConnection } from "../src/index.js";
+
+const configMaps = kindForResource("", "configmaps")!;
+const namespaces = kindForResource("", "namespaces")!;
+/** Small enough that 50 writes overflow it: the history an informer would need is gone. */
+const STREAM_MAX_MESSAGES = 10;
+
+let cp: ControlPlane;
+let client: ApiClient;
+let nc: NatsConnection;
+let watch: WatchConnection;
+const stop = new AbortController();
+const informers: { name: string; informer: Informer<ApiObject>; scope: { namespace?: string; labelSelector?: string } }[] = [];
+
+before(async () => {
+  cp = await startControlPlane({ apiserverFlags: { "watch-stream-max-messages": String(STREAM_MAX_MESSAGES), "insecure-serving": "true" } });
+  client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  nc = await connect({ servers: cp.nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+  for (const ns of ["relist-a", "relist-b"]) await client.create(namespaces, namespaces.codec.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }));
+  const scopes: [string, { namespace?: string; labelSelector?: string }][] = [
+    ["unfiltered (every namespace)", {}],
+    ["namespace relist-a (a subject filter)", { namespace: "relist-a" }],
+    ["namespace relist-b (a subject filter)", { namespace: "relist-b" }],
+    ["label team=x (a selector)", { labelSelector: "team=x" }],
+  ];
+  for (const [name, scope] of scopes) {
+    const informer = new Informer<ApiObject>({ client, watch, kind: configMaps, ...scope, maxRetryDelayMs: 500 });
+    void informer.run(stop.signal);
+    informers.push({ name, informer, scope });
+  }
+  await Promise.all(informers.map((i) => i.informer.waitForSync()));
+});
+
+after(async () => {
+  stop.abort();
+  client?.close();
+  await nc?.close();
+  await cp?.stop();
+});
+
+/** key → resourceVersion of a cache or a list. */
+function versions(objects: ApiObject[]): Map<string, string> {
+  return new Map(objects.map((o) => [objectKey(o), o.metadata?.resourceVersion ?? ""]));
+}
+
+/** Waits until every informer's cache equals a fresh List of its scope (keys and resourceVersions). */
+async function waitForInformersToEqualLists(message: string): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const { name, informer, scope } of informers) {
+        const list = await client.listAll(configMaps, scope);
+        const want = versions(list.items as ApiObject[]);
+        const have = versions(informer.lister.list());
+        // Thrown, so a timeout names the informer that lags.
+        if (JSON.stringify([...want].sort()) !== JSON.stringify([...have].sort())) throw new Error(`${name}: cache ${have.size} objects, list ${want.size}`);
+      }
+      return true;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, message },
+  );
+}
+
+/** `count` writes spread over both namespaces: creates, label flips, updates and deletes. */
+async function churn(round: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const namespace = i % 2 ? "relist-a" : "relist-b";
+    const name = `${round}-${i % 7}`;
+    const labels = { team: i % 3 ? "x" : "y" };
+    try {
+      const current = await client.get(configMaps, namespace, name);
+      if (i % 5 === 0) await client.delete(configMaps, namespace, name);
+      else await client.update(configMaps, { ...current, metadata: { ...current.metadata!, labels }, data: { i: String(i) } } as ApiObject);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await client.create(configMaps, configMaps.codec.fromPartial({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace, name, labels }, data: { i: String(i) } }));
+    }
+  }
+}
+
+function relistCounts(): number[] {
+  return informers.map((i) => i.informer.relists);
+}
+
+test("NATS stopped, 50 writes, watch history exceeded, NATS restarted: every informer equals a fresh List", async () => {
+  await churn("before", 10);
+  await waitForInformersToEqualLists("informers current before the outage");
+  const relistsBefore = relistCounts();
+  await cp.nats.kill();
+  await churn("outage", 50);
+  await cp.nats.restart();
+  await waitForInformersToEqualLists("informers equal fresh lists after the outage");
+  // Each one had lost events it needed (or could not prove it had not): each relisted.
+  relistCounts().forEach((n, i) => assert.ok(n > relistsBefore[i]!, `${informers[i]!.name} relisted`));
+  // And they keep following the stream afterwards.
+  await churn("after", 5);
+  await waitForInformersToEqualLists("informers follow the stream after relisting");
+});
+
+test("a compaction past the publisher's resume point: every informer equals a fresh List", async () => {
+  await waitForInformersToEqualLists("informers current before the compaction");
+  const relistsBefore = relistCounts();
+  await cp.nats.kill();
+  await churn("compacted", 20);
+  // Compact to etcd's current revision: the publisher cannot read the changes it has not published.
+  const etcd = new Etcd3({ hosts: cp.etcd.endpoints });
+  try {
+    const { header } = await etcd.kv.range({ key: Buffer.from("/registry/"), count_only: true });
+    await etcd.kv.compact({ revision: header.revision, physical: true });
+  } finally {
+    etcd.close();
+  }
+  await cp.nats.restart();
+  await waitForInformersToEqualLists("informers equal fresh lists after the compaction");
+  relistCounts().forEach((n, i) => assert.ok(n > relistsBefore[i]!, `${informers[i]!.name} relisted`));
+});
+
+test("the periodic relist repairs a cache no event reaches, and tells handlers only real changes", async () => {
+  // Subscribed to a subject nothing is published on: only the periodic relist can keep it current.
+  const options: InformerOptions<ApiObject> = { client, watch, kind: configMaps, namespace: "relist-a", filterSubjects: ["kp.watch.configmaps.nowhere.>"], resyncPeriodMs: 300 };
+  const deaf = new Informer<ApiObject>(options);
+  const calls = { add: 0, update: 0, delete: 0 };
+  deaf.addEventHandler({ onAdd: () => calls.add++, onUpdate: () => calls.update++, onDelete: () => calls.delete++ });
+  const local = new AbortController();
+  void deaf.run(local.signal);
+  try {
+    await deaf.waitForSync();
+    const synced = deaf.lister.list().length;
+    assert.equal(calls.add, synced);
+    // Relists with nothing changed notify nobody.
+    const relists = deaf.relists;
+    await waitFor(() => deaf.relists >= relists + 3, { message: "three periodic relists" });
+    assert.deepEqual(calls, { add: synced, update: 0, delete: 0 });
+    // A write reaches it through the next relist: one onAdd, nothing else.
+    await client.create(configMaps, configMaps.codec.fromPartial({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace: "relist-a", name: "resync-only" } }));
+    await waitFor(() => deaf.lister.list().some((o) => o.metadata?.name === "resync-only"), { message: "the relist brings the new object" });
+    assert.deepEqual(calls, { add: synced + 1, update: 0, delete: 0 });
+  } finally {
+    local.abort();
+  }
+});
