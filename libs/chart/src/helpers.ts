@@ -8,11 +8,11 @@ export class TemplateFailure extends Error {
   readonly code = "ETEMPLATEFAIL";
 }
 
-/** Go's fmt of a template value as text: null/undefined are "", objects JSON. */
+/** Go's fmt of a template value as text: null/undefined are "", objects JSON unless they have their own toString (KubeVersion). */
 export function toText(v: unknown): string {
   if (v === undefined || v === null) return "";
   if (typeof v === "string") return v;
-  if (typeof v === "object") return JSON.stringify(v);
+  if (typeof v === "object") return Object.hasOwn(v, "toString") ? String(v) : JSON.stringify(v);
   return String(v);
 }
 

@@ -53,6 +53,15 @@ function contexts(valued: ValuedChart, job: RenderJob, capabilities: Record<stri
   return [{ valued, path, root }, ...valued.subcharts.flatMap((s) => contexts(s, job, capabilities, path))];
 }
 
+/** Values are read-only to templates, so one template cannot change what the next one sees. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const inner of Object.values(v)) deepFreeze(inner);
+  }
+  return v;
+}
+
 function isPartial(name: string): boolean {
   return name.slice(name.lastIndexOf("/") + 1).startsWith("_");
 }
@@ -67,6 +76,7 @@ function isPartial(name: string): boolean {
 export function renderChartUnsandboxed(job: RenderJob): RenderResult {
   const valued = valueChart(job.chart, job.values);
   validateValues(valued);
+  deepFreeze(valued.values);
   const engine = new TemplateEngine();
   const charts = contexts(valued, job, capabilitiesObject(job.capabilities));
   const withTemplate = (c: ChartContext, file: string): object => ({ ...c.root, Template: { Name: file, BasePath: `${c.path}/templates` } });
