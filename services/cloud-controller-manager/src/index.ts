@@ -9,7 +9,6 @@ import { cloudEventRecorder } from "./events.js";
 import { cloudMetrics } from "./metrics.js";
 import type { CloudProvider } from "./provider/interface.js";
 import { newCloudProvider } from "./provider/registry.js";
-import "./controllers/all.js";
 import "./provider/bare-metal/provider.js";
 
 export { cloudControllerManagerConfig, type CloudControllerManagerConfig } from "./config.js";

@@ -5,7 +5,6 @@ import type { Lister } from "@kubeplane/client";
 import type { Reconciler, Request, Result } from "@kubeplane/controller";
 import type { InstanceMetadata, Instances, Zones } from "../provider/interface.js";
 import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
 
 type Node = coreV1Node.Node;
 type Taint = coreV1Node.Taint;
@@ -122,7 +121,8 @@ function hasTaint(node: Node, key: string): boolean {
   return (node.spec?.taints ?? []).some((t) => t.key === key);
 }
 
-controllerRegistry["cloud-node"] = (ctx) => {
+/** Builds the cloud-node controller: initializes and removes Nodes from the provider's instances, on the context's manager. */
+export function newCloudNodeController(ctx: ControllerContext): void {
   const instances = ctx.provider.instances();
   if (!instances) {
     ctx.logger.warn({ controller: "cloud-node", provider: ctx.provider.name }, "the provider has no Instances; cloud-node controller not started");
@@ -132,4 +132,4 @@ controllerRegistry["cloud-node"] = (ctx) => {
   const controller = ctx.manager.newController({ name: "cloud-node", reconciler: new CloudNodeReconciler(ctx, instances, ctx.provider.zones(), informer.lister) });
   controller.watch(informer);
   ctx.provider.onChange(() => informer.lister.list().forEach((n) => controller.enqueue(n)));
-};
+}

@@ -5,7 +5,6 @@ import type { Reconciler, Request, Result } from "@kubeplane/controller";
 import { CidrSet } from "./cidr-set.js";
 import { nodeKind } from "./cloud-node.js";
 import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
 
 type Node = coreV1Node.Node;
 
@@ -71,7 +70,8 @@ export class NodeIpamReconciler implements Reconciler {
   }
 }
 
-controllerRegistry["node-ipam"] = (ctx) => {
+/** Builds the node-ipam controller: assigns each Node a pod CIDR, on the context's manager. */
+export function newNodeIpamController(ctx: ControllerContext): void {
   const cidrs = new CidrSet(ctx.config.clusterCidr, ctx.config.nodeCidrMaskSize);
   const informer = ctx.informers.informerFor(nodeKind);
   const controller = ctx.manager.newController({ name: "node-ipam", reconciler: new NodeIpamReconciler(ctx, cidrs, informer.lister), workers: 1 });
@@ -86,4 +86,4 @@ controllerRegistry["node-ipam"] = (ctx) => {
       for (const other of informer.lister.list()) if (!other.spec?.podCidr) controller.enqueue(other);
     },
   });
-};
+}

@@ -6,7 +6,6 @@ import type { Reconciler, Result } from "@kubeplane/controller";
 import type { Route, Routes } from "../provider/interface.js";
 import { nodeKind } from "./cloud-node.js";
 import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
 
 type Node = coreV1Node.Node;
 
@@ -92,7 +91,8 @@ function routeRelevant(n: Node): unknown {
   return [n.spec?.podCidr, n.status?.addresses, n.metadata?.deletionTimestamp];
 }
 
-controllerRegistry["route"] = (ctx) => {
+/** Builds the route controller: a route per node pod CIDR through the provider, on the context's manager. */
+export function newRouteController(ctx: ControllerContext): void {
   const routes = ctx.provider.routes();
   if (!routes) {
     ctx.logger.warn({ controller: "route", provider: ctx.provider.name }, "the provider has no Routes; route controller not started");
@@ -111,4 +111,4 @@ controllerRegistry["route"] = (ctx) => {
   ctx.provider.onChange(enqueue);
   // Once at start even without Nodes: routes of Nodes deleted while we were down must go too.
   enqueue();
-};
+}

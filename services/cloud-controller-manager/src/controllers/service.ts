@@ -7,7 +7,6 @@ import { wantsLoadBalancer } from "../provider/bare-metal/load-balancer.js";
 import { LoadBalancerUnavailableError, type LoadBalancer } from "../provider/interface.js";
 import { nodeKind } from "./cloud-node.js";
 import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
 
 type Service = coreV1Service.Service;
 type Node = coreV1Node.Node;
@@ -144,7 +143,8 @@ export class ServiceReconciler implements Reconciler {
   }
 }
 
-controllerRegistry["service"] = (ctx) => {
+/** Builds the service controller: LoadBalancer Services get addresses from the provider, on the context's manager. */
+export function newServiceController(ctx: ControllerContext): void {
   const lb = ctx.provider.loadBalancer();
   if (!lb) {
     ctx.logger.warn({ controller: "service", provider: ctx.provider.name }, "the provider has no LoadBalancer; service controller not started");
@@ -158,4 +158,4 @@ controllerRegistry["service"] = (ctx) => {
   reconciler.controller = controller;
   reconciler.reportUsage();
   controller.watch(services);
-};
+}

@@ -2,12 +2,12 @@
 import { objectKey } from "@kubeplane/client";
 import { nodeKind } from "./cloud-node.js";
 import type { ControllerContext } from "./context.js";
-import { controllerRegistry } from "./registry.js";
 import { ClaimReconciler } from "./volumes/claim-sync.js";
 import { BY_CLAIM, claimsOfPod, podKind, pvcKind, pvKind, storageClassKind } from "./volumes/kinds.js";
 import { VolumeReconciler } from "./volumes/volume-sync.js";
 
-controllerRegistry["volume"] = (ctx: ControllerContext) => {
+/** Builds the volume controller: provisions volumes for claims through the provider, on the context's manager. */
+export function newVolumeController(ctx: ControllerContext): void {
   const provisioner = ctx.provider.volumes();
   const claims = ctx.informers.informerFor(pvcKind);
   const volumes = ctx.informers.informerFor(pvKind);
@@ -36,4 +36,4 @@ controllerRegistry["volume"] = (ctx: ControllerContext) => {
   // WaitForFirstConsumer: a pod scheduled with a claim is what the claim waits for.
   claimController.watch(pods, (pod) => (pod.spec?.nodeName ? claimsOfPod(pod) : []));
   claimController.watch(classes, (cls) => claims.lister.list().filter((c) => !c.spec?.volumeName && (c.spec?.storageClassName ?? "") === cls.metadata?.name).map(objectKey));
-};
+}
