@@ -16,6 +16,8 @@ generate_into() { # $1: base directory the tree libs/api/src/gen is written unde
   tmp=$(mktemp)
   "$BUF" build proto --exclude-source-info -o "$tmp#format=binpb"
   node infra/scripts/embed-descriptors.mjs "$tmp" "$base/$GEN/descriptors.ts"
+  "$BUF" build proto -o "$tmp#format=binpb" # with source info: the comments, for kpctl explain
+  node infra/scripts/embed-field-docs.mjs "$tmp" "$base/$GEN/field-docs.ts"
   rm -f "$tmp"
   "$BUF" lint "$CRI_PROTO"
   "$BUF" generate "$CRI_PROTO" --template "$CRI_PROTO/buf.gen.yaml" --output "$base"

@@ -103,6 +103,7 @@ export {
   type DecodeResult,
 } from "./json-codec.js";
 export { mergePatch } from "./merge-patch.js";
+export { fieldDocs } from "./gen/field-docs.js";
 export { StrategicMergePatchError, strategicMergePatch } from "./strategic-merge-patch.js";
 export { JsonPatchError, applyJsonPatch } from "./json-patch.js";
 export { chooseContainer } from "./pod-containers.js";

@@ -1,4 +1,4 @@
-// Tests of the schema verbs: explain (a kind, a field path, --recursive), api-resources and api-versions.
+// Tests of the schema verbs: explain (a kind, a field path, --recursive, the proto's comments), api-resources and api-versions.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FakeApi, fakeIo } from "../fake-client-test-support.js";
@@ -13,10 +13,14 @@ async function out(args: string[]): Promise<{ code: number; stdout: string; stde
 test("explain lists a kind's fields with kubectl's types, and a field path's", async () => {
   const pod = await out(["explain", "pods"]);
   assert.equal(pod.code, 0);
-  assert.match(pod.stdout, /^KIND:       Pod\nVERSION:    v1\n\nFIELDS:\n  apiVersion\t<string>\n  kind\t<string>\n  metadata\t<ObjectMeta>\n  spec\t<PodSpec>\n  status\t<PodStatus>\n$/);
+  assert.match(pod.stdout, /^KIND:       Pod\nVERSION:    v1\n\nDESCRIPTION:\n    Pod is a group of containers scheduled together onto a node \(corev1\.Pod\)\.\n\nFIELDS:\n  apiVersion\t<string>\n    <no description>\n\n  kind\t<string>\n/);
+  assert.match(pod.stdout, /\n  spec\t<PodSpec>\n    PodSpec is the desired state of a pod\.\n\n  status\t<PodStatus>\n/);
+  const policy = await out(["explain", "pod.spec.restartPolicy"]);
+  assert.equal(policy.stdout, "KIND:       Pod\nVERSION:    v1\n\nFIELD: restartPolicy <string>\n\nDESCRIPTION:\n    Always, OnFailure or Never.\n");
   const containers = await out(["explain", "po.spec.containers"]);
   assert.match(containers.stdout, /FIELD: containers <\[\]Container>/);
   assert.match(containers.stdout, /\n  ports\t<\[\]ContainerPort>\n/);
+  assert.match(containers.stdout, /\n  imagePullPolicy\t<string>\n {4}\S/, "a field's own comment");
   const resources = await out(["explain", "deploy.spec.template.spec.containers.resources.limits"]);
   assert.match(resources.stdout, /FIELD: limits <map\[string\]Quantity>/);
   const port = await out(["explain", "svc.spec.ports.targetPort"]);

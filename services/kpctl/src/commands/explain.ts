@@ -1,5 +1,5 @@
 // `kpctl explain`: the fields of a kind, or of a field path, from the proto schema the apiserver decodes with.
-import { apiFieldOption, messageDescriptor } from "@kubeplane/api";
+import { apiFieldOption, fieldDocs, messageDescriptor } from "@kubeplane/api";
 import { UsageError } from "../args.js";
 import { KpctlError } from "../errors.js";
 import { kindByName } from "../kind-args.js";
@@ -48,11 +48,23 @@ export function typeText(field: FieldDesc): string {
   }
 }
 
+/** A comment as kubectl indents descriptions. */
+function indented(text: string, indent: string): string[] {
+  return text.split("\n").map((l) => (l ? `${indent}${l}` : ""));
+}
+
+function fieldDoc(m: MessageDesc, f: FieldDesc): string | undefined {
+  return fieldDocs[m.typeName]?.[f.jsonName] ?? (f.message ? fieldDocs[f.message.typeName]?.[""] : undefined);
+}
+
 function fieldLines(m: MessageDesc, indent: string, recursive: boolean, seen: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const f of m.fields) {
-    const enumNote = f.enum ? `\n${indent}  enum: ${f.enum.values.map((v) => v.name).join(", ")}` : "";
-    out.push(`${indent}${f.jsonName}\t<${typeText(f)}>${recursive ? "" : enumNote}`);
+    out.push(`${indent}${f.jsonName}\t<${typeText(f)}>`);
+    if (!recursive) {
+      if (f.enum) out.push(`${indent}enum: ${f.enum.values.map((v) => v.name).join(", ")}`);
+      out.push(...indented(fieldDoc(m, f) ?? "<no description>", `${indent}  `), "");
+    }
     const child = nested(f);
     // A recursive type (JSONSchemaProps-like) would never end: each message once per branch.
     if (recursive && child && !seen.has(child.typeName)) out.push(...fieldLines(child, `${indent}  `, true, new Set([...seen, child.typeName])));
@@ -62,7 +74,7 @@ function fieldLines(m: MessageDesc, indent: string, recursive: boolean, seen: Re
 
 export const explainCommand: Command = {
   name: "explain",
-  summary: "Describe fields and structure of various resources.\nFields are named by path, TYPE.FIELD.FIELD; the types come from the schema the apiserver decodes objects with.",
+  summary: "Describe fields and structure of various resources.\nFields are named by path, TYPE.FIELD.FIELD; types and descriptions come from the proto schema the apiserver decodes objects with.",
   usage: "kpctl explain TYPE[.FIELD...] [--recursive] [--api-version=VERSION]",
   examples: ["  # The fields of a pod", "  kpctl explain pods", "", "  # A container's fields, and every field below a pod's spec", "  kpctl explain pods.spec.containers", "  kpctl explain pod.spec --recursive"].join("\n"),
   flags: [
@@ -77,9 +89,12 @@ export const explainCommand: Command = {
     if (version && version !== info.apiVersion) throw new KpctlError(`couldn't find resource for "${resource}" in version ${version} (it is served as ${info.apiVersion})`, "EUNKNOWNKIND");
     let message: MessageDesc = messageDescriptor(info.typeName);
     let field: FieldDesc | undefined;
+    let description = fieldDocs[message.typeName]?.[""];
     for (const [i, name] of path.entries()) {
+      const parent: MessageDesc = message;
       field = message.fields.find((f) => f.jsonName === name);
       if (!field) throw new KpctlError(`field "${name}" does not exist`, "ENOFIELD");
+      description = fieldDoc(parent, field);
       const child = nested(field);
       if (!child) {
         if (i < path.length - 1) throw new KpctlError(`field "${path[i + 1]}" does not exist: ${name} is a <${typeText(field)}>`, "ENOFIELD");
@@ -90,6 +105,7 @@ export const explainCommand: Command = {
     const recursive = ctx.flags.boolean("recursive");
     const lines = [`KIND:       ${info.kind}`, `VERSION:    ${info.apiVersion}`, ""];
     if (field) lines.push(`FIELD: ${field.jsonName} <${typeText(field)}>`, "");
+    if (description) lines.push("DESCRIPTION:", ...indented(description, "    "), "");
     if (field?.enum) lines.push("ENUM:", ...field.enum.values.map((v) => `    ${v.name}`), "");
     if (!field || nested(field)) lines.push("FIELDS:", ...fieldLines(message, "  ", recursive, new Set([message.typeName])));
     ctx.out(`${lines.join("\n").replace(/\n*$/, "")}\n`);
