@@ -1,6 +1,6 @@
 // The apiserver's gRPC client: every verb of the generic API, typed (protobuf) and as Kubernetes JSON.
 import { readFileSync } from "node:fs";
-import { ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
@@ -25,9 +25,11 @@ export interface ClientOptions {
   server: string;
   /** Default: TLS from caFile (+ certFile/keyFile for client auth) when given, else plaintext. */
   credentials?: ChannelCredentials;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  /** A bearer token (ServiceAccount or bootstrap token) sent with every call; needs TLS (caFile). */
+  token?: string | undefined;
   /** Deadline of unary calls; default 30 s. */
   timeoutMs?: number;
   /** Sent as user-agent, shown in the apiserver's logs. */
@@ -253,7 +255,7 @@ export class ApiClient extends Verbs<ApiObject> {
   }
 
   static connect(opts: ClientOptions): ApiClient {
-    const credentials =
+    let credentials =
       opts.credentials ??
       (opts.caFile
         ? ChannelCredentials.createSsl(
@@ -262,6 +264,16 @@ export class ApiClient extends Verbs<ApiObject> {
             opts.certFile ? readFileSync(opts.certFile) : null,
           )
         : ChannelCredentials.createInsecure());
+    if (opts.token) {
+      const header = `Bearer ${opts.token}`;
+      credentials = credentials.compose(
+        CallCredentials.createFromMetadataGenerator((_params, callback) => {
+          const metadata = new Metadata();
+          metadata.set("authorization", header);
+          callback(null, metadata);
+        }),
+      );
+    }
     const client = new ApiServerServiceClient(opts.server, credentials, {
       "grpc.primary_user_agent": opts.userAgent ?? "kubeplane-client",
       "grpc.max_receive_message_length": 64 * 1024 * 1024,

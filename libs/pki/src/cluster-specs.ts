@@ -60,6 +60,8 @@ export function clusterCertSpecs(topology: ClusterTopology): CertSpec[] {
       ),
     },
     { name: "apiserver-etcd-client", ca: "etcd", commonName: "kube-apiserver-etcd-client", usages: ["client"] },
+    // The identity NATS lets publish watch events and manage the stream.
+    { name: "apiserver-nats-client", commonName: "kube-apiserver-nats-client", usages: ["client"] },
     {
       name: "apiserver-kubelet-client",
       commonName: "kube-apiserver-kubelet-client",

@@ -29,7 +29,8 @@ test("clusterCertSpecs names every component and node with its identity, CA and 
   assert.deepEqual(
     [...specs.keys()].sort(),
     [
-      "admin", "apiserver", "apiserver-etcd-client", "apiserver-kubelet-client", "cloud-controller-manager",
+      "admin", "apiserver", "apiserver-etcd-client", "apiserver-kubelet-client", "apiserver-nats-client",
+      "cloud-controller-manager",
       "controller-manager", "dns", "etcd-m1", "etcd-m2", "etcd-m3", "ingress-controller", "kube-proxy", "nats",
       "node-node-1", "node-node-2", "prometheus", "scheduler",
     ],
