@@ -48,3 +48,19 @@ export function resourceRequests(args: readonly string[]): ResourceRequest[] {
   if (names.length && infos.length > 1) throw new UsageError("names cannot be given with several resource types; use TYPE/NAME");
   return infos.map((info) => ({ info, names: [...names] }));
 }
+
+/**
+ * kubectl's GetResourcesAndPairs: the resource arguments, then the `KEY=VALUE` / `KEY-` pairs
+ * (label, annotate, set env, set image); a resource after the first pair is an error.
+ */
+export function resourcesAndPairs(args: readonly string[], pairType: string): { resources: string[]; pairs: string[] } {
+  const resources: string[] = [];
+  const pairs: string[] = [];
+  for (const arg of args) {
+    const isPair = (arg.includes("=") && !arg.startsWith("=")) || (arg.endsWith("-") && arg !== "-");
+    if (isPair) pairs.push(arg);
+    else if (pairs.length) throw new UsageError(`all resources must be specified before ${pairType} changes: ${arg}`);
+    else resources.push(arg);
+  }
+  return { resources, pairs };
+}

@@ -34,6 +34,14 @@ test("label sets a new label, refuses to change one without --overwrite, then ch
   io = fakeIo(a);
   assert.equal(await run(["label", "pod/web", "app=other"], io), 0);
   assert.equal(io.stdout.text, "pod/web not labeled\n");
+
+  io = fakeIo(a);
+  assert.equal(await run(["label", "pod/web", "example.com/owner=me"], io), 0);
+  assert.equal(await run(["label", "pod/web", "example.com/owner-"], io), 0, "a prefixed key ending in - is a removal, not a TYPE/NAME");
+  assert.equal((await labels(a, "web"))["example.com/owner"], undefined);
+  io = fakeIo(a);
+  assert.equal(await run(["label", "pods", "a=b", "web"], io), 1);
+  assert.match(io.stderr.text, /all resources must be specified before label changes: web/);
 });
 
 test("label -l and --all change every selected object; --dry-run=client writes nothing", async () => {

@@ -2,6 +2,7 @@
 import { UsageError, type FlagSpec } from "../args.js";
 import { errorLine, isConnectionFailure, KpctlError } from "../errors.js";
 import { rec } from "../json-fields.js";
+import { resourcesAndPairs } from "../kind-args.js";
 import { resolveTargets, type Target } from "../object-targets.js";
 import { objectRef } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
@@ -15,10 +16,9 @@ export interface MapChanges {
 
 /** Splits positionals into resource arguments and `k=v` / `k-` changes (kubectl: changes come last). */
 export function splitChanges(args: readonly string[], what: string): { resources: string[]; changes: MapChanges } {
-  const first = args.findIndex((a) => a.includes("=") || (a.endsWith("-") && !a.includes("/")));
-  const resources = first < 0 ? [...args] : args.slice(0, first);
+  const { resources, pairs } = resourcesAndPairs(args, what);
   const changes: MapChanges = { set: new Map(), remove: [] };
-  for (const arg of first < 0 ? [] : args.slice(first)) {
+  for (const arg of pairs) {
     const eq = arg.indexOf("=");
     if (eq > 0) changes.set.set(arg.slice(0, eq), arg.slice(eq + 1));
     else if (arg.endsWith("-") && arg.length > 1) changes.remove.push(arg.slice(0, -1));

@@ -4,6 +4,7 @@ import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
 import { errorLine, isConnectionFailure, KpctlError } from "../errors.js";
 import { isRecord, str } from "../json-fields.js";
+import { resourcesAndPairs } from "../kind-args.js";
 import { resolveTargets, type Target } from "../object-targets.js";
 import { updateObject } from "../object-update.js";
 import { containersOf, keyValues, podSpecOf } from "../pod-template.js";
@@ -11,12 +12,6 @@ import { formatData } from "../printers/yaml-json.js";
 import { objectRef } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
 import { dryRunMode, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG } from "./shared-flags.js";
-
-/** Splits positionals into resource arguments and the trailing KEY=VALUE / KEY- changes. */
-function splitTail(args: readonly string[]): { resources: string[]; changes: string[] } {
-  const first = args.findIndex((a) => a.includes("=") || (a.endsWith("-") && !a.includes("/")));
-  return first < 0 ? { resources: [...args], changes: [] } : { resources: args.slice(0, first), changes: args.slice(first) };
-}
 
 /** The containers a -c/--containers pattern picks (`*` and shell-style globs), init containers included as kubectl does. */
 function pick(containers: Record<string, unknown>[], pattern: string): Record<string, unknown>[] {
@@ -128,7 +123,7 @@ export const setCommand: Command = {
   async run(ctx) {
     const [what, ...rest] = ctx.args;
     if (what !== "image" && what !== "env" && what !== "resources") throw new UsageError("use: kpctl set image|env|resources ...");
-    const { resources, changes } = splitTail(rest);
+    const { resources, pairs: changes } = resourcesAndPairs(rest, what);
     const pattern = ctx.flags.string("containers") ?? "*";
     let mutate: (info: Target["info"], obj: JsonObject) => JsonObject;
     if (what === "image") {
