@@ -80,3 +80,19 @@ test("get -L adds label columns and --show-labels a LABELS column", async () => 
   assert.match(lines[2] ?? "", /^web-b .* web\s+front\s+app=web,app\.kubernetes\.io\/tier=front$/);
   assert.match(lines[3] ?? "", /^web-c .*\s+<none>$/);
 });
+
+test("--sort-by orders quantities by value and names naturally", async () => {
+  const api = new FakeApi();
+  const pod = (name: string, cpu: string): void => {
+    api.seed(pods, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" }, spec: { containers: [{ name: "c", image: "i", resources: { requests: { cpu } } }] } });
+  };
+  pod("pod-10", "500m");
+  pod("pod-9", "2");
+  pod("pod-100", "100m");
+  let io = fakeIo(api);
+  assert.equal(await run(["get", "pods", "-o", "jsonpath={.items[*].metadata.name}", "--sort-by=.spec.containers[0].resources.requests.cpu"], io), 0);
+  assert.equal(io.stdout.text, "pod-100 pod-10 pod-9");
+  io = fakeIo(api);
+  assert.equal(await run(["get", "pods", "-o", "name", "--sort-by={.metadata.name}"], io), 0);
+  assert.equal(io.stdout.text, "pod/pod-9\npod/pod-10\npod/pod-100\n");
+});

@@ -1,5 +1,6 @@
 // What `-o` asks for (table, wide, yaml, json, name, jsonpath, custom-columns) and --sort-by's ordering.
 import { readFile } from "node:fs/promises";
+import { parseQuantity, type Quantity } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
 import { parseCustomColumns, parseCustomColumnsFile, type CustomColumn } from "./custom-columns.js";
@@ -61,15 +62,45 @@ function sortKey(template: JsonPathTemplate, obj: JsonObject): unknown {
   return template.results(obj).flat()[0];
 }
 
+function quantity(text: string): Quantity | undefined {
+  if (!/^[+-]?(\d|\.\d)/.test(text)) return undefined;
+  try {
+    return parseQuantity(text);
+  } catch {
+    return undefined; // not a quantity: compared as text
+  }
+}
+
+/** kubectl's natural order: runs of digits compare as numbers ("pod-9" before "pod-10"). */
+export function naturalCompare(a: string, b: string): number {
+  const split = (s: string): string[] => s.match(/\d+|\D+/g) ?? [];
+  const [x, y] = [split(a), split(b)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i] as string, y[i] as string];
+    if (p === q) continue;
+    if (/^\d/.test(p) && /^\d/.test(q)) return Number(p) - Number(q) || p.length - q.length;
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
 function compareKeys(a: unknown, b: unknown): number {
   if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
   if (typeof a === "number" && typeof b === "number") return a - b;
-  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "string" && typeof b === "string") {
+    // Quantities (cpu: 500m vs 2) by value, as kubectl sorts resource fields.
+    const [qa, qb] = [quantity(a), quantity(b)];
+    if (qa && qb) return qa.cmp(qb);
+    return naturalCompare(a, b);
+  }
   const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** --sort-by: the objects ordered by the first value of a (relaxed) JSONPath; objects without it first. Stable. */
+/**
+ * --sort-by: the objects ordered by the first value of a (relaxed) JSONPath: numbers by value,
+ * quantities by value, other text in natural order; objects without it first. Stable.
+ */
 export function sortObjects(objects: readonly JsonObject[], sortBy: string): JsonObject[] {
   const template = wrap(() => new JsonPathTemplate(relaxedJsonPath(sortBy)));
   const keyed = objects.map((obj) => ({ obj, key: sortKey(template, obj) }));
