@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { isNotFound, kindForResource, type ApiObject } from "@kubeplane/api";
-import { startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
-import { Etcd3 } from "etcd3";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { etcdClientTls, startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { connect, type NatsConnection } from "nats";
 import { ApiClient, Informer, objectKey, type InformerOptions, type WatchConnection } from "../src/index.js";
 
@@ -110,13 +111,11 @@ test("a compaction past the publisher's resume point: every informer equals a fr
   await cp.nats.kill();
   await churn("compacted", 20);
   // Compact to etcd's current revision: the publisher cannot read the changes it has not published.
-  const etcd = new Etcd3({ hosts: cp.etcd.endpoints });
-  try {
-    const { header } = await etcd.kv.range({ key: Buffer.from("/registry/"), count_only: true });
-    await etcd.kv.compact({ revision: header.revision, physical: true });
-  } finally {
-    etcd.close();
-  }
+  const { caFile, certFile, keyFile } = etcdClientTls();
+  const etcdctl = async (...args: string[]): Promise<string> =>
+    (await promisify(execFile)("etcdctl", [`--endpoints=${cp.etcd.endpoints.join(",")}`, `--cacert=${caFile}`, `--cert=${certFile}`, `--key=${keyFile}`, ...args])).stdout;
+  const [status] = JSON.parse(await etcdctl("endpoint", "status", "-w", "json")) as { Status: { header: { revision: number } } }[];
+  await etcdctl("compaction", "--physical", String(status!.Status.header.revision));
   await cp.nats.restart();
   await waitForInformersToEqualLists("informers equal fresh lists after the compaction");
   relistCounts().forEach((n, i) => assert.ok(n > relistsBefore[i]!, `${informers[i]!.name} relisted`));

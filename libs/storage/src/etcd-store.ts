@@ -26,7 +26,7 @@ export interface EtcdStoreOptions {
   tls?: EtcdTls;
   /**
    * Called once per unary request with its operation ("get", "list", "create", "update", "delete",
-   * "currentRevision", "compact"), its duration and whether etcd answered: a lost race (KeyExists,
+   * "currentRevision", "compact", "grantLease", "compactRevision"), its duration and whether etcd answered: a lost race (KeyExists,
    * RevisionMismatch) is `ok`, an outage or a rejected request is not. Must not throw.
    */
   observe?: (operation: string, seconds: number, ok: boolean) => void;
@@ -147,14 +147,15 @@ export class EtcdStore {
 
   /**
    * Creates `key` and every `alsoCreate` key in one txn, only if all are absent; returns the txn's
-   * revision (the new object's resourceVersion). Throws KeyExistsError naming the first existing key.
+   * revision (the new object's resourceVersion). With `lease` (from `grantLease`), `key` is deleted
+   * when the lease expires. Throws KeyExistsError naming the first existing key.
    */
-  create(key: string, value: Uint8Array, opts: { alsoCreate?: KeyValue[] } = {}): Promise<number> {
+  create(key: string, value: Uint8Array, opts: { alsoCreate?: KeyValue[]; lease?: string } = {}): Promise<number> {
     return this.#call("create", async () => {
       const created = [{ key, value }, ...(opts.alsoCreate ?? [])];
       const res = await this.#client.kv.txn({
         compare: created.map((kv) => absent(kv.key)),
-        success: created.map(put),
+        success: [put({ key, value }, opts.lease), ...(opts.alsoCreate ?? []).map((kv) => put(kv))],
         failure: created.map((kv) => read(kv.key)),
       });
       if (res.succeeded) return Number(res.header.revision);
@@ -165,15 +166,16 @@ export class EtcdStore {
   /**
    * Replaces `key`'s value if its mod_revision is still `expectedModRevision`, creating `alsoCreate`
    * keys (which must be absent) and deleting `alsoDelete` keys in the same txn; returns the new
-   * revision. Throws RevisionMismatchError (with the current value, or undefined if the key is gone)
+   * revision. A put without `lease` detaches the key from any lease it had (etcd's rule), so a
+   * leased object must be given its lease on every update. Throws RevisionMismatchError (with the current value, or undefined if the key is gone)
    * or KeyExistsError for an existing alsoCreate key.
    */
-  update(key: string, value: Uint8Array, expectedModRevision: number, opts: { alsoCreate?: KeyValue[]; alsoDelete?: string[] } = {}): Promise<number> {
+  update(key: string, value: Uint8Array, expectedModRevision: number, opts: { alsoCreate?: KeyValue[]; alsoDelete?: string[]; lease?: string } = {}): Promise<number> {
     return this.#call("update", async () => {
       const alsoCreate = opts.alsoCreate ?? [];
       const res = await this.#client.kv.txn({
         compare: [modRevisionIs(key, expectedModRevision), ...alsoCreate.map((kv) => absent(kv.key))],
-        success: [put({ key, value }), ...alsoCreate.map(put), ...(opts.alsoDelete ?? []).map(remove)],
+        success: [put({ key, value }, opts.lease), ...alsoCreate.map((kv) => put(kv)), ...(opts.alsoDelete ?? []).map(remove)],
         failure: [read(key), ...alsoCreate.map((kv) => read(kv.key))],
       });
       if (res.succeeded) return Number(res.header.revision);
@@ -216,6 +218,34 @@ export class EtcdStore {
     return this.#call("serverVersion", async () => {
       const res = await this.#client.maintenance.status();
       return res.version;
+    });
+  }
+
+  /**
+   * Grants an etcd lease of `ttlSeconds` (never kept alive: keys attached with `create`/`update`
+   * are deleted when it expires) and returns its ID.
+   */
+  grantLease(ttlSeconds: number): Promise<string> {
+    return this.#call("grantLease", async () => (await this.#client.leaseClient.leaseGrant({ TTL: ttlSeconds })).ID);
+  }
+
+  /**
+   * One compare-and-swap on a compaction bookkeeping key (Kubernetes' `compact_rev_key`): if the
+   * key's version is still `expectedVersion`, writes `revision` into it. Returns whether it did,
+   * the key's version afterwards, and etcd's revision after the txn. Lets many apiservers agree
+   * that exactly one of them compacts per interval.
+   */
+  casCompactRevision(key: string, expectedVersion: number, revision: number): Promise<{ succeeded: boolean; version: number; revision: number }> {
+    return this.#call("compactRevision", async () => {
+      const k = Buffer.from(key);
+      const res = await this.#client.kv.txn({
+        compare: [{ key: k, target: "Version", result: "Equal", version: expectedVersion }],
+        success: [{ request_put: { key: k, value: Buffer.from(String(revision)) } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      const current = Number(res.header.revision);
+      if (res.succeeded) return { succeeded: true, version: expectedVersion + 1, revision: current };
+      return { succeeded: false, version: Number(res.responses[0]?.response_range.kvs[0]?.version ?? 0), revision: current };
     });
   }
 
@@ -298,8 +328,8 @@ function modRevisionIs(key: string, revision: number): ICompare {
   return { key: Buffer.from(key), target: "Mod", result: "Equal", mod_revision: revision };
 }
 
-function put(kv: KeyValue): IRequestOp {
-  return { request_put: { key: Buffer.from(kv.key), value: Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength) } };
+function put(kv: KeyValue, lease?: string): IRequestOp {
+  return { request_put: { key: Buffer.from(kv.key), value: Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength), ...(lease ? { lease } : {}) } };
 }
 
 function remove(key: string): IRequestOp {

@@ -15,6 +15,7 @@ export {
 } from "./errors.js";
 export { LEADER_ELECTION_PREFIX, LeaderElection } from "./leader-election.js";
 export type { LeaderElectionOptions } from "./leader-election.js";
+export { LeaseManager, type LeaseGranter, type LeaseManagerOptions } from "./lease-manager.js";
 export { NODE_PORT_RESERVATION_PREFIX, NodePortRange, SERVICE_IP_RESERVATION_PREFIX, ServiceIpRange } from "./allocators.js";
 export type { RangeAllocator } from "./allocators.js";
 export { formatIpv4, parseIpv4, parseIpv4Cidr } from "./ipv4-cidr.js";

@@ -11,6 +11,9 @@ export const apiserverConfig = defineConfig({
   watchStreamReplicas: { type: "int", default: 1, min: 1, max: 5, description: "Replicas of the JetStream watch stream (3 on a NATS cluster)" },
   watchHistory: { type: "duration", default: "1h", description: "How long the watch stream keeps events; older resourceVersions get Gone" },
   watchStreamMaxMessages: { type: "int", default: 0, min: 0, description: "Most events the watch stream keeps (0: no limit besides watchHistory)" },
+  watchStreamMaxBytes: { type: "int", default: 1_073_741_824, min: 0, description: "Most bytes the watch stream keeps, oldest events dropped first (0: no limit besides watchHistory)" },
+  compactionInterval: { type: "duration", default: "5m", description: "How often etcd's history is compacted (one replica per interval; one interval of history kept); 0 disables" },
+  eventTtl: { type: "duration", default: "1h", description: "Events are deleted this long after their last write (etcd leases); 0 keeps them" },
   leaderLeaseTtl: { type: "duration", default: "10s", description: "TTL of the etcd lease behind the watch publisher's leadership; a standby takes over within it" },
   encryptionKeyFile: {
     type: "string",

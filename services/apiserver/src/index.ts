@@ -12,6 +12,7 @@ import { createApiserverMetrics, type ApiserverMetrics } from "./metrics.js";
 import { Registry } from "./registry.js";
 import { ServiceAddresses } from "./service-addresses.js";
 import { createWatchHandler } from "./watch-server.js";
+import { startCompactor } from "./compactor.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile, type ValueTransformer } from "./encryption.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
@@ -79,6 +80,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   const registry = new Registry(store, {
     maxObjectBytes: config.maxObjectBytes,
     transformer,
+    eventTtlSeconds: Math.round(config.eventTtl / 1000),
     addresses: new ServiceAddresses(new ServiceIpRange(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max), config.serviceClusterIpRange),
   });
 
@@ -95,6 +97,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     replicas: config.watchStreamReplicas,
     maxAgeMs: config.watchHistory,
     maxMessages: config.watchStreamMaxMessages || undefined,
+    maxBytes: config.watchStreamMaxBytes || undefined,
   });
   const source = { js: nats.jetstream(), jsm };
 
@@ -172,6 +175,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     stopping.abort();
     await Promise.all([electionDone, namespaceCache]);
   });
+  const compactor = startCompactor(store, { intervalMs: config.compactionInterval, logger: log });
+  service.onStop(() => compactor.stop());
 
   const addresses = await service.start();
   log.info({ grpc: addresses.grpcAddress, http: addresses.httpUrl, identity }, "apiserver serving");

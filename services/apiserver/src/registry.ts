@@ -21,10 +21,10 @@ import {
   type FieldError,
   type KindInfo,
 } from "@kubeplane/api";
-import { CompactedError, KeyExistsError, RevisionMismatchError, type EtcdStore, type StoredValue } from "@kubeplane/storage";
+import { CompactedError, KeyExistsError, LeaseManager, RevisionMismatchError, type EtcdStore, type StoredValue } from "@kubeplane/storage";
 import { decodeFromStorage, encodeForStorage } from "./object-codec.js";
 import { decodeContinue, encodeContinue, objectFilter } from "./list-filter.js";
-import { deleteGracePeriod, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from "./strategy.js";
+import { deleteGracePeriod, objectTtlSeconds, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from "./strategy.js";
 import type { ServiceAddresses, AddressPlan } from "./service-addresses.js";
 import { NamespaceGate } from "./namespace-gate.js";
 import { identityTransformer, type ValueTransformer } from "./encryption.js";
@@ -38,6 +38,8 @@ export interface RegistryOptions {
   transformer?: ValueTransformer;
   addresses: ServiceAddresses;
   now?: () => Date;
+  /** Events expire this long after their last write (lease-attached); 0 or absent: never. */
+  eventTtlSeconds?: number;
 }
 
 export interface ListParams {
@@ -95,6 +97,8 @@ export class Registry {
   private readonly now: () => Date;
   /** Seeds read-modify-writes so that most cost one etcd txn instead of a read and a txn. */
   private readonly recent = new RecentObjects();
+  /** Leases of expiring objects (Events), shared per reuse window. */
+  private readonly leases: LeaseManager;
 
   constructor(
     readonly store: EtcdStore,
@@ -102,6 +106,7 @@ export class Registry {
   ) {
     this.now = options.now ?? (() => new Date());
     this.namespaces = new NamespaceGate(this);
+    this.leases = new LeaseManager(store);
   }
 
   private read<T extends ApiObject>(info: KindInfo<T>, v: StoredValue): T {
@@ -215,7 +220,7 @@ export class Registry {
       const bytes = this.transformer.toStorage(info, this.encode(info, obj));
       if (dryRun) return obj;
       try {
-        const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [] });
+        const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [], lease: await this.leaseFor(info) });
         this.recent.remember({ key, value: bytes, modRevision: revision, createRevision: revision });
         meta!.resourceVersion = String(revision);
         return obj;
@@ -410,7 +415,7 @@ export class Registry {
       const bytes = this.transformer.toStorage(info, plain!);
       if (dryRun) return next;
       try {
-        const revision = await this.store.update(key, bytes, found.modRevision, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [] });
+        const revision = await this.store.update(key, bytes, found.modRevision, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [], lease: await this.leaseFor(info) });
         this.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });
         next.metadata!.resourceVersion = String(revision);
         return next;
@@ -434,6 +439,12 @@ export class Registry {
     const found = this.recent.get(key);
     if (!found || (wantedRv && wantedRv !== String(found.modRevision))) return undefined;
     return { found, fresh: false };
+  }
+
+  /** The lease an object of this kind is written with (its TTL renewed by every write), if it expires. */
+  private async leaseFor(info: KindInfo): Promise<string | undefined> {
+    const ttl = objectTtlSeconds(info, { eventSeconds: this.options.eventTtlSeconds ?? 0 });
+    return ttl === undefined ? undefined : this.leases.leaseFor(ttl);
   }
 
   /** A pod whose graceful deletion is still under way keeps existing after its finalizers are gone. */
@@ -528,7 +539,7 @@ export class Registry {
       if (this.unchanged(info, plain, found)) return { object: old, deleted: false };
       const bytes = this.transformer.toStorage(info, plain);
       try {
-        const revision = await this.store.update(key, bytes, found.modRevision, {});
+        const revision = await this.store.update(key, bytes, found.modRevision, { lease: await this.leaseFor(info) });
         this.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });
         meta.resourceVersion = String(revision);
         return { object: next, deleted: false };

@@ -205,3 +205,11 @@ export function deleteGracePeriod(info: KindInfo, obj: ApiObject, requested: num
   const grace = requested ?? pod.spec.terminationGracePeriodSeconds ?? 30;
   return Math.max(0, grace);
 }
+
+/**
+ * How long an object of this kind lives after its last write, in seconds, or undefined for
+ * "until deleted". Events expire (kube-apiserver's --event-ttl): the store attaches them to a lease.
+ */
+export function objectTtlSeconds(info: KindInfo, ttl: { eventSeconds: number }): number | undefined {
+  return info.resource === "events" && ttl.eventSeconds > 0 ? ttl.eventSeconds : undefined;
+}
