@@ -1,5 +1,5 @@
 // `kpctl wait`: blocks until objects meet a condition, a JSONPath value, or are deleted, following a watch, with a timeout.
-import { isNotFound } from "@kubeplane/api";
+import { isGone, isNotFound } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { parseDuration, UsageError } from "../args.js";
 import { KpctlError } from "../errors.js";
@@ -57,35 +57,60 @@ function metText(waitFor: WaitFor): string {
   return waitFor.type === "delete" ? "deleted" : "condition met";
 }
 
-/** Follows one object from its current state until the wait is met; resolves false if the signal ends it first. */
+/**
+ * Follows one object from its current state until the wait is met; resolves false if the signal
+ * ends it first. A watch the server ends (or a Gone resourceVersion) is resumed from a fresh get.
+ */
 async function waitOne(ctx: CommandContext, t: Target, waitFor: WaitFor, signal: AbortSignal, progress: (seen: string) => void): Promise<boolean> {
   const json = ctx.client().json;
-  let current: JsonObject;
-  try {
-    current = await json.get(t.info, t.namespace, t.name, { signal });
-  } catch (err) {
-    if (isNotFound(err) && waitFor.type === "delete") return true;
-    throw err;
-  }
-  let state = check(current, waitFor);
-  progress(state.seen);
-  if (state.met) return true;
-  for await (const ev of json.watch(t.info, {
-    namespace: t.namespace,
-    fieldSelector: `metadata.name=${t.name}`,
-    resourceVersion: str(current, "metadata", "resourceVersion") || undefined,
-    signal,
-  })) {
-    if (ev.type === "BOOKMARK") continue;
-    if (ev.type === "DELETED") {
-      if (waitFor.type === "delete") return true;
-      throw new KpctlError(`${objectRef(t.info, t.name)} was deleted while waiting for the condition`, "EDELETED");
+  while (!signal.aborted) {
+    let current: JsonObject;
+    try {
+      current = await json.get(t.info, t.namespace, t.name, { signal });
+    } catch (err) {
+      if (isNotFound(err) && waitFor.type === "delete") return true;
+      if (signal.aborted) return false;
+      throw err;
     }
-    state = check(ev.object, waitFor);
+    let state = check(current, waitFor);
     progress(state.seen);
     if (state.met) return true;
+    try {
+      for await (const ev of json.watch(t.info, {
+        namespace: t.namespace,
+        fieldSelector: `metadata.name=${t.name}`,
+        resourceVersion: str(current, "metadata", "resourceVersion") || undefined,
+        signal,
+      })) {
+        if (ev.type === "BOOKMARK") continue;
+        if (ev.type === "DELETED") {
+          if (waitFor.type === "delete") return true;
+          throw new KpctlError(`${objectRef(t.info, t.name)} was deleted while waiting for the condition`, "EDELETED");
+        }
+        state = check(ev.object, waitFor);
+        progress(state.seen);
+        if (state.met) return true;
+      }
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+    await pause(RESUME_DELAY_MS, signal); // the stream ended early: resume, without spinning
   }
   return false;
+}
+
+const RESUME_DELAY_MS = 250;
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 export const waitCommand: Command = {
