@@ -29,22 +29,30 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs kpctl in-process in namespace `verbs` against the test apiserver; `env` adds to a context-free environment. */
-async function kpctl(...args: (string | { env: Record<string, string> })[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const extraEnv = args.find((a): a is { env: Record<string, string> } => typeof a !== "string")?.env ?? {};
+type Options = { env?: Record<string, string>; signal?: AbortSignal; onOutput?: (stdout: string) => void };
+
+/** Runs kpctl in-process in namespace `verbs` against the test apiserver; options add env, a Ctrl-C signal, an output observer. */
+async function kpctl(...args: (string | Options)[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const opts = args.find((a): a is Options => typeof a !== "string") ?? {};
   let stdout = "";
   let stderr = "";
   // Global flags first: anything after a `--` belongs to the command line of the container.
   const code = await run([`--server=${cp.apiserver.grpcAddress}`, "-n", NS, ...args.filter((a): a is string => typeof a === "string")], {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        opts.onOutput?.(stdout);
+      },
+    },
     stderr: { write: (s: string) => (stderr += s) },
     stdin: (async function* () {})(),
-    env: { KUBEPLANE_CONFIG: join(dir, "no-config"), ...extraEnv },
+    env: { KUBEPLANE_CONFIG: join(dir, "no-config"), ...opts.env },
+    signal: opts.signal,
   });
   return { code, stdout, stderr };
 }
 
-async function ok(...args: (string | { env: Record<string, string> })[]): Promise<string> {
+async function ok(...args: (string | Options)[]): Promise<string> {
   const r = await kpctl(...args);
   assert.equal(r.code, 0, `kpctl ${args.filter((a) => typeof a === "string").join(" ")}: ${r.stderr}`);
   return r.stdout;
@@ -144,6 +152,22 @@ describe("kpctl verbs on a real apiserver", () => {
     const late = await kpctl("wait", "deploy/web", "--for=condition=Available", "--timeout=300ms");
     assert.equal(late.code, 1);
     assert.equal(late.stderr, "error: timed out waiting for the condition on deployments/web\n");
+  });
+
+  test("get -w -o jsonpath prints each change; explain, api-resources, api-versions and completion answer from the registry", async () => {
+    const stop = new AbortController();
+    let seen = "";
+    const watching = kpctl("get", "configmaps", "-w", "-o", 'jsonpath={.metadata.name}={.data.k}{"\n"}', { signal: stop.signal, onOutput: (out) => (seen = out) });
+    await waitFor(() => seen.includes("cfg="), { message: "the listed configmap" });
+    await ok("create", "configmap", "watched", "--from-literal=k=1");
+    await waitFor(() => seen.includes("watched=1\n"), { message: "the created configmap as an event" });
+    stop.abort();
+    assert.equal((await watching).code, 0);
+
+    assert.match(await ok("explain", "deployments.spec.strategy"), /^FIELD: strategy <DeploymentStrategy>$/m);
+    assert.match(await ok("api-resources", "--api-group=apps"), /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    assert.match(await ok("api-versions"), /^apps\/v1$/m);
+    assert.match(await ok("completion", "bash"), /complete -o default -F _kpctl kpctl/);
   });
 
   test("apply -R reads nested directories; diff shows what apply would change and exits 1", async () => {

@@ -96,3 +96,13 @@ test("--sort-by orders quantities by value and names naturally", async () => {
   assert.equal(await run(["get", "pods", "-o", "name", "--sort-by={.metadata.name}"], io), 0);
   assert.equal(io.stdout.text, "pod/pod-9\npod/pod-10\npod/pod-100\n");
 });
+
+test("get -w -o jsonpath prints every object alone: the listed ones, then each event's", async () => {
+  const api = seeded();
+  const created = api.seed(pods, { apiVersion: "v1", kind: "Pod", metadata: { name: "new", namespace: "default" }, status: { phase: "Pending" } });
+  api.store.delete("pods/default/new");
+  api.watchEvents.push({ type: "ADDED", object: created, revision: 1 });
+  const io = fakeIo(api);
+  assert.equal(await run(["get", "pods", "-w", "-o", 'jsonpath={.metadata.name}:{.status.phase}{"\\n"}', "--sort-by=.metadata.name"], io), 0);
+  assert.equal(io.stdout.text, "db-a:Pending\nweb-b:Running\nweb-c:Running\nnew:Pending\n");
+});

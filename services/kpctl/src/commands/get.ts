@@ -67,7 +67,7 @@ function tableOptions(ctx: CommandContext, info: KindInfo, output: OutputFormat,
   };
 }
 
-function printResults(ctx: CommandContext, results: readonly Result[], output: OutputFormat): void {
+function printResults(ctx: CommandContext, results: readonly Result[], output: OutputFormat, watch: boolean): void {
   const all = results.flatMap((r) => r.items.map((item) => ({ info: r.request.info, item })));
   const single = results.length === 1 && results[0]?.request.names.length === 1 && all.length === 1;
   switch (output.type) {
@@ -75,8 +75,10 @@ function printResults(ctx: CommandContext, results: readonly Result[], output: O
       ctx.out(formatData(single ? all[0]?.item : asList(all.map((a) => a.item)), output.format));
       return;
     case "jsonpath":
-      // As kubectl: a single object by name is the template's data, anything else a List of the items.
-      ctx.out(output.template.execute(single ? all[0]?.item : asList(all.map((a) => a.item))));
+      // As kubectl: a single object by name is the template's data, anything else a List of the
+      // items — except under -w, where every object is printed alone, the listed ones as the later events.
+      if (watch) for (const { item } of all) ctx.out(output.template.execute(item));
+      else ctx.out(output.template.execute(single ? all[0]?.item : asList(all.map((a) => a.item))));
       return;
     case "name":
       for (const { info, item } of all) ctx.out(formatName(info, item));
@@ -186,7 +188,7 @@ export const getCommand: Command = {
     }
     const total = results.reduce((n, r) => n + r.items.length, 0);
     const listed = requests.every((r) => r.names.length === 0);
-    if (total > 0 || output.type === "data" || output.type === "jsonpath") printResults(ctx, results, output);
+    if (total > 0 || output.type === "data" || output.type === "jsonpath") printResults(ctx, results, output, watch);
     else if (listed && !watch) ctx.err(noResourcesMessage(ctx, results));
 
     const watched = results[0];
