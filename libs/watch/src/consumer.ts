@@ -268,12 +268,17 @@ class OrderedEventStream implements EventStream {
     if (this.#unverifiedFrom !== undefined) this.#scheduleCheck();
   }
 
-  /** Starts each recreated consumer's continuity check as soon as it exists, before it delivers. */
+  /** Starts each recreated consumer's continuity check as soon as it exists, before it delivers; checks a deleted one at once. */
   async #watchRecreations(): Promise<void> {
     try {
       for await (const status of await this.messages.status()) {
         if (status.type === ConsumerEvents.OrderedConsumerRecreated && typeof status.data === "string") {
           this.#checks.set(status.data, this.#verify(status.data));
+        }
+        // Deleted under us (with its stream, most likely): check now rather than after missed heartbeats.
+        if (status.type === ConsumerEvents.ConsumerDeleted && !this.#closed) {
+          const error = await this.#continuityFrom(this.#lastSeq + 1);
+          if (error) this.#fail(error);
         }
       }
     } catch {
