@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { isNotFound, kindForResource, type ApiObject } from "@kubeplane/api";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { etcdClientTls, startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { apiserverTlsFlags, clientOptions, etcdClientTls, natsOptions, startControlPlane, testPki, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { connect, type NatsConnection } from "nats";
 import { ApiClient, Informer, objectKey, type InformerOptions, type WatchConnection } from "../src/index.js";
 
@@ -21,9 +21,10 @@ const stop = new AbortController();
 const informers: { name: string; informer: Informer<ApiObject>; scope: { namespace?: string; labelSelector?: string } }[] = [];
 
 before(async () => {
-  cp = await startControlPlane({ apiserverFlags: { "watch-stream-max-messages": String(STREAM_MAX_MESSAGES), "insecure-serving": "true" } });
-  client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
-  nc = await connect({ servers: cp.nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  await testPki();
+  cp = await startControlPlane({ apiserverFlags: { ...apiserverTlsFlags(), "watch-stream-max-messages": String(STREAM_MAX_MESSAGES) } });
+  client = ApiClient.connect(clientOptions(cp.apiserver.grpcAddress));
+  nc = await connect({ ...natsOptions(cp.nats.url, "admin"), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   for (const ns of ["relist-a", "relist-b"]) await client.create(namespaces, namespaces.codec.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }));
   const scopes: [string, { namespace?: string; labelSelector?: string }][] = [

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { kindFor } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { startEtcd, startNats, startServiceProcess, startTcpProxy, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { apiserverTlsFlags, clientOptions, testPki, startEtcd, startNats, startServiceProcess, startTcpProxy, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 import { LeaseElection, LeaseLostError } from "../src/index.js";
 
 const apiserverMain = fileURLToPath(new URL("../../../services/apiserver/src/main.ts", import.meta.url));
@@ -15,7 +15,8 @@ let apiserver: ServiceProcess;
 
 before(async () => {
   [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url, "insecure-serving": "true" } });
+  await testPki();
+  apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url, ...apiserverTlsFlags() } });
 });
 after(async () => {
   await apiserver?.kill();
@@ -43,7 +44,7 @@ function campaigner(name: string, identity: string, client: ApiClient) {
 }
 
 test("only one campaigner leads; a released lease passes to the standby at once", async () => {
-  const client = ApiClient.connect({ server: apiserver.grpcAddress });
+  const client = ApiClient.connect(clientOptions(apiserver.grpcAddress));
   const a = campaigner("release-test", "a", client);
   await waitFor(() => a.state.leading, { message: "a leads" });
   const b = campaigner("release-test", "b", client);
@@ -61,8 +62,8 @@ test("only one campaigner leads; a released lease passes to the standby at once"
 });
 
 test("a leader that stops renewing steps down, and the standby takes over after the lease expires", async () => {
-  const clientA = ApiClient.connect({ server: apiserver.grpcAddress });
-  const clientB = ApiClient.connect({ server: apiserver.grpcAddress });
+  const clientA = ApiClient.connect(clientOptions(apiserver.grpcAddress));
+  const clientB = ApiClient.connect(clientOptions(apiserver.grpcAddress));
   const a = campaigner("silent-test", "a", clientA);
   await waitFor(() => a.state.leading, { message: "a leads" });
   const b = campaigner("silent-test", "b", clientB);
@@ -75,7 +76,7 @@ test("a leader that stops renewing steps down, and the standby takes over after 
 });
 
 test("renewDeadline must be shorter than leaseDuration, and retryPeriod shorter than renewDeadline", () => {
-  const client = ApiClient.connect({ server: apiserver.grpcAddress });
+  const client = ApiClient.connect(clientOptions(apiserver.grpcAddress));
   const base = { namespace: "kube-system", name: "config-test", identity: "a", logger: quiet };
   assert.throws(() => new LeaseElection(client, { ...base, leaseDurationMs: 1000, renewDeadlineMs: 1000 }), RangeError);
   assert.throws(() => new LeaseElection(client, { ...base, leaseDurationMs: 1000, renewDeadlineMs: 1500 }), RangeError);
@@ -86,8 +87,8 @@ test("renewDeadline must be shorter than leaseDuration, and retryPeriod shorter 
 
 test("a leader whose connection hangs stops acting before the standby starts: acting intervals never overlap", async () => {
   const proxy = await startTcpProxy(apiserver.grpcAddress);
-  const clientA = ApiClient.connect({ server: proxy.address });
-  const clientB = ApiClient.connect({ server: apiserver.grpcAddress });
+  const clientA = ApiClient.connect(clientOptions(proxy.address));
+  const clientB = ApiClient.connect(clientOptions(apiserver.grpcAddress));
   /** Acting intervals, in performance.now() ms; `end` is set when the term signal aborts. */
   const intervals: { who: string; start: number; end?: number; reason?: unknown }[] = [];
   const acting = new Set<string>();
