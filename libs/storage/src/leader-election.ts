@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { EtcdLeaseInvalidError, type Lease } from "etcd3";
 import type { EtcdStore } from "./etcd-store.js";
+import { isCompacted } from "./errors.js";
 import { isUnavailable } from "./translate-error.js";
 import { watchRange } from "./watch-stream.js";
 
@@ -76,7 +77,7 @@ export class LeaderElection {
         const holder = res.responses[0]?.response_range?.kvs[0];
         if (res.succeeded || holder?.lease === leaseId) {
           const heldSince = res.succeeded ? Number(res.header.revision) : Number(holder!.mod_revision);
-          await this.#lead(lease, grantedAt, heldSince, signal, onLeading);
+          await this.#lead(lease, leaseId, grantedAt, heldSince, signal, onLeading);
           return;
         }
         await this.#awaitRelease(key, Number(res.header.revision) + 1, signal);
@@ -87,7 +88,7 @@ export class LeaderElection {
     }
   }
 
-  async #lead(lease: Lease, grantedAt: number, heldSince: number, signal: AbortSignal, onLeading: (termSignal: AbortSignal) => Promise<void>): Promise<void> {
+  async #lead(lease: Lease, leaseId: string, grantedAt: number, heldSince: number, signal: AbortSignal, onLeading: (termSignal: AbortSignal) => Promise<void>): Promise<void> {
     const ttlMs = this.opts.ttlSeconds * 1000;
     const term = new AbortController();
     const end = (): void => term.abort(new Error(`leadership of ${this.opts.name} lost`));
@@ -105,10 +106,22 @@ export class LeaderElection {
     const renewDeadlineMs = (ttlMs * 2) / 3;
     const check = setInterval(() => Date.now() - renewedAt > renewDeadlineMs && end(), Math.max(50, ttlMs / 20));
 
-    // Someone deleting the key (an operator, a revoke elsewhere) also ends the term.
+    // Someone deleting the key (an operator, a revoke elsewhere) also ends the term. A watch that
+    // reconnects after etcd compacted past its resume point (a quiet key) reads the key instead.
+    const key = Buffer.from(this.key);
     const watchDone = (async () => {
-      const events = watchRange(this.store.etcdClient, { key: Buffer.from(this.key), startRevision: heldSince + 1, reconnectTimeoutMs: ttlMs }, term.signal);
-      for await (const event of events) if (event.type === "Delete") return end();
+      for (let from = heldSince + 1; ; ) {
+        try {
+          const events = watchRange(this.store.etcdClient, { key, startRevision: from, reconnectTimeoutMs: ttlMs }, term.signal);
+          for await (const event of events) if (event.type === "Delete") return end();
+          return;
+        } catch (error) {
+          if (!isCompacted(error) || term.signal.aborted) throw error;
+          const res = await this.store.etcdClient.kv.range({ key });
+          if (res.kvs[0]?.lease !== leaseId) return end();
+          from = Number(res.header.revision) + 1;
+        }
+      }
     })().catch(end);
     try {
       await onLeading(term.signal);
@@ -120,9 +133,16 @@ export class LeaderElection {
     }
   }
 
-  /** Resolves once the key is deleted at or after `fromRevision` (resign or lease expiry), or on abort. */
+  /**
+   * Resolves once the key is deleted at or after `fromRevision` (resign or lease expiry), on abort,
+   * or when etcd compacted past the watch's resume point (the caller then reads the key again).
+   */
   async #awaitRelease(key: Buffer, fromRevision: number, signal: AbortSignal): Promise<void> {
-    const events = watchRange(this.store.etcdClient, { key, startRevision: fromRevision, reconnectTimeoutMs: 10_000 }, signal);
-    for await (const event of events) if (event.type === "Delete") return;
+    try {
+      const events = watchRange(this.store.etcdClient, { key, startRevision: fromRevision, reconnectTimeoutMs: 10_000 }, signal);
+      for await (const event of events) if (event.type === "Delete") return;
+    } catch (error) {
+      if (!isCompacted(error)) throw error;
+    }
   }
 }
