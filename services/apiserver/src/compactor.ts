@@ -1,4 +1,5 @@
 // Compacts etcd's history on a schedule, one apiserver per interval, as kube-apiserver's compactor does.
+import { setTimeout as sleep } from "node:timers/promises";
 import { isCompacted, type EtcdStore } from "@kubeplane/storage";
 
 /** Kubernetes' key: every apiserver compare-and-swaps its version, so one of them compacts per interval. */
@@ -58,32 +59,30 @@ export async function compactRound(store: EtcdStore, state: CompactionState): Pr
  */
 export function startCompactor(store: EtcdStore, opts: CompactorOptions): Compactor {
   if (opts.intervalMs <= 0) return { stop: () => Promise.resolve() };
-  let state: CompactionState = { version: 0, revision: 0 };
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const round = async (): Promise<void> => {
-    try {
-      const next = await compactRound(store, state);
-      state = { version: next.version, revision: next.revision };
-      if (next.compacted !== undefined) {
-        opts.logger?.info({ component: "compactor", revision: next.compacted }, "compacted etcd history");
-        opts.onCompacted?.(next.compacted);
+  const stopping = new AbortController();
+  const loop = async (): Promise<void> => {
+    let state: CompactionState = { version: 0, revision: 0 };
+    // The first round only records the current revision; each later one waits a whole interval
+    // after the previous one ended, so what it compacts is at least that old (kube's time.After).
+    while (!stopping.signal.aborted) {
+      try {
+        const next = await compactRound(store, state);
+        state = { version: next.version, revision: next.revision };
+        if (next.compacted !== undefined) {
+          opts.logger?.info({ component: "compactor", revision: next.compacted }, "compacted etcd history");
+          opts.onCompacted?.(next.compacted);
+        }
+      } catch (err) {
+        opts.logger?.warn({ component: "compactor", err }, "etcd compaction round failed; retrying next interval");
       }
-    } catch (err) {
-      opts.logger?.warn({ component: "compactor", err }, "etcd compaction round failed; retrying next interval");
+      await sleep(opts.intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   };
-  // The first round only records the current revision, so it runs at once.
-  running = round();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = running.then(round);
-  }, opts.intervalMs);
+  const done = loop();
   return {
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+      stopping.abort();
+      await done;
     },
   };
 }
