@@ -54,6 +54,7 @@ async function serve(call: Call, signal: AbortSignal, deps: WatchDeps): Promise<
   const labels = { group: info.group, version: info.version, resource: info.resource };
   deps.metrics.registeredWatchers.inc(labels);
   const sent = deps.metrics.watchEventsSent.labels(labels);
+  sent.inc(0); // the series exists from the first watch of a resource, before its first event
   try {
     let after: number | undefined;
     if (req.resourceVersion && req.resourceVersion !== "0") {
