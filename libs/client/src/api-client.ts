@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { tracingInterceptor } from "./trace-context.js";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
   DeleteOptions,
@@ -279,6 +280,7 @@ export class ApiClient extends Verbs<ApiObject> {
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       "grpc.max_send_message_length": 8 * 1024 * 1024,
       "grpc.keepalive_time_ms": 30_000,
+      interceptors: [tracingInterceptor()],
     });
     return new ApiClient(client, opts.timeoutMs ?? 30_000);
   }

@@ -4,6 +4,7 @@ import { fieldsOf, parseFieldSelector, parseLabelSelector, type ApiObject, type 
 import { openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
 import type { ApiClient } from "./api-client.js";
 import { Indexer, byNodeName, objectKey, type IndexFunc, type Lister } from "./indexer.js";
+import { withTraceparent } from "./trace-context.js";
 
 /** Receives an informer's changes. Called in revision order, one at a time; handlers should only enqueue. */
 export interface ResourceEventHandler<T> {
@@ -152,7 +153,9 @@ export class Informer<T extends ApiObject> {
         if (period > 0) resyncTimer = setTimeout(() => attempt.abort(RESYNC), period);
         for await (const item of stream) {
           if (item.revision <= this.revision || !item.event.object) continue;
-          this.apply(item.event.type, item.event.object.data, item.revision);
+          const data = item.event.object.data;
+          // Handlers run in the trace of the write that made the change, so what they enqueue joins it.
+          withTraceparent(item.traceparent, () => this.apply(item.event.type, data, item.revision));
         }
       } catch (err) {
         if (signal.aborted) break;

@@ -1,9 +1,12 @@
 // The reconcile engine: a de-duplicating rate-limited work queue of object keys and workers that
 // call a level-triggered reconcile for each (controller-runtime's contract).
+import { ROOT_CONTEXT, SpanStatusCode, context, isSpanContextValid, trace, type Span, type SpanContext } from "@opentelemetry/api";
 import type { ApiObject } from "@kubeplane/api";
 import { WorkQueue, objectKey, splitKey, type Informer, type RateLimiter } from "@kubeplane/client";
 import type { Logger } from "./logger.js";
 import type { ControllerMetrics } from "./metrics.js";
+
+const tracer = trace.getTracer("@kubeplane/controller");
 
 /** What to reconcile: one object, by namespace and name (the object may no longer exist). */
 export interface Request {
@@ -52,6 +55,8 @@ export class Controller {
   readonly name: string;
   readonly queue: WorkQueue<string>;
   private readonly addedAt = new Map<string, number>();
+  /** The trace a key was first queued in (the write whose watch event queued it), until reconciled. */
+  private readonly queuedIn = new Map<string, SpanContext>();
   private readonly workDuration: { observe(seconds: number): void };
 
   constructor(private readonly options: ControllerOptions) {
@@ -63,6 +68,8 @@ export class Controller {
   /** Queues a key (`namespace/name`, or `name` for cluster-scoped objects). */
   enqueueKey(key: string): void {
     if (!this.addedAt.has(key)) this.addedAt.set(key, performance.now());
+    const traced = trace.getSpanContext(context.active());
+    if (traced && isSpanContextValid(traced) && !this.queuedIn.has(key)) this.queuedIn.set(key, traced);
     this.options.metrics.queueAdds.inc({ name: this.name });
     this.queue.add(key);
     this.options.metrics.queueDepth.set({ name: this.name }, this.queue.length);
@@ -100,6 +107,14 @@ export class Controller {
     signal.removeEventListener("abort", stop);
   }
 
+  /** A span for reconciling `key` when it was queued in a trace (none otherwise: untraced reconciles stay untraced). */
+  private reconcileSpan(key: string): Span | undefined {
+    const queued = this.queuedIn.get(key);
+    if (!queued) return undefined;
+    this.queuedIn.delete(key);
+    return tracer.startSpan(`reconcile ${this.name}`, { attributes: { "kubeplane.controller": this.name, "kubeplane.key": key } }, trace.setSpanContext(ROOT_CONTEXT, queued));
+  }
+
   private async worker(signal: AbortSignal): Promise<void> {
     const { metrics, logger, reconciler } = this.options;
     const labels = { controller: this.name };
@@ -109,12 +124,15 @@ export class Controller {
       const key = item.key;
       const added = this.addedAt.get(key);
       this.addedAt.delete(key);
+      const span = this.reconcileSpan(key);
       if (added !== undefined) metrics.queueLatency.observe({ name: this.name }, (performance.now() - added) / 1000);
       metrics.queueDepth.set({ name: this.name }, this.queue.length);
       metrics.activeWorkers.inc(labels);
       const started = performance.now();
       try {
-        const result = await reconciler.reconcile(splitKey(key), signal);
+        const reconcile = (): Promise<Result | void> => reconciler.reconcile(splitKey(key), signal);
+        // In the trace that queued the key: the reconcile's own API calls continue it.
+        const result = span ? await context.with(trace.setSpan(ROOT_CONTEXT, span), reconcile) : await reconcile();
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined && result.requeueAfterMs >= 0) {
           this.queue.addAfter(key, result.requeueAfterMs);
@@ -123,6 +141,7 @@ export class Controller {
           metrics.reconcileTotal.inc({ ...labels, result: "success" });
         }
       } catch (err) {
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
         metrics.reconcileErrors.inc(labels);
         if (signal.aborted) {
           // Stopping: the key is reconciled again by whoever leads next.
@@ -140,6 +159,7 @@ export class Controller {
         const seconds = (performance.now() - started) / 1000;
         metrics.reconcileTime.observe(labels, seconds);
         this.workDuration.observe(seconds);
+        span?.end();
         metrics.activeWorkers.dec(labels);
         this.queue.done(key);
       }

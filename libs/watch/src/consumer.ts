@@ -2,7 +2,7 @@
 import { apiserverV1 } from "@kubeplane/api";
 import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection, type Status, type StreamState, type Subscription } from "nats";
 import { ResyncRequiredError, RevisionGoneError } from "./errors.js";
-import { PREV_REVISION_HEADER, REVISION_HEADER } from "./event-messages.js";
+import { PREV_REVISION_HEADER, REVISION_HEADER, TRACEPARENT_HEADER } from "./event-messages.js";
 import { ALL_SUBJECTS, GAP_SUBJECT, KP_WATCH } from "./subjects.js";
 
 /** Options of `openEventStream`. */
@@ -29,6 +29,8 @@ export interface StreamedEvent {
   revision: number;
   subject: string;
   streamSeq: number;
+  /** The W3C trace context of the write that made the change, when it was traced. */
+  traceparent?: string;
 }
 
 /**
@@ -206,7 +208,8 @@ class OrderedEventStream implements EventStream {
         const revision = Number(m.headers?.get(REVISION_HEADER));
         if (after !== undefined && revision <= after) continue;
         if (m.subject === GAP_SUBJECT) throw new ResyncRequiredError(`the publisher skipped events up to revision ${revision}`);
-        yield { event: apiserverV1.WatchEvent.decode(m.data), revision, subject: m.subject, streamSeq: m.seq };
+        const traceparent = m.headers?.get(TRACEPARENT_HEADER);
+        yield { event: apiserverV1.WatchEvent.decode(m.data), revision, subject: m.subject, streamSeq: m.seq, ...(traceparent ? { traceparent } : {}) };
       }
     } catch (error) {
       if (this.#closed && !this.#failure) return;

@@ -13,6 +13,9 @@ export const TYPE_HEADER = "Kp-Type";
  */
 export const PREV_REVISION_HEADER = "Kp-Prev-Revision";
 
+/** The W3C trace context of the write that made the change, when it was traced (consumers continue that trace). */
+export const TRACEPARENT_HEADER = "traceparent";
+
 /** The event type of a gap marker on GAP_SUBJECT: events up to its revision may be missing. */
 export const GAP_TYPE = "GAP";
 
@@ -23,6 +26,8 @@ export interface OutgoingMessage {
   type: string;
   revision: number;
   payload: Uint8Array;
+  /** W3C traceparent of the write that made the change (TRACEPARENT_HEADER), if any. */
+  traceparent?: string;
 }
 
 const podInfo = kindForResource("", "pods")!;

@@ -1,6 +1,6 @@
 // Keeps a bounded window of watch messages in flight to JetStream, each stored only after its predecessor.
 import { headers, type JetStreamClient } from "nats";
-import { PREV_REVISION_HEADER, REVISION_HEADER, TYPE_HEADER, type OutgoingMessage } from "./event-messages.js";
+import { PREV_REVISION_HEADER, REVISION_HEADER, TRACEPARENT_HEADER, TYPE_HEADER, type OutgoingMessage } from "./event-messages.js";
 
 /**
  * What the stream must end with for a message to be stored: its predecessor's `Nats-Msg-Id`, or,
@@ -92,6 +92,7 @@ export class PublishWindow {
     h.set(REVISION_HEADER, String(message.revision));
     h.set(TYPE_HEADER, message.type);
     h.set(PREV_REVISION_HEADER, String(this.#prevRevision));
+    if (message.traceparent) h.set(TRACEPARENT_HEADER, message.traceparent);
     const entry: Entry = { message, settled: false, completions: [] };
     this.#entries.push(entry);
     const expect = this.#predecessor;

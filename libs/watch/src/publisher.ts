@@ -1,6 +1,6 @@
 // Publishes the etcd change feed to the watch stream in revision order, resuming where the stream ends.
 import type { JetStreamClient, JetStreamManager } from "nats";
-import { isCompactedError, type ChangeSource } from "./change-source.js";
+import { isCompactedError, type Change, type ChangeSource } from "./change-source.js";
 import { GAP_TYPE, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange } from "./event-messages.js";
 import { PublishWindow, type Predecessor } from "./publish-window.js";
 import { KP_WATCH } from "./subjects.js";
@@ -22,6 +22,11 @@ export interface WatchPublisherOptions {
   onPublished?: (resource: string, type: string, revision: number, lagSeconds?: number) => void;
   /** Called when etcd compacted the resume point: revisions in (lastPublished, resumedAfter] were skipped. */
   onGap?: (lastPublished: number, resumedAfter: number) => void;
+  /**
+   * The W3C traceparent to send with `change` (the trace of the write that made it), called once
+   * per change as it is published; undefined sends none.
+   */
+  traceparentOf?: (change: Change) => string | undefined;
   logger?: WatchLogger;
   /** Recognises the source's compaction error. Default: `isCompactedError`. */
   isCompacted?: (error: unknown) => boolean;
@@ -137,11 +142,12 @@ export class WatchPublisher {
             const built = messagesForChange(change);
             if (!built) continue;
             const received = performance.now();
+            const traceparent = this.#opts.traceparentOf?.(change);
             let sent = 0;
             for (const message of built.messages) {
               if (change.revision === from && published.has(message.msgId)) continue;
               if (!(await window.ready())) break;
-              window.publish(message);
+              window.publish(traceparent ? { ...message, traceparent } : message);
               sent++;
             }
             if (window.failed) break;

@@ -8,6 +8,7 @@ import { WatchPublisher, ensureStream, type ChangeSource } from "@kubeplane/watc
 import { Service, type Logger, type RunContext, type ServiceAddresses as Addresses } from "@kubeplane/service-kit";
 import type { ApiserverConfig } from "./config.js";
 import { createHandlers } from "./grpc-handlers.js";
+import { WriteTraces, traceWrites } from "./write-traces.js";
 import { createApiserverMetrics, type ApiserverMetrics } from "./metrics.js";
 import { Registry } from "./registry.js";
 import { ServiceAddresses } from "./service-addresses.js";
@@ -77,7 +78,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   });
   const ports = parsePortRange(config.serviceNodePortRange);
   const transformer = config.encryptionKeyFile ? aesGcmTransformer(loadKeyFile(config.encryptionKeyFile)) : identityTransformer;
-  const registry = new Registry(store, {
+  const writeTraces = new WriteTraces(); // a write's trace continues on the watch event it produces
+  const registry = new Registry(traceWrites(store, writeTraces), {
     maxObjectBytes: config.maxObjectBytes,
     transformer,
     eventTtlSeconds: Math.round(config.eventTtl / 1000),
@@ -143,7 +145,9 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     js: nats.jetstream(),
     jsm,
     logger: log,
+    traceparentOf: (change) => writeTraces.publishing(change),
     onPublished: (resource, type, revision, lagSeconds) => {
+      writeTraces.published(revision);
       metrics.watchEventsPublished.inc({ resource, type });
       metrics.publishedRevision.set(revision);
       if (lagSeconds !== undefined) metrics.publishLag.observe(lagSeconds);

@@ -11,11 +11,23 @@ process.on("SIGINT", () => {
   controller.abort(new Error("interrupted"));
 });
 
-const code = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  signal: controller.signal,
-});
+const args = process.argv.slice(2);
+const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal };
+// With somewhere to send spans, the command is one trace: its calls carry it to the apiserver and
+// on (etcd, the watch event, the controllers' reconciles). Loaded only then: the SDK costs start-up time.
+const code = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await runTraced(args) : await run(args, io);
 process.exitCode = interrupted && code === 0 ? 0 : code;
+
+async function runTraced(argv: string[]): Promise<number> {
+  const [{ startTracing, stopTracing }, { context, trace, SpanStatusCode }] = await Promise.all([import("@kubeplane/service-kit"), import("@opentelemetry/api")]);
+  startTracing({ serviceName: "kpctl" });
+  const span = trace.getTracer("kpctl").startSpan(`kpctl ${argv.filter((a) => !a.startsWith("-")).slice(0, 2).join(" ")}`.trim());
+  try {
+    const exit = await context.with(trace.setSpan(context.active(), span), () => run(argv, io));
+    if (exit !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: `exit code ${exit}` });
+    return exit;
+  } finally {
+    span.end();
+    await stopTracing();
+  }
+}
