@@ -6,6 +6,7 @@ import type { ControllerManagerConfig } from "./config.js";
 import type { ControllerContext } from "./controllers/context.js";
 import { EventRecorders } from "./controllers/event-recorders.js";
 import { controllerRegistry, selectControllers } from "./controllers/registry.js";
+import { registerStateMetrics } from "./state-metrics.js";
 
 export { controllerManagerConfig, type ControllerManagerConfig } from "./config.js";
 export { controllerRegistry, selectControllers } from "./controllers/registry.js";
@@ -46,6 +47,7 @@ export async function startControllerManager(
     recorder: (component) => recorders.for(component),
   };
   for (const name of names) controllerRegistry[name]!(ctx);
+  registerStateMetrics(service.metrics, manager.informers); // kube_node_status_condition, kube_pod_status_phase, ...
   logger.info({ controllers: names, identity }, "controllers configured");
 
   const stopping = new AbortController();
