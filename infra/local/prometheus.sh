@@ -14,6 +14,7 @@
 #   KP_PROMETHEUS_CERT_FILE       https, verified by this CA, presenting this client certificate (the
 #   KP_PROMETHEUS_KEY_FILE        cluster PKI's prometheus.crt/.key); default plain http
 #   KP_PROMETHEUS_PLAIN_JOBS      jobs still scraped over plain http when TLS is on (space-separated)
+#   KP_PROMETHEUS_ETCD_TLS        CA_FILE,CERT_FILE,KEY_FILE for etcd's metrics (etcd's CA, an etcd client certificate)
 
 KP_PROMETHEUS_PORT=${KP_PROMETHEUS_PORT:-9090}
 KP_PROMETHEUS_DIR=$KP_DATA_DIR/prometheus
@@ -38,6 +39,7 @@ kp_prometheus_args() {
     printf '%s\n' --tls-ca-file "$KP_PROMETHEUS_CA_FILE" --tls-cert-file "$KP_PROMETHEUS_CERT_FILE" --tls-key-file "$KP_PROMETHEUS_KEY_FILE"
     for job in ${KP_PROMETHEUS_PLAIN_JOBS:-}; do printf '%s\n' --plain-job "$job"; done
   fi
+  [[ -z ${KP_PROMETHEUS_ETCD_TLS:-} ]] || printf '%s\n' --job-tls "etcd=$KP_PROMETHEUS_ETCD_TLS"
   printf '%s\n' --rule-files "$KP_ROOT/infra/observability/rules/*.yaml" --self "$KP_HOST:$KP_PROMETHEUS_PORT" \
     --out "$KP_PROMETHEUS_DIR/prometheus.yml"
 }

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { PrometheusConfigError, renderPrometheusConfig, type PrometheusConfigOptions } from "./prometheus-config.js";
-import { componentJobFlags, parseJobFlags } from "./render-prometheus-config.js";
+import { componentJobFlags, parseJobFlags, parseJobTlsFlags } from "./render-prometheus-config.js";
 import { rulesDir } from "./paths.js";
 
 const execFileAsync = promisify(execFile);
@@ -89,4 +89,9 @@ test("--component flags: make up's process names map onto kube-prometheus' jobs 
     "nats=127.0.0.1:7777",
     "kube-dns=127.0.0.1:9153",
   ]);
+});
+
+test("--job-tls: one job's own CA and client certificate", () => {
+  assert.deepEqual(parseJobTlsFlags(["etcd=/pki/etcd/ca.crt,/pki/etcd-client.crt,/pki/etcd-client.key"]), new Map([["etcd", { caFile: "/pki/etcd/ca.crt", certFile: "/pki/etcd-client.crt", keyFile: "/pki/etcd-client.key" }]]));
+  assert.throws(() => parseJobTlsFlags(["etcd=/pki/etcd/ca.crt"]), PrometheusConfigError);
 });

@@ -3,16 +3,32 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { jobForComponent, labelsForComponent } from "./jobs.js";
-import { PrometheusConfigError, renderPrometheusConfig, type ScrapeJob, type ScrapeTarget } from "./prometheus-config.js";
+import { PrometheusConfigError, renderPrometheusConfig, type ScrapeJob, type ScrapeTarget, type ScrapeTls } from "./prometheus-config.js";
 
 const usage = `usage: render-prometheus-config [--component NAME=ADDR]... [--job NAME=ADDR[;LABEL=VALUE...][,ADDR...]]...
        [--self ADDR] [--rule-files GLOB]... [--scrape-interval 15s] [--plain-job NAME]...
-       [--tls-ca-file F --tls-cert-file F --tls-key-file F [--tls-server-name N]] [--out FILE]
+       [--tls-ca-file F --tls-cert-file F --tls-key-file F [--tls-server-name N]]
+       [--job-tls NAME=CA_FILE,CERT_FILE,KEY_FILE]... [--out FILE]
 --component names a process as infra/local does (apiserver, kubelet-node-1, etcd-m1, ...) and scrapes
 it in its job (jobs.ts: kubelet-node-1 → job kubelet, label node=node-1). --job names the job
 directly; repeat either to add targets. --self adds the job "prometheus" scraping Prometheus itself
 without TLS. With the three --tls-* files every job but --plain-job ones scrapes over https with that
-client certificate. Writes to stdout unless --out.`;
+client certificate; --job-tls gives one job its own (etcd's CA and an etcd client certificate).
+Writes to stdout unless --out.`;
+
+/** The per-job TLS settings `--job-tls NAME=CA,CERT,KEY` values name. */
+export function parseJobTlsFlags(values: readonly string[]): Map<string, ScrapeTls> {
+  const byJob = new Map<string, ScrapeTls>();
+  for (const value of values) {
+    const eq = value.indexOf("=");
+    const files = value.slice(eq + 1).split(",");
+    if (eq <= 0 || files.length !== 3 || files.some((f) => f === "")) {
+      throw new PrometheusConfigError(`--job-tls ${JSON.stringify(value)}: expected NAME=CA_FILE,CERT_FILE,KEY_FILE`);
+    }
+    byJob.set(value.slice(0, eq), { caFile: files[0]!, certFile: files[1]!, keyFile: files[2]! });
+  }
+  return byJob;
+}
 
 /** The jobs `--component NAME=ADDR` values name, as --job values (see parseJobFlags). */
 export function componentJobFlags(values: readonly string[]): string[] {
@@ -55,6 +71,7 @@ function main(argv: string[]): void {
       job: { type: "string", multiple: true, default: [] },
       component: { type: "string", multiple: true, default: [] },
       "plain-job": { type: "string", multiple: true, default: [] },
+      "job-tls": { type: "string", multiple: true, default: [] },
       self: { type: "string" },
       "rule-files": { type: "string", multiple: true, default: [] },
       "scrape-interval": { type: "string" },
@@ -71,7 +88,12 @@ function main(argv: string[]): void {
     return;
   }
   const jobs = parseJobFlags([...componentJobFlags(values.component), ...values.job]);
-  for (const job of jobs) if (values["plain-job"].includes(job.name)) job.useTls = false;
+  const jobTls = parseJobTlsFlags(values["job-tls"]);
+  for (const job of jobs) {
+    if (values["plain-job"].includes(job.name)) job.useTls = false;
+    const own = jobTls.get(job.name);
+    if (own) job.tls = own;
+  }
   if (values.self) jobs.push({ name: "prometheus", targets: [values.self], useTls: false });
   const tlsFiles = [values["tls-ca-file"], values["tls-cert-file"], values["tls-key-file"]];
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) throw new PrometheusConfigError("--tls-ca-file, --tls-cert-file and --tls-key-file go together");
