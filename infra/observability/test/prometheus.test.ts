@@ -17,7 +17,6 @@ import {
   startControlPlane,
   startPrometheus,
   startServiceProcess,
-  testPki,
   waitFor,
   type ControlPlane,
   type Prometheus,
@@ -27,6 +26,7 @@ import { dashboards } from "../src/dashboards.js";
 import { jobs } from "../src/jobs.js";
 import { packageRoot, rulesDir } from "../src/paths.js";
 import { renderPrometheusConfig, type ScrapeJob } from "../src/prometheus-config.js";
+import { kpctlCredentials, panelsWithoutSeries, processJob, prometheusTls } from "./support.js";
 
 const execFileAsync = promisify(execFile);
 const repoRoot = join(packageRoot, "../..");
@@ -82,13 +82,8 @@ describe("Prometheus on a running cluster", { skip: isRoot ? false : "needs root
     // No certificate of its own in the test PKI yet: it serves plain HTTP.
     await start(jobs.nats, "nats-exporter", { "nats-monitor-url": cp.nats.monitorUrl, "insecure-serving": "true" });
 
-    const pki = await testPki();
-    const scrapeTls = pki.files("prometheus");
-    const serviceJobs: ScrapeJob[] = [[jobs.apiserver, cp.apiserver] as const, ...procs.entries()].map(([name, p]) => ({
-      name,
-      targets: [new URL(p.httpUrl).host],
-      ...(p.httpUrl.startsWith("https:") ? {} : { useTls: false }),
-    }));
+    const scrapeTls = await prometheusTls();
+    const serviceJobs = [[jobs.apiserver, cp.apiserver] as const, ...procs.entries()].map(([name, p]) => processJob(name, [p]));
     const etcdJob: ScrapeJob = {
       name: jobs.etcd,
       targets: cp.etcd.members.map((m) => ({ address: new URL(m.clientUrl).host, labels: { member: m.name } })),
@@ -135,10 +130,7 @@ describe("Prometheus on a running cluster", { skip: isRoot ? false : "needs root
   test("after the README's example, every dashboard panel's query returns at least one series", async () => {
     const server = cp.apiserver.grpcAddress;
     const examples = join(repoRoot, "infra/examples");
-    const admin = (await testPki()).files("admin");
-    const credentials = cp.apiserver.httpUrl.startsWith("https:")
-      ? [`--certificate-authority=${admin.caFile}`, `--client-certificate=${admin.certFile}`, `--client-key=${admin.keyFile}`]
-      : [];
+    const credentials = await kpctlCredentials(cp);
     for (const args of [
       ["apply", "-f", join(examples, "busybox-web.yaml")],
       ["rollout", "status", "deploy/busybox-web", "--timeout=60s"],
@@ -161,19 +153,14 @@ describe("Prometheus on a running cluster", { skip: isRoot ? false : "needs root
       message: "an answer from the ingress proxy",
     });
 
-    const panels = dashboards.flatMap((d) => d.panels.filter((p) => p.needs !== "real-node").map((p) => ({ where: `${d.title} / ${p.title}`, expr: p.expr })));
+    const panels = dashboards.flatMap((d) => d.panels.filter((p) => p.needs !== "real-node").map((p) => ({ ...p, where: `${d.title} / ${p.title}` })));
     const empty = await waitFor(
       async () => {
-        const missing: string[] = [];
-        for (const p of panels) if ((await prom.query(p.expr)).length === 0) missing.push(`${p.where}: ${p.expr}`);
+        const missing = await panelsWithoutSeries(prom, panels);
         return missing.length === 0 ? missing : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 2_000, message: `every panel query returns a series (${panels.length} panels)` },
-    ).catch(async (err: unknown) => {
-      const missing: string[] = [];
-      for (const p of panels) if ((await prom.query(p.expr)).length === 0) missing.push(`${p.where}: ${p.expr}`);
-      assert.fail(`${(err as Error).message}; no series for:\n  ${missing.join("\n  ")}`);
-    });
+      { timeoutMs: 90_000, intervalMs: 2_000, message: `every panel query returns a series (${panels.length} panels; real-node ones in real-node.test.ts)` },
+    ).catch(async (err: unknown) => assert.fail(`${(err as Error).message}; no series for:\n  ${(await panelsWithoutSeries(prom, panels)).join("\n  ")}`));
     assert.deepEqual(empty, []);
   });
 

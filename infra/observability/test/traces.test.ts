@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import protobuf from "protobufjs";
-import { runKpctl, serviceEntry, startControlPlane, startServiceProcess, testPki, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { runKpctl, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { kpctlCredentials } from "./support.js";
 
 // The part of OTLP's trace protos (opentelemetry-proto, collector/trace/v1) the test reads; field numbers as upstream.
 const otlp = protobuf.parse(`
@@ -119,11 +120,7 @@ spec:
     spec: { containers: [{ name: web, image: docker.io/library/busybox:1.36 }] }
 `,
   );
-  const admin = (await testPki()).files("admin");
-  const credentials = cp.apiserver.httpUrl.startsWith("https:")
-    ? [`--certificate-authority=${admin.caFile}`, `--client-certificate=${admin.certFile}`, `--client-key=${admin.keyFile}`]
-    : [];
-  const res = await runKpctl(cp.apiserver.grpcAddress, [...credentials, "apply", "-f", manifest]);
+  const res = await runKpctl(cp.apiserver.grpcAddress, [...(await kpctlCredentials(cp)), "apply", "-f", manifest]);
   assert.equal(res.code, 0, res.stderr);
 
   const byId = (): Map<string, ReceivedSpan> => new Map(receiver.spans.map((s) => [s.spanId, s]));
