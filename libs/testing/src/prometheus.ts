@@ -80,6 +80,7 @@ export interface Prometheus {
 }
 
 const READY_TIMEOUT_MS = 20_000;
+const START_ATTEMPTS = 3;
 
 interface ApiAnswer<T> {
   status: "success" | "error";
@@ -89,9 +90,20 @@ interface ApiAnswer<T> {
 
 /**
  * Writes the config and rule files, starts `prometheus` and resolves once `/-/ready` answers 200.
- * Throws ProcessStartError (with the log tail) if it exits first or is not ready within 20 s.
+ * Throws ProcessStartError (with the log tail) if it exits first or is not ready within 20 s; a
+ * port lost to another process is retried on a fresh one.
  */
 export async function startPrometheus(opts: PrometheusOptions): Promise<Prometheus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (error) {
+      if (!(error instanceof ProcessStartError && error.addressInUse && attempt < START_ATTEMPTS)) throw error;
+    }
+  }
+}
+
+async function startOnce(opts: PrometheusOptions): Promise<Prometheus> {
   const dir = await mkdtemp(join(tmpdir(), "kubeplane-prometheus-"));
   trackDir(dir);
   const port = await freePort();
