@@ -37,7 +37,7 @@ check-generated: $(NPM_STAMP) ## fail when generated code (libs/api/src/gen, ser
 	infra/scripts/generate.sh --check
 
 build: $(NPM_STAMP) ## compile every package (tsc -b, project references)
-	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json)
+	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json libs/*/test/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json)
 
 lint: build check-generated ## typecheck, eslint, layering rules, generated code current
 	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services infra/observability

@@ -119,7 +119,7 @@ kp_stop_group nats
 etcd_leader= etcd_followers=()
 for i in "${!KP_ETCD_NAMES[@]}"; do
   name=etcd-${KP_ETCD_NAMES[i]}
-  metrics=$(curl -fsS --max-time 1 "http://$KP_HOST:${KP_ETCD_CLIENT_PORTS[i]}/metrics" 2>/dev/null || true)
+  metrics=$(curl -fsS --max-time 1 "http://$KP_HOST:${KP_ETCD_METRICS_PORTS[i]}/metrics" 2>/dev/null || true)
   if grep -q '^etcd_server_is_leader 1' <<<"$metrics"; then
     etcd_leader=$name
   else

@@ -65,19 +65,26 @@ KP_ETCD_PEER_PORTS=()
 for _p in "${KP_ETCD_CLIENT_PORTS[@]}" "$KP_NATS_PORT" "$KP_NATS_MONITOR_PORT"; do
   kp_is_port "$_p" || kp_die "invalid port '$_p' (KP_ETCD_PORTS / KP_NATS_PORT / KP_NATS_MONITOR_PORT)"
 done
-for _p in "${KP_ETCD_CLIENT_PORTS[@]}"; do KP_ETCD_PEER_PORTS+=($((_p + 1))); done
-_all_ports=$(printf '%s\n' "${KP_ETCD_CLIENT_PORTS[@]}" "${KP_ETCD_PEER_PORTS[@]}" "$KP_NATS_PORT" "$KP_NATS_MONITOR_PORT")
+# Peer = client + 1; metrics (plain http on loopback, as kubeadm's :2381, for Prometheus) = client + 2.
+KP_ETCD_METRICS_PORTS=()
+for _p in "${KP_ETCD_CLIENT_PORTS[@]}"; do KP_ETCD_PEER_PORTS+=($((_p + 1))); KP_ETCD_METRICS_PORTS+=($((_p + 2))); done
+_all_ports=$(printf '%s\n' "${KP_ETCD_CLIENT_PORTS[@]}" "${KP_ETCD_PEER_PORTS[@]}" "${KP_ETCD_METRICS_PORTS[@]}" "$KP_NATS_PORT" "$KP_NATS_MONITOR_PORT")
 [[ -z $(sort <<<"$_all_ports" | uniq -d) ]] || kp_die "port collision among: $(tr '\n' ' ' <<<"$_all_ports")"
 unset _p _all_ports
 
 KP_ETCD_INITIAL_CLUSTER=
 KP_ETCD_ENDPOINTS=
 for _i in "${!KP_ETCD_NAMES[@]}"; do
-  KP_ETCD_INITIAL_CLUSTER+="${KP_ETCD_INITIAL_CLUSTER:+,}${KP_ETCD_NAMES[_i]}=http://$KP_HOST:${KP_ETCD_PEER_PORTS[_i]}"
-  KP_ETCD_ENDPOINTS+="${KP_ETCD_ENDPOINTS:+,}http://$KP_HOST:${KP_ETCD_CLIENT_PORTS[_i]}"
+  KP_ETCD_INITIAL_CLUSTER+="${KP_ETCD_INITIAL_CLUSTER:+,}${KP_ETCD_NAMES[_i]}=https://$KP_HOST:${KP_ETCD_PEER_PORTS[_i]}"
+  KP_ETCD_ENDPOINTS+="${KP_ETCD_ENDPOINTS:+,}https://$KP_HOST:${KP_ETCD_CLIENT_PORTS[_i]}"
 done
 unset _i
-KP_NATS_URL=nats://$KP_HOST:$KP_NATS_PORT
+KP_NATS_URL=tls://$KP_HOST:$KP_NATS_PORT
+
+# The cluster PKI (kpctl pki init): CAs, every component's and node's certificate, 0600 files.
+KP_PKI_DIR=$KP_DATA_DIR/pki
+# kpctl's context file (kubeconfig-shaped): make up adds the admin's context "kubeplane-local" and selects it.
+KP_KPCTL_CONFIG=${KUBEPLANE_CONFIG:-$HOME/.kubeplane/config}
 
 # Component names of the infrastructure, in start order. Services get the names from services.list.
 KP_INFRA_COMPONENTS=()
@@ -103,7 +110,7 @@ kp_default_address() {
     etcd-*)
       for i in "${!KP_ETCD_NAMES[@]}"; do
         if [[ $name == "etcd-${KP_ETCD_NAMES[i]}" ]]; then
-          printf 'http://%s:%s (peer :%s)' "$KP_HOST" "${KP_ETCD_CLIENT_PORTS[i]}" "${KP_ETCD_PEER_PORTS[i]}"
+          printf 'https://%s:%s (peer :%s, metrics :%s)' "$KP_HOST" "${KP_ETCD_CLIENT_PORTS[i]}" "${KP_ETCD_PEER_PORTS[i]}" "${KP_ETCD_METRICS_PORTS[i]}"
           return
         fi
       done

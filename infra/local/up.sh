@@ -82,17 +82,26 @@ kp_spawn() {
 for i in "${!KP_ETCD_NAMES[@]}"; do
   kp_state "etcd-${KP_ETCD_NAMES[i]}"
   [[ $KP_STATE == running ]] ||
-    kp_require_free_port "etcd-${KP_ETCD_NAMES[i]}" "${KP_ETCD_CLIENT_PORTS[i]}" "${KP_ETCD_PEER_PORTS[i]}"
+    kp_require_free_port "etcd-${KP_ETCD_NAMES[i]}" "${KP_ETCD_CLIENT_PORTS[i]}" "${KP_ETCD_PEER_PORTS[i]}" "${KP_ETCD_METRICS_PORTS[i]}"
 done
 kp_state nats
 [[ $KP_STATE == running ]] || kp_require_free_port nats "$KP_NATS_PORT" "$KP_NATS_MONITOR_PORT"
 kp_state registry
 [[ $KP_STATE == running ]] || kp_require_free_port registry "$KP_REGISTRY_PORT"
 
+# ---- the cluster PKI (idempotent: kept when present, missing or expiring certificates issued) ----
+KPCTL=services/kpctl/bin/kpctl
+pki_nodes=() pki_members=()
+for node in "${KP_NODES[@]}"; do pki_nodes+=("$node=$KP_HOST"); done
+for m in "${KP_ETCD_NAMES[@]}"; do pki_members+=("$m=$KP_HOST"); done
+"$KPCTL" pki init --dir "$KP_PKI_DIR" --nodes "$(IFS=,; echo "${pki_nodes[*]}")" --etcd-members "$(IFS=,; echo "${pki_members[*]}")" |
+  sed 's/^/[kubeplane-local] pki: /'
+kp_pem() { printf '%s' "$KP_PKI_DIR/$1"; } # FILE in the PKI directory
+
 # ---- etcd ------------------------------------------------------------------------------
 etcd_dir=$KP_DATA_DIR/etcd
 cluster_conf=$etcd_dir/cluster.conf # the configuration the existing data was created with
-conf="token=$KP_ETCD_TOKEN initial-cluster=$KP_ETCD_INITIAL_CLUSTER"
+conf="token=$KP_ETCD_TOKEN initial-cluster=$KP_ETCD_INITIAL_CLUSTER tls=mutual"
 members_with_data=0
 for m in "${KP_ETCD_NAMES[@]}"; do
   [[ -d $etcd_dir/$m/member/wal ]] && members_with_data=$((members_with_data + 1))
@@ -111,7 +120,7 @@ fi
 
 for i in "${!KP_ETCD_NAMES[@]}"; do
   m=${KP_ETCD_NAMES[i]} name=etcd-${KP_ETCD_NAMES[i]}
-  cport=${KP_ETCD_CLIENT_PORTS[i]} pport=${KP_ETCD_PEER_PORTS[i]}
+  cport=${KP_ETCD_CLIENT_PORTS[i]} pport=${KP_ETCD_PEER_PORTS[i]} mport=${KP_ETCD_METRICS_PORTS[i]}
   kp_needs_start "$name" || continue
   if [[ -d $etcd_dir/$m/member/wal ]]; then
     state=existing # restart from the member's own data (etcd then ignores --initial-cluster)
@@ -123,8 +132,13 @@ for i in "${!KP_ETCD_NAMES[@]}"; do
   fi
   kp_spawn "$name" "$(kp_default_address "$name")" \
     etcd --name "$m" --data-dir "$etcd_dir/$m" \
-    --listen-client-urls "http://$KP_HOST:$cport" --advertise-client-urls "http://$KP_HOST:$cport" \
-    --listen-peer-urls "http://$KP_HOST:$pport" --initial-advertise-peer-urls "http://$KP_HOST:$pport" \
+    --listen-client-urls "https://$KP_HOST:$cport" --advertise-client-urls "https://$KP_HOST:$cport" \
+    --listen-peer-urls "https://$KP_HOST:$pport" --initial-advertise-peer-urls "https://$KP_HOST:$pport" \
+    --cert-file "$(kp_pem "etcd-$m.crt")" --key-file "$(kp_pem "etcd-$m.key")" \
+    --trusted-ca-file "$(kp_pem etcd-ca.crt)" --client-cert-auth \
+    --peer-cert-file "$(kp_pem "etcd-$m.crt")" --peer-key-file "$(kp_pem "etcd-$m.key")" \
+    --peer-trusted-ca-file "$(kp_pem etcd-ca.crt)" --peer-client-cert-auth \
+    --listen-metrics-urls "http://$KP_HOST:$mport" \
     --initial-cluster "$KP_ETCD_INITIAL_CLUSTER" --initial-cluster-token "$KP_ETCD_TOKEN" \
     --initial-cluster-state "$state" \
     --logger=zap --log-outputs="$(kp_logfile "$name")"
@@ -133,7 +147,14 @@ done
 # ---- NATS ------------------------------------------------------------------------------
 if kp_needs_start nats; then
   # Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
-  printf 'max_payload: 4MB\n' > "$KP_DATA_DIR/nats.conf"
+  # Clients authenticate with their certificates (verify_and_map), each mapped to a user with its permissions.
+  {
+    printf 'max_payload: 4MB\n'
+    printf 'tls {\n  cert_file: "%s"\n  key_file: "%s"\n  ca_file: "%s"\n  verify_and_map: true\n  timeout: 2\n}\n' \
+      "$(kp_pem nats.crt)" "$(kp_pem nats.key)" "$(kp_pem ca.crt)"
+    node --conditions=source --import tsx infra/scripts/nats-authorization.mjs "$KP_PKI_DIR"
+  } >"$KP_DATA_DIR/nats.conf"
+  chmod 600 "$KP_DATA_DIR/nats.conf"
   kp_spawn nats "$(kp_default_address nats)" \
     nats-server -c "$KP_DATA_DIR/nats.conf" -n kubeplane-local -js -sd "$KP_DATA_DIR/nats" \
     -a "$KP_HOST" -p "$KP_NATS_PORT" -m "$KP_NATS_MONITOR_PORT" -l "$(kp_logfile nats)"
@@ -176,7 +197,8 @@ kp_ready() {
     etcd-*)
       for i in "${!KP_ETCD_NAMES[@]}"; do
         [[ $name == "etcd-${KP_ETCD_NAMES[i]}" ]] || continue
-        out=$(curl -fsS --max-time 2 "http://$KP_HOST:${KP_ETCD_CLIENT_PORTS[i]}/health" 2>/dev/null) || return 1
+        out=$(curl -fsS --max-time 2 --cacert "$(kp_pem etcd-ca.crt)" --cert "$(kp_pem apiserver-etcd-client.crt)" --key "$(kp_pem apiserver-etcd-client.key)" \
+          "https://$KP_HOST:${KP_ETCD_CLIENT_PORTS[i]}/health" 2>/dev/null) || return 1
         [[ $out == *'"health":"true"'* ]]
         return
       done
@@ -248,6 +270,12 @@ httpListen: $KP_HOST:${KP_NODE_KUBELET_HTTP_PORTS[i]}
 apiserver: $KP_HOST:6443
 natsUrl: $KP_NATS_URL
 containerRuntimeEndpoint: unix://$(kp_containerd_sock "$node")
+tlsCertFile: $(kp_pem "node-$node.crt")
+tlsKeyFile: $(kp_pem "node-$node.key")
+tlsClientCaFile: $(kp_pem ca.crt)
+caFile: $(kp_pem ca.crt)
+clientCertFile: $(kp_pem "node-$node.crt")
+clientKeyFile: $(kp_pem "node-$node.key")
 rootDir: $KP_DATA_DIR/kubelet-$node
 podLogDir: $KP_DATA_DIR/pod-logs-$node
 cgroupRoot: /$KP_CGROUP_PARENT/$node
@@ -285,11 +313,18 @@ kp_service_address() {
   if ((${#out[@]})); then printf '%s' "${out[*]}"; else printf -- '-'; fi
 }
 
+# ---- kpctl's context: the admin's client certificate, the cluster CA (kubeconfig-shaped file) ----
+mkdir -p -- "$(dirname "$KP_KPCTL_CONFIG")"
+kpctl_config() { "$KPCTL" config "$@" --config "$KP_KPCTL_CONFIG" >/dev/null; }
+kpctl_config set-cluster kubeplane-local --server "$KP_HOST:6443" --certificate-authority "$(kp_pem ca.crt)" --embed-certs
+kpctl_config set-credentials kubeplane-local-admin --client-certificate "$(kp_pem admin.crt)" --client-key "$(kp_pem admin.key)" --embed-certs
+kpctl_config set-context kubeplane-local --cluster kubeplane-local --user kubeplane-local-admin
+kpctl_config use-context kubeplane-local
+
 # ---- cluster objects, applied once the apiserver answers ------------------------------------
-KPCTL=services/kpctl/bin/kpctl
 kp_cluster_objects() {
   local deadline=$((SECONDS + 60)) n missing=()
-  until curl -fsS --max-time 2 "http://$KP_HOST:6080/readyz" >/dev/null 2>&1; do
+  until curl -fsS --max-time 2 --cacert "$(kp_pem ca.crt)" "https://$KP_HOST:6080/readyz" >/dev/null 2>&1; do
     kp_state apiserver
     [[ $KP_STATE == running ]] || { kp_tail_log apiserver; kp_die "apiserver exited during startup"; }
     ((SECONDS < deadline)) || { kp_tail_log apiserver; kp_die "apiserver not ready after 60s"; }
@@ -357,6 +392,10 @@ if ((${#started_services[@]})); then
   done
 fi
 
+# Prometheus scrapes the services over https with its own client certificate; etcd's metrics
+# listener is plain http on loopback (its client port takes only etcd-CA certificates).
+export KP_PROMETHEUS_CA_FILE=$KP_PKI_DIR/ca.crt KP_PROMETHEUS_CERT_FILE=$KP_PKI_DIR/prometheus.crt KP_PROMETHEUS_KEY_FILE=$KP_PKI_DIR/prometheus.key
+export KP_PROMETHEUS_PLAIN_JOBS=${KP_PROMETHEUS_PLAIN_JOBS:-etcd}
 kp_prometheus_start # scrapes etcd and every service started above (infra/local/prometheus.sh)
 
 # ---- summary ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
+import { silenceIpServerNameWarning } from "./ip-servername-warning.js";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
   DeleteOptions,
@@ -256,6 +257,7 @@ export class ApiClient extends Verbs<ApiObject> {
   }
 
   static connect(opts: ClientOptions): ApiClient {
+    silenceIpServerNameWarning();
     let credentials =
       opts.credentials ??
       (opts.caFile

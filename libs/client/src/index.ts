@@ -1,5 +1,11 @@
 // @kubeplane/client: the apiserver's typed gRPC client, informers over NATS JetStream, and the work queue.
 export { ApiClient, Verbs, type ClientOptions } from "./api-client.js";
+export {
+  connectCluster,
+  type ClusterConnection,
+  type ClusterConnectionSettings,
+  type ClusterServiceHooks,
+} from "./connect-cluster.js";
 export type { NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions } from "./pod-subresources.js";
 export type {
   DeleteOptions,

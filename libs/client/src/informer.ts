@@ -1,6 +1,6 @@
 // Informers: a cache of one kind kept current by subscribe-then-list over NATS JetStream (ARCHITECTURE §4).
 import type { JetStreamClient, JetStreamManager } from "nats";
-import { fieldsOf, parseFieldSelector, parseLabelSelector, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { fieldsOf, isNotFound, parseFieldSelector, parseLabelSelector, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
 import type { ApiClient } from "./api-client.js";
 import { Indexer, byNodeName, objectKey, type IndexFunc, type Lister } from "./indexer.js";
@@ -46,6 +46,11 @@ export interface InformerOptions<T extends ApiObject> {
    * re-delivers everything; this one repairs instead).
    */
   resyncPeriodMs?: number;
+  /**
+   * Events carry no payload to cache: get each added or changed object from the apiserver instead.
+   * Default true for Secrets, whose watch events cross NATS without their data (docs/security.md).
+   */
+  refetch?: boolean;
 }
 
 /** The abort reason of a watch attempt ended by the periodic relist. */
@@ -76,7 +81,10 @@ export class Informer<T extends ApiObject> {
   /** Events applied from the stream. */
   eventsApplied = 0;
 
+  private readonly refetch: boolean;
+
   constructor(private readonly options: InformerOptions<T>) {
+    this.refetch = options.refetch ?? (options.kind.group === "" && options.kind.resource === "secrets");
     // Pods are also indexed by node (what a kubelet or the scheduler asks for).
     const byNode: Record<string, IndexFunc<T>> = options.kind.resource === "pods" ? { node: byNodeName as IndexFunc<T> } : {};
     this.indexer = new Indexer<T>({ ...byNode, ...options.indexers });
@@ -153,9 +161,15 @@ export class Informer<T extends ApiObject> {
         if (period > 0) resyncTimer = setTimeout(() => attempt.abort(RESYNC), period);
         for await (const item of stream) {
           if (item.revision <= this.revision || !item.event.object) continue;
-          const data = item.event.object.data;
+          let data: Uint8Array = item.event.object.data;
+          let revision = item.revision;
+          if (this.refetch && item.event.type !== "DELETED") {
+            const fresh = await this.fetch(data, attempt.signal);
+            if (!fresh) continue; // deleted since: its DELETED event follows
+            ({ data, revision } = fresh);
+          }
           // Handlers run in the trace of the write that made the change, so what they enqueue joins it.
-          withTraceparent(item.traceparent, () => this.apply(item.event.type, data, item.revision));
+          withTraceparent(item.traceparent, () => this.apply(item.event.type, data, revision));
         }
       } catch (err) {
         if (signal.aborted) break;
@@ -169,6 +183,19 @@ export class Informer<T extends ApiObject> {
         attempt.abort();
         await stream?.close().catch(() => undefined);
       }
+    }
+  }
+
+  /** The current object an event names, from the apiserver (undefined once it is gone), for `refetch`. */
+  private async fetch(data: Uint8Array, signal: AbortSignal): Promise<{ data: Uint8Array; revision: number } | undefined> {
+    const { kind } = this.options;
+    const named = kind.codec.decode(data);
+    try {
+      const obj = await this.options.client.get(kind, named.metadata?.namespace ?? "", named.metadata?.name ?? "", { signal });
+      return { data: kind.codec.encode(obj as T).finish(), revision: Number(obj.metadata?.resourceVersion) };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 

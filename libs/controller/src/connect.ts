@@ -1,17 +1,14 @@
 // Connects a controller process (controller-manager, cloud-controller-manager) to the cluster: the
 // apiserver client, NATS for the watches, and the Manager with its leader election.
 import { hostname } from "node:os";
-import { connect as connectNats, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import type { Registry } from "prom-client";
-import { ApiClient } from "@kubeplane/client";
+import { connectCluster, type ApiClient, type ClusterConnectionSettings } from "@kubeplane/client";
 import type { Logger } from "./logger.js";
 import { Manager } from "./manager.js";
 
 /** The settings every controller process has (its config keys of the same names; durations in ms). */
-export interface ControllerProcessConfig {
-  apiserver: string;
-  apiserverCaFile?: string;
-  natsUrl: string;
+export interface ControllerProcessConfig extends ClusterConnectionSettings {
   identity?: string;
   leaderElect: boolean;
   leaseDuration: number;
@@ -45,8 +42,7 @@ export async function connectControllerProcess(
   config: ControllerProcessConfig,
   opts: { name: string; leaseName: string; logger: Logger; defaultWorkers?: number },
 ): Promise<ControllerProcess> {
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: `kubeplane-${opts.name}` });
-  const nc = await connectNats({ servers: config.natsUrl, name: `kubeplane-${opts.name}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const { client, nc } = await connectCluster(config, { name: opts.name, hooks: service });
   const identity = config.identity || `${hostname()}-${process.pid}`;
   const manager = new Manager({
     client,
@@ -58,10 +54,5 @@ export async function connectControllerProcess(
       ? { leaseName: opts.leaseName, identity, leaseDurationMs: config.leaseDuration, renewDeadlineMs: config.renewDeadline, retryPeriodMs: config.retryPeriod }
       : undefined,
   });
-  service.addReadinessCheck("nats", () => !nc.isClosed());
-  service.onStop(async () => {
-    await nc.close();
-  });
-  service.onStop(() => client.close());
   return { client, nc, manager, identity };
 }

@@ -1,6 +1,7 @@
 // The service's HTTP listener: /metrics, /healthz (liveness) and /readyz (readiness).
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
+import type { TLSSocket } from "node:tls";
 import type { Registry } from "prom-client";
 import type { TlsMaterial } from "./tls.js";
 
@@ -15,6 +16,11 @@ export interface HttpEndpoints {
   /** False once shutdown begins; /readyz then answers 503 before any check runs. */
   isAccepting: () => boolean;
   checks: readonly ReadinessCheck[];
+}
+
+interface AuthenticatedEndpoints extends HttpEndpoints {
+  /** Whether the request comes from an authenticated caller (/metrics); /healthz and /readyz stay anonymous. */
+  authenticate(req: IncomingMessage): boolean;
 }
 
 async function readiness(endpoints: HttpEndpoints): Promise<{ ok: boolean; body: string }> {
@@ -37,7 +43,7 @@ async function readiness(endpoints: HttpEndpoints): Promise<{ ok: boolean; body:
   return { ok, body: `${lines.join("\n")}\n` };
 }
 
-async function handle(endpoints: HttpEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(endpoints: AuthenticatedEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -45,6 +51,10 @@ async function handle(endpoints: HttpEndpoints, req: IncomingMessage, res: Serve
   }
   switch (path) {
     case "/metrics": {
+      if (!endpoints.authenticate(req)) {
+        res.writeHead(401, { "content-type": "text/plain" }).end("Unauthorized: /metrics needs a client certificate the cluster CA signed\n");
+        return;
+      }
       const body = await endpoints.registry.metrics();
       res.writeHead(200, { "content-type": endpoints.registry.contentType }).end(body);
       return;
@@ -63,13 +73,22 @@ async function handle(endpoints: HttpEndpoints, req: IncomingMessage, res: Serve
   }
 }
 
-/** Creates (does not start) the HTTP or HTTPS server for the endpoints. */
+/**
+ * Creates (does not start) the HTTPS server for the endpoints (HTTP only without TLS material,
+ * i.e. insecureServing). It asks every client for a certificate signed by the client CA; only
+ * /metrics insists on one.
+ */
 export function createHttpServer(endpoints: HttpEndpoints, tls: TlsMaterial | undefined): Server {
+  const authenticated: AuthenticatedEndpoints = {
+    ...endpoints,
+    authenticate: (req) => !tls?.ca || (req.socket as TLSSocket).authorized === true,
+  };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(endpoints, req, res).catch((err: unknown) => {
+    handle(authenticated, req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`internal error: ${(err as Error).message}\n`);
     });
   };
-  return tls ? createHttps({ cert: tls.cert, key: tls.key }, listener) : createHttp(listener);
+  if (!tls) return createHttp(listener);
+  return createHttps({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}) }, listener);
 }

@@ -21,10 +21,22 @@ export { createRegistry, latencyBuckets, GrpcServerMetrics } from "./metrics.js"
 export { startTracing, stopTracing, extractContext, injectContext, type TracingOptions } from "./tracing.js";
 export { clientTracingInterceptor, serverInterceptor } from "./interceptors.js";
 export { grpcCodeName } from "./grpc-codes.js";
-export { channelCredentials, loadTls, serverCredentials, type TlsFiles, type TlsMaterial } from "./tls.js";
+export {
+  channelCredentials,
+  loadTls,
+  peerIdentity,
+  serverCredentials,
+  socketPeerIdentity,
+  type ClientAuth,
+  type ClientTlsFiles,
+  type PeerIdentity,
+  type TlsFiles,
+  type TlsMaterial,
+} from "./tls.js";
 export type { ReadinessCheck } from "./http-server.js";
 export {
   Service,
+  clusterClientConfig,
   serviceConfig,
   type ServiceAddresses,
   type ServiceConfig,

@@ -12,7 +12,7 @@ import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { context } from "@opentelemetry/api";
-import type { Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import { defineConfig, type ConfigOf } from "./config.js";
 import { ServiceStartError } from "./errors.js";
 import { createHttpServer, type ReadinessCheck } from "./http-server.js";
@@ -20,7 +20,7 @@ import { serverInterceptor } from "./interceptors.js";
 import { createLogger, logLevels, type Logger } from "./logger.js";
 import { GrpcServerMetrics, createRegistry } from "./metrics.js";
 import { extractContext, startTracing } from "./tracing.js";
-import { loadTls, serverCredentials } from "./tls.js";
+import { loadTls, serverCredentials, type ClientAuth, type TlsMaterial } from "./tls.js";
 
 const hostPort = (value: string): string | undefined =>
   /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(value) && Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535
@@ -41,14 +41,41 @@ export function serviceConfig(defaults: { grpc: string; http: string }) {
       description: "Address of the HTTP listener for /metrics, /healthz and /readyz",
     },
     logLevel: { type: "enum", values: logLevels, default: "info", description: "Least severe log level written" },
-    tlsCertFile: { type: "string", description: "PEM certificate for both listeners (TLS is off when unset)" },
+    tlsCertFile: { type: "string", description: "PEM serving certificate for both listeners (required unless insecureServing)" },
     tlsKeyFile: { type: "string", description: "PEM private key for tlsCertFile" },
-    tlsClientCaFile: { type: "string", description: "PEM CA bundle; when set, clients must present a certificate it signed" },
+    tlsClientCaFile: {
+      type: "string",
+      description: "PEM CA bundle that signs client certificates: gRPC callers and /metrics scrapers must present one (required unless insecureServing)",
+    },
+    insecureServing: {
+      type: "bool",
+      default: false,
+      description: "Serve plaintext and accept any caller: for debugging only, never in a deployment",
+    },
     shutdownGracePeriod: {
       type: "duration",
       default: "10s",
       description: "How long in-flight calls may run after SIGTERM before they are cancelled",
     },
+  });
+}
+
+/**
+ * The settings of every component that talks to the cluster (all but the apiserver): where the
+ * apiserver and NATS are, the CA that signed their serving certificates, and this component's
+ * client certificate, which authenticates it to both.
+ */
+export function clusterClientConfig() {
+  return defineConfig({
+    apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
+    natsUrl: {
+      type: "string",
+      default: "tls://127.0.0.1:4222",
+      description: "NATS server URL(s), comma-separated (JetStream), that the apiserver publishes watch events to",
+    },
+    caFile: { type: "string", description: "PEM CA bundle that verifies the apiserver's and NATS's serving certificates" },
+    clientCertFile: { type: "string", description: "PEM client certificate that authenticates this component to the apiserver and NATS" },
+    clientKeyFile: { type: "string", description: "PEM private key of clientCertFile" },
   });
 }
 
@@ -63,6 +90,11 @@ export interface ServiceOptions {
   registry?: Registry;
   /** Serialized FileDescriptorSet served by gRPC reflection (see @kubeplane/api). */
   descriptorSet?: Uint8Array;
+  /**
+   * Client certificates on the gRPC listener: `require` (default) fails the handshake without
+   * one; `request` (the apiserver, which also takes bearer tokens) lets the handlers decide.
+   */
+  clientAuth?: ClientAuth;
 }
 
 /** Where a started service listens. */
@@ -93,6 +125,7 @@ export class Service {
   readonly logger: Logger;
   readonly metrics: Registry;
   private readonly config: ServiceConfig;
+  private readonly clientAuth: ClientAuth;
   private readonly grpc: GrpcServer;
   private readonly health = new HealthImplementation({ "": "NOT_SERVING" });
   private readonly serviceNames: string[] = [];
@@ -107,6 +140,7 @@ export class Service {
   constructor(options: ServiceOptions) {
     this.name = options.name;
     this.config = options.config;
+    this.clientAuth = options.clientAuth ?? "require";
     this.logger = options.logger ?? createLogger(options.name, options.config.logLevel);
     this.metrics = options.registry ?? createRegistry();
     startTracing({ serviceName: `kubeplane-${options.name}` });
@@ -148,14 +182,10 @@ export class Service {
 
   /** Binds both listeners and starts serving. Throws ServiceStartError when a listener fails. */
   async start(): Promise<ServiceAddresses> {
-    const tls = loadTls({
-      certFile: this.config.tlsCertFile,
-      keyFile: this.config.tlsKeyFile,
-      clientCaFile: this.config.tlsClientCaFile,
-    });
+    const tls = this.loadServingTls();
     const grpcAt = splitHostPort(this.config.grpcListen);
     const grpcPort = await new Promise<number>((resolve, reject) => {
-      this.grpc.bindAsync(this.config.grpcListen, serverCredentials(tls), (err, port) =>
+      this.grpc.bindAsync(this.config.grpcListen, serverCredentials(tls, this.clientAuth), (err, port) =>
         err ? reject(new ServiceStartError(`${this.name}: cannot listen on ${this.config.grpcListen}: ${err.message}`, { cause: err })) : resolve(port),
       );
     });
@@ -183,6 +213,27 @@ export class Service {
     this.healthTimer = setInterval(() => void this.refreshHealth(), healthRefreshMs).unref();
     this.logger.info({ ...this.addresses, tls: Boolean(tls) }, "service started");
     return this.addresses;
+  }
+
+  /**
+   * The serving certificate, key and client CA; secure by default: without them the service
+   * refuses to start unless `insecureServing` is set explicitly. Exports the certificate's expiry.
+   */
+  private loadServingTls(): TlsMaterial | undefined {
+    const tls = loadTls({ certFile: this.config.tlsCertFile, keyFile: this.config.tlsKeyFile, clientCaFile: this.config.tlsClientCaFile });
+    if (this.config.insecureServing) {
+      if (tls) throw new ServiceStartError(`${this.name}: insecureServing and tlsCertFile exclude each other`);
+      this.logger.warn("insecureServing: plaintext listeners that accept any caller (debugging only)");
+      return undefined;
+    }
+    if (!tls) throw new ServiceStartError(`${this.name}: TLS is required: set tlsCertFile and tlsKeyFile (see kpctl pki), or insecureServing for debugging`);
+    if (!tls.ca) throw new ServiceStartError(`${this.name}: tlsClientCaFile is required: callers are authenticated by their client certificates`);
+    new Gauge({
+      name: "kubeplane_serving_certificate_expiration_timestamp_seconds",
+      help: "When this process's serving certificate expires (Unix seconds)",
+      registers: [this.metrics],
+    }).set(tls.notAfter.getTime() / 1000);
+    return tls;
   }
 
   /** Where the service listens; throws before `start()` resolved. */

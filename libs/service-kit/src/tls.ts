@@ -1,5 +1,7 @@
-// TLS material for the gRPC and HTTP listeners and for gRPC clients.
+// TLS material for the gRPC and HTTP listeners and for gRPC clients: mutual TLS by default.
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { PeerCertificate, TLSSocket } from "node:tls";
 import { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import { ServiceStartError } from "./errors.js";
 
@@ -14,7 +16,17 @@ export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
   ca?: Buffer;
+  /** When the serving certificate expires. */
+  notAfter: Date;
 }
+
+/**
+ * How a server treats client certificates. `require`: the handshake fails without one signed by
+ * the client CA (every component but the apiserver). `request`: one is asked for and verified,
+ * but a caller may come without (the apiserver, which also takes bearer tokens); the verified
+ * identity is read per call with `peerIdentity`.
+ */
+export type ClientAuth = "require" | "request";
 
 function read(path: string, what: string): Buffer {
   try {
@@ -28,19 +40,75 @@ function read(path: string, what: string): Buffer {
 export function loadTls(files: TlsFiles): TlsMaterial | undefined {
   if (!files.certFile && !files.keyFile) return undefined;
   if (!files.certFile || !files.keyFile) throw new ServiceStartError("TLS needs both tlsCertFile and tlsKeyFile");
-  const material: TlsMaterial = { cert: read(files.certFile, "certificate"), key: read(files.keyFile, "key") };
+  const cert = read(files.certFile, "certificate");
+  let notAfter: Date;
+  try {
+    notAfter = new Date(new X509Certificate(cert).validTo);
+  } catch (err) {
+    throw new ServiceStartError(`TLS certificate ${files.certFile} is not a PEM certificate: ${(err as Error).message}`, { cause: err });
+  }
+  const material: TlsMaterial = { cert, key: read(files.keyFile, "key"), notAfter };
   if (files.clientCaFile) material.ca = read(files.clientCaFile, "client CA");
   return material;
 }
 
+/** Server credentials that ask for a client certificate and verify it, but let callers without one in. */
+class RequestClientCertCredentials extends ServerCredentials {
+  constructor(tls: TlsMaterial & { ca: Buffer }) {
+    super({ requestCert: true, rejectUnauthorized: false }, { ca: tls.ca, cert: tls.cert, key: tls.key });
+  }
+
+  override _equals(other: ServerCredentials): boolean {
+    return other === this;
+  }
+}
+
 /** gRPC server credentials for the material (insecure when undefined). */
-export function serverCredentials(tls: TlsMaterial | undefined): ServerCredentials {
+export function serverCredentials(tls: TlsMaterial | undefined, clientAuth: ClientAuth = "require"): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], Boolean(tls.ca));
+  if (!tls.ca) return ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false);
+  if (clientAuth === "request") return new RequestClientCertCredentials({ ...tls, ca: tls.ca });
+  return ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
+}
+
+/** The subject of a verified client certificate: Kubernetes reads the user from CN and groups from O. */
+export interface PeerIdentity {
+  commonName: string;
+  organizations: string[];
+}
+
+function subjectField(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The verified client certificate's subject of a gRPC call, or undefined (no certificate, or one the CA did not sign). */
+export function peerIdentity(call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): PeerIdentity | undefined {
+  const cert = call.getAuthContext()?.sslPeerCertificate;
+  if (!cert?.subject) return undefined;
+  const commonName = subjectField(cert.subject.CN)[0];
+  if (!commonName) return undefined;
+  return { commonName, organizations: subjectField(cert.subject.O) };
+}
+
+/** The verified client certificate's subject of a TLS socket (HTTP listeners), or undefined. */
+export function socketPeerIdentity(socket: TLSSocket): PeerIdentity | undefined {
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  const commonName = subjectField(cert?.subject?.CN)[0];
+  if (!commonName) return undefined;
+  return { commonName, organizations: subjectField(cert.subject.O) };
+}
+
+/** PEM files a client presents and trusts. */
+export interface ClientTlsFiles {
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
 }
 
 /** gRPC client credentials: plaintext without a CA, else TLS verifying the server (and presenting a client cert if given). */
-export function channelCredentials(files: { caFile?: string; certFile?: string; keyFile?: string } = {}): ChannelCredentials {
+export function channelCredentials(files: ClientTlsFiles = {}): ChannelCredentials {
   if (!files.caFile) return ChannelCredentials.createInsecure();
   return ChannelCredentials.createSsl(
     read(files.caFile, "CA"),

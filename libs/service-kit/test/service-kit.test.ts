@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { credentials, makeClientConstructor, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { makeClientConstructor, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { service as healthService } from "grpc-health-check";
 import { testingV1 } from "@kubeplane/api";
-import { waitFor } from "@kubeplane/testing";
+import { grpcCredentials, httpProbe, testPki, testPkiNow, waitFor, type ProbeResponse } from "@kubeplane/testing";
 import { clientTracingInterceptor, loadConfig, startTracing, type Service, type ServiceAddresses } from "@kubeplane/service-kit";
 import { createEchoService, echoConfig } from "./fixtures/echo-service.js";
 
@@ -22,8 +22,21 @@ const echo = (client: EchoClient, request: Partial<testingV1.EchoRequest>, metad
     client.echo(testingV1.EchoRequest.fromPartial(request), metadata, (err, res) => (err ? reject(err) : resolve(res))),
   );
 
+await testPki();
+
+/** The echo service's serving certificate and client CA (any component certificate of the test PKI). */
+function tlsArgs(): string[] {
+  const files = testPkiNow().files("scheduler");
+  return [`--tls-cert-file=${files.certFile}`, `--tls-key-file=${files.keyFile}`, `--tls-client-ca-file=${files.caFile}`];
+}
+
+/** GETs an anonymous endpoint of the HTTPS listener, trusting the cluster CA. */
+function get(url: string): Promise<ProbeResponse> {
+  return httpProbe("GET", url, undefined, 2_000, { caFile: testPkiNow().caFile });
+}
+
 async function metricValue(httpUrl: string, pattern: RegExp): Promise<number> {
-  const body = await (await fetch(`${httpUrl}/metrics`)).text();
+  const body = (await httpProbe("GET", `${httpUrl}/metrics`, undefined, 5_000, testPkiNow().files("prometheus"))).text;
   const line = body.split("\n").find((l) => pattern.test(l));
   return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
 }
@@ -34,9 +47,9 @@ describe("a service started in-process", () => {
   let client: EchoClient;
 
   before(async () => {
-    service = createEchoService(loadConfig(echoConfig, { argv: ["--log-level=silent"], env: {}, envPrefix: "KP_ECHO" }));
+    service = createEchoService(loadConfig(echoConfig, { argv: ["--log-level=silent", ...tlsArgs()], env: {}, envPrefix: "KP_ECHO" }));
     at = await service.start();
-    client = new testingV1.EchoServiceClient(at.grpcAddress, credentials.createInsecure(), {
+    client = new testingV1.EchoServiceClient(at.grpcAddress, grpcCredentials(), {
       interceptors: [clientTracingInterceptor()],
     });
   });
@@ -47,7 +60,7 @@ describe("a service started in-process", () => {
 
   async function healthOf(name: string): Promise<string> {
     const Health = makeClientConstructor(healthService, "grpc.health.v1.Health");
-    const health = new Health(at.grpcAddress, credentials.createInsecure()) as unknown as {
+    const health = new Health(at.grpcAddress, grpcCredentials()) as unknown as {
       check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
       close(): void;
     };
@@ -65,9 +78,9 @@ describe("a service started in-process", () => {
     for (const name of ["", "kubeplane.testing.v1.EchoService"]) {
       assert.equal(await healthOf(name), "SERVING", `health of "${name}"`);
     }
-    const ready = await fetch(`${at.httpUrl}/readyz`);
+    const ready = await get(`${at.httpUrl}/readyz`);
     assert.equal(ready.status, 200);
-    assert.equal((await fetch(`${at.httpUrl}/healthz`)).status, 200);
+    assert.equal((await get(`${at.httpUrl}/healthz`)).status, 200);
   });
 
   test("/metrics counts calls by method and status code, and times them", async () => {
@@ -105,18 +118,18 @@ describe("a service started in-process", () => {
   test("a failing readiness check makes /readyz 503 naming it and gRPC health NOT_SERVING, until it passes", async () => {
     let ready = false;
     service.addReadinessCheck("storage", () => ready);
-    const failing = await fetch(`${at.httpUrl}/readyz`);
+    const failing = await get(`${at.httpUrl}/readyz`);
     assert.equal(failing.status, 503);
-    assert.match(await failing.text(), /\[-\]storage/);
+    assert.match(failing.text, /\[-\]storage/);
     await service.refreshHealth();
     assert.equal(await healthOf(""), "NOT_SERVING");
     assert.equal(await healthOf("kubeplane.testing.v1.EchoService"), "NOT_SERVING");
     ready = true;
     await service.refreshHealth();
     assert.equal(await healthOf(""), "SERVING");
-    const passing = await fetch(`${at.httpUrl}/readyz`);
+    const passing = await get(`${at.httpUrl}/readyz`);
     assert.equal(passing.status, 200);
-    assert.match(await passing.text(), /\[\+\]storage ok/);
+    assert.match(passing.text, /\[\+\]storage ok/);
   });
 
   test("a call made with only a traceparent header joins that trace", async () => {
@@ -124,7 +137,7 @@ describe("a service started in-process", () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const md = new Metadata();
     md.set("traceparent", `00-${traceId}-00f067aa0ba902b7-01`);
-    const plain = new testingV1.EchoServiceClient(at.grpcAddress, credentials.createInsecure());
+    const plain = new testingV1.EchoServiceClient(at.grpcAddress, grpcCredentials());
     try {
       const res = await echo(plain, { message: "w3c" }, md);
       assert.equal(res.traceId, traceId);
@@ -170,17 +183,17 @@ function startedAt(child: Child): ServiceAddresses | undefined {
 
 describe("a service run as a process", () => {
   test("SIGTERM while a call is in flight lets the call finish, refuses new calls and exits 0", async (t) => {
-    const child = startChild([]);
+    const child = startChild(tlsArgs());
     t.after(() => child.proc.kill("SIGKILL"));
     const at = await waitFor(() => startedAt(child), { timeoutMs: 20_000, message: "echo service to start" });
-    const client = new testingV1.EchoServiceClient(at.grpcAddress, credentials.createInsecure());
+    const client = new testingV1.EchoServiceClient(at.grpcAddress, grpcCredentials());
     t.after(() => client.close());
     const inFlight = echo(client, { message: "slow", delayMs: 1500 });
     await waitFor(async () => (await metricValue(at.httpUrl, /^grpc_server_started_total\{.*grpc_method="Echo"/)) >= 1, {
       message: "the call to reach the server",
     });
     child.proc.kill("SIGTERM");
-    await waitFor(async () => (await fetch(`${at.httpUrl}/readyz`)).status === 503, { message: "readyz to turn 503" });
+    await waitFor(async () => (await get(`${at.httpUrl}/readyz`)).status === 503, { message: "readyz to turn 503" });
     const res = await inFlight;
     assert.equal(res.message, "slow");
     assert.equal(await child.exit, 0, child.stderr());
@@ -188,10 +201,10 @@ describe("a service run as a process", () => {
   });
 
   test("a call still running after the grace period is cancelled and the process exits 0", async (t) => {
-    const child = startChild(["--shutdown-grace-period=200ms"]);
+    const child = startChild(["--shutdown-grace-period=200ms", ...tlsArgs()]);
     t.after(() => child.proc.kill("SIGKILL"));
     const at = await waitFor(() => startedAt(child), { timeoutMs: 20_000, message: "echo service to start" });
-    const client = new testingV1.EchoServiceClient(at.grpcAddress, credentials.createInsecure());
+    const client = new testingV1.EchoServiceClient(at.grpcAddress, grpcCredentials());
     t.after(() => client.close());
     const inFlight = echo(client, { message: "too slow", delayMs: 30_000 });
     await waitFor(async () => (await metricValue(at.httpUrl, /^grpc_server_started_total\{.*grpc_method="Echo"/)) >= 1);

@@ -1,7 +1,7 @@
 // Integration tests of EtcdStore's reads and guarded writes against a real single-member etcd.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startEtcd, type EtcdCluster } from "@kubeplane/testing";
+import { etcdStoreTls, startEtcd, type EtcdCluster } from "@kubeplane/testing";
 import { CompactedError, EtcdStore, KeyExistsError, RevisionMismatchError, ServiceIpRange, reservedKeys } from "../src/index.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -13,7 +13,7 @@ const observed: { operation: string; ok: boolean }[] = [];
 
 before(async () => {
   etcd = await startEtcd({ name: "storage-store" });
-  store = EtcdStore.connect({ endpoints: etcd.endpoints, observe: (operation, _s, ok) => observed.push({ operation, ok }) });
+  store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints, observe: (operation, _s, ok) => observed.push({ operation, ok }) });
 });
 
 after(async () => {

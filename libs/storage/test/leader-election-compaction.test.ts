@@ -1,7 +1,7 @@
 // LeaderElection across a compaction: watches on the quiet election key that reconnect past compacted history.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { etcdCredentials, etcdStoreTls, startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
+import { etcdCredentials, startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
 import { EtcdStore, LeaderElection } from "../src/index.js";
 
 let etcd: EtcdCluster;
@@ -14,7 +14,7 @@ after(async () => {
 
 function connectStore(): EtcdStore {
   const c = etcdCredentials();
-  return EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints, tls: { ca: c.rootCertificate, cert: c.certChain, key: c.privateKey } });
+  return EtcdStore.connect({ tls: { ca: c.rootCertificate, cert: c.certChain, key: c.privateKey }, endpoints: etcd.endpoints });
 }
 
 function campaigner(identity: string) {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
+import { etcdStoreTls, startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
 import { EtcdStore, LeaderElection } from "../src/index.js";
 
 let etcd: EtcdCluster;
@@ -16,7 +16,7 @@ after(async () => {
 
 /** One in-process campaigner: its own client, an election loop, and a record of its terms. */
 function campaigner(name: string, identity: string, ttlSeconds: number, shared: { leaders: Set<string>; maxLeaders: number }) {
-  const store = EtcdStore.connect({ endpoints: etcd.endpoints });
+  const store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints });
   const abort = new AbortController();
   const state = { leading: false, termsEnded: 0 };
   const done = new LeaderElection(store, { name, identity, ttlSeconds }).run(abort.signal, async (term) => {

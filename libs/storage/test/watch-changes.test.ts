@@ -1,7 +1,7 @@
 // Integration tests of EtcdStore.watchChanges: order, prevValue, resume, and a leader kill in a 3-member cluster.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
+import { etcdStoreTls, startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
 import { EtcdStore, KeyExistsError, StoreUnavailableError, type Change } from "../src/index.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -28,7 +28,7 @@ describe("single member", () => {
   let store: EtcdStore;
   before(async () => {
     etcd = await startEtcd({ name: "storage-watch" });
-    store = EtcdStore.connect({ endpoints: etcd.endpoints });
+    store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints });
   });
   after(async () => {
     store?.close();
@@ -80,7 +80,7 @@ describe("three members", () => {
   const watchers: EtcdStore[] = [];
   before(async () => {
     etcd = await startEtcd({ name: "storage-watch3", members: 3 });
-    writer = EtcdStore.connect({ endpoints: etcd.endpoints });
+    writer = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints });
   });
   after(async () => {
     writer?.close();
@@ -92,8 +92,8 @@ describe("three members", () => {
     const leader = await etcd.leader();
     // One watcher talks only to the leader, so its stream must break and resume after the restart;
     // another may fail over to any member.
-    const pinned = EtcdStore.connect({ endpoints: [leader.clientUrl] });
-    const any = EtcdStore.connect({ endpoints: etcd.endpoints });
+    const pinned = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: [leader.clientUrl] });
+    const any = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints });
     watchers.push(pinned, any);
     const from = (await writer.currentRevision()) + 1;
     const watches = [collect(pinned, from), collect(any, from)];

@@ -1,5 +1,6 @@
 // Starts a real etcd cluster (1 or 3 members) on free loopback ports for integration tests.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { httpProbe } from "./http-probe.js";
 import { concatFiles, ManagedProcess, type ProcessExit } from "./managed-process.js";
 import { trackDir, untrackDir } from "./process-registry.js";
 import { awaitReady } from "./readiness.js";
+import { testPki, testPkiNow } from "./test-pki.js";
 import { waitFor } from "./wait-for.js";
 
 /** Options of `startEtcd`. */
@@ -22,7 +24,7 @@ export interface EtcdOptions {
 /** One etcd member process. Methods are not meant to be called concurrently on the same member. */
 export interface EtcdMember {
   readonly name: string;
-  /** `http://127.0.0.1:<port>`; stable across restarts. */
+  /** `https://127.0.0.1:<port>`; stable across restarts. Clients need the etcd CA and the apiserver's etcd client certificate (see etcdClientTls). */
   readonly clientUrl: string;
   readonly peerUrl: string;
   readonly dataDir: string;
@@ -73,6 +75,7 @@ const START_ATTEMPTS = 3;
  * cluster is not healthy within 20 s; ports lost to another process are retried on fresh ones.
  */
 export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdCluster> {
+  await testPki();
   const size = opts.members ?? 1;
   const prefix = opts.name ?? "etcd";
   for (let attempt = 1; ; attempt++) {
@@ -115,8 +118,8 @@ class Member implements EtcdMember {
     clientPort: number,
     peerPort: number,
   ) {
-    this.clientUrl = `http://127.0.0.1:${clientPort}`;
-    this.peerUrl = `http://127.0.0.1:${peerPort}`;
+    this.clientUrl = `https://127.0.0.1:${clientPort}`;
+    this.peerUrl = `https://127.0.0.1:${peerPort}`;
     this.dataDir = join(dir, name);
     // etcd writes its zap log to the first file; the second catches anything printed before the logger exists.
     this.logFiles = [join(dir, `${name}.log`), join(dir, `${name}.stdio.log`)];
@@ -140,6 +143,7 @@ class Member implements EtcdMember {
       `--initial-cluster-state=${state}`,
       `--initial-cluster-token=${token}`,
       // Fast elections keep failover tests short; loopback latency makes them safe.
+      ...etcdTlsFlags(),
       "--heartbeat-interval=50",
       "--election-timeout=500",
       "--logger=zap",
@@ -150,7 +154,7 @@ class Member implements EtcdMember {
 
   async healthy(): Promise<boolean> {
     if (!this.running) return true; // only running members are expected to be healthy
-    const res = await httpProbe("GET", `${this.clientUrl}/health`);
+    const res = await httpProbe("GET", `${this.clientUrl}/health`, undefined, 1_000, etcdClientTls());
     return res.status === 200 && (res.body as { health?: unknown }).health === "true";
   }
 
@@ -158,7 +162,7 @@ class Member implements EtcdMember {
   async status(): Promise<{ memberId: string; leaderId: string } | undefined> {
     if (!this.running) return undefined;
     try {
-      const res = await httpProbe("POST", `${this.clientUrl}/v3/maintenance/status`, {});
+      const res = await httpProbe("POST", `${this.clientUrl}/v3/maintenance/status`, {}, 1_000, etcdClientTls());
       const body = res.body as { header?: { member_id?: string }; leader?: string };
       if (res.status !== 200 || !body.header?.member_id || !body.leader) return undefined;
       return { memberId: body.header.member_id, leaderId: body.leader };
@@ -182,6 +186,42 @@ class Member implements EtcdMember {
       timeoutMs: READY_TIMEOUT_MS,
     });
   }
+}
+
+/** The TLS flags of a test etcd member: client and peer TLS with client-certificate authentication, one member certificate. */
+function etcdTlsFlags(): string[] {
+  const pki = testPkiNow();
+  const member = pki.files("etcd-test");
+  return [
+    `--cert-file=${member.certFile}`,
+    `--key-file=${member.keyFile}`,
+    `--trusted-ca-file=${pki.etcdCaFile}`,
+    "--client-cert-auth",
+    `--peer-cert-file=${member.certFile}`,
+    `--peer-key-file=${member.keyFile}`,
+    `--peer-trusted-ca-file=${pki.etcdCaFile}`,
+    "--peer-client-cert-auth",
+  ];
+}
+
+/**
+ * The files an etcd client of the test cluster uses: etcd's CA and the apiserver's etcd client
+ * certificate (the only identity etcd lets in). Available once a test etcd has started.
+ */
+export function etcdClientTls(): { caFile: string; certFile: string; keyFile: string } {
+  return testPkiNow().files("apiserver-etcd-client");
+}
+
+/** etcdClientTls as the PEM buffers etcd3's `credentials` (and EtcdStore's `tls`) take. */
+export function etcdCredentials(): { rootCertificate: Buffer; certChain: Buffer; privateKey: Buffer } {
+  const files = etcdClientTls();
+  return { rootCertificate: readFileSync(files.caFile), certChain: readFileSync(files.certFile), privateKey: readFileSync(files.keyFile) };
+}
+
+/** etcdClientTls as the PEM buffers EtcdStore's `tls` option takes. */
+export function etcdStoreTls(): { ca: Buffer; cert: Buffer; key: Buffer } {
+  const c = etcdCredentials();
+  return { ca: c.rootCertificate, cert: c.certChain, key: c.privateKey };
 }
 
 /** Waits (up to ~2 s, about four election timeouts) until `member` no longer reports itself leader. */

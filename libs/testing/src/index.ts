@@ -1,5 +1,5 @@
 // Public surface of @kubeplane/testing: real etcd and NATS servers on free ports, and polling helpers.
-export { startEtcd } from "./etcd-cluster.js";
+export { etcdClientTls, etcdCredentials, etcdStoreTls, startEtcd } from "./etcd-cluster.js";
 export type { EtcdCluster, EtcdMember, EtcdOptions } from "./etcd-cluster.js";
 export { ProcessStartError, WaitTimeoutError } from "./errors.js";
 export { freePort } from "./free-port.js";
@@ -30,5 +30,22 @@ export { createNetns, deleteNetns, enterTestNetns, execInNetns, insideTestNetns,
 export { startRegistry, type Registry } from "./registry.js";
 export { buildBusyboxImage, BUSYBOX_IMAGE, ImageError, PAUSE_IMAGE, pushImage, type BuildImageOptions, type ImageLayout } from "./images.js";
 export { CRI_NAMESPACE, startContainerd, type Containerd, type ContainerdOptions } from "./containerd.js";
-export { httpGet, runKpctl, startNodeStack, type NodeStack, type NodeStackOptions } from "./node-stack.js";
+export { httpGet, kpctlTlsFlags, runKpctl, startNodeStack, type NodeStack, type NodeStackOptions } from "./node-stack.js";
 export { PrometheusQueryError, startPrometheus, type PromAlert, type Prometheus, type PrometheusOptions, type PromSample, type PromTarget } from "./prometheus.js";
+export {
+  SIMULATOR_COMMON_NAME,
+  apiserverTlsConfig,
+  apiserverTlsFlags,
+  clientOptions,
+  clientTls,
+  grpcCredentials,
+  natsOptions,
+  serviceTlsConfig,
+  serviceTlsFlags,
+  testPki,
+  testPkiDir,
+  testPkiNow,
+  type TestPki,
+  type TlsFiles,
+} from "./test-pki.js";
+export { httpProbe, type ProbeResponse, type ProbeTls } from "./http-probe.js";

@@ -47,6 +47,11 @@ export class ManagedProcess {
     return this.#exit === undefined;
   }
 
+  /** Sends `signal` (e.g. SIGHUP to reload a configuration) without waiting for anything; a no-op after exit. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.#exit) this.#child.kill(signal);
+  }
+
   /**
    * Sends `signal` and resolves once the process has exited. Unless the signal is SIGKILL, a process
    * still alive after `graceMs` gets SIGKILL.

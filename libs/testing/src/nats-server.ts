@@ -8,11 +8,39 @@ import { httpProbe } from "./http-probe.js";
 import { concatFiles, ManagedProcess, type ProcessExit } from "./managed-process.js";
 import { trackDir, untrackDir } from "./process-registry.js";
 import { awaitReady } from "./readiness.js";
+import { SIMULATOR_COMMON_NAME, testPki } from "./test-pki.js";
+import { waitFor } from "./wait-for.js";
+import { renderNatsAuthorization, type NatsIdentity } from "@kubeplane/watch";
 
 /** Options of `startNats`. */
 export interface NatsOptions {
   /** Enable JetStream with file storage in `storeDir`. Default true. */
   jetstream?: boolean;
+  /** Nodes whose kubelet certificates get a NATS user from the start (more with `authorizeNodes`). Default node-1, node-2. */
+  nodes?: string[];
+}
+
+/**
+ * The NATS users of a test cluster: the apiserver publishes; every component, the admin, the
+ * node simulator and Prometheus read; each node reads only its own pods.
+ */
+function clusterIdentities(nodes: Iterable<string>): NatsIdentity[] {
+  const readers: Array<[string, string[]]> = [
+    ["system:kube-scheduler", []],
+    ["system:kube-controller-manager", []],
+    ["system:cloud-controller-manager", []],
+    ["system:kube-proxy", []],
+    ["system:kubeplane:dns", []],
+    ["system:kubeplane:ingress-controller", []],
+    ["system:kubeplane:prometheus", ["system:monitoring"]],
+    ["kubernetes-admin", ["system:masters"]],
+    [SIMULATOR_COMMON_NAME, ["system:nodes"]],
+  ];
+  return [
+    { commonName: "kube-apiserver-nats-client", role: { kind: "publisher" } },
+    ...readers.map(([commonName, organizations]): NatsIdentity => ({ commonName, organizations, role: { kind: "reader" } })),
+    ...[...nodes].map((node): NatsIdentity => ({ commonName: `system:node:${node}`, organizations: ["system:nodes"], role: { kind: "node", node } })),
+  ];
 }
 
 /**
@@ -21,7 +49,7 @@ export interface NatsOptions {
  * Methods are not meant to be called concurrently.
  */
 export interface NatsServer {
-  /** `nats://127.0.0.1:<port>`; stable across restarts. */
+  /** `tls://127.0.0.1:<port>`; stable across restarts. Clients need a certificate the test PKI issued (see natsTls). */
   readonly url: string;
   readonly port: number;
   /** `http://127.0.0.1:<monitor port>` (varz, jsz, healthz…). */
@@ -46,6 +74,8 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** The server's log files concatenated, for failure diagnostics (empty after `stop`). */
   logs(): string;
+  /** Adds NATS users for these nodes' kubelet certificates (own pods only) and reloads the server's configuration. */
+  authorizeNodes(nodes: string[]): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -62,7 +92,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     const dir = await mkdtemp(join(tmpdir(), "kubeplane-nats-"));
     trackDir(dir);
     const [port, monitorPort] = (await freePorts(2)) as [number, number];
-    const server = new Server(dir, port, monitorPort, jetstream);
+    const server = new Server(dir, port, monitorPort, jetstream, new Set(opts.nodes ?? ["node-1", "node-2"]));
     try {
       await server.start();
       return server;
@@ -86,8 +116,9 @@ class Server implements NatsServer {
     readonly port: number,
     readonly monitorPort: number,
     readonly jetstream: boolean,
+    private readonly nodes: Set<string>,
   ) {
-    this.url = `nats://127.0.0.1:${port}`;
+    this.url = `tls://127.0.0.1:${port}`;
     this.monitorUrl = `http://127.0.0.1:${monitorPort}`;
     this.storeDir = join(dir, "store");
     // The server logs to the first file; the second catches anything printed before that (flag errors).
@@ -98,12 +129,46 @@ class Server implements NatsServer {
     return this.#process?.running ?? false;
   }
 
-  async start(): Promise<void> {
-    // Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
+  /** Writes nats.conf: payload limit, TLS that maps client certificates to users, and the users. */
+  private async writeConfig(): Promise<string> {
+    const pki = await testPki();
+    const server = pki.files("nats");
     const config = join(this.dir, "nats.conf");
-    await writeFile(config, "max_payload: 4MB\n");
+    const tls = [
+      "tls {",
+      `  cert_file: ${JSON.stringify(server.certFile)}`,
+      `  key_file: ${JSON.stringify(server.keyFile)}`,
+      `  ca_file: ${JSON.stringify(pki.caFile)}`,
+      "  verify_and_map: true",
+      "  timeout: 2",
+      "}",
+    ].join("\n");
+    // Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
+    // JetStream in the file, not as flags: a configuration reload (authorizeNodes) would otherwise turn it off.
+    const jetstream = this.jetstream ? `jetstream {\n  store_dir: ${JSON.stringify(this.storeDir)}\n}\n` : "";
+    await writeFile(config, `max_payload: 4MB\n${jetstream}${tls}\n${renderNatsAuthorization(clusterIdentities(this.nodes))}`, { mode: 0o600 });
+    return config;
+  }
+
+  async authorizeNodes(nodes: string[]): Promise<void> {
+    const added = nodes.filter((n) => !this.nodes.has(n));
+    if (added.length === 0) return;
+    for (const n of added) this.nodes.add(n);
+    await this.writeConfig();
+    if (!this.#process?.running) return;
+    const before = await this.configLoadTime();
+    this.#process.signal("SIGHUP");
+    await waitFor(async () => (await this.configLoadTime()) !== before, { timeoutMs: 5_000, intervalMs: 20, message: "nats-server to reload its configuration" });
+  }
+
+  private async configLoadTime(): Promise<string> {
+    const res = await httpProbe("GET", `${this.monitorUrl}/varz`);
+    return String((res.body as { config_load_time?: string }).config_load_time ?? "");
+  }
+
+  async start(): Promise<void> {
+    const config = await this.writeConfig();
     const args = ["-c", config, "-a", "127.0.0.1", "-p", String(this.port), "-m", String(this.monitorPort), "-l", this.#logFiles[0]!];
-    if (this.jetstream) args.push("-js", "-sd", this.storeDir);
     const proc = new ManagedProcess("nats-server", args, this.#logFiles[1]!);
     this.#process = proc;
     // js-enabled-only: ready once JetStream is up, without also requiring every stream to be current.

@@ -13,6 +13,7 @@ import { startContainerd, type Containerd } from "./containerd.js";
 import { buildBusyboxImage, pushImage, type ImageLayout } from "./images.js";
 import { startRegistry, type Registry } from "./registry.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+import { testPkiNow } from "./test-pki.js";
 import { waitFor } from "./wait-for.js";
 
 const execFileAsync = promisify(execFile);
@@ -68,6 +69,8 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
       "pod-cidr": opts.podCidr,
       ...opts.kubeletFlags,
     };
+    // The node's NATS user: its kubelet may read its own pods' subjects only.
+    await cp.nats.authorizeNodes([opts.nodeName]);
     const start = (): Promise<ServiceProcess> => startServiceProcess({ entry: serviceEntry("kubelet"), flags, readyTimeoutMs: 60_000 });
     let kubelet = await start();
     cleanups.unshift(() => kubelet.kill());
@@ -129,9 +132,15 @@ export function httpGet(url: string, timeoutMs = 2_000): Promise<string> {
 }
 
 /** Runs kpctl (from source) against `server` as an operator would; never reads the user's context file. */
+/** kpctl's credential flags for the test PKI's admin. */
+export function kpctlTlsFlags(identity = "admin"): string[] {
+  const files = testPkiNow().files(identity);
+  return [`--certificate-authority=${files.caFile}`, `--client-certificate=${files.certFile}`, `--client-key=${files.keyFile}`];
+}
+
 export async function runKpctl(server: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${server}`, ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${server}`, ...kpctlTlsFlags(), ...args], {
       env: { ...process.env, KUBEPLANE_CONFIG: "/nonexistent/kubeplane-test-config" },
       timeout: opts.timeoutMs ?? 30_000,
     });

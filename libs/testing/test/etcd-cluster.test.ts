@@ -1,4 +1,5 @@
 // Integration test of startEtcd: a real 3-member cluster survives losing its leader and heals on restart.
+import { etcdCredentials } from "../src/index.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Etcd3 } from "etcd3";
@@ -11,7 +12,7 @@ test("put/get keeps working after one member of a 3-member cluster is killed", a
   const cluster = await startEtcd({ members: 3, name: "failover" });
   t.after(() => cluster.stop());
   const clientFor = (hosts: string[]): Etcd3 => {
-    const client = new Etcd3({ hosts, defaultCallOptions: callDeadline });
+    const client = new Etcd3({ credentials: etcdCredentials(), hosts, defaultCallOptions: callDeadline });
     t.after(() => client.close());
     return client;
   };

@@ -1,4 +1,5 @@
 // Integration tests of startNats: durable JetStream consumers resume, and file storage survives a restart.
+import { natsOptions } from "../src/index.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AckPolicy, connect, DeliverPolicy, StorageType, StringCodec, type NatsConnection } from "nats";
@@ -7,7 +8,7 @@ import { startNats } from "../src/index.js";
 const sc = StringCodec();
 
 async function connectTo(url: string, t: { after: (fn: () => Promise<void>) => void }): Promise<NatsConnection> {
-  const nc = await connect({ servers: url, reconnect: false });
+  const nc = await connect({ ...natsOptions(url), servers: url, reconnect: false });
   t.after(async () => {
     if (!nc.isClosed()) await nc.close();
   });

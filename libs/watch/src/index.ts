@@ -21,3 +21,5 @@ export { GAP_TYPE, PREV_REVISION_HEADER, REVISION_HEADER, TYPE_HEADER } from "./
 export { WatchPublisher, type WatchLogger, type WatchPublisherOptions } from "./publisher.js";
 export { openEventStream, type EventStream, type EventStreamOptions, type StreamedEvent } from "./consumer.js";
 export { ResyncRequiredError, RevisionGoneError, isResyncRequired, isRevisionGone } from "./errors.js";
+export { natsConnectionOptions, type NatsTlsFiles } from "./nats-connection.js";
+export { certificateUser, inboxPrefix, natsPermissions, renderNatsAuthorization, type NatsIdentity, type NatsRole } from "./nats-permissions.js";

@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer } from "@kubeplane/client";
 import { EtcdStore } from "@kubeplane/storage";
-import { benchProgress, parseBenchScale, percentile, waitFor } from "@kubeplane/testing";
+import { benchProgress, etcdStoreTls, parseBenchScale, percentile, waitFor } from "@kubeplane/testing";
 import { minimalObject } from "../test/fixtures.js";
 import { startTestCluster, type TestCluster } from "../test/harness.js";
 import type { Apiserver } from "../src/index.js";
@@ -123,7 +123,7 @@ function configMap(namespace: string, name: string, data: Record<string, string>
 }
 
 async function benchEtcd(cluster: TestCluster): Promise<WriteResult[]> {
-  const store = EtcdStore.connect({ endpoints: cluster.etcd.endpoints });
+  const store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: cluster.etcd.endpoints });
   const value = Buffer.from(payload(VALUE_BYTES));
   try {
     const results: WriteResult[] = [];

@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { benchProgress, parseBenchScale, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess } from "@kubeplane/testing";
+import { benchProgress, clientTls, parseBenchScale, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess } from "@kubeplane/testing";
 
 const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 const events = kindFor("v1", "Event")!;
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   benchProgress(`starting etcd, NATS JetStream and the apiserver (${OPS} operations of each kind, ${CONCURRENCY} in flight over ${CONNECTIONS} connections)`);
   const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
   const apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
-  const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ server: apiserver.grpcAddress, userAgent: `write-cost-bench-${i}` }));
+  const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress, userAgent: `write-cost-bench-${i}` }));
   const rows: Row[] = [];
   const measure = async (operation: string, ops: number, op: (i: number, client: ApiClient) => Promise<unknown>): Promise<void> => {
     const apiBefore = await processCpuSeconds(apiserver.pid);

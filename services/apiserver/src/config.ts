@@ -3,8 +3,16 @@ import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-k
 
 export const apiserverConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:6443", http: "127.0.0.1:6080" }),
-  etcdEndpoints: { type: "list", default: ["http://127.0.0.1:2379"], description: "etcd client URLs" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream enabled) for watch events" },
+  etcdEndpoints: { type: "list", default: ["https://127.0.0.1:2379"], description: "etcd client URLs" },
+  etcdCaFile: { type: "string", description: "PEM CA that signed etcd's serving certificates (etcd's own CA)" },
+  etcdCertFile: { type: "string", description: "PEM client certificate for etcd (only the apiserver holds one)" },
+  etcdKeyFile: { type: "string", description: "PEM private key of etcdCertFile" },
+  natsUrl: { type: "string", default: "tls://127.0.0.1:4222", description: "NATS server URL(s), comma-separated (JetStream enabled), for watch events" },
+  caFile: { type: "string", description: "PEM cluster CA that verifies NATS's and the kubelets' serving certificates" },
+  natsCertFile: { type: "string", description: "PEM client certificate for NATS (the identity allowed to publish watch events)" },
+  natsKeyFile: { type: "string", description: "PEM private key of natsCertFile" },
+  kubeletClientCertFile: { type: "string", description: "PEM client certificate the apiserver presents to kubelets (logs, exec, stats)" },
+  kubeletClientKeyFile: { type: "string", description: "PEM private key of kubeletClientCertFile" },
   serviceClusterIpRange: { type: "string", default: "10.96.0.0/12", description: "CIDR Services' ClusterIPs are allocated from" },
   serviceNodePortRange: { type: "string", default: "30000-32767", description: "Port range NodePorts are allocated from (MIN-MAX)" },
   maxObjectBytes: { type: "int", default: 1_572_864, min: 1024, description: "Largest object accepted, in bytes of its protobuf encoding (etcd's request limit is 1.5 MiB)" },

@@ -45,6 +45,8 @@ export interface HandlerDeps {
   metrics: ApiserverMetrics;
   logger: Logger;
   version: apiserverV1.VersionReply;
+  /** TLS towards kubelets (see NodeProxyDeps). */
+  kubeletTls?: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
 }
 
 /** Turns any failure into the gRPC status clients decode back into an ApiError. */
@@ -225,7 +227,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       return { object: encodeScale(scaleOf(info, obj), req.accept) };
     }),
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
-    ...nodeProxyHandlers({ registry, metrics, logger }),
+    ...nodeProxyHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
   };
 }
 

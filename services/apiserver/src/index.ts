@@ -1,11 +1,12 @@
 // @kubeplane/apiserver: the only gateway to etcd. Serves the generic object API over gRPC and,
 // on the elected replica, publishes every committed change to NATS JetStream.
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { connect as connectNats, type NatsConnection } from "nats";
-import { descriptorSet, apiserverV1, parseRegistryKey } from "@kubeplane/api";
+import { descriptorSet, apiserverV1 } from "@kubeplane/api";
 import { EtcdStore, LeaderElection, NodePortRange, ServiceIpRange } from "@kubeplane/storage";
-import { WatchPublisher, ensureStream, type ChangeSource } from "@kubeplane/watch";
-import { Service, type Logger, type RunContext, type ServiceAddresses as Addresses } from "@kubeplane/service-kit";
+import { WatchPublisher, ensureStream, natsConnectionOptions } from "@kubeplane/watch";
+import { Service, ServiceStartError, type Logger, type RunContext, type ServiceAddresses as Addresses } from "@kubeplane/service-kit";
 import type { ApiserverConfig } from "./config.js";
 import { createHandlers } from "./grpc-handlers.js";
 import { WriteTraces, traceWrites } from "./write-traces.js";
@@ -14,7 +15,9 @@ import { Registry } from "./registry.js";
 import { ServiceAddresses } from "./service-addresses.js";
 import { createWatchHandler } from "./watch-server.js";
 import { startCompactor } from "./compactor.js";
-import { aesGcmTransformer, identityTransformer, loadKeyFile, type ValueTransformer } from "./encryption.js";
+import { AUTHENTICATED_GROUP, MASTERS_GROUP, UnionAuthenticator, X509Authenticator, authenticateCalls, type Authenticator } from "./authn/index.js";
+import { watchChangeSource } from "./watch-source.js";
+import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
 export { Registry, systemNamespaces } from "./registry.js";
@@ -40,25 +43,41 @@ function parsePortRange(text: string): { min: number; max: number } {
   return { min, max };
 }
 
-/** The store's change feed with encrypted values decrypted, for the watch publisher. */
-function decryptingSource(store: EtcdStore, transformer: ValueTransformer): ChangeSource {
-  return {
-    currentRevision: () => store.currentRevision(),
-    async *watchChanges(fromRevision: number, signal: AbortSignal) {
-      for await (const change of store.watchChanges(fromRevision, signal)) {
-        const parsed = parseRegistryKey(change.key);
-        if (!parsed || !transformer.covers(parsed.info.resource)) {
-          yield change;
-          continue;
-        }
-        yield {
-          ...change,
-          value: change.value && transformer.fromStorage(parsed.info, change.value),
-          prevValue: change.prevValue && transformer.fromStorage(parsed.info, change.prevValue),
-        };
-      }
-    },
-  };
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ServiceStartError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** etcd's client TLS: its CA and the apiserver's etcd client certificate (etcd runs with --client-cert-auth). */
+function etcdTls(config: ApiserverConfig): { ca: Buffer; cert: Buffer; key: Buffer } | undefined {
+  const { etcdCaFile, etcdCertFile, etcdKeyFile } = config;
+  if (!etcdCaFile && !etcdCertFile && !etcdKeyFile) {
+    if (config.insecureServing) return undefined;
+    throw new ServiceStartError("etcdCaFile, etcdCertFile and etcdKeyFile are required (etcd runs with client-certificate authentication)");
+  }
+  if (!etcdCaFile || !etcdCertFile || !etcdKeyFile) throw new ServiceStartError("etcd TLS needs all of etcdCaFile, etcdCertFile and etcdKeyFile");
+  return { ca: readPem(etcdCaFile, "etcd CA"), cert: readPem(etcdCertFile, "etcd client certificate"), key: readPem(etcdKeyFile, "etcd client key") };
+}
+
+/** TLS towards kubelets: the cluster CA and the apiserver's kubelet-client certificate. */
+function kubeletTls(config: ApiserverConfig): { ca: Buffer; cert: Buffer; key: Buffer } | undefined {
+  if (!config.kubeletClientCertFile || !config.kubeletClientKeyFile || !config.caFile) {
+    if (config.insecureServing) return undefined;
+    throw new ServiceStartError("caFile, kubeletClientCertFile and kubeletClientKeyFile are required to reach kubelets over mutual TLS");
+  }
+  return { ca: readPem(config.caFile, "cluster CA"), cert: readPem(config.kubeletClientCertFile, "kubelet client certificate"), key: readPem(config.kubeletClientKeyFile, "kubelet client key") };
+}
+
+/** Who may call: client certificates signed by the client CA. insecureServing (debugging) lets anyone in as a cluster admin. */
+function authenticator(config: ApiserverConfig, log: Logger): Authenticator {
+  if (config.insecureServing) {
+    log.warn("insecureServing: every caller is treated as a cluster admin");
+    return { authenticate: () => ({ username: "system:insecure-debug", groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] }) };
+  }
+  return new UnionAuthenticator([new X509Authenticator()]);
 }
 
 /**
@@ -66,7 +85,8 @@ function decryptingSource(store: EtcdStore, transformer: ValueTransformer): Chan
  * namespaces, serves gRPC, and campaigns to be the watch publisher. Used by `run` and by tests.
  */
 export async function startApiserver(config: ApiserverConfig, logger?: Logger): Promise<Apiserver> {
-  const service = new Service({ name: "apiserver", config, descriptorSet: descriptorSet(), ...(logger ? { logger } : {}) });
+  // Client certificates are asked for but not required: a caller may authenticate with a bearer token instead.
+  const service = new Service({ name: "apiserver", config, descriptorSet: descriptorSet(), clientAuth: "request", ...(logger ? { logger } : {}) });
   const log = service.logger;
   const metrics = createApiserverMetrics(service.metrics);
   const identity = config.identity || `${hostname()}-${process.pid}`;
@@ -74,6 +94,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
 
   const store = EtcdStore.connect({
     endpoints: config.etcdEndpoints,
+    tls: etcdTls(config),
     observe: (operation, seconds) => metrics.etcdRequestDuration.observe({ operation, type: "" }, seconds),
   });
   const ports = parsePortRange(config.serviceNodePortRange);
@@ -87,10 +108,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   });
 
   const nats: NatsConnection = await connectNats({
-    servers: config.natsUrl,
-    name: `kubeplane-apiserver-${identity}`,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
+    ...natsConnectionOptions(config.natsUrl, { caFile: config.caFile, clientCertFile: config.natsCertFile, clientKeyFile: config.natsKeyFile }, `kubeplane-apiserver-${identity}`),
     // Every JetStream publish is a request; async traces capture two stacks per request (~5 % of a write's CPU).
     noAsyncTraces: true,
   });
@@ -126,10 +144,11 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     nodeVersion: process.version,
     etcdVersion,
   };
-  service.addService(apiserverV1.ApiServerServiceService, {
-    ...createHandlers({ registry, metrics, logger: log, version: versionReply }),
+  const handlers = {
+    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config) }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
-  });
+  };
+  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(handlers, authenticator(config, log), log));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;
@@ -140,8 +159,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   // The watch publisher: only the elected replica publishes; a standby takes over within the lease TTL.
   let leading = false;
   const publisher = new WatchPublisher({
-    // Watchers get Secrets as the API serves them: decrypted (over NATS, which should use TLS).
-    source: decryptingSource(store, transformer),
+    // Decrypted, but Secrets without their data: their values never cross NATS (informers get them from the API).
+    source: watchChangeSource(store, transformer),
     js: nats.jetstream(),
     jsm,
     logger: log,

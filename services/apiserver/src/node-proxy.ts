@@ -1,4 +1,5 @@
 // The pods/log, pods/exec and nodes stats subresources: find the pod's node and proxy the call to that node's kubelet.
+import { checkServerIdentity } from "node:tls";
 import { credentials, Metadata, status as GrpcStatus, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type ServiceError } from "@grpc/grpc-js";
 import {
   apiErrorFromGrpc,
@@ -33,8 +34,14 @@ export interface NodeProxyDeps {
   registry: Registry;
   metrics: ApiserverMetrics;
   logger: Logger;
-  /** Dials a kubelet; default plaintext (the kubelet's listener serves no TLS yet). */
-  dial?: (address: string) => kubeletV1.KubeletServiceClient;
+  /**
+   * The cluster CA and the apiserver's kubelet-client certificate: the kubelet's serving
+   * certificate must be signed by the CA, name the address dialled and belong to the node
+   * (CN system:node:<name>). Without it kubelets are dialled in plaintext (insecureServing only).
+   */
+  kubeletTls?: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
+  /** Dials a kubelet; default from `kubeletTls`. */
+  dial?: (target: { nodeName: string; address: string }) => kubeletV1.KubeletServiceClient;
   /** Deadline of the stats call; default 30 s. */
   statsTimeoutMs?: number;
 }
@@ -50,6 +57,27 @@ export function kubeletAddress(node: coreV1Node.Node): string {
   const name = node.metadata?.name ?? "";
   if (!host || !port) throw apiErrors.apiError("ServiceUnavailable", `node "${name}" reports no kubelet endpoint (address and daemonEndpoints.kubeletEndpoint.Port)`);
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Dials kubelets over mutual TLS: the apiserver presents its kubelet-client certificate and checks
+ * that the kubelet's certificate is the node's own, so one node cannot answer for another.
+ */
+export function kubeletDialer(tls: NodeProxyDeps["kubeletTls"]): (target: { nodeName: string; address: string }) => kubeletV1.KubeletServiceClient {
+  if (!tls) return (target) => new kubeletV1.KubeletServiceClient(target.address, credentials.createInsecure());
+  return (target) =>
+    new kubeletV1.KubeletServiceClient(
+      target.address,
+      credentials.createSsl(tls.ca, tls.key, tls.cert, {
+        checkServerIdentity: (host, cert) => {
+          const mismatch = checkServerIdentity(host, cert);
+          if (mismatch) return mismatch;
+          const expected = `system:node:${target.nodeName}`;
+          const cn = cert.subject?.CN;
+          return cn === expected ? undefined : new Error(`the kubelet at ${target.address} presented a certificate for "${String(cn)}", not "${expected}"`);
+        },
+      }),
+    );
 }
 
 /** Starts counting one proxied call like the other verbs; the returned function ends it with its outcome. */
@@ -75,7 +103,7 @@ function fromKubelet(err: ServiceError, target: { nodeName: string; address: str
 
 /** The node-proxied subresources of ApiServerService. Each call dials the kubelet afresh and closes it when done. */
 export function nodeProxyHandlers(deps: NodeProxyDeps): NodeProxyServer {
-  const dial = deps.dial ?? ((address: string) => new kubeletV1.KubeletServiceClient(address, credentials.createInsecure()));
+  const dial = deps.dial ?? kubeletDialer(deps.kubeletTls);
 
   async function podTarget(namespace: string, name: string, container: string): Promise<KubeletTarget> {
     if (!namespace) throw apiErrors.badRequest("a namespace is required for pods");
@@ -103,7 +131,7 @@ export function nodeProxyHandlers(deps: NodeProxyDeps): NodeProxyServer {
       };
       podTarget(req.namespace, req.name, req.container).then((target) => {
         if (cancelled) return done("499");
-        const client = dial(target.address);
+        const client = dial(target);
         const stream = client.containerLogs({ ...req, pod: req.name, container: target.container });
         upstream = stream;
         stream.on("data", (chunk: kubeletV1.LogChunk) => {
@@ -141,7 +169,7 @@ export function nodeProxyHandlers(deps: NodeProxyDeps): NodeProxyServer {
       podTarget(req.namespace, req.name, req.container).then((target) => {
         if (req.command.length === 0) throw apiErrors.badRequest("you must specify at least one command for the container");
         if (cancelled) return done("499");
-        const client = dial(target.address);
+        const client = dial(target);
         upstream = client.exec({ ...req, pod: req.name, container: target.container }, (err, res) => {
           client.close();
           if (err) fail(fromKubelet(err, target));
@@ -161,7 +189,7 @@ export function nodeProxyHandlers(deps: NodeProxyDeps): NodeProxyServer {
       };
       deps.registry.get(nodesInfo(), "", call.request.name).then((node) => {
         const target = { nodeName: call.request.name, address: kubeletAddress(node) };
-        const client = dial(target.address);
+        const client = dial(target);
         const deadline = Date.now() + (deps.statsTimeoutMs ?? 30_000);
         const upstream = client.stats({}, new Metadata(), { deadline }, (err, res) => {
           client.close();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { kindForResource, registryKey, type ApiObject } from "@kubeplane/api";
 import { EtcdStore, isCompacted } from "@kubeplane/storage";
-import { etcdCredentials, waitFor } from "@kubeplane/testing";
+import { etcdCredentials, etcdStoreTls, waitFor } from "@kubeplane/testing";
 import { Etcd3 } from "etcd3";
 import { startCompactor } from "../src/compactor.js";
 import { startTestCluster, type TestCluster } from "./harness.js";
@@ -57,7 +57,7 @@ test("Events expire after eventTtl, updated or not; other objects stay", async (
 });
 
 test("every replica runs a compactor, yet one compacts per interval, keeping an interval of history", async () => {
-  const stores = [0, 1].map(() => EtcdStore.connect({ endpoints: cluster.etcd.endpoints, tls: { ca: etcdCredentials().rootCertificate, cert: etcdCredentials().certChain, key: etcdCredentials().privateKey } }));
+  const stores = [0, 1].map(() => EtcdStore.connect({ tls: etcdStoreTls(), endpoints: cluster.etcd.endpoints }));
   const compactions: { replica: number; revision: number; at: number }[] = [];
   const intervalMs = 400;
   const written: { revision: number; at: number }[] = [];

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { coreV1Config, kindFor, registryKey } from "@kubeplane/api";
 import { Informer } from "@kubeplane/client";
 import { EtcdStore } from "@kubeplane/storage";
-import { waitFor } from "@kubeplane/testing";
+import { etcdStoreTls, waitFor } from "@kubeplane/testing";
 import { startTestCluster, type TestCluster } from "./harness.js";
 
 const secrets = kindFor("v1", "Secret")!;
@@ -35,7 +35,7 @@ test("a Secret is encrypted in etcd, and served and watched decrypted", async ()
     secrets,
     coreV1Config.Secret.fromPartial({ apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "default" }, data: { password: Buffer.from("hunter2-plaintext").toString("base64") } }),
   );
-  const store = EtcdStore.connect({ endpoints: cluster.etcd.endpoints });
+  const store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: cluster.etcd.endpoints });
   try {
     const raw = await store.get(registryKey(secrets, "default", "db"));
     assert.ok(raw);

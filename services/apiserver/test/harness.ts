@@ -2,7 +2,7 @@
 import { connect, type NatsConnection } from "nats";
 import { ApiClient, type WatchConnection } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
-import { startEtcd, startNats, type EtcdCluster, type NatsServer } from "@kubeplane/testing";
+import { apiserverTlsConfig, clientTls, natsOptions, startEtcd, startNats, type EtcdCluster, type NatsServer } from "@kubeplane/testing";
 import { apiserverConfig, startApiserver, type Apiserver, type ApiserverConfig } from "../src/index.js";
 
 export interface TestCluster {
@@ -30,6 +30,7 @@ export function testConfig(etcd: EtcdCluster, nats: NatsServer, overrides: Parti
     leaderLeaseTtl: 2000,
     logLevel: "warn",
     shutdownGracePeriod: 2000,
+    ...apiserverTlsConfig(),
     ...overrides,
   };
 }
@@ -46,13 +47,13 @@ export async function startTestCluster(opts: { etcdMembers?: 1 | 3; config?: Par
     return a;
   };
   const clientOf = (a: Apiserver): ApiClient => {
-    const c = ApiClient.connect({ server: a.addresses.grpcAddress, timeoutMs: 15_000 });
+    const c = ApiClient.connect({ ...clientTls(), server: a.addresses.grpcAddress, timeoutMs: 15_000 });
     clients.push(c);
     return c;
   };
   try {
     const first = await addApiserver();
-    const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    const nc = await connect({ ...natsOptions(nats.url, "admin"), reconnectTimeWait: 200 });
     const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
     return {
       etcd,

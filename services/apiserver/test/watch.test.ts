@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isGone, kindFor, type ApiObject } from "@kubeplane/api";
 import { ApiClient, Informer, type WatchEvent } from "@kubeplane/client";
-import { waitFor } from "@kubeplane/testing";
+import { clientTls, waitFor } from "@kubeplane/testing";
 import { spawnApiserver, type ApiserverProcess } from "./apiserver-process.js";
 import { minimalObject } from "./fixtures.js";
 import { startTestCluster, type TestCluster } from "./harness.js";
@@ -208,7 +208,7 @@ describe("informers", () => {
     await waitFor(() => publisher.isLeader(), { message: "the burst publisher leads", timeoutMs: 15_000 });
     const controller = new AbortController();
     const { informer, tracker, running } = await startInformer("inf-burst", controller.signal);
-    const clients = Array.from({ length: 4 }, () => ApiClient.connect({ server: cluster.apiservers[0]!.addresses.grpcAddress }));
+    const clients = Array.from({ length: 4 }, () => ApiClient.connect({ ...clientTls(), server: cluster.apiservers[0]!.addresses.grpcAddress }));
     let next = 0;
     await Promise.all(
       Array.from({ length: 64 }, async (_, w) => {

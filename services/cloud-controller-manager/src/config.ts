@@ -1,5 +1,5 @@
 // The cloud-controller-manager's configuration: apiserver and NATS, controllers, leader election, provider, pod CIDRs, local-path root.
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 import { parseCidr } from "./ipv4.js";
 
 const cidrProblem = (value: string): string | undefined => {
@@ -9,9 +9,7 @@ const cidrProblem = (value: string): string | undefined => {
 
 export const cloudControllerManagerConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10258", http: "127.0.0.1:10263" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   controllers: {
     type: "list",
     default: ["*"],

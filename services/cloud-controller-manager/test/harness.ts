@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { coreV1Config, isAlreadyExists, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
-import { startControlPlane, type ControlPlane } from "@kubeplane/testing";
+import { clientTls, serviceTlsConfig, startControlPlane, type ControlPlane } from "@kubeplane/testing";
 import { cloudControllerManagerConfig, startCloudControllerManager, type CloudControllerManager, type CloudControllerManagerConfig } from "../src/index.js";
 
 const namespaces = kindFor("v1", "Namespace") as KindInfo<coreV1Config.Namespace>;
@@ -54,7 +54,7 @@ export async function startCcmCluster(opts: { machines?: MachineYaml[]; pools?: 
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const client = ApiClient.connect({ server: plane.apiserver.grpcAddress });
+  const client = ApiClient.connect({ ...clientTls(), server: plane.apiserver.grpcAddress });
   const logger = createLogger("ccm-test", "warn");
   return {
     plane,
@@ -65,7 +65,7 @@ export async function startCcmCluster(opts: { machines?: MachineYaml[]; pools?: 
       const defaults = loadConfig(cloudControllerManagerConfig, { argv: [], envPrefix: "KP_CCM_TEST_UNSET", program: "ccm-test" });
       const ccm = await startCloudControllerManager(
         {
-          ...defaults,
+          ...defaults, ...serviceTlsConfig(clientTls("cloud-controller-manager")),
           grpcListen: "127.0.0.1:0",
           httpListen: "127.0.0.1:0",
           apiserver: plane.apiserver.grpcAddress,

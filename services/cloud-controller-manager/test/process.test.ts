@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { coreV1Node, isNotFound, kindFor, type coordinationV1, type KindInfo } from "@kubeplane/api";
-import { freePort, serviceEntry, waitFor } from "@kubeplane/testing";
+import { clientTls, freePort, httpProbe, serviceEntry, serviceTlsFlags, testPkiNow, waitFor } from "@kubeplane/testing";
 import { nodeKind, UNINITIALIZED_TAINT } from "../src/controllers/cloud-node.js";
 import { startCcmCluster, type CcmCluster } from "./harness.js";
 
@@ -21,13 +21,13 @@ interface CcmProcess {
 /** Spawns the service's main.ts with `flags`; readiness is the caller's to wait for. */
 async function spawnCcm(flags: Record<string, string>): Promise<CcmProcess & { httpUrl: string }> {
   const http = `127.0.0.1:${await freePort()}`;
-  const all = { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": http, "log-level": "info", ...flags };
+  const all = { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": http, "log-level": "info", ...serviceTlsFlags(clientTls("cloud-controller-manager")), ...flags };
   const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("cloud-controller-manager"), ...Object.entries(all).map(([k, v]) => `--${k}=${v}`)], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (out += d.toString()));
   const exit = once(proc, "exit").then(([code]) => code as number | null);
-  return { proc, exit, output: () => out, httpUrl: `http://${http}` };
+  return { proc, exit, output: () => out, httpUrl: `https://${http}` };
 }
 
 describe("cloud-controller-manager process", () => {
@@ -77,7 +77,7 @@ describe("cloud-controller-manager process", () => {
     await waitFor(async () => (await holder()) === "ccm-1", { timeoutMs: 20_000, message: "ccm-1 to lead" });
     const second = await spawnCcm(flagsFor("ccm-2"));
     started.push(second);
-    await waitFor(async () => (await fetch(`${second.httpUrl}/readyz`).catch(() => undefined))?.ok, { timeoutMs: 20_000, message: "the standby to be ready" });
+    await waitFor(async () => (await httpProbe("GET", `${second.httpUrl}/readyz`, undefined, 2_000, { caFile: testPkiNow().caFile }).catch(() => undefined))?.status === 200, { timeoutMs: 20_000, message: "the standby to be ready" });
     const taint = [{ key: UNINITIALIZED_TAINT, value: "true", effect: "NoSchedule" }];
     await cluster.client.create(nodeKind, coreV1Node.Node.fromPartial({ apiVersion: "v1", kind: "Node", metadata: { name: "n1" }, spec: { taints: taint } }));
     await initialised("n1");

@@ -1,11 +1,9 @@
 // The controller-manager's configuration: where the apiserver and NATS are, which controllers run, leader election, timings.
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 
 export const controllerManagerConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10257", http: "127.0.0.1:10252" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   controllers: {
     type: "list",
     default: ["*"],

@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from "nats";
 import { coordinationV1, coreV1Node, coreV1Pod, isConflict, isNotFound, kindFor, type coreV1Event, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer, WorkQueue, type WatchConnection } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
-import { startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, natsOptions, serviceTlsConfig, startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 import { controllerManagerConfig, startControllerManager, type ControllerManager, type ControllerManagerConfig } from "../src/index.js";
 
 const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", import.meta.url));
@@ -30,8 +30,8 @@ export async function startCmCluster(): Promise<CmCluster> {
   let apiserver: ServiceProcess | undefined;
   try {
     apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
-    const client = ApiClient.connect({ server: apiserver.grpcAddress });
-    const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    const client = ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress });
+    const nc = await connect({ ...natsOptions(nats.url), servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
     const logger = createLogger("controller-manager-test", "warn");
     const server = apiserver;
@@ -45,7 +45,7 @@ export async function startCmCluster(): Promise<CmCluster> {
         const defaults = loadConfig(controllerManagerConfig, { argv: [], envPrefix: "KP_CM_TEST_UNSET", program: "cm-test" });
         const cm = await startControllerManager(
           {
-            ...defaults,
+            ...defaults, ...serviceTlsConfig(clientTls("controller-manager")),
             grpcListen: "127.0.0.1:0",
             httpListen: "127.0.0.1:0",
             apiserver: server.grpcAddress,

@@ -6,20 +6,7 @@ import { dirname, resolve } from "node:path";
 import dnsPacket from "dns-packet";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import {
-  benchProgress,
-  freePort,
-  metricSamples,
-  parseBenchScale,
-  percentile,
-  processCpuSeconds,
-  processRssMiB,
-  runConcurrently,
-  serviceEntry,
-  startControlPlane,
-  startServiceProcess,
-  waitFor,
-} from "@kubeplane/testing";
+import { benchProgress, clientTls, freePort, metricSamples, parseBenchScale, percentile, processCpuSeconds, processRssMiB, runConcurrently, serviceEntry, startControlPlane, startServiceProcess, waitFor } from "@kubeplane/testing";
 
 /** Multiplies the Service count and the run time; KP_BENCH_SCALE=0.1 is a quick smoke run. */
 const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
@@ -115,7 +102,7 @@ async function runClient(port: number, mix: { bytes: Buffer }[], deadline: numbe
 async function main(): Promise<void> {
   benchProgress(`scale ${SCALE}: ${SERVICES} Services, ${CLIENTS} UDP clients for ${RUN_MS / 1000} s`);
   const cp = await startControlPlane();
-  const client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  const client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   let dns: Awaited<ReturnType<typeof startServiceProcess>> | undefined;
   try {
     await loadCluster(client);

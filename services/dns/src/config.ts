@@ -1,6 +1,6 @@
 // The dns service's configuration: where it listens, the zone it serves, TTLs and upstreams.
 import { isIP } from "node:net";
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 
 /** Why `value` is not IP:PORT (IPv6 in brackets), or undefined when it is. */
 export function ipPortProblem(value: string): string | undefined {
@@ -36,9 +36,7 @@ function upstreamsProblem(value: string): string | undefined {
 
 export const dnsConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10053", http: "127.0.0.1:10054" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   dnsListen: { type: "string", default: "0.0.0.0:53", validate: ipPortProblem, description: "IP:PORT the DNS server answers on, over UDP and TCP" },
   zone: { type: "string", default: "cluster.local", validate: zoneProblem, description: "The cluster domain served from Services and EndpointSlices" },
   ttl: { type: "int", default: 30, min: 0, max: 3600, description: "TTL in seconds of positive answers (CoreDNS kubernetes plugin: 30)" },

@@ -1,8 +1,7 @@
 // @kubeplane/dns: the cluster DNS server, answering the zone from Services and EndpointSlices (issue 5).
 import { setMaxListeners } from "node:events";
-import { connect as connectNats } from "nats";
 import { kindFor, type coreV1Service, type discoveryV1, type KindInfo } from "@kubeplane/api";
-import { ApiClient } from "@kubeplane/client";
+import { connectCluster } from "@kubeplane/client";
 import { SharedInformerFactory } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { parseUpstreams, type DnsConfig } from "./config.js";
@@ -58,8 +57,7 @@ export async function startDns(config: DnsConfig, opts: { logger?: Logger } = {}
   const logger = service.logger;
   const metrics = dnsMetrics(service.metrics);
   const index = new RecordIndex(canonicalName(config.zone));
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-dns" });
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-dns", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const { client, nc } = await connectCluster(config, { name: "dns", hooks: service });
   const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
   const serviceInformer = informers.informerFor(services);
   const sliceInformer = informers.informerFor(endpointSlices);
@@ -74,10 +72,6 @@ export async function startDns(config: DnsConfig, opts: { logger?: Logger } = {}
   const stopping = new AbortController();
   setMaxListeners(0, stopping.signal);
   // onStop hooks run in reverse: listeners close first, then informers, NATS and the client.
-  service.onStop(() => client.close());
-  service.onStop(async () => {
-    await nc.close();
-  });
   service.onStop(async () => {
     stopping.abort();
     await informers.stopped();
@@ -92,7 +86,6 @@ export async function startDns(config: DnsConfig, opts: { logger?: Logger } = {}
     listeners.push(await listenTcp(host, udp.port, handler, config.tcpIdleTimeout, logger));
     informers.start(stopping.signal);
     service.addReadinessCheck("informers-synced", () => Promise.resolve(isSynced()));
-    service.addReadinessCheck("nats", () => Promise.resolve(!nc.isClosed()));
     await service.start();
   } catch (err) {
     await service.stop();

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type JsonObject } from "@kubeplane/client";
 import { loadConfig } from "@kubeplane/service-kit";
-import { freePort, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, freePort, serviceEntry, serviceTlsConfig, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { dnsConfig, startDns, type RunningDns } from "../src/index.js";
 import { dig, rdata, startUpstream } from "./support.js";
 
@@ -40,7 +40,7 @@ function slice(name: string, service: string, endpoints: JsonObject[], ports: Js
 
 before(async () => {
   cp = await startControlPlane();
-  client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   await client.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   const web = await client.json.create(services, svc("web", { ports: [{ name: "http", port: 80, targetPort: 8080 }], selector: { app: "web" } }));
   webIp = (web.spec as { clusterIP: string }).clusterIP;
@@ -178,7 +178,7 @@ test("the service exports CoreDNS-named metrics", async () => {
 test("without upstreams, a name outside the zone is SERVFAIL", async () => {
   const defaults = loadConfig(dnsConfig, { argv: [], envPrefix: "KP_DNS_TEST_UNSET", program: "dns-test" });
   const inProcess: RunningDns = await startDns({
-    ...defaults,
+    ...defaults, ...serviceTlsConfig(clientTls("dns")),
     grpcListen: "127.0.0.1:0",
     httpListen: "127.0.0.1:0",
     logLevel: "silent",

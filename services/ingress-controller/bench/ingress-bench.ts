@@ -4,7 +4,7 @@ import { Agent, createServer, request, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { benchProgress, freePort, parseBenchScale, percentile, processCpuSeconds, serviceEntry, startControlPlane, startServiceProcess, waitFor } from "@kubeplane/testing";
+import { benchProgress, clientTls, freePort, parseBenchScale, percentile, processCpuSeconds, serviceEntry, startControlPlane, startServiceProcess, waitFor } from "@kubeplane/testing";
 
 /** Multiplies the request counts; KP_BENCH_SCALE=0.1 is a quick smoke run. */
 const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const backendPort = (backend.address() as AddressInfo).port;
   benchProgress("starting the control plane");
   const cp = await startControlPlane();
-  const client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  const client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   let controller: Awaited<ReturnType<typeof startServiceProcess>> | undefined;
   try {
     await client.json.create(kindFor("v1", "Namespace") as KindInfo, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });

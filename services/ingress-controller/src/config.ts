@@ -1,6 +1,6 @@
 // The ingress controller's configuration: proxy listeners, the Ingress class it serves, the address it publishes.
 import { isIP } from "node:net";
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 
 /** Why `value` is not IP:PORT (IPv6 in brackets), or undefined when it is. */
 export function ipPortProblem(value: string): string | undefined {
@@ -20,9 +20,7 @@ function publishAddressProblem(value: string): string | undefined {
  */
 export const ingressControllerConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10264", http: "127.0.0.1:10254" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   proxyHttpListen: { type: "string", default: "0.0.0.0:80", validate: ipPortProblem, description: "IP:PORT the HTTP reverse proxy listens on" },
   proxyHttpsListen: { type: "string", default: "0.0.0.0:443", validate: ipPortProblem, description: "IP:PORT the HTTPS reverse proxy listens on (certificate by SNI)" },
   ingressClass: { type: "string", default: "kubeplane", description: "The spec.ingressClassName of the Ingresses this controller serves" },

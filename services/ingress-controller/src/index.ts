@@ -1,8 +1,7 @@
 // @kubeplane/ingress-controller: an HTTP(S) reverse proxy routing Ingress hosts and paths to Services' endpoints (issue 5).
 import { setMaxListeners } from "node:events";
-import { connect as connectNats } from "nats";
 import { kindFor, type coreV1Config, type coreV1Service, type discoveryV1, type KindInfo, type networkingV1 } from "@kubeplane/api";
-import { ApiClient } from "@kubeplane/client";
+import { connectCluster } from "@kubeplane/client";
 import { Controller, SharedInformerFactory, controllerMetrics } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { CertificateStore } from "./certificate-store.js";
@@ -66,8 +65,7 @@ export async function startIngressController(config: IngressControllerConfig, op
   const selection = { ingressClass: config.ingressClass, watchIngressWithoutClass: config.watchIngressWithoutClass };
   const publishAddress = config.publishAddress || nodeAddress();
   const certificates = new CertificateStore(await selfSignedCertificate(FALLBACK_COMMON_NAME), logger);
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-ingress-controller" });
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-ingress-controller", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const { client, nc } = await connectCluster(config, { name: "ingress-controller", hooks: service });
   const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
   const watched = {
     ingresses: informers.informerFor(ingresses),
@@ -93,10 +91,6 @@ export async function startIngressController(config: IngressControllerConfig, op
   setMaxListeners(0, stopping.signal);
   let statusLoop: Promise<void> = Promise.resolve();
   // onStop hooks run in reverse: listeners drain first, then the status loop, informers, NATS and the client.
-  service.onStop(() => client.close());
-  service.onStop(async () => {
-    await nc.close();
-  });
   service.onStop(async () => {
     stopping.abort();
     await Promise.all([informers.stopped(), statusLoop]);
@@ -110,7 +104,6 @@ export async function startIngressController(config: IngressControllerConfig, op
     listeners.push(await listenHttps(config.proxyHttpsListen, proxy, certificates));
     informers.start(stopping.signal);
     service.addReadinessCheck("informers-synced", () => Promise.resolve(isSynced()));
-    service.addReadinessCheck("nats", () => Promise.resolve(!nc.isClosed()));
     await service.start();
   } catch (err) {
     await service.stop();

@@ -6,7 +6,7 @@ import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type JsonObject } from "@kubeplane/client";
-import { freePort, metricSamples, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, freePort, metricSamples, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { FALLBACK_COMMON_NAME, selfSignedCertificate } from "../src/index.js";
 import { echoOf, send, startBackend, type Backend } from "./support.js";
 
@@ -53,7 +53,7 @@ const rule = (host: string, svc: string, port: JsonObject): JsonObject => ({
 
 before(async () => {
   [cp, a, b] = await Promise.all([startControlPlane(), startBackend("a"), startBackend("b")]);
-  client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   await client.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   await client.json.create(services, service("a"));
   await client.json.create(services, service("b"));

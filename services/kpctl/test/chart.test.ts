@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { serviceEntry, startControlPlane, startServiceProcess, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { kpctlTlsFlags, serviceEntry, startControlPlane, startServiceProcess, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { decodeRelease } from "../src/commands/chart-release-store.js";
 import { run } from "../src/index.js";
 
@@ -29,7 +29,7 @@ after(async () => {
 async function kpctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await run([...args, `--server=${cp.apiserver.grpcAddress}`], {
+  const code = await run([...args, `--server=${cp.apiserver.grpcAddress}`, ...kpctlTlsFlags()], {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     stdin: (async function* () {})(),

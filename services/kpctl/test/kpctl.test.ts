@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { kpctlTlsFlags, startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 import { run } from "../src/index.js";
 
 const apiserverMain = fileURLToPath(new URL("../../apiserver/src/main.ts", import.meta.url));
@@ -34,7 +34,7 @@ after(async () => {
 async function kpctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await run([...args, `--server=${apiserver.grpcAddress}`], {
+  const code = await run([...args, `--server=${apiserver.grpcAddress}`, ...kpctlTlsFlags()], {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     stdin: (async function* () {})(),

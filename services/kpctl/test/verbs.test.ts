@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type JsonObject } from "@kubeplane/client";
-import { startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { clientTls, kpctlTlsFlags, startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { run } from "../src/index.js";
 
 const kind = (apiVersion: string, k: string): KindInfo => kindFor(apiVersion, k) as KindInfo;
@@ -18,7 +18,7 @@ let dir: string;
 
 before(async () => {
   cp = await startControlPlane();
-  client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   dir = await mkdtemp(join(tmpdir(), "kpctl-verbs-"));
   const ns = await kpctl("create", "namespace", NS);
   assert.equal(ns.code, 0, ns.stderr);
@@ -37,7 +37,7 @@ async function kpctl(...args: (string | Options)[]): Promise<{ code: number; std
   let stdout = "";
   let stderr = "";
   // Global flags first: anything after a `--` belongs to the command line of the container.
-  const code = await run([`--server=${cp.apiserver.grpcAddress}`, "-n", NS, ...args.filter((a): a is string => typeof a === "string")], {
+  const code = await run([`--server=${cp.apiserver.grpcAddress}`, ...kpctlTlsFlags(), "-n", NS, ...args.filter((a): a is string => typeof a === "string")], {
     stdout: {
       write: (s: string) => {
         stdout += s;

@@ -1,14 +1,12 @@
 // The kube-proxy's configuration: where the apiserver is, which namespace's nftables to program, how often.
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 
 const cidrPattern = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 const validCidr = (value: string): string | undefined => (value === "" || cidrPattern.test(value) ? undefined : "must be an IPv4 CIDR such as 10.244.0.0/16");
 
 export const kubeProxyConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10249", http: "127.0.0.1:10256" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   netns: { type: "string", default: "", description: "Named network namespace to program (`ip netns exec NAME nft …`); empty: kube-proxy's own" },
   nodeportAddresses: { type: "list", default: [], description: "IPv4 CIDRs whose local addresses accept NodePorts; empty: every local address but 127.0.0.0/8" },
   clusterCidr: { type: "string", default: "", validate: validCidr, description: "Pod CIDR; traffic to a ClusterIP from outside it is masqueraded (empty: only hairpin and external traffic)" },

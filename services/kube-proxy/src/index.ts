@@ -1,8 +1,7 @@
 // @kubeplane/kube-proxy: programs nftables so Service IPs, NodePorts and LoadBalancer IPs reach ready endpoints.
 import { setMaxListeners } from "node:events";
-import { connect as connectNats } from "nats";
 import { descriptorSet, kindFor, type KindInfo } from "@kubeplane/api";
-import { ApiClient } from "@kubeplane/client";
+import { connectCluster } from "@kubeplane/client";
 import { SharedInformerFactory } from "@kubeplane/controller";
 import { Service as KitService, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { KubeProxyConfig } from "./config.js";
@@ -39,8 +38,7 @@ export interface RunningKubeProxy {
 export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: Logger } = {}): Promise<RunningKubeProxy> {
   const service = new KitService({ name: "kube-proxy", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-kube-proxy" });
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-kube-proxy", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const { client, nc } = await connectCluster(config, { name: "kube-proxy", hooks: service });
   const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
   const serviceInformer = informers.informerFor(services);
   const sliceInformer = informers.informerFor(endpointSlices, {
@@ -76,10 +74,6 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
     await proxier.run(stopping.signal);
   })();
   service.addReadinessCheck("rules-synced", () => Promise.resolve(proxier.synced));
-  service.onStop(async () => {
-    await nc.close();
-  });
-  service.onStop(() => client.close());
   service.onStop(async () => {
     stopping.abort();
     await syncing;

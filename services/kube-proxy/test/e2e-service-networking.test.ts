@@ -9,20 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { appsV1Deployment, coreV1Pod, coreV1Service, discoveryV1, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import {
-  BUSYBOX_IMAGE,
-  enterTestNetns,
-  httpGet,
-  runKpctl,
-  serviceEntry,
-  startControlPlane,
-  startNodeStack,
-  startServiceProcess,
-  waitFor,
-  type ControlPlane,
-  type NodeStack,
-  type ServiceProcess,
-} from "@kubeplane/testing";
+import { BUSYBOX_IMAGE, clientTls, enterTestNetns, httpGet, runKpctl, serviceEntry, startControlPlane, startNodeStack, startServiceProcess, waitFor, type ControlPlane, type NodeStack, type ServiceProcess } from "@kubeplane/testing";
 
 await enterTestNetns(import.meta.url);
 
@@ -57,7 +44,7 @@ describe("service networking: kubelet, kube-proxy, dns, endpoints on one node", 
 
   before(async () => {
     cp = await startControlPlane();
-    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+    client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     node = await startNodeStack(cp, { nodeName: "node-a", podCidr: POD_CIDR, kubeletFlags: { "cluster-dns": DNS_IP, "sync-frequency": "2s" } });
     await Promise.all([
       start("scheduler", { "leader-elect": "false" }),

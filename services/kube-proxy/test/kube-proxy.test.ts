@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { coreV1Service, discoveryV1, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { nsExec, nsRun } from "./netns.js";
 import { createTestNode, podPort, type TestNode } from "./topology.js";
 
@@ -51,7 +51,7 @@ describe("kube-proxy on nftables", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+    client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     node = await createTestNode(3, serviceCidr);
     const svc = (await client.create(
       services,

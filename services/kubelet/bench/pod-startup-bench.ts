@@ -4,7 +4,7 @@
 import { connect } from "nats";
 import { coreV1Pod, kindFor, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer } from "@kubeplane/client";
-import { benchProgress, BUSYBOX_IMAGE, enterTestNetns, parseBenchScale, percentile, processCpuSeconds, startControlPlane, startNodeStack, waitFor } from "@kubeplane/testing";
+import { BUSYBOX_IMAGE, benchProgress, clientTls, enterTestNetns, natsOptions, parseBenchScale, percentile, processCpuSeconds, startControlPlane, startNodeStack, waitFor } from "@kubeplane/testing";
 
 await enterTestNetns(import.meta.url);
 
@@ -19,7 +19,7 @@ try {
   const node = await startNodeStack(cp, { nodeName: NODE, podCidr: "10.88.20.0/24", kubeletFlags: { "max-pods": "250" } });
   cleanups.unshift(() => node.stop());
   const kubelet = node.kubelet;
-  const client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+  const client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   await waitFor(async () => ((await client.get(nodes, "", NODE).catch(() => undefined)) as coreV1Node.Node | undefined)?.status?.conditions.some((c) => c.type === "Ready" && c.status === "True"), {
     timeoutMs: 60_000,
     message: "node Ready",
@@ -27,7 +27,7 @@ try {
   // The image is pulled once, as on a warm node: the figure is the kubelet's and the runtime's start path.
   await client.create(pods, coreV1Pod.Pod.fromPartial({ metadata: { name: "warm", namespace: "default" }, spec: { nodeName: NODE, containers: [{ name: "c", image: BUSYBOX_IMAGE, command: ["sleep", "3600"] }] } }));
 
-  const nc = await connect({ servers: cp.nats.url });
+  const nc = await connect({ ...natsOptions(cp.nats.url ), servers: cp.nats.url });
   const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   const informer = new Informer<coreV1Pod.Pod>({ client, watch, kind: pods, namespace: "default" });
   const created = new Map<string, number>();

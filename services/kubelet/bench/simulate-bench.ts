@@ -6,20 +6,7 @@ import { Registry } from "prom-client";
 import { coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer, type WatchConnection } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
-import {
-  benchProgress,
-  childPids,
-  parseBenchScale,
-  percentile,
-  processCpuSeconds,
-  runConcurrently,
-  serviceEntry,
-  startControlPlane,
-  startServiceProcess,
-  waitFor,
-  type ControlPlane,
-  type ServiceProcess,
-} from "@kubeplane/testing";
+import { benchProgress, childPids, clientTls, natsOptions, parseBenchScale, percentile, processCpuSeconds, runConcurrently, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { startSimulatedNodes, type SimulatedNodes } from "../src/simulate/index.js";
 
 type Pod = coreV1Pod.Pod;
@@ -146,8 +133,8 @@ function report(nodeSeconds: number, results: Result[]): string {
 async function main(): Promise<void> {
   benchProgress(`starting etcd, NATS and the apiserver`);
   const cp = await startControlPlane();
-  const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ server: cp.apiserver.grpcAddress, userAgent: `simulate-bench-${i}` }));
-  const nc = await connect({ servers: cp.nats.url });
+  const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress, userAgent: `simulate-bench-${i}` }));
+  const nc = await connect({ ...natsOptions(cp.nats.url ), servers: cp.nats.url });
   const watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   let sim: SimulatedNodes | undefined;
   let scheduler: ServiceProcess | undefined;

@@ -1,12 +1,10 @@
 // The kubelet's configuration: apiserver and NATS, the node's identity, the container runtime,
 // where pod state and logs live, cluster DNS, and the timings of the node and pod loops.
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 
 export const kubeletConfig = defineConfig({
   ...serviceConfig({ grpc: "0.0.0.0:10250", http: "127.0.0.1:10248" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   nodeName: { type: "string", description: "This node's name; unset: the hostname" },
   nodeIp: { type: "string", description: "The node's InternalIP; unset: the first non-loopback IPv4 address" },
   nodeLabels: { type: "list", description: "Labels to register the node with (key=value)" },

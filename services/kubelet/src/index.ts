@@ -3,9 +3,8 @@
 // stats over gRPC. `--simulate N` instead registers N simulated nodes (scale tests only).
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { connect as connectNats, type NatsConnection } from "nats";
 import { descriptorSet, kubeletV1 } from "@kubeplane/api";
-import { ApiClient, EventBroadcaster } from "@kubeplane/client";
+import { connectCluster, EventBroadcaster } from "@kubeplane/client";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { writeCniConfig } from "./cni/cni-config.js";
 import type { KubeletConfig } from "./config.js";
@@ -57,21 +56,13 @@ function parseTaints(items: readonly string[]): { key: string; value: string; ef
   });
 }
 
-async function connectWatch(config: KubeletConfig): Promise<{ nc: NatsConnection; js: ReturnType<NatsConnection["jetstream"]>; jsm: Awaited<ReturnType<NatsConnection["jetstreamManager"]>> }> {
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-kubelet", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-  return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
-}
 
 /** Starts the kubelet; resolves once it serves and its pod workers run. */
 export async function startKubelet(config: KubeletConfig, opts: { logger?: Logger } = {}): Promise<Kubelet> {
   const service = new Service({ name: "kubelet", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-kubelet" });
-  const watch = await connectWatch(config);
-  service.onStop(async () => {
-    await watch.nc.close();
-  });
-  service.onStop(() => client.close());
+  const { client, nc } = await connectCluster(config, { name: "kubelet", hooks: service });
+  const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
 
   if (config.simulate > 0) {
     const sims = startSimulatedNodes({ client, watch, logger, registry: service.metrics, count: config.simulate, namePrefix: `${config.simulatePrefix}-`, kubeletVersion: KUBELET_VERSION });

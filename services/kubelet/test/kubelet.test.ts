@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { coreV1Pod, isNotFound, kindFor, type coreV1Event, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { BUSYBOX_IMAGE, enterTestNetns, httpGet, pushImage, runKpctl, startControlPlane, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
+import { BUSYBOX_IMAGE, clientTls, enterTestNetns, httpGet, pushImage, runKpctl, startControlPlane, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
 import { ipv4InCidr } from "../src/cni/pod-cidr.js";
 
 await enterTestNetns(import.meta.url);
@@ -67,7 +67,7 @@ describe("kubelet on containerd, runc and CNI", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+    client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     node = await startNodeStack(cp, {
       nodeName: NODE,
       podCidr: POD_CIDR,

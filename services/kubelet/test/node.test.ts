@@ -9,7 +9,7 @@ import { Registry } from "prom-client";
 import { bytes, coreV1Node, kindFor, type coordinationV1, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
-import { startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { clientTls, startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { startNodeAgent, type NodeAgent, type NodeAgentOptions, type NodeHealth } from "../src/node/index.js";
 import { goArch } from "../src/node/host-info.js";
 import { NodeStatusSync } from "../src/node/node-status.js";
@@ -32,7 +32,7 @@ describe("node agent", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
+    client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     rootDir = mkdtempSync(join(tmpdir(), "kubelet-node-"));
   });
 

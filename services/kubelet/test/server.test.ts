@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { credentials, Metadata, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiserverV1, coreV1Node, coreV1Pod, kindForResource, kubeletV1, type ApiError, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { Service } from "@kubeplane/service-kit";
-import { freePort, startControlPlane, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { clientTls, freePort, grpcCredentials, kpctlTlsFlags, serviceTlsConfig, startControlPlane, testPkiNow, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { containerLogPath, LABELS, podLogDir } from "../src/paths.js";
 import type { ContainerStats, ContainerStatus, ExecSyncResult, RuntimeService } from "../src/runtime/types.js";
 import { kubeletServiceHandlers, StatsSummary, type ContainerInstance, type PodSource } from "../src/server/index.js";
@@ -146,8 +146,8 @@ async function addContainer(pod: coreV1Pod.Pod, name: string, attempt: number, r
 before(async () => {
   cp = await startControlPlane();
   dir = await mkdtemp(join(tmpdir(), "kubelet-server-"));
-  client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
-  api = new apiserverV1.ApiServerServiceClient(cp.apiserver.grpcAddress, credentials.createInsecure());
+  client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
+  api = new apiserverV1.ApiServerServiceClient(cp.apiserver.grpcAddress, grpcCredentials());
   runtime = new LocalProcessRuntime(dir);
 
   const podSource: PodSource = { get: (ns, name) => (ns === "default" ? pods.get(name) : undefined), list: () => [...pods.values()] };
@@ -155,7 +155,7 @@ before(async () => {
     const attempts = runtime.containers.filter((c) => c.pod.metadata!.uid === pod.metadata!.uid && c.name === container).sort((a, b) => b.attempt - a.attempt);
     return Promise.resolve(attempts[previous ? 1 : 0]);
   };
-  kubelet = new Service({ name: "kubelet", config: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", logLevel: "error", shutdownGracePeriod: 1000, tlsCertFile: undefined, tlsKeyFile: undefined, tlsClientCaFile: undefined } });
+  kubelet = new Service({ name: "kubelet", config: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", logLevel: "error", shutdownGracePeriod: 1000, insecureServing: false, ...serviceTlsConfig(await testPkiNow().node(NODE)) } });
   const handlers = kubeletServiceHandlers({
     pods: podSource,
     containers: { containerId: locate },
@@ -224,7 +224,7 @@ interface KpctlRun {
 }
 
 function kpctl(args: string[]): { child: ChildProcess; done: Promise<KpctlRun>; output: () => string } {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", kpctlMain, `--server=${cp.apiserver.grpcAddress}`, ...args], {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", kpctlMain, `--server=${cp.apiserver.grpcAddress}`, ...kpctlTlsFlags(), ...args], {
     env: { ...process.env, KUBEPLANE_CONFIG: join(dir, "no-config") },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -294,7 +294,7 @@ describe("the kubelet's API through the apiserver", () => {
   });
 
   test("ListPods on the kubelet lists the pods it runs", async () => {
-    const direct = new kubeletV1.KubeletServiceClient(kubeletAddress, credentials.createInsecure());
+    const direct = new kubeletV1.KubeletServiceClient(kubeletAddress, grpcCredentials());
     try {
       const res = await new Promise<kubeletV1.ListPodsResponse>((resolve, reject) => direct.listPods({}, (err, r) => (err ? reject(err) : resolve(r!))));
       assert.deepEqual(res.pods.map((p) => p.metadata?.name).sort(), ["multi", "web"]);

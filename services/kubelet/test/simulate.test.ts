@@ -6,7 +6,7 @@ import { Registry } from "prom-client";
 import { coreV1Pod, isNotFound, kindFor, type coordinationV1, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type WatchConnection } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
-import { metricSums, startControlPlane, sumOf, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { clientTls, metricSums, natsOptions, startControlPlane, sumOf, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { SIMULATED_NODE_LABEL, startSimulatedNodes, simulatedPodCidr, type SimulatedNodes } from "../src/simulate/index.js";
 
 type Pod = coreV1Pod.Pod;
@@ -43,8 +43,8 @@ describe("simulated mode", () => {
 
   before(async () => {
     cp = await startControlPlane();
-    client = ApiClient.connect({ server: cp.apiserver.grpcAddress });
-    nc = await connect({ servers: cp.nats.url });
+    client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
+    nc = await connect({ ...natsOptions(cp.nats.url ), servers: cp.nats.url });
     watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   });
 

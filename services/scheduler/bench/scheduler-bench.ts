@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from "nats";
 import { coreV1Node, coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type WatchConnection } from "@kubeplane/client";
 import { PODS_BY_NODE, SUBJECT_ROOT, escapeToken, parseSubject } from "@kubeplane/watch";
-import { benchProgress, childPids, clockTicks, metricSamples, metricSums, parseBenchScale, percentile, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess, sumOf, waitFor, type EtcdCluster, type MetricSample, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { benchProgress, childPids, clientTls, clockTicks, metricSamples, metricSums, natsOptions, parseBenchScale, percentile, processCpuSeconds, runConcurrently, startEtcd, startNats, startServiceProcess, sumOf, waitFor, type EtcdCluster, type MetricSample, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 
 type Pod = coreV1Pod.Pod;
 type Node = coreV1Node.Node;
@@ -394,11 +394,11 @@ async function main(): Promise<void> {
     [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
     apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
     scheduler = await startServiceProcess({ entry: schedulerMain, flags: { apiserver: apiserver.grpcAddress, "nats-url": nats.url, "leader-elect": "false" } });
-    const client = ApiClient.connect({ server: apiserver.grpcAddress, userAgent: "scheduler-bench" });
+    const client = ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress, userAgent: "scheduler-bench" });
     clients.push(client);
-    const podClients = Array.from({ length: POD_CONNECTIONS }, (_, i) => ApiClient.connect({ server: apiserver!.grpcAddress, userAgent: `scheduler-bench-pods-${i}` }));
+    const podClients = Array.from({ length: POD_CONNECTIONS }, (_, i) => ApiClient.connect({ ...clientTls(), server: apiserver!.grpcAddress, userAgent: `scheduler-bench-pods-${i}` }));
     clients.push(...podClients);
-    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    nc = await connect({ ...natsOptions(nats.url), servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     const infraPids: Record<string, number> = {};
     for (const comm of ["etcd", "nats-server"]) {
       const [pid] = await childPids(comm);

@@ -1,11 +1,9 @@
 // The scheduler's configuration: apiserver and NATS, leader election, node scoring, and the profile file.
-import { defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
+import { clusterClientConfig, defineConfig, serviceConfig, type ConfigOf } from "@kubeplane/service-kit";
 
 export const schedulerConfig = defineConfig({
   ...serviceConfig({ grpc: "127.0.0.1:10259", http: "127.0.0.1:10251" }),
-  apiserver: { type: "string", default: "127.0.0.1:6443", description: "The apiserver's gRPC address (host:port)" },
-  apiserverCaFile: { type: "string", description: "CA bundle to verify the apiserver (TLS when set)" },
-  natsUrl: { type: "string", default: "nats://127.0.0.1:4222", description: "NATS server URL (JetStream) the apiserver publishes watch events to" },
+  ...clusterClientConfig(),
   profilesFile: {
     type: "string",
     description: "KubeSchedulerConfiguration YAML with `profiles` (and optionally percentageOfNodesToScore); unset: one default-scheduler profile",

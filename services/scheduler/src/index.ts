@@ -1,9 +1,8 @@
 // @kubeplane/scheduler: the scheduling framework, its plugins and the scheduler service (issue 3).
 import { hostname } from "node:os";
 import { setMaxListeners } from "node:events";
-import { connect as connectNats } from "nats";
 import { descriptorSet, kindFor, schedulerV1, type KindInfo } from "@kubeplane/api";
-import { ApiClient } from "@kubeplane/client";
+import { connectCluster } from "@kubeplane/client";
 import { LeadershipLostError, LeaseElection, SharedInformerFactory, serveUntilStopped } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { SchedulerConfig } from "./config.js";
@@ -65,7 +64,7 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
   const logger = service.logger;
   const identity = config.identity || `${hostname()}-${process.pid}`;
   const metrics = schedulerMetrics(service.metrics);
-  const client = ApiClient.connect({ server: config.apiserver, caFile: config.apiserverCaFile, userAgent: "kubeplane-scheduler" });
+  const { client, nc } = await connectCluster(config, { name: "scheduler", hooks: service });
   const scheduler = new Scheduler({
     client,
     configuration,
@@ -75,7 +74,6 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
     identity,
     queue: { initialBackoffMs: config.podInitialBackoff, maxBackoffMs: config.podMaxBackoff },
   });
-  const nc = await connectNats({ servers: config.natsUrl, name: "kubeplane-scheduler", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
   const podInformer = informers.informerFor(pods);
   scheduler.attach(informers.informerFor(nodes), podInformer);
@@ -115,11 +113,6 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
     const ended = await election.run(stopping.signal, schedule);
     if (!ended) throw new LeadershipLostError("lost the lease kube-system/kube-scheduler");
   })();
-  service.addReadinessCheck("nats", () => Promise.resolve(!nc.isClosed()));
-  service.onStop(async () => {
-    await nc.close();
-  });
-  service.onStop(() => client.close());
   service.onStop(async () => {
     stopping.abort();
     await done.catch(() => undefined);

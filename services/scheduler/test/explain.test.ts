@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { credentials, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { schedulerV1 } from "@kubeplane/api";
-import { waitFor } from "@kubeplane/testing";
+import { grpcCredentials, waitFor } from "@kubeplane/testing";
 import type { RunningScheduler } from "../src/index.js";
 import { cleanUp, createNamespace, node, nodes, pod, pods, startCluster, startTestScheduler, type Cluster } from "./support.js";
 
@@ -37,7 +37,7 @@ describe("ExplainSchedule on a real apiserver", () => {
     writeFileSync(join(dir, "profiles.yaml"), PROFILES);
     cluster = await startCluster();
     sched = await startTestScheduler(cluster, { profilesFile: join(dir, "profiles.yaml") });
-    client = new schedulerV1.SchedulerServiceClient(sched.service.listening.grpcAddress, credentials.createInsecure());
+    client = new schedulerV1.SchedulerServiceClient(sched.service.listening.grpcAddress, grpcCredentials());
   });
 
   after(async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { coreV1Node, coreV1Pod, kindFor, type coordinationV1, type coreV1Event, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
-import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, serviceTlsConfig, startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 import { inTreeRegistry, schedulerConfig, startScheduler, type RunningScheduler } from "../src/index.js";
 
 type Pod = coreV1Pod.Pod;
@@ -52,10 +52,10 @@ describe("scheduler on a real apiserver", () => {
   before(async () => {
     [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
     apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
-    client = ApiClient.connect({ server: apiserver.grpcAddress });
+    client = ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress });
     const defaults = loadConfig(schedulerConfig, { argv: [], envPrefix: "KP_SCHED_TEST_UNSET", program: "scheduler-test" });
     sched = await startScheduler(
-      { ...defaults, grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", apiserver: apiserver.grpcAddress, natsUrl: nats.url, leaderElect: false, logLevel: "warn", shutdownGracePeriod: 2000 },
+      { ...defaults, ...serviceTlsConfig(clientTls("scheduler")), grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", apiserver: apiserver.grpcAddress, natsUrl: nats.url, leaderElect: false, logLevel: "warn", shutdownGracePeriod: 2000 },
       { logger: createLogger("scheduler-test", "warn") },
     );
   });
@@ -144,7 +144,7 @@ describe("scheduler on a real apiserver", () => {
     const defaults = loadConfig(schedulerConfig, { argv: [], envPrefix: "KP_SCHED_TEST_UNSET", program: "scheduler-test" });
     const elected = await startScheduler(
       {
-        ...defaults,
+        ...defaults, ...serviceTlsConfig(clientTls("scheduler")),
         grpcListen: "127.0.0.1:0",
         httpListen: "127.0.0.1:0",
         apiserver: apiserver.grpcAddress,
@@ -191,7 +191,7 @@ describe("scheduler on a real apiserver", () => {
     const defaults = loadConfig(schedulerConfig, { argv: [], envPrefix: "KP_SCHED_TEST_UNSET", program: "scheduler-test" });
     const t0 = Date.now();
     const second = await startScheduler(
-      { ...defaults, grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", apiserver: apiserver.grpcAddress, natsUrl: nats.url, leaderElect: false, logLevel: "warn", profilesFile: profileFile("profiles:\n  - schedulerName: burst-scheduler\n    plugins:\n      score:\n        enabled: [{name: NodeResourcesFit, weight: 2}]\n") },
+      { ...defaults, ...serviceTlsConfig(clientTls("scheduler")), grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", apiserver: apiserver.grpcAddress, natsUrl: nats.url, leaderElect: false, logLevel: "warn", profilesFile: profileFile("profiles:\n  - schedulerName: burst-scheduler\n    plugins:\n      score:\n        enabled: [{name: NodeResourcesFit, weight: 2}]\n") },
       { logger: createLogger("scheduler-test-2", "warn") },
     );
     try {

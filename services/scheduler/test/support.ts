@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { coreV1Node, coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient, type WatchEvent } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
-import { startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, serviceTlsConfig, startEtcd, startNats, startServiceProcess, waitFor, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
 import { schedulerConfig, startScheduler, type RunningScheduler, type SchedulerConfig } from "../src/index.js";
 
 export type Pod = coreV1Pod.Pod;
@@ -56,7 +56,7 @@ export interface Cluster {
 export async function startCluster(): Promise<Cluster> {
   const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
   const apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
-  const client = ApiClient.connect({ server: apiserver.grpcAddress });
+  const client = ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress });
   return {
     etcd,
     nats,
@@ -75,7 +75,7 @@ export async function startTestScheduler(cluster: Cluster, overrides: Partial<Sc
   const defaults = loadConfig(schedulerConfig, { argv: [], envPrefix: "KP_SCHED_TEST_UNSET", program: "scheduler-test" });
   return startScheduler(
     {
-      ...defaults,
+      ...defaults, ...serviceTlsConfig(clientTls("scheduler")),
       grpcListen: "127.0.0.1:0",
       httpListen: "127.0.0.1:0",
       apiserver: cluster.apiserver.grpcAddress,

@@ -1,0 +1,41 @@
+// How a component connects to NATS: the servers, and mutual TLS with its client certificate.
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "nats";
+import { inboxPrefix } from "./nats-permissions.js";
+
+/** PEM files for NATS over TLS: the CA that signed the servers' certificates, and this client's certificate. */
+export interface NatsTlsFiles {
+  caFile?: string | undefined;
+  clientCertFile?: string | undefined;
+  clientKeyFile?: string | undefined;
+}
+
+/**
+ * nats.js options for `url` (one URL or several, comma-separated): TLS presenting the client
+ * certificate whenever a CA is given (NATS maps the certificate to a user with its permissions),
+ * replies and deliveries under the identity's own inbox prefix (the only one its NATS user may
+ * subscribe to), and endless reconnects, since every component outlives NATS restarts.
+ */
+export function natsConnectionOptions(url: string, tls: NatsTlsFiles, name: string): ConnectionOptions {
+  const servers = url.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const secure = tls.caFile
+    ? {
+        tls: {
+          caFile: tls.caFile,
+          ...(tls.clientCertFile ? { certFile: tls.clientCertFile } : {}),
+          ...(tls.clientKeyFile ? { keyFile: tls.clientKeyFile } : {}),
+        },
+      }
+    : {};
+  const inbox = tls.clientCertFile ? { inboxPrefix: inboxPrefix(certificateCommonName(tls.clientCertFile)) } : {};
+  return { servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...secure, ...inbox };
+}
+
+/** The CN of a PEM certificate file. */
+function certificateCommonName(file: string): string {
+  const subject = new X509Certificate(readFileSync(file)).subject;
+  const cn = /^CN=(.*)$/m.exec(subject)?.[1];
+  if (!cn) throw new Error(`${file}: the certificate has no common name`);
+  return cn;
+}

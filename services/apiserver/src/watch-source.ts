@@ -1,0 +1,46 @@
+// The change feed the watch publisher sends to NATS: etcd's changes, decrypted, with Secret payloads removed.
+import { parseRegistryKey, type KindInfo } from "@kubeplane/api";
+import type { EtcdStore } from "@kubeplane/storage";
+import type { ChangeSource } from "@kubeplane/watch";
+import type { ValueTransformer } from "./encryption.js";
+
+/** Resources whose watch events carry metadata only: their payload never crosses NATS or rests on its disk. */
+export const PAYLOAD_FREE_RESOURCES: ReadonlySet<string> = new Set(["secrets"]);
+
+/**
+ * A Secret's bytes as watchers get them: the object without `data` and `stringData`. Informers
+ * get the whole object from the apiserver when told of a change (libs/client's `refetch`), so a
+ * NATS user, its stream files or a backup of them never hold a Secret's value.
+ */
+function withoutPayload(info: KindInfo, bytes: Uint8Array): Uint8Array {
+  const obj = info.codec.decode(bytes) as { data?: unknown; stringData?: unknown };
+  obj.data = {};
+  obj.stringData = {};
+  return info.codec.encode(obj as never).finish();
+}
+
+/**
+ * The store's change feed for the watch publisher: values decrypted (the publisher decodes them
+ * to route pods by node), then payload-free resources stripped. Everything else passes unchanged.
+ */
+export function watchChangeSource(store: EtcdStore, transformer: ValueTransformer): ChangeSource {
+  return {
+    currentRevision: () => store.currentRevision(),
+    async *watchChanges(fromRevision: number, signal: AbortSignal) {
+      for await (const change of store.watchChanges(fromRevision, signal)) {
+        const parsed = parseRegistryKey(change.key);
+        const resource = parsed?.info.resource;
+        if (!parsed || !resource || (!transformer.covers(resource) && !PAYLOAD_FREE_RESOURCES.has(resource))) {
+          yield change;
+          continue;
+        }
+        const clean = (bytes: Uint8Array | undefined): Uint8Array | undefined => {
+          if (!bytes) return bytes;
+          const plain = transformer.covers(resource) ? transformer.fromStorage(parsed.info, bytes) : bytes;
+          return PAYLOAD_FREE_RESOURCES.has(resource) ? withoutPayload(parsed.info, plain) : plain;
+        };
+        yield { ...change, value: clean(change.value), prevValue: clean(change.prevValue) };
+      }
+    },
+  };
+}
