@@ -392,6 +392,35 @@ if ((${#started_services[@]})); then
   done
 fi
 
+# ---- every node Ready (and initialised by the cloud-controller-manager) before returning ---------
+# KP_NODES_READY_TIMEOUT (default 90 s) bounds the wait; progress every 5 s names the nodes still pending.
+kp_wait_nodes_ready() {
+  local timeout=${KP_NODES_READY_TIMEOUT:-90} deadline t0=$SECONDS last=-5 out name ready taints pending
+  local query='{range .items[*]}{.metadata.name}{"\t"}{.status.conditions[?(@.type=="Ready")].status}{"\t"}{.spec.taints[*].key}{"\n"}{end}'
+  deadline=$((SECONDS + timeout))
+  kp_say "waiting for nodes ${KP_NODES[*]} to be Ready (up to ${timeout}s)..."
+  while :; do
+    out=$("$KPCTL" get nodes -o "jsonpath=$query" 2>/dev/null || true)
+    pending=()
+    for name in "${KP_NODES[@]}"; do
+      ready=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' <<<"$out")
+      taints=$(awk -F'\t' -v n="$name" '$1 == n { print $3 }' <<<"$out")
+      if [[ $ready != True ]]; then pending+=("$name(${ready:-not registered})")
+      elif [[ $taints == *node.cloudprovider.kubernetes.io/uninitialized* ]]; then pending+=("$name(uninitialized)")
+      fi
+    done
+    ((${#pending[@]})) || break
+    if ((SECONDS >= deadline)); then
+      for name in "${KP_NODES[@]}"; do kp_tail_log "kubelet-$name"; done
+      kp_die "nodes not Ready after ${timeout}s: ${pending[*]} (see the kubelet logs above; \`make down\` stops what was started)"
+    fi
+    if ((SECONDS - last >= 5)); then kp_say "  still waiting ($((SECONDS - t0))s): ${pending[*]}"; last=$SECONDS; fi
+    sleep 1
+  done
+  kp_say "nodes ${KP_NODES[*]} Ready after $((SECONDS - t0))s"
+}
+kp_wait_nodes_ready
+
 # Prometheus scrapes the services over https with its own client certificate; etcd's metrics
 # listener is plain http on loopback (its client port takes only etcd-CA certificates).
 export KP_PROMETHEUS_CA_FILE=$KP_PKI_DIR/ca.crt KP_PROMETHEUS_CERT_FILE=$KP_PKI_DIR/prometheus.crt KP_PROMETHEUS_KEY_FILE=$KP_PKI_DIR/prometheus.key
