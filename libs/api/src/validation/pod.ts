@@ -11,10 +11,15 @@ import { validateVolumes } from "./volume.js";
 export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
 const DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"] as const;
 
-/** ValidatePodSpec: containers, volumes, policies, scheduling constraints. */
-export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): FieldError[] {
+/**
+ * ValidatePodSpec: containers, volumes, policies, scheduling constraints. `claimVolumes` names
+ * volumes a controller adds to the pods it makes (a StatefulSet's volumeClaimTemplates), which
+ * volumeMounts may therefore reference.
+ */
+export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath, claimVolumes: ReadonlySet<string> = new Set()): FieldError[] {
   if (!spec) return [required(path, "")];
   const vol = validateVolumes(spec.volumes, path.child("volumes"));
+  for (const name of claimVolumes) vol.names.add(name);
   const errs = [...vol.errs];
   const names = new Set<string>();
   errs.push(...validateContainers(spec.initContainers, vol.names, names, path.child("initContainers"), true));
@@ -52,13 +57,13 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): Fie
   return errs;
 }
 
-/** A pod template: labels and annotations valid, spec valid (ValidatePodTemplateSpec). */
-export function validatePodTemplateSpec(template: PodTemplateSpec | undefined, path: FieldPath): FieldError[] {
+/** A pod template: labels and annotations valid, spec valid (ValidatePodTemplateSpec); `claimVolumes` as validatePodSpec's. */
+export function validatePodTemplateSpec(template: PodTemplateSpec | undefined, path: FieldPath, claimVolumes: ReadonlySet<string> = new Set()): FieldError[] {
   if (!template) return [required(path, "")];
   const errs: FieldError[] = [];
   errs.push(...validateLabels(template.metadata?.labels, path.child("metadata").child("labels")));
   errs.push(...validateAnnotations(template.metadata?.annotations, path.child("metadata").child("annotations")));
-  errs.push(...validatePodSpec(template.spec, path.child("spec")));
+  errs.push(...validatePodSpec(template.spec, path.child("spec"), claimVolumes));
   return errs;
 }
 

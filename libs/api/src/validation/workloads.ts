@@ -1,5 +1,5 @@
 // apps/v1 workload validation: Deployment, ReplicaSet, DaemonSet, StatefulSet, and core/v1 ReplicationController.
-import { FieldPath, forbidden, invalid, notSupported, required, type FieldError } from "../field-errors.js";
+import { duplicate, FieldPath, forbidden, invalid, notSupported, required, type FieldError } from "../field-errors.js";
 import type { DaemonSet } from "../gen/kubeplane/apps/v1/daemon_set.js";
 import type { Deployment } from "../gen/kubeplane/apps/v1/deployment.js";
 import type { ReplicaSet } from "../gen/kubeplane/apps/v1/replica_set.js";
@@ -9,6 +9,7 @@ import type { ReplicationController } from "../gen/kubeplane/core/v1/replication
 import type { LabelSelector } from "../gen/kubeplane/meta/v1/meta.js";
 import { labelSelectorFromObject, type LabelSelectorExpressionOperator } from "../label-selectors.js";
 import { deepEqual, intOrPercentValue, isEmptySelector, validateEnum, validateImmutable, validateIntOrPercent, validateLabelMap, validateLabelSelector, validateNonnegative } from "./common.js";
+import { dns1123LabelProblems } from "./names.js";
 import { validatePodTemplateSpec } from "./pod.js";
 import { validatePvcSpec } from "./storage.js";
 
@@ -34,21 +35,22 @@ export function validateSelectorAndTemplate(
   kindName: string,
   restartPolicies: readonly string[],
   path = spec,
+  claimVolumes: ReadonlySet<string> = new Set(),
 ): FieldError[] {
   const errs: FieldError[] = [];
   if (!selector) errs.push(required(path.child("selector"), ""));
   else if (isEmptySelector(selector)) errs.push(invalid(path.child("selector"), selector, `empty selector is invalid for ${kindName}`));
   else errs.push(...validateLabelSelector(selector, path.child("selector")));
-  errs.push(...validateTemplate(template, restartPolicies, path.child("template")));
+  errs.push(...validateTemplate(template, restartPolicies, path.child("template"), claimVolumes));
   if (selector && !isEmptySelector(selector) && template && !selectorMatches(selector, template.metadata?.labels)) {
     errs.push(invalid(path.child("template").child("metadata").child("labels"), template.metadata?.labels ?? {}, "selector does not match template labels"));
   }
   return errs;
 }
 
-/** A workload's pod template: valid, with a restartPolicy from `restartPolicies`. */
-export function validateTemplate(template: PodTemplateSpec | undefined, restartPolicies: readonly string[], path: FieldPath): FieldError[] {
-  const errs = validatePodTemplateSpec(template, path);
+/** A workload's pod template: valid, with a restartPolicy from `restartPolicies`; `claimVolumes` as validatePodSpec's. */
+export function validateTemplate(template: PodTemplateSpec | undefined, restartPolicies: readonly string[], path: FieldPath, claimVolumes: ReadonlySet<string> = new Set()): FieldError[] {
+  const errs = validatePodTemplateSpec(template, path, claimVolumes);
   const policy = template?.spec?.restartPolicy;
   if (policy && !restartPolicies.includes(policy)) errs.push(notSupported(path.child("spec").child("restartPolicy"), policy, restartPolicies));
   return errs;
@@ -122,7 +124,9 @@ export function validateStatefulSet(sts: StatefulSet): FieldError[] {
   const s = sts.spec;
   if (!s) return [required(spec, "")];
   const errs = validateNonnegative(s.replicas, spec.child("replicas"));
-  errs.push(...validateSelectorAndTemplate(s.selector, s.template, "statefulset", ["Always"]));
+  // The controller gives each pod a volume per claim template (`<claim>-<set>-<ordinal>`): mounts may name them.
+  const claimVolumes = new Set(s.volumeClaimTemplates.map((c) => c.metadata?.name ?? "").filter((n) => n !== ""));
+  errs.push(...validateSelectorAndTemplate(s.selector, s.template, "statefulset", ["Always"], spec, claimVolumes));
   errs.push(...validateNonnegative(s.minReadySeconds, spec.child("minReadySeconds")));
   errs.push(...validateNonnegative(s.revisionHistoryLimit, spec.child("revisionHistoryLimit")));
   errs.push(...validateEnum(s.podManagementPolicy, ["OrderedReady", "Parallel"], spec.child("podManagementPolicy")));
@@ -140,7 +144,23 @@ export function validateStatefulSet(sts: StatefulSet): FieldError[] {
     errs.push(...validateEnum(rp.whenScaled, ["Retain", "Delete"], pp.child("whenScaled")));
   }
   errs.push(...validateNonnegative(s.ordinals?.start, spec.child("ordinals").child("start")));
-  s.volumeClaimTemplates.forEach((pvc, i) => errs.push(...validatePvcSpec(pvc.spec, spec.child("volumeClaimTemplates").index(i).child("spec"))));
+  errs.push(...validateClaimTemplates(s.volumeClaimTemplates, spec.child("volumeClaimTemplates")));
+  return errs;
+}
+
+/** volumeClaimTemplates: each named (a DNS label, unique: it is the pods' volume name) with a valid claim spec. */
+function validateClaimTemplates(templates: NonNullable<StatefulSet["spec"]>["volumeClaimTemplates"], path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  templates.forEach((pvc, i) => {
+    const p = path.index(i);
+    const name = pvc.metadata?.name ?? "";
+    if (name === "") errs.push(required(p.child("metadata").child("name"), ""));
+    else for (const problem of dns1123LabelProblems(name)) errs.push(invalid(p.child("metadata").child("name"), name, problem));
+    if (name !== "" && seen.has(name)) errs.push(duplicate(p.child("metadata").child("name"), name));
+    seen.add(name);
+    errs.push(...validatePvcSpec(pvc.spec, p.child("spec")));
+  });
   return errs;
 }
 
