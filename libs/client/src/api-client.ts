@@ -4,6 +4,8 @@ import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type C
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
 import { silenceIpServerNameWarning } from "./ip-servername-warning.js";
+import { apiserverTarget } from "./apiserver-target.js";
+import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
   DeleteOptions,
@@ -23,7 +25,7 @@ type RawObject = apiserverV1.RawObject;
 type Scale = autoscalingV2Scale.Scale;
 
 export interface ClientOptions {
-  /** host:port of an apiserver's gRPC endpoint. */
+  /** host:port of an apiserver's gRPC endpoint, or several IP:PORT comma-separated (fails over, see apiserverTarget). */
   server: string;
   /** Default: TLS from caFile (+ certFile/keyFile for client auth) when given, else plaintext. */
   credentials?: ChannelCredentials;
@@ -162,6 +164,11 @@ export class Verbs<Obj> {
     return this.writeWhole(this.client.updateStatus, info, obj, opts);
   }
 
+  /** Writes only the Approved/Denied conditions of a CertificateSigningRequest (its approval subresource). */
+  async updateApproval(info: KindInfo, obj: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    return this.writeWhole(this.client.updateApproval, info, obj, opts);
+  }
+
   private async writeWhole(
     method: typeof this.client.update | typeof this.client.create,
     info: KindInfo,
@@ -277,7 +284,7 @@ export class ApiClient extends Verbs<ApiObject> {
         }),
       );
     }
-    const client = new ApiServerServiceClient(opts.server, credentials, {
+    const client = new ApiServerServiceClient(apiserverTarget(opts.server), credentials, {
       "grpc.primary_user_agent": opts.userAgent ?? "kubeplane-client",
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       "grpc.max_send_message_length": 8 * 1024 * 1024,
@@ -360,6 +367,11 @@ export class ApiClient extends Verbs<ApiObject> {
   /** A node's stats Summary from its kubelet (nodes/proxy/stats/summary); rejects with an ApiError. */
   async nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary> {
     return this.unary(this.grpcClient.nodeStats, { name: node }, signal);
+  }
+
+  /** A token of ServiceAccount `name` (serviceaccounts/token, TokenRequest); rejects with an ApiError (NotFound, Invalid, …). */
+  async createToken(namespace: string, name: string, opts: TokenRequestOptions = {}, signal?: AbortSignal): Promise<ServiceAccountToken> {
+    return tokenOfReply(await this.unary(this.grpcClient.createToken, createTokenRequest(namespace, name, opts), signal));
   }
 
   async version(): Promise<apiserverV1.VersionReply> {

@@ -9,7 +9,7 @@ import { ApiClient } from "./api-client.js";
  * apiserver (CN user, O groups) and NATS (mapped to a user with that identity's permissions).
  */
 export interface ClusterConnectionSettings {
-  /** host:port of the apiserver's gRPC endpoint. */
+  /** host:port of the apiserver's gRPC endpoint, or several IP:PORT comma-separated (the client fails over). */
   apiserver: string;
   /** NATS URL(s), comma-separated (`tls://host:4222`). */
   natsUrl: string;

@@ -1,5 +1,6 @@
 // @kubeplane/client: the apiserver's typed gRPC client, informers over NATS JetStream, and the work queue.
 export { ApiClient, Verbs, type ClientOptions } from "./api-client.js";
+export { apiserverTarget, ApiserverTargetError } from "./apiserver-target.js";
 export {
   connectCluster,
   type ClusterConnection,
@@ -7,6 +8,7 @@ export {
   type ClusterServiceHooks,
 } from "./connect-cluster.js";
 export type { NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions } from "./pod-subresources.js";
+export type { ServiceAccountToken, TokenRequestOptions } from "./service-account-token.js";
 export type {
   DeleteOptions,
   DeleteResult,
