@@ -1,0 +1,84 @@
+// Unit tests of the kubeplane chart's rendering: golden bundles, schema errors by path, systemd-analyze verify on every unit.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { Bundle } from "./bundle.js";
+import { renderMachineFiles, topologyOf } from "./render-bundles.js";
+
+const FIXTURES = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
+const GOLDEN = fileURLToPath(new URL("../test/golden/", import.meta.url));
+const values = [join(FIXTURES, "three-plus-two.yaml")];
+
+/** A bundle as one text: its Machine spec, then each file under a header. */
+function bundleText(b: Bundle): string {
+  return [`# machine.json`, JSON.stringify(b.machine, null, 2), ...b.files.flatMap((f) => [`# ${f.path} (${f.mode})`, f.content])].join("\n");
+}
+
+async function assertGolden(name: string, actual: string): Promise<void> {
+  const file = join(GOLDEN, name);
+  if (process.env["UPDATE_GOLDEN"] === "1") {
+    await writeFile(file, actual);
+    return;
+  }
+  assert.equal(actual, await readFile(file, "utf8"), `differs from test/golden/${name} (UPDATE_GOLDEN=1 rewrites it after review)`);
+}
+
+test("the chart renders one bundle per machine, matching the golden files", async () => {
+  const { bundles } = await renderMachineFiles({ valueFiles: values });
+  assert.deepEqual(bundles.map((b) => b.machine.name), ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"]);
+  for (const b of bundles) await assertGolden(`${b.machine.name}.txt`, bundleText(b));
+});
+
+test("control-plane machines know every etcd member, NATS route and apiserver; workers know every apiserver", async () => {
+  const { bundles } = await renderMachineFiles({ valueFiles: values });
+  const file = (m: string, suffix: string): string => bundles.find((b) => b.machine.name === m)?.files.find((f) => f.path.endsWith(suffix))?.content ?? "";
+  assert.match(file("cp-2", "kp-etcd.service"), /--initial-cluster=cp-1=https:\/\/10\.88\.0\.11:2380,cp-2=https:\/\/10\.88\.0\.12:2380,cp-3=https:\/\/10\.88\.0\.13:2380/);
+  assert.match(file("cp-2", "nats.conf"), /nats-route:\/\/10\.88\.0\.11:6222"\n\s+"nats-route:\/\/10\.88\.0\.13:6222/);
+  assert.doesNotMatch(file("cp-2", "nats.conf"), /10\.88\.0\.12:6222"\n\s+"/);
+  assert.match(file("cp-3", "kp-apiserver.service"), /--watch-stream-replicas=3/);
+  assert.match(file("worker-2", "kubelet.yaml"), /apiserver: 10\.88\.0\.11:6443,10\.88\.0\.12:6443,10\.88\.0\.13:6443/);
+  assert.match(file("cp-1", "kp-scheduler.service"), /--apiserver=10\.88\.0\.11:6443,10\.88\.0\.12:6443,10\.88\.0\.13:6443/);
+});
+
+test("the topology names every control-plane address on the apiserver and NATS certificates, workers as nodes", async () => {
+  const { bundles, values: merged } = await renderMachineFiles({ valueFiles: values, set: ["cluster.apiserverSans={api.example,10.88.0.100}"] });
+  const t = topologyOf(bundles, merged);
+  assert.deepEqual(t.apiserverSans, { ipAddresses: ["10.88.0.11", "10.88.0.12", "10.88.0.13", "10.88.0.100"], dnsNames: ["api.example"] });
+  assert.deepEqual(t.natsSans?.ipAddresses, ["10.88.0.11", "10.88.0.12", "10.88.0.13"]);
+  assert.deepEqual(t.nodes.map((n) => n.name), ["worker-1", "worker-2"]);
+  assert.deepEqual(t.etcdMembers.map((n) => n.name), ["cp-1", "cp-2", "cp-3"]);
+});
+
+test("values that break the schema are refused, naming the path", async () => {
+  await assert.rejects(renderMachineFiles({ valueFiles: values, set: ["machines[3].podCidr=null", "machines[0].role=master"] }), (err: Error) => {
+    assert.match(err.message, /\/machines\/0\/role/);
+    assert.match(err.message, /\/machines\/3.*podCidr/);
+    return true;
+  });
+});
+
+test("every rendered unit passes systemd-analyze verify", async () => {
+  const { bundles } = await renderMachineFiles({ valueFiles: values });
+  const dir = await mkdtemp(join(tmpdir(), "kp-units-"));
+  try {
+    const units: string[] = [];
+    for (const b of bundles) {
+      await mkdir(join(dir, b.machine.name));
+      for (const f of b.files.filter((x) => x.path.endsWith(".service"))) {
+        const file = join(dir, b.machine.name, basename(f.path));
+        await writeFile(file, f.content);
+        units.push(file);
+      }
+    }
+    assert.equal(units.length, 3 * 6 + 1 + 2 * 5, "every unit of every machine");
+    const { stderr } = await promisify(execFile)("systemd-analyze", ["verify", ...units]);
+    assert.equal(stderr, "", "systemd-analyze verify has no warnings");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
