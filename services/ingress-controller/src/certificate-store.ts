@@ -4,6 +4,14 @@ import type { coreV1Config, networkingV1 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import type { PemKeyPair } from "./self-signed-certificate.js";
 
+/** A TLS Secret's key pair, parsed: its context (Node) and its PEM text (for nginx, certificate then key). */
+export interface ParsedCertificate {
+  /** `namespace/name@resourceVersion` of the Secret: the same id means the same PEM. */
+  readonly id: string;
+  readonly context: SecureContext;
+  readonly pem: string;
+}
+
 /** Looks up a Secret from the cache. */
 export type SecretGetter = (namespace: string, name: string) => coreV1Config.Secret | undefined;
 
@@ -13,9 +21,9 @@ export type SecretGetter = (namespace: string, name: string) => coreV1Config.Sec
  * A Secret's context is parsed once per resourceVersion. Event-loop use only.
  */
 export class CertificateStore {
-  private exact = new Map<string, SecureContext>();
-  private wildcard = new Map<string, SecureContext>();
-  private parsed = new Map<string, SecureContext | undefined>();
+  private exact = new Map<string, ParsedCertificate>();
+  private wildcard = new Map<string, ParsedCertificate>();
+  private parsed = new Map<string, ParsedCertificate | undefined>();
   /** `namespace/name` of every Secret the served Ingresses reference. */
   private referenced = new Set<string>();
   readonly fallback: SecureContext;
@@ -44,9 +52,9 @@ export class CertificateStore {
    * one without a usable tls.crt/tls.key leaves its hosts on the fallback (logged once per version).
    */
   rebuild(ingresses: readonly networkingV1.Ingress[], getSecret: SecretGetter): void {
-    const exact = new Map<string, SecureContext>();
-    const wildcard = new Map<string, SecureContext>();
-    const parsed = new Map<string, SecureContext | undefined>();
+    const exact = new Map<string, ParsedCertificate>();
+    const wildcard = new Map<string, ParsedCertificate>();
+    const parsed = new Map<string, ParsedCertificate | undefined>();
     const referenced = new Set<string>();
     for (const ing of ingresses) {
       const namespace = ing.metadata?.namespace ?? "";
@@ -68,7 +76,7 @@ export class CertificateStore {
     this.referenced = referenced;
   }
 
-  private contextOf(secret: coreV1Config.Secret | undefined, key: string, parsed: Map<string, SecureContext | undefined>): SecureContext | undefined {
+  private contextOf(secret: coreV1Config.Secret | undefined, key: string, parsed: Map<string, ParsedCertificate | undefined>): ParsedCertificate | undefined {
     if (!secret) return undefined;
     const version = `${key}@${secret.metadata?.resourceVersion ?? ""}`;
     if (parsed.has(version)) return parsed.get(version);
@@ -76,10 +84,11 @@ export class CertificateStore {
       parsed.set(version, this.parsed.get(version));
       return parsed.get(version);
     }
-    let context: SecureContext | undefined;
+    let context: ParsedCertificate | undefined;
     try {
       const pem = (field: string): string => Buffer.from(secret.data[field] ?? "", "base64").toString("utf8");
-      context = createSecureContext({ cert: pem("tls.crt"), key: pem("tls.key") });
+      const [cert, key] = [pem("tls.crt"), pem("tls.key")];
+      context = { id: version, context: createSecureContext({ cert, key }), pem: `${cert.trimEnd()}\n${key.trimEnd()}\n` };
     } catch (err) {
       this.logger.warn({ secret: key, err: (err as Error).message }, "TLS Secret has no usable tls.crt/tls.key; its hosts get the fallback certificate");
     }
@@ -91,6 +100,22 @@ export class CertificateStore {
   contextFor(servername: string | undefined): SecureContext {
     const host = (servername ?? "").toLowerCase();
     const dot = host.indexOf(".");
-    return this.exact.get(host) ?? (dot > 0 ? this.wildcard.get(host.slice(dot)) : undefined) ?? this.fallback;
+    return (this.exact.get(host) ?? (dot > 0 ? this.wildcard.get(host.slice(dot)) : undefined))?.context ?? this.fallback;
+  }
+
+  /** The Secret's certificate for an exact host name; undefined: the fallback. */
+  certificateFor(host: string): ParsedCertificate | undefined {
+    const dot = host.indexOf(".");
+    return this.exact.get(host) ?? (dot > 0 ? this.wildcard.get(host.slice(dot)) : undefined);
+  }
+
+  /** The Secret's certificate for every name under a wildcard suffix (".example.com"); undefined: the fallback. */
+  wildcardCertificateFor(suffix: string): ParsedCertificate | undefined {
+    return this.wildcard.get(suffix);
+  }
+
+  /** The TLS host names with a certificate: exact names and wildcard suffixes (".example.com"). */
+  tlsHosts(): { exact: string[]; wildcard: string[] } {
+    return { exact: [...this.exact.keys()], wildcard: [...this.wildcard.keys()] };
   }
 }

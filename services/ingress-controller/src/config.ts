@@ -14,6 +14,10 @@ function publishAddressProblem(value: string): string | undefined {
   return value === "" || isIP(value) !== 0 ? undefined : 'must be an IP address, such as "192.0.2.10" (empty: the node\'s first IPv4)';
 }
 
+function workerProcessesProblem(value: string): string | undefined {
+  return value === "auto" || /^[1-9]\d{0,2}$/.test(value) ? undefined : 'must be a number of workers or "auto"';
+}
+
 /**
  * The schema. The proxy listeners are `proxyHttpListen`/`proxyHttpsListen` because `httpListen`
  * is service-kit's listener for /metrics, /healthz and /readyz (nginx-ingress's 10254).
@@ -32,6 +36,11 @@ export const ingressControllerConfig = defineConfig({
     description: "The IP written to status.loadBalancer.ingress of served Ingresses (empty: the node's first non-internal IPv4)",
   },
   upstreamConnectTimeout: { type: "duration", default: "5s", description: "How long connecting to one endpoint may take before the next is tried" },
+  dataPlane: { type: "enum", values: ["nginx", "node"], default: "nginx", description: "What proxies requests: nginx (rendered configuration, supervised child process) or the in-process Node proxy" },
+  stateDir: { type: "string", default: "", description: "nginx's configuration, pid, temp and certificate files (empty: a fresh temporary directory, removed on stop)" },
+  nginxBinary: { type: "string", default: "nginx", description: "The nginx executable (Debian nginx-light)" },
+  nginxWorkerProcesses: { type: "string", default: "1", validate: workerProcessesProblem, description: 'nginx worker_processes: a number or "auto" (one per core)' },
+  minReloadInterval: { type: "duration", default: "200ms", description: "At most one nginx reload per this interval; changes in between are applied together" },
 });
 
 export type IngressControllerConfig = ConfigOf<typeof ingressControllerConfig>;

@@ -21,3 +21,15 @@ export function isConnectFailure(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL";
 }
+
+/** `nginx -t` refused a rendered configuration; the previous one stays in service. */
+export class NginxConfigError extends Error {
+  override readonly name = "NginxConfigError";
+  readonly code = "NginxConfig";
+}
+
+/** nginx could not be started (binary missing, a listener taken, the configuration refused). */
+export class NginxStartError extends Error {
+  override readonly name = "NginxStartError";
+  readonly code = "NginxStart";
+}

@@ -6,7 +6,7 @@ import type { CertificateStore } from "./certificate-store.js";
 import { servesIngress, type ClassSelection } from "./ingress-class.js";
 import type { IngressMetrics } from "./metrics.js";
 import type { Router } from "./reverse-proxy.js";
-import { RoutingTable, type BackendRef, type Route } from "./routing-table.js";
+import { RoutingTable, type BackendRef, type Route, type RouteGroups } from "./routing-table.js";
 import type { UpstreamAgents } from "./upstream-agents.js";
 
 /** The EndpointSlice label naming its Service. */
@@ -38,6 +38,7 @@ export class IngressState implements Router {
   private table = new RoutingTable([]);
   private pending = false;
   private prunePending = false;
+  private readonly listeners: Array<() => void> = [];
 
   constructor(
     private readonly informers: IngressInformers,
@@ -58,6 +59,16 @@ export class IngressState implements Router {
   /** The Ingresses of this controller's class, from the cache. */
   served(): networkingV1.Ingress[] {
     return this.informers.ingresses.lister.list().filter((ing) => servesIngress(ing, this.selection));
+  }
+
+  /** Calls `listener` after every rebuild (another data plane re-renders from `routes`). */
+  onSync(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The current table's rules by host group. */
+  routes(): RouteGroups {
+    return this.table.groups();
   }
 
   match(host: string, path: string): Route | undefined {
@@ -84,6 +95,7 @@ export class IngressState implements Router {
     metrics.ingresses.set(served.length);
     metrics.routes.set(this.table.ruleCount);
     metrics.certificates.set(this.certificates.hostCount);
+    for (const listener of this.listeners) listener();
   }
 
   private schedule(): void {

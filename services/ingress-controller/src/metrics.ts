@@ -24,6 +24,10 @@ export interface IngressMetrics {
   routes: Gauge;
   /** ingress_controller_ssl_certificates: TLS hosts with a certificate from a Secret. */
   certificates: Gauge;
+  /** ingress_controller_config_reloads_total{result}: nginx reloads (success) and configurations nginx refused (failure). */
+  reloads: Counter<"result">;
+  /** ingress_controller_config_last_reload_successful: 1 when the last rendered configuration was applied (ingress-nginx's name). */
+  lastReloadSuccessful: Gauge;
 }
 
 /** Registers the metrics in `registry`. Call once per registry. */
@@ -60,5 +64,12 @@ export function ingressMetrics(registry: Registry): IngressMetrics {
     ingresses: new Gauge({ name: "ingress_controller_ingresses", help: "Ingresses of this controller's class.", registers }),
     routes: new Gauge({ name: "ingress_controller_routes", help: "Host/path rules served.", registers }),
     certificates: new Gauge({ name: "ingress_controller_ssl_certificates", help: "TLS hosts served with a certificate from a Secret.", registers }),
+    reloads: new Counter({
+      name: "ingress_controller_config_reloads_total",
+      help: "nginx configuration reloads (result=success) and rendered configurations nginx refused (result=failure).",
+      labelNames: ["result"],
+      registers,
+    }),
+    lastReloadSuccessful: new Gauge({ name: "ingress_controller_config_last_reload_successful", help: "1 when nginx accepted the last rendered configuration.", registers }),
   };
 }

@@ -1,5 +1,6 @@
 // The proxy's HTTP and HTTPS servers: bound on their configured addresses, closed on stop.
 import { once } from "node:events";
+import { createServer as createTcpServer } from "node:net";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -55,4 +56,19 @@ export function listenHttps(address: string, proxy: ReverseProxy, certificates: 
   const server = createHttpsServer({ ...certificates.fallbackPem, SNICallback: (name, cb) => cb(null, certificates.contextFor(name)) }, (req, res) => proxy.handleRequest(req, res, "https"));
   server.on("upgrade", (req, socket, head: Buffer) => proxy.handleUpgrade(req, socket, head, "https"));
   return bind(server, address);
+}
+
+/**
+ * `address` with a concrete port: port 0 is replaced by a port the kernel has free now (for a
+ * listener another process binds, such as nginx; it may be taken in between, which nginx reports).
+ */
+export async function resolveListenAddress(address: string): Promise<{ address: string; port: number }> {
+  const { host, port } = splitIpPort(address);
+  if (port !== 0) return { address, port };
+  const probe = createTcpServer();
+  probe.listen(0, host);
+  await Promise.race([once(probe, "listening"), once(probe, "error").then(([err]) => Promise.reject(err as Error))]);
+  const free = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return { address: `${address.slice(0, address.lastIndexOf(":"))}:${free}`, port: free };
 }

@@ -24,6 +24,18 @@ interface PathRule {
   route: Route;
 }
 
+/** The table's rules by host group, each in match order, for a renderer of another data plane (nginx). */
+export interface RouteGroups {
+  /** Exact host → its routes, longest path first (Exact before Prefix on equal length). */
+  exact: ReadonlyMap<string, readonly Route[]>;
+  /** Wildcard suffix (".example.com" for "*.example.com") → its routes, in match order. */
+  wildcard: ReadonlyMap<string, readonly Route[]>;
+  /** The host-less rules, in match order. */
+  anyHost: readonly Route[];
+  /** The cluster-wide default backend, if any Ingress names one. */
+  fallback: Route | undefined;
+}
+
 /** The Ingresses' order of precedence on conflicts: oldest first (as ingress-nginx), then by key. */
 function byAge(a: networkingV1.Ingress, b: networkingV1.Ingress): number {
   const ta = a.metadata?.creationTimestamp ?? "";
@@ -95,6 +107,17 @@ export class RoutingTable {
     for (const rules of [...this.exact.values(), ...this.wildcard.values(), this.anyHost]) rules.sort(byPrecedence);
     this.fallback = fallback;
     this.ruleCount = count;
+  }
+
+  /** The rules by host group, in the order `match` tries them. */
+  groups(): RouteGroups {
+    const routes = (rules: readonly PathRule[]): Route[] => rules.map((r) => r.route);
+    return {
+      exact: new Map([...this.exact].map(([host, rules]) => [host, routes(rules)])),
+      wildcard: new Map([...this.wildcard].map(([suffix, rules]) => [suffix, routes(rules)])),
+      anyHost: routes(this.anyHost),
+      fallback: this.fallback,
+    };
   }
 
   private rulesFor(host: string): PathRule[] {
