@@ -10,7 +10,8 @@ export {
   type InitPkiReport,
   type SignCsrOptions,
 } from "./pki.js";
-export { createCsr, type CreatedCsr } from "./csr.js";
+export { createCsr, verifyCsr, type CreatedCsr, type VerifiedCsr } from "./csr.js";
+export { CsrSigner, publicKeyHash } from "./csr-signer.js";
 export { readCertificate, certificateExpiry } from "./certificate-info.js";
 export {
   clusterCertSpecs,

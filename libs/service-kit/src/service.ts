@@ -20,7 +20,8 @@ import { serverInterceptor } from "./interceptors.js";
 import { createLogger, logLevels, type Logger } from "./logger.js";
 import { GrpcServerMetrics, createRegistry } from "./metrics.js";
 import { extractContext, startTracing } from "./tracing.js";
-import { loadTls, serverCredentials, type ClientAuth, type TlsMaterial } from "./tls.js";
+import { silenceIpServerNameWarning } from "./ip-servername-warning.js";
+import { loadTls, ReloadableServerCredentials, serverCredentials, type ClientAuth, type TlsMaterial } from "./tls.js";
 
 const hostPort = (value: string): string | undefined =>
   /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(value) && Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535
@@ -136,6 +137,8 @@ export class Service {
   private accepting = false;
   private stopping: Promise<void> | undefined;
   private addresses: ServiceAddresses | undefined;
+  private credentials: ReturnType<typeof serverCredentials> | undefined;
+  private expiry: Gauge | undefined;
 
   constructor(options: ServiceOptions) {
     this.name = options.name;
@@ -144,6 +147,7 @@ export class Service {
     this.logger = options.logger ?? createLogger(options.name, options.config.logLevel);
     this.metrics = options.registry ?? createRegistry();
     startTracing({ serviceName: `kubeplane-${options.name}` });
+    silenceIpServerNameWarning();
     this.grpc = new GrpcServer({ interceptors: [serverInterceptor(new GrpcServerMetrics(this.metrics))] });
     this.health.addToServer(this.grpc);
     if (options.descriptorSet) {
@@ -184,8 +188,10 @@ export class Service {
   async start(): Promise<ServiceAddresses> {
     const tls = this.loadServingTls();
     const grpcAt = splitHostPort(this.config.grpcListen);
+    const credentials = serverCredentials(tls, this.clientAuth);
+    this.credentials = credentials;
     const grpcPort = await new Promise<number>((resolve, reject) => {
-      this.grpc.bindAsync(this.config.grpcListen, serverCredentials(tls, this.clientAuth), (err, port) =>
+      this.grpc.bindAsync(this.config.grpcListen, credentials, (err, port) =>
         err ? reject(new ServiceStartError(`${this.name}: cannot listen on ${this.config.grpcListen}: ${err.message}`, { cause: err })) : resolve(port),
       );
     });
@@ -228,12 +234,30 @@ export class Service {
     }
     if (!tls) throw new ServiceStartError(`${this.name}: TLS is required: set tlsCertFile and tlsKeyFile (see kpctl pki), or insecureServing for debugging`);
     if (!tls.ca) throw new ServiceStartError(`${this.name}: tlsClientCaFile is required: callers are authenticated by their client certificates`);
-    new Gauge({
+    this.expiry ??= new Gauge({
       name: "kubeplane_serving_certificate_expiration_timestamp_seconds",
       help: "When this process's serving certificate expires (Unix seconds)",
       registers: [this.metrics],
-    }).set(tls.notAfter.getTime() / 1000);
+    });
+    this.expiry.set(tls.notAfter.getTime() / 1000);
     return tls;
+  }
+
+  /**
+   * Re-reads tlsCertFile, tlsKeyFile and tlsClientCaFile and serves them on both listeners from
+   * the next handshake on (open connections keep theirs): certificate rotation without a restart.
+   * Call after the files were replaced (each written whole). Throws ServiceStartError when they
+   * cannot be read, keeping the previous pair; a no-op before `start()` and with insecureServing.
+   */
+  reloadServingCertificate(): void {
+    if (!(this.credentials instanceof ReloadableServerCredentials)) return;
+    const tls = this.loadServingTls();
+    if (!tls?.ca) return;
+    this.credentials.reload({ ...tls, ca: tls.ca });
+    if (this.http && "setSecureContext" in this.http) {
+      (this.http as unknown as { setSecureContext(o: object): void }).setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca });
+    }
+    this.logger.info({ notAfter: tls.notAfter.toISOString() }, "serving certificate reloaded");
   }
 
   /** Where the service listens; throws before `start()` resolved. */

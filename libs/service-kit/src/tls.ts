@@ -52,10 +52,23 @@ export function loadTls(files: TlsFiles): TlsMaterial | undefined {
   return material;
 }
 
-/** Server credentials that ask for a client certificate and verify it, but let callers without one in. */
-class RequestClientCertCredentials extends ServerCredentials {
-  constructor(tls: TlsMaterial & { ca: Buffer }) {
-    super({ requestCert: true, rejectUnauthorized: false }, { ca: tls.ca, cert: tls.cert, key: tls.key });
+/**
+ * Server credentials with a client CA whose certificate and key can be replaced while serving
+ * (a kubelet's rotated serving certificate): new handshakes use the new pair, open connections
+ * keep theirs. `require` fails a handshake without a client certificate; `request` verifies one
+ * when given but lets callers without one in.
+ */
+export class ReloadableServerCredentials extends ServerCredentials {
+  constructor(
+    tls: TlsMaterial & { ca: Buffer },
+    private readonly clientAuth: ClientAuth,
+  ) {
+    super({ requestCert: true, rejectUnauthorized: clientAuth === "require" }, { ca: tls.ca, cert: tls.cert, key: tls.key });
+  }
+
+  /** Serves `tls`'s certificate and key (and client CA) from the next handshake on. */
+  reload(tls: TlsMaterial & { ca: Buffer }): void {
+    this.updateSecureContextOptions({ ca: tls.ca, cert: tls.cert, key: tls.key });
   }
 
   override _equals(other: ServerCredentials): boolean {
@@ -67,8 +80,7 @@ class RequestClientCertCredentials extends ServerCredentials {
 export function serverCredentials(tls: TlsMaterial | undefined, clientAuth: ClientAuth = "require"): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
   if (!tls.ca) return ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false);
-  if (clientAuth === "request") return new RequestClientCertCredentials({ ...tls, ca: tls.ca });
-  return ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
+  return new ReloadableServerCredentials({ ...tls, ca: tls.ca }, clientAuth);
 }
 
 /** The subject of a verified client certificate: Kubernetes reads the user from CN and groups from O. */

@@ -2,6 +2,7 @@
 // what a spec or status write may touch, when generation moves (Kubernetes' REST strategies).
 import { isDeepStrictEqual } from "node:util";
 import { metaV1, type ApiObject, type coreV1Service, type KindInfo } from "@kubeplane/api";
+import { prepareCsrStatusUpdate } from "./csr-strategy.js";
 
 type Loose = ApiObject & { spec?: unknown; status?: unknown; [field: string]: unknown };
 type Service = coreV1Service.Service;
@@ -185,6 +186,7 @@ function dropTypeDependentFields(svc: Service, old: Service): void {
 
 /** A status write: only status changes; spec and metadata are the stored ones. */
 export function prepareForStatusUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): ApiObject {
+  if (info.resource === "certificatesigningrequests") return prepareCsrStatusUpdate(obj, old);
   const next = info.codec.fromPartial(old) as Loose;
   next.status = (obj as Loose).status;
   // A status writer may not move metadata, but Kubernetes lets it keep its resourceVersion precondition.

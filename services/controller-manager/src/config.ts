@@ -17,6 +17,9 @@ export const controllerManagerConfig = defineConfig({
   workers: { type: "int", default: 5, min: 1, max: 100, description: "Concurrent reconciles per controller" },
   maxEndpointsPerSlice: { type: "int", default: 100, min: 1, max: 1000, description: "Most endpoints in one EndpointSlice (Kubernetes' --max-endpoints-per-slice)" },
   nodeMonitorGracePeriod: { type: "duration", default: "40s", description: "A node whose heartbeat is older than this becomes Ready=Unknown" },
+  clusterSigningCertFile: { type: "string", description: "PEM CA certificate the csrsigning controller signs kubelet CSRs with; unset: that controller does not run" },
+  clusterSigningKeyFile: { type: "string", description: "PEM private key of clusterSigningCertFile" },
+  clusterSigningDuration: { type: "duration", default: "8760h", description: "Longest lifetime of a certificate the csrsigning controller issues (a CSR's expirationSeconds may ask for less)" },
   podEvictionTimeout: { type: "duration", default: "300s", description: "Default tolerationSeconds for not-ready/unreachable taints" },
 });
 

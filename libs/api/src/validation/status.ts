@@ -1,6 +1,8 @@
 // Status subresource updates: metadata immutability plus phase and condition status values.
 import { FieldPath, type FieldError } from "../field-errors.js";
 import type { ApiObject, KindInfo } from "../kinds.js";
+import type { CertificateSigningRequest } from "../gen/kubeplane/certificates/v1/certificate_signing_request.js";
+import { validateCsrStatus } from "./certificates.js";
 import { validateEnum } from "./common.js";
 import { validateObjectMetaUpdate } from "./object-meta.js";
 
@@ -21,6 +23,7 @@ interface WithStatus {
  */
 export function validateStatusUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): FieldError[] {
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
+  if (info.kind === "CertificateSigningRequest") errs.push(...validateCsrStatus(obj as CertificateSigningRequest));
   const status = (obj as WithStatus).status;
   if (!status) return errs;
   const path = FieldPath.root("status");

@@ -2,6 +2,8 @@
 // (kube-controller-manager's NewControllerDescriptors), no registration by import side effect.
 import type { ControllerConstructor } from "./context.js";
 import { newCronJobController } from "./cronjob/controller.js";
+import { newCsrApprovingController } from "./csr-approving/controller.js";
+import { newCsrSigningController } from "./csr-signing/controller.js";
 import { newDaemonSetController } from "./daemonset/controller.js";
 import { newDeploymentController } from "./deployment/controller.js";
 import { newEndpointsController } from "./endpoints/controller.js";
@@ -12,6 +14,7 @@ import { newNamespaceController } from "./namespace/controller.js";
 import { newNodeLifecycleController } from "./node-lifecycle/controller.js";
 import { newReplicaSetController, newReplicationControllerController } from "./replicaset/controller.js";
 import { newStatefulSetController } from "./statefulset/controller.js";
+import { newTokenCleaner } from "./token-cleaner/controller.js";
 
 export { selectControllers } from "@kubeplane/controller";
 
@@ -35,6 +38,9 @@ export const controllerDescriptors: readonly ControllerDescriptor[] = [
   { name: "nodelifecycle", construct: newNodeLifecycleController },
   { name: "endpoints", construct: newEndpointsController },
   { name: "endpointslice", construct: newEndpointSliceController },
+  { name: "csrapproving", construct: newCsrApprovingController },
+  { name: "csrsigning", construct: newCsrSigningController },
+  { name: "tokencleaner", construct: newTokenCleaner },
 ];
 
 /**
