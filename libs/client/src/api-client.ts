@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
-import { silenceIpServerNameWarning } from "./ip-servername-warning.js";
 import { apiserverTarget } from "./apiserver-target.js";
 import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
@@ -38,6 +37,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Sent as user-agent, shown in the apiserver's logs. */
   userAgent?: string;
+  /**
+   * Act as this user (and groups): sent as impersonate-user / impersonate-group metadata with every
+   * call; the apiserver allows it only when the caller may `impersonate` them. Needs TLS.
+   */
+  impersonate?: { user: string; groups?: string[] } | undefined;
 }
 
 /** How one side of the API encodes objects: protobuf for typed callers, JSON for manifests. */
@@ -264,7 +268,6 @@ export class ApiClient extends Verbs<ApiObject> {
   }
 
   static connect(opts: ClientOptions): ApiClient {
-    silenceIpServerNameWarning();
     let credentials =
       opts.credentials ??
       (opts.caFile
@@ -280,6 +283,17 @@ export class ApiClient extends Verbs<ApiObject> {
         CallCredentials.createFromMetadataGenerator((_params, callback) => {
           const metadata = new Metadata();
           metadata.set("authorization", header);
+          callback(null, metadata);
+        }),
+      );
+    }
+    const impersonate = opts.impersonate;
+    if (impersonate) {
+      credentials = credentials.compose(
+        CallCredentials.createFromMetadataGenerator((_params, callback) => {
+          const metadata = new Metadata();
+          metadata.set("impersonate-user", impersonate.user);
+          for (const group of impersonate.groups ?? []) metadata.add("impersonate-group", group);
           callback(null, metadata);
         }),
       );

@@ -43,3 +43,4 @@ export {
   type ServiceOptions,
 } from "./service.js";
 export { runMain, type MainOptions, type RunContext } from "./main.js";
+export { silenceIpServerNameWarning } from "./ip-servername-warning.js";

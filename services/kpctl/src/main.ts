@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // kpctl's executable: wires the process's streams, environment and Ctrl-C into run().
+import { silenceIpServerNameWarning } from "@kubeplane/service-kit/ip-servername-warning";
 import { run } from "./index.js";
+
+silenceIpServerNameWarning();
 
 const controller = new AbortController();
 let interrupted = false;
