@@ -50,6 +50,7 @@ export * as batchV1Job from "./gen/kubeplane/batch/v1/job.js";
 export * as batchV1CronJob from "./gen/kubeplane/batch/v1/cron_job.js";
 export * as autoscalingV2 from "./gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
 export * as autoscalingV2Scale from "./gen/kubeplane/autoscaling/v2/scale.js";
+export * as certificatesV1 from "./gen/kubeplane/certificates/v1/certificate_signing_request.js";
 export * as coordinationV1 from "./gen/kubeplane/coordination/v1/lease.js";
 export * as coreV1ReplicationController from "./gen/kubeplane/core/v1/replication_controller.js";
 export * as discoveryV1 from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
@@ -112,6 +113,23 @@ export { podNodeNameOf } from "./pod-node-name.js";
 export { applyDefaults } from "./defaults/index.js";
 export { validateObject } from "./validation/index.js";
 export { validateStatusUpdate } from "./validation/status.js";
+export { MIN_CSR_EXPIRATION_SECONDS } from "./validation/certificates.js";
+export {
+  BOOTSTRAPPERS_GROUP,
+  BOOTSTRAP_TOKEN_NAMESPACE,
+  BOOTSTRAP_TOKEN_SECRET_TYPE,
+  BOOTSTRAP_USER_PREFIX,
+  BootstrapTokenKeys,
+  DEFAULT_BOOTSTRAP_EXTRA_GROUP,
+  bootstrapSecretValue,
+  bootstrapTokenExpiration,
+  bootstrapTokenSecretName,
+  generateBootstrapToken,
+  isBootstrapTokenExpired,
+  isValidBootstrapExtraGroup,
+  parseBootstrapToken,
+  type BootstrapToken,
+} from "./bootstrap-token.js";
 export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation/names.js";
 export { validateLabels } from "./validation/object-meta.js";
 export * as schedulerV1 from "./gen/kubeplane/scheduler/v1/explain.js";

@@ -8,6 +8,7 @@ import { ReplicaSet } from "./gen/kubeplane/apps/v1/replica_set.js";
 import { StatefulSet } from "./gen/kubeplane/apps/v1/stateful_set.js";
 import { HorizontalPodAutoscaler } from "./gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
 import { CronJob } from "./gen/kubeplane/batch/v1/cron_job.js";
+import { CertificateSigningRequest } from "./gen/kubeplane/certificates/v1/certificate_signing_request.js";
 import { Job } from "./gen/kubeplane/batch/v1/job.js";
 import { Lease } from "./gen/kubeplane/coordination/v1/lease.js";
 import { ConfigMap, Namespace, Secret, ServiceAccount } from "./gen/kubeplane/core/v1/config.js";
@@ -140,6 +141,8 @@ export const kindsList: readonly KindInfo[] = Object.freeze([
     selectableFields: (o) => ({ "status.successful": String(o.status?.succeeded ?? 0) }) }),
   define({ group: "batch", version: "v1", kind: "CronJob", resource: "cronjobs", shortNames: ["cj"], namespaced: true, codec: CronJob, hasStatus: true, inAll: true }),
   define({ group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", resource: "horizontalpodautoscalers", shortNames: ["hpa"], namespaced: true, codec: HorizontalPodAutoscaler, hasStatus: true, inAll: true }),
+  define({ group: "certificates.k8s.io", version: "v1", kind: "CertificateSigningRequest", resource: "certificatesigningrequests", shortNames: ["csr"], namespaced: false, codec: CertificateSigningRequest, hasStatus: true,
+    selectableFields: (o) => ({ "spec.signerName": o.spec?.signerName ?? "" }) }),
   define({ group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases", namespaced: true, codec: Lease, hasStatus: false }),
   define({ group: "networking.k8s.io", version: "v1", kind: "Ingress", resource: "ingresses", shortNames: ["ing"], namespaced: true, codec: Ingress, hasStatus: true }),
   define({ group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", resource: "priorityclasses", shortNames: ["pc"], namespaced: false, codec: PriorityClass, hasStatus: false }),

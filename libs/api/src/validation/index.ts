@@ -2,6 +2,7 @@
 import type { FieldError } from "../field-errors.js";
 import type { HorizontalPodAutoscaler } from "../gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
 import type { CronJob } from "../gen/kubeplane/batch/v1/cron_job.js";
+import type { CertificateSigningRequest } from "../gen/kubeplane/certificates/v1/certificate_signing_request.js";
 import type { Job } from "../gen/kubeplane/batch/v1/job.js";
 import type { Lease } from "../gen/kubeplane/coordination/v1/lease.js";
 import type { ConfigMap, Namespace, Secret } from "../gen/kubeplane/core/v1/config.js";
@@ -18,6 +19,7 @@ import type { StorageClass } from "../gen/kubeplane/storage/v1/storage_class.js"
 import type { ApiObject, KindInfo } from "../kinds.js";
 import { validateHpa } from "./autoscaling.js";
 import { validateCronJob, validateJob, validateJobUpdate } from "./batch.js";
+import { validateCsr } from "./certificates.js";
 import { validateConfigMap, validateEvent, validateImmutableData, validateLease, validateNamespace, validateNode, validatePriorityClass, validateSecret } from "./core.js";
 import { dns1035LabelProblems, dns1123LabelProblems, dns1123SubdomainProblems } from "./names.js";
 import { validateIngress } from "./networking.js";
@@ -59,6 +61,7 @@ const specValidators: Readonly<Record<string, Validator>> = {
   StorageClass: (o, old) => validateStorageClass(o as StorageClass, old as StorageClass | undefined),
   PriorityClass: (o, old) => validatePriorityClass(o as PriorityClass, old as PriorityClass | undefined),
   Lease: (o) => validateLease(o as Lease),
+  CertificateSigningRequest: (o, old) => validateCsr(o as CertificateSigningRequest, old as CertificateSigningRequest | undefined),
   Ingress: (o) => validateIngress(o as Ingress),
   HorizontalPodAutoscaler: (o) => validateHpa(o as HorizontalPodAutoscaler),
 };
