@@ -38,10 +38,6 @@ const allowedCyclesIssue14 = [
 // the owner fixes it; an entry that is no longer needed is reported as a note.
 const pendingUnusedDependencies = new Map([
   ["@kubeplane/service-kit", ["@opentelemetry/resources"]], // tracing builds its resource without it
-  // The shared start-up helper (issue 22 point 4, in progress) takes NATS out of these services' index.ts.
-  ["@kubeplane/dns", ["nats"]],
-  ["@kubeplane/ingress-controller", ["nats"]],
-  ["@kubeplane/kube-proxy", ["nats"]],
 ]);
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
