@@ -46,7 +46,9 @@ export function validatePvcUpdate(pvc: PersistentVolumeClaim, old: PersistentVol
   const was = old.spec;
   if (!now || !was) return [];
   const errs = validatePvcSpec(now, spec);
-  const strip = (s: PersistentVolumeClaimSpec) => ({ ...s, resources: undefined, volumeName: "", volumeAttributesClassName: undefined });
+  // An unbound claim without a class (nil) may be given one, once (Kubernetes' retroactive default StorageClass).
+  const classAssigned = was.storageClassName === undefined && was.volumeName === "";
+  const strip = (s: PersistentVolumeClaimSpec) => ({ ...s, resources: undefined, volumeName: "", volumeAttributesClassName: undefined, ...(classAssigned ? { storageClassName: undefined } : {}) });
   const binding = was.volumeName === "" || was.volumeName === now.volumeName;
   if (!deepEqual(strip(now), strip(was)) || !binding) {
     errs.push(forbidden(spec, "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));

@@ -55,3 +55,12 @@ test("a projected volume's sources name one object each, with relative, distinct
     "spec.volumes[0].projected.sources[3].downwardAPI.items[0].path FieldValueInvalid",
   ]);
 });
+
+test("an unbound claim without a class may be given one once; a set class or a bound claim's is immutable", () => {
+  const k = kindInfo("v1", "PersistentVolumeClaim");
+  const pvc = (storageClassName?: string, volumeName = "") =>
+    manifest({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: meta, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, volumeName, ...(storageClassName === undefined ? {} : { storageClassName }) } });
+  assert.deepEqual(validateObject(k, pvc("local-path"), pvc()), []);
+  assert.deepEqual(pairs(validateObject(k, pvc("other"), pvc("local-path"))), ["spec FieldValueForbidden"]);
+  assert.deepEqual(pairs(validateObject(k, pvc("local-path", "pv-1"), pvc(undefined, "pv-1"))), ["spec FieldValueForbidden"]);
+});

@@ -28,12 +28,17 @@ function deleteOptions(ctx: CommandContext): DeleteOptions {
   return opts;
 }
 
-/** Polls until the object is gone (finalizers, graceful termination) or the run is cancelled. */
-async function waitGone(ctx: CommandContext, t: Target): Promise<void> {
+/**
+ * Polls until the object is gone (finalizers, graceful termination) or the run is cancelled. An
+ * object of the same name with another uid counts as gone, as kubectl's wait: a StatefulSet
+ * recreates `db-0` at once.
+ */
+async function waitGone(ctx: CommandContext, t: Target, uid: string): Promise<void> {
   const signal = ctx.io.signal;
   while (!signal?.aborted) {
     try {
-      await ctx.client().json.get(t.info, t.namespace, t.name, { signal });
+      const now = await ctx.client().json.get(t.info, t.namespace, t.name, { signal });
+      if (uid !== "" && (now.metadata as { uid?: string } | undefined)?.uid !== uid) return;
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
@@ -71,13 +76,13 @@ export const deleteCommand: Command = {
   async run(ctx) {
     const opts = deleteOptions(ctx);
     const list = await resolveTargets(ctx);
-    const deleted: Target[] = [];
+    const deleted: { target: Target; uid: string }[] = [];
     let failed = false;
     for (const t of list) {
       try {
-        await ctx.client().json.delete(t.info, t.namespace, t.name, opts);
+        const result = await ctx.client().json.delete(t.info, t.namespace, t.name, opts);
         ctx.out(`${quotedRef(t.info, t.name)} deleted\n`);
-        deleted.push(t);
+        deleted.push({ target: t, uid: String((result.object.metadata as { uid?: string } | undefined)?.uid ?? "") });
       } catch (err) {
         if (isNotFound(err) && ctx.flags.boolean("ignore-not-found")) continue;
         if (isConnectionFailure(err)) throw err;
@@ -86,7 +91,7 @@ export const deleteCommand: Command = {
       }
     }
     if (list.length === 0 && !ctx.flags.boolean("ignore-not-found")) ctx.err("No resources found\n");
-    if (ctx.flags.boolean("wait")) for (const t of deleted) await waitGone(ctx, t);
+    if (ctx.flags.boolean("wait")) for (const d of deleted) await waitGone(ctx, d.target, d.uid);
     return failed ? 1 : 0;
   },
 };

@@ -7,6 +7,9 @@ import type { ControllerContext } from "../context.js";
 import { BIND_COMPLETED, BOUND_BY_CONTROLLER, BY_CLAIM, PROVISIONED_BY, pvcKind, pvKind, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from "./kinds.js";
 import { classOf, findMatchingVolume } from "./matching.js";
 
+/** The StorageClass annotation marking the cluster's default class. */
+export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
+
 /** The caches a claim reconcile reads. */
 export interface ClaimListers {
   claims: Lister<PersistentVolumeClaim>;
@@ -51,6 +54,17 @@ export class ClaimReconciler implements Reconciler {
       return {};
     }
 
+    if (pvc.spec && pvc.spec.storageClassName === undefined) {
+      // Kubernetes' retroactive default StorageClass: a claim that names no class (nil, not "") gets
+      // the default one, so claims written before the class existed (or without admission) bind.
+      const fallback = defaultStorageClass(this.listers.classes.list());
+      if (fallback) {
+        const updated = coreV1Volume.PersistentVolumeClaim.fromPartial({ ...pvc, apiVersion: "v1", kind: "PersistentVolumeClaim" });
+        updated.spec!.storageClassName = fallback.metadata!.name;
+        await this.ctx.client.update(pvcKind, updated, { signal });
+        return {}; // Its event reconciles the claim again, now with a class.
+      }
+    }
     const cls = this.listers.classes.get("", classOf(pvc));
     const waitForConsumer = cls?.volumeBindingMode === "WaitForFirstConsumer";
     const node = waitForConsumer ? this.consumerNode(pvc) : undefined;
@@ -169,4 +183,11 @@ export class ClaimReconciler implements Reconciler {
     if (this.reported.size > 10_000) this.reported.delete(this.reported.keys().next().value!);
     this.ctx.events.record(pvcKind, pvc, type, reason, message);
   }
+}
+
+/** The class annotated as the default (the newest when several are, as Kubernetes' GetDefaultClass), if any. */
+export function defaultStorageClass(classes: readonly StorageClass[]): StorageClass | undefined {
+  const defaults = classes.filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true" && !c.metadata?.deletionTimestamp);
+  defaults.sort((a, b) => (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? "") || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+  return defaults[0];
 }
