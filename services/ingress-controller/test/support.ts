@@ -1,6 +1,6 @@
 // Helpers of the ingress controller's integration tests: named HTTP backends on loopback and a client that sets Host and SNI.
 import { once } from "node:events";
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
+import { createServer, request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -60,12 +60,24 @@ export interface Answer {
   certificateCn?: string;
 }
 
-/** A request to the proxy on 127.0.0.1:`port` with `Host: host` (HTTPS with SNI `host` when `tls`). No connection reuse. */
-export async function send(port: number, host: string, opts: { path?: string; tls?: boolean; method?: string; body?: Buffer } = {}): Promise<Answer> {
-  const options = { host: "127.0.0.1", port, path: opts.path ?? "/", method: opts.method ?? "GET", headers: { host }, agent: false as const };
+/**
+ * A request to the proxy on 127.0.0.1:`port` with `Host: host` (HTTPS with SNI `host` when `tls`).
+ * No connection reuse unless an `agent` is given; then a request whose kept-alive connection the
+ * server had closed before answering is sent once more on a new one, as RFC 9112 §9.3.1 lets a
+ * client do for idempotent requests (browsers do; Node's Agent leaves it to the caller).
+ */
+export async function send(port: number, host: string, opts: { path?: string; tls?: boolean; method?: string; body?: Buffer; agent?: HttpAgent } = {}): Promise<Answer> {
+  const options = { host: "127.0.0.1", port, path: opts.path ?? "/", method: opts.method ?? "GET", headers: { host }, agent: opts.agent ?? (false as const) };
   const req = opts.tls ? httpsRequest({ ...options, servername: host, rejectUnauthorized: false }) : httpRequest(options);
   req.end(opts.body);
-  const [res] = (await once(req, "response")) as [IncomingMessage];
+  let res: IncomingMessage;
+  try {
+    [res] = (await once(req, "response")) as [IncomingMessage];
+  } catch (err) {
+    const idempotent = options.method === "GET" || options.method === "HEAD";
+    if (req.reusedSocket && idempotent && (err as { code?: string }).code === "ECONNRESET") return send(port, host, opts);
+    throw err;
+  }
   const certificateCn = opts.tls ? String((res.socket as TLSSocket).getPeerCertificate().subject?.CN ?? "") : undefined;
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
