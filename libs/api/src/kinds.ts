@@ -20,8 +20,12 @@ import { Endpoints, Service } from "./gen/kubeplane/core/v1/service.js";
 import { PersistentVolume, PersistentVolumeClaim } from "./gen/kubeplane/core/v1/volume.js";
 import { EndpointSlice } from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
 import { Ingress } from "./gen/kubeplane/networking/v1/ingress.js";
+import { PodDisruptionBudget } from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
 import { PriorityClass } from "./gen/kubeplane/scheduling/v1/priority_class.js";
 import { StorageClass } from "./gen/kubeplane/storage/v1/storage_class.js";
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./gen/kubeplane/rbac/v1/rbac.js";
+import { SelfSubjectAccessReview, SubjectAccessReview } from "./gen/kubeplane/authorization/v1/access_review.js";
+import { SelfSubjectReview } from "./gen/kubeplane/authentication/v1/self_subject_review.js";
 
 /** What every stored kind has: Kubernetes' type fields and metadata. */
 export interface ApiObject {
@@ -145,8 +149,17 @@ export const kindsList: readonly KindInfo[] = Object.freeze([
     selectableFields: (o) => ({ "spec.signerName": o.spec?.signerName ?? "" }) }),
   define({ group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases", namespaced: true, codec: Lease, hasStatus: false }),
   define({ group: "networking.k8s.io", version: "v1", kind: "Ingress", resource: "ingresses", shortNames: ["ing"], namespaced: true, codec: Ingress, hasStatus: true }),
+  define({ group: "policy", version: "v1", kind: "PodDisruptionBudget", resource: "poddisruptionbudgets", shortNames: ["pdb"], namespaced: true, codec: PodDisruptionBudget, hasStatus: true }),
   define({ group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", resource: "priorityclasses", shortNames: ["pc"], namespaced: false, codec: PriorityClass, hasStatus: false }),
   define({ group: "storage.k8s.io", version: "v1", kind: "StorageClass", resource: "storageclasses", shortNames: ["sc"], namespaced: false, codec: StorageClass, hasStatus: false }),
+  define({ group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", resource: "roles", namespaced: true, codec: Role, hasStatus: false }),
+  define({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", resource: "clusterroles", namespaced: false, codec: ClusterRole, hasStatus: false }),
+  define({ group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", resource: "rolebindings", namespaced: true, codec: RoleBinding, hasStatus: false }),
+  define({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", resource: "clusterrolebindings", namespaced: false, codec: ClusterRoleBinding, hasStatus: false }),
+  // Create-only reviews: answered by the apiserver's authorization step, never stored.
+  define({ group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview", resource: "subjectaccessreviews", namespaced: false, codec: SubjectAccessReview, hasStatus: false }),
+  define({ group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview", resource: "selfsubjectaccessreviews", namespaced: false, codec: SelfSubjectAccessReview, hasStatus: false }),
+  define({ group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview", resource: "selfsubjectreviews", namespaced: false, codec: SelfSubjectReview, hasStatus: false }),
 ] as KindInfo[]);
 
 const byApiVersionKind = new Map(kindsList.map((k) => [`${k.apiVersion}/${k.kind}`, k]));

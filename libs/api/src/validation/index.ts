@@ -16,6 +16,7 @@ import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice
 import type { Ingress } from "../gen/kubeplane/networking/v1/ingress.js";
 import type { PriorityClass } from "../gen/kubeplane/scheduling/v1/priority_class.js";
 import type { StorageClass } from "../gen/kubeplane/storage/v1/storage_class.js";
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "../gen/kubeplane/rbac/v1/rbac.js";
 import type { ApiObject, KindInfo } from "../kinds.js";
 import { validateHpa } from "./autoscaling.js";
 import { validateCronJob, validateJob, validateJobUpdate } from "./batch.js";
@@ -25,6 +26,7 @@ import { dns1035LabelProblems, dns1123LabelProblems, dns1123SubdomainProblems } 
 import { validateIngress } from "./networking.js";
 import { nameValidator, validateObjectMeta, validateObjectMetaUpdate, type NameValidator } from "./object-meta.js";
 import { validatePod, validatePodUpdate } from "./pod.js";
+import { pathSegmentNameProblems, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac.js";
 import { validateEndpointSlice, validateEndpoints, validateService, validateServiceUpdate } from "./service.js";
 import { validatePv, validatePvUpdate, validatePvc, validatePvcUpdate, validateStorageClass } from "./storage.js";
 import { validateDaemonSet, validateDeployment, validateReplicaSet, validateReplicationController, validateStatefulSet, validateWorkloadUpdate } from "./workloads.js";
@@ -34,6 +36,10 @@ const subdomain = nameValidator(dns1123SubdomainProblems);
 const names: Readonly<Record<string, NameValidator>> = {
   Namespace: nameValidator(dns1123LabelProblems),
   Service: nameValidator(dns1035LabelProblems),
+  Role: nameValidator(pathSegmentNameProblems),
+  ClusterRole: nameValidator(pathSegmentNameProblems),
+  RoleBinding: nameValidator(pathSegmentNameProblems),
+  ClusterRoleBinding: nameValidator(pathSegmentNameProblems),
 };
 
 type Validator = (obj: ApiObject, old?: ApiObject) => FieldError[];
@@ -64,6 +70,10 @@ const specValidators: Readonly<Record<string, Validator>> = {
   CertificateSigningRequest: (o, old) => validateCsr(o as CertificateSigningRequest, old as CertificateSigningRequest | undefined),
   Ingress: (o) => validateIngress(o as Ingress),
   HorizontalPodAutoscaler: (o) => validateHpa(o as HorizontalPodAutoscaler),
+  Role: (o) => validateRole(o as Role),
+  ClusterRole: (o) => validateClusterRole(o as ClusterRole),
+  RoleBinding: (o, old) => validateRoleBinding(o as RoleBinding, old as RoleBinding | undefined),
+  ClusterRoleBinding: (o, old) => validateClusterRoleBinding(o as ClusterRoleBinding, old as ClusterRoleBinding | undefined),
 };
 
 type WithSelector = Parameters<typeof validateWorkloadUpdate>[1];
