@@ -28,6 +28,7 @@ export {
 } from "./label-selectors.js";
 export { parseFieldSelector, type FieldOperator, type FieldRequirement, type FieldSelector } from "./field-selectors.js";
 export { SelectorParseError } from "./selector-error.js";
+export { pdbSelectsPod } from "./pod-disruption.js";
 
 export {
   Quantity,
@@ -55,6 +56,7 @@ export * as coordinationV1 from "./gen/kubeplane/coordination/v1/lease.js";
 export * as coreV1ReplicationController from "./gen/kubeplane/core/v1/replication_controller.js";
 export * as discoveryV1 from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
 export * as networkingV1 from "./gen/kubeplane/networking/v1/ingress.js";
+export * as policyV1 from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
 export * as schedulingV1 from "./gen/kubeplane/scheduling/v1/priority_class.js";
 export * as storageV1 from "./gen/kubeplane/storage/v1/storage_class.js";
 

@@ -11,6 +11,11 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "accept": "The encoding of the object in the reply.",
     "dryRun": "Validate and default but do not store (kpctl --dry-run=server)."
   },
+  "kubeplane.apiserver.v1.CreateTokenRequest": {
+    "": "The token subresource of ServiceAccounts (serviceaccounts/token): issues a signed token.",
+    "name": "The ServiceAccount.",
+    "tokenRequest": "An authentication.k8s.io/v1 TokenRequest (spec.audiences, expirationSeconds, boundObjectRef)."
+  },
   "kubeplane.apiserver.v1.DeleteReply": {
     "object": "The object as it was deleted, or as it now stands when only marked for deletion\n(finalizers pending or graceful deletion under way).",
     "deleted": "True when the object is gone from the store, false when it was only marked."
@@ -18,6 +23,11 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.apiserver.v1.DeleteRequest": {
     "gracePeriodSeconds": "Unset: the kind's default (pods: their terminationGracePeriodSeconds once bound).",
     "propagationPolicy": "Background (default), Foreground or Orphan."
+  },
+  "kubeplane.apiserver.v1.EvictRequest": {
+    "": "The eviction subresource of a pod (pods/eviction): deletes it unless a PodDisruptionBudget forbids it.",
+    "name": "The pod.",
+    "eviction": "A policy/v1 Eviction (metadata names the pod; deleteOptions: gracePeriodSeconds, preconditions, dryRun)."
   },
   "kubeplane.apiserver.v1.ListReply": {
     "resourceVersion": "The etcd revision the list was read at: watch from here to miss nothing.",
@@ -165,6 +175,59 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "": "StatefulSetUpdateStrategy says how stateful pods are replaced.",
     "type": "RollingUpdate or OnDelete."
   },
+  "kubeplane.authentication.v1.BoundObjectReference": {
+    "": "BoundObjectReference names the object a token is bound to."
+  },
+  "kubeplane.authentication.v1.ExtraValue": {
+    "": "ExtraValue is one entry of the user's extra attributes."
+  },
+  "kubeplane.authentication.v1.SelfSubjectReview": {
+    "": "SelfSubjectReview returns the user of the call that creates it (create-only, never stored)."
+  },
+  "kubeplane.authentication.v1.SelfSubjectReviewStatus": {
+    "": "SelfSubjectReviewStatus carries the caller's user."
+  },
+  "kubeplane.authentication.v1.TokenRequest": {
+    "": "TokenRequest asks for a token of a ServiceAccount (create-only, never stored)."
+  },
+  "kubeplane.authentication.v1.TokenRequestSpec": {
+    "": "TokenRequestSpec is what the token is for and how long it lives.",
+    "audiences": "Who the token is for; empty: the apiserver's own audiences.",
+    "expirationSeconds": "Requested lifetime; at least 600 (default 3600). The apiserver may shorten it.",
+    "boundObjectRef": "The object the token is bound to (a Pod): the token dies with it."
+  },
+  "kubeplane.authentication.v1.TokenRequestStatus": {
+    "": "TokenRequestStatus carries the issued token.",
+    "expirationTimestamp": "RFC 3339."
+  },
+  "kubeplane.authentication.v1.UserInfo": {
+    "": "UserInfo is the authenticated user of a request."
+  },
+  "kubeplane.authorization.v1.ExtraValue": {
+    "": "ExtraValue is one entry of the user's extra attributes."
+  },
+  "kubeplane.authorization.v1.NonResourceAttributes": {
+    "": "NonResourceAttributes describe a request for a path that is not a resource."
+  },
+  "kubeplane.authorization.v1.ResourceAttributes": {
+    "": "ResourceAttributes describe a resource request, as the authorizer sees it."
+  },
+  "kubeplane.authorization.v1.SelfSubjectAccessReview": {
+    "": "SelfSubjectAccessReview asks whether the caller may do something (create-only, never stored)."
+  },
+  "kubeplane.authorization.v1.SelfSubjectAccessReviewSpec": {
+    "": "SelfSubjectAccessReviewSpec names the request to check for the caller itself."
+  },
+  "kubeplane.authorization.v1.SubjectAccessReview": {
+    "": "SubjectAccessReview asks whether a given user may do something (create-only, never stored)."
+  },
+  "kubeplane.authorization.v1.SubjectAccessReviewSpec": {
+    "": "SubjectAccessReviewSpec names the user and the request to check."
+  },
+  "kubeplane.authorization.v1.SubjectAccessReviewStatus": {
+    "": "SubjectAccessReviewStatus is the verdict.",
+    "allowed": "Kubernetes always writes allowed, even when false."
+  },
   "kubeplane.autoscaling.v2.ContainerResourceMetricSource": {
     "": "ContainerResourceMetricSource is a resource of one container of the scaled pods."
   },
@@ -288,6 +351,29 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   },
   "kubeplane.batch.v1.UncountedTerminatedPods": {
     "": "UncountedTerminatedPods holds the UIDs of finished pods not yet counted in the job status."
+  },
+  "kubeplane.certificates.v1.CertificateSigningRequest": {
+    "": "CertificateSigningRequest asks a signer for an x509 certificate (certificatesv1.CertificateSigningRequest)."
+  },
+  "kubeplane.certificates.v1.CertificateSigningRequestCondition": {
+    "": "CertificateSigningRequestCondition is one condition of a request.",
+    "type": "Approved, Denied or Failed.",
+    "status": "True, False or Unknown; \"True\" when unset."
+  },
+  "kubeplane.certificates.v1.CertificateSigningRequestSpec": {
+    "": "CertificateSigningRequestSpec is the request; immutable after create.",
+    "request": "The PEM-encoded PKCS#10 request; base64 in JSON, as Kubernetes writes []byte.",
+    "signerName": "Who is asked to sign: kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kubelet-serving, …",
+    "expirationSeconds": "Requested lifetime in seconds (at least 600); the signer may issue a shorter one.",
+    "usages": "Key usages requested: \"client auth\", \"server auth\", \"digital signature\", \"key encipherment\", …",
+    "username": "The requesting user; set by the apiserver from the authenticated caller, never from the body.",
+    "uid": "The requesting user's uid; set by the apiserver.",
+    "groups": "The requesting user's groups; set by the apiserver."
+  },
+  "kubeplane.certificates.v1.CertificateSigningRequestStatus": {
+    "": "CertificateSigningRequestStatus is the approval and the issued certificate.",
+    "conditions": "Approved, Denied (set through the approval subresource) and Failed (set by the signer).",
+    "certificate": "The issued certificate, PEM; base64 in JSON, as Kubernetes writes []byte."
   },
   "kubeplane.coordination.v1.Lease": {
     "": "Lease is a lock for leader election and node heartbeats (coordinationv1.Lease)."
@@ -886,6 +972,57 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   },
   "kubeplane.networking.v1.ServiceBackendPort": {
     "": "ServiceBackendPort is a service port by name or number; one of them is set."
+  },
+  "kubeplane.policy.v1.Eviction": {
+    "": "Eviction is the body of a pod's eviction subresource (POST pods/NAME/eviction).",
+    "metadata": "The pod's name and namespace."
+  },
+  "kubeplane.policy.v1.EvictionDeleteOptions": {
+    "": "EvictionDeleteOptions is the part of metav1.DeleteOptions an eviction honours."
+  },
+  "kubeplane.policy.v1.EvictionPreconditions": {
+    "": "EvictionPreconditions must hold for the pod to be deleted."
+  },
+  "kubeplane.policy.v1.PodDisruptionBudget": {
+    "": "PodDisruptionBudget bounds the voluntary disruptions (evictions) of a set of pods (policyv1.PodDisruptionBudget)."
+  },
+  "kubeplane.policy.v1.PodDisruptionBudgetSpec": {
+    "": "PodDisruptionBudgetSpec: exactly one of minAvailable and maxUnavailable.",
+    "minAvailable": "IntOrString: pods that must stay available after an eviction, a number or a percentage (\"50%\").",
+    "selector": "The pods it covers; an empty selector selects every pod of the namespace.",
+    "maxUnavailable": "IntOrString: pods that may be unavailable after an eviction, a number or a percentage.",
+    "unhealthyPodEvictionPolicy": "IfHealthyBudget (default) or AlwaysAllow: whether running but not ready pods may be evicted regardless of the budget."
+  },
+  "kubeplane.policy.v1.PodDisruptionBudgetStatus": {
+    "": "PodDisruptionBudgetStatus is written by the disruption controller (and the eviction subresource).",
+    "disruptedPods": "Pods evicted but not yet seen deleted by the controller: pod name → eviction time (RFC 3339)."
+  },
+  "kubeplane.rbac.v1.AggregationRule": {
+    "": "AggregationRule fills a ClusterRole's rules from the ClusterRoles its selectors match."
+  },
+  "kubeplane.rbac.v1.ClusterRole": {
+    "": "ClusterRole is a cluster-wide set of rules (rbacv1.ClusterRole); with an aggregationRule its\nrules are written by the controller-manager."
+  },
+  "kubeplane.rbac.v1.ClusterRoleBinding": {
+    "": "ClusterRoleBinding grants a ClusterRole's rules cluster-wide (rbacv1.ClusterRoleBinding)."
+  },
+  "kubeplane.rbac.v1.PolicyRule": {
+    "": "PolicyRule is one permission: verbs on resources (or on non-resource URLs); \"*\" matches all.",
+    "resourceNames": "Narrows the rule to these object names; empty means every name."
+  },
+  "kubeplane.rbac.v1.Role": {
+    "": "Role is a namespaced set of rules (rbacv1.Role)."
+  },
+  "kubeplane.rbac.v1.RoleBinding": {
+    "": "RoleBinding grants a Role or ClusterRole's rules within its namespace (rbacv1.RoleBinding)."
+  },
+  "kubeplane.rbac.v1.RoleRef": {
+    "": "RoleRef names the Role or ClusterRole a binding grants; it cannot change after creation."
+  },
+  "kubeplane.rbac.v1.Subject": {
+    "": "Subject is who a binding grants to: a User, a Group or a ServiceAccount.",
+    "apiGroup": "\"rbac.authorization.k8s.io\" for User and Group, \"\" for ServiceAccount.",
+    "namespace": "The ServiceAccount's namespace."
   },
   "kubeplane.scheduler.v1.ExplainScheduleResponse": {
     "pod": "namespace/name of the pod.",

@@ -14,6 +14,7 @@ import type { Endpoints, Service } from "../gen/kubeplane/core/v1/service.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../gen/kubeplane/core/v1/volume.js";
 import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice.js";
 import type { Ingress } from "../gen/kubeplane/networking/v1/ingress.js";
+import type { PodDisruptionBudget } from "../gen/kubeplane/policy/v1/pod_disruption_budget.js";
 import type { PriorityClass } from "../gen/kubeplane/scheduling/v1/priority_class.js";
 import type { StorageClass } from "../gen/kubeplane/storage/v1/storage_class.js";
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "../gen/kubeplane/rbac/v1/rbac.js";
@@ -26,6 +27,7 @@ import { dns1035LabelProblems, dns1123LabelProblems, dns1123SubdomainProblems } 
 import { validateIngress } from "./networking.js";
 import { nameValidator, validateObjectMeta, validateObjectMetaUpdate, type NameValidator } from "./object-meta.js";
 import { validatePod, validatePodUpdate } from "./pod.js";
+import { validatePdb } from "./policy.js";
 import { pathSegmentNameProblems, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac.js";
 import { validateEndpointSlice, validateEndpoints, validateService, validateServiceUpdate } from "./service.js";
 import { validatePv, validatePvUpdate, validatePvc, validatePvcUpdate, validateStorageClass } from "./storage.js";
@@ -70,6 +72,7 @@ const specValidators: Readonly<Record<string, Validator>> = {
   CertificateSigningRequest: (o, old) => validateCsr(o as CertificateSigningRequest, old as CertificateSigningRequest | undefined),
   Ingress: (o) => validateIngress(o as Ingress),
   HorizontalPodAutoscaler: (o) => validateHpa(o as HorizontalPodAutoscaler),
+  PodDisruptionBudget: (o) => validatePdb(o as PodDisruptionBudget),
   Role: (o) => validateRole(o as Role),
   ClusterRole: (o) => validateClusterRole(o as ClusterRole),
   RoleBinding: (o, old) => validateRoleBinding(o as RoleBinding, old as RoleBinding | undefined),

@@ -1,11 +1,13 @@
 // The controllers the controller-manager knows, by the name `--controllers` uses: one explicit descriptor list
 // (kube-controller-manager's NewControllerDescriptors), no registration by import side effect.
 import type { ControllerConstructor } from "./context.js";
+import { newClusterRoleAggregationController } from "./clusterrole-aggregation/controller.js";
 import { newCronJobController } from "./cronjob/controller.js";
 import { newCsrApprovingController } from "./csr-approving/controller.js";
 import { newCsrSigningController } from "./csr-signing/controller.js";
 import { newDaemonSetController } from "./daemonset/controller.js";
 import { newDeploymentController } from "./deployment/controller.js";
+import { newDisruptionController } from "./disruption/controller.js";
 import { newEndpointsController } from "./endpoints/controller.js";
 import { newEndpointSliceController } from "./endpointslice/controller.js";
 import { newGarbageCollector } from "./garbage-collector/controller.js";
@@ -38,9 +40,11 @@ export const controllerDescriptors: readonly ControllerDescriptor[] = [
   { name: "nodelifecycle", construct: newNodeLifecycleController },
   { name: "endpoints", construct: newEndpointsController },
   { name: "endpointslice", construct: newEndpointSliceController },
+  { name: "disruption", construct: newDisruptionController },
   { name: "csrapproving", construct: newCsrApprovingController },
   { name: "csrsigning", construct: newCsrSigningController },
   { name: "tokencleaner", construct: newTokenCleaner },
+  { name: "clusterrole-aggregation", construct: newClusterRoleAggregationController },
 ];
 
 /**
