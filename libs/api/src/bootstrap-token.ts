@@ -1,6 +1,6 @@
 // Bootstrap tokens (kubeadm's `<id>.<secret>`): their Secret's type, name, keys and the rules every user of them shares.
 import { randomInt } from "node:crypto";
-import type { Secret } from "./gen/kubeplane/core/v1/config.js";
+import { Secret } from "./gen/kubeplane/core/v1/config.js";
 
 /** The Secret type that holds a bootstrap token. */
 export const BOOTSTRAP_TOKEN_SECRET_TYPE = "bootstrap.kubernetes.io/token";
@@ -75,4 +75,35 @@ export function bootstrapTokenExpiration(secret: Secret): Date | undefined {
 export function isBootstrapTokenExpired(secret: Secret, now: Date = new Date()): boolean {
   const at = bootstrapTokenExpiration(secret);
   return at !== undefined && at.getTime() <= now.getTime();
+}
+
+/** What `kpctl token create` (kubeadm token create) puts into a token's Secret. */
+export interface BootstrapTokenSpec {
+  token: BootstrapToken;
+  /** When it stops working; undefined: never (kubeadm's --ttl 0). */
+  expires?: Date | undefined;
+  description?: string | undefined;
+  /** Extra groups (`system:bootstrappers:…`); default kubeadm's default-node-token group. */
+  groups?: string[] | undefined;
+}
+
+/** The kube-system Secret that makes `spec.token` a bootstrap token usable for authentication (and signing). */
+export function bootstrapTokenSecret(spec: BootstrapTokenSpec): Secret {
+  const b64 = (v: string): string => Buffer.from(v, "utf8").toString("base64");
+  const data: Record<string, string> = {
+    [BootstrapTokenKeys.id]: b64(spec.token.id),
+    [BootstrapTokenKeys.secret]: b64(spec.token.secret),
+    [BootstrapTokenKeys.usageAuthentication]: b64("true"),
+    [BootstrapTokenKeys.usageSigning]: b64("true"),
+    [BootstrapTokenKeys.extraGroups]: b64((spec.groups ?? [DEFAULT_BOOTSTRAP_EXTRA_GROUP]).join(",")),
+  };
+  if (spec.expires) data[BootstrapTokenKeys.expiration] = b64(spec.expires.toISOString().replace(/\.\d{3}Z$/, "Z"));
+  if (spec.description) data[BootstrapTokenKeys.description] = b64(spec.description);
+  return Secret.fromPartial({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: bootstrapTokenSecretName(spec.token.id), namespace: BOOTSTRAP_TOKEN_NAMESPACE },
+    type: BOOTSTRAP_TOKEN_SECRET_TYPE,
+    data,
+  });
 }

@@ -125,12 +125,14 @@ export {
   DEFAULT_BOOTSTRAP_EXTRA_GROUP,
   bootstrapSecretValue,
   bootstrapTokenExpiration,
+  bootstrapTokenSecret,
   bootstrapTokenSecretName,
   generateBootstrapToken,
   isBootstrapTokenExpired,
   isValidBootstrapExtraGroup,
   parseBootstrapToken,
   type BootstrapToken,
+  type BootstrapTokenSpec,
 } from "./bootstrap-token.js";
 export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation/names.js";
 export { validateLabels } from "./validation/object-meta.js";

@@ -1,4 +1,5 @@
 // Connects a component to the cluster: the apiserver's gRPC client and NATS for the watches, both over mutual TLS.
+import type { ChannelCredentials } from "@grpc/grpc-js";
 import { connect as connectNats, type ConnectionOptions, type NatsConnection } from "nats";
 import { natsConnectionOptions } from "@kubeplane/watch";
 import { ApiClient } from "./api-client.js";
@@ -40,7 +41,7 @@ export interface ClusterConnection {
  */
 export async function connectCluster(
   settings: ClusterConnectionSettings,
-  opts: { name: string; hooks?: ClusterServiceHooks; natsOptions?: Partial<ConnectionOptions> },
+  opts: { name: string; hooks?: ClusterServiceHooks; natsOptions?: Partial<ConnectionOptions>; credentials?: ChannelCredentials },
 ): Promise<ClusterConnection> {
   const client = ApiClient.connect({
     server: settings.apiserver,
@@ -48,6 +49,7 @@ export async function connectCluster(
     certFile: settings.clientCertFile,
     keyFile: settings.clientKeyFile,
     token: settings.token,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     userAgent: `kubeplane-${opts.name}`,
   });
   let nc: NatsConnection;

@@ -7,6 +7,7 @@ export {
   type ClusterConnectionSettings,
   type ClusterServiceHooks,
 } from "./connect-cluster.js";
+export { rotatingChannelCredentials, type RotatingCredentialsFiles } from "./rotating-credentials.js";
 export type { NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions } from "./pod-subresources.js";
 export type { ServiceAccountToken, TokenRequestOptions } from "./service-account-token.js";
 export type {

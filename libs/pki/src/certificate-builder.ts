@@ -71,6 +71,7 @@ export async function signLeafCertificate(
   subject: LeafSubject,
   usages: readonly Usage[],
   lifetimeMs: number,
+  backdate: number = backdateMs,
 ): Promise<x509.X509Certificate> {
   if (usages.length === 0) throw new InvalidCertSpecError(`certificate for "${subject.commonName}" has no usages`);
   if (subject.commonName === "") throw new InvalidCertSpecError("a certificate needs a common name");
@@ -102,7 +103,7 @@ export async function signLeafCertificate(
     issuer: ca.cert.subjectName,
     publicKey,
     signingKey: ca.key,
-    notBefore: new Date(now - backdateMs),
+    notBefore: new Date(now - backdate),
     notAfter: new Date(notAfter),
     signingAlgorithm,
     extensions,

@@ -3,7 +3,7 @@ import { createHash, X509Certificate as NodeX509Certificate } from "node:crypto"
 import { readFile } from "node:fs/promises";
 import { x509 } from "./x509.js";
 import { importSigningKey } from "./keys.js";
-import { signLeafCertificate, type SigningCa } from "./certificate-builder.js";
+import { backdateMs, signLeafCertificate, type SigningCa } from "./certificate-builder.js";
 import { verifyCsr } from "./csr.js";
 import { PkiNotInitializedError } from "./errors.js";
 import type { Usage } from "./types.js";
@@ -39,7 +39,10 @@ export class CsrSigner {
   /** Signs `csrPem` for `lifetimeSeconds` (capped at the CA's own expiry); throws InvalidCsrError for an unsound request. */
   async sign(csrPem: string, opts: { usages: Usage[]; lifetimeSeconds: number }): Promise<string> {
     const csr = await verifyCsr(csrPem);
-    const cert = await signLeafCertificate(this.ca, csr.publicKey, csr.subject, [...new Set(opts.usages)], opts.lifetimeSeconds * 1000);
+    // Backdated for clock skew, but never by more than half the lifetime, so a short-lived
+    // certificate's rotation deadline (a fraction of notAfter - notBefore) still lies ahead.
+    const lifetimeMs = opts.lifetimeSeconds * 1000;
+    const cert = await signLeafCertificate(this.ca, csr.publicKey, csr.subject, [...new Set(opts.usages)], lifetimeMs, Math.min(backdateMs, lifetimeMs / 2));
     return cert.toString("pem") + "\n";
   }
 }

@@ -12,6 +12,7 @@ export {
 } from "./pki.js";
 export { createCsr, verifyCsr, type CreatedCsr, type VerifiedCsr } from "./csr.js";
 export { CsrSigner, publicKeyHash } from "./csr-signer.js";
+export { createUntrustedServingCertificate } from "./self-signed.js";
 export { readCertificate, certificateExpiry } from "./certificate-info.js";
 export {
   clusterCertSpecs,

@@ -20,6 +20,7 @@ import { logsCommand } from "./commands/logs.js";
 import { pkiCommand } from "./commands/pki.js";
 import { rolloutCommand } from "./commands/rollout.js";
 import { scaleCommand } from "./commands/scale.js";
+import { tokenCommand } from "./commands/token.js";
 import { topCommand } from "./commands/top.js";
 import { commandHelp, rootHelp } from "./commands/usage.js";
 import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
@@ -82,6 +83,7 @@ export const COMMANDS: readonly Command[] = [
   versionCommand,
   configCommand,
   pkiCommand,
+  tokenCommand,
 ];
 
 function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlClient; close(): void } {

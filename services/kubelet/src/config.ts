@@ -30,6 +30,10 @@ export const kubeletConfig = defineConfig({
   crashLoopBackoffMax: { type: "duration", default: "5m", description: "Longest restart back-off" },
   imagePullBackoffInitial: { type: "duration", default: "10s", description: "First back-off after a failed image pull (doubling to the maximum)" },
   imagePullBackoffMax: { type: "duration", default: "5m", description: "Longest image pull back-off" },
+  certDir: { type: "string", description: "TLS bootstrapping: where the node's client and serving certificates live (kubelet-client-current.pem, kubelet-server-current.pem); set, it replaces clientCertFile and tlsCertFile" },
+  bootstrapToken: { type: "string", description: "TLS bootstrapping: a bootstrap token (<id>.<secret>, kpctl token create) to request the first client certificate with" },
+  caCertHash: { type: "string", description: "TLS bootstrapping: sha256:<hex> of the cluster CA's public key; caFile is trusted only if it matches (kubeadm's --discovery-token-ca-cert-hash)" },
+  rotateCertificates: { type: "bool", default: true, description: "With certDir: renew the client and serving certificates at 70-90 % of their lifetime" },
   simulate: { type: "int", default: 0, min: 0, max: 100000, description: "SCALE TESTS ONLY: register this many simulated nodes whose pods are reported Running without running anything" },
   simulatePrefix: { type: "string", default: "sim-node", description: "Name prefix of the simulated nodes" },
 });

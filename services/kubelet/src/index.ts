@@ -4,8 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { descriptorSet, kubeletV1 } from "@kubeplane/api";
-import { connectCluster, EventBroadcaster } from "@kubeplane/client";
-import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
+import { connectCluster, EventBroadcaster, rotatingChannelCredentials } from "@kubeplane/client";
+import { createLogger, Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { writeCniConfig } from "./cni/cni-config.js";
 import type { KubeletConfig } from "./config.js";
 import { connectCri } from "./cri/client.js";
@@ -24,6 +24,7 @@ import { PodSyncer } from "./pods/pod-syncer.js";
 import { resourceMetrics } from "./pods/resource-metrics.js";
 import { kubeletServiceHandlers, procNodeUsage, StatsSummary } from "./server/index.js";
 import { startSimulatedNodes } from "./simulate/index.js";
+import { bootstrapKubeletTls, startNodeCertificateRotation, type BootstrappedFiles } from "./bootstrap/index.js";
 
 export { kubeletConfig, type KubeletConfig } from "./config.js";
 
@@ -57,11 +58,40 @@ function parseTaints(items: readonly string[]): { key: string; value: string; ef
 }
 
 
+/**
+ * Runs TLS bootstrapping for certDir and returns the configuration that uses its files: the
+ * client certificate for the apiserver and NATS (the apiserver's channel re-reads it, so rotation
+ * reaches it) and the serving certificate, verified against caFile (whose hash is pinned).
+ */
+async function tlsBootstrap(config: KubeletConfig, logger: Logger): Promise<{ config: KubeletConfig; files: BootstrappedFiles; credentials: ReturnType<typeof rotatingChannelCredentials> }> {
+  if (!config.caFile || !config.caCertHash) throw new Error("certDir (TLS bootstrapping) needs caFile and caCertHash");
+  const nodeName = config.nodeName || hostname().toLowerCase();
+  const nodeIp = config.nodeIp || firstExternalIPv4() || "127.0.0.1";
+  const files = await bootstrapKubeletTls({ apiserver: config.apiserver, caFile: config.caFile, caCertHash: config.caCertHash, bootstrapToken: config.bootstrapToken, certDir: config.certDir!, nodeName, nodeIp }, logger);
+  return {
+    files,
+    config: {
+      ...config,
+      nodeName,
+      nodeIp,
+      clientCertFile: files.clientFile,
+      clientKeyFile: files.clientFile,
+      tlsCertFile: files.servingFile,
+      tlsKeyFile: files.servingFile,
+      tlsClientCaFile: config.tlsClientCaFile || config.caFile,
+    },
+    credentials: rotatingChannelCredentials({ caFile: config.caFile, certFile: files.clientFile, keyFile: files.clientFile, refreshMs: 2_000 }),
+  };
+}
+
 /** Starts the kubelet; resolves once it serves and its pod workers run. */
-export async function startKubelet(config: KubeletConfig, opts: { logger?: Logger } = {}): Promise<Kubelet> {
+export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?: Logger } = {}): Promise<Kubelet> {
+  // TLS bootstrapping (certDir): the certificates are the node's own, from CSRs; they replace the configured files.
+  const boot = kubeletConfig.certDir && kubeletConfig.simulate === 0 ? await tlsBootstrap(kubeletConfig, opts.logger ?? createLogger("kubelet", kubeletConfig.logLevel)) : undefined;
+  const config = boot?.config ?? kubeletConfig;
   const service = new Service({ name: "kubelet", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const { client, nc } = await connectCluster(config, { name: "kubelet", hooks: service });
+  const { client, nc } = await connectCluster(config, { name: "kubelet", hooks: service, ...(boot ? { credentials: boot.credentials } : {}) });
   const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
 
   if (config.simulate > 0) {
@@ -179,6 +209,24 @@ export async function startKubelet(config: KubeletConfig, opts: { logger?: Logge
   syncStatus = () => agent.syncStatus();
 
   const node = await agent.waitForRegistration();
+  if (boot && config.rotateCertificates) {
+    const rotationAbort = new AbortController();
+    const rotation = startNodeCertificateRotation({
+      files: boot.files,
+      caFile: config.caFile!,
+      client,
+      nodeName,
+      nodeIp,
+      clientRotated: () => nc.reconnect(),
+      servingRotated: () => service.reloadServingCertificate(),
+      logger,
+      signal: rotationAbort.signal,
+    });
+    service.onStop(() => {
+      rotationAbort.abort();
+      return rotation;
+    });
+  }
   broadcaster.record(nodeKind, node, "Normal", EVENT_REASONS.StartingKubelet, "Starting kubelet.");
   if (config.cniConfDir) {
     const podCidr = node.spec?.podCidr || config.podCidr;

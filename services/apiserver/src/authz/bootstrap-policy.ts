@@ -158,7 +158,13 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(["update", "patch"], ["networking.k8s.io"], ["ingresses/status"]),
     ]),
     // What every node may do beside the Node authorizer's own checks (its Node, Lease, pods and their objects).
-    clusterRole("system:node", [events, ...nodeReads, rule(["create"], ["authorization.k8s.io", "authentication.k8s.io"], ["subjectaccessreviews", "tokenreviews"])]),
+    clusterRole("system:node", [
+      events,
+      ...nodeReads,
+      rule(["create"], ["authorization.k8s.io", "authentication.k8s.io"], ["subjectaccessreviews", "tokenreviews"]),
+      // Certificate rotation: a kubelet renews its client and serving certificates with CSRs (as Kubernetes' system:node).
+      rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
+    ]),
     // A kubelet that simulates many nodes (benches, scale tests) acts for all of them.
     clusterRole("system:kubeplane:node-simulator", [
       events,

@@ -1,0 +1,191 @@
+// Node join on a real apiserver, controller-manager, etcd and NATS: a kubelet with only a bootstrap token and the CA hash
+// gets its own certificate, registers Ready, renews its certificates before they expire; revoked or expired tokens are refused.
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { connect, type NatsConnection } from "nats";
+import { Registry } from "prom-client";
+import { bootstrapTokenSecret, generateBootstrapToken, isApiError, kindFor, type coordinationV1, type coreV1Node, type KindInfo } from "@kubeplane/api";
+import { ApiClient, rotatingChannelCredentials } from "@kubeplane/client";
+import { createLogger } from "@kubeplane/service-kit";
+import { clientTls, runKpctl, serviceEntry, startControlPlane, startServiceProcess, testPkiNow, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { bootstrapKubeletTls, CaHashMismatchError, startNodeCertificateRotation, type BootstrappedFiles } from "../src/bootstrap/index.js";
+import { startNodeAgent, type NodeAgent } from "../src/node/index.js";
+
+type Node = coreV1Node.Node;
+const nodes = kindFor("v1", "Node") as KindInfo<Node>;
+const leases = kindFor("coordination.k8s.io/v1", "Lease") as KindInfo<coordinationV1.Lease>;
+const secrets = kindFor("v1", "Secret")!;
+
+/** Certificates the test controller-manager signs live this long: rotation must happen within the test. */
+const SIGNING_SECONDS = 24;
+
+describe("node join (kubelet TLS bootstrapping)", () => {
+  let cp: ControlPlane;
+  let cm: ServiceProcess;
+  let admin: ApiClient;
+  let certRoot: string;
+  let caHash: string;
+  const closers: Array<() => Promise<void> | void> = [];
+  const logger = createLogger("kubelet-join-test", "warn");
+
+  before(async () => {
+    cp = await startControlPlane();
+    const pki = testPkiNow();
+    caHash = pki.pki.caHash();
+    cm = await startServiceProcess({
+      entry: serviceEntry("controller-manager"),
+      flags: {
+        apiserver: cp.apiserver.grpcAddress,
+        "nats-url": cp.nats.url,
+        controllers: "csrapproving,csrsigning,tokencleaner",
+        "leader-elect": "false",
+        "cluster-signing-cert-file": pki.caFile,
+        "cluster-signing-key-file": join(pki.dir, "ca.key"),
+        "cluster-signing-duration": `${SIGNING_SECONDS}s`,
+      },
+    });
+    admin = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
+    certRoot = mkdtempSync(join(tmpdir(), "kubelet-join-"));
+  });
+
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    admin?.close();
+    await cm?.kill();
+    await cp?.stop();
+    if (certRoot) rmSync(certRoot, { recursive: true, force: true });
+  });
+
+  const createToken = async (expires?: Date): Promise<string> => {
+    const token = generateBootstrapToken();
+    await admin.create(secrets, bootstrapTokenSecret({ token, expires, description: "join test" }));
+    return `${token.id}.${token.secret}`;
+  };
+
+  const bootstrap = (nodeName: string, token: string, certDir = join(certRoot, nodeName)): Promise<BootstrappedFiles> =>
+    bootstrapKubeletTls({ apiserver: cp.apiserver.grpcAddress, caFile: testPkiNow().caFile, caCertHash: caHash, bootstrapToken: token, certDir, nodeName, nodeIp: "127.0.0.1" }, logger);
+
+  it("joins with only a bootstrap token and the CA hash, becomes Ready, and renews both certificates before they expire", async () => {
+    const caFile = testPkiNow().caFile;
+    // What an operator runs on the control plane; the node gets the token and the CA hash from its output.
+    const created = await runKpctl(cp.apiserver.grpcAddress, ["token", "create", "--ttl", "1h", "--description", "node-3", "--print-join-command"]);
+    assert.equal(created.code, 0, created.stderr);
+    const token = /--bootstrap-token=(\S+)/.exec(created.stdout)?.[1] ?? "";
+    assert.equal(/--ca-cert-hash=(\S+)/.exec(created.stdout)?.[1], caHash);
+    const listed = await runKpctl(cp.apiserver.grpcAddress, ["token", "list"]);
+    assert.match(listed.stdout, new RegExp(`${token.slice(0, 6)}\\.<secret>\\s+1h\\s.*authentication,signing\\s+node-3`));
+    assert.ok(!listed.stdout.includes(token.slice(7)), "the secret half is never listed");
+    const files = await bootstrap("node-3", token);
+    const first = new X509Certificate(readFileSync(files.clientFile));
+    assert.match(first.subject, /CN=system:node:node-3/);
+    assert.match(first.subject, /O=system:nodes/);
+    assert.ok(first.checkIssued(new X509Certificate(readFileSync(caFile))));
+
+    // The node's NATS user exists once an operator (here the harness) authorized it; see docs/security.md "Node join".
+    await cp.nats.authorizeNodes(["node-3"]);
+    const client = ApiClient.connect({ server: cp.apiserver.grpcAddress, credentials: rotatingChannelCredentials({ caFile, certFile: files.clientFile, keyFile: files.clientFile, refreshMs: 500 }) });
+    closers.push(() => client.close());
+    const nc: NatsConnection = await connect({
+      servers: cp.nats.url,
+      tls: { caFile, certFile: files.clientFile, keyFile: files.clientFile },
+      // Each NATS user may read replies only under its own inbox prefix (libs/watch's inboxPrefix).
+      inboxPrefix: "_INBOX.system_node_node-3",
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 200,
+    });
+    closers.push(() => nc.close());
+    const agent: NodeAgent = startNodeAgent({
+      client,
+      logger,
+      registry: new Registry(),
+      nodeName: "node-3",
+      rootDir: join(certRoot, "root"),
+      nodeIp: "127.0.0.1",
+      kubeletVersion: "v0.1.0",
+      containerRuntimeVersion: "containerd://1.6.20",
+      kubeletPort: 10250,
+      healthy: () => ({ ready: true }),
+      statusUpdateIntervalMs: 500,
+      leaseRenewIntervalMs: 300,
+    });
+    closers.push(() => agent.stop());
+    await agent.waitForRegistration();
+    await waitFor(async () => ((await admin.get(nodes, "", "node-3")) as Node).status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false, {
+      timeoutMs: 15_000,
+      message: "node-3 Ready",
+    });
+
+    const rotation = new AbortController();
+    let natsReconnects = 0;
+    const rotating = startNodeCertificateRotation({
+      files,
+      caFile,
+      client,
+      nodeName: "node-3",
+      nodeIp: "127.0.0.1",
+      clientRotated: async () => {
+        natsReconnects++;
+        await nc.reconnect();
+      },
+      servingRotated: () => undefined,
+      logger,
+      signal: rotation.signal,
+      renewFraction: () => 0.5,
+    });
+    closers.push(async () => {
+      rotation.abort();
+      await rotating;
+    });
+    // The untrusted first serving certificate is replaced at once by one the CA signed for the node's own addresses.
+    await waitFor(() => new X509Certificate(readFileSync(files.servingFile)).checkIssued(new X509Certificate(readFileSync(caFile))), { timeoutMs: 15_000, message: "a CA-signed serving certificate" });
+    const serving = new X509Certificate(readFileSync(files.servingFile));
+    assert.match(serving.subjectAltName ?? "", /IP Address:127\.0\.0\.1/);
+    // The client certificate is renewed (a new serial) before the first one expires.
+    await waitFor(() => new X509Certificate(readFileSync(files.clientFile)).serialNumber !== first.serialNumber, { timeoutMs: 30_000, message: "a renewed client certificate" });
+    const renewed = new X509Certificate(readFileSync(files.clientFile));
+    assert.ok(Date.now() < Date.parse(first.validTo), "renewed before the first certificate expired");
+    assert.ok(Date.parse(renewed.validTo) > Date.parse(first.validTo));
+    assert.ok(natsReconnects >= 1);
+    // After the first certificate expired, the node still works on the renewed one: heartbeats go on, NATS is connected.
+    await waitFor(() => Date.now() > Date.parse(first.validTo) + 1000, { timeoutMs: 40_000, intervalMs: 500, message: "the first certificate to expire" });
+    const before = ((await admin.get(leases, "kube-node-lease", "node-3")) as coordinationV1.Lease).spec?.renewTime;
+    await waitFor(async () => ((await admin.get(leases, "kube-node-lease", "node-3")) as coordinationV1.Lease).spec?.renewTime !== before, { timeoutMs: 10_000, message: "a Lease renewal after expiry" });
+    const fresh = ApiClient.connect({ server: cp.apiserver.grpcAddress, caFile, certFile: files.clientFile, keyFile: files.clientFile });
+    closers.push(() => fresh.close());
+    assert.equal(((await fresh.get(nodes, "", "node-3")) as Node).metadata?.name, "node-3");
+    assert.equal(nc.isClosed(), false);
+  });
+
+  it("refuses a deleted (revoked) token, an expired token and an unknown one; the token cleaner deletes expired tokens", async () => {
+    const revoked = await createToken(new Date(Date.now() + 3600_000));
+    const deleted = await runKpctl(cp.apiserver.grpcAddress, ["token", "delete", revoked.slice(0, 6)]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const unauthorized = (err: unknown): boolean => isApiError(err) && err.reason === "Unauthorized";
+    await assert.rejects(bootstrap("node-revoked", revoked), unauthorized);
+    await assert.rejects(bootstrap("node-unknown", "zzzzzz.0123456789abcdef"), unauthorized);
+    const expiring = await createToken(new Date(Date.now() + 1500));
+    await waitFor(async () => {
+      try {
+        await bootstrap("node-expired", expiring);
+        return false;
+      } catch (err) {
+        return unauthorized(err);
+      }
+    }, { timeoutMs: 10_000, message: "the expired token to be refused" });
+    await waitFor(async () => (await admin.list(secrets, { namespace: "kube-system" })).items.every((s) => s.metadata?.name !== `bootstrap-token-${expiring.slice(0, 6)}`), {
+      timeoutMs: 10_000,
+      message: "the token cleaner to delete the expired token",
+    });
+  });
+
+  it("refuses a CA whose public key does not have the pinned hash", async () => {
+    await assert.rejects(
+      bootstrapKubeletTls({ apiserver: cp.apiserver.grpcAddress, caFile: testPkiNow().caFile, caCertHash: `sha256:${"0".repeat(64)}`, bootstrapToken: "abcdef.0123456789abcdef", certDir: join(certRoot, "pinned"), nodeName: "node-x", nodeIp: "127.0.0.1" }, logger),
+      CaHashMismatchError,
+    );
+  });
+});
