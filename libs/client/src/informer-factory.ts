@@ -1,6 +1,18 @@
 // Shared informers: one informer (one cache, one watch) per kind, shared by every controller.
 import type { ApiObject, KindInfo } from "@kubeplane/api";
-import { Informer, type ApiClient, type IndexFunc, type InformerLogger, type WatchConnection } from "@kubeplane/client";
+import type { ApiClient } from "./api-client.js";
+import type { IndexFunc } from "./indexer.js";
+import { Informer, type InformerLogger, type WatchConnection } from "./informer.js";
+
+/** Options of a SharedInformerFactory. */
+export interface SharedInformerFactoryOptions {
+  logger?: InformerLogger | undefined;
+  /**
+   * Only this node's pods (a kubelet): the pods informer lists `spec.nodeName=<node>` and watches
+   * the node's pods-by-node subjects, the only ones its NATS user may read.
+   */
+  nodeName?: string | undefined;
+}
 
 /**
  * Hands out one Informer per kind. Controllers ask for informers while they are built, then the
@@ -15,7 +27,7 @@ export class SharedInformerFactory {
   constructor(
     private readonly client: ApiClient,
     private readonly watch: WatchConnection,
-    private readonly logger?: InformerLogger,
+    private readonly options: SharedInformerFactoryOptions = {},
   ) {}
 
   /** The shared informer of `kind`; extra indexes are added to it (names must not clash). */
@@ -23,7 +35,8 @@ export class SharedInformerFactory {
     const key = `${kind.group}/${kind.resource}`;
     let informer = this.informers.get(key) as Informer<T> | undefined;
     if (!informer) {
-      informer = new Informer<T>({ client: this.client, watch: this.watch, kind, indexers, logger: this.logger });
+      const byNode = this.options.nodeName && kind.group === "" && kind.resource === "pods" ? { nodeName: this.options.nodeName } : {};
+      informer = new Informer<T>({ client: this.client, watch: this.watch, kind, indexers, logger: this.options.logger, ...byNode });
       this.informers.set(key, informer as unknown as Informer<ApiObject>);
       if (this.signal) this.running.push(informer.run(this.signal));
     } else {

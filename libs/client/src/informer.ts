@@ -1,7 +1,7 @@
 // Informers: a cache of one kind kept current by subscribe-then-list over NATS JetStream (ARCHITECTURE §4).
 import type { JetStreamClient, JetStreamManager } from "nats";
 import { fieldsOf, isNotFound, parseFieldSelector, parseLabelSelector, type ApiObject, type KindInfo } from "@kubeplane/api";
-import { openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
+import { nodeFilter, openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
 import type { ApiClient } from "./api-client.js";
 import { Indexer, byNodeName, objectKey, type IndexFunc, type Lister } from "./indexer.js";
 import { withTraceparent } from "./trace-context.js";
@@ -33,8 +33,13 @@ export interface InformerOptions<T extends ApiObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
-  /** NATS subject filters; default the kind's (and namespace's) subjects. A kubelet passes `nodeFilter(node)`. */
+  /** NATS subject filters; default the kind's (and namespace's) subjects, or the node's with `nodeName`. */
   filterSubjects?: string[];
+  /**
+   * Pods only: just the pods bound to this node — listed with `spec.nodeName=<node>` (added to
+   * `fieldSelector`) and watched on the node's pods-by-node subjects (what a kubelet may read).
+   */
+  nodeName?: string;
   /** Extra cache indexes beyond namespace, owner, label (and node, for pods). */
   indexers?: Record<string, IndexFunc<T>>;
   logger?: InformerLogger;
@@ -82,6 +87,8 @@ export class Informer<T extends ApiObject> {
   eventsApplied = 0;
 
   private readonly refetch: boolean;
+  /** The caller's field selector, plus `spec.nodeName=<node>` with `nodeName`. */
+  private readonly fieldSelector: string;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.refetch = options.refetch ?? (options.kind.group === "" && options.kind.resource === "secrets");
@@ -89,7 +96,8 @@ export class Informer<T extends ApiObject> {
     const byNode: Record<string, IndexFunc<T>> = options.kind.resource === "pods" ? { node: byNodeName as IndexFunc<T> } : {};
     this.indexer = new Indexer<T>({ ...byNode, ...options.indexers });
     const labels = parseLabelSelector(options.labelSelector ?? "");
-    const fields = parseFieldSelector(options.fieldSelector ?? "");
+    this.fieldSelector = [options.fieldSelector, options.nodeName !== undefined ? `spec.nodeName=${options.nodeName}` : ""].filter(Boolean).join(",");
+    const fields = parseFieldSelector(this.fieldSelector);
     this.matches = (obj) => {
       if (!labels.matches(obj.metadata?.labels)) return false;
       if (fields.empty) return true;
@@ -139,7 +147,9 @@ export class Informer<T extends ApiObject> {
   /** Keeps the cache current until the signal aborts. Never throws for transient failures. */
   async run(signal: AbortSignal): Promise<void> {
     const { kind, client } = this.options;
-    const filterSubjects = this.options.filterSubjects ?? [resourceFilter(kind.resource, kind.namespaced ? this.options.namespace : undefined)];
+    const filterSubjects =
+      this.options.filterSubjects ??
+      (this.options.nodeName !== undefined ? [nodeFilter(this.options.nodeName)] : [resourceFilter(kind.resource, kind.namespaced ? this.options.namespace : undefined)]);
     let delay = 100;
     while (!signal.aborted) {
       const attempt = new AbortController();
@@ -152,7 +162,7 @@ export class Informer<T extends ApiObject> {
         const list = await client.listAll(kind, {
           namespace: this.options.namespace,
           labelSelector: this.options.labelSelector,
-          fieldSelector: this.options.fieldSelector,
+          fieldSelector: this.fieldSelector || undefined,
           signal: attempt.signal,
         });
         this.replace(list.items as T[], Number(list.resourceVersion));

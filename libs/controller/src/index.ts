@@ -2,7 +2,6 @@
 export { connectControllerProcess, type ControllerProcess, type ControllerProcessConfig, type ServiceHooks } from "./connect.js";
 export { Controller, TerminalError, type ControllerOptions, type Reconciler, type Request, type Result } from "./controller.js";
 export { Expectations } from "./expectations.js";
-export { SharedInformerFactory } from "./informer-factory.js";
 export { LeaseElection, LeaseLostError, type LeaseElectionOptions } from "./lease-election.js";
 export type { Logger } from "./logger.js";
 export { LeadershipLostError, Manager, type ManagerOptions } from "./manager.js";

@@ -3,7 +3,7 @@ import { setMaxListeners } from "node:events";
 import type { Registry } from "prom-client";
 import type { ApiClient, WatchConnection } from "@kubeplane/client";
 import { Controller, type Reconciler } from "./controller.js";
-import { SharedInformerFactory } from "./informer-factory.js";
+import { SharedInformerFactory } from "@kubeplane/client";
 import { LeaseElection } from "./lease-election.js";
 import type { Logger } from "./logger.js";
 import { controllerMetrics, type ControllerMetrics } from "./metrics.js";
@@ -47,7 +47,7 @@ export class Manager {
 
   constructor(private readonly options: ManagerOptions) {
     this.client = options.client;
-    this.informers = new SharedInformerFactory(options.client, options.watch, options.logger);
+    this.informers = new SharedInformerFactory(options.client, options.watch, { logger: options.logger });
     this.metrics = controllerMetrics(options.registry);
   }
 

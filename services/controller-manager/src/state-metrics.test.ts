@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Registry } from "prom-client";
 import type { ApiObject, KindInfo } from "@kubeplane/api";
-import type { SharedInformerFactory } from "@kubeplane/controller";
+import type { SharedInformerFactory } from "@kubeplane/client";
 import { registerStateMetrics } from "./state-metrics.js";
 
 /** Caches by kind, as the shared informers would hold them. */

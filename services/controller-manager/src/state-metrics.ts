@@ -1,7 +1,7 @@
 // Object state under kube-state-metrics' names (node conditions, pod phases and container states, Deployment replicas), read from the shared informers' caches at scrape time.
 import { Counter, Gauge, type Registry } from "prom-client";
 import { kindFor, type KindInfo, type appsV1Deployment, type coreV1Node, type coreV1Pod } from "@kubeplane/api";
-import type { SharedInformerFactory } from "@kubeplane/controller";
+import type { SharedInformerFactory } from "@kubeplane/client";
 
 const nodeKind = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
 const podKind = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;

@@ -1,8 +1,7 @@
 // @kubeplane/dns: the cluster DNS server, answering the zone from Services and EndpointSlices (issue 5).
 import { setMaxListeners } from "node:events";
 import { kindFor, type coreV1Service, type discoveryV1, type KindInfo } from "@kubeplane/api";
-import { connectCluster } from "@kubeplane/client";
-import { SharedInformerFactory } from "@kubeplane/controller";
+import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { parseUpstreams, type DnsConfig } from "./config.js";
 import { Forwarder } from "./forwarder.js";
@@ -58,7 +57,7 @@ export async function startDns(config: DnsConfig, opts: { logger?: Logger } = {}
   const metrics = dnsMetrics(service.metrics);
   const index = new RecordIndex(canonicalName(config.zone));
   const { client, nc } = await connectCluster(config, { name: "dns", hooks: service });
-  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
+  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, { logger });
   const serviceInformer = informers.informerFor(services);
   const sliceInformer = informers.informerFor(endpointSlices);
   wireIndex(index, serviceInformer, sliceInformer, metrics);

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kindFor, type coreV1Config, type coreV1Service, type discoveryV1, type KindInfo, type networkingV1 } from "@kubeplane/api";
-import { connectCluster } from "@kubeplane/client";
-import { Controller, SharedInformerFactory, controllerMetrics } from "@kubeplane/controller";
+import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
+import { Controller, controllerMetrics } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { CertificateStore } from "./certificate-store.js";
 import type { IngressControllerConfig } from "./config.js";
@@ -77,7 +77,7 @@ export async function startIngressController(config: IngressControllerConfig, op
   const publishAddress = config.publishAddress || nodeAddress();
   const certificates = new CertificateStore(await selfSignedCertificate(FALLBACK_COMMON_NAME), logger);
   const { client, nc } = await connectCluster(config, { name: "ingress-controller", hooks: service });
-  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
+  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, { logger });
   const watched = {
     ingresses: informers.informerFor(ingresses),
     services: informers.informerFor(services),

@@ -1,8 +1,7 @@
 // @kubeplane/kube-proxy: programs nftables so Service IPs, NodePorts and LoadBalancer IPs reach ready endpoints.
 import { setMaxListeners } from "node:events";
 import { descriptorSet, kindFor, type KindInfo } from "@kubeplane/api";
-import { connectCluster } from "@kubeplane/client";
-import { SharedInformerFactory } from "@kubeplane/controller";
+import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
 import { Service as KitService, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { KubeProxyConfig } from "./config.js";
 import { kubeProxyMetrics } from "./metrics.js";
@@ -39,7 +38,7 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
   const service = new KitService({ name: "kube-proxy", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
   const { client, nc } = await connectCluster(config, { name: "kube-proxy", hooks: service });
-  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
+  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, { logger });
   const serviceInformer = informers.informerFor(services);
   const sliceInformer = informers.informerFor(endpointSlices, {
     service: (s) => {

@@ -2,8 +2,8 @@
 import { hostname } from "node:os";
 import { setMaxListeners } from "node:events";
 import { descriptorSet, kindFor, schedulerV1, type KindInfo } from "@kubeplane/api";
-import { connectCluster } from "@kubeplane/client";
-import { LeadershipLostError, LeaseElection, SharedInformerFactory, serveUntilStopped } from "@kubeplane/controller";
+import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
+import { LeadershipLostError, LeaseElection, serveUntilStopped } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { SchedulerConfig } from "./config.js";
 import { schedulerServiceHandlers } from "./explain.js";
@@ -74,7 +74,7 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
     identity,
     queue: { initialBackoffMs: config.podInitialBackoff, maxBackoffMs: config.podMaxBackoff },
   });
-  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, logger);
+  const informers = new SharedInformerFactory(client, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, { logger });
   const podInformer = informers.informerFor(pods);
   scheduler.attach(informers.informerFor(nodes), podInformer);
   scheduler.attachStorage(informers.informerFor(claims), informers.informerFor(volumes), informers.informerFor(storageClasses));

@@ -1,6 +1,6 @@
 // What every cloud controller's constructor gets: the manager, client, informers, provider, metrics, events, settings.
-import type { ApiClient } from "@kubeplane/client";
-import type { Manager, SharedInformerFactory } from "@kubeplane/controller";
+import type { ApiClient, SharedInformerFactory } from "@kubeplane/client";
+import type { Manager } from "@kubeplane/controller";
 import type { Logger } from "@kubeplane/service-kit";
 import type { CloudControllerManagerConfig } from "../config.js";
 import type { EventRecorder } from "../events.js";

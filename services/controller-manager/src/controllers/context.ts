@@ -1,6 +1,6 @@
 // What every controller's constructor gets: the manager, the client, the shared informers, settings.
-import type { ApiClient } from "@kubeplane/client";
-import type { Logger, Manager, SharedInformerFactory } from "@kubeplane/controller";
+import type { ApiClient, SharedInformerFactory } from "@kubeplane/client";
+import type { Logger, Manager } from "@kubeplane/controller";
 import type { ControllerManagerConfig } from "../config.js";
 import type { EventRecorder } from "./event-recorders.js";
 

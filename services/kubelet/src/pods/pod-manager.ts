@@ -4,7 +4,6 @@
 import { coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { Informer, WorkQueue, type ApiClient, type WatchConnection } from "@kubeplane/client";
 import type { Logger } from "@kubeplane/service-kit";
-import { nodeFilter } from "@kubeplane/watch";
 import { rm } from "node:fs/promises";
 import { LABELS, podDir } from "../paths.js";
 import type { RuntimeService } from "../runtime/types.js";
@@ -65,8 +64,7 @@ export class PodManager {
       client: o.client,
       watch: o.watch,
       kind: pods,
-      fieldSelector: `spec.nodeName=${o.nodeName}`,
-      filterSubjects: [nodeFilter(o.nodeName)],
+      nodeName: o.nodeName,
       logger: o.logger,
     });
     this.informer.addEventHandler({

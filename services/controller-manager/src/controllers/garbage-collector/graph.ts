@@ -1,7 +1,7 @@
 // The garbage collector's view of the object graph: every watched object by uid, dependents by owner uid.
 import { kindFor, kindForResource, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { objectKey, type Informer, type Lister } from "@kubeplane/client";
-import type { SharedInformerFactory } from "@kubeplane/controller";
+import type { SharedInformerFactory } from "@kubeplane/client";
 
 /** The kinds the garbage collector watches: those that own, or are owned by, other objects. */
 export const gcResources: ReadonlyArray<readonly [group: string, resource: string]> = [
