@@ -52,6 +52,8 @@ export interface ConnectionSettings {
   scheduler?: string;
   /** The context used, if any. */
   context?: string;
+  /** Act as this user and groups (--as, --as-group): kubectl's impersonation. */
+  impersonate?: { user: string; groups: string[] };
 }
 
 /** The overrides the global flags carry (kubectl's names). */

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { ApiClient } from "@kubeplane/client";
 import { parseArgs, parseDuration, splitCommand, UsageError, type FlagSpec } from "./args.js";
 import type { KpctlClient, KpctlIo } from "./cli-io.js";
-import { clientOptions } from "./client-options.js";
+import { clientOptions, impersonationFlags } from "./client-options.js";
 import { connectionOverrides, contextFilePath, readContextFile, resolveSettings, type ConnectionSettings } from "./context-config.js";
 import { errorLine } from "./errors.js";
 import { applyCommand } from "./commands/apply.js";
@@ -27,6 +27,7 @@ import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
 import { annotateCommand } from "./commands/annotate.js";
 import { apiResourcesCommand } from "./commands/api-resources.js";
 import { apiVersionsCommand } from "./commands/api-versions.js";
+import { authCommand } from "./commands/auth.js";
 import { completionCommand } from "./commands/completion.js";
 import { diffCommand } from "./commands/diff.js";
 import { editCommand } from "./commands/edit.js";
@@ -50,6 +51,8 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "client-certificate", type: "string", description: "Path to a client certificate file for TLS." },
   { name: "client-key", type: "string", description: "Path to a client key file for TLS." },
   { name: "token", type: "string", description: "Bearer token for authentication to the apiserver." },
+  { name: "as", type: "string", description: "Username to impersonate for the operation (needs the impersonate permission)." },
+  { name: "as-group", type: "array", description: "Group to impersonate for the operation; repeat for several groups." },
   { name: "request-timeout", type: "string", default: "0", description: "How long to wait for a single call (e.g. 1s, 2m); 0 uses the client's default." },
   { name: "help", short: "h", type: "boolean", description: "Help for the command." },
 ];
@@ -81,6 +84,7 @@ export const COMMANDS: readonly Command[] = [
   topCommand,
   explainScheduleCommand,
   versionCommand,
+  authCommand,
   configCommand,
   pkiCommand,
   tokenCommand,
@@ -130,6 +134,8 @@ export async function run(argv: readonly string[], io: KpctlIo): Promise<number>
     const configPath = contextFilePath(flags.string("config") ?? flags.string("kubeconfig"), io.env);
     const timeoutMs = parseDuration(flags.string("request-timeout") ?? "0");
     const settings = resolveSettings(await readContextFile(configPath), connectionOverrides(flags, timeoutMs), io.env, dirname(configPath));
+    const impersonate = impersonationFlags(flags);
+    if (impersonate) settings.impersonate = impersonate;
     server = settings.server;
     const connection = lazyClient(io, settings);
     client = connection;

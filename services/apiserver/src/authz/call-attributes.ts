@@ -110,6 +110,10 @@ export function callAttributes(method: string, req: unknown, user: UserInfo): Re
       const meta = peekMeta(r["binding"] as Raw);
       return forResource(user, "create", { resource: pods, namespace: r.namespace || meta.namespace, name: meta.name }, "binding");
     }
+    case "evict": {
+      const meta = peekMeta(r["eviction"] as Raw);
+      return forResource(user, "create", { resource: pods, namespace: r.namespace || meta.namespace, name: r.name || meta.name }, "eviction");
+    }
     case "getScale":
       return forResource(user, "get", r, "scale");
     case "updateScale": {

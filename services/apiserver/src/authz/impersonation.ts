@@ -10,8 +10,14 @@ export const IMPERSONATE_USER = "impersonate-user";
 export const IMPERSONATE_GROUP = "impersonate-group";
 export const IMPERSONATE_UID = "impersonate-uid";
 
+/** A key's values; HTTP/2 may deliver a repeated key as one comma-joined value, so values are split on commas. */
 function values(metadata: Metadata, key: string): string[] {
-  return metadata.get(key).filter((v): v is string => typeof v === "string" && v !== "");
+  return metadata
+    .get(key)
+    .filter((v): v is string => typeof v === "string")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 }
 
 /**
