@@ -10,6 +10,7 @@ import {
   kindForResource,
   labelSelectorFromObject,
   toGrpcStatus,
+  validateStatusUpdate,
   type ApiError,
   type ApiObject,
   type KindInfo,
@@ -17,6 +18,8 @@ import {
 import type { Logger } from "@kubeplane/service-kit";
 import { isStoreUnavailable } from "@kubeplane/storage";
 import type { ApiserverMetrics } from "./metrics.js";
+import { requestUser } from "./authn/index.js";
+import { prepareCsrApproval, setCsrRequester } from "./csr-strategy.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
@@ -70,7 +73,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     verb: string,
     subresource: string,
     resourceOf: (req: Req) => apiserverV1.Resource | undefined,
-    work: (req: Req) => Promise<Res>,
+    work: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
   ) {
     const inflight = metrics.inflight.labels({ request_kind: verb === "get" || verb === "list" ? "readOnly" : "mutating" });
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -94,7 +97,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         metrics.requests.inc({ ...labels, code });
         metrics.requestDuration.observe(labels, seconds);
       };
-      work(call.request).then(
+      work(call.request, call).then(
         (reply) => {
           done(verb === "create" ? "201" : "200");
           callback(null, reply);
@@ -113,9 +116,10 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
   });
 
   return {
-    create: unary("create", "", (r) => r.resource, async (req) => {
+    create: unary("create", "", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       const obj = decodeRequestObject(info, req.object);
+      if (info.resource === "certificatesigningrequests") setCsrRequester(obj, requestUser(call));
       return reply(info, await registry.create(info, req.namespace, obj, req.dryRun), req.accept);
     }),
     get: unary("get", "", (r) => r.resource, async (req) => {
@@ -147,6 +151,19 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       const info = resolveResource(req.resource);
       const obj = decodeRequestObject(info, req.object);
       return reply(info, await registry.updateStatus(info, req.namespace, obj, req.dryRun), req.accept);
+    }),
+    updateApproval: unary("update", "approval", (r) => r.resource, async (req) => {
+      const info = resolveResource(req.resource);
+      if (info.resource !== "certificatesigningrequests") throw apiErrors.apiError("NotFound", `the server could not find the requested resource (${info.resource}/approval)`);
+      const obj = decodeRequestObject(info, req.object);
+      const name = obj.metadata?.name ?? "";
+      const next = await registry.guaranteedUpdate(info, "", name, obj.metadata?.resourceVersion ?? "", req.dryRun, (old) => {
+        const updated = prepareCsrApproval(obj, old);
+        const errors = validateStatusUpdate(info, updated, old);
+        if (errors.length) throw apiErrors.invalid({ group: info.group, resource: info.resource, kind: info.kind, name }, errors);
+        return updated;
+      });
+      return reply(info, next, req.accept);
     }),
     patch: unary("patch", "", (r) => r.resource, async (req) => {
       const info = resolveResource(req.resource);

@@ -16,6 +16,7 @@ import { ServiceAddresses } from "./service-addresses.js";
 import { createWatchHandler } from "./watch-server.js";
 import { startCompactor } from "./compactor.js";
 import { AUTHENTICATED_GROUP, MASTERS_GROUP, UnionAuthenticator, X509Authenticator, authenticateCalls, type Authenticator } from "./authn/index.js";
+import { BootstrapTokenAuthenticator, bootstrapSecretLookup } from "./authn/bootstrap-token.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 
@@ -72,12 +73,12 @@ function kubeletTls(config: ApiserverConfig): { ca: Buffer; cert: Buffer; key: B
 }
 
 /** Who may call: client certificates signed by the client CA. insecureServing (debugging) lets anyone in as a cluster admin. */
-function authenticator(config: ApiserverConfig, log: Logger): Authenticator {
+function authenticator(config: ApiserverConfig, log: Logger, registry: Registry): Authenticator {
   if (config.insecureServing) {
     log.warn("insecureServing: every caller is treated as a cluster admin");
     return { authenticate: () => ({ username: "system:insecure-debug", groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] }) };
   }
-  return new UnionAuthenticator([new X509Authenticator()]);
+  return new UnionAuthenticator([new X509Authenticator(), new BootstrapTokenAuthenticator(bootstrapSecretLookup(registry))]);
 }
 
 /**
@@ -148,7 +149,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config) }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
-  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(handlers, authenticator(config, log), log));
+  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(handlers, authenticator(config, log, registry), log));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;

@@ -3160,6 +3160,16 @@ export const ApiServerServiceService = {
     responseSerialize: (value: ObjectReply): Buffer => Buffer.from(ObjectReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): ObjectReply => ObjectReply.decode(value),
   },
+  /** The approval subresource of a CertificateSigningRequest: only its Approved/Denied conditions change. */
+  updateApproval: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/UpdateApproval" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRequest): Buffer => Buffer.from(UpdateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRequest => UpdateRequest.decode(value),
+    responseSerialize: (value: ObjectReply): Buffer => Buffer.from(ObjectReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ObjectReply => ObjectReply.decode(value),
+  },
   patch: {
     path: "/kubeplane.apiserver.v1.ApiServerService/Patch" as const,
     requestStream: false as const,
@@ -3263,6 +3273,8 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   list: handleUnaryCall<ListRequest, ListReply>;
   update: handleUnaryCall<UpdateRequest, ObjectReply>;
   updateStatus: handleUnaryCall<UpdateRequest, ObjectReply>;
+  /** The approval subresource of a CertificateSigningRequest: only its Approved/Denied conditions change. */
+  updateApproval: handleUnaryCall<UpdateRequest, ObjectReply>;
   patch: handleUnaryCall<PatchRequest, ObjectReply>;
   delete: handleUnaryCall<DeleteRequest, DeleteReply>;
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
@@ -3345,6 +3357,22 @@ export interface ApiServerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ObjectReply) => void,
   ): ClientUnaryCall;
   updateStatus(
+    request: UpdateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  /** The approval subresource of a CertificateSigningRequest: only its Approved/Denied conditions change. */
+  updateApproval(
+    request: UpdateRequest,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  updateApproval(
+    request: UpdateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  updateApproval(
     request: UpdateRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
