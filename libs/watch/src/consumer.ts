@@ -82,6 +82,9 @@ export async function openEventStream(js: JetStreamClient, jsm: JetStreamManager
   return stream;
 }
 
+/** nats.js's direct-get API: on every JetStreamManager since nats-server 2.9, not yet in its exported interface. */
+type DirectGet = { direct: { getMessage(stream: string, query: { last_by_subj: string }): Promise<{ seq: number }> } };
+
 /** The first stream sequence holding an event with revision > `after`, or RevisionGoneError. */
 async function findStartSeq(jsm: JetStreamManager, state: StreamState, after: number): Promise<number> {
   if (state.messages === 0) {
@@ -365,7 +368,8 @@ class OrderedEventStream implements EventStream {
   /** The stream sequence of the last gap marker the stream holds, if any. */
   async #lastGapMarker(): Promise<number | undefined> {
     try {
-      return (await this.jsm.streams.getMessage(KP_WATCH, { last_by_subj: GAP_SUBJECT })).seq;
+      // A direct get by subject: the one message lookup a reader's or node's NATS user may make.
+      return (await (this.jsm as unknown as DirectGet).direct.getMessage(KP_WATCH, { last_by_subj: GAP_SUBJECT })).seq;
     } catch (error) {
       if (/no message found|not found/i.test(String((error as Error).message))) return undefined;
       throw error;

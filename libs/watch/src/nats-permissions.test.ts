@@ -18,7 +18,8 @@ test("the publisher is unrestricted; a reader may not publish watch events and s
   assert.equal(natsPermissions({ commonName: "kube-apiserver-nats-client", role: { kind: "publisher" } }), undefined);
   const reader = natsPermissions({ commonName: "system:kube-scheduler", role: { kind: "reader" } })!;
   assert.ok(!reader.publish.allow.some((s) => s.startsWith("kp.watch")));
-  assert.ok(!reader.publish.allow.some((s) => /STREAM\.(CREATE|DELETE|UPDATE|PURGE)/.test(s)));
+  assert.ok(!reader.publish.allow.some((s) => /STREAM\.(CREATE|DELETE|UPDATE|PURGE|MSG\.GET)/.test(s)));
+  assert.ok(reader.publish.allow.includes("$JS.API.DIRECT.GET.KP_WATCH.kp.watch._gap"));
   assert.deepEqual(reader.subscribe.allow, ["_INBOX.system_kube-scheduler.>", "kp.watch._gap"]);
 });
 

@@ -34,12 +34,16 @@ export function inboxPrefix(commonName: string): string {
   return `_INBOX.${commonName.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
-/** The JetStream API calls a consumer-only client makes (stream and consumer info, message get, pulls, flow control). */
+/**
+ * The JetStream API calls a consumer-only client makes: stream and consumer info, consumer create
+ * (as given), pulls, flow control, and the direct get of the last gap marker. Not
+ * `STREAM.MSG.GET`, which would read any message of the stream by sequence.
+ */
 function readerApi(consumerCreate: string[]): string[] {
   return [
     "$JS.API.INFO",
     `$JS.API.STREAM.INFO.${KP_WATCH}`,
-    `$JS.API.STREAM.MSG.GET.${KP_WATCH}`,
+    `$JS.API.DIRECT.GET.${KP_WATCH}.${GAP_SUBJECT}`,
     ...consumerCreate,
     `$JS.API.CONSUMER.INFO.${KP_WATCH}.>`,
     `$JS.API.CONSUMER.MSG.NEXT.${KP_WATCH}.>`,

@@ -32,6 +32,9 @@ export function watchStreamConfig(opts: WatchStreamOptions = {}): Partial<Stream
     max_msgs: opts.maxMessages ?? -1,
     max_bytes: opts.maxBytes ?? -1,
     duplicate_window: nanos(opts.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
+    // Direct gets name the subject in the request subject, so NATS permissions can allow exactly the
+    // gap marker's lookup to informers without letting them read any message by sequence.
+    allow_direct: true,
   };
 }
 

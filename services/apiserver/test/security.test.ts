@@ -184,6 +184,10 @@ describe("security: every door needs a credential", () => {
     const consumerOn = (name: string, filter: string) =>
       nodeJsm.consumers.add("KP_WATCH", { name, filter_subject: filter, ack_policy: AckPolicy.None, inactive_threshold: 10_000_000_000 });
     await assert.rejects(consumerOn("spy", "kp.watch.pods-by-node.node-2.>"), /Permissions Violation for Publish to "\$JS\.API\.CONSUMER\.CREATE\.KP_WATCH\.spy\.kp\.watch\.pods-by-node\.node-2\.>"/);
+    // Reading a message by sequence (any node's pod) is refused; the gap marker's direct get is allowed.
+    await assert.rejects(nodeJsm.streams.getMessage("KP_WATCH", { seq: 1 }), /Permissions Violation for Publish to "\$JS\.API\.STREAM\.MSG\.GET\.KP_WATCH"|TIMEOUT/);
+    const direct = (nodeJsm as unknown as { direct: { getMessage(stream: string, q: { last_by_subj: string }): Promise<unknown> } }).direct;
+    await direct.getMessage("KP_WATCH", { last_by_subj: "kp.watch._gap" }).catch((err: Error) => assert.match(err.message, /no message found|not found/i));
     const own = await consumerOn("own", "kp.watch.pods-by-node.node-1.>");
     assert.equal(own.config.filter_subject, "kp.watch.pods-by-node.node-1.>");
   });
