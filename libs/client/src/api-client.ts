@@ -1,7 +1,7 @@
 // The apiserver's gRPC client: every verb of the generic API, typed (protobuf) and as Kubernetes JSON.
 import { readFileSync } from "node:fs";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
 import { apiserverTarget } from "./apiserver-target.js";
 import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
@@ -350,6 +350,25 @@ export class ApiClient extends Verbs<ApiObject> {
       accept: Encoding.ENCODING_PROTOBUF,
     });
     return autoscalingV2Scale.Scale.decode(rawData(reply.object));
+  }
+
+  /**
+   * The eviction subresource: deletes the pod unless its PodDisruptionBudget allows no disruption
+   * now, which rejects with a TooManyRequests ApiError (retry later, as kubectl drain does).
+   */
+  async evict(namespace: string, name: string, opts: { gracePeriodSeconds?: number; uid?: string; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const eviction = policyV1.Eviction.fromPartial({
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name, namespace },
+      deleteOptions: { gracePeriodSeconds: opts.gracePeriodSeconds, preconditions: opts.uid ? { uid: opts.uid } : undefined, dryRun: opts.dryRun ? ["All"] : [] },
+    });
+    await this.unary(this.grpcClient.evict, {
+      namespace,
+      name,
+      eviction: { data: asBuffer(policyV1.Eviction.encode(eviction).finish()), encoding: Encoding.ENCODING_PROTOBUF },
+      accept: Encoding.ENCODING_PROTOBUF,
+    }, opts.signal);
   }
 
   /**

@@ -20,6 +20,7 @@ import { isStoreUnavailable } from "@kubeplane/storage";
 import type { ApiserverMetrics } from "./metrics.js";
 import { requestUser } from "./authn/index.js";
 import { prepareCsrApproval, setCsrRequester } from "./csr-strategy.js";
+import { evictPod } from "./eviction.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
@@ -243,6 +244,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       });
       return { object: encodeScale(scaleOf(info, obj), req.accept) };
     }),
+    evict: unary("create", "eviction", () => ({ group: "", version: "v1", resource: "pods" }), (req) => evictPod(registry, req)),
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
     ...nodeProxyHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
   };

@@ -243,6 +243,16 @@ export interface UpdateScaleRequest {
   accept: Encoding;
 }
 
+/** The eviction subresource of a pod (pods/eviction): deletes it unless a PodDisruptionBudget forbids it. */
+export interface EvictRequest {
+  namespace: string;
+  /** The pod. */
+  name: string;
+  /** A policy/v1 Eviction (metadata names the pod; deleteOptions: gracePeriodSeconds, preconditions, dryRun). */
+  eviction?: RawObject | undefined;
+  accept: Encoding;
+}
+
 export interface VersionRequest {
 }
 
@@ -2484,6 +2494,125 @@ export const UpdateScaleRequest: MessageFns<UpdateScaleRequest> = {
   },
 };
 
+function createBaseEvictRequest(): EvictRequest {
+  return { namespace: "", name: "", eviction: undefined, accept: 0 };
+}
+
+export const EvictRequest: MessageFns<EvictRequest> = {
+  encode(message: EvictRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.eviction !== undefined) {
+      RawObject.encode(message.eviction, writer.uint32(26).fork()).join();
+    }
+    if (message.accept !== 0) {
+      writer.uint32(32).int32(message.accept);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EvictRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvictRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.eviction = RawObject.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.accept = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EvictRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      eviction: isSet(object.eviction) ? RawObject.fromJSON(object.eviction) : undefined,
+      accept: isSet(object.accept) ? encodingFromJSON(object.accept) : 0,
+    };
+  },
+
+  toJSON(message: EvictRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.eviction !== undefined) {
+      obj.eviction = RawObject.toJSON(message.eviction);
+    }
+    if (message.accept !== 0) {
+      obj.accept = encodingToJSON(message.accept);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EvictRequest>): EvictRequest {
+    return EvictRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EvictRequest>): EvictRequest {
+    const message = createBaseEvictRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.eviction = (object.eviction !== undefined && object.eviction !== null)
+      ? RawObject.fromPartial(object.eviction)
+      : undefined;
+    message.accept = object.accept ?? 0;
+    return message;
+  },
+};
+
 function createBaseVersionRequest(): VersionRequest {
   return {};
 }
@@ -3233,6 +3362,16 @@ export const ApiServerServiceService = {
     responseSerialize: (value: VersionReply): Buffer => Buffer.from(VersionReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): VersionReply => VersionReply.decode(value),
   },
+  /** Evicts a pod: 429 TooManyRequests (RESOURCE_EXHAUSTED) while its PodDisruptionBudget allows no disruption. */
+  evict: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/Evict" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EvictRequest): Buffer => Buffer.from(EvictRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EvictRequest => EvictRequest.decode(value),
+    responseSerialize: (value: ObjectReply): Buffer => Buffer.from(ObjectReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ObjectReply => ObjectReply.decode(value),
+  },
   /**
    * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
    * not scheduled or names no container when it has several; ServiceUnavailable when the
@@ -3282,6 +3421,8 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   getScale: handleUnaryCall<GetScaleRequest, ObjectReply>;
   updateScale: handleUnaryCall<UpdateScaleRequest, ObjectReply>;
   version: handleUnaryCall<VersionRequest, VersionReply>;
+  /** Evicts a pod: 429 TooManyRequests (RESOURCE_EXHAUSTED) while its PodDisruptionBudget allows no disruption. */
+  evict: handleUnaryCall<EvictRequest, ObjectReply>;
   /**
    * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
    * not scheduled or names no container when it has several; ServiceUnavailable when the
@@ -3463,6 +3604,19 @@ export interface ApiServerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VersionReply) => void,
+  ): ClientUnaryCall;
+  /** Evicts a pod: 429 TooManyRequests (RESOURCE_EXHAUSTED) while its PodDisruptionBudget allows no disruption. */
+  evict(request: EvictRequest, callback: (error: ServiceError | null, response: ObjectReply) => void): ClientUnaryCall;
+  evict(
+    request: EvictRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  evict(
+    request: EvictRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
   ): ClientUnaryCall;
   /**
    * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
