@@ -27,13 +27,6 @@ const libArrows = {
 const storeModules = new Set(["@kubeplane/storage", "etcd3"]);
 const storeUsers = new Set(["@kubeplane/apiserver", "@kubeplane/storage", "@kubeplane/testing"]);
 
-// TEMPORARY (issue 14): the apiserver's two known file cycles, removed by issue 14's request pipeline.
-// Each entry allows exactly that strongly connected set of files and nothing larger; delete them with that change.
-const allowedCyclesIssue14 = [
-  ["services/apiserver/src/grpc-handlers.ts", "services/apiserver/src/node-proxy.ts"],
-  ["services/apiserver/src/registry.ts", "services/apiserver/src/namespace-gate.ts"],
-].map((files) => files.slice().sort().join(" "));
-
 // TEMPORARY: declared but not (yet) imported, in packages this check's author does not own. Remove an entry when
 // the owner fixes it; an entry that is no longer needed is reported as a note.
 const pendingUnusedDependencies = new Map([
@@ -223,8 +216,6 @@ for (const pkg of packages) {
     }
   }
   for (const component of cycles(graph)) {
-    const key = component.slice().sort().join(" ");
-    if (allowedCyclesIssue14.includes(key)) continue;
     problems.push(`import cycle in ${pkg.name}: ${cyclePath(graph, component).join(" → ")}`);
   }
 }
@@ -234,4 +225,4 @@ if (problems.length) {
   console.error(`layering violations (docs/structure.md):\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log(`layering ok (${packages.length} packages, ${fileCount} files; no import cycle but the ${allowedCyclesIssue14.length} allowed until issue 14)`);
+console.log(`layering ok (${packages.length} packages, ${fileCount} files; no import cycle)`);

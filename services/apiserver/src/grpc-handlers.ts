@@ -22,21 +22,13 @@ import { requestUser } from "./authn/index.js";
 import { prepareCsrApproval, setCsrRequester } from "./csr-strategy.js";
 import { evictPod } from "./eviction.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
+import { resolveResource } from "./resource-resolution.js";
+import { toServiceError } from "./status-mapping.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
 
 const { Encoding } = apiserverV1;
 type Scale = autoscalingV2Scale.Scale;
-
-/** Resolves the request's resource to a kind; an unknown one is NotFound, as Kubernetes answers. */
-export function resolveResource(resource: apiserverV1.Resource | undefined): KindInfo {
-  const info = resource ? kindForResource(resource.group, resource.resource) : undefined;
-  if (!info || (resource!.version && resource!.version !== info.version)) {
-    const name = resource ? `${resource.resource}${resource.group ? `.${resource.group}` : ""}` : "";
-    throw apiErrors.apiError("NotFound", `the server could not find the requested resource (${name || "no resource given"})`);
-  }
-  return info;
-}
 
 function requireNamespace(info: KindInfo, namespace: string): string {
   if (!info.namespaced) return "";
@@ -51,19 +43,6 @@ export interface HandlerDeps {
   version: apiserverV1.VersionReply;
   /** TLS towards kubelets (see NodeProxyDeps). */
   kubeletTls?: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
-}
-
-/** Turns any failure into the gRPC status clients decode back into an ApiError. */
-export function toServiceError(err: unknown, logger: Logger): Partial<ServiceError> {
-  let apiError: ApiError;
-  if (isApiError(err)) apiError = err;
-  else if (isStoreUnavailable(err)) {
-    apiError = apiErrors.apiError("ServiceUnavailable", `the storage is unavailable: ${(err as Error).message}`, undefined, [], err);
-  } else {
-    logger.error({ err }, "internal error");
-    apiError = apiErrors.internalError(err);
-  }
-  return toGrpcStatus(apiError) as Partial<ServiceError>;
 }
 
 export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch"> {

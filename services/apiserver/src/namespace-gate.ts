@@ -1,9 +1,19 @@
 // Admission of writes into namespaces: the namespace must exist and not be terminating. Active
 // namespaces are cached from an etcd watch (kube-apiserver's NamespaceLifecycle keeps an informer),
 // so a create costs no extra etcd read; anything not known Active is checked with a read.
-import { apiErrors, kindForResource, resourcePrefix, type KindInfo } from "@kubeplane/api";
+import { apiErrors, kindForResource, resourcePrefix, type ApiObject, type KindInfo } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
-import type { Registry } from "./registry.js";
+import type { EtcdStore } from "@kubeplane/storage";
+
+/** What the gate reads (the registry provides it): namespaces, and etcd's change feed of them. */
+export interface NamespaceSource {
+  tryGet(info: KindInfo, namespace: string, name: string): Promise<{ obj: ApiObject; revision: number } | undefined>;
+  list(
+    info: KindInfo,
+    params: { namespace: string; labelSelector: string; fieldSelector: string; limit: number; continueToken: string },
+  ): Promise<{ items: ApiObject[]; revision: number }>;
+  readonly store: Pick<EtcdStore, "watchChanges">;
+}
 
 const namespaces = (): KindInfo => kindForResource("", "namespaces")!;
 
@@ -12,7 +22,7 @@ export class NamespaceGate {
   private readonly active = new Set<string>();
   private watching = false;
 
-  constructor(private readonly registry: Registry) {}
+  constructor(private readonly registry: NamespaceSource) {}
 
   /** Throws NotFound for a missing namespace and Forbidden for one being deleted. */
   async admitWrite(namespace: string): Promise<void> {

@@ -15,7 +15,7 @@ import {
   type KindInfo,
 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
-import { toServiceError } from "./grpc-handlers.js";
+import { toServiceError } from "./status-mapping.js";
 import type { ApiserverMetrics } from "./metrics.js";
 import type { Registry } from "./registry.js";
 

@@ -3,7 +3,7 @@ import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream, Un
 import { kindForResource } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { requestUser, setRequestUser } from "../authn/index.js";
-import { toServiceError } from "../grpc-handlers.js";
+import { toServiceError } from "../status-mapping.js";
 import type { Registry } from "../registry.js";
 import { createReview, isReviewResource, refuseReviewVerb } from "./access-review.js";
 import type { Authorizer } from "./authorizer.js";
