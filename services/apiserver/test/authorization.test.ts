@@ -95,6 +95,23 @@ describe("authorization", () => {
     await refusal(alice.json.list(secrets, { namespace: "team" })); // view never grants secrets
   });
 
+  test("escalation prevention: a namespace admin binds only what it holds", async () => {
+    const bind = (c: ApiClient, name: string, role: string, user: string) =>
+      c.json.create(roleBindings, {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name, namespace: "team" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+        subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: user }],
+      });
+    await bind(admin, "carol-admin", "admin", "carol");
+    const carol = as("carol");
+    await waitFor(async () => carol.json.list(roleBindings, { namespace: "team" }).then(() => true, () => false), { timeoutMs: 5000 });
+    const err = await refusal(bind(carol, "dave-root", "cluster-admin", "dave"));
+    assert.match(err.message, /^rolebindings.rbac.authorization.k8s.io "dave-root" is forbidden: user "carol" .* is attempting to grant RBAC permissions not currently held/);
+    await bind(carol, "dave-view", "view", "dave"); // admin holds everything view grants
+  });
+
   test("access reviews agree with the authorizer; SelfSubjectReview names the caller", async () => {
     const review = async (c: ApiClient, verb: string, resource: string, namespace: string): Promise<boolean> => {
       const r = (await c.json.create(ssar, { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", metadata: {}, spec: { resourceAttributes: { verb, resource, namespace } } })) as unknown as { status: { allowed: boolean } };

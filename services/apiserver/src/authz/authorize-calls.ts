@@ -11,10 +11,13 @@ import { callAttributes } from "./call-attributes.js";
 import { forbiddenError } from "./forbidden.js";
 import { impersonatedUser } from "./impersonation.js";
 import { admitNodeRequest } from "./node-restriction.js";
+import type { EscalationCheck } from "./rbac-escalation.js";
 
 /** What the authorize step needs. */
 export interface AuthorizeDeps {
   authorizer: Authorizer;
+  /** RBAC's escalation prevention for writes of roles and bindings. */
+  escalation: EscalationCheck;
   registry: Registry;
   logger: Logger;
 }
@@ -28,7 +31,7 @@ type Call = (ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, u
  * Creates of the review kinds are answered here and never reach the store.
  */
 export function authorizeCalls<T extends object>(implementation: T, deps: AuthorizeDeps): T {
-  const { authorizer, registry, logger } = deps;
+  const { authorizer, escalation, registry, logger } = deps;
   const wrapped: Record<string, unknown> = {};
   for (const [method, handler] of Object.entries(implementation as UntypedServiceImplementation)) {
     if (typeof handler !== "function") continue;
@@ -56,6 +59,7 @@ export function authorizeCalls<T extends object>(implementation: T, deps: Author
           return false;
         }
         await admitNodeRequest(attrs, { method, request: call.request as never }, registry);
+        await escalation.check(attrs, call.request as never);
         return true;
       };
       decide().then(

@@ -134,7 +134,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(["update", "patch"], ["policy"], ["poddisruptionbudgets/status"]),
       rule(["get", "update"], ["*"], ["*/scale"]),
       rule(WRITE, ["discovery.k8s.io"], ["endpointslices"]),
-      rule(["update", "patch"], [RBAC_GROUP], ["clusterroles"]),
+      // The clusterrole-aggregation controller writes aggregated rules it need not hold itself.
+      rule(["update", "patch", "escalate"], [RBAC_GROUP], ["clusterroles"]),
       rule(["update", "patch"], ["certificates.k8s.io"], ["certificatesigningrequests/status", "certificatesigningrequests/approval"]),
       rule(["create"], ["authorization.k8s.io", "authentication.k8s.io"], ["subjectaccessreviews", "tokenreviews"]),
     ]),

@@ -10,4 +10,5 @@ export { NodeGraph } from "./node-graph.js";
 export { nodeMaySetLabel } from "./node-restriction.js";
 export { RbacAuthorizer } from "./rbac-authorizer.js";
 export { RbacCache } from "./rbac-cache.js";
+export { EscalationCheck } from "./rbac-escalation.js";
 export { startAuthorization, type AuthorizationStep } from "./start.js";

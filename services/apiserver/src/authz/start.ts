@@ -7,10 +7,12 @@ import { NodeAuthorizer } from "./node-authorizer.js";
 import { NodeGraph } from "./node-graph.js";
 import { RbacAuthorizer } from "./rbac-authorizer.js";
 import { RbacCache } from "./rbac-cache.js";
+import { EscalationCheck } from "./rbac-escalation.js";
 
 /** The running authorization step of one apiserver. */
 export interface AuthorizationStep {
   authorizer: Authorizer;
+  escalation: EscalationCheck;
   /** Resolves once the bootstrap policy is written and every cache has listed. */
   ready: Promise<void>;
   /** Resolves when the caches stopped (after the signal aborted). */
@@ -43,6 +45,7 @@ export function startAuthorization(registry: Registry, signal: AbortSignal, logg
   const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
   return {
     authorizer,
+    escalation: new EscalationCheck(rbac, authorizer, registry),
     ready: Promise.race([aborted, Promise.all([rbacRun.then((r) => r.synced), graphRun.synced]).then(() => undefined)]),
     done: Promise.all([rbacRun.then((r) => r.done), graphRun.done]).then(() => undefined),
   };
