@@ -1,6 +1,5 @@
 // RBAC's escalation prevention: writing a role or binding may grant only permissions the writer holds, unless it may `escalate` or `bind`.
-import type { rbacV1} from "@kubeplane/api";
-import { apiErrors, kindForResource, mergePatch, type apiserverV1, type KindInfo } from "@kubeplane/api";
+import { apiErrors, kindForResource, mergePatch, type apiserverV1, type KindInfo, type rbacV1 } from "@kubeplane/api";
 import { decodeRequestObject } from "../object-codec.js";
 import type { Registry } from "../registry.js";
 import { nonResourceAttributes, resourceAttributes, type RequestAttributes } from "./attributes.js";
