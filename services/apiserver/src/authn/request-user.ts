@@ -14,6 +14,14 @@ export function requestUser(call: object): UserInfo {
   return user;
 }
 
+/**
+ * Makes `user` the user of `call` for every later step: impersonation (the authorize step) acts as
+ * the impersonated user once the caller was allowed to. Only the request path calls it.
+ */
+export function setRequestUser(call: object, user: UserInfo): void {
+  users.set(call, user);
+}
+
 function unauthorized(err: unknown): ReturnType<typeof toGrpcStatus> {
   // An authenticator's own Unauthorized keeps its message; anything else says no credential was usable.
   const apiError =
