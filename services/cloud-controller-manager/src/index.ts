@@ -9,11 +9,11 @@ import { cloudEventRecorder } from "./events.js";
 import { cloudMetrics } from "./metrics.js";
 import type { CloudProvider } from "./provider/interface.js";
 import { newCloudProvider } from "./provider/registry.js";
-import "./provider/bare-metal/provider.js";
 
 export { cloudControllerManagerConfig, type CloudControllerManagerConfig } from "./config.js";
 export { controllerRegistry, selectControllers } from "./controllers/registry.js";
-export { registerCloudProvider, newCloudProvider, type ProviderFactory, type ProviderOptions } from "./provider/registry.js";
+export { inTreeProviders, newCloudProvider } from "./provider/registry.js";
+export type { ProviderFactory, ProviderOptions } from "./provider/provider-options.js";
 export type * from "./provider/interface.js";
 export { LoadBalancerUnavailableError } from "./provider/interface.js";
 export { ProviderConfigError } from "./provider/bare-metal/config.js";

@@ -1,32 +1,16 @@
-// Cloud providers by name: a provider registers a factory here, `--cloud-provider` picks one.
-import type { Logger } from "@kubeplane/service-kit";
+// Cloud providers by name: an explicit name → factory map (as kube-scheduler's in-tree registry); `--cloud-provider` picks one.
+import { BARE_METAL, newBareMetalProvider } from "./bare-metal/provider.js";
 import type { CloudProvider } from "./interface.js";
+import type { ProviderFactory, ProviderOptions } from "./provider-options.js";
 
-/** What every provider factory gets from the cloud-controller-manager's configuration. */
-export interface ProviderOptions {
-  /** `--cloud-config`: the provider's own configuration file (undefined when not given). */
-  configFile: string | undefined;
-  /** `--local-path-root`: where local-path volumes live on each node. */
-  localPathRoot: string;
-  /** The Node this process runs on. */
-  localNodeName: string;
-  logger: Logger;
+/** The providers built into this binary, by name. A fresh map each call: callers may add their own. */
+export function inTreeProviders(): Map<string, ProviderFactory> {
+  return new Map<string, ProviderFactory>([[BARE_METAL, newBareMetalProvider]]);
 }
 
-/** Builds a provider; throws (with the offending field path in the message) on bad configuration. */
-export type ProviderFactory = (options: ProviderOptions) => Promise<CloudProvider>;
-
-const factories = new Map<string, ProviderFactory>();
-
-/** Registers a provider under `name` (a second registration of the same name is an error). */
-export function registerCloudProvider(name: string, factory: ProviderFactory): void {
-  if (factories.has(name)) throw new Error(`cloud provider "${name}" is already registered`);
-  factories.set(name, factory);
-}
-
-/** The provider named `name`, built from `options`. */
-export async function newCloudProvider(name: string, options: ProviderOptions): Promise<CloudProvider> {
-  const factory = factories.get(name);
-  if (!factory) throw new Error(`cloudProvider: Unsupported value "${name}": supported values: ${[...factories.keys()].map((k) => `"${k}"`).join(", ")}`);
+/** The provider named `name` from `providers` (default the in-tree ones), built from `options`. */
+export async function newCloudProvider(name: string, options: ProviderOptions, providers: ReadonlyMap<string, ProviderFactory> = inTreeProviders()): Promise<CloudProvider> {
+  const factory = providers.get(name);
+  if (!factory) throw new Error(`cloudProvider: Unsupported value "${name}": supported values: ${[...providers.keys()].map((k) => `"${k}"`).join(", ")}`);
   return factory(options);
 }

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { coreV1Node } from "@kubeplane/api";
 import type { CloudProvider, InstanceMetadata, Instances, LoadBalancer, Routes, Volumes, Zones } from "../interface.js";
-import { registerCloudProvider, type ProviderOptions } from "../registry.js";
+import type { ProviderOptions } from "../provider-options.js";
 import { parseBareMetalConfig, ProviderConfigError, type Machine } from "./config.js";
 import { Inventory } from "./inventory.js";
 import { LocalPathVolumes } from "./local-path.js";
@@ -104,4 +104,3 @@ export async function newBareMetalProvider(options: ProviderOptions): Promise<Ba
   return new BareMetalProvider(inventory, config.pools, options);
 }
 
-registerCloudProvider(BARE_METAL, newBareMetalProvider);
