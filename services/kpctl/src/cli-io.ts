@@ -4,7 +4,9 @@ import type { ClientOptions, JsonObject, NodeStatsSummary, PodExecOptions, PodEx
 import type { SchedulerClient } from "./scheduler-client.js";
 
 /** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
-export type JsonVerbs = Pick<Verbs<JsonObject>, "create" | "get" | "list" | "listAll" | "update" | "patch" | "delete" | "watch">;
+export type JsonVerbs = Pick<Verbs<JsonObject>, "create" | "get" | "list" | "listAll" | "update" | "patch" | "delete" | "watch"> &
+  /** The approval subresource of CertificateSigningRequests (`kpctl certificate`); ApiClient has it, test fakes may not. */
+  Partial<Pick<Verbs<JsonObject>, "updateApproval">>;
 
 /** The part of `ApiClient` kpctl needs. `ApiClient.connect(...)` satisfies it. */
 export interface KpctlClient {

@@ -21,6 +21,7 @@ import { pkiCommand } from "./commands/pki.js";
 import { rolloutCommand } from "./commands/rollout.js";
 import { scaleCommand } from "./commands/scale.js";
 import { tokenCommand } from "./commands/token.js";
+import { certificateCommand } from "./commands/certificate.js";
 import { topCommand } from "./commands/top.js";
 import { commandHelp, rootHelp } from "./commands/usage.js";
 import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
@@ -88,6 +89,7 @@ export const COMMANDS: readonly Command[] = [
   configCommand,
   pkiCommand,
   tokenCommand,
+  certificateCommand,
 ];
 
 function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlClient; close(): void } {

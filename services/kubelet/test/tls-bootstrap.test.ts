@@ -12,6 +12,7 @@ import { bootstrapTokenSecret, generateBootstrapToken, isApiError, kindFor, type
 import { ApiClient, rotatingChannelCredentials } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
 import { clientTls, runKpctl, serviceEntry, startControlPlane, startServiceProcess, testPkiNow, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { createCsr } from "@kubeplane/pki";
 import { bootstrapKubeletTls, CaHashMismatchError, startNodeCertificateRotation, type BootstrappedFiles } from "../src/bootstrap/index.js";
 import { startNodeAgent, type NodeAgent } from "../src/node/index.js";
 
@@ -175,6 +176,32 @@ describe("node join (kubelet TLS bootstrapping)", () => {
       timeoutMs: 10_000,
       message: "the token cleaner to delete the expired token",
     });
+  });
+
+  it("leaves a CSR the approver does not vouch for to a human: kpctl certificate deny, approve, get csr", async () => {
+    const csrs = kindFor("certificates.k8s.io/v1", "CertificateSigningRequest")!;
+    const request = async (name: string, cn: string): Promise<void> => {
+      const { csrPem } = await createCsr({ commonName: cn, organizations: ["system:nodes"] });
+      await admin.json.create(csrs, {
+        apiVersion: "certificates.k8s.io/v1",
+        kind: "CertificateSigningRequest",
+        metadata: { name },
+        // The body claims another requester: the apiserver records the caller (the admin) instead.
+        spec: { request: Buffer.from(csrPem).toString("base64"), signerName: "kubernetes.io/kube-apiserver-client-kubelet", usages: ["client auth"], username: "system:bootstrap:forged" },
+      });
+    };
+    await request("manual-deny", "system:node:node-9");
+    await request("manual-approve", "system:node:node-8");
+    const kpctl = (...args: string[]) => runKpctl(cp.apiserver.grpcAddress, args);
+    const pending = await kpctl("get", "csr", "manual-deny");
+    assert.match(pending.stdout, /manual-deny\s+\S+\s+kubernetes\.io\/kube-apiserver-client-kubelet\s+kubernetes-admin\s+<none>\s+Pending/);
+    assert.equal((await kpctl("certificate", "deny", "manual-deny")).code, 0);
+    assert.equal((await kpctl("certificate", "approve", "manual-approve")).code, 0);
+    await waitFor(async () => /Approved,Issued/.test((await kpctl("get", "csr", "manual-approve")).stdout), { timeoutMs: 15_000, message: "the manually approved CSR to be signed" });
+    assert.match((await kpctl("get", "csr", "manual-deny")).stdout, /\sDenied\s*$/m);
+    const again = await kpctl("certificate", "approve", "manual-deny");
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /already denied/);
   });
 
   it("refuses a CA whose public key does not have the pinned hash", async () => {

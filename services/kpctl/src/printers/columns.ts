@@ -1,6 +1,7 @@
 // The table columns of each kind, by "group/resource", with kubectl's NAME AGE table for the rest.
 import type { KindInfo } from "@kubeplane/api";
 import { created, name, type TableColumns } from "./column-helpers.js";
+import { csrColumns } from "./columns-certificates.js";
 import {
   configMapColumns,
   endpointsColumns,
@@ -55,6 +56,7 @@ const byResource: ReadonlyMap<string, TableColumns> = new Map([
   ["batch/cronjobs", cronJobColumns],
   ["autoscaling/horizontalpodautoscalers", hpaColumns],
   ["coordination.k8s.io/leases", leaseColumns],
+  ["certificates.k8s.io/certificatesigningrequests", csrColumns],
   ["networking.k8s.io/ingresses", ingressColumns],
   ["scheduling.k8s.io/priorityclasses", priorityClassColumns],
   ["storage.k8s.io/storageclasses", storageClassColumns],
