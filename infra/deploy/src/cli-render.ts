@@ -23,7 +23,7 @@ if (args.help) {
   process.exitCode = 2;
 } else {
   try {
-    const rendered = await renderBundles({ pkiDir: args["pki-dir"], valueFiles: args.values ?? [], set: args.set ?? [], ...(args.chart ? { chart: args.chart } : {}) });
+    const rendered = await renderBundles({ pkiDir: args["pki-dir"], valueFiles: args.values ?? [], set: args.set ?? [], ...(args.chart ? { chartDir: args.chart } : {}) });
     for (const i of rendered.issued) process.stdout.write(`pki: issued ${i.name} (${i.reason})\n`);
     const dirs = await writeBundles(rendered.bundles, args["pki-dir"], args.out);
     for (const [i, b] of rendered.bundles.entries()) {
