@@ -51,6 +51,7 @@ export * as batchV1Job from "./gen/kubeplane/batch/v1/job.js";
 export * as batchV1CronJob from "./gen/kubeplane/batch/v1/cron_job.js";
 export * as autoscalingV2 from "./gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
 export * as autoscalingV2Scale from "./gen/kubeplane/autoscaling/v2/scale.js";
+export * as authenticationV1TokenRequest from "./gen/kubeplane/authentication/v1/token_request.js";
 export * as certificatesV1 from "./gen/kubeplane/certificates/v1/certificate_signing_request.js";
 export * as coordinationV1 from "./gen/kubeplane/coordination/v1/lease.js";
 export * as coreV1ReplicationController from "./gen/kubeplane/core/v1/replication_controller.js";

@@ -30,6 +30,11 @@ export const apiserverConfig = defineConfig({
   publishWatchEvents: { type: "bool", default: true, description: "Campaign to be the replica that publishes watch events to JetStream (one replica leads)" },
   identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
   bookmarkInterval: { type: "duration", default: "60s", description: "How often gRPC watches that allow bookmarks get one" },
+  serviceAccountKeyFile: { type: "list", default: [], description: "PEM EC P-256 public (or private) keys that verify ServiceAccount tokens (the PKI's sa.pub); unset: ServiceAccount tokens are not accepted" },
+  serviceAccountSigningKeyFile: { type: "string", description: "PEM EC P-256 private key that signs ServiceAccount tokens (the PKI's sa.key); unset: no TokenRequest, no token volumes" },
+  serviceAccountIssuer: { type: "string", default: "https://kubernetes.default.svc.cluster.local", description: "The iss claim of ServiceAccount tokens, and the only one accepted" },
+  apiAudiences: { type: "list", default: ["https://kubernetes.default.svc.cluster.local"], description: "Audiences a token must name one of to authenticate; tokens requested without audiences get these" },
+  serviceAccountMaxTokenExpiration: { type: "duration", default: "0s", description: "Longest ServiceAccount token lifetime granted (longer requests are shortened); 0: no limit" },
 });
 
 export type ApiserverConfig = ConfigOf<typeof apiserverConfig>;

@@ -26,6 +26,7 @@ import { resolveResource } from "./resource-resolution.js";
 import { toServiceError } from "./status-mapping.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
+import { createToken, type TokenRequestDeps } from "./token-request.js";
 
 const { Encoding } = apiserverV1;
 type Scale = autoscalingV2Scale.Scale;
@@ -43,6 +44,8 @@ export interface HandlerDeps {
   version: apiserverV1.VersionReply;
   /** TLS towards kubelets (see NodeProxyDeps). */
   kubeletTls?: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
+  /** TokenRequest (serviceaccounts/token); absent when the apiserver has no ServiceAccount signing key. */
+  tokens?: TokenRequestDeps | undefined;
 }
 
 export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch"> {
@@ -222,6 +225,10 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         return next;
       });
       return { object: encodeScale(scaleOf(info, obj), req.accept) };
+    }),
+    createToken: unary("create", "token", () => ({ group: "", version: "v1", resource: "serviceaccounts" }), async (req) => {
+      if (!deps.tokens) throw apiErrors.apiError("NotFound", "the server could not find the requested resource (serviceaccounts/token): no serviceAccountSigningKeyFile");
+      return createToken(deps.tokens, req);
     }),
     evict: unary("create", "eviction", () => ({ group: "", version: "v1", resource: "pods" }), (req) => evictPod(registry, req)),
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),

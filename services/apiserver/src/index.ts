@@ -19,6 +19,7 @@ import { AUTHENTICATED_GROUP, MASTERS_GROUP, UnionAuthenticator, X509Authenticat
 import { BootstrapTokenAuthenticator, bootstrapSecretLookup } from "./authn/bootstrap-token.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
+import { serviceAccountSupport } from "./service-accounts.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
 export { Registry, systemNamespaces } from "./registry.js";
@@ -73,12 +74,12 @@ function kubeletTls(config: ApiserverConfig): { ca: Buffer; cert: Buffer; key: B
 }
 
 /** Who may call: client certificates signed by the client CA. insecureServing (debugging) lets anyone in as a cluster admin. */
-function authenticator(config: ApiserverConfig, log: Logger, registry: Registry): Authenticator {
+function authenticator(config: ApiserverConfig, log: Logger, registry: Registry, serviceAccountTokens?: Authenticator): Authenticator {
   if (config.insecureServing) {
     log.warn("insecureServing: every caller is treated as a cluster admin");
     return { authenticate: () => ({ username: "system:insecure-debug", groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] }) };
   }
-  return new UnionAuthenticator([new X509Authenticator(), new BootstrapTokenAuthenticator(bootstrapSecretLookup(registry))]);
+  return new UnionAuthenticator([new X509Authenticator(), ...(serviceAccountTokens ? [serviceAccountTokens] : []), new BootstrapTokenAuthenticator(bootstrapSecretLookup(registry))]);
 }
 
 /**
@@ -101,10 +102,12 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   const ports = parsePortRange(config.serviceNodePortRange);
   const transformer = config.encryptionKeyFile ? aesGcmTransformer(loadKeyFile(config.encryptionKeyFile)) : identityTransformer;
   const writeTraces = new WriteTraces(); // a write's trace continues on the watch event it produces
+  const serviceAccounts = serviceAccountSupport(config, () => registry, log);
   const registry = new Registry(traceWrites(store, writeTraces), {
     maxObjectBytes: config.maxObjectBytes,
     transformer,
     eventTtlSeconds: Math.round(config.eventTtl / 1000),
+    admission: serviceAccounts.admission,
     addresses: new ServiceAddresses(new ServiceIpRange(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max), config.serviceClusterIpRange),
   });
 
@@ -146,10 +149,10 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     etcdVersion,
   };
   const handlers = {
-    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config) }),
+    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), tokens: serviceAccounts.tokens }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
-  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(handlers, authenticator(config, log, registry), log));
+  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(handlers, authenticator(config, log, registry, serviceAccounts.authenticator), log));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;

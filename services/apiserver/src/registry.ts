@@ -29,6 +29,7 @@ import type { ServiceAddresses, AddressPlan } from "./service-addresses.js";
 import { NamespaceGate } from "./namespace-gate.js";
 import { identityTransformer, type ValueTransformer } from "./encryption.js";
 import { RecentObjects } from "./recent-objects.js";
+import type { MutatingAdmission } from "./service-account-admission.js";
 
 type Service = coreV1Service.Service;
 
@@ -40,6 +41,8 @@ export interface RegistryOptions {
   now?: () => Date;
   /** Events expire this long after their last write (lease-attached); 0 or absent: never. */
   eventTtlSeconds?: number;
+  /** Mutating admission of creates (the ServiceAccount step), after defaulting, before validation. */
+  admission?: MutatingAdmission | undefined;
 }
 
 export interface ListParams {
@@ -209,6 +212,11 @@ export class Registry {
     meta!.deletionGracePeriodSeconds = undefined;
     prepareForCreate(info, obj);
     applyDefaults(info, obj);
+    if (this.options.admission) {
+      // Namespace lifecycle first, as Kubernetes orders its admission plugins.
+      if (info.namespaced) await this.namespaces.admitWrite(meta!.namespace);
+      await this.options.admission.admit(info, obj);
+    }
     const errors = validateObject(info, obj);
     if (errors.length) throw apiErrors.invalid(subject(info, meta!.name), errors);
     if (info.namespaced) await this.namespaces.admitWrite(meta!.namespace);

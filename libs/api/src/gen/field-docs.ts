@@ -11,6 +11,11 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "accept": "The encoding of the object in the reply.",
     "dryRun": "Validate and default but do not store (kpctl --dry-run=server)."
   },
+  "kubeplane.apiserver.v1.CreateTokenRequest": {
+    "": "The token subresource of ServiceAccounts (serviceaccounts/token): issues a signed token.",
+    "name": "The ServiceAccount.",
+    "tokenRequest": "An authentication.k8s.io/v1 TokenRequest (spec.audiences, expirationSeconds, boundObjectRef)."
+  },
   "kubeplane.apiserver.v1.DeleteReply": {
     "object": "The object as it was deleted, or as it now stands when only marked for deletion\n(finalizers pending or graceful deletion under way).",
     "deleted": "True when the object is gone from the store, false when it was only marked."
@@ -170,6 +175,9 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "": "StatefulSetUpdateStrategy says how stateful pods are replaced.",
     "type": "RollingUpdate or OnDelete."
   },
+  "kubeplane.authentication.v1.BoundObjectReference": {
+    "": "BoundObjectReference names the object a token is bound to."
+  },
   "kubeplane.authentication.v1.ExtraValue": {
     "": "ExtraValue is one entry of the user's extra attributes."
   },
@@ -178,6 +186,19 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   },
   "kubeplane.authentication.v1.SelfSubjectReviewStatus": {
     "": "SelfSubjectReviewStatus carries the caller's user."
+  },
+  "kubeplane.authentication.v1.TokenRequest": {
+    "": "TokenRequest asks for a token of a ServiceAccount (create-only, never stored)."
+  },
+  "kubeplane.authentication.v1.TokenRequestSpec": {
+    "": "TokenRequestSpec is what the token is for and how long it lives.",
+    "audiences": "Who the token is for; empty: the apiserver's own audiences.",
+    "expirationSeconds": "Requested lifetime; at least 600 (default 3600). The apiserver may shorten it.",
+    "boundObjectRef": "The object the token is bound to (a Pod): the token dies with it."
+  },
+  "kubeplane.authentication.v1.TokenRequestStatus": {
+    "": "TokenRequestStatus carries the issued token.",
+    "expirationTimestamp": "RFC 3339."
   },
   "kubeplane.authentication.v1.UserInfo": {
     "": "UserInfo is the authenticated user of a request."

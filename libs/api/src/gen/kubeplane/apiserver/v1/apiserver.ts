@@ -243,6 +243,16 @@ export interface UpdateScaleRequest {
   accept: Encoding;
 }
 
+/** The token subresource of ServiceAccounts (serviceaccounts/token): issues a signed token. */
+export interface CreateTokenRequest {
+  namespace: string;
+  /** The ServiceAccount. */
+  name: string;
+  /** An authentication.k8s.io/v1 TokenRequest (spec.audiences, expirationSeconds, boundObjectRef). */
+  tokenRequest?: RawObject | undefined;
+  accept: Encoding;
+}
+
 /** The eviction subresource of a pod (pods/eviction): deletes it unless a PodDisruptionBudget forbids it. */
 export interface EvictRequest {
   namespace: string;
@@ -2494,6 +2504,129 @@ export const UpdateScaleRequest: MessageFns<UpdateScaleRequest> = {
   },
 };
 
+function createBaseCreateTokenRequest(): CreateTokenRequest {
+  return { namespace: "", name: "", tokenRequest: undefined, accept: 0 };
+}
+
+export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
+  encode(message: CreateTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.tokenRequest !== undefined) {
+      RawObject.encode(message.tokenRequest, writer.uint32(26).fork()).join();
+    }
+    if (message.accept !== 0) {
+      writer.uint32(32).int32(message.accept);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokenRequest = RawObject.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.accept = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTokenRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      tokenRequest: isSet(object.tokenRequest)
+        ? RawObject.fromJSON(object.tokenRequest)
+        : isSet(object.token_request)
+        ? RawObject.fromJSON(object.token_request)
+        : undefined,
+      accept: isSet(object.accept) ? encodingFromJSON(object.accept) : 0,
+    };
+  },
+
+  toJSON(message: CreateTokenRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.tokenRequest !== undefined) {
+      obj.tokenRequest = RawObject.toJSON(message.tokenRequest);
+    }
+    if (message.accept !== 0) {
+      obj.accept = encodingToJSON(message.accept);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTokenRequest>): CreateTokenRequest {
+    return CreateTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTokenRequest>): CreateTokenRequest {
+    const message = createBaseCreateTokenRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.tokenRequest = (object.tokenRequest !== undefined && object.tokenRequest !== null)
+      ? RawObject.fromPartial(object.tokenRequest)
+      : undefined;
+    message.accept = object.accept ?? 0;
+    return message;
+  },
+};
+
 function createBaseEvictRequest(): EvictRequest {
   return { namespace: "", name: "", eviction: undefined, accept: 0 };
 }
@@ -3372,6 +3505,16 @@ export const ApiServerServiceService = {
     responseSerialize: (value: ObjectReply): Buffer => Buffer.from(ObjectReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): ObjectReply => ObjectReply.decode(value),
   },
+  /** A ServiceAccount token (TokenRequest, status.token set); NotFound for a missing account or bound pod. */
+  createToken: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/CreateToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateTokenRequest): Buffer => Buffer.from(CreateTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateTokenRequest => CreateTokenRequest.decode(value),
+    responseSerialize: (value: ObjectReply): Buffer => Buffer.from(ObjectReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ObjectReply => ObjectReply.decode(value),
+  },
   /**
    * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
    * not scheduled or names no container when it has several; ServiceUnavailable when the
@@ -3423,6 +3566,8 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   version: handleUnaryCall<VersionRequest, VersionReply>;
   /** Evicts a pod: 429 TooManyRequests (RESOURCE_EXHAUSTED) while its PodDisruptionBudget allows no disruption. */
   evict: handleUnaryCall<EvictRequest, ObjectReply>;
+  /** A ServiceAccount token (TokenRequest, status.token set); NotFound for a missing account or bound pod. */
+  createToken: handleUnaryCall<CreateTokenRequest, ObjectReply>;
   /**
    * Subresources served by the pod's (or node's) kubelet, proxied: BadRequest while the pod is
    * not scheduled or names no container when it has several; ServiceUnavailable when the
@@ -3614,6 +3759,22 @@ export interface ApiServerServiceClient extends Client {
   ): ClientUnaryCall;
   evict(
     request: EvictRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  /** A ServiceAccount token (TokenRequest, status.token set); NotFound for a missing account or bound pod. */
+  createToken(
+    request: CreateTokenRequest,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  createToken(
+    request: CreateTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  createToken(
+    request: CreateTokenRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ObjectReply) => void,
