@@ -3,13 +3,13 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NODE_FLAGS := --conditions=source --import tsx
 BIN := node_modules/.bin
-UNIT_TESTS = $(shell find libs services infra/observability -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
-INTEGRATION_TESTS = $(shell find libs services infra/observability -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
-DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus
+UNIT_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
+INTEGRATION_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
+DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus jq systemd
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps generate check-generated build lint test test-unit test-integration bench bench-scheduler up down status clean
+.PHONY: help deps generate check-generated build lint test test-unit test-integration bench bench-scheduler up down up-ha down-ha status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,10 +37,10 @@ check-generated: $(NPM_STAMP) ## fail when generated code (libs/api/src/gen, ser
 	infra/scripts/generate.sh --check
 
 build: $(NPM_STAMP) ## compile every package (tsc -b, project references)
-	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json libs/*/test/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json)
+	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json libs/*/test/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json infra/deploy/tsconfig.json)
 
 lint: build check-generated ## typecheck, eslint, layering rules, generated code current
-	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services infra/observability
+	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services infra/observability infra/deploy
 	node infra/scripts/check-layering.mjs
 	promtool check rules infra/observability/rules/*.yaml >/dev/null
 
@@ -72,6 +72,12 @@ up: deps build ## run the whole local cluster on this host (root): etcd ×3, NAT
 
 down: ## stop everything `make up` started and remove its pods, bridges, nft tables, mounts (data kept; infra/local/down.sh --purge removes it)
 	infra/local/down.sh
+
+up-ha: deps build ## five machines (3 control-plane, 2 workers) as network namespaces on one bridge, deployed from charts/kubeplane (root)
+	infra/deploy/ha/up.sh
+
+down-ha: ## stop `make up-ha` and remove its namespaces, bridge, processes, containers, mounts (infra/deploy/ha/down.sh --purge also deletes .local/ha)
+	infra/deploy/ha/down.sh
 
 status: ## show what `make up` runs (processes, nodes' bridges)
 	infra/local/status.sh
