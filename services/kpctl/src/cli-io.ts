@@ -22,6 +22,8 @@ export interface KpctlClient {
   podExec(namespace: string, name: string, opts: PodExecOptions, signal?: AbortSignal): Promise<PodExecResult>;
   /** A node's kubelet stats Summary (nodes/proxy/stats/summary). */
   nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary>;
+  /** The eviction subresource (`drain`); TooManyRequests while a PodDisruptionBudget says no. ApiClient has it, test fakes may not. */
+  evict?(namespace: string, name: string, opts?: { gracePeriodSeconds?: number; uid?: string; signal?: AbortSignal }): Promise<void>;
   close(): void;
 }
 

@@ -12,6 +12,8 @@ import type { Command, CommandContext } from "./commands/command.js";
 import { configCommand } from "./commands/config.js";
 import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
+import { cordonCommand, uncordonCommand } from "./commands/cordon.js";
+import { drainCommand } from "./commands/drain.js";
 import { describeCommand } from "./commands/describe.js";
 import { execCommand } from "./commands/exec.js";
 import { explainScheduleCommand } from "./commands/explain-schedule.js";
@@ -38,6 +40,7 @@ import { labelCommand } from "./commands/label.js";
 import { patchCommand } from "./commands/patch.js";
 import { runPodCommand } from "./commands/run-pod.js";
 import { setCommand } from "./commands/set.js";
+import { taintCommand } from "./commands/taint.js";
 import { waitCommand } from "./commands/wait.js";
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
@@ -78,6 +81,10 @@ export const COMMANDS: readonly Command[] = [
   completionCommand(() => COMMANDS, GLOBAL_FLAGS),
   deleteCommand,
   scaleCommand,
+  cordonCommand,
+  uncordonCommand,
+  drainCommand,
+  taintCommand,
   rolloutCommand,
   chartCommand,
   logsCommand,
