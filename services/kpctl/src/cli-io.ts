@@ -1,6 +1,6 @@
 // What kpctl runs against: its streams, environment, clock and apiserver connection, injectable for tests.
 import type { autoscalingV2Scale, KindInfo } from "@kubeplane/api";
-import type { ClientOptions, JsonObject, NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions, Verbs } from "@kubeplane/client";
+import type { ClientOptions, JsonObject, NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions, TokenRequestOptions, Verbs } from "@kubeplane/client";
 import type { SchedulerClient } from "./scheduler-client.js";
 
 /** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
@@ -22,6 +22,8 @@ export interface KpctlClient {
   podExec(namespace: string, name: string, opts: PodExecOptions, signal?: AbortSignal): Promise<PodExecResult>;
   /** A node's kubelet stats Summary (nodes/proxy/stats/summary). */
   nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary>;
+  /** A ServiceAccount token (serviceaccounts/token, `create token`). ApiClient has it, test fakes may not. */
+  createToken?(namespace: string, name: string, opts: TokenRequestOptions, signal?: AbortSignal): Promise<{ token: string }>;
   /** The eviction subresource (`drain`); TooManyRequests while a PodDisruptionBudget says no. ApiClient has it, test fakes may not. */
   evict?(namespace: string, name: string, opts?: { gracePeriodSeconds?: number; uid?: string; signal?: AbortSignal }): Promise<void>;
   close(): void;

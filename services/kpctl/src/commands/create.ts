@@ -1,4 +1,4 @@
-// `kpctl create -f FILE` and `kpctl create deployment|configmap|secret generic|tls|namespace|serviceaccount NAME`: create objects, failing if they exist.
+// `kpctl create -f FILE` and `kpctl create deployment|configmap|secret generic|tls|namespace|serviceaccount NAME`: create objects, failing if they exist; `create token` prints a ServiceAccount token.
 import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
 import { errorLine, isConnectionFailure } from "../errors.js";
@@ -8,6 +8,7 @@ import { manifestKind } from "../object-targets.js";
 import { objectRef } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
 import { createObject, OUTPUT_FLAG } from "./create-object.js";
+import { CREATE_TOKEN_FLAGS, createToken } from "./create-token.js";
 import { configMapFor, deploymentFor, genericSecretFor, namespaceFor, serviceAccountFor, tlsSecretFor, type DataSources } from "./create-generators.js";
 import { dryRunMode, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, withNamespace } from "./shared-flags.js";
 
@@ -67,8 +68,8 @@ async function generate(ctx: CommandContext): Promise<JsonObject> {
 
 export const createCommand: Command = {
   name: "create",
-  summary: "Create a resource from a file or from stdin, or one built from flags.\nSubcommands: deployment, configmap, secret generic, secret tls, namespace, serviceaccount.",
-  usage: "kpctl create (-f FILENAME | deployment NAME --image=IMAGE | configmap NAME --from-literal=K=V | secret generic|tls NAME | namespace NAME | serviceaccount NAME) [--dry-run=client|server -o yaml] [options]",
+  summary: "Create a resource from a file or from stdin, or one built from flags.\nSubcommands: deployment, configmap, secret generic, secret tls, namespace, serviceaccount, token.",
+  usage: "kpctl create (-f FILENAME | deployment NAME --image=IMAGE | configmap NAME --from-literal=K=V | secret generic|tls NAME | namespace NAME | serviceaccount NAME | token SERVICEACCOUNT [--duration=D] [--audience=A]) [--dry-run=client|server -o yaml] [options]",
   examples: [
     "  # Create the objects of a manifest, or of every manifest below a directory",
     "  kpctl create -f ./pod.yaml",
@@ -82,6 +83,9 @@ export const createCommand: Command = {
     "  kpctl create configmap app --from-literal=mode=prod --from-file=config.json",
     "  kpctl create secret generic db --from-literal=password=s3cret --dry-run=client -o yaml",
     "  kpctl create secret tls web-tls --cert=tls.crt --key=tls.key",
+    "",
+    "  # A token of ServiceAccount build for 10 minutes, for another audience",
+    "  kpctl create token build --duration=10m --audience=https://vault.example.com",
   ].join("\n"),
   flags: [
     FILENAME_FLAG,
@@ -97,10 +101,12 @@ export const createCommand: Command = {
     { name: "type", type: "string", description: "secret generic: the secret's type (default Opaque)." },
     { name: "cert", type: "string", description: "secret tls: the PEM certificate file." },
     { name: "key", type: "string", description: "secret tls: the PEM private key file." },
+    ...CREATE_TOKEN_FLAGS,
   ],
   async run(ctx) {
     const files = ctx.flags.strings("filename");
     if (files.length === 0) {
+      if (ctx.args[0] === "token") return createToken(ctx, ctx.args.slice(1));
       await createObject(ctx, await generate(ctx));
       return 0;
     }
