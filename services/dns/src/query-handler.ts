@@ -5,6 +5,7 @@ import type { DnsMetrics } from "./metrics.js";
 import { canonicalName, inZone } from "./names.js";
 import type { RecordIndex } from "./record-index.js";
 import { Rcode, rcodeName, typeName, type Reply } from "./resource-record.js";
+import { questionKey, ResponseCache, type QuestionKey } from "./response-cache.js";
 import { MalformedQueryError, parseQuery, type DnsQuery } from "./wire-query.js";
 import { MessageWriter } from "./wire-writer.js";
 
@@ -31,35 +32,55 @@ const empty = (rcode: number): Reply => ({ rcode, authoritative: false, answers:
  */
 export class QueryHandler {
   private readonly writer = new MessageWriter();
-  private readonly requestCounters = new Map<string, { inc(): void }>();
+  private readonly cache = new ResponseCache();
+  /** Keyed by `qtype` (UDP) or `qtype + 0x10000` (TCP): numbers, so counting allocates nothing. */
+  private readonly requestCounters = new Map<number, { inc(): void }>();
   private readonly responseCounters = new Map<number, { inc(): void }>();
-  private readonly durations = new Map<string, { observe(seconds: number): void }>();
+  private readonly durations = new Map<number, { observe(seconds: number): void }>();
 
   constructor(private readonly options: QueryHandlerOptions) {}
 
   handle(message: Buffer, proto: Transport): Buffer | Promise<Buffer | undefined> | undefined {
     const started = performance.now();
+    const { metrics, index } = this.options;
+    // The fast path: a plain query whose answer is cached for the index's current generation.
+    const question = this.options.isSynced() ? questionKey(message, proto === "tcp") : undefined;
+    const generation = index.serial;
+    if (question) {
+      const hit = this.cache.get(question, message.readUInt16BE(0), generation);
+      if (hit) {
+        this.countRequest(proto, question.qtype);
+        this.countResponse(hit[3]! & 0x0f, question.qtype, started);
+        return hit;
+      }
+    }
+    return this.answer(message, proto, started, question, generation);
+  }
+
+  /** The full path: parse, answer from the index (kept in the cache when `question` is set) or forward. */
+  private answer(message: Buffer, proto: Transport, started: number, question: QuestionKey | undefined, generation: number): Buffer | Promise<Buffer | undefined> | undefined {
     const { metrics } = this.options;
     let query: DnsQuery;
     try {
       query = parseQuery(message);
     } catch (err) {
       if (!(err instanceof MalformedQueryError) || err.id === undefined) return undefined;
-      this.countRequest(proto, "other");
+      this.countRequest(proto, -1);
       this.child(this.responseCounters, Rcode.FORMERR, () => metrics.responses.labels({ rcode: "FORMERR" })).inc();
       return this.writer.encodeHeaderOnly(err.id, Rcode.FORMERR);
     }
-    const type = typeName(query.qtype);
-    this.countRequest(proto, type);
+    this.countRequest(proto, query.qtype);
     const done = (response: Buffer, rcode: number): Buffer => {
-      this.child(this.responseCounters, rcode, () => metrics.responses.labels({ rcode: rcodeName(rcode) })).inc();
-      this.child(this.durations, type, () => metrics.duration.labels({ type })).observe((performance.now() - started) / 1000);
+      this.countResponse(rcode, query.qtype, started);
       return response;
     };
     const reply = this.localReply(query);
     if (reply) {
       const maxSize = proto === "tcp" ? 65_535 : Math.max(CLASSIC_UDP_SIZE, query.edns?.udpPayloadSize ?? 0);
-      return done(this.writer.encode(query, reply, maxSize), reply.rcode);
+      const response = this.writer.encode(query, reply, maxSize);
+      // The writer returns a fresh buffer: the cache keeps it and copies it for each hit.
+      if (question && query.opcode === 0) this.cache.set(question, generation, response);
+      return done(response, reply.rcode);
     }
     const { forwarder } = this.options;
     if (!forwarder.enabled) return done(this.writer.encode(query, empty(Rcode.SERVFAIL)), Rcode.SERVFAIL);
@@ -78,8 +99,17 @@ export class QueryHandler {
     return answerQuestion(query.name, qname, query.qtype, query.qclass, index, settings);
   }
 
-  private countRequest(proto: Transport, type: string): void {
-    this.child(this.requestCounters, `${proto}/${type}`, () => this.options.metrics.requests.labels({ proto, type })).inc();
+  /** Counts a query of `qtype` (-1: unreadable question). */
+  private countRequest(proto: Transport, qtype: number): void {
+    const type = (): string => (qtype < 0 ? "other" : typeName(qtype));
+    this.child(this.requestCounters, proto === "tcp" ? qtype + 0x10000 : qtype, () => this.options.metrics.requests.labels({ proto, type: type() })).inc();
+  }
+
+  /** Counts a response with `rcode` to a query of `qtype` received at `started`. */
+  private countResponse(rcode: number, qtype: number, started: number): void {
+    const { metrics } = this.options;
+    this.child(this.responseCounters, rcode, () => metrics.responses.labels({ rcode: rcodeName(rcode) })).inc();
+    this.child(this.durations, qtype, () => metrics.duration.labels({ type: typeName(qtype) })).observe((performance.now() - started) / 1000);
   }
 
   /** A metric's labelled child from `cache` (label hashing per query is the costliest part of counting). */
