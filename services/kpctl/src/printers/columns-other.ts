@@ -47,6 +47,18 @@ export const storageClassColumns: TableColumns = {
   },
 };
 
+/** kubectl's PodDisruptionBudget columns: an unset bound prints N/A. */
+export const podDisruptionBudgetColumns: TableColumns = {
+  headers: ["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"],
+  row: (o, now) => {
+    const bound = (field: string): string => {
+      const v = at(o, "spec", field);
+      return v === undefined || v === null ? "N/A" : String(v);
+    };
+    return [name(o), bound("minAvailable"), bound("maxUnavailable"), String(num(o, "status", "disruptionsAllowed") ?? 0), created(o, now)];
+  },
+};
+
 export const endpointSliceColumns: TableColumns = {
   headers: ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
   row: (o, now) => {

@@ -15,7 +15,7 @@ import {
   serviceAccountColumns,
   serviceColumns,
 } from "./columns-core.js";
-import { endpointSliceColumns, ingressColumns, leaseColumns, priorityClassColumns, storageClassColumns } from "./columns-other.js";
+import { endpointSliceColumns, ingressColumns, leaseColumns, podDisruptionBudgetColumns, priorityClassColumns, storageClassColumns } from "./columns-other.js";
 import {
   controllerRevisionColumns,
   cronJobColumns,
@@ -60,6 +60,7 @@ const byResource: ReadonlyMap<string, TableColumns> = new Map([
   ["networking.k8s.io/ingresses", ingressColumns],
   ["scheduling.k8s.io/priorityclasses", priorityClassColumns],
   ["storage.k8s.io/storageclasses", storageClassColumns],
+  ["policy/poddisruptionbudgets", podDisruptionBudgetColumns],
   ["discovery.k8s.io/endpointslices", endpointSliceColumns],
 ]);
 
