@@ -58,5 +58,5 @@ test("a change to the index is answered at once: the cache does not outlive the 
   index.setService(service("default", "web", { clusterIp: "10.96.0.21", ports: [{ name: "http", port: 80 }] }));
   assert.deepEqual(addresses(ask()), ["10.96.0.21"]);
   index.deleteService(service("default", "web", { clusterIp: "10.96.0.21", ports: [{ name: "http", port: 80 }] }));
-  assert.equal(dnsPacket.decode(ask() as Buffer).rcode, "NXDOMAIN");
+  assert.equal((ask() as Buffer)[3]! & 0x0f, 3, "NXDOMAIN");
 });
