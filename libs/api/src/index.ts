@@ -60,6 +60,9 @@ export * as networkingV1 from "./gen/kubeplane/networking/v1/ingress.js";
 export * as policyV1 from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
 export * as schedulingV1 from "./gen/kubeplane/scheduling/v1/priority_class.js";
 export * as storageV1 from "./gen/kubeplane/storage/v1/storage_class.js";
+export * as rbacV1 from "./gen/kubeplane/rbac/v1/rbac.js";
+export * as authorizationV1 from "./gen/kubeplane/authorization/v1/access_review.js";
+export * as authenticationV1 from "./gen/kubeplane/authentication/v1/self_subject_review.js";
 
 export { kindFor, kindForResource, kindsList, resolveKind, fieldsOf, type ApiObject, type KindInfo, type MessageCodec } from "./kinds.js";
 export { REGISTRY_PREFIX, namespacePrefix, parseRegistryKey, registryKey, resourcePrefix, type ParsedKey } from "./registry-keys.js";

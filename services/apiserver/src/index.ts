@@ -17,6 +17,7 @@ import { createWatchHandler } from "./watch-server.js";
 import { startCompactor } from "./compactor.js";
 import { AUTHENTICATED_GROUP, MASTERS_GROUP, UnionAuthenticator, X509Authenticator, authenticateCalls, type Authenticator } from "./authn/index.js";
 import { BootstrapTokenAuthenticator, bootstrapSecretLookup } from "./authn/bootstrap-token.js";
+import { authorizeCalls, startAuthorization } from "./authz/index.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 import { serviceAccountSupport } from "./service-accounts.js";
@@ -140,6 +141,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   };
   await ensureNamespaces();
   const namespaceCache = registry.namespaces.run(stopping.signal, log);
+  const authorization = startAuthorization(registry, stopping.signal, log);
 
   const etcdVersion = await store.serverVersion().catch(() => "");
   const versionReply: apiserverV1.VersionReply = {
@@ -152,7 +154,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), tokens: serviceAccounts.tokens }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
-  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(handlers, authenticator(config, log, registry, serviceAccounts.authenticator), log));
+  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(authorizeCalls(handlers, { authorizer: authorization.authorizer, escalation: authorization.escalation, registry, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;
@@ -200,11 +202,12 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   });
   service.onStop(async () => {
     stopping.abort();
-    await Promise.all([electionDone, namespaceCache]);
+    await Promise.all([electionDone, namespaceCache, authorization.done]);
   });
   const compactor = startCompactor(store, { intervalMs: config.compactionInterval, logger: log });
   service.onStop(() => compactor.stop());
 
+  await authorization.ready; // serve once the default policy is written and the authorizer's caches are filled
   const addresses = await service.start();
   log.info({ grpc: addresses.grpcAddress, http: addresses.httpUrl, identity }, "apiserver serving");
   return {

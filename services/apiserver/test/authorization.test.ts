@@ -122,6 +122,7 @@ describe("authorization", () => {
     assert.equal(await review(admin, "delete", "pods", "team"), true);
     await waitFor(async () => review(as("alice"), "list", "pods", "team"), { timeoutMs: 5000 });
     assert.equal(await review(as("alice"), "delete", "pods", "team"), false);
+    await assert.rejects(admin.json.list(ssar, {}), (e: ApiError) => e.reason === "MethodNotAllowed", "reviews are create-only");
     const me = (await bob.json.create(ssr, { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview", metadata: {} })) as unknown as { status: { userInfo: { username: string; groups: string[] } } };
     assert.equal(me.status.userInfo.username, "bob");
     assert.deepEqual(me.status.userInfo.groups.sort(), ["devs", "system:authenticated"]);

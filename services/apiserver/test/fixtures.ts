@@ -49,6 +49,15 @@ function specFor(info: KindInfo, name: string): Record<string, unknown> {
       return { value: 1000 };
     case "StorageClass":
       return { provisioner: "kubeplane.io/local-path" };
+    case "Role":
+    case "ClusterRole":
+      return { rules: [{ verbs: ["get"], apiGroups: [""], resources: ["pods"] }] };
+    case "RoleBinding":
+    case "ClusterRoleBinding":
+      return {
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+        subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice" }],
+      };
     default:
       return {};
   }

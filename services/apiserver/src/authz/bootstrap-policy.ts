@@ -115,6 +115,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, ["apps"], ["replicasets", "statefulsets"]),
       rule(READ, ["storage.k8s.io"], ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities"]),
       rule(READ, ["scheduling.k8s.io"], ["priorityclasses"]),
+      rule(READ, ["policy"], ["poddisruptionbudgets"]),
       rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
     ]),
     // The controllers share one identity (as kube-controller-manager without --use-service-account-credentials):
@@ -122,7 +123,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:kube-controller-manager", [
       events,
       leaderElection,
-      rule([...READ, "delete", "deletecollection"], ["*"], ["*"]),
+      // The garbage collector also rewrites any object's ownerReferences and finalizers (orphaning).
+      rule([...READ, "delete", "deletecollection", "update", "patch"], ["*"], ["*"]),
       rule(WRITE, [""], ["pods", "endpoints", "replicationcontrollers", "persistentvolumeclaims", "serviceaccounts", "secrets", "configmaps", "namespaces", "nodes", "services"]),
       rule(["update", "patch"], [""], ["pods/status", "replicationcontrollers/status", "namespaces/status", "namespaces/finalize", "nodes/status", "persistentvolumeclaims/status", "services/status"]),
       rule(["create"], [""], ["serviceaccounts/token"]),
