@@ -55,7 +55,8 @@ async function create(ctx: CommandContext): Promise<number> {
       `--ca-cert-hash=${caHash(ctx)}`,
       "--ca-file=/etc/kubeplane/pki/ca.crt",
       "--cert-dir=/var/lib/kubeplane/kubelet/pki",
-      "--nats-url=tls://<nats>:4222",
+      // NATS runs beside the apiserver on the control plane (its default port).
+      `--nats-url=tls://${ctx.settings.server.split(",")[0]!.replace(/:\d+$/, "")}:4222`,
     ].join(" ") + "\n",
   );
   return 0;
