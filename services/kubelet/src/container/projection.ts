@@ -1,7 +1,8 @@
-// The files of configMap and secret volumes: which keys, under which paths, with which modes (the kubelet's MakePayload).
+// The files of configMap, secret and projected volumes: which keys, under which paths, with which modes (the kubelet's MakePayload).
 
-import type { coreV1Config, coreV1Types } from "@kubeplane/api";
+import type { coreV1Config, coreV1Pod, coreV1Types, coreV1Volume } from "@kubeplane/api";
 import type { FileProjection } from "./atomic-writer.js";
+import { podFieldValue, type FieldRefContext } from "./field-ref.js";
 
 /** The mode of projected files when the volume sets no defaultMode (Kubernetes' 0644). */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -66,4 +67,54 @@ export function secretPayload(
   const data = new Map<string, Uint8Array>();
   for (const [k, v] of Object.entries(secret?.data ?? {})) data.set(k, Buffer.from(v, "base64"));
   return payload(data, items, defaultMode, optional, (key) => `references non-existent secret key: ${key}`);
+}
+
+/** What a projected volume's sources read besides configMaps and secrets. */
+export interface ProjectionSources {
+  getConfigMap(ns: string, name: string): Promise<coreV1Config.ConfigMap | undefined>;
+  getSecret(ns: string, name: string): Promise<coreV1Config.Secret | undefined>;
+  /** The pod's ServiceAccount token for an audience ("" : the apiserver's) and lifetime; rejects when none can be had. */
+  getServiceAccountToken?(pod: coreV1Pod.Pod, audience: string, expirationSeconds: number): Promise<string>;
+  fieldRefContext: FieldRefContext;
+}
+
+/** Kubernetes' default lifetime of a projected token that sets none. */
+const DEFAULT_PROJECTED_TOKEN_SECONDS = 3600;
+
+/**
+ * The files of a projected volume: each source's files, merged (the apiserver refused overlapping
+ * paths). A missing configMap or secret (or key) fails unless the source is optional. Throws Error
+ * or MissingKeyError with the kubelet's wording.
+ */
+export async function projectedPayload(pod: coreV1Pod.Pod, src: coreV1Volume.ProjectedVolumeSource, sources: ProjectionSources): Promise<Map<string, FileProjection>> {
+  const ns = pod.metadata?.namespace ?? "";
+  const mode = src.defaultMode ?? DEFAULT_FILE_MODE;
+  const out = new Map<string, FileProjection>();
+  const add = (files: Map<string, FileProjection>): void => files.forEach((f, p) => out.set(p, f));
+  for (const source of src.sources) {
+    if (source.configMap) {
+      const s = source.configMap;
+      const cm = await sources.getConfigMap(ns, s.name);
+      if (!cm && !s.optional) throw new Error(`configmap "${s.name}" not found`);
+      add(configMapPayload(cm, s.items, mode, s.optional ?? false));
+    } else if (source.secret) {
+      const s = source.secret;
+      const secret = await sources.getSecret(ns, s.name);
+      if (!secret && !s.optional) throw new Error(`secret "${s.name}" not found`);
+      add(secretPayload(secret, s.items, mode, s.optional ?? false));
+    } else if (source.downwardApi) {
+      for (const item of source.downwardApi.items) {
+        if (!item.fieldRef) throw new Error(`downwardAPI item ${JSON.stringify(item.path)}: only fieldRef is supported`);
+        const value = podFieldValue(pod, item.fieldRef.fieldPath, sources.fieldRefContext);
+        if (value === undefined) throw new Error(`unsupported fieldPath ${JSON.stringify(item.fieldRef.fieldPath)}`);
+        out.set(item.path, { data: Buffer.from(value, "utf8"), mode: item.mode ?? mode });
+      }
+    } else if (source.serviceAccountToken) {
+      const s = source.serviceAccountToken;
+      if (!sources.getServiceAccountToken) throw new Error("this kubelet cannot request ServiceAccount tokens");
+      const token = await sources.getServiceAccountToken(pod, s.audience, s.expirationSeconds ?? DEFAULT_PROJECTED_TOKEN_SECONDS);
+      out.set(s.path, { data: Buffer.from(token, "utf8"), mode });
+    }
+  }
+  return out;
 }

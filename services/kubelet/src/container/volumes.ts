@@ -1,4 +1,4 @@
-// Sets up a pod's volumes on the node (emptyDir, hostPath, configMap, secret, persistentVolumeClaim) and removes them.
+// Sets up a pod's volumes on the node (emptyDir, hostPath, configMap, secret, projected, persistentVolumeClaim) and removes them.
 
 import type { coreV1Config, coreV1Pod, coreV1Volume } from "@kubeplane/api";
 import { mkdir, rm } from "node:fs/promises";
@@ -7,7 +7,7 @@ import { podDir, podVolumeDir } from "../paths.js";
 import { writeAtomically } from "./atomic-writer.js";
 import { VolumeSetupError } from "./errors.js";
 import { checkHostPathType } from "./host-path.js";
-import { configMapPayload, secretPayload } from "./projection.js";
+import { configMapPayload, projectedPayload, secretPayload } from "./projection.js";
 
 export { containerMounts, type ContainerMountsOptions } from "./mounts.js";
 
@@ -18,6 +18,10 @@ export interface VolumeContext {
   getSecret(ns: string, name: string): Promise<coreV1Config.Secret | undefined>;
   getPvc(ns: string, name: string): Promise<coreV1Volume.PersistentVolumeClaim | undefined>;
   getPv(name: string): Promise<coreV1Volume.PersistentVolume | undefined>;
+  /** A ServiceAccount token bound to the pod (projected serviceAccountToken sources); absent: such volumes fail. */
+  getServiceAccountToken?(pod: coreV1Pod.Pod, audience: string, expirationSeconds: number): Promise<string>;
+  /** Node facts for projected downwardAPI items (spec.nodeName, status.hostIP); default empty. */
+  node?: { nodeName: string; hostIp: string };
 }
 
 /**
@@ -25,7 +29,9 @@ export interface VolumeContext {
  * it on each sync, which also refreshes configMap and secret volumes (changed content swapped in atomically,
  * removed keys dropped). emptyDir lives under the pod's directory (medium Memory is not backed by tmpfs
  * here); hostPath is checked by type; a claim must be Bound to a PV with a hostPath or local source.
- * Volume kinds this kubelet does not support (downwardAPI, projected, csi) are skipped and absent from the
+ * A projected volume (the kube-api-access one: token, ca.crt, namespace) is rewritten atomically
+ * on each call, so its token is renewed as the token manager renews it.
+ * Volume kinds this kubelet does not support (downwardAPI, csi) are skipped and absent from the
  * result, so mounting them fails in containerMounts. Throws VolumeSetupError naming the volume; volumes
  * before the failing one stay set up. Not safe to call concurrently for the same pod.
  */
@@ -69,6 +75,18 @@ async function prepareVolume(pod: coreV1Pod.Pod, volume: coreV1Volume.Volume, ct
     if (!secret && !src.optional) throw new VolumeSetupError(volume.name, `secret "${src.secretName}" not found`);
     const dir = podVolumeDir(ctx.rootDir, uid, "secret", volume.name);
     await writeAtomically(dir, secretPayload(secret, src.items, src.defaultMode, src.optional ?? false));
+    return dir;
+  }
+  if (volume.projected) {
+    const node = ctx.node ?? { nodeName: "", hostIp: "" };
+    const payload = await projectedPayload(pod, volume.projected, {
+      getConfigMap: ctx.getConfigMap,
+      getSecret: ctx.getSecret,
+      ...(ctx.getServiceAccountToken ? { getServiceAccountToken: ctx.getServiceAccountToken } : {}),
+      fieldRefContext: { podIp: "", podIps: [], hostIp: node.hostIp, nodeName: node.nodeName },
+    });
+    const dir = podVolumeDir(ctx.rootDir, uid, "projected", volume.name);
+    await writeAtomically(dir, payload);
     return dir;
   }
   if (volume.persistentVolumeClaim) return claimPath(ns, volume, volume.persistentVolumeClaim.claimName, ctx);

@@ -4,6 +4,7 @@ import { isNotFound, kindFor, type coreV1Config, type coreV1Pod, type coreV1Volu
 import type { ApiClient } from "@kubeplane/client";
 import type { EnvContext } from "../container/env.js";
 import type { VolumeContext } from "../container/volumes.js";
+import { TokenManager } from "../container/token-manager.js";
 
 const configMaps = kindFor("v1", "ConfigMap") as KindInfo<coreV1Config.ConfigMap>;
 const secrets = kindFor("v1", "Secret") as KindInfo<coreV1Config.Secret>;
@@ -26,6 +27,14 @@ export function kubeletApiSources(
 ): { envContext: (pod: coreV1Pod.Pod, podIp: string) => EnvContext; volumeContext: VolumeContext } {
   const getConfigMap = (ns: string, name: string): Promise<coreV1Config.ConfigMap | undefined> => getOrUndefined(async () => (await client.get(configMaps, ns, name)) as coreV1Config.ConfigMap);
   const getSecret = (ns: string, name: string): Promise<coreV1Config.Secret | undefined> => getOrUndefined(async () => (await client.get(secrets, ns, name)) as coreV1Config.Secret);
+  // Projected tokens: requested through TokenRequest bound to the pod, as the kubelet's token manager does.
+  const tokens = new TokenManager((key) =>
+    client.createToken(key.namespace, key.serviceAccount, {
+      audiences: key.audience ? [key.audience] : [],
+      expirationSeconds: key.expirationSeconds,
+      boundPod: { name: key.podName, uid: key.podUid },
+    }),
+  );
   return {
     envContext: (_pod, podIp) => ({ getConfigMap, getSecret, podIp, podIps: podIp ? [podIp] : [], hostIp: node.nodeIp, nodeName: node.nodeName }),
     volumeContext: {
@@ -33,6 +42,16 @@ export function kubeletApiSources(
       getConfigMap,
       getSecret,
       getPvc: (ns, name) => getOrUndefined(async () => (await client.get(claims, ns, name)) as coreV1Volume.PersistentVolumeClaim),
+      getServiceAccountToken: (pod, audience, expirationSeconds) =>
+        tokens.getToken({
+          namespace: pod.metadata?.namespace ?? "",
+          serviceAccount: pod.spec?.serviceAccountName || "default",
+          podName: pod.metadata?.name ?? "",
+          podUid: pod.metadata?.uid ?? "",
+          audience,
+          expirationSeconds,
+        }),
+      node: { nodeName: node.nodeName, hostIp: node.nodeIp },
       getPv: (name) => getOrUndefined(async () => (await client.get(volumes, "", name)) as coreV1Volume.PersistentVolume),
     },
   };
