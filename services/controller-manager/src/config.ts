@@ -20,6 +20,7 @@ export const controllerManagerConfig = defineConfig({
   clusterSigningCertFile: { type: "string", description: "PEM CA certificate the csrsigning controller signs kubelet CSRs with; unset: that controller does not run" },
   clusterSigningKeyFile: { type: "string", description: "PEM private key of clusterSigningCertFile" },
   clusterSigningDuration: { type: "duration", default: "8760h", description: "Longest lifetime of a certificate the csrsigning controller issues (a CSR's expirationSeconds may ask for less)" },
+  rootCaFile: { type: "string", description: "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (the cluster CA); unset: the root-ca-cert-publisher does nothing" },
   podEvictionTimeout: { type: "duration", default: "300s", description: "Default tolerationSeconds for not-ready/unreachable taints" },
 });
 

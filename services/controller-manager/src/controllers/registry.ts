@@ -15,6 +15,8 @@ import { newJobController } from "./job/controller.js";
 import { newNamespaceController } from "./namespace/controller.js";
 import { newNodeLifecycleController } from "./node-lifecycle/controller.js";
 import { newReplicaSetController, newReplicationControllerController } from "./replicaset/controller.js";
+import { newRootCaPublisher } from "./root-ca-publisher/controller.js";
+import { newServiceAccountsController } from "./serviceaccount/controller.js";
 import { newStatefulSetController } from "./statefulset/controller.js";
 import { newTokenCleaner } from "./token-cleaner/controller.js";
 
@@ -45,6 +47,8 @@ export const controllerDescriptors: readonly ControllerDescriptor[] = [
   { name: "csrsigning", construct: newCsrSigningController },
   { name: "tokencleaner", construct: newTokenCleaner },
   { name: "clusterrole-aggregation", construct: newClusterRoleAggregationController },
+  { name: "serviceaccount", construct: newServiceAccountsController },
+  { name: "root-ca-cert-publisher", construct: newRootCaPublisher },
 ];
 
 /**
