@@ -20,6 +20,8 @@ const INSTALL_SH = join(REPO, "infra/deploy/install.sh");
 export interface HaCluster {
   bridge: string;
   dir: string;
+  /** The values file the bundles were rendered from (its machines, roots and install settings). */
+  valuesFile: string;
   pkiDir: string;
   machines: MachineSpec[];
   bundles: string[];
@@ -75,7 +77,7 @@ export async function startHaControlPlane(count = 3): Promise<HaCluster> {
     };
     await Promise.all(names.map((m) => install(m)));
     return {
-      bridge, dir, pkiDir, machines, bundles,
+      bridge, dir, valuesFile: values, pkiDir, machines, bundles,
       apiservers: machines.map((m) => `${m.address}:6443`).join(","),
       netns: ns,
       kill: async (m) => {
