@@ -69,6 +69,8 @@ describe("kpctl auth and impersonation", () => {
     const no = await kpctl("auth", "can-i", "delete", "pods", "web", "-n", "team", "--as=alice");
     assert.deepEqual([no.code, no.stdout], [1, "no\n"]);
     assert.equal((await kpctl("auth", "can-i", "-q", "delete", "pods", "-n", "team")).code, 0); // the admin may
+    assert.equal(await ok("auth", "can-i", "get", "pods/web", "-n", "team", "--as=alice"), "yes\n");
+    assert.equal((await kpctl("auth", "can-i", "get", "pods", "web", "--subresource=exec", "-n", "team", "--as=alice")).stdout, "no\n");
   });
 
   test("--as-group adds groups; auth whoami shows the user the apiserver sees", async () => {

@@ -10,9 +10,10 @@ interface ReviewStatus {
   reason?: string;
 }
 
-/** The resource attributes of `can-i VERB RESOURCE [NAME]`: "pods", "deployments.apps", "pods/log", "*"; an unknown type is asked as given. */
-function resourceAttributes(ctx: CommandContext, verb: string, resourceArg: string, name: string): Record<string, string> {
-  const [typed, subresource = ctx.flags.string("subresource") ?? ""] = resourceArg.split("/", 2) as [string, string | undefined];
+/** The resource attributes of `can-i VERB TYPE[/NAME] [NAME]` ("pods", "deployments.apps", "pods/web", "*"); an unknown type is asked as given. */
+function resourceAttributes(ctx: CommandContext, verb: string, resourceArg: string, nameArg: string): Record<string, string> {
+  const [typed, name = nameArg] = resourceArg.split("/", 2) as [string, string | undefined];
+  const subresource = ctx.flags.string("subresource") ?? "";
   let group = "";
   let resource = typed;
   let namespaced = true;
