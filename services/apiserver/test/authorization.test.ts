@@ -12,6 +12,7 @@ const ns = kindFor("v1", "Namespace")!;
 const pods = kindFor("v1", "Pod")!;
 const secrets = kindFor("v1", "Secret")!;
 const nodes = kindFor("v1", "Node")!;
+const serviceAccounts = kindFor("v1", "ServiceAccount")!;
 const roleBindings = kindFor("rbac.authorization.k8s.io/v1", "RoleBinding")!;
 const clusterRoles = kindFor("rbac.authorization.k8s.io/v1", "ClusterRole")!;
 const ssar = kindFor("authorization.k8s.io/v1", "SelfSubjectAccessReview")!;
@@ -149,6 +150,9 @@ describe("authorization", () => {
     assert.equal(((await node1.json.get(secrets, "team", "s1")) as { metadata: { name: string } }).metadata.name, "s1");
     const err = await refusal(node1.json.get(secrets, "team", "s2"));
     assert.match(err.message, /User "system:node:node-1" cannot get resource "secrets" .*no relationship found between node 'node-1' and this object/);
+    // ServiceAccounts: only those its pods run as (here "default").
+    await refusal(node1.json.get(serviceAccounts, "team", "builder"));
+    await node1.json.get(serviceAccounts, "team", "default").catch((err: ApiError) => assert.ok(!isForbidden(err), String(err)));
     // Its own Node's status: yes; node-2's: no.
     const own = await node1.json.get(nodes, "", "node-1");
     await node1.json.updateStatus(nodes, own);

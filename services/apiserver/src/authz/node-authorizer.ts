@@ -24,7 +24,8 @@ function selectsNode(fieldSelector: string | undefined, node: string): boolean {
 /**
  * Decides for node identities (`system:node:<name>` in `system:nodes`) and has no opinion on
  * anyone else. For a node it allows, on the graph of pods bound to it: get of the Secrets,
- * ConfigMaps, PersistentVolumeClaims and PersistentVolumes they use; get, status updates and
+ * ConfigMaps, PersistentVolumeClaims and PersistentVolumes they use, and tokens of their
+ * ServiceAccounts; get, status updates and
  * delete of those pods, list/watch of pods only with `spec.nodeName=<node>`; writes to its own
  * Node and Lease; and denies the rest of those kinds. Events, Services and other reads are left to
  * RBAC (system:node). A graph miss is confirmed against the store, since the graph trails it.
@@ -46,6 +47,12 @@ export class NodeAuthorizer implements Authorizer {
       case "persistentvolumeclaims":
         if (a.verb !== "get" || a.subresource) return noRelation(node);
         return this.graph.references(node, a.resource, a.namespace, a.name) ? ALLOW : this.confirmReference(node, a);
+      case "serviceaccounts": {
+        // The kubelet reads its pods' ServiceAccounts and requests their tokens (TokenRequest).
+        const allowed = (a.verb === "get" && !a.subresource) || (a.verb === "create" && a.subresource === "token");
+        if (!allowed) return noRelation(node);
+        return this.graph.references(node, a.resource, a.namespace, a.name) ? ALLOW : this.confirmReference(node, a);
+      }
       case "persistentvolumes":
         return a.verb === "get" && this.graph.referencesVolume(node, a.name) ? ALLOW : noRelation(node);
       case "pods":

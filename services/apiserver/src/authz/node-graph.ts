@@ -13,7 +13,7 @@ interface PodEdges {
   objects: string[];
 }
 
-/** The objects a pod references, as graph keys (volumes, projected sources, env, envFrom, image pull secrets). */
+/** The objects a pod references, as graph keys (volumes, projected sources, env, envFrom, image pull secrets, its ServiceAccount). */
 export function podReferences(pod: Pod): string[] {
   const ns = pod.metadata?.namespace ?? "";
   const refs = new Set<string>();
@@ -21,6 +21,7 @@ export function podReferences(pod: Pod): string[] {
     if (name) refs.add(`${resource}/${ns}/${name}`);
   };
   const spec = pod.spec;
+  add("serviceaccounts", spec?.serviceAccountName || "default");
   for (const s of spec?.imagePullSecrets ?? []) add("secrets", s.name);
   for (const v of spec?.volumes ?? []) {
     add("secrets", v.secret?.secretName);
