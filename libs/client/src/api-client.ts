@@ -1,7 +1,7 @@
 // The apiserver's gRPC client: every verb of the generic API, typed (protobuf) and as Kubernetes JSON.
 import { readFileSync } from "node:fs";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
 import { apiserverTarget } from "./apiserver-target.js";
 import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
@@ -400,6 +400,43 @@ export class ApiClient extends Verbs<ApiObject> {
   /** A node's stats Summary from its kubelet (nodes/proxy/stats/summary); rejects with an ApiError. */
   async nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary> {
     return this.unary(this.grpcClient.nodeStats, { name: node }, signal);
+  }
+
+  /**
+   * Streams an image archive (OCI layout or docker-archive tar, as chunks) to `node`'s kubelet,
+   * which loads it into its container runtime; resolves with the image names it held. Rejects
+   * with an ApiError (BadRequest for an archive the runtime refuses, ServiceUnavailable for an
+   * unreachable kubelet). No deadline: archives may be large.
+   */
+  async importImages(node: string, archive: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const call = this.grpcClient.nodeImportImages((err, res) => {
+        signal?.removeEventListener("abort", cancel);
+        if (err) reject(apiErrorFromGrpc(err));
+        else resolve(res.images);
+      });
+      const cancel = (): void => call.cancel();
+      signal?.addEventListener("abort", cancel, { once: true });
+      const send = async (): Promise<void> => {
+        let first = true;
+        for await (const data of archive) {
+          const ok = call.write({ data: asBuffer(data), node: first ? node : "" });
+          first = false;
+          if (!ok) await new Promise<void>((r) => call.once("drain", () => r()));
+        }
+        if (first) call.write({ data: Buffer.alloc(0), node });
+        call.end();
+      };
+      send().catch((err: unknown) => {
+        call.cancel();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  /** The images of `node`'s container runtime, from its kubelet; rejects with an ApiError. */
+  async listImages(node: string, signal?: AbortSignal): Promise<kubeletV1.NodeImage[]> {
+    return (await this.unary(this.grpcClient.nodeListImages, { node }, signal)).images;
   }
 
   /** A token of ServiceAccount `name` (serviceaccounts/token, TokenRequest); rejects with an ApiError (NotFound, Invalid, …). */

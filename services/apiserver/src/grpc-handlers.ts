@@ -21,6 +21,7 @@ import type { ApiserverMetrics } from "./metrics.js";
 import { requestUser } from "./authn/index.js";
 import { prepareCsrApproval, setCsrRequester } from "./csr-strategy.js";
 import { evictPod } from "./eviction.js";
+import { nodeImageHandlers } from "./node-images.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
 import { resolveResource } from "./resource-resolution.js";
 import { toServiceError } from "./status-mapping.js";
@@ -233,6 +234,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     evict: unary("create", "eviction", () => ({ group: "", version: "v1", resource: "pods" }), (req) => evictPod(registry, req)),
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
     ...nodeProxyHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
+    ...nodeImageHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
   };
 }
 

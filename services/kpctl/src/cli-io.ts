@@ -22,6 +22,10 @@ export interface KpctlClient {
   podExec(namespace: string, name: string, opts: PodExecOptions, signal?: AbortSignal): Promise<PodExecResult>;
   /** A node's kubelet stats Summary (nodes/proxy/stats/summary). */
   nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary>;
+  /** Streams an image archive to a node's runtime (`image import`); ApiClient has it, test fakes may not. */
+  importImages?(node: string, archive: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string[]>;
+  /** A node's runtime images (`image ls`); ApiClient has it, test fakes may not. */
+  listImages?(node: string, signal?: AbortSignal): Promise<{ id: string; repoTags: string[]; size: number }[]>;
   /** A ServiceAccount token (serviceaccounts/token, `create token`). ApiClient has it, test fakes may not. */
   createToken?(namespace: string, name: string, opts: TokenRequestOptions, signal?: AbortSignal): Promise<{ token: string }>;
   /** The eviction subresource (`drain`); TooManyRequests while a PodDisruptionBudget says no. ApiClient has it, test fakes may not. */

@@ -16,6 +16,7 @@ import { cordonCommand, uncordonCommand } from "./commands/cordon.js";
 import { drainCommand } from "./commands/drain.js";
 import { describeCommand } from "./commands/describe.js";
 import { execCommand } from "./commands/exec.js";
+import { imageCommand } from "./commands/image.js";
 import { explainScheduleCommand } from "./commands/explain-schedule.js";
 import { getCommand } from "./commands/get.js";
 import { logsCommand } from "./commands/logs.js";
@@ -90,6 +91,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   execCommand,
   topCommand,
+  imageCommand,
   explainScheduleCommand,
   versionCommand,
   authCommand,

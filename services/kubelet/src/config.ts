@@ -16,6 +16,7 @@ export const kubeletConfig = defineConfig({
   cgroupRoot: { type: "string", default: "/kubepods", description: "Parent cgroup of every pod's cgroup (cgroupfs driver)" },
   containerRuntimeEndpoint: { type: "string", default: "unix:///run/containerd/containerd.sock", description: "The CRI runtime's gRPC socket" },
   runtimeRequestTimeout: { type: "duration", default: "2m", description: "Deadline of one CRI call (image pulls included)" },
+  imageImportDir: { type: "string", description: "An airgap images directory (k3s' agent/images): every *.tar in it (OCI layout or docker-archive) is imported into the runtime at start; unset: none" },
   cniConfDir: { type: "string", description: "Where to write the CNI config for this node's podCIDR (the runtime's CNI conf dir); unset: leave CNI to the runtime" },
   cniBridge: { type: "string", default: "kp0", description: "The Linux bridge the CNI config attaches pods to (one per node when several share a host)" },
   cniDataDir: { type: "string", description: "host-local IPAM state directory; unset: <rootDir>/cni" },

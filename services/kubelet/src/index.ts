@@ -22,6 +22,7 @@ import { PodManager } from "./pods/pod-manager.js";
 import { kubeletApiSources } from "./pods/api-sources.js";
 import { PodSyncer } from "./pods/pod-syncer.js";
 import { resourceMetrics } from "./pods/resource-metrics.js";
+import { importAirgapImages, imageHandlers } from "./server/image-import.js";
 import { kubeletServiceHandlers, procNodeUsage, StatsSummary } from "./server/index.js";
 import { startSimulatedNodes } from "./simulate/index.js";
 import { bootstrapKubeletTls, startNodeCertificateRotation, type BootstrappedFiles } from "./bootstrap/index.js";
@@ -157,16 +158,21 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, events, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency, workers: config.podWorkers });
   const manager = pods;
 
+  // The airgap images directory: archives placed there are in the runtime before any pod syncs.
+  if (config.imageImportDir) await importAirgapImages(config.containerRuntimeEndpoint, config.imageImportDir, logger);
   const stats = new StatsSummary({ nodeName, runtime, nodeUsage: procNodeUsage });
   service.addService(
     kubeletV1.KubeletServiceService,
-    kubeletServiceHandlers({
-      pods: { get: (ns, name) => manager.getByName(ns, name), list: () => manager.list() },
-      containers: runtimeContainerLocator(runtime, config.podLogDir),
-      runtime,
-      stats,
-      logger,
-    }) as never,
+    {
+      ...kubeletServiceHandlers({
+        pods: { get: (ns, name) => manager.getByName(ns, name), list: () => manager.list() },
+        containers: runtimeContainerLocator(runtime, config.podLogDir),
+        runtime,
+        stats,
+        logger,
+      }),
+      ...imageHandlers({ runtimeEndpoint: config.containerRuntimeEndpoint, scratchDir: `${config.rootDir}/image-import`, images: cri.images, logger }),
+    } as never,
   );
   const addresses = await service.start();
   const kubeletPort = Number(addresses.grpcAddress.slice(addresses.grpcAddress.lastIndexOf(":") + 1));

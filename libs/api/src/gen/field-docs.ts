@@ -884,12 +884,25 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "container": "Required when the pod has more than one container.",
     "timeoutSeconds": "0: no limit."
   },
+  "kubeplane.kubelet.v1.ImageArchiveChunk": {
+    "": "ImageArchiveChunk is the next part of an image archive (a tar); the stream's end is the archive's.",
+    "node": "Only read on the first chunk (through the apiserver: the node to import on)."
+  },
+  "kubeplane.kubelet.v1.ImportImagesResponse": {
+    "": "ImportImagesResponse names the images the archive held, as the runtime stores them."
+  },
+  "kubeplane.kubelet.v1.ListImagesRequest": {
+    "node": "Through the apiserver: the node whose images to list."
+  },
   "kubeplane.kubelet.v1.LogChunk": {
     "": "A piece of a log, lines as the container wrote them (partial lines joined)."
   },
   "kubeplane.kubelet.v1.MemoryStats": {
     "": "Memory usage (stats/v1alpha1 MemoryStats).",
     "workingSetBytes": "What the OOM killer and eviction look at: usage minus inactive file cache."
+  },
+  "kubeplane.kubelet.v1.NodeImage": {
+    "": "NodeImage is one image of the node's runtime."
   },
   "kubeplane.kubelet.v1.PodStats": {
     "cpu": "The sum over the containers (usage_nano_cores set when every container's is)."

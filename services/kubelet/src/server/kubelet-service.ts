@@ -48,11 +48,11 @@ async function drained(call: ServerWritableStream<unknown, unknown>, signal: Abo
 }
 
 /**
- * The KubeletService implementation. Logs are read from the container's CRI log file on this
+ * The KubeletService implementation but its image methods (image-import.ts). Logs are read from the container's CRI log file on this
  * node; exec runs through the runtime's ExecSync; every error is a Kubernetes Status (NotFound for
  * a pod this kubelet does not run, BadRequest for a container that is missing or not running).
  */
-export function kubeletServiceHandlers(deps: KubeletServerDeps): kubeletV1.KubeletServiceServer {
+export function kubeletServiceHandlers(deps: KubeletServerDeps): Pick<kubeletV1.KubeletServiceServer, "listPods" | "containerLogs" | "exec" | "stats"> {
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
 

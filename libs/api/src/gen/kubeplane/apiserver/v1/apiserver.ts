@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -20,7 +22,15 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { ExecResponse, LogChunk, StatsResponse } from "../../kubelet/v1/kubelet.js";
+import {
+  ExecResponse,
+  ImageArchiveChunk,
+  ImportImagesResponse,
+  ListImagesRequest,
+  ListImagesResponse,
+  LogChunk,
+  StatsResponse,
+} from "../../kubelet/v1/kubelet.js";
 
 export const protobufPackage = "kubeplane.apiserver.v1";
 
@@ -3547,6 +3557,29 @@ export const ApiServerServiceService = {
     responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
   },
+  /**
+   * Images of a node's container runtime, proxied to its kubelet: an image archive streamed in (the
+   * first chunk names the node), and the list of images (`kpctl image import`, `kpctl image ls`).
+   */
+  nodeImportImages: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/NodeImportImages" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImageArchiveChunk): Buffer => Buffer.from(ImageArchiveChunk.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImageArchiveChunk => ImageArchiveChunk.decode(value),
+    responseSerialize: (value: ImportImagesResponse): Buffer =>
+      Buffer.from(ImportImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportImagesResponse => ImportImagesResponse.decode(value),
+  },
+  nodeListImages: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/NodeListImages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListImagesRequest): Buffer => Buffer.from(ListImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListImagesRequest => ListImagesRequest.decode(value),
+    responseSerialize: (value: ListImagesResponse): Buffer => Buffer.from(ListImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListImagesResponse => ListImagesResponse.decode(value),
+  },
 } as const;
 
 export interface ApiServerServiceServer extends UntypedServiceImplementation {
@@ -3576,6 +3609,12 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   podLogs: handleServerStreamingCall<PodLogsRequest, LogChunk>;
   podExec: handleUnaryCall<PodExecRequest, ExecResponse>;
   nodeStats: handleUnaryCall<NodeStatsRequest, StatsResponse>;
+  /**
+   * Images of a node's container runtime, proxied to its kubelet: an image archive streamed in (the
+   * first chunk names the node), and the list of images (`kpctl image import`, `kpctl image ls`).
+   */
+  nodeImportImages: handleClientStreamingCall<ImageArchiveChunk, ImportImagesResponse>;
+  nodeListImages: handleUnaryCall<ListImagesRequest, ListImagesResponse>;
 }
 
 export interface ApiServerServiceClient extends Client {
@@ -3815,6 +3854,41 @@ export interface ApiServerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Images of a node's container runtime, proxied to its kubelet: an image archive streamed in (the
+   * first chunk names the node), and the list of images (`kpctl image import`, `kpctl image ls`).
+   */
+  nodeImportImages(
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  nodeImportImages(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  nodeImportImages(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  nodeImportImages(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  nodeListImages(
+    request: ListImagesRequest,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  nodeListImages(
+    request: ListImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  nodeListImages(
+    request: ListImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
   ): ClientUnaryCall;
 }
 

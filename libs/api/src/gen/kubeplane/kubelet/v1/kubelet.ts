@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -136,6 +138,35 @@ export interface PodStats {
 export interface StatsResponse {
   node?: NodeStats | undefined;
   pods: PodStats[];
+}
+
+/** ImageArchiveChunk is the next part of an image archive (a tar); the stream's end is the archive's. */
+export interface ImageArchiveChunk {
+  data: Buffer;
+  /** Only read on the first chunk (through the apiserver: the node to import on). */
+  node: string;
+}
+
+/** ImportImagesResponse names the images the archive held, as the runtime stores them. */
+export interface ImportImagesResponse {
+  images: string[];
+}
+
+export interface ListImagesRequest {
+  /** Through the apiserver: the node whose images to list. */
+  node: string;
+}
+
+/** NodeImage is one image of the node's runtime. */
+export interface NodeImage {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  size: number;
+}
+
+export interface ListImagesResponse {
+  images: NodeImage[];
 }
 
 function createBaseListPodsRequest(): ListPodsRequest {
@@ -1579,6 +1610,421 @@ export const StatsResponse: MessageFns<StatsResponse> = {
   },
 };
 
+function createBaseImageArchiveChunk(): ImageArchiveChunk {
+  return { data: Buffer.alloc(0), node: "" };
+}
+
+export const ImageArchiveChunk: MessageFns<ImageArchiveChunk> = {
+  encode(message: ImageArchiveChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.node !== "") {
+      writer.uint32(18).string(message.node);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageArchiveChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageArchiveChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImageArchiveChunk {
+    return {
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+    };
+  },
+
+  toJSON(message: ImageArchiveChunk): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImageArchiveChunk>): ImageArchiveChunk {
+    return ImageArchiveChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImageArchiveChunk>): ImageArchiveChunk {
+    const message = createBaseImageArchiveChunk();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.node = object.node ?? "";
+    return message;
+  },
+};
+
+function createBaseImportImagesResponse(): ImportImagesResponse {
+  return { images: [] };
+}
+
+export const ImportImagesResponse: MessageFns<ImportImagesResponse> = {
+  encode(message: ImportImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.images) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.images.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportImagesResponse {
+    return {
+      images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ImportImagesResponse): unknown {
+    const obj: any = {};
+    if (message.images?.length) {
+      obj.images = message.images;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportImagesResponse>): ImportImagesResponse {
+    return ImportImagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportImagesResponse>): ImportImagesResponse {
+    const message = createBaseImportImagesResponse();
+    message.images = object.images?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListImagesRequest(): ListImagesRequest {
+  return { node: "" };
+}
+
+export const ListImagesRequest: MessageFns<ListImagesRequest> = {
+  encode(message: ListImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== "") {
+      writer.uint32(10).string(message.node);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListImagesRequest {
+    return { node: isSet(object.node) ? globalThis.String(object.node) : "" };
+  },
+
+  toJSON(message: ListImagesRequest): unknown {
+    const obj: any = {};
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListImagesRequest>): ListImagesRequest {
+    return ListImagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListImagesRequest>): ListImagesRequest {
+    const message = createBaseListImagesRequest();
+    message.node = object.node ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeImage(): NodeImage {
+  return { id: "", repoTags: [], repoDigests: [], size: 0 };
+}
+
+export const NodeImage: MessageFns<NodeImage> = {
+  encode(message: NodeImage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.repoTags) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.repoDigests) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeImage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeImage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.repoTags.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.repoDigests.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeImage {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      repoTags: globalThis.Array.isArray(object?.repoTags)
+        ? object.repoTags.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.repo_tags)
+        ? object.repo_tags.map((e: any) => globalThis.String(e))
+        : [],
+      repoDigests: globalThis.Array.isArray(object?.repoDigests)
+        ? object.repoDigests.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.repo_digests)
+        ? object.repo_digests.map((e: any) => globalThis.String(e))
+        : [],
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+    };
+  },
+
+  toJSON(message: NodeImage): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.repoTags?.length) {
+      obj.repoTags = message.repoTags;
+    }
+    if (message.repoDigests?.length) {
+      obj.repoDigests = message.repoDigests;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeImage>): NodeImage {
+    return NodeImage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeImage>): NodeImage {
+    const message = createBaseNodeImage();
+    message.id = object.id ?? "";
+    message.repoTags = object.repoTags?.map((e) => e) || [];
+    message.repoDigests = object.repoDigests?.map((e) => e) || [];
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
+function createBaseListImagesResponse(): ListImagesResponse {
+  return { images: [] };
+}
+
+export const ListImagesResponse: MessageFns<ListImagesResponse> = {
+  encode(message: ListImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.images) {
+      NodeImage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.images.push(NodeImage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListImagesResponse {
+    return {
+      images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => NodeImage.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListImagesResponse): unknown {
+    const obj: any = {};
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => NodeImage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListImagesResponse>): ListImagesResponse {
+    return ListImagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListImagesResponse>): ListImagesResponse {
+    const message = createBaseListImagesResponse();
+    message.images = object.images?.map((e) => NodeImage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * KubeletService is served by each kubelet on its gRPC listener (port
  * node.status.daemonEndpoints.kubeletEndpoint.Port). The apiserver's log, exec and stats
@@ -1630,6 +2076,30 @@ export const KubeletServiceService = {
     responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
   },
+  /**
+   * ImportImages loads an image archive (an OCI image layout or docker-archive tar, streamed in
+   * chunks) into the node's container runtime, as `ctr images import` does; offline nodes get images so.
+   */
+  importImages: {
+    path: "/kubeplane.kubelet.v1.KubeletService/ImportImages" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImageArchiveChunk): Buffer => Buffer.from(ImageArchiveChunk.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImageArchiveChunk => ImageArchiveChunk.decode(value),
+    responseSerialize: (value: ImportImagesResponse): Buffer =>
+      Buffer.from(ImportImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportImagesResponse => ImportImagesResponse.decode(value),
+  },
+  /** ListImages lists the images in the node's container runtime (the CRI's ListImages). */
+  listImages: {
+    path: "/kubeplane.kubelet.v1.KubeletService/ListImages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListImagesRequest): Buffer => Buffer.from(ListImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListImagesRequest => ListImagesRequest.decode(value),
+    responseSerialize: (value: ListImagesResponse): Buffer => Buffer.from(ListImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListImagesResponse => ListImagesResponse.decode(value),
+  },
 } as const;
 
 export interface KubeletServiceServer extends UntypedServiceImplementation {
@@ -1644,6 +2114,13 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
   exec: handleUnaryCall<ExecRequest, ExecResponse>;
   /** Stats reports the node's and each pod's containers' CPU and memory usage (the Summary API). */
   stats: handleUnaryCall<StatsRequest, StatsResponse>;
+  /**
+   * ImportImages loads an image archive (an OCI image layout or docker-archive tar, streamed in
+   * chunks) into the node's container runtime, as `ctr images import` does; offline nodes get images so.
+   */
+  importImages: handleClientStreamingCall<ImageArchiveChunk, ImportImagesResponse>;
+  /** ListImages lists the images in the node's container runtime (the CRI's ListImages). */
+  listImages: handleUnaryCall<ListImagesRequest, ListImagesResponse>;
 }
 
 export interface KubeletServiceClient extends Client {
@@ -1701,6 +2178,42 @@ export interface KubeletServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ImportImages loads an image archive (an OCI image layout or docker-archive tar, streamed in
+   * chunks) into the node's container runtime, as `ctr images import` does; offline nodes get images so.
+   */
+  importImages(
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  importImages(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  importImages(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  importImages(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportImagesResponse) => void,
+  ): ClientWritableStream<ImageArchiveChunk>;
+  /** ListImages lists the images in the node's container runtime (the CRI's ListImages). */
+  listImages(
+    request: ListImagesRequest,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  listImages(
+    request: ListImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  listImages(
+    request: ListImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
   ): ClientUnaryCall;
 }
 
