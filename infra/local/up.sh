@@ -259,6 +259,9 @@ for node in "${KP_NODES[@]}"; do
 done
 
 # ---- generated config files (absolute paths under .data; see services.list) -----------------
+# Image archives (*.tar, OCI layout or docker-archive) put in .data/airgap-images are imported by
+# every kubelet when it starts, as k3s' airgap images directory (kpctl image import does it live).
+mkdir -p -- "$KP_DATA_DIR/airgap-images"
 for i in "${!KP_NODES[@]}"; do
   node=${KP_NODES[i]}
   cat >"$KP_DATA_DIR/kubelet-$node.yaml" <<YAML
@@ -278,6 +281,7 @@ clientCertFile: $(kp_pem "node-$node.crt")
 clientKeyFile: $(kp_pem "node-$node.key")
 rootDir: $KP_DATA_DIR/kubelet-$node
 podLogDir: $KP_DATA_DIR/pod-logs-$node
+imageImportDir: $KP_DATA_DIR/airgap-images
 cgroupRoot: /$KP_CGROUP_PARENT/$node
 podCidr: ${KP_NODE_CIDRS[i]}
 cniConfDir: $(kp_containerd_dir "$node")/net.d
