@@ -15,7 +15,7 @@ usage: infra/deploy/rolling-upgrade.sh --pki-dir DIR --out DIR [-f VALUES.yaml].
    health gates — etcd member healthy, NATS up, apiserver ready; a worker's Node Ready — and the
    whole control plane is healthy again before the next machine. Stops at the first machine that
    does not become healthy within --timeout (default 180 s), leaving the rest on the old bundle.
-How a machine is reached: --netns-prefix (simulated machines: ip netns exec PREFIXMACHINE), or
+How a machine is reached: --netns-prefix (simulated machines: nsenter --net=/run/netns/PREFIXMACHINE), or
 --ssh (rsync the bundle to ADDRESS:--remote-dir, default /var/lib/kubeplane-bundle, and run
 install.sh there from a Kubeplane checkout at install.kubeplaneDir).
 USAGE
@@ -52,7 +52,7 @@ install_on() { # BUNDLE
   local b=$1 name address
   name=$(jq -r .name "$b/machine.json") address=$(jq -r .address "$b/machine.json")
   if [[ -n $netns_prefix ]]; then
-    ip netns exec "$netns_prefix$name" "$here/install.sh" --runner "$b"
+    nsenter --net="/run/netns/$netns_prefix$name" "$here/install.sh" --runner "$b" # not ip netns exec: it hides /sys/fs/cgroup
   else
     rsync -a --delete "$b/" "$ssh_user@$address:$remote_dir/"
     # The remote machine has a Kubeplane checkout at the same path as this one (install.kubeplaneDir).

@@ -22,10 +22,6 @@ for i in "${!KP_HA_MACHINES[@]}"; do
   [[ ${KP_HA_ROLES[i]} == worker ]] || continue
   ns=$(kp_ha_ns "${KP_HA_MACHINES[i]}")
   ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 # pods reach the other worker's pods through this one
-  for j in "${!KP_HA_MACHINES[@]}"; do # routes to the other workers' pod CIDRs (the bare-metal "network")
-    [[ ${KP_HA_ROLES[j]} == worker && $j != "$i" ]] || continue
-    ip -n "$ns" route replace "${KP_HA_POD_CIDRS[j]}" via "${KP_HA_ADDRESSES[j]}"
-  done
 done
 kp_ha_say "machines: ${specs[*]} on bridge $KP_HA_BRIDGE ($KP_HA_GATEWAY/24)"
 
@@ -63,12 +59,17 @@ infra/deploy/render.sh --pki-dir "$KP_HA_DIR/pki" --out "$KP_HA_DIR/bundles" -f 
 # ---- install and start every machine (control plane first) --------------------------------
 for i in "${!KP_HA_MACHINES[@]}"; do
   m=${KP_HA_MACHINES[i]}
-  ip netns exec "$(kp_ha_ns "$m")" infra/deploy/install.sh --runner "$KP_HA_DIR/bundles/$m" | sed 's/^/[kubeplane-ha] /'
+  # nsenter --net, not `ip netns exec`: that also remounts /sys in a new mount namespace, hiding the
+  # cgroup mounts runc needs.
+  nsenter --net="/run/netns/$(kp_ha_ns "$m")" infra/deploy/install.sh --runner "$KP_HA_DIR/bundles/$m" | sed 's/^/[kubeplane-ha] /'
 done
 
 # ---- readiness: etcd, NATS routes, apiservers; then the workers' images and Nodes ----------
 KPCTL=(services/kpctl/bin/kpctl --config "$KP_HA_KPCTL_CONFIG")
-servers=$(IFS=,; for i in "${!KP_HA_MACHINES[@]}"; do [[ ${KP_HA_ROLES[i]} == control-plane ]] && printf '%s:6443\n' "${KP_HA_ADDRESSES[i]}"; done | paste -sd,)
+servers=
+for i in "${!KP_HA_MACHINES[@]}"; do
+  [[ ${KP_HA_ROLES[i]} != control-plane ]] || servers+=${servers:+,}${KP_HA_ADDRESSES[i]}:6443
+done
 "${KPCTL[@]}" config set-cluster "$KP_HA_CONTEXT" --server "$servers" --certificate-authority "$KP_HA_DIR/pki/ca.crt" --embed-certs >/dev/null
 "${KPCTL[@]}" config set-credentials "$KP_HA_CONTEXT-admin" --client-certificate "$KP_HA_DIR/pki/admin.crt" --client-key "$KP_HA_DIR/pki/admin.key" --embed-certs >/dev/null
 "${KPCTL[@]}" config set-context "$KP_HA_CONTEXT" --cluster "$KP_HA_CONTEXT" --user "$KP_HA_CONTEXT-admin" >/dev/null
@@ -85,6 +86,21 @@ for i in "${!KP_HA_MACHINES[@]}"; do
   fi
 done
 infra/deploy/health.sh --wait 120 "$KP_HA_DIR"/bundles/worker-* | sed 's/^/[kubeplane-ha] /'
+# The "network" between machines: each worker routes every other worker's pod CIDR (the one its Node
+# was given) via that worker's address, as a bare-metal router or the route controller would.
+for i in "${!KP_HA_MACHINES[@]}"; do
+  [[ ${KP_HA_ROLES[i]} == worker ]] || continue
+  cidr=$("${KPCTL[@]}" get node "${KP_HA_MACHINES[i]}" -o json | jq -r '.spec.podCIDR // empty')
+  [[ -n $cidr ]] || kp_ha_die "node ${KP_HA_MACHINES[i]} has no pod CIDR"
+  for j in "${!KP_HA_MACHINES[@]}"; do
+    [[ ${KP_HA_ROLES[j]} == worker && $j != "$i" ]] || continue
+    ip -n "$(kp_ha_ns "${KP_HA_MACHINES[j]}")" route replace "$cidr" via "${KP_HA_ADDRESSES[i]}"
+  done
+  # ClusterIPs from the machine itself: kube-proxy's DNAT needs a route for the Service CIDR first.
+  gw=$(awk -F'[./]' '{ printf "%s.%s.%s.%d", $1, $2, $3, $4 + 1 }' <<<"$cidr")
+  ip -n "$(kp_ha_ns "${KP_HA_MACHINES[i]}")" route replace "$KP_HA_SERVICE_CIDR" dev kp0 src "$gw"
+  kp_ha_say "pods of ${KP_HA_MACHINES[i]}: $cidr (routed from the other workers)"
+done
 
 # ---- summary ------------------------------------------------------------------------------
 {
@@ -101,7 +117,7 @@ Up after $((SECONDS - t0))s. kpctl context $KP_HA_CONTEXT (apiservers $servers):
   export KUBEPLANE_CONFIG=${KP_HA_KPCTL_CONFIG#"$KP_HA_ROOT/"}
   services/kpctl/bin/kpctl get nodes
 Machines' files and logs: ${KP_HA_DIR#"$KP_HA_ROOT/"}/machines/<machine>/ (logs in var/log/kubeplane/), bundles in ${KP_HA_DIR#"$KP_HA_ROOT/"}/bundles/
-A shell on a machine:     ip netns exec $(kp_ha_ns worker-1) bash
+A shell on a machine:     nsenter --net=/run/netns/$(kp_ha_ns worker-1) bash
 Prometheus:               http://${KP_HA_ADDRESSES[0]}:9090 (if installed)
 Rolling upgrade:          infra/deploy/rolling-upgrade.sh --kpctl-config ${KP_HA_KPCTL_CONFIG#"$KP_HA_ROOT/"} --pki-dir ${KP_HA_DIR#"$KP_HA_ROOT/"}/pki --out ${KP_HA_DIR#"$KP_HA_ROOT/"}/bundles -f ${KP_HA_DIR#"$KP_HA_ROOT/"}/values.yaml --netns-prefix $KP_HA_BRIDGE-
 Stop and clean up:        make down-ha

@@ -73,7 +73,7 @@ export async function startHaControlPlane(count = 3): Promise<HaCluster> {
     const bundles = await writeBundles(rendered.bundles, pkiDir, join(dir, "bundles"));
     const machines = rendered.bundles.map((b) => b.machine);
     const install = async (m: string): Promise<void> => {
-      await run("ip", ["netns", "exec", ns(m), INSTALL_SH, "--runner", join(dir, "bundles", m)]);
+      await run("nsenter", [`--net=/run/netns/${ns(m)}`, INSTALL_SH, "--runner", join(dir, "bundles", m)]);
     };
     await Promise.all(names.map((m) => install(m)));
     return {
