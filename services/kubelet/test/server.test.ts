@@ -13,6 +13,7 @@ import { Service } from "@kubeplane/service-kit";
 import { clientTls, freePort, grpcCredentials, kpctlTlsFlags, serviceTlsConfig, startControlPlane, testPkiNow, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { containerLogPath, LABELS, podLogDir } from "../src/paths.js";
 import type { ContainerStats, ContainerStatus, ExecSyncResult, RuntimeService } from "../src/runtime/types.js";
+import { imageHandlers } from "../src/server/image-import.js";
 import { kubeletServiceHandlers, StatsSummary, type ContainerInstance, type PodSource } from "../src/server/index.js";
 
 const kpctlMain = fileURLToPath(new URL("../../kpctl/src/main.ts", import.meta.url));
@@ -169,7 +170,8 @@ before(async () => {
     call.on("cancelled", () => cancelledLogStreams++);
     containerLogs(call);
   };
-  kubelet.addService(kubeletV1.KubeletServiceService, handlers);
+  const images = imageHandlers({ runtimeEndpoint: "unix:///nonexistent", scratchDir: join(dir, "image-import"), images: { listImages: () => Promise.resolve([]) }, logger: kubelet.logger });
+  kubelet.addService(kubeletV1.KubeletServiceService, { ...handlers, ...images });
   const { grpcPort, grpcAddress } = await kubelet.start();
   kubeletAddress = grpcAddress;
 
