@@ -1,6 +1,6 @@
 // kpctl --as / --as-group and `auth can-i` / `auth whoami` against a real apiserver with RBAC: Kubernetes' done-when of issue 14.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -50,15 +50,7 @@ describe("kpctl auth and impersonation", () => {
 
   test("after a RoleBinding of view in team, alice gets pods there, may not delete one, and can-i agrees", async () => {
     assert.equal((await kpctl("--as=alice", "get", "pods", "-n", "team")).code, 1);
-    const file = join(dir, "rb.yaml");
-    await writeFile(file, [
-      "apiVersion: rbac.authorization.k8s.io/v1",
-      "kind: RoleBinding",
-      "metadata: {name: alice-view, namespace: team}",
-      "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}",
-      "subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]",
-    ].join("\n"));
-    assert.match(await ok("apply", "-f", file), /rolebinding.rbac.authorization.k8s.io\/alice-view created/);
+    assert.equal(await ok("create", "rolebinding", "alice-view", "--clusterrole=view", "--user=alice", "-n", "team"), "rolebinding.rbac.authorization.k8s.io/alice-view created\n");
     await waitFor(async () => (await kpctl("--as=alice", "get", "pods", "-n", "team")).code === 0, { timeoutMs: 5000 });
     assert.match(await ok("--as=alice", "get", "pods", "-n", "team"), /^NAME\s+READY\s+STATUS[\s\S]*\nweb\s/);
     const del = await kpctl("--as=alice", "delete", "pod", "web", "-n", "team");
@@ -71,6 +63,18 @@ describe("kpctl auth and impersonation", () => {
     assert.equal((await kpctl("auth", "can-i", "-q", "delete", "pods", "-n", "team")).code, 0); // the admin may
     assert.equal(await ok("auth", "can-i", "get", "pods/web", "-n", "team", "--as=alice"), "yes\n");
     assert.equal((await kpctl("auth", "can-i", "get", "pods", "web", "--subresource=exec", "-n", "team", "--as=alice")).stdout, "no\n");
+  });
+
+  test("create role and clusterrolebinding build Kubernetes' objects", async () => {
+    const role = JSON.parse(await ok("create", "role", "pod-reader", "--verb=get,list", "--resource=pods,deployments.apps,pods/log", "--resource-name=web", "-n", "team", "--dry-run=client", "-o", "json")) as { rules: unknown };
+    assert.deepEqual(role.rules, [
+      { verbs: ["get", "list"], apiGroups: [""], resources: ["pods", "pods/log"], resourceNames: ["web"] },
+      { verbs: ["get", "list"], apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["web"] },
+    ]);
+    await ok("create", "clusterrole", "node-reader", "--verb=get", "--resource=nodes");
+    await ok("create", "clusterrolebinding", "bob-nodes", "--clusterrole=node-reader", "--user=bob");
+    await waitFor(async () => (await kpctl("auth", "can-i", "get", "nodes", "--as=bob")).code === 0, { timeoutMs: 5000 });
+    assert.equal((await kpctl("auth", "can-i", "list", "nodes", "--as=bob")).code, 1);
   });
 
   test("--as-group adds groups; auth whoami shows the user the apiserver sees", async () => {

@@ -9,6 +9,7 @@ import { objectRef } from "../resource-names.js";
 import type { Command, CommandContext } from "./command.js";
 import { createObject, OUTPUT_FLAG } from "./create-object.js";
 import { CREATE_TOKEN_FLAGS, createToken } from "./create-token.js";
+import { CREATE_RBAC_FLAGS, rbacObjectFor } from "./create-rbac.js";
 import { configMapFor, deploymentFor, genericSecretFor, namespaceFor, serviceAccountFor, tlsSecretFor, type DataSources } from "./create-generators.js";
 import { dryRunMode, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, withNamespace } from "./shared-flags.js";
 
@@ -41,6 +42,11 @@ async function generate(ctx: CommandContext): Promise<JsonObject> {
   const extra = (): void => {
     if (command.length) throw new UsageError(`unexpected arguments: ${command.join(" ")}`);
   };
+  const rbac = rbacObjectFor(ctx, what ?? "", name);
+  if (rbac) {
+    extra();
+    return rbac;
+  }
   switch (what) {
     case "deployment":
     case "deploy":
@@ -63,12 +69,12 @@ async function generate(ctx: CommandContext): Promise<JsonObject> {
       extra();
       return serviceAccountFor(name);
   }
-  throw new UsageError(`unknown object "${what ?? ""}": use kpctl create deployment|configmap|secret generic|secret tls|namespace|serviceaccount NAME, or kpctl create -f FILENAME`);
+  throw new UsageError(`unknown object "${what ?? ""}": use kpctl create deployment|configmap|secret generic|secret tls|namespace|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding NAME, or kpctl create -f FILENAME`);
 }
 
 export const createCommand: Command = {
   name: "create",
-  summary: "Create a resource from a file or from stdin, or one built from flags.\nSubcommands: deployment, configmap, secret generic, secret tls, namespace, serviceaccount, token.",
+  summary: "Create a resource from a file or from stdin, or one built from flags.\nSubcommands: deployment, configmap, secret generic, secret tls, namespace, serviceaccount, token, role, clusterrole, rolebinding, clusterrolebinding.",
   usage: "kpctl create (-f FILENAME | deployment NAME --image=IMAGE | configmap NAME --from-literal=K=V | secret generic|tls NAME | namespace NAME | serviceaccount NAME | token SERVICEACCOUNT [--duration=D] [--audience=A]) [--dry-run=client|server -o yaml] [options]",
   examples: [
     "  # Create the objects of a manifest, or of every manifest below a directory",
@@ -86,6 +92,10 @@ export const createCommand: Command = {
     "",
     "  # A token of ServiceAccount build for 10 minutes, for another audience",
     "  kpctl create token build --duration=10m --audience=https://vault.example.com",
+    "",
+    "  # RBAC: a role reading pods, and alice bound to the view ClusterRole in namespace team",
+    "  kpctl create role pod-reader --verb=get,list,watch --resource=pods",
+    "  kpctl create rolebinding alice-view --clusterrole=view --user=alice -n team",
   ].join("\n"),
   flags: [
     FILENAME_FLAG,
@@ -102,6 +112,7 @@ export const createCommand: Command = {
     { name: "cert", type: "string", description: "secret tls: the PEM certificate file." },
     { name: "key", type: "string", description: "secret tls: the PEM private key file." },
     ...CREATE_TOKEN_FLAGS,
+    ...CREATE_RBAC_FLAGS,
   ],
   async run(ctx) {
     const files = ctx.flags.strings("filename");
