@@ -1,10 +1,13 @@
-// Counts nginx's requests into the controller's metrics from its access log, one syslog datagram a request.
-import { createSocket, type Socket } from "node:dgram";
-import { once } from "node:events";
-import { ACCESS_LOG_TAG } from "./nginx-config.js";
+// Counts nginx's requests into the controller's metrics from its access log, read from a FIFO nginx writes in buffered batches.
+import { execFile } from "node:child_process";
+import { constants, openSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { Socket } from "node:net";
+import { promisify } from "node:util";
+import { Counter, type Registry } from "prom-client";
 import type { IngressMetrics } from "./metrics.js";
+import { ACCESS_LOG_FLUSH_MS } from "./nginx-config.js";
 
-const MARKER = ` ${ACCESS_LOG_TAG}: `;
 
 /** One parsed access log line. */
 export interface AccessLogEntry {
@@ -20,16 +23,15 @@ export interface AccessLogEntry {
 const dash = (v: string | undefined): string => (v === undefined || v === "-" ? "" : v);
 
 /**
- * Parses `<pri>TIMESTAMP kpingress: NS INGRESS SERVICE STATUS SECONDS CONNECT_TIMES|UPSTREAM_STATUSES`
- * (the `kp_metrics` log format). An attempt without a connect time never connected. Undefined for
- * anything else.
+ * Parses `NS INGRESS SERVICE STATUS SECONDS CONNECT_TIMES|UPSTREAM_STATUSES` (the `kp_metrics` log
+ * format; nginx writes "-" for an empty value). An attempt without a connect time never connected.
+ * Undefined for anything else.
  */
 export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
-  const at = line.indexOf(MARKER);
-  if (at < 0) return undefined;
-  const fields = line.slice(at + MARKER.length).trimEnd().split(" ");
+  const fields = line.trimEnd().split(" ");
   if (fields.length < 6) return undefined;
   const [namespace, ingress, service, status, seconds] = fields;
+  if (!/^\d{3}$/.test(status ?? "")) return undefined;
   const connectTimes = fields.slice(5).join(" ").split("|")[0] ?? "";
   let connectFailures = 0;
   if (connectTimes !== "-" && connectTimes !== "") {
@@ -38,27 +40,53 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
   return { namespace: dash(namespace), ingress: dash(ingress), service: dash(service), status: status ?? "", seconds: Number(seconds) || 0, connectFailures };
 }
 
-/** A UDP syslog sink on 127.0.0.1 turning nginx's access log into `ingress_controller_requests_total` and friends. */
+/** The access log sink: a FIFO nginx writes its `kp_metrics` lines to. */
 export interface AccessLogMetrics {
-  readonly port: number;
+  /** The FIFO's path, for the `access_log` directive. */
+  readonly path: string;
   close(): Promise<void>;
 }
 
-/** Binds the sink on a free loopback port; every datagram is one request (nginx sends one per line). */
-export async function startAccessLogMetrics(metrics: IngressMetrics): Promise<AccessLogMetrics> {
-  const socket: Socket = createSocket({ type: "udp4", recvBufferSize: 4 * 1024 * 1024 });
-  socket.on("message", (msg) => {
-    const entry = parseAccessLogLine(msg.toString("latin1"));
+/**
+ * Makes the FIFO `path` and reads it (opened read-write, so opening never blocks and a restarting
+ * nginx is no end of file). Each line becomes `ingress_controller_requests_total` and friends
+ * (whose scrape waits `accessLogFlushWait` first). Call once per registry.
+ */
+export async function startAccessLogMetrics(path: string, metrics: IngressMetrics, registry: Registry): Promise<AccessLogMetrics> {
+  await rm(path, { force: true });
+  await promisify(execFile)("mkfifo", ["-m", "0600", path]);
+  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  pipe.setEncoding("latin1");
+  let partial = "";
+  const count = (line: string): void => {
+    const entry = parseAccessLogLine(line);
     if (!entry) return;
     const labels = { ingress: entry.ingress, namespace: entry.namespace, service: entry.service };
     metrics.requests.inc({ ...labels, status: entry.status });
     metrics.requestDuration.observe(labels, entry.seconds);
     if (entry.connectFailures > 0) metrics.connectFailures.inc({ namespace: entry.namespace, service: entry.service }, entry.connectFailures);
-  });
-  socket.bind(0, "127.0.0.1");
-  await once(socket, "listening");
-  return {
-    port: socket.address().port,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
+  const lines = new Counter({ name: "ingress_controller_access_log_lines_total", help: "Access log lines read from nginx (one a request).", registers: [registry] });
+  pipe.on("data", (chunk: string) => {
+    const batch = (partial + chunk).split("\n");
+    partial = batch.pop() ?? "";
+    for (const line of batch) count(line);
+    lines.inc(batch.length);
+  });
+  return {
+    path,
+    close: async () => {
+      pipe.destroy();
+      await rm(path, { force: true });
+    },
+  };
+}
+
+/**
+ * What a scrape of the request metrics waits for with the nginx data plane: nginx holds access log
+ * lines up to one flush interval, so after this a scrape includes every request answered before it.
+ */
+export function accessLogFlushWait(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ACCESS_LOG_FLUSH_MS + 20));
 }

@@ -7,6 +7,7 @@ import { kindFor, type coreV1Config, type coreV1Service, type discoveryV1, type 
 import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
 import { Controller, controllerMetrics } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
+import { accessLogFlushWait } from "./access-log-metrics.js";
 import { CertificateStore } from "./certificate-store.js";
 import type { IngressControllerConfig } from "./config.js";
 import { BY_SERVICE_INDEX, IngressState, sliceServiceKey } from "./ingress-state.js";
@@ -72,7 +73,7 @@ export interface RunningIngressController {
 export async function startIngressController(config: IngressControllerConfig, opts: { logger?: Logger } = {}): Promise<RunningIngressController> {
   const service = new Service({ name: "ingress-controller", config, ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const metrics = ingressMetrics(service.metrics);
+  const metrics = ingressMetrics(service.metrics, config.dataPlane === "nginx" ? accessLogFlushWait : undefined);
   const selection = { ingressClass: config.ingressClass, watchIngressWithoutClass: config.watchIngressWithoutClass };
   const publishAddress = config.publishAddress || nodeAddress();
   const certificates = new CertificateStore(await selfSignedCertificate(FALLBACK_COMMON_NAME), logger);
@@ -139,6 +140,7 @@ export async function startIngressController(config: IngressControllerConfig, op
           tlsHosts: certificates.tlsHosts(),
         }),
         metrics,
+        registry: service.metrics,
         logger,
       });
       const plane = nginx;

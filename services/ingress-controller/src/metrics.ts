@@ -30,15 +30,20 @@ export interface IngressMetrics {
   lastReloadSuccessful: Gauge;
 }
 
-/** Registers the metrics in `registry`. Call once per registry. */
-export function ingressMetrics(registry: Registry): IngressMetrics {
+/**
+ * Registers the metrics in `registry`. Call once per registry. `beforeRequestCollect`, when given,
+ * is awaited before the per-request metrics are read (the nginx data plane's access log lag).
+ */
+export function ingressMetrics(registry: Registry, beforeRequestCollect?: () => Promise<void>): IngressMetrics {
   const registers = [registry];
+  const collect = beforeRequestCollect ? { collect: beforeRequestCollect } : {};
   return {
     requests: new Counter({
       name: "ingress_controller_requests_total",
       help: "Requests proxied or answered, by Ingress, namespace, Service and HTTP status.",
       labelNames: ["ingress", "namespace", "service", "status"],
       registers,
+      ...collect,
     }),
     requestDuration: new Histogram({
       name: "ingress_controller_request_duration_seconds",
@@ -46,12 +51,14 @@ export function ingressMetrics(registry: Registry): IngressMetrics {
       labelNames: ["ingress", "namespace", "service"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
+      ...collect,
     }),
     connectFailures: new Counter({
       name: "ingress_controller_upstream_connect_failures_total",
       help: "Connections to an endpoint refused or timed out; the request moves to the next endpoint.",
       labelNames: ["namespace", "service"],
       registers,
+      ...collect,
     }),
     syncs: new Counter({ name: "ingress_controller_config_syncs_total", help: "Rebuilds of the routing table and certificates.", registers }),
     syncDuration: new Histogram({

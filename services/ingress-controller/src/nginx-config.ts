@@ -3,8 +3,8 @@ import { join } from "node:path";
 import type { ParsedCertificate } from "./certificate-store.js";
 import type { Site, SiteLocation, SiteServer } from "./nginx-site.js";
 
-/** The syslog tag of the access log lines the controller counts. */
-export const ACCESS_LOG_TAG = "kpingress";
+/** How long nginx may hold access log lines in its buffer before writing them. */
+export const ACCESS_LOG_FLUSH_MS = 100;
 
 /** How nginx runs: listeners, files, workers and the metrics sink. Fixed for a controller's life. */
 export interface NginxRenderOptions {
@@ -15,8 +15,8 @@ export interface NginxRenderOptions {
   workerProcesses: string;
   /** `user` directive for the workers when nginx's master runs as root; undefined when not root. */
   workerUser?: string;
-  /** UDP port on 127.0.0.1 receiving one syslog line a request, or undefined for no access log. */
-  accessLogPort?: number;
+  /** The FIFO the access log is written to (buffered, flushed every ACCESS_LOG_FLUSH_MS), or undefined for none. */
+  accessLog?: string;
   connectTimeoutMs: number;
   /** How long old workers may finish their requests after a reload or on stop. */
   workerShutdownTimeoutMs: number;
@@ -81,10 +81,7 @@ function server(s: SiteServer, opts: NginxRenderOptions): string {
  */
 export function renderNginxConfig(site: Site, opts: NginxRenderOptions, generation: number): string {
   const tmp = (name: string): string => quote(join(opts.stateDir, "tmp", name));
-  const accessLog =
-    opts.accessLogPort === undefined
-      ? "  access_log off;"
-      : `  access_log syslog:server=127.0.0.1:${opts.accessLogPort},tag=${ACCESS_LOG_TAG},nohostname kp_metrics;`;
+  const accessLog = opts.accessLog === undefined ? "  access_log off;" : `  access_log ${quote(opts.accessLog)} kp_metrics buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms;`;
   const upstreams = site.upstreams.map((u) =>
     [`  upstream ${u.name} {`, ...u.servers.map((s) => `    server ${s} max_fails=0;`), "    keepalive 64;", "    keepalive_timeout 30s;", "  }"].join("\n"),
   );

@@ -4,6 +4,7 @@ import { request, type IncomingMessage } from "node:http";
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@kubeplane/service-kit";
+import type { Registry } from "prom-client";
 import { startAccessLogMetrics, type AccessLogMetrics } from "./access-log-metrics.js";
 import type { ParsedCertificate } from "./certificate-store.js";
 import type { IngressMetrics } from "./metrics.js";
@@ -28,6 +29,8 @@ export interface NginxDataPlaneOptions {
   /** What to serve, read from the informer caches at each render. */
   inputs(): SiteInputs;
   metrics: IngressMetrics;
+  /** Where the access log's own counter is registered. */
+  registry: Registry;
   logger: Logger;
 }
 
@@ -83,14 +86,14 @@ export class NginxDataPlane {
     }
     const fallbackCertificate = join(stateDir, "certs", "fallback.pem");
     await writeFile(fallbackCertificate, `${opts.fallback.cert.trimEnd()}\n${opts.fallback.key.trimEnd()}\n`, { mode: 0o600 });
-    const accessLog = await startAccessLogMetrics(opts.metrics);
+    const accessLog = await startAccessLogMetrics(join(stateDir, "access.fifo"), opts.metrics, opts.registry);
     const render: NginxRenderOptions = {
       stateDir,
       httpListen: opts.httpListen,
       httpsListen: opts.httpsListen,
       workerProcesses: opts.workerProcesses,
       ...(isRoot ? { workerUser: "nobody nogroup" } : {}),
-      accessLogPort: accessLog.port,
+      accessLog: accessLog.path,
       connectTimeoutMs: opts.connectTimeoutMs,
       workerShutdownTimeoutMs: opts.shutdownGraceMs,
       fallbackCertificate,
@@ -167,7 +170,7 @@ export class NginxDataPlane {
     await writeFile(next, text);
     await this.nginx.test(next);
     await rename(next, join(this.opts.stateDir, "nginx.conf"));
-    this.nginx.reload();
+    await this.nginx.reload();
     this.current = text;
     this.generation = generation;
     await this.waitForGeneration(generation);

@@ -14,6 +14,23 @@ const RESTART_BACKOFF_MS = { initial: 500, max: 10_000 };
 /** A master that ran this long before it died restarts after the initial back-off again. */
 const STABLE_AFTER_MS = 30_000;
 
+/** A worker of the master and whether it is draining (no longer accepting). */
+interface Worker {
+  pid: number;
+  shuttingDown: boolean;
+}
+
+/** The master's workers, from /proc (their titles say whether they are shutting down). */
+async function workersOf(master: number): Promise<Worker[]> {
+  const children = await readFile(`/proc/${master}/task/${master}/children`, "utf8").catch(() => "");
+  const out: Worker[] = [];
+  for (const pid of children.split(" ").filter((p) => p.trim() !== "").map(Number)) {
+    const title = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => undefined);
+    if (title?.includes("worker process")) out.push({ pid, shuttingDown: title.includes("shutting down") });
+  }
+  return out;
+}
+
 /** Where nginx is and which files it uses. */
 export interface NginxProcessOptions {
   binary: string;
@@ -116,9 +133,23 @@ export class NginxProcess {
     return this.child?.pid;
   }
 
-  /** Asks the master to re-read its configuration: new workers take new connections, old ones drain. */
-  reload(): void {
+  /**
+   * Asks the master to re-read its configuration: new workers take new connections, old ones
+   * drain. Resolves once every old worker stopped accepting: the master lets old and new workers
+   * accept side by side for 100 ms or more (until it signals the old ones), and an old worker
+   * retitles itself "worker process is shutting down" just before closing its listeners.
+   */
+  async reload(): Promise<void> {
+    const master = this.child?.pid;
+    if (master === undefined) return;
+    const old = (await workersOf(master)).filter((w) => !w.shuttingDown).map((w) => w.pid);
     this.child?.kill("SIGHUP");
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !this.stopping) {
+      const current = new Map((await workersOf(master)).map((w) => [w.pid, w]));
+      if (old.every((pid) => !current.has(pid) || current.get(pid)!.shuttingDown)) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Graceful stop (SIGQUIT: in-flight requests finish), SIGKILL after `graceMs`. Never rejects. */

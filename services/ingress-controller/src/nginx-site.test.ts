@@ -83,9 +83,9 @@ test("the rendered configuration passes nginx -t", async () => {
 });
 
 test("an access log line gives the request's labels, status, duration and failed connects", () => {
-  const line = "<190>Dec  6 14:00:00 kpingress: ns web b 200 0.004 -, 0.000|502, 200";
+  const line = "ns web b 200 0.004 -, 0.000|502, 200";
   assert.deepEqual(parseAccessLogLine(line), { namespace: "ns", ingress: "web", service: "b", status: "200", seconds: 0.004, connectFailures: 1 });
-  assert.deepEqual(parseAccessLogLine("<190>Dec  6 14:00:00 kpingress: - - - 404 0.000 -|-"), { namespace: "", ingress: "", service: "", status: "404", seconds: 0, connectFailures: 0 });
+  assert.deepEqual(parseAccessLogLine("- - - 404 0.000 -|-"), { namespace: "", ingress: "", service: "", status: "404", seconds: 0, connectFailures: 0 });
   assert.equal(parseAccessLogLine("garbage"), undefined);
 });
 
@@ -95,7 +95,7 @@ function renderOptions(stateDir: string): Parameters<typeof renderNginxConfig>[1
     httpListen: "127.0.0.1:8080",
     httpsListen: "127.0.0.1:8443",
     workerProcesses: "1",
-    accessLogPort: 5140,
+    accessLog: join(stateDir, "access.fifo"),
     connectTimeoutMs: 5000,
     workerShutdownTimeoutMs: 30_000,
     fallbackCertificate: join(stateDir, "fallback.pem"),
