@@ -90,7 +90,7 @@ const nodeReads = [rule(READ, [""], ["nodes", "services", "endpoints"]), rule(RE
 export function bootstrapClusterRoles(): ClusterRole[] {
   const view = [...viewRules];
   const edit = [...editRules, ...view];
-  const admin = [...adminRules, ...edit];
+  const admin = [...edit, ...adminRules]; // the aggregation controller's order: source roles by name ("edit" < "system:aggregate-to-admin")
   return [
     clusterRole("cluster-admin", [rule(ALL_VERBS, ["*"], ["*"]), urls(ALL_VERBS, ["*"])]),
     clusterRole("system:discovery", [urls(["get"], ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/readyz", "/version", "/version/", "/openapi", "/openapi/*"])]),
