@@ -5,11 +5,13 @@ NODE_FLAGS := --conditions=source --import tsx
 BIN := node_modules/.bin
 UNIT_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
 INTEGRATION_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
-DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus jq systemd
+DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus jq systemd nginx-light
+# The data-plane benches' peers and load generators (make bench): plain nginx, dnsmasq, dnsperf, ab.
+BENCH_DEBIAN_PACKAGES := nginx-light dnsmasq-base dnsperf apache2-utils
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps generate check-generated build lint test test-unit test-integration bench bench-scheduler up down up-ha down-ha status clean
+.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler up down up-ha down-ha status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,6 +31,14 @@ $(NPM_STAMP): package.json package-lock.json $(wildcard libs/*/package.json serv
 	@# not `npm ci`: the registry lacks the non-Linux optional builds of @bufbuild/buf, which ci insists on
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
+
+bench-deps: deps ## install the benches' peers and load generators (nginx-light, dnsmasq-base, dnsperf, apache2-utils)
+	@missing=(); for p in $(BENCH_DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing+=($$p); done; \
+	if (( $${#missing[@]} )); then \
+	  echo "installing Debian packages: $${missing[*]}"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
+	fi
 
 generate: $(NPM_STAMP) ## regenerate TypeScript from proto/ into libs/api/src/gen (and the CRI subset into services/kubelet/src/gen)
 	infra/scripts/generate.sh
@@ -53,7 +63,7 @@ test-integration: deps ## integration tests on real etcd and NATS (test/**/*.tes
 test: deps lint ## everything CI runs: lint, unit and integration tests
 	node $(NODE_FLAGS) --test --test-concurrency=1 $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
-bench: deps build ## benchmarks that print figures (KP_BENCH_SCALE multiplies their sizes)
+bench: deps bench-deps build ## benchmarks that print figures, data planes beside their peers (KP_BENCH_SCALE multiplies their sizes)
 	node $(NODE_FLAGS) services/apiserver/bench/apiserver-bench.ts
 	node $(NODE_FLAGS) services/apiserver/bench/write-cost-bench.ts
 	node $(NODE_FLAGS) services/controller-manager/bench/controller-manager-bench.ts

@@ -2,7 +2,7 @@
 import { setMaxListeners } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { kindFor, type coreV1Config, type coreV1Service, type discoveryV1, type KindInfo, type networkingV1 } from "@kubeplane/api";
 import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
 import { Controller, controllerMetrics } from "@kubeplane/controller";
@@ -121,7 +121,8 @@ export async function startIngressController(config: IngressControllerConfig, op
     if (config.dataPlane === "nginx") {
       const [httpListen, httpsListen] = [await resolveListenAddress(config.proxyHttpListen), await resolveListenAddress(config.proxyHttpsListen)];
       [httpPort, httpsPort] = [httpListen.port, httpsListen.port];
-      const stateDir = config.stateDir || (ownStateDir = await mkdtemp(join(tmpdir(), "kp-ingress-")));
+      // Absolute: nginx resolves relative paths against its prefix, which is this directory.
+      const stateDir = config.stateDir ? resolve(config.stateDir) : (ownStateDir = await mkdtemp(join(tmpdir(), "kp-ingress-")));
       nginx = await NginxDataPlane.start({
         stateDir,
         binary: config.nginxBinary,
