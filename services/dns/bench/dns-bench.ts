@@ -1,12 +1,12 @@
-// `make bench` (dns): queries/s and p50/p99 latency of the dns service (as a process) under N concurrent UDP clients on loopback.
-import { createSocket, type Socket } from "node:dgram";
-import { once } from "node:events";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
-import dnsPacket from "dns-packet";
+// `make bench` (dns): queries/s and p50/p99 under dnsperf of the dns service (as a process) and, in the same run, of dnsmasq with the same names.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { benchProgress, clientTls, freePort, metricSamples, parseBenchScale, percentile, processCpuSeconds, processRssMiB, runConcurrently, serviceEntry, startControlPlane, startServiceProcess, waitFor } from "@kubeplane/testing";
+import { benchProgress, clientTls, freePort, metricSamples, parseBenchScale, processCpuSeconds, processRssMiB, runConcurrently, serviceEntry, startControlPlane, startServiceProcess, waitFor } from "@kubeplane/testing";
+import { startDnsmasq, type PeerRecords } from "./dnsmasq-peer.js";
+import { dnsperf, type DnsperfResult } from "./dnsperf.js";
 
 /** Multiplies the Service count and the run time; KP_BENCH_SCALE=0.1 is a quick smoke run. */
 const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
@@ -17,7 +17,6 @@ const HEADLESS_EVERY = 10;
 const ENDPOINTS = 10;
 const CLIENTS = 64;
 const RUN_MS = Math.max(2000, Math.round(10_000 * Math.min(1, SCALE)));
-const QUERY_TIMEOUT_MS = 1000;
 const OUTPUT = resolve(".local/bench/dns.json");
 const ns = "dns-bench";
 const zone = "cluster.local";
@@ -47,56 +46,28 @@ async function loadCluster(client: ApiClient): Promise<void> {
   benchProgress(`${SERVICES} Services created in ${seconds.toFixed(1)} s`);
 }
 
-/** The query mix: 80% A of ClusterIP Services, 10% SRV, 10% A of headless Services (10 answers). */
-function queryMix(): { name: string; bytes: Buffer }[] {
-  const out: { name: string; bytes: Buffer }[] = [];
+/** The query mix, as a dnsperf data file: 80% A of ClusterIP Services, 10% SRV, 10% A of headless Services (10 answers). */
+function queryMix(): string {
+  const out: string[] = [];
   for (let i = 0; i < SERVICES; i++) {
     const svc = `svc-${i}.${ns}.svc.${zone}`;
-    const [name, type] = headless(i) ? [svc, "A" as const] : i % HEADLESS_EVERY === 5 ? [`_http._tcp.${svc}`, "SRV" as const] : [svc, "A" as const];
-    out.push({ name, bytes: dnsPacket.encode({ type: "query", id: 0, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: "IN" }] }) });
+    out.push(headless(i) ? `${svc} A` : i % HEADLESS_EVERY === 5 ? `_http._tcp.${svc} SRV` : `${svc} A`);
   }
-  return out;
+  return `${out.join("\n")}\n`;
 }
 
-interface ClientResult {
-  latenciesMs: number[];
-  timeouts: number;
-  errors: number;
-}
-
-/** One closed-loop client: a query, wait for its answer (or a timeout), the next, until `deadline`. */
-async function runClient(port: number, mix: { bytes: Buffer }[], deadline: number, seed: number): Promise<ClientResult> {
-  const socket: Socket = createSocket("udp4");
-  socket.bind(0, "127.0.0.1");
-  await once(socket, "listening");
-  const result: ClientResult = { latenciesMs: [], timeouts: 0, errors: 0 };
-  let id = seed & 0xffff;
-  let waiting: ((msg: Buffer | undefined) => void) | undefined;
-  socket.on("message", (msg) => {
-    if (msg.readUInt16BE(0) === id) waiting?.(msg);
-  });
-  let n = seed;
-  while (performance.now() < deadline) {
-    const q = mix[(n = (n * 1103515245 + 12345) & 0x7fffffff) % mix.length]!;
-    id = (id + 1) & 0xffff;
-    // A copy per send: the mix is shared by every client and dgram reads the buffer after send() returns.
-    const bytes = Buffer.from(q.bytes);
-    bytes.writeUInt16BE(id, 0);
-    const started = performance.now();
-    const answer = await new Promise<Buffer | undefined>((resolveAnswer) => {
-      const timer = setTimeout(() => resolveAnswer(undefined), QUERY_TIMEOUT_MS);
-      waiting = (msg) => {
-        clearTimeout(timer);
-        resolveAnswer(msg);
-      };
-      socket.send(bytes, port, "127.0.0.1");
-    });
-    if (!answer) result.timeouts++;
-    else if ((answer[3]! & 0x0f) !== 0 || answer.readUInt16BE(6) === 0) result.errors++;
-    else result.latenciesMs.push(performance.now() - started);
+/** The records dnsmasq is given: the same names and addresses the dns service answers from the cluster. */
+async function peerRecords(client: ApiClient): Promise<PeerRecords> {
+  const listed = await client.json.list(services, { namespace: ns });
+  const clusterIp = new Map(listed.items.map((s) => [String((s as { metadata?: { name?: string } }).metadata?.name), String((s as { spec?: { clusterIP?: string } }).spec?.clusterIP ?? "")]));
+  const records: PeerRecords = { a: [], srv: [] };
+  for (let i = 0; i < SERVICES; i++) {
+    const name = `svc-${i}.${ns}.svc.${zone}`;
+    if (headless(i)) for (let e = 0; e < ENDPOINTS; e++) records.a.push({ name, address: `10.${100 + (i >> 8)}.${i & 255}.${e + 1}` });
+    else records.a.push({ name, address: clusterIp.get(`svc-${i}`) ?? "" });
+    if (!headless(i) && i % HEADLESS_EVERY === 5) records.srv.push({ name: `_http._tcp.${name}`, target: name, port: 80 });
   }
-  await new Promise<void>((r) => socket.close(() => r()));
-  return result;
+  return records;
 }
 
 async function main(): Promise<void> {
@@ -120,45 +91,45 @@ async function main(): Promise<void> {
     const syncSeconds = (performance.now() - startedAt) / 1000;
     const records = metricSamples(await dns.metrics(), "coredns_kubernetes_dns_records")[0]?.value ?? NaN;
     benchProgress(`dns ready with ${records} records ${syncSeconds.toFixed(1)} s after start; loading`);
-    const mix = queryMix();
-    const serverTime = async (): Promise<[number, number]> => {
-      const text = await running.metrics();
-      const sum = metricSamples(text, "coredns_dns_request_duration_seconds_sum").reduce((a, x) => a + x.value, 0);
-      return [sum, metricSamples(text, "coredns_dns_request_duration_seconds_count").reduce((a, x) => a + x.value, 0)];
-    };
-    const [sumBefore, countBefore] = await serverTime();
-    const cpuBefore = await processCpuSeconds(dns.pid);
-    const began = performance.now();
-    const deadline = began + RUN_MS;
-    const results = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => runClient(port, mix, deadline, c * 7919 + 1)));
-    const seconds = (performance.now() - began) / 1000;
-    const cpuPercent = (100 * ((await processCpuSeconds(dns.pid)) - cpuBefore)) / seconds;
-    const [sumAfter, countAfter] = await serverTime();
-    const all = Float64Array.from(results.flatMap((r) => r.latenciesMs)).sort();
-    const figures = {
-      services: SERVICES,
-      records,
-      clients: CLIENTS,
-      seconds: Number(seconds.toFixed(2)),
-      queriesPerSec: Math.round(all.length / seconds),
-      p50Ms: Number(percentile(all, 50).toFixed(3)),
-      p99Ms: Number(percentile(all, 99).toFixed(3)),
-      maxMs: Number((all[all.length - 1] ?? NaN).toFixed(3)),
-      timeouts: results.reduce((a, r) => a + r.timeouts, 0),
-      errors: results.reduce((a, r) => a + r.errors, 0),
-      /** Receipt to response inside the server (coredns_dns_request_duration_seconds), the rest is the kernel and the load generator. */
-      serverMeanUs: Math.round((1e6 * (sumAfter - sumBefore)) / Math.max(1, countAfter - countBefore)),
-      dnsCpuPercentOfOneCore: Math.round(cpuPercent),
-      dnsRssMiB: Math.round(await processRssMiB(dns.pid)),
-      indexSyncSeconds: Number(syncSeconds.toFixed(2)),
-    };
-    await mkdir(dirname(OUTPUT), { recursive: true });
-    await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
-    process.stdout.write(
-      `dns: ${figures.queriesPerSec} queries/s over UDP from ${CLIENTS} clients, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms ` +
-        `(server-side mean ${figures.serverMeanUs} µs; ${SERVICES} Services, ${records} records; ${figures.timeouts} timeouts, ${figures.errors} errors; dns CPU ${figures.dnsCpuPercentOfOneCore}% of a core, RSS ${figures.dnsRssMiB} MiB)\n`,
-    );
-    if (figures.timeouts > 0 || figures.errors > 0) process.exitCode = 1;
+    const dir = await mkdtemp(join(tmpdir(), "kp-dns-bench-"));
+    try {
+      const mixFile = join(dir, "queries.txt");
+      await writeFile(mixFile, queryMix());
+      const peerPort = await freePort();
+      const peer = await startDnsmasq(dir, peerPort, zone, 30, await peerRecords(client));
+      try {
+        const seconds = RUN_MS / 1000;
+        benchProgress(`dnsperf -c ${CLIENTS} -q ${CLIENTS} -l ${seconds} against the dns service, then against dnsmasq (same names, same query mix)`);
+        const [dnsCpuBefore, dnsRun] = [await processCpuSeconds(running.pid), await dnsperf(port, mixFile, CLIENTS, seconds)];
+        const dnsCpu = (await processCpuSeconds(running.pid)) - dnsCpuBefore;
+        const peerCpuBefore = await peer.cpuSeconds();
+        const peerRun = await dnsperf(peerPort, mixFile, CLIENTS, seconds);
+        const peerCpu = (await peer.cpuSeconds()) - peerCpuBefore;
+        // Each side ran a plain run of `seconds` and a verbose one of half that: CPU per query over both.
+        const perQueryUs = (cpu: number, run: DnsperfResult): number => Math.round((1e6 * cpu) / (run.queriesPerSec * seconds * 1.5));
+        const figures = {
+          services: SERVICES,
+          records,
+          clients: CLIENTS,
+          seconds,
+          dns: { ...dnsRun, cpuUsPerQuery: perQueryUs(dnsCpu, dnsRun), rssMiB: Math.round(await processRssMiB(running.pid)), indexSyncSeconds: Number(syncSeconds.toFixed(2)) },
+          dnsmasq: { ...peerRun, cpuUsPerQuery: perQueryUs(peerCpu, peerRun) },
+          ratio: { queriesPerSec: Number((dnsRun.queriesPerSec / peerRun.queriesPerSec).toFixed(2)) },
+          targets: { queriesPerSecRatioAtLeast: 0.5, p99MsAtMost: 2 },
+        };
+        await mkdir(dirname(OUTPUT), { recursive: true });
+        await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
+        process.stdout.write(
+          `dns: dnsperf ${CLIENTS} clients, ${SERVICES} Services (${records} records): dns ${dnsRun.queriesPerSec} q/s p50 ${dnsRun.p50Ms} ms p99 ${dnsRun.p99Ms} ms ${figures.dns.cpuUsPerQuery} µs CPU/query; ` +
+            `dnsmasq ${peerRun.queriesPerSec} q/s p50 ${peerRun.p50Ms} ms p99 ${peerRun.p99Ms} ms ${figures.dnsmasq.cpuUsPerQuery} µs CPU/query; ` +
+            `ratio ${figures.ratio.queriesPerSec}× q/s (target ≥ 0.5), p99 ${dnsRun.p99Ms} ms (target ≤ 2 ms); lost ${dnsRun.lost} / ${peerRun.lost}\n`,
+        );
+      } finally {
+        await peer.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   } finally {
     await dns?.kill();
     client.close();
