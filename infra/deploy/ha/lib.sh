@@ -10,7 +10,6 @@ KP_HA_ADDRESSES=("$KP_HA_NET.11" "$KP_HA_NET.12" "$KP_HA_NET.13" "$KP_HA_NET.21"
 KP_HA_ROLES=(control-plane control-plane control-plane worker worker)
 KP_HA_POD_CIDRS=("" "" "" 10.244.1.0/24 10.244.2.0/24)
 KP_HA_REGISTRY=$KP_HA_GATEWAY:5000
-KP_HA_SERVICE_CIDR=10.96.0.0/12                  # the chart's cluster.serviceCidr
 KP_HA_KPCTL_CONFIG=$KP_HA_DIR/kpctl.config
 KP_HA_CONTEXT=kubeplane-ha
 KP_HA_SANDBOX_IMAGE=docker.io/kubeplane/pause:3.9

@@ -96,9 +96,6 @@ for i in "${!KP_HA_MACHINES[@]}"; do
     [[ ${KP_HA_ROLES[j]} == worker && $j != "$i" ]] || continue
     ip -n "$(kp_ha_ns "${KP_HA_MACHINES[j]}")" route replace "$cidr" via "${KP_HA_ADDRESSES[i]}"
   done
-  # ClusterIPs from the machine itself: kube-proxy's DNAT needs a route for the Service CIDR first.
-  gw=$(awk -F'[./]' '{ printf "%s.%s.%s.%d", $1, $2, $3, $4 + 1 }' <<<"$cidr")
-  ip -n "$(kp_ha_ns "${KP_HA_MACHINES[i]}")" route replace "$KP_HA_SERVICE_CIDR" dev kp0 src "$gw"
   kp_ha_say "pods of ${KP_HA_MACHINES[i]}: $cidr (routed from the other workers)"
 done
 
