@@ -86,6 +86,7 @@ test("an access log line gives the request's labels, status, duration and failed
   const line = "ns web b 200 0.004 -, 0.000|502, 200";
   assert.deepEqual(parseAccessLogLine(line), { namespace: "ns", ingress: "web", service: "b", status: "200", seconds: 0.004, connectFailures: 1 });
   assert.deepEqual(parseAccessLogLine("- - - 404 0.000 -|-"), { namespace: "", ingress: "", service: "", status: "404", seconds: 0, connectFailures: 0 });
+  assert.equal(parseAccessLogLine("ns web b 502 0.001 -|502")?.connectFailures, 1, "the only endpoint refused");
   assert.equal(parseAccessLogLine("garbage"), undefined);
 });
 
