@@ -7,7 +7,7 @@ import { callAttributes, peekMeta } from "./call-attributes.js";
 const user = { username: "alice", groups: [] };
 const pods = { group: "", version: "v1", resource: "pods" };
 const pod = coreV1Pod.Pod.fromPartial({ apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "team", labels: { a: "b" } }, spec: { nodeName: "n1" } });
-const protobuf = { data: coreV1Pod.Pod.encode(pod).finish(), encoding: apiserverV1.Encoding.ENCODING_PROTOBUF };
+const protobuf = { data: Buffer.from(coreV1Pod.Pod.encode(pod).finish()), encoding: apiserverV1.Encoding.ENCODING_PROTOBUF };
 const json = { data: Buffer.from(JSON.stringify({ metadata: { name: "web", namespace: "team" } })), encoding: apiserverV1.Encoding.ENCODING_JSON };
 
 test("peekMeta finds metadata in protobuf and JSON objects, and gives up quietly on garbage", () => {
