@@ -153,6 +153,11 @@ describe("authorization", () => {
     // ServiceAccounts: only those its pods run as (here "default").
     await refusal(node1.json.get(serviceAccounts, "team", "builder"));
     await node1.json.get(serviceAccounts, "team", "default").catch((err: ApiError) => assert.ok(!isForbidden(err), String(err)));
+    // Tokens of its pods' ServiceAccounts, bound to one of its pods (NodeRestriction): never for another node's pod.
+    const e3 = await refusal(node1.createToken("team", "default", { boundPod: { name: "p2" } }));
+    assert.match(e3.message, /can only create tokens bound to pods scheduled on it/);
+    await refusal(node1.createToken("team", "default"));
+    await node1.createToken("team", "default", { boundPod: { name: "p1" } }).catch((err: ApiError) => assert.ok(!isForbidden(err), String(err)));
     // Its own Node's status: yes; node-2's: no.
     const own = await node1.json.get(nodes, "", "node-1");
     await node1.json.updateStatus(nodes, own);

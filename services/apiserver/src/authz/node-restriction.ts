@@ -1,5 +1,5 @@
 // NodeRestriction admission: a kubelet creates or changes only its own Node (with labels a node may set), Lease and mirror pods.
-import { apiErrors, kindForResource, type apiserverV1, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrors, apiserverV1, authenticationV1TokenRequest, kindForResource, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { decodeRequestObject } from "../object-codec.js";
 import type { Registry } from "../registry.js";
 import type { RequestAttributes } from "./attributes.js";
@@ -35,7 +35,21 @@ export function nodeMaySetLabel(key: string): boolean {
 
 interface Call {
   method: string;
-  request: { object?: apiserverV1.RawObject; patch?: Uint8Array };
+  request: { object?: apiserverV1.RawObject; patch?: Uint8Array; tokenRequest?: apiserverV1.RawObject };
+}
+
+/** The pod a TokenRequest binds its token to (undefined when it binds none, or cannot be read: the handler refuses it). */
+function boundPod(raw: apiserverV1.RawObject | undefined): { kind: string; name: string; uid: string } | undefined {
+  if (!raw) return undefined;
+  try {
+    const request =
+      raw.encoding === apiserverV1.Encoding.ENCODING_JSON
+        ? authenticationV1TokenRequest.TokenRequest.fromJSON(JSON.parse(Buffer.from(raw.data).toString("utf8")))
+        : authenticationV1TokenRequest.TokenRequest.decode(raw.data);
+    return request.spec?.boundObjectRef;
+  } catch {
+    return undefined;
+  }
 }
 
 const labelsOf = (o: ApiObject | undefined): Record<string, string> => o?.metadata?.labels ?? {};
@@ -47,10 +61,21 @@ const labelsOf = (o: ApiObject | undefined): Record<string, string> => o?.metada
  */
 export async function admitNodeRequest(a: RequestAttributes, call: Call, registry: Registry): Promise<void> {
   const node = nodeNameOf(a.user);
-  if (!node || !a.resourceRequest || a.subresource) return;
+  if (!node || !a.resourceRequest) return;
   const refuse = (resource: string, name: string, why: string): never => {
     throw apiErrors.forbidden({ resource, group: a.apiGroup, name }, why);
   };
+  if (a.apiGroup === "" && a.resource === "serviceaccounts" && a.subresource === "token") {
+    // A node's tokens must be bound to one of its pods, so a stolen token dies with the pod.
+    const ref = boundPod(call.request.tokenRequest);
+    if (ref?.kind !== "Pod") refuse("serviceaccounts", a.name, `node "${node}" can only create tokens bound to a pod`);
+    const pod = await registry.tryGet(kindForResource("", "pods") as KindInfo<ApiObject & { spec?: { nodeName?: string } }>, a.namespace, ref!.name);
+    if (!pod || pod.obj.spec?.nodeName !== node || (ref!.uid && pod.obj.metadata?.uid !== ref!.uid)) {
+      refuse("serviceaccounts", a.name, `node "${node}" can only create tokens bound to pods scheduled on it`);
+    }
+    return;
+  }
+  if (a.subresource) return;
   if (a.apiGroup === "coordination.k8s.io" && a.resource === "leases" && a.verb === "create") {
     const name = peekMeta(call.request.object).name;
     if (name !== node) refuse("leases", name, `node "${node}" can only create its own Lease`);
