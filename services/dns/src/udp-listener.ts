@@ -13,14 +13,24 @@ export interface DnsListener {
 
 /** Binds UDP `host:port` and answers each datagram through `handler`. Throws ServiceStartError when the bind fails. */
 export async function listenUdp(host: string, port: number, handler: QueryHandler, logger: Logger): Promise<DnsListener> {
-  const socket: Socket = createSocket({ type: isIP(host) === 6 ? "udp6" : "udp4" });
+  // Replies go to rinfo.address, always an IP: once bound, a synchronous lookup spares `send`
+  // the dns.lookup round (a next-tick callback per answer). `bind` keeps the asynchronous one
+  // (it emits "listening" from the callback).
+  let bound = false;
+  const socket: Socket = createSocket({
+    type: isIP(host) === 6 ? "udp6" : "udp4",
+    lookup: (address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void) => {
+      const resolved = isIP(address) || (family === 6 ? 6 : 4);
+      if (bound) callback(null, address, resolved);
+      else process.nextTick(callback, null, address, resolved);
+    },
+  });
   let closed = false;
   const reply = (response: Buffer | undefined, address: string, to: number): void => {
     // A forwarded answer may come back after close (send would throw then).
     if (!response || closed) return;
-    socket.send(response, to, address, (err) => {
-      if (err) logger.debug({ err, address, port: to }, "sending a DNS response failed");
-    });
+    // No completion callback: a failed send to a client is not actionable, and the callback costs per answer.
+    socket.send(response, to, address);
   };
   socket.on("message", (msg, rinfo) => {
     let result: ReturnType<QueryHandler["handle"]>;
@@ -44,6 +54,7 @@ export async function listenUdp(host: string, port: number, handler: QueryHandle
     socket.close();
     throw new ServiceStartError(`dns: cannot listen on udp ${host}:${port}: ${(err as Error).message}`, { cause: err });
   }
+  bound = true;
   socket.on("error", (err) => logger.warn({ err }, "DNS UDP socket error"));
   return {
     port: socket.address().port,

@@ -128,12 +128,15 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
     const nginxPid = Number((await readFile(join(dir, "ingress", "nginx.pid"), "utf8")).trim());
     // The data plane's CPU: nginx (master and worker) plus the controller, which counts every request from the access log.
     const ingressCpu = async (): Promise<number> => (await treeCpuSeconds(nginxPid)) + (await processCpuSeconds(running.pid));
+    let controllerSeconds = 0;
     const nginxSide: Side = { rounds: [], cpuSeconds: 0 };
     const ingressSide: Side = { rounds: [], cpuSeconds: 0 };
     for (let round = 1; round <= ROUNDS; round++) {
       benchProgress(`round ${round}/${ROUNDS}: ab -c ${CONCURRENCY} -n ${REQUESTS} through plain nginx, then through the ingress`);
       await measure(nginxSide, peerPort, () => peer.cpuSeconds());
+      const controllerBefore = await processCpuSeconds(running.pid);
       await measure(ingressSide, httpPort, ingressCpu);
+      controllerSeconds += (await processCpuSeconds(running.pid)) - controllerBefore;
     }
     const counted = metricSamples(await running.metrics(), "ingress_controller_requests_total", { ingress: "web", status: "200" })[0]?.value ?? 0;
     const [nginxFigures, ingressFigures] = [summary(nginxSide), summary(ingressSide)];
@@ -142,7 +145,12 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
       requestsPerRound: REQUESTS,
       backends: BACKENDS,
       nginx: nginxFigures,
-      ingress: { ...ingressFigures, requestsCountedInMetrics: counted },
+      ingress: {
+        ...ingressFigures,
+        requestsCountedInMetrics: counted,
+        /** Of cpuUsPerRequest, what the controller (Node: informers, access log) spent; the rest is nginx. */
+        controllerCpuUsPerRequest: Math.round((1e6 * controllerSeconds) / (REQUESTS * ROUNDS)),
+      },
       ratio: {
         requestsPerSec: Number((ingressFigures.requestsPerSec / nginxFigures.requestsPerSec).toFixed(2)),
         p99: Number((ingressFigures.p99Ms / nginxFigures.p99Ms).toFixed(2)),
