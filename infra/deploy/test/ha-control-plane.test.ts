@@ -106,7 +106,7 @@ test("losing a control-plane machine: the API answers within 5 s through the oth
       process.stderr.write(`# ReplicaSets ${JSON.stringify(rs.map((r) => [r.metadata.name, r.spec?.replicas, r.status?.replicas]))}, pods ${n}\n`);
     }
     return ok;
-  }, { timeoutMs: 60_000, intervalMs: 2000, message: "the ReplicaSet has 3 pods" }).then(() => undefined, (err: unknown) => err as Error);
+  }, { timeoutMs: 30_000, intervalMs: 2000, message: "the ReplicaSet has 3 pods" }).then(() => undefined, (err: unknown) => err as Error);
 
   // The machine comes back: its etcd member, NATS routes and apiserver rejoin.
   await ha.install(victim);
