@@ -12,7 +12,8 @@ import { startNginx, treeCpuSeconds, type NginxInstance } from "./nginx-instance
 
 /** Multiplies the request counts; KP_BENCH_SCALE=0.1 is a quick smoke run. */
 const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
-const REQUESTS = Math.max(500, Math.round(8000 * SCALE));
+/** Per round: long enough (≈ 1 s at 20k req/s) for /proc CPU ticks (10 ms) to be a small error. */
+const REQUESTS = Math.max(500, Math.round(20_000 * SCALE));
 const CONCURRENCY = 32;
 /** Rounds of (peer, ingress), alternated so both see the same machine load. */
 const ROUNDS = 2;
