@@ -40,7 +40,7 @@ ns_up() {
 }
 
 ns_down() {
-  local bridge=$1 name ns pids i
+  local bridge=$1 name ns pids i v
   shift
   for name in "$@"; do
     ns=$bridge-$name
@@ -53,6 +53,11 @@ ns_down() {
       sleep 0.2
     done
     ip netns delete "$ns"
+  done
+  # The host ends of the veths: a deleted namespace can outlive its name (a copy of its /run/netns
+  # bind mount in some other mount namespace keeps it), and its veth pair with it.
+  for v in $(ip -o link show | awk -F': ' -v p="${bridge}v" 'index($2, p) == 1 { sub(/@.*/, "", $2); print $2 }'); do
+    [[ $v =~ ^${bridge}v[0-9]+$ ]] && ip link delete "$v" 2>/dev/null
   done
   ip link show dev "$bridge" >/dev/null 2>&1 && ip link delete "$bridge"
   return 0
