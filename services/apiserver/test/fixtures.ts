@@ -1,6 +1,8 @@
 // Minimal valid objects of every kind, for tests that exercise the API generically.
 import { decodeJson, type ApiObject, type KindInfo } from "@kubeplane/api";
 
+const RT_CSR = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIUE1IY0NBUUF3RlRFVE1CRUdBMVVFQXd3S2NuUXRabWw0ZEhWeVpUQlpNQk1HQnlxR1NNNDlBZ0VHQ0NxRwpTTTQ5QXdFSEEwSUFCR2ZWNTJoc0FNME5NSHU4WGViR1RuWm56VmdZOVVYQmFMeERHeEkyc0U3bUFtY0k4V0FsCmF0QTE5NHhTZTNYdFZNOGxRaE9WVDdQaHJFMlcxa29BUy9DZ0FEQUtCZ2dxaGtqT1BRUURBZ05JQURCRkFpRUEKZ3dNM1lURk1tYVRmL0hhMDNDT2dTa09hYmcra3BKMjJKc2pKSTk5L0FSb0NJRmlhdjVEQmxsR3lmNlIxeFhEcQpmS05JV0xDdGJVY1VDL0hXeWV0MURzSVIKLS0tLS1FTkQgQ0VSVElGSUNBVEUgUkVRVUVTVC0tLS0tCg==";
+
 const podSpec = (image = "nginx:1.25") => ({ containers: [{ name: "main", image }] });
 const template = (app: string) => ({ metadata: { labels: { app } }, spec: podSpec() });
 
@@ -58,6 +60,11 @@ function specFor(info: KindInfo, name: string): Record<string, unknown> {
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
         subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice" }],
       };
+    case "CertificateSigningRequest":
+      // A real PEM request (openssl, CN=rt-fixture, P-256), base64 as the API carries it.
+      return { spec: { request: RT_CSR, signerName: "example.com/fixtures", usages: ["client auth"] } };
+    case "PodDisruptionBudget":
+      return { spec: { minAvailable: 1, selector: { matchLabels: { app: name } } } };
     default:
       return {};
   }
