@@ -2,7 +2,7 @@
 # Prometheus of the local cluster: renders prometheus.yml from what up.sh started and runs it on 127.0.0.1:9090 (sourced by up.sh and down.sh, never executed).
 #
 # kp_prometheus_start (up.sh, after the services started; uses up.sh's kp_needs_start and kp_spawn)
-#   scrapes every etcd member and every running service by the http-listen address up.sh recorded
+#   scrapes every etcd member (its plain-http metrics listener, client port + 2) and every running service by the http-listen address up.sh recorded
 #   (run/<name>.addr), named into kube-prometheus' jobs by infra/observability (jobs.ts), plus
 #   Prometheus itself, with the rules of infra/observability/rules. Re-run, it rewrites the config
 #   and reloads a running Prometheus (SIGHUP), so a service added later is scraped too.
@@ -25,7 +25,7 @@ KP_PROMETHEUS_RENDERER=$KP_ROOT/infra/observability/dist/src/render-prometheus-c
 kp_prometheus_args() {
   local i name addr http job
   for i in "${!KP_ETCD_NAMES[@]}"; do
-    printf '%s\n' --component "etcd-${KP_ETCD_NAMES[i]}=$KP_HOST:${KP_ETCD_CLIENT_PORTS[i]}"
+    printf '%s\n' --component "etcd-${KP_ETCD_NAMES[i]}=$KP_HOST:${KP_ETCD_METRICS_PORTS[i]}"
   done
   while read -r name; do
     kp_is_infra "$name" && continue

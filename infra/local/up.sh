@@ -145,19 +145,29 @@ for i in "${!KP_ETCD_NAMES[@]}"; do
 done
 
 # ---- NATS ------------------------------------------------------------------------------
-if kp_needs_start nats; then
+# nats.conf is rendered every time: users and permissions follow the PKI (a node certificate issued
+# later gets its user). A running server whose configuration changed reloads it (SIGHUP); JetStream is
+# configured in the file, not by flags, so that a reload keeps it on.
+nats_conf_new=$(
   # Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
+  printf 'max_payload: 4MB\n'
+  printf 'jetstream {\n  store_dir: "%s"\n}\n' "$KP_DATA_DIR/nats"
   # Clients authenticate with their certificates (verify_and_map), each mapped to a user with its permissions.
-  {
-    printf 'max_payload: 4MB\n'
-    printf 'tls {\n  cert_file: "%s"\n  key_file: "%s"\n  ca_file: "%s"\n  verify_and_map: true\n  timeout: 2\n}\n' \
-      "$(kp_pem nats.crt)" "$(kp_pem nats.key)" "$(kp_pem ca.crt)"
-    node --conditions=source --import tsx infra/scripts/nats-authorization.mjs "$KP_PKI_DIR"
-  } >"$KP_DATA_DIR/nats.conf"
-  chmod 600 "$KP_DATA_DIR/nats.conf"
+  printf 'tls {\n  cert_file: "%s"\n  key_file: "%s"\n  ca_file: "%s"\n  verify_and_map: true\n  timeout: 2\n}\n' \
+    "$(kp_pem nats.crt)" "$(kp_pem nats.key)" "$(kp_pem ca.crt)"
+  node --conditions=source --import tsx infra/scripts/nats-authorization.mjs "$KP_PKI_DIR"
+)
+nats_conf_changed=0
+if [[ ! -f $KP_DATA_DIR/nats.conf || $(<"$KP_DATA_DIR/nats.conf") != "$nats_conf_new" ]]; then
+  (umask 077; printf '%s\n' "$nats_conf_new" >"$KP_DATA_DIR/nats.conf")
+  nats_conf_changed=1
+fi
+if kp_needs_start nats; then
   kp_spawn nats "$(kp_default_address nats)" \
-    nats-server -c "$KP_DATA_DIR/nats.conf" -n kubeplane-local -js -sd "$KP_DATA_DIR/nats" \
+    nats-server -c "$KP_DATA_DIR/nats.conf" -n kubeplane-local \
     -a "$KP_HOST" -p "$KP_NATS_PORT" -m "$KP_NATS_MONITOR_PORT" -l "$(kp_logfile nats)"
+elif ((nats_conf_changed)); then
+  kill -HUP "$KP_PID" && kp_say "nats: configuration changed (users and permissions from the PKI); reloaded"
 fi
 
 # ---- image registry (docker-registry on loopback; pods' images come from it) -----------------
