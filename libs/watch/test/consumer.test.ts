@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { waitFor } from "@kubeplane/testing";
-import { RevisionGoneError, openEventStream, resourceFilter, type EventStream, type StreamedEvent } from "../src/index.js";
-import { putConfigMap, runPublisher, startHarness, waitForMessages, type Harness } from "./fixtures/harness.js";
+import { RevisionGoneError, openEventStream, resourceFilter } from "../src/index.js";
+import { collect, putConfigMap, runPublisher, startHarness, waitForMessages, type Harness } from "./fixtures/harness.js";
 
 let h: Harness;
 before(async () => {
@@ -13,19 +13,6 @@ after(async () => {
   await h.stop();
 });
 
-/** Collects events in the background until `count` arrived; `failure` holds an iteration error. */
-function collect(stream: EventStream): { events: StreamedEvent[]; failure: () => unknown } {
-  const events: StreamedEvent[] = [];
-  let failure: unknown;
-  void (async () => {
-    try {
-      for await (const e of stream) events.push(e);
-    } catch (error) {
-      failure = error;
-    }
-  })();
-  return { events, failure: () => failure };
-}
 
 test("from a revision, the stream replays the events after it, then follows new ones", async () => {
   await h.resetStream();

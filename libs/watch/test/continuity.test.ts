@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { natsOptions, waitFor } from "@kubeplane/testing";
 import { connect } from "nats";
-import { GAP_TYPE, ResyncRequiredError, WatchPublisher, openEventStream, resourceFilter, type EventStream, type StreamedEvent } from "../src/index.js";
-import { putConfigMap, readStream, runPublisher, startHarness, type Harness } from "./fixtures/harness.js";
+import { GAP_TYPE, ResyncRequiredError, WatchPublisher, openEventStream, resourceFilter } from "../src/index.js";
+import { collect, putConfigMap, readStream, runPublisher, startHarness, type Harness } from "./fixtures/harness.js";
 
 let h: Harness;
 before(async () => {
@@ -14,19 +14,6 @@ after(async () => {
   await h.stop();
 });
 
-/** Iterates in the background; `failure` holds the error the iteration ended with. */
-function collect(stream: EventStream): { events: StreamedEvent[]; failure: () => unknown } {
-  const events: StreamedEvent[] = [];
-  let failure: unknown;
-  void (async () => {
-    try {
-      for await (const e of stream) events.push(e);
-    } catch (error) {
-      failure = error;
-    }
-  })();
-  return { events, failure: () => failure };
-}
 
 /** Makes the publisher skip history: etcd compacts past changes it has not published yet. */
 async function compactPastThePublisher(namespace: string): Promise<void> {

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { coreV1Pod, kindFor, type coordinationV1, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { BUSYBOX_IMAGE, clientTls, enterTestNetns, runKpctl, serviceEntry, startControlPlane, startNodeStack, startServiceProcess, testPkiNow, waitFor, type ControlPlane, type NodeStack, type ServiceProcess } from "@kubeplane/testing";
+import { BUSYBOX_IMAGE, clientTls, enterTestNetns, runKpctl, startControlPlane, startNodeStack, testPkiNow, waitFor, type ControlPlane, type NodeStack, type ServiceProcess } from "@kubeplane/testing";
+import { startCsrControllers } from "./fixtures/csr-controllers.js";
 
 await enterTestNetns(import.meta.url);
 
@@ -34,18 +35,7 @@ describe("a real kubelet joins with a bootstrap token", () => {
     cp = await startControlPlane();
     client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     const pki = testPkiNow();
-    cm = await startServiceProcess({
-      entry: serviceEntry("controller-manager"),
-      flags: {
-        apiserver: cp.apiserver.grpcAddress,
-        "nats-url": cp.nats.url,
-        controllers: "csrapproving,csrsigning,tokencleaner",
-        "leader-elect": "false",
-        "cluster-signing-cert-file": pki.caFile,
-        "cluster-signing-key-file": join(pki.dir, "ca.key"),
-        "cluster-signing-duration": `${SIGNING_SECONDS}s`,
-      },
-    });
+    cm = await startCsrControllers(cp, SIGNING_SECONDS);
     const join_ = await kpctl("token", "create", "--ttl", "1h", "--print-join-command");
     assert.equal(join_.code, 0, join_.stderr);
     const flag = (name: string): string => new RegExp(`--${name}=(\\S+)`).exec(join_.stdout)?.[1] ?? "";

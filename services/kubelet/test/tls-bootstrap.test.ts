@@ -11,7 +11,8 @@ import { Registry } from "prom-client";
 import { bootstrapTokenSecret, generateBootstrapToken, isApiError, kindFor, type coordinationV1, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient, rotatingChannelCredentials } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
-import { clientTls, runKpctl, serviceEntry, startControlPlane, startServiceProcess, testPkiNow, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, runKpctl, startControlPlane, testPkiNow, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { startCsrControllers } from "./fixtures/csr-controllers.js";
 import { createCsr } from "@kubeplane/pki";
 import { bootstrapKubeletTls, CaHashMismatchError, startNodeCertificateRotation, type BootstrappedFiles } from "../src/bootstrap/index.js";
 import { startNodeAgent, type NodeAgent } from "../src/node/index.js";
@@ -37,18 +38,7 @@ describe("node join (kubelet TLS bootstrapping)", () => {
     cp = await startControlPlane();
     const pki = testPkiNow();
     caHash = pki.pki.caHash();
-    cm = await startServiceProcess({
-      entry: serviceEntry("controller-manager"),
-      flags: {
-        apiserver: cp.apiserver.grpcAddress,
-        "nats-url": cp.nats.url,
-        controllers: "csrapproving,csrsigning,tokencleaner",
-        "leader-elect": "false",
-        "cluster-signing-cert-file": pki.caFile,
-        "cluster-signing-key-file": join(pki.dir, "ca.key"),
-        "cluster-signing-duration": `${SIGNING_SECONDS}s`,
-      },
-    });
+    cm = await startCsrControllers(cp, SIGNING_SECONDS);
     admin = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     certRoot = mkdtempSync(join(tmpdir(), "kubelet-join-"));
   });

@@ -1,6 +1,7 @@
 // `--wait`: polls a release's workloads until Deployments, StatefulSets and DaemonSets are rolled out and Pods are Ready.
 import { isNotFound } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
+import { sleep } from "../abortable-sleep.js";
 import { KpctlError } from "../errors.js";
 import { arr, num, str } from "../json-fields.js";
 import type { CommandContext } from "./command.js";
@@ -55,17 +56,6 @@ export function readinessOf(kind: string, o: JsonObject): Readiness {
 
 const WAITED_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Pod"]);
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /**
  * Polls every object of a waited kind until all are ready, printing each new waiting line once

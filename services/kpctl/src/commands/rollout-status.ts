@@ -2,6 +2,7 @@
 import { isGone, type KindInfo } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { parseDuration, UsageError } from "../args.js";
+import { sleep } from "../abortable-sleep.js";
 import { KpctlError } from "../errors.js";
 import { str } from "../json-fields.js";
 import type { CommandContext } from "./command.js";
@@ -10,17 +11,6 @@ import { deploymentProgress, ProgressReporter } from "./rollout-progress.js";
 /** Pause before re-watching when the server ended a stream without events, so a flapping server is not hammered. */
 const REWATCH_DELAY_MS = 1000;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** --revision of status and history: a positive integer, or undefined when absent or 0. */
 export function revisionFlag(ctx: CommandContext, flag: string): number | undefined {
