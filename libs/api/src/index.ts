@@ -55,6 +55,7 @@ export * as authenticationV1TokenRequest from "./gen/kubeplane/authentication/v1
 export * as certificatesV1 from "./gen/kubeplane/certificates/v1/certificate_signing_request.js";
 export * as coordinationV1 from "./gen/kubeplane/coordination/v1/lease.js";
 export * as coreV1ReplicationController from "./gen/kubeplane/core/v1/replication_controller.js";
+export * as coreV1ResourceQuota from "./gen/kubeplane/core/v1/resource_quota.js";
 export * as discoveryV1 from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
 export * as networkingV1 from "./gen/kubeplane/networking/v1/ingress.js";
 export * as policyV1 from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
@@ -110,9 +111,10 @@ export {
   type DecodeResult,
 } from "./json-codec.js";
 export { mergePatch } from "./merge-patch.js";
+export { checkJsonDepth, defaultJsonLimits, entityTooLarge, jsonTextDepth, jsonValueDepth, parseJsonBody, type JsonLimits } from "./json-limits.js";
 export { fieldDocs } from "./gen/field-docs.js";
 export { StrategicMergePatchError, strategicMergePatch } from "./strategic-merge-patch.js";
-export { JsonPatchError, applyJsonPatch } from "./json-patch.js";
+export { JsonPatchError, MAX_JSON_PATCH_OPERATIONS, applyJsonPatch } from "./json-patch.js";
 export { chooseContainer } from "./pod-containers.js";
 export { podNodeNameOf } from "./pod-node-name.js";
 

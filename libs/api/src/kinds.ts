@@ -16,6 +16,7 @@ import { Event } from "./gen/kubeplane/core/v1/event.js";
 import { Node } from "./gen/kubeplane/core/v1/node.js";
 import { Pod } from "./gen/kubeplane/core/v1/pod.js";
 import { ReplicationController } from "./gen/kubeplane/core/v1/replication_controller.js";
+import { LimitRange, ResourceQuota } from "./gen/kubeplane/core/v1/resource_quota.js";
 import { Endpoints, Service } from "./gen/kubeplane/core/v1/service.js";
 import { PersistentVolume, PersistentVolumeClaim } from "./gen/kubeplane/core/v1/volume.js";
 import { EndpointSlice } from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
@@ -133,6 +134,8 @@ export const kindsList: readonly KindInfo[] = Object.freeze([
   define({ ...core, kind: "PersistentVolumeClaim", resource: "persistentvolumeclaims", shortNames: ["pvc"], namespaced: true, codec: PersistentVolumeClaim, hasStatus: true }),
   define({ ...core, kind: "ReplicationController", resource: "replicationcontrollers", shortNames: ["rc"], namespaced: true, codec: ReplicationController, hasStatus: true, hasScale: true, inAll: true,
     selectableFields: (o) => ({ "status.replicas": String(o.status?.replicas ?? 0) }) }),
+  define({ ...core, kind: "ResourceQuota", resource: "resourcequotas", shortNames: ["quota"], namespaced: true, codec: ResourceQuota, hasStatus: true }),
+  define({ ...core, kind: "LimitRange", resource: "limitranges", shortNames: ["limits"], namespaced: true, codec: LimitRange, hasStatus: false }),
   define({ group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices", namespaced: true, codec: EndpointSlice, hasStatus: false,
     typeName: "kubeplane.discovery.v1.EndpointSlice" }),
   define({ group: "apps", version: "v1", kind: "Deployment", resource: "deployments", shortNames: ["deploy"], namespaced: true, codec: Deployment, hasStatus: true, hasScale: true, inAll: true }),

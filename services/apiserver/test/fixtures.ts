@@ -63,6 +63,10 @@ function specFor(info: KindInfo, name: string): Record<string, unknown> {
     case "CertificateSigningRequest":
       // A real PEM request (openssl, CN=rt-fixture, P-256), base64 as the API carries it.
       return { spec: { request: RT_CSR, signerName: "example.com/fixtures", usages: ["client auth"] } };
+    case "ResourceQuota":
+      return { spec: { hard: { configmaps: "100" } } };
+    case "LimitRange":
+      return { spec: { limits: [{ type: "PersistentVolumeClaim", max: { storage: "10Gi" } }] } };
     case "PodDisruptionBudget":
       return { spec: { minAvailable: 1, selector: { matchLabels: { app: name } } } };
     default:

@@ -3,6 +3,7 @@ import type { HorizontalPodAutoscaler } from "../gen/kubeplane/autoscaling/v2/ho
 import type { Namespace, Secret } from "../gen/kubeplane/core/v1/config.js";
 import type { Node } from "../gen/kubeplane/core/v1/node.js";
 import type { Pod } from "../gen/kubeplane/core/v1/pod.js";
+import type { LimitRange } from "../gen/kubeplane/core/v1/resource_quota.js";
 import type { Endpoints, Service } from "../gen/kubeplane/core/v1/service.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../gen/kubeplane/core/v1/volume.js";
 import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice.js";
@@ -10,6 +11,7 @@ import type { PriorityClass } from "../gen/kubeplane/scheduling/v1/priority_clas
 import type { StorageClass } from "../gen/kubeplane/storage/v1/storage_class.js";
 import type { ApiObject, KindInfo } from "../kinds.js";
 import { defaultHpa } from "./autoscaling.js";
+import { defaultLimitRange } from "./limit-range.js";
 import { defaultPod } from "./pod.js";
 import { defaultEndpointSlice, defaultEndpoints, defaultService } from "./service.js";
 import { defaultPv, defaultPvc, defaultStorageClass } from "./storage.js";
@@ -31,6 +33,7 @@ const defaulters: Readonly<Record<string, (obj: ApiObject) => void>> = {
   PersistentVolumeClaim: (o) => defaultPvc(o as PersistentVolumeClaim),
   StorageClass: (o) => defaultStorageClass(o as StorageClass),
   HorizontalPodAutoscaler: (o) => defaultHpa(o as HorizontalPodAutoscaler),
+  LimitRange: (o) => defaultLimitRange(o as LimitRange),
   Namespace: (o) => {
     // spec.finalizers ["kubernetes"] is set on create only (the apiserver's strategy), as in
     // Kubernetes: a default here would re-add it on the namespace controller's final update.

@@ -536,6 +536,17 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.core.v1.LifecycleHandler": {
     "": "LifecycleHandler is one lifecycle hook; exactly one field is set."
   },
+  "kubeplane.core.v1.LimitRange": {
+    "": "LimitRange sets per-object resource bounds and defaults in a namespace (corev1.LimitRange)."
+  },
+  "kubeplane.core.v1.LimitRangeItem": {
+    "": "LimitRangeItem bounds one type of object: Container, Pod or PersistentVolumeClaim.",
+    "default": "The limit a container gets when it sets none.",
+    "defaultRequest": "The request a container gets when it sets none."
+  },
+  "kubeplane.core.v1.LimitRangeSpec": {
+    "": "LimitRangeSpec lists the limits enforced."
+  },
   "kubeplane.core.v1.LoadBalancerIngress": {
     "": "LoadBalancerIngress is one ingress point of a load balancer.",
     "ipMode": "VIP or Proxy."
@@ -728,11 +739,29 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "": "ResourceFieldSelector selects a container resource (for env and downward API).",
     "divisor": "Quantity."
   },
+  "kubeplane.core.v1.ResourceQuota": {
+    "": "ResourceQuota caps the aggregate resource use of a namespace (corev1.ResourceQuota)."
+  },
+  "kubeplane.core.v1.ResourceQuotaSpec": {
+    "": "ResourceQuotaSpec is the desired hard limits of a quota.",
+    "hard": "Resource name (\"pods\", \"requests.cpu\", \"count/deployments.apps\", …) → hard limit.",
+    "scopes": "Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass, CrossNamespacePodAffinity."
+  },
+  "kubeplane.core.v1.ResourceQuotaStatus": {
+    "": "ResourceQuotaStatus is the enforced hard limits and the observed use."
+  },
   "kubeplane.core.v1.ResourceRequirements": {
     "": "ResourceRequirements are a container's compute resource requests and limits (quantities)."
   },
   "kubeplane.core.v1.SELinuxOptions": {
     "": "SELinuxOptions is the SELinux label applied to a container."
+  },
+  "kubeplane.core.v1.ScopeSelector": {
+    "": "ScopeSelector selects the objects a quota tracks by scope, all requirements ANDed."
+  },
+  "kubeplane.core.v1.ScopedResourceSelectorRequirement": {
+    "": "ScopedResourceSelectorRequirement is one scope requirement.",
+    "operator": "In, NotIn, Exists, DoesNotExist."
   },
   "kubeplane.core.v1.SeccompProfile": {
     "": "SeccompProfile selects a seccomp profile.",

@@ -10,6 +10,7 @@ import type { Event } from "../gen/kubeplane/core/v1/event.js";
 import type { Node } from "../gen/kubeplane/core/v1/node.js";
 import type { Pod } from "../gen/kubeplane/core/v1/pod.js";
 import type { ReplicationController } from "../gen/kubeplane/core/v1/replication_controller.js";
+import type { LimitRange, ResourceQuota } from "../gen/kubeplane/core/v1/resource_quota.js";
 import type { Endpoints, Service } from "../gen/kubeplane/core/v1/service.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../gen/kubeplane/core/v1/volume.js";
 import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice.js";
@@ -28,6 +29,7 @@ import { validateIngress } from "./networking.js";
 import { nameValidator, validateObjectMeta, validateObjectMetaUpdate, type NameValidator } from "./object-meta.js";
 import { validatePod, validatePodUpdate } from "./pod.js";
 import { validatePdb } from "./policy.js";
+import { validateLimitRange, validateResourceQuota } from "./resource-policy.js";
 import { pathSegmentNameProblems, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac.js";
 import { validateEndpointSlice, validateEndpoints, validateService, validateServiceUpdate } from "./service.js";
 import { validatePv, validatePvUpdate, validatePvc, validatePvcUpdate, validateStorageClass } from "./storage.js";
@@ -73,6 +75,8 @@ const specValidators: Readonly<Record<string, Validator>> = {
   Ingress: (o) => validateIngress(o as Ingress),
   HorizontalPodAutoscaler: (o) => validateHpa(o as HorizontalPodAutoscaler),
   PodDisruptionBudget: (o) => validatePdb(o as PodDisruptionBudget),
+  ResourceQuota: (o) => validateResourceQuota(o as ResourceQuota),
+  LimitRange: (o) => validateLimitRange(o as LimitRange),
   Role: (o) => validateRole(o as Role),
   ClusterRole: (o) => validateClusterRole(o as ClusterRole),
   RoleBinding: (o, old) => validateRoleBinding(o as RoleBinding, old as RoleBinding | undefined),

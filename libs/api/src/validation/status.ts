@@ -2,9 +2,11 @@
 import { FieldPath, type FieldError } from "../field-errors.js";
 import type { ApiObject, KindInfo } from "../kinds.js";
 import type { CertificateSigningRequest } from "../gen/kubeplane/certificates/v1/certificate_signing_request.js";
+import type { ResourceQuota } from "../gen/kubeplane/core/v1/resource_quota.js";
 import { validateCsrStatus } from "./certificates.js";
 import { validateEnum } from "./common.js";
 import { validateObjectMetaUpdate } from "./object-meta.js";
+import { validateResourceQuota } from "./resource-policy.js";
 
 const PHASES: Readonly<Record<string, readonly string[]>> = {
   Pod: ["Pending", "Running", "Succeeded", "Failed", "Unknown"],
@@ -24,6 +26,7 @@ interface WithStatus {
 export function validateStatusUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): FieldError[] {
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
   if (info.kind === "CertificateSigningRequest") errs.push(...validateCsrStatus(obj as CertificateSigningRequest));
+  if (info.kind === "ResourceQuota") errs.push(...validateResourceQuota(obj as ResourceQuota));
   const status = (obj as WithStatus).status;
   if (!status) return errs;
   const path = FieldPath.root("status");

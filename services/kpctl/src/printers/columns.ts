@@ -15,6 +15,7 @@ import {
   serviceAccountColumns,
   serviceColumns,
 } from "./columns-core.js";
+import { limitRangeColumns, resourceQuotaColumns } from "./columns-policy.js";
 import { endpointSliceColumns, ingressColumns, leaseColumns, podDisruptionBudgetColumns, priorityClassColumns, storageClassColumns } from "./columns-other.js";
 import {
   controllerRevisionColumns,
@@ -47,6 +48,8 @@ const byResource: ReadonlyMap<string, TableColumns> = new Map([
   ["/persistentvolumeclaims", pvcColumns],
   ["/persistentvolumes", pvColumns],
   ["/replicationcontrollers", replicaSetColumns],
+  ["/resourcequotas", resourceQuotaColumns],
+  ["/limitranges", limitRangeColumns],
   ["apps/deployments", deploymentColumns],
   ["apps/replicasets", replicaSetColumns],
   ["apps/daemonsets", daemonSetColumns],
