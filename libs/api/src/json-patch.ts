@@ -1,4 +1,9 @@
 // RFC 6902 JSON Patch (add, remove, replace, move, copy, test over RFC 6901 pointers), as Kubernetes applies `application/json-patch+json`.
+import { apiError } from "./api-error.js";
+import { checkJsonDepth } from "./json-limits.js";
+
+/** Most operations one JSON patch may carry (kube-apiserver's maxJSONPatchOperations). */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
 
 /** An operation the document cannot take (a missing path, a failed test, a malformed operation). */
 export class JsonPatchError extends Error {
@@ -74,10 +79,16 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /**
  * Applies the operations in order to a copy of `doc` and returns it; throws JsonPatchError (and
- * changes nothing) when any operation fails, as the whole patch is atomic.
+ * changes nothing) when any operation fails, as the whole patch is atomic. More than
+ * MAX_JSON_PATCH_OPERATIONS operations is a RequestEntityTooLarge ApiError, values nested deeper
+ * than the JSON depth limit a BadRequest ApiError.
  */
 export function applyJsonPatch(doc: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw new JsonPatchError("a JSON patch is a list of operations");
+  if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw apiError("RequestEntityTooLarge", `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`);
+  }
+  checkJsonDepth(operations, "the JSON patch");
   let out = structuredClone(doc);
   for (const op of operations) {
     if (!isObject(op) || typeof op.op !== "string" || typeof op.path !== "string") throw new JsonPatchError(`invalid operation ${JSON.stringify(op)}`);

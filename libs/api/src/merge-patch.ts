@@ -1,19 +1,26 @@
 // RFC 7386 JSON merge patch, as Kubernetes applies `application/merge-patch+json`.
+import { checkJsonDepth } from "./json-limits.js";
 
 type JsonObject = Record<string, unknown>;
 
 /**
  * Applies `patch` to `target` (RFC 7386): a patch object merges into an object target key by key
  * (recursively), a `null` value deletes the key, and anything else (arrays, scalars, a non-object
- * target) replaces. Returns a new value; never modifies `target` or `patch`.
+ * target) replaces. Returns a new value; never modifies `target` or `patch`. A patch nested
+ * deeper than the JSON depth limit is refused with a BadRequest ApiError before any merging.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
+  checkJsonDepth(patch, "the merge patch");
+  return merge(target, patch);
+}
+
+function merge(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return copy(patch);
   const out: JsonObject = isObject(target) ? { ...target } : {};
   for (const key of Object.keys(patch)) {
     const value = patch[key];
     if (value === null) delete out[key];
-    else setOwn(out, key, mergePatch(Object.hasOwn(out, key) ? out[key] : undefined, value));
+    else setOwn(out, key, merge(Object.hasOwn(out, key) ? out[key] : undefined, value));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Kubernetes' strategic merge patch, generic over the schema: lists merge by the merge key the proto records.
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { apiFieldOption, messageDescriptor } from "./json-codec.js";
+import { checkJsonDepth } from "./json-limits.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -134,9 +135,11 @@ function mergeList(original: unknown, patch: unknown[], meta: FieldMeta): unknow
  * element by element on their `merge_key` (a primitive list: set union), other lists are replaced.
  * Supports the directives `$patch: replace|delete` (on objects and list elements),
  * `$retainKeys`, `$deleteFromPrimitiveList/<field>`, and ignores `$setElementOrder/<field>`.
- * Returns a new value; throws StrategicMergePatchError for a patch it cannot apply.
+ * Returns a new value; throws StrategicMergePatchError for a patch it cannot apply, and a
+ * BadRequest ApiError for one nested deeper than the JSON depth limit.
  */
 export function strategicMergePatch(typeName: string, original: unknown, patch: unknown): unknown {
   if (!isObject(patch)) throw new StrategicMergePatchError(`a strategic merge patch is a JSON object, got ${JSON.stringify(patch)}`);
+  checkJsonDepth(patch, "the strategic merge patch");
   return mergeObject(original, patch, messageDescriptor(typeName)) ?? {};
 }

@@ -9,6 +9,7 @@ import {
   isApiError,
   kindForResource,
   labelSelectorFromObject,
+  parseJsonBody,
   toGrpcStatus,
   validateStatusUpdate,
   type ApiError,
@@ -154,12 +155,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       if (req.patchType && req.patchType !== "merge") {
         throw apiErrors.apiError("UnsupportedMediaType", `the patch type "${req.patchType}" is not supported; use "merge" (JSON merge patch)`);
       }
-      let patch: unknown;
-      try {
-        patch = JSON.parse(Buffer.from(req.patch).toString("utf8"));
-      } catch (err) {
-        throw apiErrors.badRequest(`the patch is not valid JSON: ${(err as Error).message}`);
-      }
+      const patch = parseJsonBody(req.patch, "the patch");
       const obj = await registry.patch(info, requireNamespace(info, req.namespace), req.name, patch, { status: req.status, dryRun: req.dryRun });
       return reply(info, obj, req.accept);
     }),
@@ -245,7 +241,7 @@ function decodeBinding(raw: apiserverV1.RawObject | undefined): coreV1Pod.Bindin
     if (!object) throw apiErrors.badRequest("error decoding Binding", errors);
     return object;
   }
-  return coreV1Pod.Binding.decode(raw.data);
+  return decodeProtobuf("Binding", () => coreV1Pod.Binding.decode(raw.data));
 }
 
 function decodeScale(raw: apiserverV1.RawObject | undefined): Scale {
@@ -255,15 +251,20 @@ function decodeScale(raw: apiserverV1.RawObject | undefined): Scale {
     if (!object) throw apiErrors.badRequest("error decoding Scale", errors);
     return object;
   }
-  return autoscalingV2Scale.Scale.decode(raw.data);
+  return decodeProtobuf("Scale", () => autoscalingV2Scale.Scale.decode(raw.data));
+}
+
+/** A request message's protobuf bytes that do not parse are BadRequest, not an internal error. */
+function decodeProtobuf<T>(kind: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    throw apiErrors.badRequest(`the object is not a valid ${kind} protobuf: ${(err as Error).message}`);
+  }
 }
 
 function parseJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw apiErrors.badRequest(`the object is not valid JSON: ${(err as Error).message}`);
-  }
+  return parseJsonBody(data, "the object");
 }
 
 function scalable(info: KindInfo): KindInfo {

@@ -1,5 +1,5 @@
 // Objects in and out: the request's JSON or protobuf to a typed object, and back for replies and etcd.
-import { apiErrors, apiserverV1, decodeJson, encodeJson, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrors, apiserverV1, decodeJson, defaultJsonLimits, encodeJson, entityTooLarge, parseJsonBody, type ApiObject, type KindInfo } from "@kubeplane/api";
 
 const { Encoding } = apiserverV1;
 type RawObject = apiserverV1.RawObject;
@@ -12,20 +12,17 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 /**
  * Decodes a request's object. JSON is checked against the schema, so wrong types and unknown
  * fields come back as BadRequest with every field path; protobuf that does not parse is BadRequest.
+ * A body over 3 MiB is RequestEntityTooLarge; JSON nested over the depth limit is BadRequest.
  */
 export function decodeRequestObject<T extends ApiObject>(info: KindInfo<T>, raw: RawObject | undefined): T {
   if (!raw || raw.data.length === 0) throw apiErrors.badRequest("the request has no object");
   if (raw.encoding === Encoding.ENCODING_JSON) {
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(raw.data).toString("utf8"));
-    } catch (err) {
-      throw apiErrors.badRequest(`the object is not valid JSON: ${(err as Error).message}`);
-    }
+    const json = parseJsonBody(raw.data, "the object");
     const { object, errors } = decodeJson(info, json);
     if (errors.length || !object) throw apiErrors.badRequest(`error decoding ${info.kind}`, errors);
     return object;
   }
+  if (raw.data.length > defaultJsonLimits.maxBytes) throw entityTooLarge("the object", raw.data.length, defaultJsonLimits.maxBytes);
   let obj: T;
   try {
     obj = info.codec.decode(raw.data);
