@@ -118,6 +118,12 @@ export { JsonPatchError, MAX_JSON_PATCH_OPERATIONS, applyJsonPatch } from "./jso
 export { chooseContainer } from "./pod-containers.js";
 export { podNodeNameOf } from "./pod-node-name.js";
 
+export { columnsFor, genericColumns, type TableColumns } from "./printers/columns.js";
+export { selectorText, type JsonObject as PrintableObject } from "./printers/column-helpers.js";
+export { eventLastSeen, podStatus } from "./printers/columns-core.js";
+export { age, humanDuration } from "./printers/age.js";
+export * as jsonFields from "./printers/json-fields.js";
+
 export { applyDefaults } from "./defaults/index.js";
 export { validateObject } from "./validation/index.js";
 export { validateStatusUpdate } from "./validation/status.js";

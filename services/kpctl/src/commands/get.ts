@@ -1,12 +1,10 @@
 // `kpctl get`: tables, -o yaml|json|name|jsonpath|custom-columns, --sort-by, labels as columns, and -w to stream changes after the list.
-import { isNotFound, type KindInfo } from "@kubeplane/api";
+import { isNotFound, type KindInfo, columnsFor, eventLastSeen } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { UsageError } from "../args.js";
 import { errorLine } from "../errors.js";
 import { resourceRequests, type ResourceRequest } from "../kind-args.js";
 import { str } from "../json-fields.js";
-import { columnsFor } from "../printers/columns.js";
-import { eventLastSeen } from "../printers/columns-core.js";
 import { customColumnRows, renderCustomColumns } from "../printers/custom-columns.js";
 import { parseOutputFormat, sortObjects, type OutputFormat } from "../printers/output-format.js";
 import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";

@@ -13,7 +13,7 @@ import {
   type Usage,
 } from "@kubeplane/pki";
 import { UsageError, type Flags } from "../args.js";
-import { humanDuration } from "../printers/age.js";
+import { humanDuration } from "@kubeplane/api";
 import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";
 import { formatData } from "../printers/yaml-json.js";
 import type { Command, CommandContext } from "./command.js";

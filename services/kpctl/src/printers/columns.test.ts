@@ -1,9 +1,8 @@
 // Tests of kubectl's table columns, from realistic objects as the apiserver returns them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { kindFor, type KindInfo } from "@kubeplane/api";
+import { kindFor, type KindInfo, columnsFor } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
-import { columnsFor } from "./columns.js";
 import { renderTable } from "./table.js";
 
 const now = new Date("2026-03-01T12:00:00Z");

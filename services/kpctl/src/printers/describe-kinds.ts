@@ -1,9 +1,7 @@
 // kubectl describe's bodies for pods, deployments, services and nodes, and the pod template they share.
 import type { JsonObject } from "@kubeplane/client";
 import { arr, at, isRecord, mapText, num, rec, str } from "../json-fields.js";
-import { age } from "./age.js";
-import { podStatus } from "./columns-core.js";
-import { selectorText } from "./column-helpers.js";
+import { age, podStatus, selectorText } from "@kubeplane/api";
 import type { DescribeWriter } from "./describe-writer.js";
 
 const orNone = (s: string): string => (s === "" ? "<none>" : s);

@@ -1,10 +1,8 @@
 // kubectl describe: the common header, a kind-specific body (or a generic one) and the object's events.
-import type { KindInfo } from "@kubeplane/api";
+import { type KindInfo, eventLastSeen, humanDuration } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { num, rec, str } from "../json-fields.js";
 import { LAST_APPLIED_ANNOTATION } from "../apply-plan.js";
-import { humanDuration } from "./age.js";
-import { eventLastSeen } from "./columns-core.js";
 import { describeDeployment, describeNode, describePod, describeService } from "./describe-kinds.js";
 import { DescribeWriter } from "./describe-writer.js";
 

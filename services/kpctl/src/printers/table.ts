@@ -1,7 +1,7 @@
 // Renders objects of one kind as kubectl's aligned table (optional NAMESPACE column, wide columns, kind/name prefixes).
 import type { JsonObject } from "@kubeplane/client";
 import { mapText, rec, str } from "../json-fields.js";
-import type { TableColumns } from "./column-helpers.js";
+import type { TableColumns } from "@kubeplane/api";
 import { alignTabs, TABLE_TABS } from "./tab-writer.js";
 
 export interface TableOptions {

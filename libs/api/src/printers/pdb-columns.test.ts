@@ -1,7 +1,7 @@
 // Unit test of `kpctl get pdb`'s columns (kubectl's: N/A for the bound that is not set).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { kindFor } from "@kubeplane/api";
+import { kindFor } from "../kinds.js";
 import { columnsFor } from "./columns.js";
 
 test("get pdb prints MIN AVAILABLE, MAX UNAVAILABLE (N/A when unset) and ALLOWED DISRUPTIONS", () => {

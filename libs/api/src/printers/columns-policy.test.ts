@@ -1,7 +1,7 @@
 // Unit test of `kpctl get quota` and `kpctl get limits` columns (kubectl's REQUEST/LIMIT split and CREATED AT).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { kindFor } from "@kubeplane/api";
+import { kindFor } from "../kinds.js";
 import { columnsFor } from "./columns.js";
 
 test("get quota prints used/hard per resource, limits.* in LIMIT and the rest in REQUEST", () => {

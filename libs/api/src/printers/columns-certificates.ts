@@ -1,6 +1,6 @@
 // Table columns of certificates.k8s.io kinds, as kubectl prints them.
-import type { JsonObject } from "@kubeplane/client";
-import { arr, str } from "../json-fields.js";
+import type { JsonObject } from "./column-helpers.js";
+import { arr, str } from "./json-fields.js";
 import { humanDuration } from "./age.js";
 import { created, name, orNone, type TableColumns } from "./column-helpers.js";
 

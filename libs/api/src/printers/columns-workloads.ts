@@ -1,6 +1,6 @@
 // kubectl's table columns for workloads: deployments, replica sets, daemon sets, stateful sets, jobs, cron jobs, HPAs.
-import type { JsonObject } from "@kubeplane/client";
-import { arr, at, mapText, num, rec, str } from "../json-fields.js";
+import type { JsonObject } from "./column-helpers.js";
+import { arr, at, mapText, num, rec, str } from "./json-fields.js";
 import { age, humanDuration } from "./age.js";
 import { count, created, name, orNone, selectorText, templateContainers, type TableColumns } from "./column-helpers.js";
 

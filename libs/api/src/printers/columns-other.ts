@@ -1,6 +1,6 @@
 // kubectl's table columns for networking, discovery, coordination, scheduling and storage kinds.
-import type { JsonObject } from "@kubeplane/client";
-import { arr, at, num, str } from "../json-fields.js";
+import type { JsonObject } from "./column-helpers.js";
+import { arr, at, num, str } from "./json-fields.js";
 import { created, name, orNone, type TableColumns } from "./column-helpers.js";
 
 export const leaseColumns: TableColumns = {

@@ -1,7 +1,9 @@
 // The shape of a kind's table columns and the cell helpers kubectl's printers share.
-import type { JsonObject } from "@kubeplane/client";
-import { arr, str } from "../json-fields.js";
+import { arr, str } from "./json-fields.js";
 import { age } from "./age.js";
+
+/** A Kubernetes object as JSON (what the columns read). */
+export type JsonObject = Record<string, unknown>;
 
 /** One kind's table: kubectl's columns, and the extra ones `-o wide` appends. */
 export interface TableColumns {

@@ -1,6 +1,6 @@
 // kubectl's table columns for the namespace policy kinds: ResourceQuota and LimitRange.
-import type { JsonObject } from "@kubeplane/client";
-import { at, str } from "../json-fields.js";
+import type { JsonObject } from "./column-helpers.js";
+import { at, str } from "./json-fields.js";
 import { created, name, type TableColumns } from "./column-helpers.js";
 
 function quantities(o: JsonObject, ...path: string[]): Record<string, string> {

@@ -1,6 +1,6 @@
 // kubectl's table columns for the core kinds: pods, services, endpoints, nodes, namespaces, events, config.
-import type { JsonObject } from "@kubeplane/client";
-import { arr, at, isRecord, mapText, num, rec, str } from "../json-fields.js";
+import type { JsonObject } from "./column-helpers.js";
+import { arr, at, isRecord, mapText, num, rec, str } from "./json-fields.js";
 import { age } from "./age.js";
 import { created, name, orNone, type TableColumns } from "./column-helpers.js";
 

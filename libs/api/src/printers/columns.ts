@@ -1,5 +1,5 @@
 // The table columns of each kind, by "group/resource", with kubectl's NAME AGE table for the rest.
-import type { KindInfo } from "@kubeplane/api";
+import type { KindInfo } from "../kinds.js";
 import { created, name, type TableColumns } from "./column-helpers.js";
 import { csrColumns } from "./columns-certificates.js";
 import {
