@@ -162,6 +162,16 @@ export function badRequest(message: string, errors: readonly FieldError[] = []):
   return apiError("BadRequest", full, undefined, causes);
 }
 
+/**
+ * TooManyRequests (429, gRPC RESOURCE_EXHAUSTED): the server refused the call for overload; the
+ * client should retry after `retryAfterSeconds` (Status details, as Kubernetes' Retry-After).
+ */
+export function tooManyRequests(message: string, retryAfterSeconds: number): ApiError {
+  const err = apiError("TooManyRequests", message);
+  err.status.details = { name: "", group: "", kind: "", uid: "", causes: [], retryAfterSeconds };
+  return err;
+}
+
 export function gone(message: string): ApiError {
   return apiError("Gone", message);
 }
@@ -191,6 +201,7 @@ export const isInvalid = hasReason("Invalid");
 export const isBadRequest = hasReason("BadRequest");
 export const isGone = hasReason("Gone");
 export const isForbidden = hasReason("Forbidden");
+export const isTooManyRequests = hasReason("TooManyRequests");
 
 /** The gRPC status an ApiError is sent as: code by reason, the Status in trailing metadata. */
 export function toGrpcStatus(err: ApiError): Partial<StatusObject> {

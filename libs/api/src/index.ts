@@ -96,6 +96,7 @@ export {
   isGone,
   isInvalid,
   isNotFound,
+  isTooManyRequests,
   toGrpcStatus,
   type ErrorSubject,
   type StatusReason,
