@@ -387,6 +387,10 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.core.v1.Affinity": {
     "": "Affinity groups a pod's node and inter-pod scheduling constraints."
   },
+  "kubeplane.core.v1.AppArmorProfile": {
+    "": "AppArmorProfile selects an AppArmor profile.",
+    "type": "RuntimeDefault, Unconfined or Localhost."
+  },
   "kubeplane.core.v1.AttachedVolume": {
     "": "AttachedVolume is a volume attached to the node.",
     "devicePath": "Kubernetes always writes devicePath, \"\" included, so it has presence."
@@ -868,6 +872,9 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   },
   "kubeplane.core.v1.WeightedPodAffinityTerm": {
     "": "WeightedPodAffinityTerm is a weighted inter-pod preference."
+  },
+  "kubeplane.core.v1.WindowsSecurityContextOptions": {
+    "": "WindowsSecurityContextOptions are Windows-specific security options (PodSecurity forbids hostProcess)."
   },
   "kubeplane.discovery.v1.Endpoint": {
     "": "Endpoint is one backend (usually a pod) of a slice."

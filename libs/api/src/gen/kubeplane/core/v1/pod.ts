@@ -273,6 +273,23 @@ export interface SecurityContext {
   /** Default or Unmasked. */
   procMount?: string | undefined;
   seccompProfile?: SeccompProfile | undefined;
+  windowsOptions?: WindowsSecurityContextOptions | undefined;
+  appArmorProfile?: AppArmorProfile | undefined;
+}
+
+/** WindowsSecurityContextOptions are Windows-specific security options (PodSecurity forbids hostProcess). */
+export interface WindowsSecurityContextOptions {
+  gmsaCredentialSpecName?: string | undefined;
+  gmsaCredentialSpec?: string | undefined;
+  runAsUserName?: string | undefined;
+  hostProcess?: boolean | undefined;
+}
+
+/** AppArmorProfile selects an AppArmor profile. */
+export interface AppArmorProfile {
+  /** RuntimeDefault, Unconfined or Localhost. */
+  type: string;
+  localhostProfile?: string | undefined;
 }
 
 /** Capabilities are POSIX capabilities added to or dropped from a container. */
@@ -308,6 +325,8 @@ export interface PodSecurityContext {
   /** OnRootMismatch or Always. */
   fsGroupChangePolicy?: string | undefined;
   seccompProfile?: SeccompProfile | undefined;
+  windowsOptions?: WindowsSecurityContextOptions | undefined;
+  appArmorProfile?: AppArmorProfile | undefined;
 }
 
 /** Sysctl is one namespaced kernel parameter set for a pod. */
@@ -4253,6 +4272,8 @@ function createBaseSecurityContext(): SecurityContext {
     allowPrivilegeEscalation: undefined,
     procMount: undefined,
     seccompProfile: undefined,
+    windowsOptions: undefined,
+    appArmorProfile: undefined,
   };
 }
 
@@ -4287,6 +4308,12 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     }
     if (message.seccompProfile !== undefined) {
       SeccompProfile.encode(message.seccompProfile, writer.uint32(82).fork()).join();
+    }
+    if (message.windowsOptions !== undefined) {
+      WindowsSecurityContextOptions.encode(message.windowsOptions, writer.uint32(90).fork()).join();
+    }
+    if (message.appArmorProfile !== undefined) {
+      AppArmorProfile.encode(message.appArmorProfile, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -4384,6 +4411,22 @@ export const SecurityContext: MessageFns<SecurityContext> = {
             message.seccompProfile = SeccompProfile.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.windowsOptions = WindowsSecurityContextOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.appArmorProfile = AppArmorProfile.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4440,6 +4483,16 @@ export const SecurityContext: MessageFns<SecurityContext> = {
         : isSet(object.seccomp_profile)
         ? SeccompProfile.fromJSON(object.seccomp_profile)
         : undefined,
+      windowsOptions: isSet(object.windowsOptions)
+        ? WindowsSecurityContextOptions.fromJSON(object.windowsOptions)
+        : isSet(object.windows_options)
+        ? WindowsSecurityContextOptions.fromJSON(object.windows_options)
+        : undefined,
+      appArmorProfile: isSet(object.appArmorProfile)
+        ? AppArmorProfile.fromJSON(object.appArmorProfile)
+        : isSet(object.app_armor_profile)
+        ? AppArmorProfile.fromJSON(object.app_armor_profile)
+        : undefined,
     };
   },
 
@@ -4475,6 +4528,12 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     if (message.seccompProfile !== undefined) {
       obj.seccompProfile = SeccompProfile.toJSON(message.seccompProfile);
     }
+    if (message.windowsOptions !== undefined) {
+      obj.windowsOptions = WindowsSecurityContextOptions.toJSON(message.windowsOptions);
+    }
+    if (message.appArmorProfile !== undefined) {
+      obj.appArmorProfile = AppArmorProfile.toJSON(message.appArmorProfile);
+    }
     return obj;
   },
 
@@ -4499,6 +4558,239 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     message.seccompProfile = (object.seccompProfile !== undefined && object.seccompProfile !== null)
       ? SeccompProfile.fromPartial(object.seccompProfile)
       : undefined;
+    message.windowsOptions = (object.windowsOptions !== undefined && object.windowsOptions !== null)
+      ? WindowsSecurityContextOptions.fromPartial(object.windowsOptions)
+      : undefined;
+    message.appArmorProfile = (object.appArmorProfile !== undefined && object.appArmorProfile !== null)
+      ? AppArmorProfile.fromPartial(object.appArmorProfile)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWindowsSecurityContextOptions(): WindowsSecurityContextOptions {
+  return {
+    gmsaCredentialSpecName: undefined,
+    gmsaCredentialSpec: undefined,
+    runAsUserName: undefined,
+    hostProcess: undefined,
+  };
+}
+
+export const WindowsSecurityContextOptions: MessageFns<WindowsSecurityContextOptions> = {
+  encode(message: WindowsSecurityContextOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gmsaCredentialSpecName !== undefined) {
+      writer.uint32(10).string(message.gmsaCredentialSpecName);
+    }
+    if (message.gmsaCredentialSpec !== undefined) {
+      writer.uint32(18).string(message.gmsaCredentialSpec);
+    }
+    if (message.runAsUserName !== undefined) {
+      writer.uint32(26).string(message.runAsUserName);
+    }
+    if (message.hostProcess !== undefined) {
+      writer.uint32(32).bool(message.hostProcess);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WindowsSecurityContextOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWindowsSecurityContextOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gmsaCredentialSpecName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.gmsaCredentialSpec = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.runAsUserName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.hostProcess = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WindowsSecurityContextOptions {
+    return {
+      gmsaCredentialSpecName: isSet(object.gmsaCredentialSpecName)
+        ? globalThis.String(object.gmsaCredentialSpecName)
+        : isSet(object.gmsa_credential_spec_name)
+        ? globalThis.String(object.gmsa_credential_spec_name)
+        : undefined,
+      gmsaCredentialSpec: isSet(object.gmsaCredentialSpec)
+        ? globalThis.String(object.gmsaCredentialSpec)
+        : isSet(object.gmsa_credential_spec)
+        ? globalThis.String(object.gmsa_credential_spec)
+        : undefined,
+      runAsUserName: isSet(object.runAsUserName)
+        ? globalThis.String(object.runAsUserName)
+        : isSet(object.run_as_user_name)
+        ? globalThis.String(object.run_as_user_name)
+        : undefined,
+      hostProcess: isSet(object.hostProcess)
+        ? globalThis.Boolean(object.hostProcess)
+        : isSet(object.host_process)
+        ? globalThis.Boolean(object.host_process)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WindowsSecurityContextOptions): unknown {
+    const obj: any = {};
+    if (message.gmsaCredentialSpecName !== undefined) {
+      obj.gmsaCredentialSpecName = message.gmsaCredentialSpecName;
+    }
+    if (message.gmsaCredentialSpec !== undefined) {
+      obj.gmsaCredentialSpec = message.gmsaCredentialSpec;
+    }
+    if (message.runAsUserName !== undefined) {
+      obj.runAsUserName = message.runAsUserName;
+    }
+    if (message.hostProcess !== undefined) {
+      obj.hostProcess = message.hostProcess;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WindowsSecurityContextOptions>): WindowsSecurityContextOptions {
+    return WindowsSecurityContextOptions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WindowsSecurityContextOptions>): WindowsSecurityContextOptions {
+    const message = createBaseWindowsSecurityContextOptions();
+    message.gmsaCredentialSpecName = object.gmsaCredentialSpecName ?? undefined;
+    message.gmsaCredentialSpec = object.gmsaCredentialSpec ?? undefined;
+    message.runAsUserName = object.runAsUserName ?? undefined;
+    message.hostProcess = object.hostProcess ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAppArmorProfile(): AppArmorProfile {
+  return { type: "", localhostProfile: undefined };
+}
+
+export const AppArmorProfile: MessageFns<AppArmorProfile> = {
+  encode(message: AppArmorProfile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.localhostProfile !== undefined) {
+      writer.uint32(18).string(message.localhostProfile);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppArmorProfile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppArmorProfile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.localhostProfile = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AppArmorProfile {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      localhostProfile: isSet(object.localhostProfile)
+        ? globalThis.String(object.localhostProfile)
+        : isSet(object.localhost_profile)
+        ? globalThis.String(object.localhost_profile)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AppArmorProfile): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.localhostProfile !== undefined) {
+      obj.localhostProfile = message.localhostProfile;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AppArmorProfile>): AppArmorProfile {
+    return AppArmorProfile.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AppArmorProfile>): AppArmorProfile {
+    const message = createBaseAppArmorProfile();
+    message.type = object.type ?? "";
+    message.localhostProfile = object.localhostProfile ?? undefined;
     return message;
   },
 };
@@ -4805,6 +5097,8 @@ function createBasePodSecurityContext(): PodSecurityContext {
     sysctls: [],
     fsGroupChangePolicy: undefined,
     seccompProfile: undefined,
+    windowsOptions: undefined,
+    appArmorProfile: undefined,
   };
 }
 
@@ -4840,6 +5134,12 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
     }
     if (message.seccompProfile !== undefined) {
       SeccompProfile.encode(message.seccompProfile, writer.uint32(74).fork()).join();
+    }
+    if (message.windowsOptions !== undefined) {
+      WindowsSecurityContextOptions.encode(message.windowsOptions, writer.uint32(82).fork()).join();
+    }
+    if (message.appArmorProfile !== undefined) {
+      AppArmorProfile.encode(message.appArmorProfile, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -4939,6 +5239,22 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
             message.seccompProfile = SeccompProfile.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.windowsOptions = WindowsSecurityContextOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.appArmorProfile = AppArmorProfile.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4996,6 +5312,16 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
         : isSet(object.seccomp_profile)
         ? SeccompProfile.fromJSON(object.seccomp_profile)
         : undefined,
+      windowsOptions: isSet(object.windowsOptions)
+        ? WindowsSecurityContextOptions.fromJSON(object.windowsOptions)
+        : isSet(object.windows_options)
+        ? WindowsSecurityContextOptions.fromJSON(object.windows_options)
+        : undefined,
+      appArmorProfile: isSet(object.appArmorProfile)
+        ? AppArmorProfile.fromJSON(object.appArmorProfile)
+        : isSet(object.app_armor_profile)
+        ? AppArmorProfile.fromJSON(object.app_armor_profile)
+        : undefined,
     };
   },
 
@@ -5028,6 +5354,12 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
     if (message.seccompProfile !== undefined) {
       obj.seccompProfile = SeccompProfile.toJSON(message.seccompProfile);
     }
+    if (message.windowsOptions !== undefined) {
+      obj.windowsOptions = WindowsSecurityContextOptions.toJSON(message.windowsOptions);
+    }
+    if (message.appArmorProfile !== undefined) {
+      obj.appArmorProfile = AppArmorProfile.toJSON(message.appArmorProfile);
+    }
     return obj;
   },
 
@@ -5048,6 +5380,12 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
     message.fsGroupChangePolicy = object.fsGroupChangePolicy ?? undefined;
     message.seccompProfile = (object.seccompProfile !== undefined && object.seccompProfile !== null)
       ? SeccompProfile.fromPartial(object.seccompProfile)
+      : undefined;
+    message.windowsOptions = (object.windowsOptions !== undefined && object.windowsOptions !== null)
+      ? WindowsSecurityContextOptions.fromPartial(object.windowsOptions)
+      : undefined;
+    message.appArmorProfile = (object.appArmorProfile !== undefined && object.appArmorProfile !== null)
+      ? AppArmorProfile.fromPartial(object.appArmorProfile)
       : undefined;
     return message;
   },
