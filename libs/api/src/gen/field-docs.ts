@@ -981,6 +981,21 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.meta.v1.StatusDetails": {
     "": "StatusDetails names the object an error is about and lists its causes."
   },
+  "kubeplane.metrics.v1beta1.ContainerMetrics": {
+    "": "ContainerMetrics is one container's resource usage.",
+    "usage": "cpu (cores) and memory (working set bytes)."
+  },
+  "kubeplane.metrics.v1beta1.NodeMetrics": {
+    "": "NodeMetrics is a node's resource usage (metrics.k8s.io/v1beta1 NodeMetrics).",
+    "timestamp": "RFC 3339 time of the end of the window the usage was measured over.",
+    "window": "The window's length as a Go duration (\"15s\").",
+    "usage": "cpu (cores) and memory (working set bytes)."
+  },
+  "kubeplane.metrics.v1beta1.PodMetrics": {
+    "": "PodMetrics is the resource usage of a pod's containers (metrics.k8s.io/v1beta1 PodMetrics).",
+    "timestamp": "RFC 3339 time of the end of the window the usage was measured over.",
+    "window": "The window's length as a Go duration (\"15s\")."
+  },
   "kubeplane.networking.v1.HTTPIngressPath": {
     "": "HTTPIngressPath routes one path to a backend.",
     "pathType": "Exact, Prefix or ImplementationSpecific."
