@@ -34,7 +34,22 @@ export const apiserverConfig = defineConfig({
   serviceAccountSigningKeyFile: { type: "string", description: "PEM EC P-256 private key that signs ServiceAccount tokens (the PKI's sa.key); unset: no TokenRequest, no token volumes" },
   serviceAccountIssuer: { type: "string", default: "https://kubernetes.default.svc.cluster.local", description: "The iss claim of ServiceAccount tokens, and the only one accepted" },
   apiAudiences: { type: "list", default: ["https://kubernetes.default.svc.cluster.local"], description: "Audiences a token must name one of to authenticate; tokens requested without audiences get these" },
+  maxRequestsInflight: {
+    type: "int",
+    default: 600,
+    min: 0,
+    description: "API Priority and Fairness: total seats shared by the priority levels (kube-apiserver's max-requests-inflight + max-mutating-requests-inflight); 0 turns it off",
+  },
+  flowControlQueueWait: { type: "duration", default: "15s", description: "Longest a request waits in a priority level's queue before it is refused with TooManyRequests" },
+  maxWatchesPerUser: { type: "int", default: 100, min: 0, description: "Concurrent gRPC watches one user may hold (more: TooManyRequests); 0: no cap" },
+  maxWatchesPerSystemUser: { type: "int", default: 1000, min: 0, description: "Concurrent gRPC watches of one system identity (control plane, nodes, system:masters); 0: no cap" },
+  maxListPageSize: { type: "int", default: 500, min: 1, description: "Most items one List reply carries: a larger limit is served as this many and a continue token" },
   serviceAccountMaxTokenExpiration: { type: "duration", default: "0s", description: "Longest ServiceAccount token lifetime granted (longer requests are shortened); 0: no limit" },
+  auditPolicyFile: { type: "string", description: "audit.k8s.io/v1 Policy file (YAML or JSON) deciding each request's audit level; unset: no audit log" },
+  auditLogPath: { type: "string", description: "Audit log file (JSON lines, one audit.k8s.io/v1 Event each); \"-\" for standard output; unset: no audit log" },
+  auditLogMaxsize: { type: "int", default: 0, min: 0, description: "Megabytes the audit log reaches before it is rotated; 0: 100" },
+  auditLogMaxbackup: { type: "int", default: 0, min: 0, description: "Rotated audit log files kept; 0: no limit by count" },
+  auditLogMaxage: { type: "int", default: 0, min: 0, description: "Days a rotated audit log file is kept (by the time in its name); 0: no limit by age" },
 });
 
 export type ApiserverConfig = ConfigOf<typeof apiserverConfig>;

@@ -48,6 +48,8 @@ export interface HandlerDeps {
   kubeletTls?: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
   /** TokenRequest (serviceaccounts/token); absent when the apiserver has no ServiceAccount signing key. */
   tokens?: TokenRequestDeps | undefined;
+  /** Most items one List reply carries: a larger limit gets this many and a continue token when more remain (limit 0, everything, is not capped). Unset: no cap. */
+  maxListPageSize?: number | undefined;
 }
 
 export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch"> {
@@ -117,7 +119,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         namespace: info.namespaced ? req.namespace : "",
         labelSelector: req.labelSelector,
         fieldSelector: req.fieldSelector,
-        limit: req.limit,
+        limit: pageLimit(req.limit, deps.maxListPageSize),
         continueToken: req.continueToken,
       });
       return {
@@ -232,6 +234,11 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     ...nodeProxyHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
     ...nodeImageHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
   };
+}
+
+/** The page size a List is served with: the caller's limit, capped (limit=0 asks for everything, as Kubernetes, and is not capped). */
+function pageLimit(limit: number, max: number | undefined): number {
+  return max && limit > max ? max : limit;
 }
 
 function decodeBinding(raw: apiserverV1.RawObject | undefined): coreV1Pod.Binding {

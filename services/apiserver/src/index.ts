@@ -21,6 +21,7 @@ import { authorizeCalls, startAuthorization } from "./authz/index.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 import { serviceAccountSupport } from "./service-accounts.js";
+import { createFlowControl, flowControlCalls } from "./flowcontrol/index.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
 export { Registry, systemNamespaces } from "./registry.js";
@@ -151,10 +152,11 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     etcdVersion,
   };
   const handlers = {
-    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), tokens: serviceAccounts.tokens }),
+    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), tokens: serviceAccounts.tokens, maxListPageSize: config.maxListPageSize }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
-  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(authorizeCalls(handlers, { authorizer: authorization.authorizer, escalation: authorization.escalation, registry, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log));
+  const limits = flowControlCalls(handlers, { ...createFlowControl(config, service.metrics), logger: log });
+  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, registry, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;
