@@ -20,7 +20,7 @@ import type { Logger } from "@kubeplane/service-kit";
 import { isStoreUnavailable } from "@kubeplane/storage";
 import type { ApiserverMetrics } from "./metrics.js";
 import { requestUser } from "./authn/index.js";
-import { prepareCsrApproval, setCsrRequester } from "./csr-strategy.js";
+import { prepareCsrApproval, setCsrRequester } from "./strategies/certificatesigningrequests.js";
 import { evictPod } from "./eviction.js";
 import { nodeImageHandlers } from "./node-images.js";
 import { nodeProxyHandlers } from "./node-proxy.js";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { certificatesV1 } from "@kubeplane/api";
-import { prepareCsrApproval, prepareCsrStatusUpdate, setCsrRequester } from "./csr-strategy.js";
+import { prepareCsrApproval, prepareCsrStatusUpdate, setCsrRequester } from "./certificatesigningrequests.js";
 
 const csr = (status: Partial<certificatesV1.CertificateSigningRequestStatus> = {}) =>
   certificatesV1.CertificateSigningRequest.fromPartial({

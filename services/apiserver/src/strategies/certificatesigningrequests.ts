@@ -1,6 +1,7 @@
 // CertificateSigningRequest strategy: the requester comes from the authenticated user; approval and status are separate writers.
 import { certificatesV1, type ApiObject } from "@kubeplane/api";
-import type { UserInfo } from "./authn/index.js";
+import type { UserInfo } from "../authn/index.js";
+import { defaultStrategy, type Strategy } from "./strategy.js";
 
 type Csr = certificatesV1.CertificateSigningRequest;
 type Condition = certificatesV1.CertificateSigningRequestCondition;
@@ -64,3 +65,12 @@ export function prepareCsrStatusUpdate(obj: ApiObject, old: ApiObject): ApiObjec
   next.metadata!.resourceVersion = obj.metadata?.resourceVersion ?? "";
   return next;
 }
+
+/** The CSR strategy: the requester is the caller; the status subresource is the signer's (approval is its own subresource). */
+export const csrStrategy: Strategy = {
+  ...defaultStrategy,
+  prepareForCreate(_info, obj, request) {
+    if (request) setCsrRequester(obj, request.user);
+  },
+  prepareForStatusUpdate: (_info, obj, old) => prepareCsrStatusUpdate(obj, old),
+};
