@@ -51,6 +51,7 @@ export * as batchV1Job from "./gen/kubeplane/batch/v1/job.js";
 export * as batchV1CronJob from "./gen/kubeplane/batch/v1/cron_job.js";
 export * as autoscalingV2 from "./gen/kubeplane/autoscaling/v2/horizontal_pod_autoscaler.js";
 export * as autoscalingV2Scale from "./gen/kubeplane/autoscaling/v2/scale.js";
+export * as metricsV1beta1 from "./gen/kubeplane/metrics/v1beta1/metrics.js";
 export * as authenticationV1TokenRequest from "./gen/kubeplane/authentication/v1/token_request.js";
 export * as certificatesV1 from "./gen/kubeplane/certificates/v1/certificate_signing_request.js";
 export * as coordinationV1 from "./gen/kubeplane/coordination/v1/lease.js";
@@ -65,7 +66,7 @@ export * as rbacV1 from "./gen/kubeplane/rbac/v1/rbac.js";
 export * as authorizationV1 from "./gen/kubeplane/authorization/v1/access_review.js";
 export * as authenticationV1 from "./gen/kubeplane/authentication/v1/self_subject_review.js";
 
-export { kindFor, kindForResource, kindsList, resolveKind, fieldsOf, type ApiObject, type KindInfo, type MessageCodec } from "./kinds.js";
+export { kindFor, kindForResource, kindsList, nodeMetricsInfo, podMetricsInfo, resolveKind, fieldsOf, type ApiObject, type KindInfo, type MessageCodec } from "./kinds.js";
 export { REGISTRY_PREFIX, namespacePrefix, parseRegistryKey, registryKey, resourcePrefix, type ParsedKey } from "./registry-keys.js";
 export {
   FieldPath,

@@ -20,6 +20,7 @@ import { LimitRange, ResourceQuota } from "./gen/kubeplane/core/v1/resource_quot
 import { Endpoints, Service } from "./gen/kubeplane/core/v1/service.js";
 import { PersistentVolume, PersistentVolumeClaim } from "./gen/kubeplane/core/v1/volume.js";
 import { EndpointSlice } from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
+import { NodeMetrics, PodMetrics } from "./gen/kubeplane/metrics/v1beta1/metrics.js";
 import { Ingress } from "./gen/kubeplane/networking/v1/ingress.js";
 import { PodDisruptionBudget } from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
 import { PriorityClass } from "./gen/kubeplane/scheduling/v1/priority_class.js";
@@ -164,6 +165,14 @@ export const kindsList: readonly KindInfo[] = Object.freeze([
   define({ group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview", resource: "selfsubjectaccessreviews", namespaced: false, codec: SelfSubjectAccessReview, hasStatus: false }),
   define({ group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview", resource: "selfsubjectreviews", namespaced: false, codec: SelfSubjectReview, hasStatus: false }),
 ] as KindInfo[]);
+
+/**
+ * metrics.k8s.io/v1beta1: read-only kinds (get, list) the apiserver computes from the kubelets'
+ * stats on request and never stores. They are kept out of `kindsList` so that nothing that walks
+ * the stored kinds (namespace deletion, garbage collection, watches) meets them.
+ */
+export const nodeMetricsInfo = define({ group: "metrics.k8s.io", version: "v1beta1", kind: "NodeMetrics", resource: "nodes", namespaced: false, codec: NodeMetrics, hasStatus: false });
+export const podMetricsInfo = define({ group: "metrics.k8s.io", version: "v1beta1", kind: "PodMetrics", resource: "pods", namespaced: true, codec: PodMetrics, hasStatus: false });
 
 const byApiVersionKind = new Map(kindsList.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
 const byGroupResource = new Map(kindsList.map((k) => [`${k.group}/${k.resource}`, k]));

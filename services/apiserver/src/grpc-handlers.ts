@@ -22,6 +22,7 @@ import type { ApiserverMetrics } from "./metrics.js";
 import { requestUser } from "./authn/index.js";
 import { prepareCsrApproval, setCsrRequester } from "./strategies/certificatesigningrequests.js";
 import { evictPod } from "./eviction.js";
+import { createMetricsApi } from "./metrics-api/index.js";
 import { nodeImageHandlers } from "./node-images.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
 import { resolveResource } from "./resource-resolution.js";
@@ -50,10 +51,13 @@ export interface HandlerDeps {
   tokens?: TokenRequestDeps | undefined;
   /** Most items one List reply carries: a larger limit gets this many and a continue token when more remain (limit 0, everything, is not capped). Unset: no cap. */
   maxListPageSize?: number | undefined;
+  /** metrics.k8s.io's scrape cache and CPU window (see metrics-api); default 15 s. */
+  metricsResolutionMs?: number | undefined;
 }
 
 export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch"> {
   const { registry, metrics, logger } = deps;
+  const metricsApi = createMetricsApi({ objects: registry, logger, kubeletTls: deps.kubeletTls, resolutionMs: deps.metricsResolutionMs });
 
   /** Runs one unary call: metrics by verb/resource/code, errors as Status. */
   function unary<Req, Res>(
@@ -110,10 +114,12 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       return reply(info, await registry.create(info, req.namespace, obj, req.dryRun), req.accept);
     }),
     get: unary("get", "", (r) => r.resource, async (req) => {
+      if (metricsApi.serves(req.resource)) return metricsApi.get(req);
       const info = resolveResource(req.resource);
       return reply(info, await registry.get(info, requireNamespace(info, req.namespace), req.name), req.accept);
     }),
     list: unary("list", "", (r) => r.resource, async (req) => {
+      if (metricsApi.serves(req.resource)) return metricsApi.list(req);
       const info = resolveResource(req.resource);
       const page = await registry.list(info, {
         namespace: info.namespaced ? req.namespace : "",

@@ -152,7 +152,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     etcdVersion,
   };
   const handlers = {
-    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), tokens: serviceAccounts.tokens, maxListPageSize: config.maxListPageSize }),
+    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), metricsResolutionMs: config.metricResolution, tokens: serviceAccounts.tokens, maxListPageSize: config.maxListPageSize }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
   const limits = flowControlCalls(handlers, { ...createFlowControl(config, service.metrics), logger: log });

@@ -78,6 +78,9 @@ const editRules: PolicyRule[] = [
   rule([...READ, ...WRITE], ["discovery.k8s.io"], ["endpointslices"]),
   rule([...READ, ...WRITE], ["policy"], ["poddisruptionbudgets"]),
 ];
+// metrics.k8s.io (kpctl top): metrics-server's system:aggregated-metrics-reader. Labelled for view only: view
+// aggregates into edit and edit into admin, so all three get it without the rule twice.
+const metricsReaderRules: PolicyRule[] = [rule(READ, ["metrics.k8s.io"], ["pods", "nodes"])];
 const adminRules: PolicyRule[] = [
   rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
   rule([...READ, ...WRITE], [RBAC_GROUP], ["rolebindings", "roles"]),
@@ -88,7 +91,7 @@ const nodeReads = [rule(READ, [""], ["nodes", "services", "endpoints"]), rule(RE
 
 /** The default ClusterRoles. admin, edit and view are aggregated; their rules here are the aggregation of the defaults. */
 export function bootstrapClusterRoles(): ClusterRole[] {
-  const view = [...viewRules];
+  const view = [...viewRules, ...metricsReaderRules]; // sources by name: "system:aggregate-to-view" < "system:aggregated-metrics-reader"
   const edit = [...editRules, ...view];
   const admin = [...edit, ...adminRules]; // the aggregation controller's order: source roles by name ("edit" < "system:aggregate-to-admin")
   return [
@@ -105,6 +108,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:aggregate-to-admin", adminRules, { [AGGREGATE_TO("admin")]: "true" }),
     clusterRole("system:aggregate-to-edit", editRules, { [AGGREGATE_TO("edit")]: "true" }),
     clusterRole("system:aggregate-to-view", viewRules, { [AGGREGATE_TO("view")]: "true" }),
+    clusterRole("system:aggregated-metrics-reader", metricsReaderRules, { [AGGREGATE_TO("view")]: "true" }),
     clusterRole("system:kube-scheduler", [
       events,
       leaderElection,
