@@ -21,6 +21,7 @@ import { authorizeCalls, startAuthorization } from "./authz/index.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 import { serviceAccountSupport } from "./service-accounts.js";
+import { auditCalls, startAuditing } from "./audit/index.js";
 import { createFlowControl, flowControlCalls } from "./flowcontrol/index.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
@@ -93,6 +94,9 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   const service = new Service({ name: "apiserver", config, descriptorSet: descriptorSet(), clientAuth: "request", ...(logger ? { logger } : {}) });
   const log = service.logger;
   const metrics = createApiserverMetrics(service.metrics);
+  // Runs last on stop (hooks run in reverse), after the gRPC server drained: every event of a served request is written.
+  const auditor = startAuditing(config, service.metrics, log);
+  if (auditor) service.onStop(() => auditor.shutdown());
   const identity = config.identity || `${hostname()}-${process.pid}`;
   const stopping = new AbortController();
 
@@ -156,7 +160,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
   const limits = flowControlCalls(handlers, { ...createFlowControl(config, service.metrics), logger: log });
-  service.addService(apiserverV1.ApiServerServiceService, authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, registry, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log));
+  service.addService(apiserverV1.ApiServerServiceService, auditCalls(authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, registry, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log), auditor));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;

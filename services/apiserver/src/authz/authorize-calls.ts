@@ -3,6 +3,7 @@ import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream, Un
 import { kindForResource } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { requestUser, setRequestUser } from "../authn/index.js";
+import { auditAuthorization } from "../audit/call-context.js";
 import { toServiceError } from "../status-mapping.js";
 import type { Registry } from "../registry.js";
 import { createReview, isReviewResource, refuseReviewVerb } from "./access-review.js";
@@ -43,10 +44,12 @@ export function authorizeCalls<T extends object>(implementation: T, deps: Author
         else call.emit("error", status);
       };
       const decide = async (): Promise<boolean> => {
-        const user = await impersonatedUser(call.metadata, requestUser(call), authorizer);
+        const authenticated = requestUser(call);
+        const user = await impersonatedUser(call.metadata, authenticated, authorizer);
         setRequestUser(call, user);
         const attrs = callAttributes(method, call.request, user);
         const verdict = await authorizer.authorize(attrs);
+        auditAuthorization(call, authenticated, user, { allowed: verdict.decision === "allow", reason: verdict.reason });
         if (verdict.decision !== "allow") {
           logger.debug({ user: user.username, verb: attrs.verb, resource: attrs.resource, namespace: attrs.namespace, reason: verdict.reason }, "forbidden");
           throw forbiddenError(attrs, verdict.reason);
