@@ -2,7 +2,10 @@
 export { ApiClient, Verbs, type ClientOptions } from "./api-client.js";
 export { apiserverTarget, ApiserverTargetError } from "./apiserver-target.js";
 export {
+  connectApiserver,
   connectCluster,
+  connectNatsWithRetry,
+  type NatsRetryLogger,
   type ClusterConnection,
   type ClusterConnectionSettings,
   type ClusterServiceHooks,

@@ -37,6 +37,8 @@ const componentIdentities: ReadonlyArray<{ name: string; commonName: string; org
   { name: "kube-proxy", commonName: "system:kube-proxy" },
   { name: "dns", commonName: "system:kubeplane:dns" },
   { name: "ingress-controller", commonName: "system:kubeplane:ingress-controller" },
+  // Reads Nodes to keep nats-server's node users in step (services/nats-authorizer); no NATS user of its own.
+  { name: "nats-authorizer", commonName: "system:kubeplane:nats-authorizer" },
   { name: "prometheus", commonName: "system:kubeplane:prometheus", organizations: ["system:monitoring"] },
 ];
 

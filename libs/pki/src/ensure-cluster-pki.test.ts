@@ -31,7 +31,7 @@ test("clusterCertSpecs names every component and node with its identity, CA and 
     [
       "admin", "apiserver", "apiserver-etcd-client", "apiserver-kubelet-client", "apiserver-nats-client",
       "cloud-controller-manager",
-      "controller-manager", "dns", "etcd-m1", "etcd-m2", "etcd-m3", "ingress-controller", "kube-proxy", "nats",
+      "controller-manager", "dns", "etcd-m1", "etcd-m2", "etcd-m3", "ingress-controller", "kube-proxy", "nats", "nats-authorizer",
       "node-node-1", "node-node-2", "prometheus", "scheduler",
     ],
   );
@@ -63,6 +63,7 @@ test("clusterCertSpecs names every component and node with its identity, CA and 
   assert.equal(specs.get("kube-proxy")?.commonName, "system:kube-proxy");
   assert.equal(specs.get("dns")?.commonName, "system:kubeplane:dns");
   assert.equal(specs.get("ingress-controller")?.commonName, "system:kubeplane:ingress-controller");
+  assert.equal(specs.get("nats-authorizer")?.commonName, "system:kubeplane:nats-authorizer");
   assert.deepEqual(specs.get("prometheus")?.organizations, ["system:monitoring"]);
   for (const name of ["scheduler", "dns", "prometheus", "kube-proxy"]) {
     assert.deepEqual(specs.get(name)?.usages, ["server", "client"], name);

@@ -2,6 +2,7 @@
 // the apiserver as its own process (run from its source by path, so no library imports a service).
 import { fileURLToPath } from "node:url";
 import { startEtcd, type EtcdCluster } from "./etcd-cluster.js";
+import { startNatsAuthorizer } from "./nats-authorizer.js";
 import { startNats, type NatsServer } from "./nats-server.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 
@@ -17,7 +18,12 @@ export interface ControlPlane {
   etcd: EtcdCluster;
   nats: NatsServer;
   apiserver: ServiceProcess;
-  /** Kills the apiserver and stops NATS and etcd (their data directories go too). */
+  /**
+   * Starts the nats-authorizer beside NATS (once; later calls return the same process), so a node
+   * gets its NATS user from its Node object, as in `make up` and deployments. Stopped by `stop`.
+   */
+  natsAuthorizer(): Promise<ServiceProcess>;
+  /** Kills the nats-authorizer and the apiserver and stops NATS and etcd (their data directories go too). */
   stop(): Promise<void>;
 }
 
@@ -29,11 +35,17 @@ export async function startControlPlane(opts: { apiserverFlags?: Record<string, 
       entry: apiserverEntry,
       flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url, ...opts.apiserverFlags },
     });
+    let authorizer: Promise<ServiceProcess> | undefined;
     return {
       etcd,
       nats,
       apiserver,
+      natsAuthorizer() {
+        authorizer ??= startNatsAuthorizer(nats, apiserver.grpcAddress);
+        return authorizer;
+      },
       async stop() {
+        await authorizer?.then((a) => a.kill(), () => undefined);
         await apiserver.kill();
         await Promise.allSettled([etcd.stop(), nats.stop()]);
       },

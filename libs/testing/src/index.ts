@@ -5,6 +5,7 @@ export { ProcessStartError, WaitTimeoutError } from "./errors.js";
 export { freePort } from "./free-port.js";
 export type { ProcessExit } from "./managed-process.js";
 export { startNats } from "./nats-server.js";
+export { startNatsAuthorizer } from "./nats-authorizer.js";
 export type { NatsOptions, NatsServer } from "./nats-server.js";
 export { waitFor } from "./wait-for.js";
 export type { NotYet, WaitForOptions } from "./wait-for.js";

@@ -9,38 +9,47 @@ import { concatFiles, ManagedProcess, type ProcessExit } from "./managed-process
 import { trackDir, untrackDir } from "./process-registry.js";
 import { awaitReady } from "./readiness.js";
 import { SIMULATOR_COMMON_NAME, testPki } from "./test-pki.js";
-import { waitFor } from "./wait-for.js";
-import { renderNatsAuthorization, type NatsIdentity } from "@kubeplane/watch";
+import { natsIdentityOf, nodeNatsIdentity, renderNatsAuthorization, type CertificateSubject, type NatsIdentity } from "@kubeplane/watch";
 
 /** Options of `startNats`. */
 export interface NatsOptions {
   /** Enable JetStream with file storage in `storeDir`. Default true. */
   jetstream?: boolean;
-  /** Nodes whose kubelet certificates get a NATS user from the start (more with `authorizeNodes`). Default node-1, node-2. */
+  /**
+   * Nodes whose kubelet certificates get a NATS user in the initial authorization file. Default
+   * node-1, node-2. Others get theirs from the nats-authorizer (startNatsAuthorizer), which, once
+   * running, grants node users for Node objects only.
+   */
   nodes?: string[];
 }
 
 /**
- * The NATS users of a test cluster: the apiserver publishes; every component, the admin, the
- * node simulator and Prometheus read; each node reads only its own pods.
+ * The static NATS users of a test cluster, as certificate subjects (what the nats-authorizer's
+ * static users file holds): the apiserver's NATS client, every component, the admin, the node
+ * simulator and Prometheus. Their roles come from libs/watch's natsIdentityOf, as in `make up`.
  */
-function clusterIdentities(nodes: Iterable<string>): NatsIdentity[] {
-  const readers: Array<[string, string[]]> = [
-    ["system:kube-scheduler", []],
-    ["system:kube-controller-manager", []],
-    ["system:cloud-controller-manager", []],
-    ["system:kube-proxy", []],
-    ["system:kubeplane:dns", []],
-    ["system:kubeplane:ingress-controller", []],
-    ["system:kubeplane:prometheus", ["system:monitoring"]],
-    ["kubernetes-admin", ["system:masters"]],
-    [SIMULATOR_COMMON_NAME, ["system:nodes"]],
-  ];
+export function clusterSubjects(): CertificateSubject[] {
   return [
-    { commonName: "kube-apiserver-nats-client", role: { kind: "publisher" } },
-    ...readers.map(([commonName, organizations]): NatsIdentity => ({ commonName, organizations, role: { kind: "reader" } })),
-    ...[...nodes].map((node): NatsIdentity => ({ commonName: `system:node:${node}`, organizations: ["system:nodes"], role: { kind: "node", node } })),
+    { commonName: "kube-apiserver-nats-client" },
+    { commonName: "system:kube-scheduler" },
+    { commonName: "system:kube-controller-manager" },
+    { commonName: "system:cloud-controller-manager" },
+    { commonName: "system:kube-proxy" },
+    { commonName: "system:kubeplane:dns" },
+    { commonName: "system:kubeplane:ingress-controller" },
+    { commonName: "system:kubeplane:prometheus", organizations: ["system:monitoring"] },
+    { commonName: "kubernetes-admin", organizations: ["system:masters"] },
+    { commonName: SIMULATOR_COMMON_NAME, organizations: ["system:nodes"] },
   ];
+}
+
+/**
+ * The NATS users of a test cluster: the apiserver publishes; every component, the admin, the
+ * node simulator and Prometheus read; each of `nodes` reads only its own pods.
+ */
+export function clusterIdentities(nodes: Iterable<string>): NatsIdentity[] {
+  const statics = clusterSubjects().map((s) => natsIdentityOf(s)).filter((i): i is NatsIdentity => i !== undefined);
+  return [...statics, ...[...nodes].map(nodeNatsIdentity)];
 }
 
 /**
@@ -74,11 +83,19 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** The server's log files concatenated, for failure diagnostics (empty after `stop`). */
   logs(): string;
-  /** Adds NATS users for these nodes' kubelet certificates (own pods only) and reloads the server's configuration. */
-  authorizeNodes(nodes: string[]): Promise<void>;
+  /** The `authorization` block nats.conf includes: written at the first start, then owned by the nats-authorizer. */
+  readonly authorizationFile: string;
+  /** The static users' subjects as JSON (the nats-authorizer's staticUsersFile). */
+  readonly staticUsersFile: string;
+  /** nats-server's pid file (the nats-authorizer signals that pid to reload). */
+  readonly pidFile: string;
 }
 
 const READY_TIMEOUT_MS = 20_000;
+
+function ignoreExists(err: NodeJS.ErrnoException): void {
+  if (err.code !== "EEXIST") throw err;
+}
 const START_ATTEMPTS = 3;
 
 /**
@@ -107,6 +124,9 @@ class Server implements NatsServer {
   readonly url: string;
   readonly monitorUrl: string;
   readonly storeDir: string;
+  readonly authorizationFile: string;
+  readonly staticUsersFile: string;
+  readonly pidFile: string;
   readonly #logFiles: readonly string[];
   #process: ManagedProcess | undefined;
   #stopped: Promise<void> | undefined;
@@ -121,6 +141,9 @@ class Server implements NatsServer {
     this.url = `tls://127.0.0.1:${port}`;
     this.monitorUrl = `http://127.0.0.1:${monitorPort}`;
     this.storeDir = join(dir, "store");
+    this.authorizationFile = join(dir, "authorization.conf");
+    this.staticUsersFile = join(dir, "static-users.json");
+    this.pidFile = join(dir, "nats-server.pid");
     // The server logs to the first file; the second catches anything printed before that (flag errors).
     this.#logFiles = [join(dir, "nats-server.log"), join(dir, "nats-server.stdio.log")];
   }
@@ -129,7 +152,11 @@ class Server implements NatsServer {
     return this.#process?.running ?? false;
   }
 
-  /** Writes nats.conf: payload limit, TLS that maps client certificates to users, and the users. */
+  /**
+   * Writes nats.conf: payload limit, TLS that maps client certificates to users, the pid file, and
+   * an include of the authorization file, which is written only when absent (a restart keeps the
+   * users the nats-authorizer wrote), as is the static users file.
+   */
   private async writeConfig(): Promise<string> {
     const pki = await testPki();
     const server = pki.files("nats");
@@ -144,26 +171,13 @@ class Server implements NatsServer {
       "}",
     ].join("\n");
     // Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
-    // JetStream in the file, not as flags: a configuration reload (authorizeNodes) would otherwise turn it off.
+    // JetStream in the file, not as flags: a configuration reload (the nats-authorizer's) would otherwise turn it off.
     const jetstream = this.jetstream ? `jetstream {\n  store_dir: ${JSON.stringify(this.storeDir)}\n}\n` : "";
-    await writeFile(config, `max_payload: 4MB\n${jetstream}${tls}\n${renderNatsAuthorization(clusterIdentities(this.nodes))}`, { mode: 0o600 });
+    const pidFile = `pid_file: ${JSON.stringify(this.pidFile)}\n`;
+    await writeFile(config, `max_payload: 4MB\n${pidFile}${jetstream}${tls}\ninclude ./authorization.conf\n`, { mode: 0o600 });
+    await writeFile(this.authorizationFile, renderNatsAuthorization(clusterIdentities(this.nodes)), { mode: 0o600, flag: "wx" }).catch(ignoreExists);
+    await writeFile(this.staticUsersFile, JSON.stringify(clusterSubjects()), { mode: 0o600, flag: "wx" }).catch(ignoreExists);
     return config;
-  }
-
-  async authorizeNodes(nodes: string[]): Promise<void> {
-    const added = nodes.filter((n) => !this.nodes.has(n));
-    if (added.length === 0) return;
-    for (const n of added) this.nodes.add(n);
-    await this.writeConfig();
-    if (!this.#process?.running) return;
-    const before = await this.configLoadTime();
-    this.#process.signal("SIGHUP");
-    await waitFor(async () => (await this.configLoadTime()) !== before, { timeoutMs: 5_000, intervalMs: 20, message: "nats-server to reload its configuration" });
-  }
-
-  private async configLoadTime(): Promise<string> {
-    const res = await httpProbe("GET", `${this.monitorUrl}/varz`);
-    return String((res.body as { config_load_time?: string }).config_load_time ?? "");
   }
 
   async start(): Promise<void> {

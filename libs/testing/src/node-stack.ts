@@ -69,8 +69,9 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
       "pod-cidr": opts.podCidr,
       ...opts.kubeletFlags,
     };
-    // The node's NATS user: its kubelet may read its own pods' subjects only.
-    await cp.nats.authorizeNodes([opts.nodeName]);
+    // The node's NATS user (its own pods' subjects only) comes from its Node, which the kubelet
+    // registers: the nats-authorizer beside NATS adds it, as in `make up` and deployments.
+    await cp.natsAuthorizer();
     const start = (): Promise<ServiceProcess> => startServiceProcess({ entry: serviceEntry("kubelet"), flags, readyTimeoutMs: 60_000 });
     let kubelet = await start();
     cleanups.unshift(() => kubelet.kill());

@@ -23,3 +23,15 @@ export { openEventStream, type EventStream, type EventStreamOptions, type Stream
 export { ResyncRequiredError, RevisionGoneError, isResyncRequired, isRevisionGone } from "./errors.js";
 export { natsConnectionOptions, type NatsTlsFiles } from "./nats-connection.js";
 export { certificateUser, inboxPrefix, natsPermissions, renderNatsAuthorization, type NatsIdentity, type NatsRole } from "./nats-permissions.js";
+export {
+  CertificateSubjectsError,
+  NATS_PUBLISHER_COMMON_NAME,
+  NO_NATS_USER,
+  NODE_USER_PREFIX,
+  NODES_GROUP,
+  natsIdentityOf,
+  nodeNameOf,
+  nodeNatsIdentity,
+  parseCertificateSubjects,
+  type CertificateSubject,
+} from "./nats-identities.js";

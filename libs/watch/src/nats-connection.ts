@@ -15,7 +15,8 @@ export interface NatsTlsFiles {
  * nats.js options for `url` (one URL or several, comma-separated): TLS presenting the client
  * certificate whenever a CA is given (NATS maps the certificate to a user with its permissions),
  * replies and deliveries under the identity's own inbox prefix (the only one its NATS user may
- * subscribe to), and endless reconnects, since every component outlives NATS restarts.
+ * subscribe to), and endless reconnects, since every component outlives NATS restarts and
+ * reloads that take its user away for a while.
  */
 export function natsConnectionOptions(url: string, tls: NatsTlsFiles, name: string): ConnectionOptions {
   const servers = url.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -29,7 +30,9 @@ export function natsConnectionOptions(url: string, tls: NatsTlsFiles, name: stri
       }
     : {};
   const inbox = tls.clientCertFile ? { inboxPrefix: inboxPrefix(certificateCommonName(tls.clientCertFile)) } : {};
-  return { servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...secure, ...inbox };
+  // ignoreAuthErrorAbort: nats.js would stop reconnecting after two authorization errors in a row;
+  // a node whose user is removed (its Node deleted) and granted again must come back by itself.
+  return { servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, ignoreAuthErrorAbort: true, ...secure, ...inbox };
 }
 
 /** The CN of a PEM certificate file. */

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { descriptorSet, kubeletV1 } from "@kubeplane/api";
-import { connectCluster, EventBroadcaster, rotatingChannelCredentials } from "@kubeplane/client";
+import { connectApiserver, connectCluster, connectNatsWithRetry, EventBroadcaster, rotatingChannelCredentials, type WatchConnection } from "@kubeplane/client";
 import { createLogger, Service, type Logger, type RunContext } from "@kubeplane/service-kit";
 import { writeCniConfig } from "./cni/cni-config.js";
 import type { KubeletConfig } from "./config.js";
@@ -92,10 +92,11 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   const config = boot?.config ?? kubeletConfig;
   const service = new Service({ name: "kubelet", config, descriptorSet: descriptorSet(), ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const { client, nc } = await connectCluster(config, { name: "kubelet", hooks: service, ...(boot ? { credentials: boot.credentials } : {}) });
-  const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+  const cluster = { name: "kubelet", ...(boot ? { credentials: boot.credentials } : {}) };
 
   if (config.simulate > 0) {
+    const { client, nc } = await connectCluster(config, { ...cluster, hooks: service });
+    const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
     const sims = startSimulatedNodes({ client, watch, logger, registry: service.metrics, count: config.simulate, namePrefix: `${config.simulatePrefix}-`, kubeletVersion: KUBELET_VERSION });
     service.onStop(() => sims.stop());
     await sims.ready();
@@ -103,6 +104,21 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
     logger.warn({ nodes: config.simulate }, "SIMULATED mode: pods are reported Running without running anything");
     return { service, nodeName: `${config.simulatePrefix}-*`, stop: () => service.stop() };
   }
+
+  const client = connectApiserver(config, cluster);
+  // NATS in the background: a node that joined with a bootstrap token has a NATS user only once its
+  // Node exists (the nats-authorizer adds it), so the kubelet registers first and connects when it
+  // can, retrying with back-off and saying why. Registered first, the hooks run last.
+  const natsAbort = new AbortController();
+  const natsConnecting = connectNatsWithRetry(config, { name: "kubelet", logger, signal: natsAbort.signal });
+  natsConnecting.catch(() => undefined);
+  let nc: Awaited<typeof natsConnecting> | undefined;
+  service.addReadinessCheck("nats", () => nc !== undefined && !nc.isClosed());
+  service.onStop(async () => {
+    natsAbort.abort();
+    await (await natsConnecting.catch(() => undefined))?.close();
+  });
+  service.onStop(() => client.close());
 
   const nodeName = config.nodeName || hostname().toLowerCase();
   const nodeIp = config.nodeIp || firstExternalIPv4() || "127.0.0.1";
@@ -155,8 +171,8 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
     events,
     ...kubeletApiSources(client, { nodeName, nodeIp, rootDir: config.rootDir }),
   });
-  pods = new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, events, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency, workers: config.podWorkers });
-  const manager = pods;
+  const newPodManager = (watch: WatchConnection): PodManager =>
+    new PodManager({ client, watch, runtime, syncer, probes, logger, metrics, events, nodeName, rootDir: config.rootDir, cgroupRoot: config.cgroupRoot, resyncMs: config.syncFrequency, workers: config.podWorkers });
 
   // The airgap images directory: archives placed there are in the runtime before any pod syncs.
   if (config.imageImportDir) await importAirgapImages(config.containerRuntimeEndpoint, config.imageImportDir, logger);
@@ -165,7 +181,7 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
     kubeletV1.KubeletServiceService,
     {
       ...kubeletServiceHandlers({
-        pods: { get: (ns, name) => manager.getByName(ns, name), list: () => manager.list() },
+        pods: { get: (ns, name) => pods?.getByName(ns, name), list: () => pods?.list() ?? [] },
         containers: runtimeContainerLocator(runtime, config.podLogDir),
         runtime,
         stats,
@@ -215,6 +231,11 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   syncStatus = () => agent.syncStatus();
 
   const node = await agent.waitForRegistration();
+  // The pods come over NATS: wait for the connection (the user follows the Node just registered).
+  const natsConnection = await natsConnecting;
+  nc = natsConnection;
+  const manager = newPodManager({ js: natsConnection.jetstream(), jsm: await natsConnection.jetstreamManager() });
+  pods = manager;
   if (boot && config.rotateCertificates) {
     const rotationAbort = new AbortController();
     const rotation = startNodeCertificateRotation({
@@ -223,7 +244,7 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
       client,
       nodeName,
       nodeIp,
-      clientRotated: () => nc.reconnect(),
+      clientRotated: () => natsConnection.reconnect(),
       servingRotated: () => service.reloadServingCertificate(),
       logger,
       signal: rotationAbort.signal,

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connect, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import { Registry } from "prom-client";
 import { bootstrapTokenSecret, generateBootstrapToken, isApiError, kindFor, type coordinationV1, type coreV1Node, type KindInfo } from "@kubeplane/api";
-import { ApiClient, rotatingChannelCredentials } from "@kubeplane/client";
+import { ApiClient, connectNatsWithRetry, rotatingChannelCredentials } from "@kubeplane/client";
 import { createLogger } from "@kubeplane/service-kit";
 import { clientTls, runKpctl, startControlPlane, testPkiNow, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { startCsrControllers } from "./fixtures/csr-controllers.js";
@@ -39,6 +39,8 @@ describe("node join (kubelet TLS bootstrapping)", () => {
     const pki = testPkiNow();
     caHash = pki.pki.caHash();
     cm = await startCsrControllers(cp, SIGNING_SECONDS);
+    // Beside NATS, as in make up and deployments: a node's NATS user follows its Node object.
+    await cp.natsAuthorizer();
     admin = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
     certRoot = mkdtempSync(join(tmpdir(), "kubelet-join-"));
   });
@@ -76,19 +78,14 @@ describe("node join (kubelet TLS bootstrapping)", () => {
     assert.match(first.subject, /O=system:nodes/);
     assert.ok(first.checkIssued(new X509Certificate(readFileSync(caFile))));
 
-    // The node's NATS user exists once an operator (here the harness) authorized it; see docs/security.md "Node join".
-    await cp.nats.authorizeNodes(["node-3"]);
     const client = ApiClient.connect({ server: cp.apiserver.grpcAddress, credentials: rotatingChannelCredentials({ caFile, certFile: files.clientFile, keyFile: files.clientFile, refreshMs: 500 }) });
     closers.push(() => client.close());
-    const nc: NatsConnection = await connect({
-      servers: cp.nats.url,
-      tls: { caFile, certFile: files.clientFile, keyFile: files.clientFile },
-      // Each NATS user may read replies only under its own inbox prefix (libs/watch's inboxPrefix).
-      inboxPrefix: "_INBOX.system_node_node-3",
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 200,
-    });
-    closers.push(() => nc.close());
+    // As the kubelet: NATS in the background, refused until the nats-authorizer has added node-3's user for its Node.
+    const natsRefusals: string[] = [];
+    const natsLogger = { info: () => undefined, warn: (_: object, msg: string) => void natsRefusals.push(msg) };
+    const natsSettings = { apiserver: cp.apiserver.grpcAddress, natsUrl: cp.nats.url, caFile, clientCertFile: files.clientFile, clientKeyFile: files.clientFile };
+    const natsConnecting = connectNatsWithRetry(natsSettings, { name: "node-3", logger: natsLogger, signal: AbortSignal.timeout(20_000), initialDelayMs: 100, maxDelayMs: 400, natsOptions: { reconnectTimeWait: 200 } });
+    natsConnecting.catch(() => undefined);
     const agent: NodeAgent = startNodeAgent({
       client,
       logger,
@@ -105,6 +102,12 @@ describe("node join (kubelet TLS bootstrapping)", () => {
     });
     closers.push(() => agent.stop());
     await agent.waitForRegistration();
+    // Nothing but the bootstrap token: no one added node-3 to NATS by hand.
+    const nc: NatsConnection = await natsConnecting;
+    closers.push(() => nc.close());
+    await nc.jetstreamManager();
+    // It connected before its Node existed, so NATS refused it first, and the log said why.
+    assert.ok(natsRefusals.length >= 1 && natsRefusals.every((m) => /authorization violation/.test(m)), JSON.stringify(natsRefusals));
     await waitFor(async () => ((await admin.get(nodes, "", "node-3")) as Node).status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false, {
       timeoutMs: 15_000,
       message: "node-3 Ready",

@@ -165,6 +165,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, ["networking.k8s.io"], ["ingresses", "ingressclasses"]),
       rule(["update", "patch"], ["networking.k8s.io"], ["ingresses/status"]),
     ]),
+    // Keeps nats-server's node users in step with the Nodes (services/nats-authorizer): it only reads Nodes.
+    clusterRole("system:kubeplane:nats-authorizer", [rule(READ, [""], ["nodes"])]),
     // What every node may do beside the Node authorizer's own checks (its Node, Lease, pods and their objects).
     clusterRole("system:node", [
       events,
@@ -202,6 +204,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding("system:node-proxier", "system:node-proxier", [user("system:kube-proxy")]),
     binding("system:kubeplane:dns", "system:kubeplane:dns", [user("system:kubeplane:dns")]),
     binding("system:kubeplane:ingress-controller", "system:kubeplane:ingress-controller", [user("system:kubeplane:ingress-controller")]),
+    binding("system:kubeplane:nats-authorizer", "system:kubeplane:nats-authorizer", [user("system:kubeplane:nats-authorizer")]),
     binding("system:node", "system:node", [group("system:nodes")]),
     binding("system:kubeplane:node-simulator", "system:kubeplane:node-simulator", [user("system:kubeplane:node-simulator")]),
     binding("system:node-bootstrapper", "system:node-bootstrapper", [group("system:bootstrappers")]),
