@@ -107,7 +107,7 @@ test("exempt users, namespaces and runtime classes bypass the policy and are rec
   await plugin.validate(inNamespace, store);
   assert.equal(inNamespace.auditAnnotations[EXEMPT_ANNOTATION], "namespace");
   const kata = pod("c", "secure", { privileged: true });
-  (kata as { spec: { runtimeClassName?: string } }).spec.runtimeClassName = "kata";
+  (kata as unknown as { spec: { runtimeClassName?: string } }).spec.runtimeClassName = "kata";
   const byClass = attributes(podKind, "CREATE", kata);
   await plugin.validate(byClass, store);
   assert.equal(byClass.auditAnnotations[EXEMPT_ANNOTATION], "runtimeClass");
