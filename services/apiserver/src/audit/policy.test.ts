@@ -1,6 +1,8 @@
 // The audit policy: validation names the rule and field; matching follows kube-apiserver's rules (first match wins).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { parse as parseYaml } from "yaml";
 import type { UserInfo } from "../authn/index.js";
 import { nonResourceAttributes, resourceAttributes, type RequestAttributes } from "../authz/attributes.js";
 import { AuditPolicyError, PolicyChecker, parsePolicy, validatePolicy } from "./policy.js";
@@ -133,4 +135,24 @@ test("a policy needs apiVersion, kind and at least one rule; bad YAML is refused
   assert.throws(() => parsePolicy("apiVersion: audit.k8s.io/v1beta1\nkind: Policy\nrules: []\n", "p"), /apiVersion: Unsupported value: "audit.k8s.io\/v1beta1".*rules: Required value: a policy needs at least one rule/);
   assert.throws(() => parsePolicy("rules: [\n", "p"), /invalid audit policy p: not valid YAML or JSON/);
   assert.throws(() => parsePolicy('{"apiVersion":"audit.k8s.io/v1","kind":"Policy","rules":[{"level":"None","verbs":"get"}]}', "p"), /rules\[0\]\.verbs: Invalid value: "get": must be a list of strings/);
+});
+
+test("the shipped default policy (make up's file, the kubeplane chart's values) is valid, the same in both, and sensible", () => {
+  const root = new URL("../../../../", import.meta.url);
+  const local = parsePolicy(readFileSync(new URL("infra/local/audit-policy.yaml", root), "utf8"), "infra/local/audit-policy.yaml");
+  const values = parseYaml(readFileSync(new URL("charts/kubeplane/values.yaml", root), "utf8")) as { audit: { policy: unknown } };
+  assert.deepEqual(validatePolicy(values.audit.policy, "charts/kubeplane/values.yaml"), local);
+  const c = new PolicyChecker(local);
+  const lease = { apiGroup: "coordination.k8s.io", namespace: "kube-node-lease", name: "n1" };
+  assert.equal(c.decide(res(node, "update", "leases", lease)).level, "None", "kubelet heartbeats");
+  assert.equal(c.decide(res(alice, "update", "leases", lease)).level, "Request", "anyone else's lease write");
+  assert.equal(c.decide(res(alice, "create", "events", { namespace: "a" })).level, "None");
+  assert.equal(c.decide(res(alice, "create", "secrets", { namespace: "a" })).level, "Metadata");
+  assert.equal(c.decide(res(alice, "update", "configmaps", { namespace: "a" })).level, "Metadata");
+  assert.equal(c.decide(res(alice, "create", "serviceaccounts", { namespace: "a", subresource: "token", name: "default" })).level, "Metadata");
+  assert.equal(c.decide(res(alice, "create", "pods", { namespace: "a" })).level, "Request");
+  assert.equal(c.decide(res(alice, "delete", "deployments", { apiGroup: "apps", namespace: "a", name: "d" })).level, "Request");
+  assert.equal(c.decide(res(alice, "list", "pods", { namespace: "a" })).level, "Metadata");
+  assert.equal(c.decide(res(alice, "get", "pods", { namespace: "a", name: "p", subresource: "log" })).level, "Metadata");
+  assert.equal(c.decide(nonResourceAttributes(alice, "get", "/version")).level, "None");
 });
