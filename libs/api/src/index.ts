@@ -126,6 +126,18 @@ export { eventLastSeen, podStatus } from "./printers/columns-core.js";
 export { age, humanDuration } from "./printers/age.js";
 export * as jsonFields from "./printers/json-fields.js";
 
+export { podRequestsAndLimits } from "./quota/pod-resources.js";
+export {
+  addResources,
+  exceededResources,
+  isZeroResources,
+  maskResources,
+  prettyPrintResources,
+  resourcesEqual,
+  subtractNonNegative,
+  type ResourceList,
+} from "./quota/resource-list.js";
+export { objectCountName, quotaEvaluatorFor, quotaMatches, quotaScopes, type QuotaEvaluator, type QuotaOperation, type ScopeRequirement } from "./quota/evaluators.js";
 export { applyDefaults } from "./defaults/index.js";
 export { validateObject } from "./validation/index.js";
 export { validateStatusUpdate } from "./validation/status.js";

@@ -1,8 +1,7 @@
 // The LimitRanger admission plugin (Kubernetes' LimitRanger): LimitRange defaults applied to containers, and the
 // min, max and limit/request ratio of Container, Pod and PersistentVolumeClaim items enforced.
-import { apiErrors, kindFor, parseQuantity, type ApiObject, type coreV1Pod, type coreV1ResourceQuota, type coreV1Volume, type Quantity } from "@kubeplane/api";
+import { apiErrors, kindFor, parseQuantity, podRequestsAndLimits, type ApiObject, type coreV1Pod, type coreV1ResourceQuota, type coreV1Volume, type Quantity } from "@kubeplane/api";
 import type { AdmissionAttributes, AdmissionStore, MutatingAdmissionPlugin, ValidatingAdmissionPlugin } from "../interfaces.js";
-import { podRequestsAndLimits } from "./resource-helpers.js";
 
 /** The annotation that records which defaults LimitRanger set (Kubernetes' kubernetes.io/limit-ranger). */
 export const LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger";
