@@ -145,9 +145,16 @@ for i in "${!KP_ETCD_NAMES[@]}"; do
 done
 
 # ---- NATS ------------------------------------------------------------------------------
-# nats.conf is rendered every time: users and permissions follow the PKI (a node certificate issued
-# later gets its user). A running server whose configuration changed reloads it (SIGHUP); JetStream is
-# configured in the file, not by flags, so that a reload keeps it on.
+# nats.conf is rendered every time. A running server whose configuration changed reloads it (SIGHUP);
+# JetStream is configured in the file, not by flags, so that a reload keeps it on. The users are in
+# nats-authorization.conf, which nats.conf includes and the nats-authorizer service owns: it merges the
+# static users (every client certificate of the PKI but the nodes', nats-static-users.json, rendered
+# here every time) with one user per Node object, and reloads NATS when that changes. The first run
+# writes an initial file from the PKI (nodes included) so NATS serves before the authorizer runs.
+(umask 077; node --conditions=source --import tsx infra/scripts/nats-authorization.mjs --static-subjects "$KP_PKI_DIR" >"$KP_DATA_DIR/nats-static-users.json")
+if [[ ! -f $KP_DATA_DIR/nats-authorization.conf ]]; then
+  (umask 077; node --conditions=source --import tsx infra/scripts/nats-authorization.mjs "$KP_PKI_DIR" >"$KP_DATA_DIR/nats-authorization.conf")
+fi
 nats_conf_new=$(
   # Watch events carry whole objects (up to the apiserver's 1.5 MiB limit): NATS' default 1 MiB payload is too small.
   printf 'max_payload: 4MB\n'
@@ -155,7 +162,7 @@ nats_conf_new=$(
   # Clients authenticate with their certificates (verify_and_map), each mapped to a user with its permissions.
   printf 'tls {\n  cert_file: "%s"\n  key_file: "%s"\n  ca_file: "%s"\n  verify_and_map: true\n  timeout: 2\n}\n' \
     "$(kp_pem nats.crt)" "$(kp_pem nats.key)" "$(kp_pem ca.crt)"
-  node --conditions=source --import tsx infra/scripts/nats-authorization.mjs "$KP_PKI_DIR"
+  printf 'include ./nats-authorization.conf\n'
 )
 nats_conf_changed=0
 if [[ ! -f $KP_DATA_DIR/nats.conf || $(<"$KP_DATA_DIR/nats.conf") != "$nats_conf_new" ]]; then
@@ -167,7 +174,7 @@ if kp_needs_start nats; then
     nats-server -c "$KP_DATA_DIR/nats.conf" -n kubeplane-local \
     -a "$KP_HOST" -p "$KP_NATS_PORT" -m "$KP_NATS_MONITOR_PORT" -l "$(kp_logfile nats)"
 elif ((nats_conf_changed)); then
-  kill -HUP "$KP_PID" && kp_say "nats: configuration changed (users and permissions from the PKI); reloaded"
+  kill -HUP "$KP_PID" && kp_say "nats: configuration changed; reloaded"
 fi
 
 # ---- image registry (docker-registry on loopback; pods' images come from it) -----------------

@@ -18,7 +18,7 @@
     natsUrl: cps.map((m) => `tls://${m.address}:${P.natsClient}`).join(","),
     apiservers: cps.map((m) => `${m.address}:${P.apiserverGrpc}`).join(","),
     /* The command line that starts each Kubeplane service: node, its flags, the service's entry file. */
-    cmd: Object.fromEntries(["apiserver", "scheduler", "controller-manager", "cloud-controller-manager", "kubelet", "kube-proxy", "dns", "ingress-controller"]
+    cmd: Object.fromEntries(["apiserver", "scheduler", "controller-manager", "cloud-controller-manager", "kubelet", "kube-proxy", "dns", "ingress-controller", "nats-authorizer"]
       .map((s) => [s, [V.install.node, ...(V.install.nodeArgs ?? []), `${V.install.kubeplaneDir}/services/${s}/${V.install.entry ?? "dist/src/main.js"}`]])),
   };
 _%>

@@ -75,7 +75,7 @@ test("every rendered unit passes systemd-analyze verify", async () => {
         units.push(file);
       }
     }
-    assert.equal(units.length, 3 * 6 + 1 + 2 * 5, "every unit of every machine");
+    assert.equal(units.length, 3 * 7 + 1 + 2 * 5, "every unit of every machine");
     const { stderr } = await promisify(execFile)("systemd-analyze", ["verify", ...units]);
     assert.equal(stderr, "", "systemd-analyze verify has no warnings");
   } finally {

@@ -13,6 +13,8 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 /** The chart this package deploys. */
 export const KUBEPLANE_CHART = join(REPO, "charts/kubeplane");
 const NATS_AUTHORIZATION = join(REPO, "infra/scripts/nats-authorization.mjs");
+/** Beside nats.conf: the users directory nats.conf includes from and the nats-authorizer rewrites. */
+const NATS_USERS_DIR = "nats-users";
 
 /** What to render: the chart, the user's values (`-f` files, then `--set`), and the PKI directory certificates come from. */
 export interface RenderBundlesOptions {
@@ -85,11 +87,14 @@ async function ensureEncryptionKeys(pkiDir: string): Promise<void> {
 
 /**
  * Writes each bundle to OUT/<machine>/: `machine.json` (its Machine spec) and `files/` mirroring the
- * absolute paths on the machine (configs, units, its PKI files, NATS' authorization block). A
+ * absolute paths on the machine (configs, units, its PKI files, NATS' initial authorization block and
+ * static users for the nats-authorizer). A
  * machine's previous bundle is replaced whole. Returns the bundle directories.
  */
 export async function writeBundles(bundles: readonly Bundle[], pkiDir: string, outDir: string): Promise<string[]> {
-  const natsAuthorization = bundles.some((b) => b.files.some((f) => f.path.endsWith("/nats.conf"))) ? await natsAuthorizationOf(pkiDir) : "";
+  const withNats = bundles.some((b) => b.files.some((f) => f.path.endsWith("/nats.conf")));
+  const natsAuthorization = withNats ? await natsAuthorizationOf(pkiDir) : "";
+  const natsStaticUsers = withNats ? await natsAuthorizationOf(pkiDir, "--static-subjects") : "";
   const dirs: string[] = [];
   for (const { machine, files } of bundles) {
     const dir = resolve(outDir, machine.name);
@@ -102,7 +107,10 @@ export async function writeBundles(bundles: readonly Bundle[], pkiDir: string, o
     };
     for (const f of files) await put(f.path, f.content, parseInt(f.mode, 8));
     const natsConf = files.find((f) => f.path.endsWith("/nats.conf"));
-    if (natsConf) await put(join(dirname(natsConf.path), "nats-authorization.conf"), natsAuthorization, 0o600);
+    if (natsConf) {
+      await put(join(dirname(natsConf.path), NATS_USERS_DIR, "authorization.conf"), natsAuthorization, 0o600);
+      await put(join(dirname(natsConf.path), NATS_USERS_DIR, "static-users.json"), natsStaticUsers, 0o600);
+    }
     for (const name of machine.certificates) {
       const target = join(dir, "files", machine.pkiDir, name);
       await mkdir(dirname(target), { recursive: true });
@@ -117,8 +125,11 @@ export async function writeBundles(bundles: readonly Bundle[], pkiDir: string, o
   return dirs;
 }
 
-/** NATS' `authorization` block for the PKI's client certificates (infra/scripts/nats-authorization.mjs, the one definition). */
-async function natsAuthorizationOf(pkiDir: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=source", "--import", "tsx", NATS_AUTHORIZATION, pkiDir], { cwd: REPO });
+/**
+ * NATS' `authorization` block for the PKI's client certificates, or with `--static-subjects` the
+ * static users' subjects (infra/scripts/nats-authorization.mjs, the one definition).
+ */
+async function natsAuthorizationOf(pkiDir: string, ...flags: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=source", "--import", "tsx", NATS_AUTHORIZATION, ...flags, pkiDir], { cwd: REPO });
   return stdout;
 }

@@ -20,7 +20,11 @@ export const natsAuthorizerConfig = defineConfig({
     required: true,
     description: "JSON list of the static users' certificate subjects (infra/scripts/nats-authorization.mjs --static-subjects PKI_DIR); re-read on every resync",
   },
-  natsPidFile: { type: "string", required: true, description: "nats-server's pid file (its pid_file / -P): the process sent SIGHUP to reload" },
+  natsPidFile: {
+    type: "string",
+    required: true,
+    description: "nats-server's pid file (its pid_file / -P, or any file whose first word is its pid): the process sent SIGHUP to reload",
+  },
   natsMonitorUrl: {
     type: "string",
     default: "",

@@ -10,7 +10,7 @@ export class NatsReloadError extends Error {
 export interface NatsReloaderOptions {
   /** The file nats.conf includes. */
   file: string;
-  /** nats-server's pid file. */
+  /** nats-server's pid file (its `pid_file`, or any file whose first word is its pid). */
   pidFile: string;
   /** nats-server's HTTP monitor; empty: a sent signal counts as a reload. */
   monitorUrl: string;
@@ -40,7 +40,8 @@ export async function writeAndReload(text: string, o: NatsReloaderOptions): Prom
   await rename(temp, o.file);
   const before = o.monitorUrl ? await configLoadTime(o.monitorUrl) : undefined;
   const pidText = await readCurrent(o.pidFile);
-  const pid = Number(pidText?.trim());
+  // The first word: nats-server's own pid file holds the pid alone, make up's supervisor writes "PID STARTTIME".
+  const pid = Number(pidText?.trim().split(/\s+/)[0]);
   if (!Number.isInteger(pid) || pid <= 0) throw new NatsReloadError(`${o.pidFile}: no nats-server pid (${pidText === undefined ? "missing" : JSON.stringify(pidText.trim())})`);
   try {
     process.kill(pid, "SIGHUP");
