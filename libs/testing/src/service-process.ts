@@ -51,7 +51,8 @@ async function defaultTlsFlags(entry: string, flags: Record<string, string>): Pr
   const pki = await testPki();
   if (flags["insecure-serving"] === "true") return {};
   const service = /[\\/]services[\\/]([^\\/]+)[\\/]src[\\/]main\.ts$/.exec(entry)?.[1];
-  if (service === "apiserver") return apiserverTlsFlags();
+  // The REST listener on a free port too (its default, 127.0.0.1:6444, would collide between parallel tests).
+  if (service === "apiserver") return { ...apiserverTlsFlags(), "rest-listen": "127.0.0.1:0" };
   if (service === "kubelet") {
     const simulated = Number(flags.simulate ?? "0") > 0;
     return serviceTlsFlags(simulated ? await pki.simulator() : await pki.node(flags["node-name"] ?? hostname()));

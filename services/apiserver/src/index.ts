@@ -21,6 +21,7 @@ import { authorizeCalls, startAuthorization } from "./authz/index.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 import { serviceAccountSupport } from "./service-accounts.js";
+import { startRestApi } from "./rest/index.js";
 import { auditCalls, startAuditing } from "./audit/index.js";
 import { createFlowControl, flowControlCalls } from "./flowcontrol/index.js";
 
@@ -35,6 +36,8 @@ export interface Apiserver {
   service: Service;
   registry: Registry;
   metrics: ApiserverMetrics;
+  /** The Kubernetes REST API's base URL (https://host:port), when it is served (docs/rest-api.md). */
+  restUrl?: string | undefined;
   /** True while this replica holds the watch publisher's leadership. */
   isLeader(): boolean;
   stop(): Promise<void>;
@@ -215,12 +218,21 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
 
   await authorization.ready; // serve once the default policy is written and the authorizer's caches are filled
   const addresses = await service.start();
-  log.info({ grpc: addresses.grpcAddress, http: addresses.httpUrl, identity }, "apiserver serving");
+  const rest = await startRestApi(config, {
+    deps: { handlers: limits, registry, authorizer: authorization.authorizer, escalation: authorization.escalation, watch: { registry, source, metrics, bookmarkIntervalMs: config.bookmarkInterval }, logger: log },
+    authenticator: authenticator(config, log, registry, serviceAccounts.authenticator),
+    kubeplaneVersion: version,
+    ready: () => Promise.resolve(namespacesReady && !nats.isClosed()),
+    logger: log,
+  });
+  if (rest) service.onStop(() => rest.stop());
+  log.info({ grpc: addresses.grpcAddress, http: addresses.httpUrl, rest: rest?.url, identity }, "apiserver serving");
   return {
     addresses,
     service,
     registry,
     metrics,
+    restUrl: rest?.url,
     isLeader: () => leading,
     stop: () => service.stop(),
   };

@@ -25,6 +25,7 @@ export function testConfig(etcd: EtcdCluster, nats: NatsServer, overrides: Parti
     ...defaults,
     grpcListen: "127.0.0.1:0",
     httpListen: "127.0.0.1:0",
+    restListen: "127.0.0.1:0",
     etcdEndpoints: etcd.endpoints,
     natsUrl: nats.url,
     leaderLeaseTtl: 2000,

@@ -1,0 +1,37 @@
+// What every REST handler gets: the parsed request, who makes it, and the apiserver's parts it calls.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { KindInfo } from "@kubeplane/api";
+import type { Logger } from "@kubeplane/service-kit";
+import type { UserInfo } from "../authn/index.js";
+import type { Authorizer, EscalationCheck, RequestAttributes } from "../authz/index.js";
+import type { Registry } from "../registry.js";
+import type { WatchEventsDeps } from "../watch-events.js";
+import type { GrpcHandlers } from "./handler-bridge.js";
+import type { RequestInfo } from "./request-info.js";
+
+/** The apiserver's parts the REST layer uses; built once by the apiserver. */
+export interface RestDeps {
+  /** The gRPC API's handlers (unwrapped): the REST verbs run the same request path. */
+  handlers: GrpcHandlers;
+  registry: Registry;
+  authorizer: Authorizer;
+  escalation: EscalationCheck;
+  watch: WatchEventsDeps;
+  logger: Logger;
+}
+
+/** One authorized resource request. */
+export interface RestCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  info: RequestInfo;
+  kind: KindInfo;
+  query: URLSearchParams;
+  /** The user the request acts as (after impersonation). */
+  user: UserInfo;
+  attrs: RequestAttributes;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** Warnings for the `Warning` header (fieldValidation=Warn). */
+  warnings: string[];
+}

@@ -1,0 +1,89 @@
+// Calls the gRPC API's own handlers in-process for a REST request that is already authenticated and authorized.
+import { EventEmitter } from "node:events";
+import { Metadata, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
+import { apiErrorFromGrpc, apiserverV1, type KindInfo } from "@kubeplane/api";
+import { setRequestUser, type UserInfo } from "../authn/index.js";
+
+type UnaryHandler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+type StreamHandler<Req, Res> = (call: ServerWritableStream<Req, Res>) => void;
+
+/** The gRPC handlers the REST layer reuses (createHandlers' result, before authentication and authorization wrap it). */
+export type GrpcHandlers = Pick<
+  apiserverV1.ApiServerServiceServer,
+  "get" | "list" | "create" | "update" | "updateStatus" | "updateApproval" | "delete" | "bind" | "getScale" | "updateScale" | "evict" | "createToken" | "podLogs"
+>;
+
+/** A server call as the handlers (and the flow-control wrapper) use it: an event emitter with the request and its user. */
+function fakeCall<Req>(request: Req, user: UserInfo): EventEmitter & Record<string, unknown> {
+  const call = Object.assign(new EventEmitter(), {
+    request,
+    metadata: new Metadata(),
+    cancelled: false,
+    getPeer: () => "rest",
+    getAuthContext: () => null,
+    getDeadline: () => Infinity,
+    getPath: () => "",
+  });
+  setRequestUser(call, user);
+  return call as unknown as EventEmitter & Record<string, unknown>;
+}
+
+/**
+ * Runs a unary handler as `user`: the same request path as a gRPC call after its authorize step
+ * (flow control, decode, admission, strategy, store, metrics). A failure rejects with its ApiError.
+ */
+export function invokeUnary<Req, Res>(handler: UnaryHandler<Req, Res>, request: Req, user: UserInfo): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    handler(fakeCall(request, user) as unknown as ServerUnaryCall<Req, Res>, (err, value) => {
+      if (err) reject(apiErrorFromGrpc(err as ServiceError));
+      else resolve(value as Res);
+    });
+  });
+}
+
+/**
+ * A server-streaming handler as `user`: each message goes to `onMessage` (false: the handler waits
+ * for "drain"); resolves at the stream's end or when `signal` aborts, rejects with its ApiError.
+ */
+export function invokeStream<Req, Res>(handler: StreamHandler<Req, Res>, request: Req, user: UserInfo, signal: AbortSignal, onMessage: (m: Res) => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const call = fakeCall(request, user);
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      if (err) reject(apiErrorFromGrpc(err as ServiceError));
+      else resolve();
+    };
+    call.on("error", (err: unknown) => finish(err ?? new Error("stream failed")));
+    Object.assign(call, {
+      write: (m: Res) => (done ? false : onMessage(m)),
+      end: () => finish(),
+    });
+    signal.addEventListener("abort", () => {
+      call["cancelled"] = true;
+      call.emit("cancelled");
+      call.emit("close");
+      finish();
+    }, { once: true });
+    handler(call as unknown as ServerWritableStream<Req, Res>);
+  });
+}
+
+/** The gRPC Resource of a kind. */
+export function resourceOf(info: KindInfo): apiserverV1.Resource {
+  return { group: info.group, version: info.version, resource: info.resource };
+}
+
+/** A JSON request object as the handlers take it. */
+export function jsonRaw(obj: unknown): apiserverV1.RawObject {
+  return { data: Buffer.from(JSON.stringify(obj)), encoding: apiserverV1.Encoding.ENCODING_JSON };
+}
+
+/** A handler's JSON reply object. */
+export function fromRaw(raw: apiserverV1.RawObject | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  return JSON.parse(Buffer.from(raw.data).toString("utf8")) as Record<string, unknown>;
+}
+
+export const JSON_ENCODING = apiserverV1.Encoding.ENCODING_JSON;

@@ -1,0 +1,67 @@
+// Bytes in and out of the REST listener: request bodies, JSON replies and failures as meta/v1 Status.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { apiErrors, isApiError, metaV1, type ApiError } from "@kubeplane/api";
+import type { Logger } from "@kubeplane/service-kit";
+import { isStoreUnavailable } from "@kubeplane/storage";
+import { PROTOBUF_MAGIC, decodeK8sProtobuf } from "./k8s-protobuf.js";
+
+/** Largest request body read (3 MiB, as kube-apiserver's default limit); objects are limited further by the registry. */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads the whole body; RequestEntityTooLarge past the limit. */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw apiErrors.apiError("RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON body (or the protobuf kubectl's typed clients send, for the kinds `decodeK8sProtobuf` knows); BadRequest when it is neither. */
+export function parseJsonBody(body: Buffer, what = "the request body"): unknown {
+  if (body.subarray(0, PROTOBUF_MAGIC.length).equals(PROTOBUF_MAGIC)) return decodeK8sProtobuf(body);
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw apiErrors.badRequest(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
+  const data = Buffer.from(JSON.stringify(body));
+  res.writeHead(code, { "Content-Type": contentType, "Content-Length": data.length, "Cache-Control": "no-cache, private" });
+  res.end(data);
+}
+
+/** Any failure as the ApiError it is reported as: storage outages are ServiceUnavailable, the rest InternalError (logged). */
+export function asApiError(err: unknown, logger: Logger): ApiError {
+  if (isApiError(err)) return err;
+  if (isStoreUnavailable(err)) return apiErrors.apiError("ServiceUnavailable", `the storage is unavailable: ${(err as Error).message}`, undefined, [], err);
+  logger.error({ err }, "internal error");
+  return apiErrors.internalError(err);
+}
+
+/** The Status object of an ApiError in Kubernetes' JSON (details and causes only when present). */
+export function statusJson(err: ApiError): Record<string, unknown> {
+  const json = metaV1.Status.toJSON(err.status) as Record<string, unknown>;
+  return { kind: "Status", apiVersion: "v1", metadata: {}, ...json };
+}
+
+/** Ends the response with the error's Status and HTTP code (once headers are out, only the stream is cut). */
+export function sendError(res: ServerResponse, err: unknown, logger: Logger): number {
+  const apiError = asApiError(err, logger);
+  if (res.headersSent) {
+    res.destroy();
+    return apiError.code;
+  }
+  sendJson(res, apiError.code || 500, statusJson(apiError));
+  return apiError.code;
+}
+
+/** The Success Status some deletes answer with (deletecollection of nothing, a delete of an already gone object). */
+export function successStatus(details?: Record<string, unknown>): Record<string, unknown> {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", ...(details ? { details } : {}) };
+}

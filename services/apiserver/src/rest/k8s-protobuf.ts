@@ -1,0 +1,170 @@
+// Kubernetes' protobuf request bodies ("k8s\0" envelope) as JSON, for the kinds kubectl's typed clients send that way.
+import { apiErrors } from "@kubeplane/api";
+
+/** The envelope's prefix. */
+export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+/**
+ * A message of Kubernetes' generated.proto, by field number: [JSON name, type]. Types: "string",
+ * "bytes" (base64 in JSON), "int", "bool", "time" (meta/v1 Time), "map" (string → string),
+ * "bytesmap" (string → bytes), "strings" (repeated string) or another message's name ("[]Name"
+ * repeated). Only the kinds kubectl sends as protobuf are described; their numbers follow
+ * k8s.io/api's generated.proto.
+ */
+type FieldType = string;
+const schemas: Record<string, Record<number, [string, FieldType]>> = {
+  ObjectMeta: { 1: ["name", "string"], 2: ["generateName", "string"], 3: ["namespace", "string"], 5: ["uid", "string"], 6: ["resourceVersion", "string"], 7: ["generation", "int"], 11: ["labels", "map"], 12: ["annotations", "map"], 13: ["ownerReferences", "[]OwnerReference"], 14: ["finalizers", "strings"] },
+  OwnerReference: { 1: ["kind", "string"], 3: ["name", "string"], 4: ["uid", "string"], 5: ["apiVersion", "string"], 6: ["controller", "bool"], 7: ["blockOwnerDeletion", "bool"] },
+  ResourceAttributes: { 1: ["namespace", "string"], 2: ["verb", "string"], 3: ["group", "string"], 4: ["version", "string"], 5: ["resource", "string"], 6: ["subresource", "string"], 7: ["name", "string"] },
+  NonResourceAttributes: { 1: ["path", "string"], 2: ["verb", "string"] },
+  SelfSubjectAccessReviewSpec: { 1: ["resourceAttributes", "ResourceAttributes"], 2: ["nonResourceAttributes", "NonResourceAttributes"] },
+  SubjectAccessReviewSpec: { 1: ["resourceAttributes", "ResourceAttributes"], 2: ["nonResourceAttributes", "NonResourceAttributes"], 3: ["user", "string"], 4: ["groups", "strings"], 6: ["uid", "string"] },
+  SelfSubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SelfSubjectAccessReviewSpec"] },
+  SubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SubjectAccessReviewSpec"] },
+  SelfSubjectReview: { 1: ["metadata", "ObjectMeta"] },
+  ConfigMap: { 1: ["metadata", "ObjectMeta"], 2: ["data", "map"], 3: ["binaryData", "bytesmap"], 4: ["immutable", "bool"] },
+  Secret: { 1: ["metadata", "ObjectMeta"], 2: ["data", "bytesmap"], 3: ["type", "string"], 4: ["stringData", "map"], 5: ["immutable", "bool"] },
+  NamespaceSpec: { 1: ["finalizers", "strings"] },
+  Namespace: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "NamespaceSpec"] },
+  Preconditions: { 1: ["uid", "string"], 2: ["resourceVersion", "string"] },
+  DeleteOptions: { 1: ["gracePeriodSeconds", "int"], 2: ["preconditions", "Preconditions"], 3: ["orphanDependents", "bool"], 4: ["propagationPolicy", "string"], 5: ["dryRun", "strings"] },
+  Eviction: { 1: ["metadata", "ObjectMeta"], 2: ["deleteOptions", "DeleteOptions"] },
+  BoundObjectReference: { 1: ["kind", "string"], 2: ["apiVersion", "string"], 3: ["name", "string"], 4: ["uid", "string"] },
+  TokenRequestSpec: { 1: ["audiences", "strings"], 3: ["boundObjectRef", "BoundObjectReference"], 4: ["expirationSeconds", "int"] },
+  TokenRequest: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "TokenRequestSpec"] },
+};
+
+/** apiVersion/kind of the envelope → the schema of its raw message. */
+const kinds: Record<string, string> = {
+  "authorization.k8s.io/v1/SelfSubjectAccessReview": "SelfSubjectAccessReview",
+  "authorization.k8s.io/v1/SubjectAccessReview": "SubjectAccessReview",
+  "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
+  "authentication.k8s.io/v1/TokenRequest": "TokenRequest",
+  "v1/ConfigMap": "ConfigMap",
+  "v1/Secret": "Secret",
+  "v1/Namespace": "Namespace",
+  "policy/v1/Eviction": "Eviction",
+  "meta.k8s.io/v1/DeleteOptions": "DeleteOptions",
+  "v1/DeleteOptions": "DeleteOptions",
+};
+
+class Reader {
+  pos = 0;
+  constructor(readonly data: Uint8Array) {}
+  get done(): boolean {
+    return this.pos >= this.data.length;
+  }
+  varint(): number {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (this.pos >= this.data.length) throw new RangeError("truncated varint");
+      const b = this.data[this.pos++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+  }
+  bytes(): Uint8Array {
+    const len = this.varint();
+    if (this.pos + len > this.data.length) throw new RangeError("truncated field");
+    const out = this.data.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 5) this.pos += 4;
+    else if (wire === 2) this.bytes();
+    else throw new RangeError(`unsupported wire type ${wire}`);
+  }
+}
+
+const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
+
+/** A map entry (key 1, value 2). */
+function entry(data: Uint8Array): [string, Uint8Array] {
+  const r = new Reader(data);
+  let key = "";
+  let value = new Uint8Array();
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag >> 3 === 1 && (tag & 7) === 2) key = text(r.bytes());
+    else if (tag >> 3 === 2 && (tag & 7) === 2) value = r.bytes();
+    else r.skip(tag & 7);
+  }
+  return [key, value];
+}
+
+function decodeMessage(schema: string, data: Uint8Array): Record<string, unknown> {
+  const fields = schemas[schema]!;
+  const out: Record<string, unknown> = {};
+  const r = new Reader(data);
+  while (!r.done) {
+    const tag = r.varint();
+    const field = fields[Math.floor(tag / 8)];
+    if (!field) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const [name, type] = field;
+    switch (type) {
+      case "string":
+        out[name] = text(r.bytes());
+        break;
+      case "int":
+        out[name] = r.varint();
+        break;
+      case "bool":
+        out[name] = r.varint() !== 0;
+        break;
+      case "strings":
+        out[name] = [...((out[name] as string[] | undefined) ?? []), text(r.bytes())];
+        break;
+      case "map":
+      case "bytesmap": {
+        const [k, v] = entry(r.bytes());
+        out[name] = { ...((out[name] as Record<string, string> | undefined) ?? {}), [k]: type === "map" ? text(v) : Buffer.from(v).toString("base64") };
+        break;
+      }
+      default:
+        if (type.startsWith("[]")) out[name] = [...((out[name] as unknown[] | undefined) ?? []), decodeMessage(type.slice(2), r.bytes())];
+        else out[name] = decodeMessage(type, r.bytes());
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes a protobuf request body to the JSON object it stands for (apiVersion and kind from the
+ * envelope). A kind this table does not describe is UnsupportedMediaType (415), so the client
+ * learns to send JSON; a malformed body is BadRequest.
+ */
+export function decodeK8sProtobuf(body: Buffer): Record<string, unknown> {
+  try {
+    const r = new Reader(body.subarray(PROTOBUF_MAGIC.length));
+    let apiVersion = "";
+    let kind = "";
+    let raw = new Uint8Array();
+    while (!r.done) {
+      const tag = r.varint();
+      if (tag === (1 << 3) + 2) {
+        const meta = new Reader(r.bytes());
+        while (!meta.done) {
+          const t = meta.varint();
+          if (t === (1 << 3) + 2) apiVersion = text(meta.bytes());
+          else if (t === (2 << 3) + 2) kind = text(meta.bytes());
+          else meta.skip(t & 7);
+        }
+      } else if (tag === (2 << 3) + 2) raw = r.bytes();
+      else r.skip(tag & 7);
+    }
+    const schema = kinds[`${apiVersion}/${kind}`];
+    if (!schema) {
+      throw apiErrors.apiError("UnsupportedMediaType", `the body of the request was in an unknown format (protobuf ${apiVersion} ${kind} is not served) - accepted media types include: application/json`);
+    }
+    return { apiVersion, kind, ...decodeMessage(schema, raw) };
+  } catch (err) {
+    if (err instanceof RangeError) throw apiErrors.badRequest(`the protobuf request body is malformed: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+// The Kubernetes REST API's HTTPS listener: authenticate, authorize, then discovery, OpenAPI, resources and subresources.
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { apiErrors, kindForResource, type KindInfo } from "@kubeplane/api";
+import type { Authenticator } from "../authn/index.js";
+import type { RestCall, RestDeps } from "./context.js";
+import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo, wantsAggregated } from "./discovery.js";
+import { sendError, sendJson } from "./http-io.js";
+import { openApiDocument, openApiIndex } from "./openapi.js";
+import { patchObject } from "./patch.js";
+import { requestInfo, type RequestInfo } from "./request-info.js";
+import { createObject, deleteCollection, deleteObject, getObject, listObjects, updateObject } from "./resources.js";
+import { serveSubresource } from "./subresources.js";
+import { serveWatch } from "./watch.js";
+
+export interface RestServerOptions {
+  /** host:port; port 0 picks a free one. */
+  listen: string;
+  /** The apiserver's serving certificate and key, and the CA client certificates are verified against. */
+  tls: { cert: Buffer; key: Buffer; ca: Buffer };
+  authenticator: Authenticator;
+  deps: RestDeps;
+  /** Kubeplane's own version (reported inside gitVersion). */
+  kubeplaneVersion: string;
+  /** /readyz: whether the apiserver can serve (etcd, NATS, system namespaces). */
+  ready(): Promise<boolean>;
+}
+
+/** A started REST listener. */
+export interface RestServer {
+  /** https://host:port */
+  url: string;
+  /** Stops accepting, ends open watches and waits for the listener to close. */
+  stop(): Promise<void>;
+}
+
+const ANONYMOUS_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(":");
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(listen.slice(i + 1)) };
+}
+
+/** Starts the HTTPS listener; resolves once it listens. */
+export async function startRestServer(opts: RestServerOptions): Promise<RestServer> {
+  const { deps } = opts;
+  // Client certificates are requested and verified against the cluster CA, not required: bearer tokens are accepted too.
+  const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    handle(req, res, opts).catch((err: unknown) => sendError(res, err, deps.logger));
+  });
+  const { host, port } = splitHostPort(opts.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `https://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServerOptions): Promise<void> {
+  const url = new URL(req.url ?? "/", "https://localhost");
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
+  if (ANONYMOUS_PATHS.has(path)) {
+    const ok = path !== "/readyz" || (await opts.ready().catch(() => false));
+    res.writeHead(ok ? 200 : 503, { "Content-Type": "text/plain" });
+    res.end(ok ? "ok" : "not ready");
+    return;
+  }
+  const authenticated = await authenticateRequest(req, opts.authenticator);
+  const info = requestInfo(req.method ?? "GET", path, url.searchParams);
+  if (!info.isResourceRequest) {
+    await authorizeRequest(req, authenticated, opts.deps.authorizer, (user) => attributesOf(user, info, false, ""));
+    serveNonResource(req, res, info, opts);
+    return;
+  }
+  const kind = kindForResource(info.apiGroup, info.resource);
+  if (!kind || kind.version !== info.apiVersion || (info.namespace && !kind.namespaced && info.resource !== "namespaces")) {
+    throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
+  }
+  const fieldSelector = url.searchParams.get("fieldSelector") ?? "";
+  const { user, attrs } = await authorizeRequest(req, authenticated, opts.deps.authorizer, (u) => attributesOf(u, info, kind.namespaced, fieldSelector));
+  const controller = new AbortController();
+  res.on("close", () => controller.abort());
+  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [] };
+  await serveResource(call, opts.deps);
+}
+
+function serveNonResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, opts: RestServerOptions): void {
+  if (info.verb !== "get" && info.verb !== "head") throw apiErrors.apiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${info.verb} ${info.path})`);
+  const parts = info.path.split("/").filter(Boolean);
+  const accept = req.headers.accept;
+  let body: unknown;
+  if (info.path === "/version") body = versionInfo(opts.kubeplaneVersion, `${process.platform}/${process.arch}`);
+  else if (info.path === "/api" || info.path === "/apis") {
+    if (wantsAggregated(accept)) {
+      sendJson(res, 200, aggregatedDiscovery(info.path === "/api"), AGGREGATED_DISCOVERY_TYPE);
+      return;
+    }
+    body = info.path === "/api" ? apiVersions() : apiGroupList();
+  } else if (parts[0] === "api" && parts.length === 2) body = apiResourceList("", parts[1]!);
+  else if (parts[0] === "apis" && parts.length === 2) body = apiGroupOf(parts[1]!);
+  else if (parts[0] === "apis" && parts.length === 3) body = apiResourceList(parts[1]!, parts[2]!);
+  else if (info.path === "/openapi/v3") body = openApiIndex();
+  else if (parts[0] === "openapi" && parts[1] === "v3" && parts.length > 2) body = openApiDocument(parts.slice(2).join("/"));
+  if (body === undefined) throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
+  sendJson(res, 200, body);
+}
+
+async function serveResource(call: RestCall, deps: RestDeps): Promise<void> {
+  const { info, kind } = call;
+  if (kind.namespaced && !info.namespace && info.name) throw apiErrors.apiError("NotFound", "the server could not find the requested resource");
+  if (info.subresource) return serveSubresource(call, deps);
+  switch (info.verb) {
+    case "get":
+      return getObject(call, deps);
+    case "list":
+      return listObjects(call, deps);
+    case "watch":
+      return serveWatch(call, deps);
+    case "create":
+      if (info.name) throw methodNotAllowed(kind, info);
+      return createObject(call, deps);
+    case "update":
+      return updateObject(call, deps);
+    case "patch":
+      return patchObject(call, deps);
+    case "delete":
+      return deleteObject(call, deps);
+    case "deletecollection":
+      return deleteCollection(call, deps);
+    default:
+      throw methodNotAllowed(kind, info);
+  }
+}
+
+function methodNotAllowed(kind: KindInfo, info: RequestInfo): Error {
+  return apiErrors.methodNotSupported({ group: kind.group, resource: kind.resource, name: info.name }, info.verb);
+}
