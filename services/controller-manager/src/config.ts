@@ -22,6 +22,7 @@ export const controllerManagerConfig = defineConfig({
   clusterSigningDuration: { type: "duration", default: "8760h", description: "Longest lifetime of a certificate the csrsigning controller issues (a CSR's expirationSeconds may ask for less)" },
   rootCaFile: { type: "string", description: "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (the cluster CA); unset: the root-ca-cert-publisher does nothing" },
   podEvictionTimeout: { type: "duration", default: "300s", description: "Default tolerationSeconds for not-ready/unreachable taints" },
+  resourceQuotaSyncPeriod: { type: "duration", default: "5m", description: "How often every ResourceQuota's usage is recounted from the objects (--resource-quota-sync-period)" },
 });
 
 export type ControllerManagerConfig = ConfigOf<typeof controllerManagerConfig>;

@@ -130,7 +130,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       // The garbage collector also rewrites any object's ownerReferences and finalizers (orphaning).
       rule([...READ, "delete", "deletecollection", "update", "patch"], ["*"], ["*"]),
       rule(WRITE, [""], ["pods", "endpoints", "replicationcontrollers", "persistentvolumeclaims", "serviceaccounts", "secrets", "configmaps", "namespaces", "nodes", "services"]),
-      rule(["update", "patch"], [""], ["pods/status", "replicationcontrollers/status", "namespaces/status", "namespaces/finalize", "nodes/status", "persistentvolumeclaims/status", "services/status"]),
+      rule(["update", "patch"], [""], ["pods/status", "replicationcontrollers/status", "namespaces/status", "namespaces/finalize", "nodes/status", "persistentvolumeclaims/status", "services/status", "resourcequotas/status"]),
       rule(["create"], [""], ["serviceaccounts/token"]),
       rule(WRITE, ["apps"], ["deployments", "replicasets", "daemonsets", "statefulsets", "controllerrevisions", "deployments/scale", "replicasets/scale", "statefulsets/scale"]),
       rule(["update", "patch"], ["apps"], ["deployments/status", "replicasets/status", "daemonsets/status", "statefulsets/status"]),

@@ -15,6 +15,7 @@ import { newJobController } from "./job/controller.js";
 import { newNamespaceController } from "./namespace/controller.js";
 import { newNodeLifecycleController } from "./node-lifecycle/controller.js";
 import { newReplicaSetController, newReplicationControllerController } from "./replicaset/controller.js";
+import { newResourceQuotaController } from "./resourcequota/controller.js";
 import { newRootCaPublisher } from "./root-ca-publisher/controller.js";
 import { newServiceAccountsController } from "./serviceaccount/controller.js";
 import { newStatefulSetController } from "./statefulset/controller.js";
@@ -43,6 +44,7 @@ export const controllerDescriptors: readonly ControllerDescriptor[] = [
   { name: "endpoints", construct: newEndpointsController },
   { name: "endpointslice", construct: newEndpointSliceController },
   { name: "disruption", construct: newDisruptionController },
+  { name: "resourcequota", construct: newResourceQuotaController },
   { name: "csrapproving", construct: newCsrApprovingController },
   { name: "csrsigning", construct: newCsrSigningController },
   { name: "tokencleaner", construct: newTokenCleaner },
