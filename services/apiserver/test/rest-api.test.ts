@@ -1,0 +1,260 @@
+// The Kubernetes REST API of a real apiserver (TLS, client certificates, RBAC) driven by real kubectl, by
+// @kubernetes/client-node's informer and by raw requests; each command is checked for its effect. One cluster for all.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { CoreV1Api, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import { clientTls, testPki, waitFor } from "@kubeplane/testing";
+import { startTestCluster, type TestCluster } from "./harness.js";
+import { kubectl, kubectlStream, restRequest, writeKubeconfig } from "./rest-support.js";
+
+await testPki();
+
+let cluster: TestCluster;
+let url: string;
+before(async () => {
+  cluster = await startTestCluster();
+  url = cluster.apiservers[0]!.restUrl!;
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+const deployment = (image: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", labels: { app: "web" } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "main", image, ports: [{ containerPort: 80 }] }] } },
+      ...extra,
+    },
+  });
+
+describe("REST API: kubectl", () => {
+  let kc: { path: string; dir: string };
+  const run = async (...args: string[]): Promise<string> => {
+    const r = await kubectl(kc, args);
+    assert.equal(r.code, 0, `kubectl ${args.join(" ")} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const jsonpath = (what: string, path: string): Promise<string> => run("get", what, "-o", `jsonpath=${path}`);
+
+  before(() => {
+    kc = writeKubeconfig(url);
+  });
+
+  test("health is anonymous; a request without credentials is 401 and one the user may not make is 403, each with a Status", async () => {
+    assert.equal((await restRequest(`${url}/healthz`, { identity: "" })).status, 200);
+    const anonymous = await restRequest(`${url}/api/v1/namespaces/default/pods`, { identity: "" });
+    assert.equal(anonymous.status, 401);
+    assert.deepEqual(pick(JSON.parse(anonymous.body), "kind", "status", "reason", "code"), { kind: "Status", status: "Failure", reason: "Unauthorized", code: 401 });
+    const badToken = await restRequest(`${url}/api/v1/namespaces/default/pods`, { identity: "", headers: { Authorization: "Bearer not.a.token" } });
+    assert.equal(badToken.status, 401);
+    const forbidden = await restRequest(`${url}/api/v1/namespaces/default/pods`, { headers: { "Impersonate-User": "nobody" } });
+    assert.equal(forbidden.status, 403);
+    const status = JSON.parse(forbidden.body) as { reason: string; message: string };
+    assert.equal(status.reason, "Forbidden");
+    assert.match(status.message, /User "nobody" cannot list resource "pods" in API group "" in the namespace "default"/);
+  });
+
+  test("version, api-resources and explain come from discovery and OpenAPI v3", async () => {
+    assert.match(await run("version", "-o", "json"), /"gitVersion": "v1\.32\.0-kubeplane/);
+    const resources = await run("api-resources");
+    assert.match(resources, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    assert.match(resources, /^pods\s+po\s+v1\s+true\s+Pod$/m);
+    assert.match(resources, /^nodes\s+no\s+v1\s+false\s+Node$/m);
+    const explain = await run("explain", "deployment.spec.replicas");
+    assert.match(explain, /KIND:\s+Deployment/);
+    assert.match(explain, /FIELD:\s+replicas <integer>/);
+  });
+
+  test("apply twice (the second unchanged), get in every output, patch three ways, label, scale, delete", async () => {
+    const applyFile = async (doc: string): Promise<string> => {
+      const r = await kubectl(kc, ["apply", "-f", "-"], doc);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.match(await applyFile(deployment("nginx:1.25")), /deployment\.apps\/web created/);
+    assert.match(await applyFile(deployment("nginx:1.25")), /deployment\.apps\/web unchanged/);
+    assert.match(await run("get", "deployments"), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/1\s+0\s+0\s+\d+s\n$/);
+    assert.match(await run("get", "deploy", "web", "-o", "wide"), /CONTAINERS\s+IMAGES\s+SELECTOR\nweb\s.*main\s+nginx:1\.25\s+app=web/);
+    assert.equal((JSON.parse(await run("get", "deploy", "web", "-o", "json")) as { spec: { replicas: number } }).spec.replicas, 1);
+    assert.match(await run("get", "deploy", "web", "-o", "yaml"), /^kind: Deployment$/m);
+    assert.equal(await jsonpath("deploy/web", "{.spec.template.spec.containers[0].image}"), "nginx:1.25");
+
+    await run("patch", "deploy", "web", "--type=json", "-p", '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.26"}]');
+    assert.equal(await jsonpath("deploy/web", "{.spec.template.spec.containers[0].image}"), "nginx:1.26");
+    await run("patch", "deploy", "web", "--type=merge", "-p", '{"metadata":{"annotations":{"team":"blue"}}}');
+    assert.equal(await jsonpath("deploy/web", "{.metadata.annotations.team}"), "blue");
+    // Strategic: the container list merges by name, so the sidecar is added next to main.
+    await run("patch", "deploy", "web", "-p", '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.36"}]}}}}');
+    assert.deepEqual((await jsonpath("deploy/web", "{.spec.template.spec.containers[*].name}")).split(" ").sort(), ["main", "sidecar"]);
+
+    await run("label", "deploy", "web", "tier=frontend");
+    assert.equal(await jsonpath("deploy/web", "{.metadata.labels.tier}"), "frontend");
+    assert.match(await run("get", "deploy", "-l", "tier=frontend", "-o", "name"), /^deployment\.apps\/web$/m);
+    assert.equal(await run("get", "deploy", "-l", "tier=backend", "-o", "name"), "");
+
+    await run("scale", "deploy", "web", "--replicas=3");
+    assert.equal(await jsonpath("deploy/web", "{.spec.replicas}"), "3");
+
+    assert.match(await run("create", "configmap", "dry", "--from-literal=a=b", "--dry-run=server", "-o", "name"), /configmap\/dry/);
+    assert.equal((await kubectl(kc, ["get", "configmap", "dry"])).code, 1, "a server dry run stores nothing");
+
+    await run("delete", "deploy", "web");
+    const gone = await kubectl(kc, ["get", "deploy", "web"]);
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /NotFound.*deployments\.apps "web" not found/);
+  });
+
+  test("get -w sees a change made after it started", async () => {
+    await run("create", "configmap", "watched", "--from-literal=v=1");
+    const watch = kubectlStream(kc, ["get", "configmaps", "watched", "-w", "-o", "jsonpath={.data.v}{\"\\n\"}"]);
+    try {
+      await waitFor(() => (watch.output().includes("1\n") ? true : undefined), { timeoutMs: 10_000, message: "the watch's first line" });
+      await run("patch", "configmap", "watched", "--type=merge", "-p", '{"data":{"v":"2"}}');
+      await waitFor(() => (watch.output().includes("2\n") ? true : undefined), { timeoutMs: 10_000, message: "the change on the watch" });
+    } finally {
+      watch.child.kill();
+    }
+  });
+
+  test("auth can-i answers for the caller and for an impersonated user", async () => {
+    assert.equal((await run("auth", "can-i", "create", "deployments")).trim(), "yes");
+    const r = await kubectl(kc, ["auth", "can-i", "create", "deployments", "--as=nobody"]);
+    assert.equal(r.stdout.trim(), "no");
+  });
+});
+
+function pick(obj: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, obj[k]]));
+}
+
+const pod = (name: string): V1Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name, labels: { app: "informed" } }, spec: { containers: [{ name: "main", image: "busybox:1.36" }] } });
+
+describe("REST API: @kubernetes/client-node", () => {
+  let kc: KubeConfig;
+
+  before(() => {
+    const tls = clientTls("admin");
+    kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "kubeplane", server: url, caFile: tls.caFile, skipTLSVerify: false }],
+      users: [{ name: "admin", certFile: tls.certFile, keyFile: tls.keyFile }],
+      contexts: [{ name: "kubeplane", cluster: "kubeplane", user: "admin", namespace: "default" }],
+      currentContext: "kubeplane",
+    });
+  });
+
+  test("an informer lists the pods there are, then sees a pod added, changed and deleted", async () => {
+    const api = kc.makeApiClient(CoreV1Api);
+    await api.createNamespacedPod({ namespace: "default", body: pod("before") });
+    const informer = makeInformer(kc, "/api/v1/namespaces/default/pods", () => api.listNamespacedPod({ namespace: "default" }));
+    const seen: string[] = [];
+    informer.on("add", (p) => seen.push(`add ${p.metadata?.name}`));
+    informer.on("update", (p) => seen.push(`update ${p.metadata?.name} ${p.metadata?.labels?.["stage"] ?? ""}`));
+    informer.on("delete", (p) => seen.push(`delete ${p.metadata?.name}`));
+    const errors: unknown[] = [];
+    informer.on("error", (err) => errors.push(err));
+    await informer.start();
+    try {
+      await waitFor(() => seen.includes("add before"), { message: "the listed pod" });
+      await api.createNamespacedPod({ namespace: "default", body: pod("after") });
+      await waitFor(() => seen.includes("add after"), { message: "the pod created after the list" });
+      await api.patchNamespacedPod({ namespace: "default", name: "after", body: { metadata: { labels: { stage: "two" } } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+      await waitFor(() => seen.includes("update after two"), { message: "the change" });
+      await api.deleteNamespacedPod({ namespace: "default", name: "after", gracePeriodSeconds: 0 });
+      await waitFor(() => seen.includes("delete after"), { message: "the deletion" });
+      assert.deepEqual(
+        informer.list("default").map((p) => p.metadata?.name),
+        ["before"],
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
+describe("REST API: raw requests", () => {
+  const cm = (name: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels: { set: "raw" } }, data: { k: "v" }, ...extra });
+  const post = (path: string, body: string, headers: Record<string, string> = {}) => restRequest(`${url}${path}`, { method: "POST", body, headers });
+
+  test("fieldValidation: Strict refuses an unknown field with its path, Warn stores without it and says so in a Warning header", async () => {
+    const strict = await post("/api/v1/namespaces/default/configmaps?fieldValidation=Strict", cm("strict", { bogus: 1 }));
+    assert.equal(strict.status, 400);
+    const status = JSON.parse(strict.body) as { reason: string; details: { causes: { field: string }[] } };
+    assert.equal(status.reason, "BadRequest");
+    assert.deepEqual(status.details.causes.map((c) => c.field), ["bogus"]);
+    const warn = await post("/api/v1/namespaces/default/configmaps?fieldValidation=Warn", cm("warned", { bogus: 1 }));
+    assert.equal(warn.status, 201);
+    assert.match(String(warn.headers["warning"]), /unknown field \\"bogus\\"/);
+    assert.equal((JSON.parse(warn.body) as Record<string, unknown>)["bogus"], undefined);
+  });
+
+  test("dryRun=All answers with the object and stores nothing; a bad dryRun value is 400", async () => {
+    const dry = await post("/api/v1/namespaces/default/configmaps?dryRun=All", cm("dry-raw"));
+    assert.equal(dry.status, 201);
+    assert.equal((await restRequest(`${url}/api/v1/namespaces/default/configmaps/dry-raw`)).status, 404);
+    assert.equal((await post("/api/v1/namespaces/default/configmaps?dryRun=Some", cm("dry-raw"))).status, 400);
+  });
+
+  test("a Table has kubectl's columns and a row per object", async () => {
+    await post("/api/v1/namespaces/default/configmaps", cm("tabled"));
+    const res = await restRequest(`${url}/api/v1/namespaces/default/configmaps?labelSelector=set%3Draw`, { headers: { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" } });
+    const table = JSON.parse(res.body) as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: string[]; object: { kind: string } }[] };
+    assert.equal(table.kind, "Table");
+    assert.deepEqual(table.columnDefinitions.map((c) => c.name), ["Name", "Data", "Age"]);
+    const row = table.rows.find((r) => r.cells[0] === "tabled");
+    assert.equal(row?.cells[1], "1");
+    assert.equal(row?.object.kind, "PartialObjectMetadata");
+  });
+
+  test("a watch with sendInitialEvents sends the objects, then the initial-events-end bookmark, then changes", async () => {
+    await post("/api/v1/namespaces/default/configmaps", cm("streamed"));
+    const lines: { type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } }[] = [];
+    const controller = new AbortController();
+    const { request } = await import("node:https");
+    const { readFileSync } = await import("node:fs");
+    const tls = clientTls("admin");
+    const req = request(`${url}/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dstreamed`, {
+      ca: readFileSync(tls.caFile),
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+      signal: controller.signal,
+    });
+    let buffer = "";
+    req.on("response", (res) => {
+      res.on("data", (d: Buffer) => {
+        buffer += d.toString();
+        for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+          lines.push(JSON.parse(buffer.slice(0, i)) as (typeof lines)[number]);
+          buffer = buffer.slice(i + 1);
+        }
+      });
+    });
+    req.on("error", () => undefined);
+    req.end();
+    try {
+      await waitFor(() => lines.length >= 2, { message: "the initial events" });
+      assert.deepEqual(lines.slice(0, 2).map((l) => l.type), ["ADDED", "BOOKMARK"]);
+      assert.equal(lines[1]!.object.metadata.annotations?.["k8s.io/initial-events-end"], "true");
+      await restRequest(`${url}/api/v1/namespaces/default/configmaps/streamed`, { method: "PATCH", body: '{"data":{"k":"w"}}', headers: { "Content-Type": "application/merge-patch+json" } });
+      await waitFor(() => lines.some((l) => l.type === "MODIFIED"), { message: "the change" });
+    } finally {
+      controller.abort();
+    }
+  });
+
+  test("deletecollection removes what the selector selects; exec is a clear 501", async () => {
+    const del = await restRequest(`${url}/api/v1/namespaces/default/configmaps?labelSelector=set%3Draw`, { method: "DELETE" });
+    assert.equal(del.status, 200);
+    const left = JSON.parse((await restRequest(`${url}/api/v1/namespaces/default/configmaps?labelSelector=set%3Draw`)).body) as { items: unknown[] };
+    assert.deepEqual(left.items, []);
+    const exec = await restRequest(`${url}/api/v1/namespaces/default/pods/any/exec?command=sh`, { method: "POST" });
+    assert.equal(exec.status, 501);
+    assert.equal((JSON.parse(exec.body) as { reason: string }).reason, "NotImplemented");
+  });
+});
