@@ -21,6 +21,15 @@ export const controllerManagerConfig = defineConfig({
   clusterSigningKeyFile: { type: "string", description: "PEM private key of clusterSigningCertFile" },
   clusterSigningDuration: { type: "duration", default: "8760h", description: "Longest lifetime of a certificate the csrsigning controller issues (a CSR's expirationSeconds may ask for less)" },
   rootCaFile: { type: "string", description: "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (the cluster CA); unset: the root-ca-cert-publisher does nothing" },
+  horizontalPodAutoscalerSyncPeriod: { type: "duration", default: "15s", description: "How often each HorizontalPodAutoscaler is reconciled (--horizontal-pod-autoscaler-sync-period)" },
+  horizontalPodAutoscalerDownscaleStabilization: {
+    type: "duration",
+    default: "5m",
+    description: "Scale-down follows the highest recommendation of this window, unless an HPA's behavior.scaleDown sets its own (--horizontal-pod-autoscaler-downscale-stabilization)",
+  },
+  horizontalPodAutoscalerTolerance: { type: "string", default: "0.1", description: "Smallest relative distance of a metric from its target that rescales (--horizontal-pod-autoscaler-tolerance)" },
+  horizontalPodAutoscalerCpuInitializationPeriod: { type: "duration", default: "5m", description: "After a pod starts, its CPU samples count only once it is ready for a whole metrics window (--horizontal-pod-autoscaler-cpu-initialization-period)" },
+  horizontalPodAutoscalerInitialReadinessDelay: { type: "duration", default: "30s", description: "A pod not ready this long after its start counts as never ready for CPU (--horizontal-pod-autoscaler-initial-readiness-delay)" },
   podEvictionTimeout: { type: "duration", default: "300s", description: "Default tolerationSeconds for not-ready/unreachable taints" },
   resourceQuotaSyncPeriod: { type: "duration", default: "5m", description: "How often every ResourceQuota's usage is recounted from the objects (--resource-quota-sync-period)" },
 });

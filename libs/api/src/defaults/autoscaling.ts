@@ -9,7 +9,8 @@ const scaleUp: HPAScalingRules = {
     { type: "Percent", value: 100, periodSeconds: 15 },
   ],
 };
-const scaleDown: HPAScalingRules = { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }] };
+// No stabilizationWindowSeconds: the HPA controller's --horizontal-pod-autoscaler-downscale-stabilization (5m) applies, as Kubernetes leaves it nil.
+const scaleDown: HPAScalingRules = { selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }] };
 
 function fillRules(rules: HPAScalingRules | undefined, defaults: HPAScalingRules): HPAScalingRules {
   if (!rules) return structuredClone(defaults);

@@ -1,5 +1,5 @@
 // The metrics.k8s.io/v1beta1 API (NodeMetrics, PodMetrics): read-only get and list, computed from the kubelets' stats on request.
-import { apiErrors, apiserverV1, kindForResource, nodeMetricsInfo, podMetricsInfo, type ApiObject, type coreV1Node, type coreV1Pod, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { apiErrors, kindForResource, nodeMetricsInfo, podMetricsInfo, type apiserverV1, type ApiObject, type coreV1Node, type coreV1Pod, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { kubeletDialer } from "../node-proxy.js";
 import { encodeReplyObject } from "../object-codec.js";

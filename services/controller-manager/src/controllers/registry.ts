@@ -11,6 +11,7 @@ import { newDisruptionController } from "./disruption/controller.js";
 import { newEndpointsController } from "./endpoints/controller.js";
 import { newEndpointSliceController } from "./endpointslice/controller.js";
 import { newGarbageCollector } from "./garbage-collector/controller.js";
+import { newHorizontalPodAutoscalerController } from "./horizontalpodautoscaler/controller.js";
 import { newJobController } from "./job/controller.js";
 import { newNamespaceController } from "./namespace/controller.js";
 import { newNodeLifecycleController } from "./node-lifecycle/controller.js";
@@ -45,6 +46,7 @@ export const controllerDescriptors: readonly ControllerDescriptor[] = [
   { name: "endpointslice", construct: newEndpointSliceController },
   { name: "disruption", construct: newDisruptionController },
   { name: "resourcequota", construct: newResourceQuotaController },
+  { name: "horizontalpodautoscaling", construct: newHorizontalPodAutoscalerController },
   { name: "csrapproving", construct: newCsrApprovingController },
   { name: "csrsigning", construct: newCsrSigningController },
   { name: "tokencleaner", construct: newTokenCleaner },
