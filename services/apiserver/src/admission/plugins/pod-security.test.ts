@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { apiErrors, kindFor, type ApiObject } from "@kubeplane/api";
 import { AUDIT_VIOLATIONS_ANNOTATION, ENFORCE_POLICY_ANNOTATION, EXEMPT_ANNOTATION, PodSecurity, DEFAULT_POD_SECURITY_CONFIGURATION } from "./pod-security.js";
+import { podSecurityConfiguration, PodSecurityConfigError } from "./pod-security-config.js";
 import { attributes, MemoryAdmissionStore } from "./test-admission-support.js";
 
 const nsKind = kindFor("v1", "Namespace")!;
@@ -148,4 +149,13 @@ test("tightening a namespace's enforce level warns about the existing pods it wo
   const attrs = attributes(nsKind, "UPDATE", namespace("team", { "pod-security.kubernetes.io/enforce": "baseline" }), { oldObject: namespace("team", {}) });
   await plugin.validate(attrs, store);
   assert.deepEqual(attrs.warnings, ['existing pods in namespace "team" violate the new PodSecurity enforce level "baseline:latest"', "a (and 1 other pod): privileged"]);
+});
+
+test("the flags give the cluster default and exemptions; a bad level is refused at start", () => {
+  const config = podSecurityConfiguration({ podSecurityDefaultEnforce: "baseline", podSecurityDefaultWarn: "restricted:v1.30", podSecurityExemptNamespaces: ["kube-system"] });
+  assert.equal(config.defaults.enforce.level, "baseline");
+  assert.deepEqual(config.defaults.warn, { level: "restricted", version: { major: 1, minor: 30 } });
+  assert.equal(config.defaults.audit.level, "privileged");
+  assert.deepEqual(config.exemptions.namespaces, ["kube-system"]);
+  assert.throws(() => podSecurityConfiguration({ podSecurityDefaultEnforce: "strict" }), PodSecurityConfigError);
 });
