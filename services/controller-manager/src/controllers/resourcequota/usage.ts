@@ -1,5 +1,5 @@
 // A quota's observed usage: what the namespace's objects use of each resource in spec.hard (Kubernetes' CalculateUsage).
-import { addResources, coreV1ResourceQuota, kindForResource, maskResources, quotaEvaluatorFor, quotaScopes, type ApiObject, type KindInfo, type ResourceList } from "@kubeplane/api";
+import { addResources, kindForResource, maskResources, quotaEvaluatorFor, quotaScopes, type ApiObject, type coreV1ResourceQuota, type KindInfo, type ResourceList } from "@kubeplane/api";
 
 type Quota = coreV1ResourceQuota.ResourceQuota;
 
