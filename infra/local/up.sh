@@ -342,6 +342,14 @@ kpctl_config set-credentials kubeplane-local-admin --client-certificate "$(kp_pe
 kpctl_config set-context kubeplane-local --cluster kubeplane-local --user kubeplane-local-admin
 kpctl_config use-context kubeplane-local
 
+# ---- kubectl's kubeconfig: the same admin, the REST API (the apiserver's --rest-listen, docs/rest-api.md) ----
+KP_KUBECONFIG=$KP_DATA_DIR/kubeconfig
+kubeconfig_set() { "$KPCTL" config "$@" --config "$KP_KUBECONFIG" >/dev/null; }
+kubeconfig_set set-cluster kubeplane-local --server "https://$KP_HOST:6444" --certificate-authority "$(kp_pem ca.crt)" --embed-certs
+kubeconfig_set set-credentials kubeplane-local-admin --client-certificate "$(kp_pem admin.crt)" --client-key "$(kp_pem admin.key)" --embed-certs
+kubeconfig_set set-context kubeplane-local --cluster kubeplane-local --user kubeplane-local-admin
+kubeconfig_set use-context kubeplane-local
+
 # ---- cluster objects, applied once the apiserver answers ------------------------------------
 kp_cluster_objects() {
   local deadline=$((SECONDS + 60)) n missing=()
@@ -461,6 +469,7 @@ cat <<DONE
 Environment for clients and services:
   export KP_ETCD_ENDPOINTS=$KP_ETCD_ENDPOINTS
   export KP_NATS_URL=$KP_NATS_URL
+  export KUBECONFIG=$KP_KUBECONFIG   # kubectl (the REST API on https://$KP_HOST:6444)
 Nodes ${KP_NODES[*]}: pods on bridges ${KP_NODE_BRIDGES[*]} (${KP_NODE_CIDRS[*]}), Services $KP_SERVICE_CIDR, DNS $KP_DNS_SERVICE_IP
 Try:            services/kpctl/bin/kpctl get nodes; services/kpctl/bin/kpctl apply -f infra/examples/busybox-web.yaml
 Tail the logs:  tail -F $(kp_rel "$KP_LOG_DIR")/*.log

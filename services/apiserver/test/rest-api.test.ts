@@ -103,6 +103,19 @@ describe("REST API: kubectl", () => {
     assert.match(await run("create", "configmap", "dry", "--from-literal=a=b", "--dry-run=server", "-o", "name"), /configmap\/dry/);
     assert.equal((await kubectl(kc, ["get", "configmap", "dry"])).code, 1, "a server dry run stores nothing");
 
+    // Server-side apply: created when absent, and a second apply of the same configuration changes nothing.
+    const ssa = deployment("nginx:1.27").replace('"name":"web"', '"name":"ssa"').replaceAll('"app":"web"', '"app":"ssa"');
+    assert.match((await kubectl(kc, ["apply", "--server-side", "-f", "-"], ssa)).stdout, /deployment\.apps\/ssa serverside-applied/);
+    const rv = await jsonpath("deploy/ssa", "{.metadata.resourceVersion}");
+    assert.equal((await kubectl(kc, ["apply", "--server-side", "-f", "-"], ssa)).code, 0);
+    assert.equal(await jsonpath("deploy/ssa", "{.metadata.resourceVersion}"), rv);
+    // diff: a server-side dry run of the apply; exit 0 when nothing would change, 1 with the change.
+    assert.equal((await kubectl(kc, ["diff", "-f", "-"], ssa)).code, 0);
+    const diff = await kubectl(kc, ["diff", "-f", "-"], ssa.replace('"replicas":1', '"replicas":4'));
+    assert.equal(diff.code, 1, diff.stderr);
+    assert.match(diff.stdout, /^-  replicas: 1\n\+  replicas: 4$/m);
+    assert.equal(await jsonpath("deploy/ssa", "{.spec.replicas}"), "1", "diff changes nothing");
+
     await run("delete", "deploy", "web");
     const gone = await kubectl(kc, ["get", "deploy", "web"]);
     assert.notEqual(gone.code, 0);

@@ -70,7 +70,11 @@ export async function patchObject(call: RestCall, deps: RestDeps, method: "updat
     const meta = obj["metadata"] as { resourceVersion?: string };
     meta.resourceVersion = wantedRv ?? String((current["metadata"] as { resourceVersion?: string }).resourceVersion ?? "");
     try {
-      sendObject(call, 200, await writeObject(call, deps, method, obj));
+      const written = await writeObject(call, deps, method, obj);
+      // A dry run stores nothing, so the object keeps the version it was read at (kubectl diff shows it).
+      const writtenMeta = (written["metadata"] ??= {}) as { resourceVersion?: string };
+      writtenMeta.resourceVersion ||= meta.resourceVersion;
+      sendObject(call, 200, written);
       return;
     } catch (err) {
       if (!wantedRv && isApiError(err) && err.reason === "Conflict" && attempt < CONFLICT_RETRIES) continue;
