@@ -66,6 +66,7 @@ test: deps lint ## everything CI runs: lint, unit and integration tests
 bench: deps bench-deps build ## benchmarks that print figures, data planes beside their peers (KP_BENCH_SCALE multiplies their sizes)
 	node $(NODE_FLAGS) services/apiserver/bench/apiserver-bench.ts
 	node $(NODE_FLAGS) services/apiserver/bench/write-cost-bench.ts
+	node $(NODE_FLAGS) services/apiserver/bench/audit-cost-bench.ts
 	node $(NODE_FLAGS) services/controller-manager/bench/controller-manager-bench.ts
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
 	node $(NODE_FLAGS) services/kube-proxy/bench/kube-proxy-bench.ts
