@@ -19,6 +19,8 @@ export interface LogBackendOptions extends Omit<RotationOptions, "path"> {
   path: string;
   /** Events held in memory while the writer is behind; more are dropped (and counted). Default 10,000, as kube's batch buffer. */
   bufferSize?: number;
+  /** Bytes held in memory while the writer is behind (RequestResponse events can be large); default 64 MiB. */
+  bufferBytes?: number;
   metrics: AuditMetrics;
   logger: Logger;
 }
@@ -29,19 +31,22 @@ const SLICE_BYTES = 1 << 20;
 /**
  * The log file backend: a request only appends its serialised line to a queue; a single writer
  * drains the queue in batches (one writev each), so a slow disk delays the log, not the request.
- * When the queue holds `bufferSize` events, new ones are dropped rather than let memory grow or
- * the request wait. Lines are whole (one event each) and in the order they were processed.
+ * When the queue holds `bufferSize` events or `bufferBytes` bytes, new ones are dropped rather than
+ * let memory grow or the request wait. Lines are whole (one event each) and in the order they were processed.
  */
 export class LogBackend implements AuditBackend {
   private queue: Buffer[] = [];
+  private queuedBytes = 0;
   private writing: Promise<void> | undefined;
   private closed = false;
   private droppedSinceWarn = 0;
   private readonly file: RotatingFile | undefined;
   private readonly bufferSize: number;
+  private readonly bufferBytes: number;
 
   constructor(private readonly options: LogBackendOptions) {
     this.bufferSize = options.bufferSize ?? 10_000;
+    this.bufferBytes = options.bufferBytes ?? 64 * 1024 * 1024;
     this.file = options.path === "-" ? undefined : new RotatingFile(options);
   }
 
@@ -51,7 +56,13 @@ export class LogBackend implements AuditBackend {
         this.drop(1, this.closed ? "the backend is shut down" : "the buffer is full");
         continue;
       }
-      this.queue.push(Buffer.from(`${JSON.stringify(event)}\n`));
+      const line = Buffer.from(`${JSON.stringify(event)}\n`);
+      if (this.queuedBytes + line.length > this.bufferBytes && this.queue.length > 0) {
+        this.drop(1, "the buffer is full");
+        continue;
+      }
+      this.queue.push(line);
+      this.queuedBytes += line.length;
       this.options.metrics.events.inc();
     }
     if (!this.writing && this.queue.length > 0) this.writing = this.drain();
@@ -77,6 +88,7 @@ export class LogBackend implements AuditBackend {
         let n = 0;
         while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.length <= SLICE_BYTES)) bytes += this.queue[n++]!.length;
         const batch = this.queue.splice(0, n);
+        this.queuedBytes -= bytes;
         try {
           await (this.file ? this.file.write(batch) : writeStdout(batch));
           this.droppedSinceWarn = 0;

@@ -112,3 +112,18 @@ test("the backend returns at once, writes every accepted event on shutdown, in o
   backend.processEvents([event(-1)]);
   assert.equal(((await registry.getSingleMetric("apiserver_audit_error_total")!.get()).values[0]!.value), errors + 1, "after shutdown events are refused, and counted");
 });
+
+test("the backend's byte bound holds large events back too: a burst past it is dropped, not buffered", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "audit.log");
+  const registry = new Registry();
+  const metrics = createAuditMetrics(registry);
+  const big = (i: number): AuditEvent => ({ ...event(i), requestObject: { data: "x".repeat(100_000) } });
+  const backend = new LogBackend({ path, maxSizeMb: 0, maxBackups: 0, maxAgeDays: 0, bufferBytes: 350_000, metrics, logger: createLogger("audit-test", "error") });
+  for (let i = 0; i < 10; i++) backend.processEvents([big(i)]);
+  await backend.shutdown();
+  const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
+  // The first is taken by the writer at once; three more 100 kB events fit in the 350 kB queue.
+  assert.equal(lines.length, 4);
+  assert.equal((await registry.getSingleMetric("apiserver_audit_error_total")!.get()).values[0]!.value, 6);
+});
