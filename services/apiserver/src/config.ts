@@ -31,6 +31,8 @@ export const apiserverConfig = defineConfig({
   publishWatchEvents: { type: "bool", default: true, description: "Campaign to be the replica that publishes watch events to JetStream (one replica leads)" },
   identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },
   bookmarkInterval: { type: "duration", default: "60s", description: "How often gRPC watches that allow bookmarks get one" },
+  enableAdmissionPlugins: { type: "list", default: [], description: "Admission plugins to turn on beside the default ones (kube-apiserver's flag; order is fixed, see docs/security.md)" },
+  disableAdmissionPlugins: { type: "list", default: [], description: "Admission plugins to turn off, even default ones" },
   restListen: { type: "string", default: "127.0.0.1:6444", description: "Address of the Kubernetes REST API's HTTPS listener (kubectl, client libraries; the serving certificate and client CA of the gRPC listener); empty disables it" },
   serviceAccountKeyFile: { type: "list", default: [], description: "PEM EC P-256 public (or private) keys that verify ServiceAccount tokens (the PKI's sa.pub); unset: ServiceAccount tokens are not accepted" },
   serviceAccountSigningKeyFile: { type: "string", description: "PEM EC P-256 private key that signs ServiceAccount tokens (the PKI's sa.key); unset: no TokenRequest, no token volumes" },

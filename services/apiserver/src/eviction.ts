@@ -1,7 +1,8 @@
 // The pods/eviction subresource: deletes a pod unless its PodDisruptionBudget allows no disruption (Kubernetes' EvictionREST).
-import { apiErrors, apiserverV1, decodeMessageJson, encodeMessageJson, isConflict, kindFor, pdbSelectsPod, policyV1, type coreV1Pod, type KindInfo } from "@kubeplane/api";
+import { apiErrors, apiserverV1, decodeMessageJson, encodeMessageJson, isConflict, kindFor, pdbSelectsPod, policyV1, type ApiObject, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import { asBuffer } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
+import { withDryRun, type RequestContext } from "./request-context.js";
 
 const { Encoding } = apiserverV1;
 type Eviction = policyV1.Eviction;
@@ -22,20 +23,21 @@ const EVICTION_TYPE = "kubeplane.policy.v1.Eviction";
  * conflict) before the pod is deleted; otherwise 429 TooManyRequests with the DisruptionBudget
  * cause. Throws ApiErrors.
  */
-export async function evictPod(registry: Registry, req: apiserverV1.EvictRequest, now: () => Date = () => new Date()): Promise<apiserverV1.ObjectReply> {
+export async function evictPod(registry: Registry, req: apiserverV1.EvictRequest, ctx?: RequestContext, now: () => Date = () => new Date()): Promise<apiserverV1.ObjectReply> {
   const eviction = decodeEviction(req.eviction);
   const namespace = req.namespace || eviction.metadata?.namespace || "";
   const name = req.name || eviction.metadata?.name || "";
   if (!namespace || !name) throw apiErrors.badRequest("a namespace and a pod name are required for pods/eviction");
   if (eviction.metadata?.name && eviction.metadata.name !== name) throw apiErrors.badRequest(`name in URL does not match name in Eviction object`);
   const dryRun = (eviction.deleteOptions?.dryRun ?? []).includes("All");
+  await registry.admit({ operation: "CREATE", info: pods, subresource: "eviction", namespace, name, object: eviction as unknown as ApiObject }, ctx && withDryRun(ctx, dryRun));
   const deletePod = async (): Promise<apiserverV1.ObjectReply> => {
     await registry.delete(pods, namespace, name, {
       gracePeriodSeconds: eviction.deleteOptions?.gracePeriodSeconds,
       propagationPolicy: "",
       preconditions: eviction.deleteOptions?.preconditions,
       dryRun,
-    });
+    }, ctx);
     return { object: encodeEviction(eviction, req.accept) };
   };
 

@@ -19,8 +19,8 @@ import {
 import type { Logger } from "@kubeplane/service-kit";
 import { isStoreUnavailable } from "@kubeplane/storage";
 import type { ApiserverMetrics } from "./metrics.js";
-import { requestUser } from "./authn/index.js";
-import { prepareCsrApproval, setCsrRequester } from "./strategies/certificatesigningrequests.js";
+import { callContext, sendWarnings } from "./call-context.js";
+import { prepareCsrApproval } from "./strategies/certificatesigningrequests.js";
 import { evictPod } from "./eviction.js";
 import { createMetricsApi } from "./metrics-api/index.js";
 import { nodeImageHandlers } from "./node-images.js";
@@ -91,11 +91,13 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       work(call.request, call).then(
         (reply) => {
           done(verb === "create" ? "201" : "200");
+          sendWarnings(call);
           callback(null, reply);
         },
         (err: unknown) => {
           const status = toServiceError(err, logger);
           done(isApiError(err) ? String(err.code) : "500");
+          sendWarnings(call);
           callback(status);
         },
       );
@@ -110,8 +112,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     create: unary("create", "", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       const obj = decodeRequestObject(info, req.object);
-      if (info.resource === "certificatesigningrequests") setCsrRequester(obj, requestUser(call));
-      return reply(info, await registry.create(info, req.namespace, obj, req.dryRun), req.accept);
+      return reply(info, await registry.create(info, req.namespace, obj, callContext(call, req.dryRun)), req.accept);
     }),
     get: unary("get", "", (r) => r.resource, async (req) => {
       if (metricsApi.serves(req.resource)) return metricsApi.get(req);
@@ -135,49 +136,51 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         remainingItemCount: page.remainingItemCount,
       };
     }),
-    update: unary("update", "", (r) => r.resource, async (req) => {
+    update: unary("update", "", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       const obj = decodeRequestObject(info, req.object);
-      return reply(info, await registry.update(info, req.namespace, obj, req.dryRun), req.accept);
+      return reply(info, await registry.update(info, req.namespace, obj, callContext(call, req.dryRun)), req.accept);
     }),
-    updateStatus: unary("update", "status", (r) => r.resource, async (req) => {
+    updateStatus: unary("update", "status", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       const obj = decodeRequestObject(info, req.object);
-      return reply(info, await registry.updateStatus(info, req.namespace, obj, req.dryRun), req.accept);
+      return reply(info, await registry.updateStatus(info, req.namespace, obj, callContext(call, req.dryRun)), req.accept);
     }),
-    updateApproval: unary("update", "approval", (r) => r.resource, async (req) => {
+    updateApproval: unary("update", "approval", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       if (info.resource !== "certificatesigningrequests") throw apiErrors.apiError("NotFound", `the server could not find the requested resource (${info.resource}/approval)`);
       const obj = decodeRequestObject(info, req.object);
       const name = obj.metadata?.name ?? "";
-      const next = await registry.guaranteedUpdate(info, "", name, obj.metadata?.resourceVersion ?? "", req.dryRun, (old) => {
+      const ctx = callContext(call, req.dryRun);
+      const next = await registry.guaranteedUpdate(info, "", name, obj.metadata?.resourceVersion ?? "", req.dryRun, async (old) => {
         const updated = prepareCsrApproval(obj, old);
+        await registry.admit({ operation: "UPDATE", info, subresource: "approval", namespace: "", name, object: updated, oldObject: old }, ctx);
         const errors = validateStatusUpdate(info, updated, old);
         if (errors.length) throw apiErrors.invalid({ group: info.group, resource: info.resource, kind: info.kind, name }, errors);
         return updated;
       });
       return reply(info, next, req.accept);
     }),
-    patch: unary("patch", "", (r) => r.resource, async (req) => {
+    patch: unary("patch", "", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       if (req.patchType && req.patchType !== "merge") {
         throw apiErrors.apiError("UnsupportedMediaType", `the patch type "${req.patchType}" is not supported; use "merge" (JSON merge patch)`);
       }
       const patch = parseJsonBody(req.patch, "the patch");
-      const obj = await registry.patch(info, requireNamespace(info, req.namespace), req.name, patch, { status: req.status, dryRun: req.dryRun });
+      const obj = await registry.patch(info, requireNamespace(info, req.namespace), req.name, patch, { status: req.status, dryRun: req.dryRun }, callContext(call, req.dryRun));
       return reply(info, obj, req.accept);
     }),
-    delete: unary("delete", "", (r) => r.resource, async (req) => {
+    delete: unary("delete", "", (r) => r.resource, async (req, call) => {
       const info = resolveResource(req.resource);
       const result = await registry.delete(info, requireNamespace(info, req.namespace), req.name, {
         gracePeriodSeconds: req.gracePeriodSeconds,
         propagationPolicy: req.propagationPolicy,
         preconditions: req.preconditions,
         dryRun: req.dryRun,
-      });
+      }, callContext(call, req.dryRun));
       return { object: encodeReplyObject(info, result.object, req.accept), deleted: result.deleted };
     }),
-    bind: unary("create", "binding", () => ({ group: "", version: "v1", resource: "pods" }), async (req) => {
+    bind: unary("create", "binding", () => ({ group: "", version: "v1", resource: "pods" }), async (req, call) => {
       const info = kindForResource("", "pods")! as KindInfo<coreV1Pod.Pod>;
       const binding = decodeBinding(req.binding);
       const namespace = requireNamespace(info, req.namespace || binding.metadata?.namespace || "");
@@ -186,6 +189,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       if (binding.target?.kind && binding.target.kind !== "Node") throw apiErrors.badRequest(`binding target kind must be Node, not ${binding.target.kind}`);
       const node = binding.target?.name ?? "";
       if (!node) throw apiErrors.invalid({ resource: "bindings", kind: "Binding", name }, [{ type: "FieldValueRequired", field: "target.name", detail: "" }]);
+      await registry.admit({ operation: "CREATE", info, subresource: "binding", namespace, name, object: binding as unknown as ApiObject }, callContext(call));
       const pod = await registry.guaranteedUpdate(info, namespace, name, "", false, (old) => {
         const subject = { resource: "pods", name };
         if (binding.metadata?.uid && binding.metadata.uid !== old.metadata!.uid) {
@@ -211,7 +215,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       const obj = await registry.get(info, requireNamespace(info, req.namespace), req.name);
       return { object: encodeScale(scaleOf(info, obj), req.accept) };
     }),
-    updateScale: unary("update", "scale", (r) => r.resource, async (req) => {
+    updateScale: unary("update", "scale", (r) => r.resource, async (req, call) => {
       const info = scalable(resolveResource(req.resource));
       const scale = decodeScale(req.scale);
       const name = scale.metadata?.name ?? "";
@@ -222,20 +226,22 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
           { type: "FieldValueInvalid", field: "spec.replicas", value: replicas, detail: "must be greater than or equal to 0" },
         ]);
       }
-      const obj = await registry.guaranteedUpdate(info, namespace, name, scale.metadata?.resourceVersion ?? "", false, (old) => {
+      const ctx = callContext(call);
+      const obj = await registry.guaranteedUpdate(info, namespace, name, scale.metadata?.resourceVersion ?? "", false, async (old) => {
         const next = info.codec.fromPartial(old) as ApiObject & { spec?: { replicas?: number } };
         next.spec ??= {};
         next.spec.replicas = replicas;
         if (next.spec.replicas !== (old as { spec?: { replicas?: number } }).spec?.replicas) next.metadata!.generation += 1;
+        const [newScale, oldScale] = [scaleOf(info, next), scaleOf(info, old)] as unknown as ApiObject[];
+        await registry.admit({ operation: "UPDATE", info, subresource: "scale", namespace, name, object: newScale, oldObject: oldScale }, ctx);
         return next;
       });
       return { object: encodeScale(scaleOf(info, obj), req.accept) };
     }),
-    createToken: unary("create", "token", () => ({ group: "", version: "v1", resource: "serviceaccounts" }), async (req) => {
-      if (!deps.tokens) throw apiErrors.apiError("NotFound", "the server could not find the requested resource (serviceaccounts/token): no serviceAccountSigningKeyFile");
-      return createToken(deps.tokens, req);
+    createToken: unary("create", "token", () => ({ group: "", version: "v1", resource: "serviceaccounts" }), async (req, call) => {
+      return createToken(deps.tokens, registry, req, callContext(call));
     }),
-    evict: unary("create", "eviction", () => ({ group: "", version: "v1", resource: "pods" }), (req) => evictPod(registry, req)),
+    evict: unary("create", "eviction", () => ({ group: "", version: "v1", resource: "pods" }), (req, call) => evictPod(registry, req, callContext(call))),
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
     ...nodeProxyHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
     ...nodeImageHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),

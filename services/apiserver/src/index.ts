@@ -21,6 +21,7 @@ import { authorizeCalls, startAuthorization } from "./authz/index.js";
 import { watchChangeSource } from "./watch-source.js";
 import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
 import { serviceAccountSupport } from "./service-accounts.js";
+import { newAdmissionChain } from "./admission/start.js";
 import { startRestApi } from "./rest/index.js";
 import { auditCalls, startAuditing } from "./audit/index.js";
 import { createFlowControl, flowControlCalls } from "./flowcontrol/index.js";
@@ -112,11 +113,12 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   const transformer = config.encryptionKeyFile ? aesGcmTransformer(loadKeyFile(config.encryptionKeyFile)) : identityTransformer;
   const writeTraces = new WriteTraces(); // a write's trace continues on the watch event it produces
   const serviceAccounts = serviceAccountSupport(config, () => registry, log);
+  const admission = newAdmissionChain({ config, registry: () => registry, logger: log, metrics: service.metrics, serviceAccountTokens: serviceAccounts.tokens !== undefined });
   const registry = new Registry(traceWrites(store, writeTraces), {
     maxObjectBytes: config.maxObjectBytes,
     transformer,
     eventTtlSeconds: Math.round(config.eventTtl / 1000),
-    admission: serviceAccounts.admission,
+    admission,
     addresses: new ServiceAddresses(new ServiceIpRange(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max), config.serviceClusterIpRange),
   });
 
@@ -148,7 +150,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     }
   };
   await ensureNamespaces();
-  const namespaceCache = registry.namespaces.run(stopping.signal, log);
+  const admissionCaches = admission.run(stopping.signal);
   const authorization = startAuthorization(registry, stopping.signal, log);
 
   const etcdVersion = await store.serverVersion().catch(() => "");
@@ -163,7 +165,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
   };
   const limits = flowControlCalls(handlers, { ...createFlowControl(config, service.metrics), logger: log });
-  service.addService(apiserverV1.ApiServerServiceService, auditCalls(authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, registry, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log), auditor));
+  service.addService(apiserverV1.ApiServerServiceService, auditCalls(authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log), auditor));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
     return true;
@@ -211,7 +213,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   });
   service.onStop(async () => {
     stopping.abort();
-    await Promise.all([electionDone, namespaceCache, authorization.done]);
+    await Promise.all([electionDone, admissionCaches, authorization.done]);
   });
   const compactor = startCompactor(store, { intervalMs: config.compactionInterval, logger: log });
   service.onStop(() => compactor.stop());

@@ -17,9 +17,10 @@ import {
 } from "@kubeplane/api";
 import { KeyExistsError, type EtcdStore } from "@kubeplane/storage";
 import type { ServiceAddresses } from "./service-addresses.js";
-import { NamespaceGate } from "./namespace-gate.js";
 import type { ValueTransformer } from "./encryption.js";
-import type { MutatingAdmission } from "./service-account-admission.js";
+import { noAdmission, type Admission, type AdmissionRequest } from "./admission/chain.js";
+import { toRequestContext, withDryRun, type ContextArg, type RequestContext } from "./request-context.js";
+import { systemNamespaces } from "./system-namespaces.js";
 import { createStrategies, type StrategyLookup } from "./strategies/index.js";
 import { StoredObjects, conflictRetries, subject, timestamp } from "./store/stored-objects.js";
 import { listObjects, type ListPage, type ListParams } from "./store/list.js";
@@ -27,6 +28,7 @@ import { guaranteedUpdate, type Mutate } from "./store/guaranteed-update.js";
 import { deleteObject, type DeleteParams } from "./store/delete.js";
 
 export { timestamp } from "./store/stored-objects.js";
+export { systemNamespaces } from "./system-namespaces.js";
 export type { ListPage, ListParams } from "./store/list.js";
 export type { DeleteParams } from "./store/delete.js";
 
@@ -38,12 +40,9 @@ export interface RegistryOptions {
   now?: () => Date;
   /** Events expire this long after their last write (lease-attached); 0 or absent: never. */
   eventTtlSeconds?: number;
-  /** Mutating admission of creates (the ServiceAccount step), after defaulting, before validation. */
-  admission?: MutatingAdmission | undefined;
+  /** The admission chain every write runs (admission/chain.ts); absent: none (the bare store). */
+  admission?: Admission | undefined;
 }
-
-/** Namespaces the apiserver keeps: created at start, never deleted. */
-export const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 
 const generateNameChars = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -54,19 +53,19 @@ const generateNameChars = "bcdfghjklmnpqrstvwxz2456789";
  * Conflict or a retry, never a lost update. Errors are ApiErrors.
  */
 export class Registry {
-  readonly namespaces: NamespaceGate;
   private readonly now: () => Date;
   private readonly objects: StoredObjects;
   private readonly strategyFor: StrategyLookup;
+  private readonly admission: Admission;
 
   constructor(
     readonly store: EtcdStore,
-    private readonly options: RegistryOptions,
+    options: RegistryOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.namespaces = new NamespaceGate(this);
     this.objects = new StoredObjects(store, options.maxObjectBytes, options.transformer);
     this.strategyFor = createStrategies({ addresses: options.addresses, eventTtlSeconds: options.eventTtlSeconds ?? 0 });
+    this.admission = options.admission ?? noAdmission;
   }
 
   async get<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string): Promise<T> {
@@ -84,7 +83,20 @@ export class Registry {
     return listObjects(this.objects, info, params);
   }
 
-  async create<T extends ApiObject>(info: KindInfo<T>, requestNamespace: string, obj: T, dryRun = false): Promise<T> {
+  /**
+   * Runs admission for a write the Registry does not make itself (subresources whose object is not
+   * the stored kind: binding, eviction, token; or scale). The verbs below admit their own writes.
+   */
+  admit(request: AdmissionRequest, ctx: ContextArg): Promise<void> {
+    return this.admission.admit(request, toRequestContext(ctx));
+  }
+
+  /**
+   * Creates `obj`: system metadata, the strategy's prepareForCreate, defaults, admission (CREATE),
+   * validation, reservations, one etcd create. `ctx` carries the user and dryRun (a boolean: dryRun as the apiserver itself).
+   */
+  async create<T extends ApiObject>(info: KindInfo<T>, requestNamespace: string, obj: T, context: ContextArg = false): Promise<T> {
+    const ctx = toRequestContext(context);
     const strategy = this.strategyFor(info);
     const meta = (obj.metadata ??= info.codec.fromPartial({ metadata: {} }).metadata)!;
     if (info.namespaced) {
@@ -102,16 +114,11 @@ export class Registry {
     meta.resourceVersion = "";
     meta.deletionTimestamp = "";
     meta.deletionGracePeriodSeconds = undefined;
-    strategy.prepareForCreate(info, obj, undefined);
+    strategy.prepareForCreate(info, obj, ctx);
     applyDefaults(info, obj);
-    if (this.options.admission) {
-      // Namespace lifecycle first, as Kubernetes orders its admission plugins.
-      if (info.namespaced) await this.namespaces.admitWrite(meta.namespace);
-      await this.options.admission.admit(info, obj);
-    }
+    await this.admission.admit({ operation: "CREATE", info, namespace: meta.namespace, name: meta.name, object: obj }, ctx);
     const errors = [...validateObject(info, obj), ...strategy.validate(info, obj, undefined)];
     if (errors.length) throw apiErrors.invalid(subject(info, meta.name), errors);
-    if (info.namespaced) await this.namespaces.admitWrite(meta.namespace);
 
     const key = registryKey(info, meta.namespace, meta.name);
     const exclude = new Set<string>();
@@ -119,7 +126,7 @@ export class Registry {
     for (let attempt = 0; ; attempt++) {
       const plan = reservations?.plan(obj, undefined, exclude);
       const bytes = this.objects.toStorage(info, this.objects.encode(info, obj));
-      if (dryRun) return obj;
+      if (ctx.dryRun) return obj;
       try {
         const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [], lease: await this.objects.leaseFor(strategy) });
         this.objects.recent.remember({ key, value: bytes, modRevision: revision, createRevision: revision });
@@ -142,8 +149,9 @@ export class Registry {
     }
   }
 
-  /** A spec (whole-object) update; `resourceVersion` empty means unconditional (retried on races). */
-  async update<T extends ApiObject>(info: KindInfo<T>, requestNamespace: string, obj: T, dryRun = false): Promise<T> {
+  /** A spec (whole-object) update; `resourceVersion` empty means unconditional (retried on races). Admission sees the stored object as oldObject. */
+  async update<T extends ApiObject>(info: KindInfo<T>, requestNamespace: string, obj: T, context: ContextArg = false): Promise<T> {
+    const ctx = toRequestContext(context);
     const name = obj.metadata?.name ?? "";
     const namespace = info.namespaced ? obj.metadata?.namespace || requestNamespace : "";
     if (!name) throw apiErrors.badRequest("metadata.name is required for an update");
@@ -152,10 +160,11 @@ export class Registry {
     }
     obj.metadata!.namespace = namespace;
     const strategy = this.strategyFor(info);
-    return this.guaranteedUpdate(info, namespace, name, obj.metadata?.resourceVersion ?? "", dryRun, (old) => {
+    return this.guaranteedUpdate(info, namespace, name, obj.metadata?.resourceVersion ?? "", ctx.dryRun, async (old) => {
       const next = info.codec.fromPartial(obj);
       strategy.prepareForUpdate(info, next, old);
       applyDefaults(info, next);
+      await this.admission.admit({ operation: "UPDATE", info, namespace, name, object: next, oldObject: old }, ctx);
       const errors = [...validateObject(info, next, old), ...strategy.validate(info, next, old)];
       if (errors.length) throw apiErrors.invalid(subject(info, name), errors);
       return next;
@@ -163,27 +172,31 @@ export class Registry {
   }
 
   /** A status write (the status subresource): spec and metadata stay as stored. */
-  async updateStatus<T extends ApiObject>(info: KindInfo<T>, requestNamespace: string, obj: T, dryRun = false): Promise<T> {
+  async updateStatus<T extends ApiObject>(info: KindInfo<T>, requestNamespace: string, obj: T, context: ContextArg = false): Promise<T> {
+    const ctx = toRequestContext(context);
     if (!info.hasStatus) throw apiErrors.methodNotSupported(subject(info, obj.metadata?.name ?? ""), "update status");
     const name = obj.metadata?.name ?? "";
     const namespace = info.namespaced ? obj.metadata?.namespace || requestNamespace : "";
     const strategy = this.strategyFor(info);
-    return this.guaranteedUpdate(info, namespace, name, obj.metadata?.resourceVersion ?? "", dryRun, (old) => {
+    return this.guaranteedUpdate(info, namespace, name, obj.metadata?.resourceVersion ?? "", ctx.dryRun, async (old) => {
       const next = strategy.prepareForStatusUpdate(info, obj, old) as T;
+      await this.admission.admit({ operation: "UPDATE", info, subresource: "status", namespace, name, object: next, oldObject: old }, ctx);
       const errors = validateStatusUpdate(info, next, old);
       if (errors.length) throw apiErrors.invalid(subject(info, name), errors);
       return next;
     });
   }
 
-  /** A JSON merge patch of the object's Kubernetes JSON (or of its status). */
+  /** A JSON merge patch of the object's Kubernetes JSON (or of its status): an update (UPDATE admission) of the patched object. */
   async patch<T extends ApiObject>(
     info: KindInfo<T>,
     namespace: string,
     name: string,
     patch: unknown,
     opts: { status: boolean; dryRun: boolean },
+    context?: RequestContext,
   ): Promise<T> {
+    const ctx = withDryRun(toRequestContext(context), opts.dryRun);
     if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
       throw apiErrors.badRequest("a merge patch must be a JSON object");
     }
@@ -196,7 +209,7 @@ export class Registry {
       // Without a resourceVersion in the patch, it applies to whatever is current (retry on a race).
       if (typeof patchRv !== "string") object.metadata!.resourceVersion = current.metadata!.resourceVersion;
       try {
-        return opts.status ? await this.updateStatus(info, namespace, object, opts.dryRun) : await this.update(info, namespace, object, opts.dryRun);
+        return opts.status ? await this.updateStatus(info, namespace, object, ctx) : await this.update(info, namespace, object, ctx);
       } catch (err) {
         if (typeof patchRv !== "string" && isApiError(err) && err.reason === "Conflict" && attempt < conflictRetries) continue;
         throw err;
@@ -204,18 +217,19 @@ export class Registry {
     }
   }
 
-  /** Read-modify-write with compare-and-swap: see store/guaranteed-update.ts. */
+  /**
+   * Read-modify-write with compare-and-swap (store/guaranteed-update.ts), for subresources and
+   * internal writes. It admits nothing itself: a caller writing for a client runs `admit` in `mutate`.
+   */
   guaranteedUpdate<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string, wantedRv: string, dryRun: boolean, mutate: Mutate<T>): Promise<T> {
     return guaranteedUpdate(this.objects, this.strategyFor(info), info, namespace, name, wantedRv, dryRun, mutate);
   }
 
-  /** Deletes, or marks for deletion while finalizers or a grace period hold the object: see store/delete.ts. */
-  async delete<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string, params: DeleteParams): Promise<{ object: T; deleted: boolean }> {
-    if (info.resource === "namespaces" && (systemNamespaces as readonly string[]).includes(name)) {
-      throw apiErrors.forbidden(subject(info, name), "this namespace may not be deleted");
-    }
-    if (info.resource === "namespaces") this.namespaces.forget(name);
-    return deleteObject(this.objects, this.strategyFor(info), info, namespace, name, params, this.now());
+  /** Deletes, or marks for deletion while finalizers or a grace period hold the object (store/delete.ts); DELETE admission sees the stored object. */
+  async delete<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string, params: DeleteParams, context?: RequestContext): Promise<{ object: T; deleted: boolean }> {
+    const ctx = withDryRun(toRequestContext(context), params.dryRun);
+    const admit = (old: T): Promise<void> => this.admission.admit({ operation: "DELETE", info, namespace, name, oldObject: old }, ctx);
+    return deleteObject(this.objects, this.strategyFor(info), info, namespace, name, { ...params, dryRun: ctx.dryRun }, this.now(), admit);
   }
 
   /** Creates the system namespaces that do not exist yet. */

@@ -1,4 +1,4 @@
-// Assembles ServiceAccount support from the apiserver's config: token authenticator, TokenRequest and admission.
+// Assembles ServiceAccount support from the apiserver's config: token authenticator and TokenRequest (admission: admission/plugins/service-account.ts).
 import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import { kindFor, type coreV1Config, type coreV1Pod, type KindInfo } from "@kubeplane/api";
@@ -8,7 +8,6 @@ import { ServiceAccountTokenAuthenticator, type ServiceAccountTokenGetter } from
 import { signingKeyFromPem, verifyingKeyFromPem } from "./authn/service-account-jwt.js";
 import { ServiceAccountTokenIssuer } from "./authn/service-account-token.js";
 import type { Registry } from "./registry.js";
-import { ServiceAccountAdmission } from "./service-account-admission.js";
 import type { TokenRequestDeps } from "./token-request.js";
 
 const serviceAccounts = kindFor("v1", "ServiceAccount") as KindInfo<coreV1Config.ServiceAccount>;
@@ -18,7 +17,6 @@ const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 export interface ServiceAccountSupport {
   authenticator?: ServiceAccountTokenAuthenticator;
   tokens?: TokenRequestDeps;
-  admission?: ServiceAccountAdmission;
 }
 
 function readKey<T>(path: string, what: string, parse: (pem: Buffer) => T): T {
@@ -31,8 +29,8 @@ function readKey<T>(path: string, what: string, parse: (pem: Buffer) => T): T {
 
 /**
  * Tokens are verified when serviceAccountKeyFile (or the signing key, whose public half then
- * verifies) is set; issued, and mounted into pods by admission, when serviceAccountSigningKeyFile
- * is set. `registry` is read lazily, so it may be constructed after this with `admission`.
+ * verifies) is set; issued (and mounted into pods by the ServiceAccount admission plugin) when
+ * serviceAccountSigningKeyFile is set. `registry` is read lazily, so it may be constructed after this.
  */
 export function serviceAccountSupport(config: ApiserverConfig, registry: () => Registry, logger: Logger): ServiceAccountSupport {
   const getter: ServiceAccountTokenGetter = {
@@ -55,7 +53,6 @@ export function serviceAccountSupport(config: ApiserverConfig, registry: () => R
       apiAudiences: config.apiAudiences,
       maxExpirationSeconds: Math.floor(config.serviceAccountMaxTokenExpiration / 1000),
     };
-    support.admission = new ServiceAccountAdmission(getter.getServiceAccount);
   }
   return support;
 }

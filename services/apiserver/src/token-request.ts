@@ -1,9 +1,10 @@
 // The serviceaccounts/token subresource: TokenRequest (authentication.k8s.io/v1) issues a ServiceAccount token.
 import { randomUUID } from "node:crypto";
-import { apiErrors, apiserverV1, authenticationV1TokenRequest, decodeMessageJson, kindFor, type coreV1Config, type coreV1Pod, type KindInfo } from "@kubeplane/api";
+import { apiErrors, apiserverV1, authenticationV1TokenRequest, decodeMessageJson, kindFor, type ApiObject, type coreV1Config, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import type { ServiceAccountTokenIssuer } from "./authn/service-account-token.js";
 import { asBuffer } from "./object-codec.js";
 import { timestamp, type Registry } from "./registry.js";
+import type { RequestContext } from "./request-context.js";
 
 const { Encoding } = apiserverV1;
 type TokenRequest = authenticationV1TokenRequest.TokenRequest;
@@ -25,15 +26,19 @@ export interface TokenRequestDeps {
 }
 
 /**
- * Serves CreateToken: checks the ServiceAccount (NotFound), the bound Pod (NotFound; Conflict for
+ * Serves CreateToken: admits it (serviceaccounts/token; NotFound without a signing key), checks the
+ * ServiceAccount (NotFound), the bound Pod (NotFound; Conflict for
  * another uid; BadRequest when it runs as another ServiceAccount) and the spec (Invalid), then signs
  * a token. Nothing is stored. Throws ApiErrors.
  */
-export async function createToken(deps: TokenRequestDeps, req: apiserverV1.CreateTokenRequest): Promise<apiserverV1.ObjectReply> {
+export async function createToken(deps: TokenRequestDeps | undefined, registry: Registry, req: apiserverV1.CreateTokenRequest, ctx?: RequestContext): Promise<apiserverV1.ObjectReply> {
   const request = decodeTokenRequest(req.tokenRequest);
   const namespace = req.namespace || request.metadata?.namespace || "";
   const name = req.name || request.metadata?.name || "";
   if (!namespace || !name) throw apiErrors.badRequest("a namespace and a ServiceAccount name are required for serviceaccounts/token");
+  // Admission of serviceaccounts/token (NodeRestriction: a node's tokens are bound to its own pods), as the request came.
+  await registry.admit({ operation: "CREATE", info: serviceAccounts, subresource: "token", namespace, name, object: request as unknown as ApiObject }, ctx);
+  if (!deps) throw apiErrors.apiError("NotFound", "the server could not find the requested resource (serviceaccounts/token): no serviceAccountSigningKeyFile");
   const spec = (request.spec ??= authenticationV1TokenRequest.TokenRequestSpec.fromPartial({}));
   const subject = { group: "authentication.k8s.io", resource: "tokenrequests", kind: "TokenRequest", name };
   spec.expirationSeconds ??= DEFAULT_TOKEN_EXPIRATION_SECONDS;

@@ -11,7 +11,7 @@ import { createLogger } from "@kubeplane/service-kit";
 import { clientTls, testPki, testPkiNow } from "@kubeplane/testing";
 import { ServiceAccountTokenAuthenticator, ServiceAccountTokenIssuer } from "../src/authn/index.js";
 import { signingKeyFromPem, verifyingKeyFromPem } from "../src/authn/service-account-jwt.js";
-import { apiAccessVolume, SERVICE_ACCOUNT_MOUNT_PATH } from "../src/service-account-admission.js";
+import { apiAccessVolume, SERVICE_ACCOUNT_MOUNT_PATH } from "../src/admission/plugins/service-account.js";
 import { startTestCluster, type TestCluster } from "./harness.js";
 
 await testPki();

@@ -1,17 +1,15 @@
-// Authorizes every call of the ApiServerService after authentication: impersonation, access reviews, RBAC and Node, NodeRestriction.
+// Authorizes every call of the ApiServerService after authentication: impersonation, access reviews, RBAC and Node, escalation checks.
 import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { kindForResource } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { requestUser, setRequestUser } from "../authn/index.js";
 import { auditAuthorization } from "../audit/call-context.js";
 import { toServiceError } from "../status-mapping.js";
-import type { Registry } from "../registry.js";
 import { createReview, isReviewResource, refuseReviewVerb } from "./access-review.js";
 import type { Authorizer } from "./authorizer.js";
 import { callAttributes } from "./call-attributes.js";
 import { forbiddenError } from "./forbidden.js";
 import { impersonatedUser } from "./impersonation.js";
-import { admitNodeRequest } from "./node-restriction.js";
 import type { EscalationCheck } from "./rbac-escalation.js";
 
 /** What the authorize step needs. */
@@ -19,7 +17,6 @@ export interface AuthorizeDeps {
   authorizer: Authorizer;
   /** RBAC's escalation prevention for writes of roles and bindings. */
   escalation: EscalationCheck;
-  registry: Registry;
   logger: Logger;
 }
 
@@ -32,7 +29,7 @@ type Call = (ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, u
  * Creates of the review kinds are answered here and never reach the store.
  */
 export function authorizeCalls<T extends object>(implementation: T, deps: AuthorizeDeps): T {
-  const { authorizer, escalation, registry, logger } = deps;
+  const { authorizer, escalation, logger } = deps;
   const wrapped: Record<string, unknown> = {};
   for (const [method, handler] of Object.entries(implementation as UntypedServiceImplementation)) {
     if (typeof handler !== "function") continue;
@@ -61,7 +58,6 @@ export function authorizeCalls<T extends object>(implementation: T, deps: Author
           callback!(null, await createReview(info, req.object, req.accept ?? 0, user, authorizer));
           return false;
         }
-        await admitNodeRequest(attrs, { method, request: call.request as never }, registry);
         await escalation.check(attrs, call.request as never);
         return true;
       };

@@ -7,7 +7,6 @@ export { ensureBootstrapPolicy } from "./bootstrap.js";
 export { forbiddenError, forbiddenMessage } from "./forbidden.js";
 export { NodeAuthorizer } from "./node-authorizer.js";
 export { NodeGraph } from "./node-graph.js";
-export { nodeMaySetLabel } from "./node-restriction.js";
 export { RbacAuthorizer } from "./rbac-authorizer.js";
 export { RbacCache } from "./rbac-cache.js";
 export { EscalationCheck } from "./rbac-escalation.js";

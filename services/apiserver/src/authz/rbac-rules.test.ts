@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { rbacV1 } from "@kubeplane/api";
 import { nonResourceAttributes, resourceAttributes } from "./attributes.js";
 import { forbiddenError } from "./forbidden.js";
-import { nodeMaySetLabel } from "./node-restriction.js";
+import { nodeMaySetLabel } from "../admission/plugins/node-restriction.js";
 import { ruleAllows, subjectMatches } from "./rbac-rules.js";
 
 const alice = { username: "alice", groups: ["devs", "system:authenticated"] };

@@ -1,7 +1,8 @@
-// The ServiceAccount admission step (Kubernetes' ServiceAccount plugin): every pod runs as a ServiceAccount and, unless
-// it opts out, gets the projected kube-api-access volume (token, ca.crt, namespace) mounted in every container.
+// ServiceAccount (Kubernetes' plugin of that name): every pod runs as a ServiceAccount and, unless it opts out,
+// gets the projected kube-api-access volume (token, ca.crt, namespace) mounted in every container.
 import { randomInt } from "node:crypto";
-import { apiErrors, coreV1Pod, coreV1Volume, type ApiObject, type coreV1Config, type KindInfo } from "@kubeplane/api";
+import { apiErrors, coreV1Pod, coreV1Volume, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
+import type { AdmissionAttributes, AdmissionStore, MutatingAdmissionPlugin } from "../interfaces.js";
 
 /** Where containers find their ServiceAccount credentials. */
 export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -14,11 +15,7 @@ export const TOKEN_VOLUME_EXPIRATION_SECONDS = 3607;
 const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 
-/** A mutating admission step of the create path, run after defaulting and before validation. */
-export interface MutatingAdmission {
-  /** May change `obj`; throws an ApiError to refuse it. Called concurrently for different objects. */
-  admit(info: KindInfo, obj: ApiObject): Promise<void>;
-}
+const serviceAccounts = kindFor("v1", "ServiceAccount") as KindInfo<coreV1Config.ServiceAccount>;
 
 /** The projected volume Kubernetes' admission injects (TokenVolumeSource), named `name`. */
 export function apiAccessVolume(name: string): coreV1Volume.Volume {
@@ -43,18 +40,21 @@ export function apiAccessVolume(name: string): coreV1Volume.Volume {
  * one is there) and mounted read-only at SERVICE_ACCOUNT_MOUNT_PATH in every container and init
  * container that mounts nothing there. Mirror pods are left alone.
  */
-export class ServiceAccountAdmission implements MutatingAdmission {
-  constructor(private readonly getServiceAccount: (namespace: string, name: string) => Promise<coreV1Config.ServiceAccount | undefined>) {}
+export class ServiceAccountAdmission implements MutatingAdmissionPlugin {
+  readonly name = "ServiceAccount";
 
-  async admit(info: KindInfo, obj: ApiObject): Promise<void> {
-    if (info.group !== "" || info.resource !== "pods") return;
-    const pod = obj as coreV1Pod.Pod;
+  handles(attrs: AdmissionAttributes): boolean {
+    return attrs.operation === "CREATE" && attrs.subresource === "" && attrs.info.group === "" && attrs.info.resource === "pods";
+  }
+
+  async admit(attrs: AdmissionAttributes, store: AdmissionStore): Promise<void> {
+    const pod = attrs.object as coreV1Pod.Pod;
     if (pod.metadata?.annotations[MIRROR_POD_ANNOTATION] !== undefined) return;
     const spec = (pod.spec ??= coreV1Pod.PodSpec.fromPartial({}));
     spec.serviceAccountName ||= spec.serviceAccount || "default";
     spec.serviceAccount = spec.serviceAccountName;
     const namespace = pod.metadata?.namespace ?? "";
-    const sa = await this.getServiceAccount(namespace, spec.serviceAccountName);
+    const sa = await store.get(serviceAccounts, namespace, spec.serviceAccountName);
     if (!sa) {
       throw apiErrors.forbidden(
         { resource: "pods", name: pod.metadata?.name ?? "" },

@@ -1,0 +1,41 @@
+// The request context the Registry's verbs take (Kubernetes' request context): who asks, dry run, and what
+// admission hands back for the response (warnings) and the audit event (annotations).
+import type { UserInfo } from "./authn/index.js";
+
+/** One request's context. Created once per request by its edge (the gRPC handler, the REST gateway); not shared between requests. */
+export interface RequestContext {
+  readonly user: UserInfo;
+  readonly dryRun: boolean;
+  /** Warnings for the client, in the order plugins added them (sent as `Warning: 299 - "…"`). */
+  readonly warnings: string[];
+  /** Audit annotations added by admission, `<plugin>/<key>` → value. */
+  readonly auditAnnotations: Record<string, string>;
+}
+
+/**
+ * The apiserver's own identity, for writes it makes itself (system namespaces, bootstrap policy) and
+ * for callers that pass no context: a member of system:masters, as kube-apiserver's loopback client.
+ */
+export const SYSTEM_USER: UserInfo = { username: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
+
+export function newRequestContext(user: UserInfo, dryRun = false): RequestContext {
+  return { user, dryRun, warnings: [], auditAnnotations: {} };
+}
+
+/** What the Registry's verbs accept: a context, or (as before contexts) a dryRun flag for the apiserver's own writes. */
+export type ContextArg = RequestContext | boolean | undefined;
+
+export function toRequestContext(arg: ContextArg): RequestContext {
+  return typeof arg === "object" ? arg : newRequestContext(SYSTEM_USER, arg === true);
+}
+
+/** A context for the same request with dryRun also set when `dryRun` is (a patch's or a delete's own dryRun flag). */
+export function withDryRun(ctx: RequestContext, dryRun: boolean): RequestContext {
+  return dryRun && !ctx.dryRun ? { ...ctx, dryRun: true } : ctx;
+}
+
+/** A warning as Kubernetes' `Warning` header value: code 299, agent "-", the text quoted. */
+export function warningHeader(text: string): string {
+  return `299 - "${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
