@@ -85,7 +85,7 @@ const text = (b: Uint8Array): string => Buffer.from(b).toString("utf8");
 function entry(data: Uint8Array): [string, Uint8Array] {
   const r = new Reader(data);
   let key = "";
-  let value = new Uint8Array();
+  let value: Uint8Array = new Uint8Array();
   while (!r.done) {
     const tag = r.varint();
     if (tag >> 3 === 1 && (tag & 7) === 2) key = text(r.bytes());
@@ -144,7 +144,7 @@ export function decodeK8sProtobuf(body: Buffer): Record<string, unknown> {
     const r = new Reader(body.subarray(PROTOBUF_MAGIC.length));
     let apiVersion = "";
     let kind = "";
-    let raw = new Uint8Array();
+    let raw: Uint8Array = new Uint8Array();
     while (!r.done) {
       const tag = r.varint();
       if (tag === (1 << 3) + 2) {
