@@ -46,6 +46,7 @@ export function decodeJson<T extends ApiObject>(info: KindInfo<T>, json: unknown
       }
     }
   }
+  if (info.conversion && errors.length === 0) json = info.conversion.toStorage(json);
   const normalised = decodeMessage(planFor(info.typeName), json, "", errors);
   if (errors.length > 0 || normalised === undefined) return { errors };
   normalised.apiVersion ||= info.apiVersion;
@@ -67,6 +68,7 @@ export function decodeMessageJson<T>(typeName: string, codec: MessageCodec<T>, j
  */
 export function encodeJson<T extends ApiObject>(info: KindInfo<T>, obj: T): Record<string, unknown> {
   const json = encodeMessageJson(info.typeName, info.codec, obj);
+  if (info.conversion) return orderTopLevel(info.conversion.fromStorage({ kind: info.kind, ...json }));
   return orderTopLevel({ apiVersion: info.apiVersion, kind: info.kind, ...json });
 }
 

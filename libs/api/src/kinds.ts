@@ -28,6 +28,7 @@ import { StorageClass } from "./gen/kubeplane/storage/v1/storage_class.js";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./gen/kubeplane/rbac/v1/rbac.js";
 import { SelfSubjectAccessReview, SubjectAccessReview } from "./gen/kubeplane/authorization/v1/access_review.js";
 import { SelfSubjectReview } from "./gen/kubeplane/authentication/v1/self_subject_review.js";
+import { hpaV1ToV2, hpaV2ToV1 } from "./conversion/autoscaling-v1.js";
 
 /** What every stored kind has: Kubernetes' type fields and metadata. */
 export interface ApiObject {
@@ -73,6 +74,12 @@ export interface KindInfo<T extends ApiObject = ApiObject> {
    * values for an object (Kubernetes' GetAttrs).
    */
   selectableFields?(obj: T): Record<string, string>;
+  /**
+   * Set on an older served version of a kind (autoscaling/v1 HorizontalPodAutoscaler): the kind is
+   * stored and handled as its storage version (same codec, typeName and resource), and the JSON
+   * codec converts at the edge, in (`toStorage`) and out (`fromStorage`).
+   */
+  readonly conversion?: { readonly storageVersion: string; toStorage(json: unknown): unknown; fromStorage(json: Record<string, unknown>): Record<string, unknown> };
 }
 
 type Entry<T extends ApiObject> = Omit<KindInfo<T>, "apiVersion" | "singular" | "typeName" | "inAll" | "hasScale" | "shortNames"> &
@@ -174,12 +181,29 @@ export const kindsList: readonly KindInfo[] = Object.freeze([
 export const nodeMetricsInfo = define({ group: "metrics.k8s.io", version: "v1beta1", kind: "NodeMetrics", resource: "nodes", namespaced: false, codec: NodeMetrics, hasStatus: false });
 export const podMetricsInfo = define({ group: "metrics.k8s.io", version: "v1beta1", kind: "PodMetrics", resource: "pods", namespaced: true, codec: PodMetrics, hasStatus: false });
 
-const byApiVersionKind = new Map(kindsList.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
+const hpaV2 = kindsList.find((k) => k.group === "autoscaling" && k.kind === "HorizontalPodAutoscaler")!;
+/**
+ * Older versions served beside a kind's storage version, converted at the JSON edge (Kubernetes serves
+ * HorizontalPodAutoscaler as autoscaling/v1 and v2 of one stored object). Not in `kindsList`: each kind
+ * is listed once, at its preferred version.
+ */
+export const servedVersions: readonly KindInfo[] = Object.freeze([
+  Object.freeze({ ...hpaV2, version: "v1", apiVersion: "autoscaling/v1", conversion: { storageVersion: "v2", toStorage: hpaV1ToV2, fromStorage: hpaV2ToV1 } }),
+]);
+
+const byApiVersionKind = new Map([...kindsList, ...servedVersions].map((k) => [`${k.apiVersion}/${k.kind}`, k]));
 const byGroupResource = new Map(kindsList.map((k) => [`${k.group}/${k.resource}`, k]));
 
 /** The kind for a manifest's apiVersion and kind, or undefined when the API does not serve it. */
 export function kindFor(apiVersion: string, kind: string): KindInfo | undefined {
   return byApiVersionKind.get(`${apiVersion}/${kind}`);
+}
+
+/** The kind served at group/version/resource: its preferred version or an older one it converts from; undefined otherwise. */
+export function kindForVersion(group: string, version: string, resource: string): KindInfo | undefined {
+  const info = byGroupResource.get(`${group}/${resource}`);
+  if (!info || !version || version === info.version) return info;
+  return servedVersions.find((k) => k.group === group && k.resource === resource && k.version === version);
 }
 
 /** The kind served at group/resource ("" for core), or undefined. */
