@@ -36,6 +36,10 @@ export const kubeletConfig = defineConfig({
   caCertHash: { type: "string", description: "TLS bootstrapping: sha256:<hex> of the cluster CA's public key; caFile is trusted only if it matches (kubeadm's --discovery-token-ca-cert-hash)" },
   rotateCertificates: { type: "bool", default: true, description: "With certDir: renew the client and serving certificates at 70-90 % of their lifetime" },
   simulate: { type: "int", default: 0, min: 0, max: 100000, description: "SCALE TESTS ONLY: register this many simulated nodes whose pods are reported Running without running anything" },
+  simulateStatsCertDir: {
+    type: "string",
+    description: "TESTS ONLY: directory of simulated nodes' serving certificates (node-<name>.crt/.key); each node with one serves stats of its pods' kubeplane.io/simulated-cpu-usage and -memory-usage annotations",
+  },
   simulatePrefix: { type: "string", default: "sim-node", description: "Name prefix of the simulated nodes" },
 });
 

@@ -22,12 +22,12 @@ export interface SimulatedNodeTemplate {
 }
 
 /** The status of a simulated node at `now`, over what the apiserver holds. */
-export function simulatedNodeStatus(name: string, template: SimulatedNodeTemplate, current: coreV1Node.NodeStatus | undefined, now: Date): coreV1Node.NodeStatus {
+export function simulatedNodeStatus(name: string, template: SimulatedNodeTemplate, current: coreV1Node.NodeStatus | undefined, now: Date, kubeletPort = 0): coreV1Node.NodeStatus {
   const source = {
     capacity: template.capacity,
     allocatable: template.capacity,
     addresses: [{ type: "InternalIP", address: template.nodeIp }, { type: "Hostname", address: name }],
-    kubeletPort: 0,
+    kubeletPort,
     nodeInfo: coreV1Node.NodeSystemInfo.fromPartial({
       kubeletVersion: template.kubeletVersion,
       containerRuntimeVersion: `${SIMULATED_RUNTIME}://0.1.0`,
@@ -42,8 +42,9 @@ export function simulatedNodeStatus(name: string, template: SimulatedNodeTemplat
 /**
  * Creates the simulated node `name` with pod CIDR `podCidr`, Ready; if it exists (a restarted
  * simulation), posts it Ready again and keeps everything else. Resolves with the Node as stored.
+ * `kubeletPort` is its stats endpoint when it serves one (0: none).
  */
-export async function registerSimulatedNode(client: ApiClient, name: string, podCidr: string, template: SimulatedNodeTemplate, now: Date, signal?: AbortSignal): Promise<Node> {
+export async function registerSimulatedNode(client: ApiClient, name: string, podCidr: string, template: SimulatedNodeTemplate, now: Date, signal?: AbortSignal, kubeletPort = 0): Promise<Node> {
   const labels = { ...defaultNodeLabels(name, "linux", "amd64"), ...template.labels, [SIMULATED_NODE_LABEL]: "true" };
   try {
     return (await client.create(nodeKind, coreV1Node.Node.fromPartial({
@@ -51,14 +52,14 @@ export async function registerSimulatedNode(client: ApiClient, name: string, pod
       kind: "Node",
       metadata: { name, labels },
       spec: { podCidr, podCidrs: [podCidr], taints: template.taints },
-      status: simulatedNodeStatus(name, template, undefined, now),
+      status: simulatedNodeStatus(name, template, undefined, now, kubeletPort),
     }), { signal })) as Node;
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
   for (let attempt = 0; ; attempt++) {
     const existing = (await client.get(nodeKind, "", name, { signal })) as Node;
-    const updated = coreV1Node.Node.fromPartial({ ...existing, status: simulatedNodeStatus(name, template, existing.status, now) });
+    const updated = coreV1Node.Node.fromPartial({ ...existing, status: simulatedNodeStatus(name, template, existing.status, now, kubeletPort) });
     try {
       return (await client.updateStatus(nodeKind, updated, { signal })) as Node;
     } catch (err) {

@@ -12,6 +12,7 @@ import { simulatedPodCidr } from "./pod-ips.js";
 import { simulateMetrics } from "./simulate-metrics.js";
 import { registerSimulatedNode, type SimulatedNodeTemplate } from "./simulated-node.js";
 import { PodSimulator } from "./simulated-pods.js";
+import { SimulatedUsage, simulatedNodeCert, startSimulatedStatsServer, type SimulatedStatsServer } from "./simulated-stats.js";
 
 /** What `startSimulatedNodes` needs. */
 export interface SimulatedNodesOptions {
@@ -43,6 +44,12 @@ export interface SimulatedNodesOptions {
   concurrency?: number;
   /** Node registrations and lease renewals in flight at most; default 32. */
   nodeConcurrency?: number;
+  /**
+   * Resource usage (tests of metrics.k8s.io and the HPA): a node whose own serving certificate is in
+   * `certDir` (node-<name>.crt/.key) serves the kubelet's stats on a free loopback port, with mutual
+   * TLS against `caFile`; its pods use what their kubeplane.io/simulated-*-usage annotations say.
+   */
+  stats?: { certDir: string; caFile: string };
 }
 
 /** A running simulation. */
@@ -79,6 +86,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
   const durationSeconds = opts.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS;
   const renewIntervalMs = opts.leaseRenewIntervalMs ?? 10_000;
   if (!Number.isInteger(opts.count) || opts.count < 0 || first + opts.count > 32_768) throw new SimulationError(`cannot simulate ${opts.count} nodes from index ${first} (at most 32768 in all)`);
+  if (opts.stats && !opts.stats.caFile) throw new SimulationError("serving simulated stats needs the cluster CA (tlsClientCaFile or caFile) to verify the apiserver with");
   if (renewIntervalMs >= durationSeconds * 1000) throw new SimulationError(`the lease renew interval (${renewIntervalMs} ms) must be shorter than the lease duration (${durationSeconds} s)`);
   const template: SimulatedNodeTemplate = {
     capacity: opts.capacity ?? DEFAULT_CAPACITY,
@@ -98,12 +106,26 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
   // Every request in flight listens on this one signal: hundreds at once are expected.
   setMaxListeners(0, signal);
 
+  const statsServers = new Map<string, SimulatedStatsServer>();
+  const usage = new SimulatedUsage();
+  /** The node's stats endpoint port, started once, when the node has a certificate to serve it with. */
+  const statsPort = async (name: string): Promise<number> => {
+    const cert = opts.stats && simulatedNodeCert(opts.stats.certDir, name);
+    if (!opts.stats || !cert) return 0;
+    let server = statsServers.get(name);
+    if (!server) {
+      server = await startSimulatedStatsServer({ nodeName: name, cert, caFile: opts.stats.caFile, logger, summary: () => usage.summary(name, pods.podsOn(name)) });
+      statsServers.set(name, server);
+    }
+    return server.port;
+  };
+
   const register = async (i: number): Promise<void> => {
     const name = nodeNames[i]!;
     const podCidr = simulatedPodCidr(first + i);
     for (let backoff = 200; !signal.aborted; backoff = Math.min(backoff * 2, 5000)) {
       try {
-        const node = await registerSimulatedNode(opts.client, name, podCidr, template, new Date(), signal);
+        const node = await registerSimulatedNode(opts.client, name, podCidr, template, new Date(), signal, await statsPort(name));
         const uid = node.metadata?.uid ?? "";
         await heartbeats.renew({ name, uid }, signal);
         heartbeats.add(name, uid);
@@ -148,6 +170,7 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
     async stop() {
       abort.abort();
       await done;
+      await Promise.all([...statsServers.values()].map((s) => s.stop()));
     },
   };
 }

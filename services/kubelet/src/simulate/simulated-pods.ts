@@ -55,6 +55,11 @@ export class PodSimulator {
     return this.informer.waitForSync(signal);
   }
 
+  /** The running (not terminating) pods of node `name`, from the cache: what its stats report. */
+  podsOn(name: string): Pod[] {
+    return this.informer.lister.byIndex("node", name).filter((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp);
+  }
+
   /** Pods reported Running on the simulated nodes. */
   get runningPods(): number {
     return this.running.size;
