@@ -24,12 +24,13 @@ export interface CmCluster {
   stop(): Promise<void>;
 }
 
-export async function startCmCluster(): Promise<CmCluster> {
+/** `apiserverFlags`: extra apiserver flags (without dashes), e.g. a short `metric-resolution`. */
+export async function startCmCluster(opts: { apiserverFlags?: Record<string, string> } = {}): Promise<CmCluster> {
   const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
   const managers: ControllerManager[] = [];
   let apiserver: ServiceProcess | undefined;
   try {
-    apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
+    apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url, ...opts.apiserverFlags } });
     const client = ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress });
     const nc = await connect({ ...natsOptions(nats.url), servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
