@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
+import { warningInterceptor } from "./warnings.js";
 import { apiserverTarget } from "./apiserver-target.js";
 import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
 import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
@@ -42,6 +43,8 @@ export interface ClientOptions {
    * call; the apiserver allows it only when the caller may `impersonate` them. Needs TLS.
    */
   impersonate?: { user: string; groups?: string[] } | undefined;
+  /** Called with each warning the apiserver sends with a response (admission's, Kubernetes' `Warning` headers); default: ignored. */
+  onWarning?: ((text: string) => void) | undefined;
 }
 
 /** How one side of the API encodes objects: protobuf for typed callers, JSON for manifests. */
@@ -303,7 +306,7 @@ export class ApiClient extends Verbs<ApiObject> {
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       "grpc.max_send_message_length": 8 * 1024 * 1024,
       "grpc.keepalive_time_ms": 30_000,
-      interceptors: [tracingInterceptor()],
+      interceptors: [tracingInterceptor(), ...(opts.onWarning ? [warningInterceptor(opts.onWarning)] : [])],
     });
     return new ApiClient(client, opts.timeoutMs ?? 30_000);
   }

@@ -1,6 +1,7 @@
 // A gRPC call's RequestContext (its user and dryRun, and admission's warnings), and the warnings sent back as
 // response metadata in Kubernetes' `Warning` header format.
 import { Metadata } from "@grpc/grpc-js";
+import { auditAnnotationsOf } from "./audit/index.js";
 import { requestUser } from "./authn/index.js";
 import { newRequestContext, warningHeader, type RequestContext } from "./request-context.js";
 
@@ -9,11 +10,11 @@ export const WARNING_METADATA_KEY = "warning";
 
 const contexts = new WeakMap<object, RequestContext>();
 
-/** The context of `call` (created on first use from the call's authenticated user); one per call. */
+/** The context of `call` (created on first use from the call's authenticated user; audit annotations go to its audit event); one per call. */
 export function callContext(call: object, dryRun = false): RequestContext {
   let ctx = contexts.get(call);
   if (!ctx) {
-    ctx = newRequestContext(requestUser(call), dryRun);
+    ctx = newRequestContext(requestUser(call), dryRun, auditAnnotationsOf(call));
     contexts.set(call, ctx);
   }
   return ctx;

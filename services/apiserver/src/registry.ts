@@ -119,6 +119,7 @@ export class Registry {
     await this.admission.admit({ operation: "CREATE", info, namespace: meta.namespace, name: meta.name, object: obj }, ctx);
     const errors = [...validateObject(info, obj), ...strategy.validate(info, obj, undefined)];
     if (errors.length) throw apiErrors.invalid(subject(info, meta.name), errors);
+    ctx.warnings.push(...strategy.warnings(obj, undefined));
 
     const key = registryKey(info, meta.namespace, meta.name);
     const exclude = new Set<string>();
@@ -167,6 +168,7 @@ export class Registry {
       await this.admission.admit({ operation: "UPDATE", info, namespace, name, object: next, oldObject: old }, ctx);
       const errors = [...validateObject(info, next, old), ...strategy.validate(info, next, old)];
       if (errors.length) throw apiErrors.invalid(subject(info, name), errors);
+      ctx.warnings.push(...strategy.warnings(next, old));
       return next;
     });
   }

@@ -18,8 +18,9 @@ export interface RequestContext {
  */
 export const SYSTEM_USER: UserInfo = { username: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
 
-export function newRequestContext(user: UserInfo, dryRun = false): RequestContext {
-  return { user, dryRun, warnings: [], auditAnnotations: {} };
+/** A new context; `auditAnnotations` may be the request's audit event's own record, so what plugins add lands in the event. */
+export function newRequestContext(user: UserInfo, dryRun = false, auditAnnotations: Record<string, string> = {}): RequestContext {
+  return { user, dryRun, warnings: [], auditAnnotations };
 }
 
 /** What the Registry's verbs accept: a context, or (as before contexts) a dryRun flag for the apiserver's own writes. */
@@ -36,6 +37,8 @@ export function withDryRun(ctx: RequestContext, dryRun: boolean): RequestContext
 
 /** A warning as Kubernetes' `Warning` header value: code 299, agent "-", the text quoted. */
 export function warningHeader(text: string): string {
-  return `299 - "${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  // Control characters would break the header line; Kubernetes replaces them too.
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return `299 - "${clean.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 

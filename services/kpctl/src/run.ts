@@ -107,7 +107,9 @@ function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlCl
     get() {
       if (client) return client;
       const connect = io.connect ?? ((opts) => ApiClient.connect(opts));
-      const created = connect(clientOptions(settings, `kpctl/${CLIENT_VERSION}`));
+      // Server warnings go to stderr as kubectl prints them.
+      const onWarning = (text: string): void => void io.stderr.write(`Warning: ${text}\n`);
+      const created = connect({ ...clientOptions(settings, `kpctl/${CLIENT_VERSION}`), onWarning });
       client = created;
       return created;
     },

@@ -188,4 +188,22 @@ describe("kpctl verbs on a real apiserver", () => {
     assert.match(changed.stdout, /^\+\s+k: changed$/m);
     assert.deepEqual((await stored("v1", "ConfigMap", "top")).data, { k: "v" }, "diff changes nothing");
   });
+
+  test("the apiserver's warnings print on stderr as kubectl's; a claim without a class gets the default StorageClass", async () => {
+    await writeFile(join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: old-labels}\nspec:\n  nodeSelector: {beta.kubernetes.io/os: linux}\n  containers: [{name: c, image: busybox}]\n");
+    const created = await kpctl("create", "-f", join(dir, "pod.yaml"));
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stderr, 'Warning: spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "kubernetes.io/os" instead\n');
+
+    const classes = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: standard, annotations: {storageclass.kubernetes.io/is-default-class: 'true'}}\nprovisioner: kubeplane.io/local\n";
+    await writeFile(join(dir, "classes.yaml"), classes);
+    await ok("apply", "-f", join(dir, "classes.yaml"));
+    const claim = (name: string, cls: string): string =>
+      `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: ${name}}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n${cls}`;
+    await writeFile(join(dir, "claims.yaml"), `${claim("data", "")}---\n${claim("no-class", "  storageClassName: ''\n")}`);
+    await ok("apply", "-f", join(dir, "claims.yaml"));
+    const classOf = async (name: string): Promise<unknown> => ((await stored("v1", "PersistentVolumeClaim", name)) as { spec: { storageClassName?: string } }).spec.storageClassName;
+    assert.equal(await classOf("data"), "standard");
+    assert.equal(await classOf("no-class"), "", "an explicit empty class stays");
+  });
 });

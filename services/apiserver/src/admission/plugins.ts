@@ -4,6 +4,7 @@ import type { Logger } from "@kubeplane/service-kit";
 import type { ApiserverConfig } from "../config.js";
 import type { AdmissionPlugin } from "./chain.js";
 import type { AdmissionStore } from "./interfaces.js";
+import { DefaultStorageClass } from "./plugins/default-storage-class.js";
 import { NamespaceLifecycle, type NamespaceSource } from "./plugins/namespace-lifecycle.js";
 import { NodeRestriction } from "./plugins/node-restriction.js";
 import { ServiceAccountAdmission } from "./plugins/service-account.js";
@@ -38,6 +39,7 @@ export const admissionPluginOrder: readonly AdmissionPluginEntry[] = [
   { name: "ServiceAccount", enabledByDefault: true, create: (d) => (d.serviceAccountTokens ? new ServiceAccountAdmission() : undefined) },
   // Not on by default in kube-apiserver (kubeadm turns it on); on here since every cluster we start has kubelets with node identities.
   { name: "NodeRestriction", enabledByDefault: true, create: () => new NodeRestriction() },
+  { name: "DefaultStorageClass", enabledByDefault: true, create: (d) => new DefaultStorageClass(d.logger) },
 ];
 
 /** An unknown plugin name in a flag (the apiserver refuses to start). */

@@ -28,6 +28,25 @@ export function podQosClass(obj: ApiObject): string {
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 
+/** Node labels Kubernetes deprecated, with its advice (pkg/api/pod's warnings). */
+const DEPRECATED_NODE_LABELS: Record<string, string> = {
+  "beta.kubernetes.io/arch": 'deprecated since v1.14; use "kubernetes.io/arch" instead',
+  "beta.kubernetes.io/os": 'deprecated since v1.14; use "kubernetes.io/os" instead',
+  "failure-domain.beta.kubernetes.io/region": 'deprecated since v1.17; use "topology.kubernetes.io/region" instead',
+  "failure-domain.beta.kubernetes.io/zone": 'deprecated since v1.17; use "topology.kubernetes.io/zone" instead',
+  "beta.kubernetes.io/instance-type": 'deprecated since v1.17; use "node.kubernetes.io/instance-type" instead',
+};
+
+/** Kubernetes' warnings for a pod's nodeSelector on deprecated node labels (on an update, only keys the update adds). */
+export function podWarnings(obj: ApiObject, old: ApiObject | undefined): string[] {
+  const selector = (obj as ApiObject & { spec?: { nodeSelector?: Record<string, string> } }).spec?.nodeSelector ?? {};
+  const before = (old as (ApiObject & { spec?: { nodeSelector?: Record<string, string> } }) | undefined)?.spec?.nodeSelector ?? {};
+  return Object.keys(selector)
+    .filter((k) => DEPRECATED_NODE_LABELS[k] !== undefined && !(k in before))
+    .sort()
+    .map((k) => `spec.nodeSelector[${k}]: ${DEPRECATED_NODE_LABELS[k]}`);
+}
+
 export const podStrategy: Strategy = {
   ...defaultStrategy,
   prepareForCreate(info, obj) {
@@ -45,4 +64,5 @@ export const podStrategy: Strategy = {
     return Math.max(0, requested ?? pod.spec.terminationGracePeriodSeconds ?? 30);
   },
   gracefulPending: (obj) => (obj.metadata?.deletionGracePeriodSeconds ?? 0) > 0,
+  warnings: podWarnings,
 };

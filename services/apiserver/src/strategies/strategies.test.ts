@@ -99,3 +99,12 @@ test("update: a spec write keeps status and system metadata, and moves generatio
   strategyFor(info).prepareForUpdate(info, scaled, old);
   assert.equal(scaled.metadata!.generation, 5);
 });
+
+test("warnings: a pod's nodeSelector on a deprecated node label warns as Kubernetes does, on an update only when added", () => {
+  const info = kind("", "pods");
+  const pod = (sel: Record<string, string>): ApiObject => info.codec.fromPartial({ metadata: { name: "p" }, spec: { nodeSelector: sel } });
+  const selector = { "beta.kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" };
+  assert.deepEqual(strategyFor(info).warnings(pod(selector), undefined), ['spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "kubernetes.io/os" instead']);
+  assert.deepEqual(strategyFor(info).warnings(pod(selector), pod(selector)), []);
+  assert.deepEqual(strategyFor(kind("", "configmaps")).warnings(pod(selector), undefined), []);
+});

@@ -39,7 +39,7 @@ export interface Reservations {
 /**
  * A kind's write rules. Strategies are stateless and shared by concurrent requests; every hook is
  * synchronous and may throw an ApiError. The store calls, in order: create — prepareForCreate,
- * defaults, admission, validate; update — prepareForUpdate, defaults, admission, validate; status —
+ * defaults, admission, validate, warnings; update — prepareForUpdate, defaults, admission, validate, warnings; status —
  * prepareForStatusUpdate, admission, status validation; delete — gracePeriod, prepareForDelete.
  */
 export interface Strategy {
@@ -51,6 +51,8 @@ export interface Strategy {
   prepareForStatusUpdate(info: KindInfo, obj: ApiObject, old: ApiObject): ApiObject;
   /** Rules beyond libs/api's validation (which the store runs first); `old` for updates. */
   validate(info: KindInfo, obj: ApiObject, old: ApiObject | undefined): FieldError[];
+  /** Warnings for the client about a valid object (Kubernetes' WarningsOnCreate/WarningsOnUpdate): deprecated fields, labels; `old` for updates. */
+  warnings(obj: ApiObject, old: ApiObject | undefined): string[];
   /** Whether the object still waits on finalizers (metadata's, and a kind's own such as a namespace's spec.finalizers). */
   hasFinalizers(obj: ApiObject): boolean;
   /** The grace period a delete gets (0: the object goes at once, unless finalizers hold it). */
@@ -119,6 +121,7 @@ export const defaultStrategy: Strategy = {
     return next;
   },
   validate: (_info, obj, old) => finalizerRules(obj, old),
+  warnings: () => [],
   hasFinalizers: (obj) => (obj.metadata?.finalizers.length ?? 0) > 0,
   gracePeriod: () => 0,
   gracefulPending: () => false,
