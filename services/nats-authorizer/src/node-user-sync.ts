@@ -84,7 +84,10 @@ export class NodeUserSync {
           else this.names.add(name);
           if (had !== this.names.has(name)) this.request();
         }
-        if (!signal.aborted) this.o.logger.info({}, "node watch ended: listing again");
+        if (signal.aborted) return;
+        // The apiserver ended the stream (a restart, a drain): list again, not faster than twice a second.
+        this.o.logger.info({}, "node watch ended: listing again");
+        await delay(500, undefined, { signal }).catch(() => undefined);
       } catch (err) {
         if (signal.aborted) return;
         failures++;
