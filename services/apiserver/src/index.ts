@@ -223,6 +223,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   const rest = await startRestApi(config, {
     deps: { handlers: limits, registry, authorizer: authorization.authorizer, escalation: authorization.escalation, watch: { registry, source, metrics, bookmarkIntervalMs: config.bookmarkInterval }, logger: log },
     authenticator: authenticator(config, log, registry, serviceAccounts.authenticator),
+    auditor,
     kubeplaneVersion: version,
     ready: () => Promise.resolve(namespacesReady && !nats.isClosed()),
     logger: log,

@@ -1,6 +1,9 @@
 // The Kubernetes REST API of a real apiserver (TLS, client certificates, RBAC) driven by real kubectl, by
 // @kubernetes/client-node's informer and by raw requests; each command is checked for its effect. One cluster for all.
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { clientTls, testPki, waitFor } from "@kubeplane/testing";
@@ -11,8 +14,11 @@ await testPki();
 
 let cluster: TestCluster;
 let url: string;
+const auditDir = mkdtempSync(join(tmpdir(), "kp-rest-audit-"));
+const auditLog = join(auditDir, "audit.log");
 before(async () => {
-  cluster = await startTestCluster();
+  writeFileSync(join(auditDir, "policy.yaml"), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: None\n    resources: [{ group: "coordination.k8s.io", resources: ["leases"] }]\n  - level: Metadata\n');
+  cluster = await startTestCluster({ config: { auditPolicyFile: join(auditDir, "policy.yaml"), auditLogPath: auditLog } });
   url = cluster.apiservers[0]!.restUrl!;
 });
 after(async () => {
@@ -269,5 +275,35 @@ describe("REST API: raw requests", () => {
     const exec = await restRequest(`${url}/api/v1/namespaces/default/pods/any/exec?command=sh`, { method: "POST" });
     assert.equal(exec.status, 501);
     assert.equal((JSON.parse(exec.body) as { reason: string }).reason, "NotImplemented");
+  });
+});
+
+describe("REST API: audit", () => {
+  interface Event {
+    stage: string;
+    requestURI: string;
+    verb: string;
+    user: { username: string };
+    impersonatedUser?: { username: string };
+    responseStatus?: { code: number };
+    annotations?: Record<string, string>;
+  }
+  const events = (): Event[] =>
+    readFileSync(auditLog, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Event);
+
+  test("every REST request is audited with its user, verb, URI and code; impersonation and a refusal are recorded", async () => {
+    await restRequest(`${url}/api/v1/namespaces/default/configmaps`, { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "audited" } }) });
+    await restRequest(`${url}/api/v1/namespaces/default/secrets`, { headers: { "Impersonate-User": "mallory" } });
+    const created = await waitFor(() => events().find((e) => e.requestURI === "/api/v1/namespaces/default/configmaps" && e.verb === "create" && e.stage === "ResponseComplete"), { message: "the create's event" });
+    assert.equal(created.user.username, "kubernetes-admin");
+    assert.equal(created.responseStatus?.code, 201);
+    assert.equal(created.annotations?.["authorization.k8s.io/decision"], "allow");
+    const refused = await waitFor(() => events().find((e) => e.impersonatedUser?.username === "mallory" && e.stage === "ResponseComplete"), { message: "the refused list's event" });
+    assert.equal(refused.verb, "list");
+    assert.equal(refused.responseStatus?.code, 403);
+    assert.equal(refused.annotations?.["authorization.k8s.io/decision"], "forbid");
   });
 });

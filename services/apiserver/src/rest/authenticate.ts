@@ -62,8 +62,15 @@ export function attributesOf(user: UserInfo, info: RequestInfo, namespaced: bool
  * The user the request acts as (impersonation headers honoured once the caller may impersonate),
  * refused with Forbidden when the authorizers do not allow `attrs`' verb.
  */
-export async function authorizeRequest(req: IncomingMessage, user: UserInfo, authorizer: Authorizer, attrsFor: (user: UserInfo) => RequestAttributes): Promise<{ user: UserInfo; attrs: RequestAttributes }> {
+export async function authorizeRequest(
+  req: IncomingMessage,
+  user: UserInfo,
+  authorizer: Authorizer,
+  attrsFor: (user: UserInfo) => RequestAttributes,
+  onActingAs?: (user: UserInfo) => void,
+): Promise<{ user: UserInfo; attrs: RequestAttributes }> {
   const actingAs = await impersonatedUser(metadataOf(req), user, authorizer);
+  onActingAs?.(actingAs);
   const attrs = attrsFor(actingAs);
   const verdict = await authorizer.authorize(attrs);
   if (verdict.decision !== "allow") throw forbiddenError(attrs, verdict.reason);

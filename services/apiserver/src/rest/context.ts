@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KindInfo } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import type { UserInfo } from "../authn/index.js";
+import type { AuditRequest } from "../audit/index.js";
 import type { Authorizer, EscalationCheck, RequestAttributes } from "../authz/index.js";
 import type { Registry } from "../registry.js";
 import type { WatchEventsDeps } from "../watch-events.js";
@@ -32,6 +33,8 @@ export interface RestCall {
   attrs: RequestAttributes;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
-  /** Warnings for the `Warning` header (fieldValidation=Warn). */
+  /** Warnings for the `Warning` header (fieldValidation=Warn, admission's). */
   warnings: string[];
+  /** This request's audit, when auditing is on. */
+  audit?: AuditRequest | undefined;
 }

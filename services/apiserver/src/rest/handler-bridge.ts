@@ -3,6 +3,9 @@ import { EventEmitter } from "node:events";
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiserverV1, type KindInfo } from "@kubeplane/api";
 import { setRequestUser, type UserInfo } from "../authn/index.js";
+import type { AuditRequest } from "../audit/index.js";
+import { attachCallAudit } from "../audit/call-context.js";
+import { callWarnings } from "../call-context.js";
 
 type UnaryHandler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 type StreamHandler<Req, Res> = (call: ServerWritableStream<Req, Res>) => void;
@@ -13,8 +16,18 @@ export type GrpcHandlers = Pick<
   "get" | "list" | "create" | "update" | "updateStatus" | "updateApproval" | "delete" | "bind" | "getScale" | "updateScale" | "evict" | "createToken" | "podLogs"
 >;
 
-/** A server call as the handlers (and the flow-control wrapper) use it: an event emitter with the request and its user. */
-function fakeCall<Req>(request: Req, user: UserInfo): EventEmitter & Record<string, unknown> {
+/** Who a bridged call is made for: the REST request's user, where admission's warnings go, and its audit. */
+export interface Caller {
+  readonly user: UserInfo;
+  readonly warnings: string[];
+  readonly audit?: AuditRequest | undefined;
+}
+
+/**
+ * A server call as the handlers (and the flow-control wrapper) use it: an event emitter with the
+ * request, the caller's user, and the caller's audit (admission annotates it).
+ */
+function fakeCall<Req>(request: Req, caller: Caller): EventEmitter & Record<string, unknown> {
   const call = Object.assign(new EventEmitter(), {
     request,
     metadata: new Metadata(),
@@ -24,17 +37,22 @@ function fakeCall<Req>(request: Req, user: UserInfo): EventEmitter & Record<stri
     getDeadline: () => Infinity,
     getPath: () => "",
   });
-  setRequestUser(call, user);
+  setRequestUser(call, caller.user);
+  const audit = caller.audit;
+  if (audit) attachCallAudit(call, { request: audit, responseStarted: () => audit.responseStarted() });
   return call as unknown as EventEmitter & Record<string, unknown>;
 }
 
 /**
- * Runs a unary handler as `user`: the same request path as a gRPC call after its authorize step
- * (flow control, decode, admission, strategy, store, metrics). A failure rejects with its ApiError.
+ * Runs a unary handler for `caller`: the same request path as a gRPC call after its authorize step
+ * (flow control, decode, admission, strategy, store, metrics). Admission's warnings are added to
+ * `caller.warnings`. A failure rejects with its ApiError.
  */
-export function invokeUnary<Req, Res>(handler: UnaryHandler<Req, Res>, request: Req, user: UserInfo): Promise<Res> {
+export function invokeUnary<Req, Res>(handler: UnaryHandler<Req, Res>, request: Req, caller: Caller): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    handler(fakeCall(request, user) as unknown as ServerUnaryCall<Req, Res>, (err, value) => {
+    const call = fakeCall(request, caller);
+    handler(call as unknown as ServerUnaryCall<Req, Res>, (err, value) => {
+      for (const w of callWarnings(call)) if (!caller.warnings.includes(w)) caller.warnings.push(w);
       if (err) reject(apiErrorFromGrpc(err as ServiceError));
       else resolve(value as Res);
     });
@@ -42,12 +60,12 @@ export function invokeUnary<Req, Res>(handler: UnaryHandler<Req, Res>, request: 
 }
 
 /**
- * A server-streaming handler as `user`: each message goes to `onMessage` (false: the handler waits
+ * A server-streaming handler for `caller`: each message goes to `onMessage` (false: the handler waits
  * for "drain"); resolves at the stream's end or when `signal` aborts, rejects with its ApiError.
  */
-export function invokeStream<Req, Res>(handler: StreamHandler<Req, Res>, request: Req, user: UserInfo, signal: AbortSignal, onMessage: (m: Res) => boolean): Promise<void> {
+export function invokeStream<Req, Res>(handler: StreamHandler<Req, Res>, request: Req, caller: Caller, signal: AbortSignal, onMessage: (m: Res) => boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const call = fakeCall(request, user);
+    const call = fakeCall(request, caller);
     let done = false;
     const finish = (err?: unknown): void => {
       if (done) return;

@@ -2,6 +2,7 @@
 import type { Logger } from "@kubeplane/service-kit";
 import { loadTls } from "@kubeplane/service-kit";
 import type { Authenticator } from "../authn/index.js";
+import type { Auditor } from "../audit/index.js";
 import type { RestDeps } from "./context.js";
 import type { GrpcHandlers } from "./handler-bridge.js";
 import { startRestServer, type RestServer } from "./server.js";
@@ -26,7 +27,7 @@ export interface RestApiConfig {
  */
 export async function startRestApi(
   config: RestApiConfig,
-  parts: { deps: Omit<RestDeps, "handlers"> & { handlers: object }; authenticator: Authenticator; kubeplaneVersion: string; ready(): Promise<boolean>; logger: Logger },
+  parts: { deps: Omit<RestDeps, "handlers"> & { handlers: object }; authenticator: Authenticator; auditor?: Auditor | undefined; kubeplaneVersion: string; ready(): Promise<boolean>; logger: Logger },
 ): Promise<RestServer | undefined> {
   if (!config.restListen) return undefined;
   const tls = loadTls({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaFile: config.tlsClientCaFile });
@@ -34,5 +35,5 @@ export async function startRestApi(
     parts.logger.warn("the REST API needs tlsCertFile, tlsKeyFile and tlsClientCaFile; not serving it");
     return undefined;
   }
-  return startRestServer({ listen: config.restListen, tls: { cert: tls.cert, key: tls.key, ca: tls.ca }, authenticator: parts.authenticator, deps: { ...parts.deps, handlers: parts.deps.handlers as GrpcHandlers }, kubeplaneVersion: parts.kubeplaneVersion, ready: parts.ready });
+  return startRestServer({ listen: config.restListen, tls: { cert: tls.cert, key: tls.key, ca: tls.ca }, authenticator: parts.authenticator, auditor: parts.auditor, deps: { ...parts.deps, handlers: parts.deps.handlers as GrpcHandlers }, kubeplaneVersion: parts.kubeplaneVersion, ready: parts.ready });
 }

@@ -56,7 +56,7 @@ export async function patchObject(call: RestCall, deps: RestDeps, method: "updat
   for (let attempt = 0; ; attempt++) {
     let current: Record<string, unknown>;
     try {
-      current = fromRaw((await invokeUnary(deps.handlers.get, { resource: resourceOf(call.kind), namespace, name: call.info.name, accept: JSON_ENCODING }, call.user)).object);
+      current = fromRaw((await invokeUnary(deps.handlers.get, { resource: resourceOf(call.kind), namespace, name: call.info.name, accept: JSON_ENCODING }, call)).object);
     } catch (err) {
       if (type === "application/apply-patch+yaml" && isApiError(err) && err.reason === "NotFound" && method === "update") {
         await applyCreate(call, deps, patch);
@@ -93,11 +93,11 @@ function withoutManagedFields(patch: unknown): unknown {
 async function applyCreate(call: RestCall, deps: RestDeps, config: unknown): Promise<void> {
   const obj = decodeBody(call, call.kind as KindInfo, withoutManagedFields(config));
   checkName(call, obj);
-  await admitObject(deps, { ...call.attrs, verb: "create", name: "" }, "create", obj);
+  await admitObject(deps, { ...call.attrs, verb: "create", name: "" }, obj);
   const reply = await invokeUnary(
     deps.handlers.create,
     { resource: resourceOf(call.kind), namespace: call.kind.namespaced ? call.info.namespace : "", object: jsonRaw(obj), accept: JSON_ENCODING, dryRun: dryRunOf(call.query.getAll("dryRun")) },
-    call.user,
+    call,
   );
   sendObject(call, 201, fromRaw(reply.object));
 }

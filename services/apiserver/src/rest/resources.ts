@@ -1,9 +1,8 @@
 // The REST verbs on a kind's objects: get, list, create, update, delete, deletecollection (over the gRPC handlers' request path).
 import { apiErrors, apiserverV1, type KindInfo } from "@kubeplane/api";
-import type { UserInfo } from "../authn/index.js";
 import type { RequestAttributes } from "../authz/index.js";
 import { createReview, isReviewResource } from "../authz/access-review.js";
-import { admitNodeRequest } from "../authz/node-restriction.js";
+import { warningHeader } from "../request-context.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { decodeObject, fieldValidationOf } from "./decode.js";
 import { JSON_ENCODING, fromRaw, invokeUnary, jsonRaw, resourceOf } from "./handler-bridge.js";
@@ -18,7 +17,7 @@ export function dryRunOf(values: readonly string[]): boolean {
 
 /** Replies with one object, or with it as a one-row Table when the client asked for Tables. */
 export function sendObject(call: RestCall, code: number, obj: Record<string, unknown>): void {
-  if (call.warnings.length) call.res.setHeader("Warning", call.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  if (call.warnings.length) call.res.setHeader("Warning", call.warnings.map(warningHeader));
   if (wantsTable(call.req.headers.accept)) {
     const rv = String((obj["metadata"] as { resourceVersion?: string } | undefined)?.resourceVersion ?? "");
     sendJson(call.res, code, toTable(call.kind, [obj], { include: includeObjectOf(call.query), resourceVersion: rv }));
@@ -34,13 +33,12 @@ function namespaceOf(call: RestCall): string {
 }
 
 /**
- * The admission checks of the authorize step that look at the object (NodeRestriction, RBAC
- * escalation prevention), run with the object as it will be written.
+ * The check of the authorize step that looks at the object: RBAC escalation prevention, run with
+ * the object as it will be written (for a patch, the patched object). NodeRestriction and the
+ * other admission plugins run in the Registry, behind the handlers.
  */
-export async function admitObject(deps: RestDeps, attrs: RequestAttributes, method: string, obj: unknown): Promise<void> {
-  const request = { object: jsonRaw(obj) };
-  await admitNodeRequest(attrs, { method, request }, deps.registry);
-  await deps.escalation.check(attrs, request);
+export async function admitObject(deps: RestDeps, attrs: RequestAttributes, obj: unknown): Promise<void> {
+  await deps.escalation.check(attrs, { object: jsonRaw(obj) });
 }
 
 /** Decodes a request body against the kind's schema (fieldValidation); the JSON handed on (unknown fields dropped unless Strict). */
@@ -51,7 +49,7 @@ export function decodeBody(call: RestCall, info: KindInfo, json: unknown): Recor
 }
 
 export async function getObject(call: RestCall, deps: RestDeps): Promise<void> {
-  const reply = await invokeUnary(deps.handlers.get, { resource: resourceOf(call.kind), namespace: namespaceOf(call), name: call.info.name, accept: JSON_ENCODING }, call.user);
+  const reply = await invokeUnary(deps.handlers.get, { resource: resourceOf(call.kind), namespace: namespaceOf(call), name: call.info.name, accept: JSON_ENCODING }, call);
   sendObject(call, 200, fromRaw(reply.object));
 }
 
@@ -70,7 +68,7 @@ export async function listObjects(call: RestCall, deps: RestDeps): Promise<void>
       continueToken: q.get("continue") ?? "",
       accept: JSON_ENCODING,
     },
-    call.user,
+    call,
   );
   const items = reply.items.map(fromRaw);
   const metadata = {
@@ -100,8 +98,8 @@ export async function createObject(call: RestCall, deps: RestDeps): Promise<void
   if (call.kind.namespaced && meta.namespace && namespace && meta.namespace !== namespace) {
     throw apiErrors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
   }
-  await admitObject(deps, { ...call.attrs, namespace: namespace || meta.namespace || "" }, "create", obj);
-  const reply = await invokeUnary(deps.handlers.create, { resource: resourceOf(call.kind), namespace, object: jsonRaw(obj), accept: JSON_ENCODING, dryRun }, call.user);
+  await admitObject(deps, { ...call.attrs, namespace: namespace || meta.namespace || "" }, obj);
+  const reply = await invokeUnary(deps.handlers.create, { resource: resourceOf(call.kind), namespace, object: jsonRaw(obj), accept: JSON_ENCODING, dryRun }, call);
   sendObject(call, 201, fromRaw(reply.object));
 }
 
@@ -124,9 +122,9 @@ export function checkName(call: RestCall, obj: Record<string, unknown>): void {
 }
 
 /** An update of the whole object (spec, status or approval) through the handlers, after the object-level admission checks. */
-export async function writeObject(call: RestCall, deps: RestDeps, method: "update" | "updateStatus" | "updateApproval", obj: Record<string, unknown>, user: UserInfo = call.user): Promise<Record<string, unknown>> {
-  await admitObject(deps, { ...call.attrs, verb: "update" }, method, obj);
-  const reply = await invokeUnary(deps.handlers[method], { resource: resourceOf(call.kind), namespace: namespaceOf(call), object: jsonRaw(obj), accept: JSON_ENCODING, dryRun: dryRunOf(call.query.getAll("dryRun")) }, user);
+export async function writeObject(call: RestCall, deps: RestDeps, method: "update" | "updateStatus" | "updateApproval", obj: Record<string, unknown>): Promise<Record<string, unknown>> {
+  await admitObject(deps, { ...call.attrs, verb: "update" }, obj);
+  const reply = await invokeUnary(deps.handlers[method], { resource: resourceOf(call.kind), namespace: namespaceOf(call), object: jsonRaw(obj), accept: JSON_ENCODING, dryRun: dryRunOf(call.query.getAll("dryRun")) }, call);
   return fromRaw(reply.object);
 }
 
@@ -168,7 +166,7 @@ async function deleteOne(call: RestCall, deps: RestDeps, name: string, opts: Del
       accept: JSON_ENCODING,
       dryRun: dryRunOf(opts.dryRun ?? []),
     },
-    call.user,
+    call,
   );
   return { object: fromRaw(reply.object), deleted: reply.deleted };
 }
@@ -189,7 +187,7 @@ export async function deleteCollection(call: RestCall, deps: RestDeps): Promise<
     const page = await invokeUnary(
       deps.handlers.list,
       { resource: resourceOf(call.kind), namespace: namespaceOf(call), labelSelector: q.get("labelSelector") ?? "", fieldSelector: q.get("fieldSelector") ?? "", limit: 500, continueToken, accept: apiserverV1.Encoding.ENCODING_JSON },
-      call.user,
+      call,
     );
     for (const raw of page.items) {
       const name = String((fromRaw(raw)["metadata"] as { name?: string }).name ?? "");

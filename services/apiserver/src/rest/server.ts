@@ -3,11 +3,12 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { apiErrors, kindForResource, type KindInfo } from "@kubeplane/api";
-import type { Authenticator } from "../authn/index.js";
+import type { Authenticator, UserInfo } from "../authn/index.js";
+import type { Auditor, AuditRequest } from "../audit/index.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo, wantsAggregated } from "./discovery.js";
-import { sendError, sendJson } from "./http-io.js";
+import { asApiError, sendError, sendJson } from "./http-io.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
 import { patchObject } from "./patch.js";
 import { requestInfo, type RequestInfo } from "./request-info.js";
@@ -26,6 +27,8 @@ export interface RestServerOptions {
   kubeplaneVersion: string;
   /** /readyz: whether the apiserver can serve (etcd, NATS, system namespaces). */
   ready(): Promise<boolean>;
+  /** Audits every request (one event per stage the policy asks for); absent when auditing is off. */
+  auditor?: Auditor | undefined;
 }
 
 /** A started REST listener. */
@@ -48,7 +51,17 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   const { deps } = opts;
   // Client certificates are requested and verified against the cluster CA, not required: bearer tokens are accepted too.
   const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-    handle(req, res, opts).catch((err: unknown) => sendError(res, err, deps.logger));
+    const userAgent = req.headers["user-agent"];
+    const audit = opts.auditor?.begin({ requestURI: req.url ?? "/", sourceIPs: [req.socket.remoteAddress ?? ""], ...(userAgent ? { userAgent } : {}) });
+    let failure: { reason: string; message: string } | undefined;
+    const complete = (): void => audit?.complete({ code: res.statusCode, ...(failure ?? {}) });
+    res.once("finish", complete);
+    res.once("close", complete);
+    handle(req, res, opts, audit).catch((err: unknown) => {
+      const apiError = asApiError(err, deps.logger);
+      failure = { reason: apiError.reason, message: apiError.message };
+      sendError(res, apiError, deps.logger);
+    });
   });
   const { host, port } = splitHostPort(opts.listen);
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +83,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServerOptions, audit: AuditRequest | undefined): Promise<void> {
   const url = new URL(req.url ?? "/", "https://localhost");
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
   if (ANONYMOUS_PATHS.has(path)) {
@@ -81,21 +94,39 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
   }
   const authenticated = await authenticateRequest(req, opts.authenticator);
   const info = requestInfo(req.method ?? "GET", path, url.searchParams);
+  const kind = info.isResourceRequest ? kindForResource(info.apiGroup, info.resource) : undefined;
+  const fieldSelector = url.searchParams.get("fieldSelector") ?? "";
+  const attrsFor = (user: UserInfo) => attributesOf(user, info, kind?.namespaced ?? true, fieldSelector);
+  audit?.setAttributes(attrsFor(authenticated));
+  const { user, attrs } = await authorize(req, authenticated, opts, attrsFor, audit);
   if (!info.isResourceRequest) {
-    await authorizeRequest(req, authenticated, opts.deps.authorizer, (user) => attributesOf(user, info, false, ""));
     serveNonResource(req, res, info, opts);
     return;
   }
-  const kind = kindForResource(info.apiGroup, info.resource);
   if (!kind || kind.version !== info.apiVersion || (info.namespace && !kind.namespaced && info.resource !== "namespaces")) {
     throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
   }
-  const fieldSelector = url.searchParams.get("fieldSelector") ?? "";
-  const { user, attrs } = await authorizeRequest(req, authenticated, opts.deps.authorizer, (u) => attributesOf(u, info, kind.namespaced, fieldSelector));
   const controller = new AbortController();
   res.on("close", () => controller.abort());
-  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [] };
+  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit };
   await serveResource(call, opts.deps);
+}
+
+/** The authorize step, recorded on the audit as kube-apiserver does (the decision, and the impersonated user). */
+async function authorize(req: IncomingMessage, authenticated: UserInfo, opts: RestServerOptions, attrsFor: (user: UserInfo) => ReturnType<typeof attributesOf>, audit: AuditRequest | undefined) {
+  try {
+    const result = await authorizeRequest(req, authenticated, opts.deps.authorizer, attrsFor, (actingAs) => {
+      if (actingAs !== authenticated) audit?.setImpersonatedUser(actingAs);
+    });
+    audit?.annotate("authorization.k8s.io/decision", "allow");
+    return result;
+  } catch (err) {
+    if ((err as { reason?: string }).reason === "Forbidden") {
+      audit?.annotate("authorization.k8s.io/decision", "forbid");
+      audit?.annotate("authorization.k8s.io/reason", (err as Error).message);
+    }
+    throw err;
+  }
 }
 
 function serveNonResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, opts: RestServerOptions): void {

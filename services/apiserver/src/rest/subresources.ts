@@ -55,15 +55,15 @@ export async function serveSubresource(call: RestCall, deps: RestDeps): Promise<
     case "binding":
       if (!isPods) throw notFound(call);
       if (verb !== "create") throw methodNotAllowed(call);
-      return created(call, await invokeUnary(deps.handlers.bind, { namespace: call.info.namespace, binding: jsonRaw(await bodyNamed(call)), accept: JSON_ENCODING }, call.user), true);
+      return created(call, await invokeUnary(deps.handlers.bind, { namespace: call.info.namespace, binding: jsonRaw(await bodyNamed(call)), accept: JSON_ENCODING }, call), true);
     case "eviction":
       if (!isPods) throw notFound(call);
       if (verb !== "create") throw methodNotAllowed(call);
-      return created(call, await invokeUnary(deps.handlers.evict, { namespace: call.info.namespace, name: call.info.name, eviction: jsonRaw(await bodyNamed(call)), accept: JSON_ENCODING }, call.user));
+      return created(call, await invokeUnary(deps.handlers.evict, { namespace: call.info.namespace, name: call.info.name, eviction: jsonRaw(await bodyNamed(call)), accept: JSON_ENCODING }, call));
     case "token":
       if (call.kind.group !== "" || call.kind.resource !== "serviceaccounts") throw notFound(call);
       if (verb !== "create") throw methodNotAllowed(call);
-      return created(call, await invokeUnary(deps.handlers.createToken, { namespace: call.info.namespace, name: call.info.name, tokenRequest: jsonRaw(parseJsonBody(await readBody(call.req))), accept: JSON_ENCODING }, call.user));
+      return created(call, await invokeUnary(deps.handlers.createToken, { namespace: call.info.namespace, name: call.info.name, tokenRequest: jsonRaw(parseJsonBody(await readBody(call.req))), accept: JSON_ENCODING }, call));
     case "log":
       if (!isPods) throw notFound(call);
       if (verb !== "get") throw methodNotAllowed(call);
@@ -90,13 +90,13 @@ function created(call: RestCall, reply: { object?: Parameters<typeof fromRaw>[0]
 async function scale(call: RestCall, deps: RestDeps): Promise<void> {
   const namespace = call.info.namespace;
   const getScale = async (): Promise<Record<string, unknown>> =>
-    fromRaw((await invokeUnary(deps.handlers.getScale, { resource: resourceOf(call.kind), namespace, name: call.info.name, accept: JSON_ENCODING }, call.user)).object);
+    fromRaw((await invokeUnary(deps.handlers.getScale, { resource: resourceOf(call.kind), namespace, name: call.info.name, accept: JSON_ENCODING }, call)).object);
   const put = async (obj: Record<string, unknown>): Promise<void> => {
     const meta = (obj["metadata"] ??= {}) as { name?: string; namespace?: string };
     if (meta.name && meta.name !== call.info.name) throw apiErrors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${call.info.name})`);
     meta.name = call.info.name;
     meta.namespace = namespace;
-    sendJson(call.res, 200, fromRaw((await invokeUnary(deps.handlers.updateScale, { resource: resourceOf(call.kind), namespace, scale: jsonRaw(obj), accept: JSON_ENCODING }, call.user)).object));
+    sendJson(call.res, 200, fromRaw((await invokeUnary(deps.handlers.updateScale, { resource: resourceOf(call.kind), namespace, scale: jsonRaw(obj), accept: JSON_ENCODING }, call)).object));
   };
   if (call.info.verb === "get") {
     sendJson(call.res, 200, await getScale());
@@ -139,10 +139,11 @@ async function logs(call: RestCall, deps: RestDeps): Promise<void> {
     limitBytes: optionalInt(call, "limitBytes"),
   };
   let started = false;
-  await invokeStream(deps.handlers.podLogs, request, call.user, controller.signal, (chunk: { data: Uint8Array }) => {
+  await invokeStream(deps.handlers.podLogs, request, call, controller.signal, (chunk: { data: Uint8Array }) => {
     if (!started) {
       call.res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
       started = true;
+      call.audit?.responseStarted();
     }
     call.res.write(chunk.data); // buffered by the response; a log stream is slow enough
     return true;

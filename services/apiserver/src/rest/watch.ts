@@ -30,6 +30,7 @@ export async function serveWatch(call: RestCall, deps: RestDeps): Promise<void> 
     if (res.headersSent) return;
     res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
     res.flushHeaders();
+    call.audit?.responseStarted();
   };
   try {
     await runWatch(
