@@ -7,6 +7,7 @@ export type { ProcessExit } from "./managed-process.js";
 export { startNats } from "./nats-server.js";
 export { startNatsAuthorizer } from "./nats-authorizer.js";
 export type { NatsOptions, NatsServer } from "./nats-server.js";
+export { startNatsCluster, type NatsCluster, type NatsClusterOptions, type NatsClusterServer } from "./nats-cluster.js";
 export { waitFor } from "./wait-for.js";
 export type { NotYet, WaitForOptions } from "./wait-for.js";
 export { startServiceProcess } from "./service-process.js";

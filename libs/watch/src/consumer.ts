@@ -1,8 +1,9 @@
 // Reads watch events from the stream in revision order through an ordered consumer, resumable by revision.
 import { apiserverV1 } from "@kubeplane/api";
-import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type NatsConnection, type Status, type StreamState, type Subscription } from "nats";
+import type { JetStreamClient, JetStreamManager, NatsConnection, Status, StreamState, Subscription } from "nats";
 import { ResyncRequiredError, RevisionGoneError } from "./errors.js";
 import { PREV_REVISION_HEADER, REVISION_HEADER, TRACEPARENT_HEADER } from "./event-messages.js";
+import { OrderedConsumer, type ConsumerLogger, type ConsumerObserver } from "./ordered-consumer.js";
 import { ALL_SUBJECTS, GAP_SUBJECT, KP_WATCH } from "./subjects.js";
 
 /** Options of `openEventStream`. */
@@ -21,6 +22,20 @@ export interface EventStreamOptions {
    * sequence jumped over messages the filter skipped. Default 1000 ms.
    */
   continuityCheckIntervalMs?: number;
+  /**
+   * Longest time to get a consumer created (the first one, and each replacement), attempt after
+   * attempt; then ConsumerCreateError (from `openEventStream`) or ResyncRequiredError with it as
+   * cause (from the iteration). Default 30 s.
+   */
+  createDeadlineMs?: number;
+  /** The server's idle heartbeat; two missed replace the consumer (its server is gone). Default 2 s. */
+  idleHeartbeatMs?: number;
+  /** Where consumer creation retries and replacements are logged. */
+  logger?: ConsumerLogger | undefined;
+  /** Merged into every log line (e.g. `{ kind }`). */
+  logContext?: object | undefined;
+  /** Counts creation attempts and replacements (metrics). */
+  observer?: ConsumerObserver | undefined;
 }
 
 /** One delivered event. */
@@ -74,10 +89,24 @@ export async function openEventStream(js: JetStreamClient, jsm: JetStreamManager
   };
   // Subscribed before the consumer exists, so no marker published from now on goes unheard.
   const gapSubscription = continuity.seesGaps ? undefined : natsConnection(jsm)?.subscribe(GAP_SUBJECT);
-  const consumer = await js.consumers.get(KP_WATCH, { filterSubjects: filters.length === 1 ? filters[0]! : filters, opt_start_seq: startSeq });
-  const messages = await consumer.consume({ max_messages: 256 });
-  const initial = await consumer.info(true);
-  const stream = new OrderedEventStream(jsm, messages, startSeq, initial.name, opts, continuity, gapSubscription);
+  let consumer: OrderedConsumer;
+  try {
+    consumer = await OrderedConsumer.create(js, jsm, {
+      stream: KP_WATCH,
+      filterSubjects: filters,
+      startSeq,
+      signal: opts.signal,
+      createDeadlineMs: opts.createDeadlineMs,
+      idleHeartbeatMs: opts.idleHeartbeatMs,
+      logger: opts.logger,
+      logContext: opts.logContext,
+      observer: opts.observer,
+    });
+  } catch (error) {
+    gapSubscription?.unsubscribe();
+    throw error;
+  }
+  const stream = new OrderedEventStream(jsm, consumer, startSeq, consumer.name, opts, continuity, gapSubscription);
   await stream.verifyInitial();
   return stream;
 }
@@ -163,7 +192,7 @@ class OrderedEventStream implements EventStream {
 
   constructor(
     private readonly jsm: JetStreamManager,
-    private readonly messages: ConsumerMessages,
+    private readonly messages: OrderedConsumer,
     readonly startSeq: number,
     private readonly initialConsumer: string,
     private readonly opts: EventStreamOptions,
@@ -173,7 +202,12 @@ class OrderedEventStream implements EventStream {
     this.#lastSeq = startSeq - 1;
     if (opts.signal.aborted) void this.close();
     opts.signal.addEventListener("abort", () => void this.close(), { once: true });
-    void this.#watchRecreations();
+    // Each replacement consumer's continuity check starts as soon as it exists, before it delivers.
+    messages.onRecreated((name, seq) => this.#checks.set(name, this.#verify(name, seq)));
+    // Deleted under us (with its stream, most likely): check now rather than after a replacement.
+    messages.onDeleted(() => {
+      void this.#continuityFrom(this.#lastSeq + 1).then((error) => error && this.#fail(error));
+    });
     if (gapSubscription) {
       void this.#watchGapMarkers(gapSubscription);
       void this.#watchReconnects();
@@ -272,24 +306,6 @@ class OrderedEventStream implements EventStream {
       this.#checking = false;
     }
     if (this.#unverifiedFrom !== undefined) this.#scheduleCheck();
-  }
-
-  /** Starts each recreated consumer's continuity check as soon as it exists, before it delivers; checks a deleted one at once. */
-  async #watchRecreations(): Promise<void> {
-    try {
-      for await (const status of await this.messages.status()) {
-        if (status.type === ConsumerEvents.OrderedConsumerRecreated && typeof status.data === "string") {
-          this.#checks.set(status.data, this.#verify(status.data));
-        }
-        // Deleted under us (with its stream, most likely): check now rather than after missed heartbeats.
-        if (status.type === ConsumerEvents.ConsumerDeleted && !this.#closed) {
-          const error = await this.#continuityFrom(this.#lastSeq + 1);
-          if (error) this.#fail(error);
-        }
-      }
-    } catch {
-      // The status feed ends with the messages; the message loop reports failures.
-    }
   }
 
   /**

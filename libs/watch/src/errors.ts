@@ -43,3 +43,23 @@ export function isRevisionGone(error: unknown): error is RevisionGoneError {
 export function isResyncRequired(error: unknown): error is ResyncRequiredError {
   return error instanceof ResyncRequiredError;
 }
+
+/**
+ * Thrown by `createConsumer` (and so by `openEventStream`, or while iterating an event stream whose
+ * consumer had to be replaced) when JetStream did not create a consumer before the deadline —
+ * every attempt timed out or was refused — or the stream does not exist. `attempts` says how many
+ * were made; `cause` is the last failure. The caller retries later (an informer relists).
+ */
+export class ConsumerCreateError extends Error {
+  override readonly name = "ConsumerCreateError";
+  readonly code = "ConsumerCreateFailed";
+  readonly attempts: number;
+  constructor(message: string, attempts: number, options?: ErrorOptions) {
+    super(message, options);
+    this.attempts = attempts;
+  }
+}
+
+export function isConsumerCreateError(error: unknown): error is ConsumerCreateError {
+  return error instanceof ConsumerCreateError;
+}
