@@ -17,7 +17,7 @@ let url: string;
 const auditDir = mkdtempSync(join(tmpdir(), "kp-rest-audit-"));
 const auditLog = join(auditDir, "audit.log");
 before(async () => {
-  writeFileSync(join(auditDir, "policy.yaml"), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: None\n    resources: [{ group: "coordination.k8s.io", resources: ["leases"] }]\n  - level: Metadata\n');
+  writeFileSync(join(auditDir, "policy.yaml"), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: None\n    resources: [{ group: "coordination.k8s.io", resources: ["leases"] }]\n  - level: RequestResponse\n');
   cluster = await startTestCluster({ config: { auditPolicyFile: join(auditDir, "policy.yaml"), auditLogPath: auditLog } });
   url = cluster.apiservers[0]!.restUrl!;
 });
@@ -287,6 +287,8 @@ describe("REST API: audit", () => {
     impersonatedUser?: { username: string };
     responseStatus?: { code: number };
     annotations?: Record<string, string>;
+    requestObject?: { metadata: { name?: string } };
+    responseObject?: { metadata: { name?: string; uid?: string } };
   }
   const events = (): Event[] =>
     readFileSync(auditLog, "utf8")
@@ -294,13 +296,15 @@ describe("REST API: audit", () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Event);
 
-  test("every REST request is audited with its user, verb, URI and code; impersonation and a refusal are recorded", async () => {
+  test("every REST request is audited with its user, verb, URI, code and bodies; impersonation and a refusal are recorded", async () => {
     await restRequest(`${url}/api/v1/namespaces/default/configmaps`, { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "audited" } }) });
     await restRequest(`${url}/api/v1/namespaces/default/secrets`, { headers: { "Impersonate-User": "mallory" } });
-    const created = await waitFor(() => events().find((e) => e.requestURI === "/api/v1/namespaces/default/configmaps" && e.verb === "create" && e.stage === "ResponseComplete"), { message: "the create's event" });
+    const created = await waitFor(() => events().find((e) => e.requestURI === "/api/v1/namespaces/default/configmaps" && e.verb === "create" && e.stage === "ResponseComplete" && e.requestObject?.metadata.name === "audited"), { message: "the create's event" });
     assert.equal(created.user.username, "kubernetes-admin");
     assert.equal(created.responseStatus?.code, 201);
     assert.equal(created.annotations?.["authorization.k8s.io/decision"], "allow");
+    assert.equal(created.responseObject?.metadata.name, "audited");
+    assert.ok(created.responseObject?.metadata.uid, "the response body is the stored object");
     const refused = await waitFor(() => events().find((e) => e.impersonatedUser?.username === "mallory" && e.stage === "ResponseComplete"), { message: "the refused list's event" });
     assert.equal(refused.verb, "list");
     assert.equal(refused.responseStatus?.code, 403);

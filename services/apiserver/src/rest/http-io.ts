@@ -8,6 +8,25 @@ import { PROTOBUF_MAGIC, decodeK8sProtobuf } from "./k8s-protobuf.js";
 /** Largest request body read (3 MiB, as kube-apiserver's default limit); objects are limited further by the registry. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+const receivedBodies = new WeakMap<IncomingMessage, Buffer>();
+const sentBodies = new WeakMap<ServerResponse, unknown>();
+
+/** The body a request sent, once a handler read it (the audit records it at level Request and above). */
+export function receivedBody(req: IncomingMessage): unknown {
+  const body = receivedBodies.get(req);
+  if (!body?.length) return undefined;
+  try {
+    return parseJsonBody(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON body a response carried (the audit records it at level RequestResponse). */
+export function sentBody(res: ServerResponse): unknown {
+  return sentBodies.get(res);
+}
+
 /** Reads the whole body; RequestEntityTooLarge past the limit. */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -17,7 +36,9 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
     if (size > MAX_BODY_BYTES) throw apiErrors.apiError("RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  receivedBodies.set(req, body);
+  return body;
 }
 
 /** Parses a JSON body (or the protobuf kubectl's typed clients send, for the kinds `decodeK8sProtobuf` knows); BadRequest when it is neither. */
@@ -32,6 +53,7 @@ export function parseJsonBody(body: Buffer, what = "the request body"): unknown 
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
   const data = Buffer.from(JSON.stringify(body));
+  sentBodies.set(res, body);
   res.writeHead(code, { "Content-Type": contentType, "Content-Length": data.length, "Cache-Control": "no-cache, private" });
   res.end(data);
 }

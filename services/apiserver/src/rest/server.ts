@@ -8,7 +8,7 @@ import type { Auditor, AuditRequest } from "../audit/index.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo, wantsAggregated } from "./discovery.js";
-import { asApiError, sendError, sendJson } from "./http-io.js";
+import { asApiError, receivedBody, sendError, sendJson, sentBody } from "./http-io.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
 import { patchObject } from "./patch.js";
 import { requestInfo, type RequestInfo } from "./request-info.js";
@@ -54,7 +54,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     const userAgent = req.headers["user-agent"];
     const audit = opts.auditor?.begin({ requestURI: req.url ?? "/", sourceIPs: [req.socket.remoteAddress ?? ""], ...(userAgent ? { userAgent } : {}) });
     let failure: { reason: string; message: string } | undefined;
-    const complete = (): void => audit?.complete({ code: res.statusCode, ...(failure ?? {}) });
+    audit?.setRequestObject(() => receivedBody(req));
+    const complete = (): void => audit?.complete({ code: res.statusCode, ...(failure ?? {}) }, () => sentBody(res));
     res.once("finish", complete);
     res.once("close", complete);
     handle(req, res, opts, audit).catch((err: unknown) => {
