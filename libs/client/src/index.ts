@@ -25,7 +25,7 @@ export type {
   WriteOptions,
 } from "./types.js";
 export { SharedInformerFactory, type SharedInformerFactoryOptions } from "./informer-factory.js";
-export { Informer, type InformerLogger, type InformerOptions, type ResourceEventHandler, type WatchConnection } from "./informer.js";
+export { Informer, type InformerLogger, type InformerMetrics, type InformerOptions, type InformerSyncStatus, type ResourceEventHandler, type WatchConnection } from "./informer.js";
 export { Indexer, byLabel, byNamespace, byNodeName, byOwnerUid, objectKey, splitKey, type IndexFunc, type Lister } from "./indexer.js";
 export { WorkQueue, type QueueItem } from "./work-queue.js";
 export { EventBroadcaster, type EventBroadcasterOptions, type EventType } from "./event-broadcaster.js";

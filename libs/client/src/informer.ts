@@ -1,7 +1,7 @@
 // Informers: a cache of one kind kept current by subscribe-then-list over NATS JetStream (ARCHITECTURE §4).
 import type { JetStreamClient, JetStreamManager } from "nats";
 import { fieldsOf, isNotFound, parseFieldSelector, parseLabelSelector, type ApiObject, type KindInfo } from "@kubeplane/api";
-import { nodeFilter, openEventStream, resourceFilter, type EventStream } from "@kubeplane/watch";
+import { nodeFilter, openEventStream, resourceFilter, type ConsumerObserver, type EventStream } from "@kubeplane/watch";
 import type { ApiClient } from "./api-client.js";
 import { Indexer, byNodeName, objectKey, type IndexFunc, type Lister } from "./indexer.js";
 import { withTraceparent } from "./trace-context.js";
@@ -25,6 +25,31 @@ export interface InformerLogger {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * What informers report for metrics (libs/controller registers them with prom-client), labelled by
+ * resource (`deployments.apps`, `pods`). Called synchronously from the informer; must not throw.
+ */
+export interface InformerMetrics {
+  /** One creation attempt of the informer's watch consumer: created, timed out or refused. */
+  consumerCreation(resource: string, result: "created" | "timeout" | "error"): void;
+  /** The informer's watch consumer was replaced mid-stream (heartbeats missed, delivery gap, deleted, failed). */
+  consumerRecreated(resource: string, reason: string): void;
+  /** A watch or list attempt failed (`reason`: the error's code or name); the informer lists again. */
+  watchFailure(resource: string, reason: string): void;
+  /** The cache has synced (its first list), or not yet (at construction). */
+  synced(resource: string, synced: boolean): void;
+}
+
+/** Why an informer has not synced yet, for the logs of whoever waits for it. */
+export interface InformerSyncStatus {
+  kind: string;
+  synced: boolean;
+  /** Watch-and-list attempts made so far. */
+  attempts: number;
+  /** The last attempt's failure, if it failed. */
+  lastError?: string;
+}
+
 export interface InformerOptions<T extends ApiObject> {
   client: ApiClient;
   watch: WatchConnection;
@@ -42,7 +67,8 @@ export interface InformerOptions<T extends ApiObject> {
   nodeName?: string;
   /** Extra cache indexes beyond namespace, owner, label (and node, for pods). */
   indexers?: Record<string, IndexFunc<T>>;
-  logger?: InformerLogger;
+  logger?: InformerLogger | undefined;
+  metrics?: InformerMetrics | undefined;
   /** Longest wait between relist attempts after failures; default 5 s. */
   maxRetryDelayMs?: number;
   /**
@@ -85,6 +111,10 @@ export class Informer<T extends ApiObject> {
   relists = 0;
   /** Events applied from the stream. */
   eventsApplied = 0;
+  private attempts = 0;
+  private lastError: string | undefined;
+  /** The metrics label: `resource.group`, as Kubernetes names a resource. */
+  private readonly resourceLabel: string;
 
   private readonly refetch: boolean;
   /** The caller's field selector, plus `spec.nodeName=<node>` with `nodeName`. */
@@ -92,6 +122,8 @@ export class Informer<T extends ApiObject> {
 
   constructor(private readonly options: InformerOptions<T>) {
     this.refetch = options.refetch ?? (options.kind.group === "" && options.kind.resource === "secrets");
+    this.resourceLabel = options.kind.group ? `${options.kind.resource}.${options.kind.group}` : options.kind.resource;
+    options.metrics?.synced(this.resourceLabel, false);
     // Pods are also indexed by node (what a kubelet or the scheduler asks for).
     const byNode: Record<string, IndexFunc<T>> = options.kind.resource === "pods" ? { node: byNodeName as IndexFunc<T> } : {};
     this.indexer = new Indexer<T>({ ...byNode, ...options.indexers });
@@ -117,6 +149,11 @@ export class Informer<T extends ApiObject> {
 
   get hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** Whether the cache has synced, and if not, how many attempts failed and why the last did. */
+  get syncStatus(): InformerSyncStatus {
+    return { kind: this.options.kind.kind, synced: this.synced, attempts: this.attempts, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
   }
 
   /** The etcd revision the cache reflects. */
@@ -151,6 +188,12 @@ export class Informer<T extends ApiObject> {
       this.options.filterSubjects ??
       (this.options.nodeName !== undefined ? [nodeFilter(this.options.nodeName)] : [resourceFilter(kind.resource, kind.namespaced ? this.options.namespace : undefined)]);
     let delay = 100;
+    const { metrics } = this.options;
+    const resource = this.resourceLabel;
+    const observer: ConsumerObserver | undefined = metrics && {
+      creationAttempt: (result) => metrics.consumerCreation(resource, result),
+      recreated: (reason) => metrics.consumerRecreated(resource, reason),
+    };
     while (!signal.aborted) {
       const attempt = new AbortController();
       const stop = (): void => attempt.abort();
@@ -158,7 +201,14 @@ export class Informer<T extends ApiObject> {
       let stream: EventStream | undefined;
       let resyncTimer: NodeJS.Timeout | undefined;
       try {
-        stream = await openEventStream(this.options.watch.js, this.options.watch.jsm, { filterSubjects, signal: attempt.signal });
+        this.attempts++;
+        stream = await openEventStream(this.options.watch.js, this.options.watch.jsm, {
+          filterSubjects,
+          signal: attempt.signal,
+          logger: this.options.logger,
+          logContext: { kind: kind.kind, resource },
+          observer,
+        });
         const list = await client.listAll(kind, {
           namespace: this.options.namespace,
           labelSelector: this.options.labelSelector,
@@ -166,6 +216,7 @@ export class Informer<T extends ApiObject> {
           signal: attempt.signal,
         });
         this.replace(list.items as T[], Number(list.resourceVersion));
+        this.lastError = undefined;
         delay = 100;
         const period = this.options.resyncPeriodMs ?? 0;
         if (period > 0) resyncTimer = setTimeout(() => attempt.abort(RESYNC), period);
@@ -184,7 +235,10 @@ export class Informer<T extends ApiObject> {
       } catch (err) {
         if (signal.aborted) break;
         if (attempt.signal.reason === RESYNC) continue;
-        this.options.logger?.warn({ err, kind: kind.kind, retryInMs: delay }, "informer lost its watch; relisting");
+        this.lastError = describe(err);
+        metrics?.watchFailure(resource, errorReason(err));
+        if (this.synced) this.options.logger?.warn({ err, kind: kind.kind, retryInMs: delay }, "informer lost its watch; relisting");
+        else this.options.logger?.warn({ err, kind: kind.kind, attempt: this.attempts, retryInMs: delay }, `informer not synced yet: ${this.lastError}; retrying`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, this.options.maxRetryDelayMs ?? 5000);
       } finally {
@@ -250,6 +304,7 @@ export class Informer<T extends ApiObject> {
     this.revision = revision;
     if (!this.synced) {
       this.synced = true;
+      this.options.metrics?.synced(this.resourceLabel, true);
       for (const w of this.syncWaiters.splice(0)) w();
     }
   }
@@ -275,4 +330,18 @@ export class Informer<T extends ApiObject> {
       this.options.logger?.warn({ err, kind: this.options.kind.kind }, "informer handler threw");
     }
   }
+}
+
+/** An error's message with its causes, for a log line a person reads. */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.length > 0 ? parts.join(": ") : String(err);
+}
+
+/** A bounded metrics label for a failure: the error's code or name. */
+function errorReason(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && /^[A-Za-z][\w-]{0,40}$/.test(code)) return code;
+  return err instanceof Error ? err.name : "unknown";
 }

@@ -1,4 +1,4 @@
-// Informers after lost watch history: a NATS outage longer than the stream's history, a compaction past the publisher, the periodic relist.
+// Informers after lost watch history: a NATS outage longer than the stream's history, a compaction past the publisher, the periodic relist; waitForCacheSync's reports while NATS is down.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { isNotFound, kindForResource, type ApiObject } from "@kubeplane/api";
@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { apiserverTlsFlags, clientOptions, etcdClientTls, natsOptions, startControlPlane, testPki, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { connect, type NatsConnection } from "nats";
-import { ApiClient, Informer, objectKey, type InformerOptions, type WatchConnection } from "../src/index.js";
+import { ApiClient, Informer, SharedInformerFactory, objectKey, type InformerMetrics, type InformerOptions, type WatchConnection } from "../src/index.js";
 
 const configMaps = kindForResource("", "configmaps")!;
 const namespaces = kindForResource("", "namespaces")!;
@@ -142,6 +142,45 @@ test("the periodic relist repairs a cache no event reaches, and tells handlers o
     await client.create(configMaps, configMaps.codec.fromPartial({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace: "relist-a", name: "resync-only" } }));
     await waitFor(() => deaf.lister.list().some((o) => o.metadata?.name === "resync-only"), { message: "the relist brings the new object" });
     assert.deepEqual(calls, { add: synced + 1, update: 0, delete: 0 });
+  } finally {
+    local.abort();
+  }
+});
+
+test("while NATS is down, waitForCacheSync logs which informer is not synced and its last error; it syncs once NATS is back", async () => {
+  await cp.nats.kill();
+  const warnings: string[] = [];
+  const logger = { info: () => undefined, warn: (_obj: object, msg: string) => warnings.push(msg) };
+  const synced = new Map<string, boolean>();
+  const failures: string[] = [];
+  const metrics: InformerMetrics = {
+    consumerCreation: () => undefined,
+    consumerRecreated: () => undefined,
+    watchFailure: (resource, reason) => failures.push(`${resource}:${reason}`),
+    synced: (resource, value) => synced.set(resource, value),
+  };
+  // Short JetStream API timeouts, so a request to the stopped server fails fast.
+  const fastWatch = { js: nc.jetstream({ timeout: 500 }), jsm: await nc.jetstreamManager({ timeout: 500, checkAPI: false }) };
+  const local = new AbortController();
+  const factory = new SharedInformerFactory(client, fastWatch, { logger, metrics, syncReportIntervalMs: 300 });
+  factory.informerFor(configMaps);
+  factory.start(local.signal);
+  try {
+    const waiting = factory.waitForCacheSync(AbortSignal.any([local.signal, AbortSignal.timeout(60_000)]));
+    const report = await waitFor(() => warnings.find((w) => w.startsWith("waiting for informer caches to sync") && /ConfigMap \(\d+ attempts, last: .+\)/.test(w)), {
+      timeoutMs: 10_000,
+      message: "a sync report naming the ConfigMap informer and its last error",
+    });
+    assert.match(report, /TIMEOUT|timeout|disconnect|connection/i);
+    assert.equal(factory.unsynced().length, 1);
+    assert.ok(factory.unsynced()[0]!.lastError);
+    assert.equal(synced.get("configmaps"), false);
+    assert.ok(failures.some((f) => f.startsWith("configmaps:")), "a watch failure was counted");
+
+    await cp.nats.restart();
+    await waiting;
+    assert.deepEqual(factory.unsynced(), []);
+    assert.equal(synced.get("configmaps"), true);
   } finally {
     local.abort();
   }

@@ -47,8 +47,8 @@ export class Manager {
 
   constructor(private readonly options: ManagerOptions) {
     this.client = options.client;
-    this.informers = new SharedInformerFactory(options.client, options.watch, { logger: options.logger });
     this.metrics = controllerMetrics(options.registry);
+    this.informers = new SharedInformerFactory(options.client, options.watch, { logger: options.logger, metrics: this.metrics.informers });
   }
 
   get isLeader(): boolean {

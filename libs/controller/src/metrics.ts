@@ -1,5 +1,6 @@
 // Controller and work queue metrics, named as controller-runtime and client-go name them.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { InformerMetrics } from "@kubeplane/client";
 
 export interface ControllerMetrics {
   reconcileTotal: Counter<"controller" | "result">;
@@ -12,6 +13,8 @@ export interface ControllerMetrics {
   queueLatency: Histogram<"name">;
   workDuration: Histogram<"name">;
   leader: Gauge<"name">;
+  /** The informers' metrics (watch consumer creation and replacement, failures, synced), for the SharedInformerFactory. */
+  informers: InformerMetrics;
 }
 
 const cache = new WeakMap<Registry, ControllerMetrics>();
@@ -50,7 +53,32 @@ export function controllerMetrics(registry: Registry): ControllerMetrics {
       registers,
     }),
     leader: new Gauge({ name: "leader_election_master_status", help: "1 while this process leads, 0 otherwise", labelNames: ["name"], registers }),
+    informers: informerMetrics(registers),
   };
   cache.set(registry, metrics);
   return metrics;
+}
+
+/** Informer metrics (no client-go counterpart exists for the JetStream consumer behind a watch). */
+function informerMetrics(registers: Registry[]): InformerMetrics {
+  const creations = new Counter({
+    name: "kubeplane_informer_watch_consumer_creations_total",
+    help: "Creation attempts of informers' JetStream watch consumers, by result (created, timeout, error)",
+    labelNames: ["resource", "result"],
+    registers,
+  });
+  const recreations = new Counter({
+    name: "kubeplane_informer_watch_consumer_recreations_total",
+    help: "Informers' watch consumers replaced mid-stream, by reason (heartbeats-missed, delivery-gap, deleted, failed)",
+    labelNames: ["resource", "reason"],
+    registers,
+  });
+  const failures = new Counter({ name: "kubeplane_informer_watch_failures_total", help: "Informers' failed watch-and-list attempts, by error", labelNames: ["resource", "reason"], registers });
+  const synced = new Gauge({ name: "kubeplane_informer_synced", help: "1 once an informer's cache has synced (its first list), 0 before", labelNames: ["resource"], registers });
+  return {
+    consumerCreation: (resource, result) => creations.inc({ resource, result }),
+    consumerRecreated: (resource, reason) => recreations.inc({ resource, reason }),
+    watchFailure: (resource, reason) => failures.inc({ resource, reason }),
+    synced: (resource, value) => synced.set({ resource }, value ? 1 : 0),
+  };
 }
