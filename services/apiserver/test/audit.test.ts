@@ -147,6 +147,15 @@ describe("audit log", () => {
     assert.equal(impersonated!.responseStatus?.code, 403);
   });
 
+  test("admission's audit annotations land in the event: PodSecurity's audit mode", async () => {
+    const admin = cluster.client;
+    await admin.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: "audit-pss", labels: { "pod-security.kubernetes.io/audit": "restricted" } } });
+    await admin.json.create(pods, { apiVersion: "v1", kind: "Pod", metadata: { name: "loose", namespace: "audit-pss" }, spec: { automountServiceAccountToken: false, containers: [{ name: "c", image: "busybox" }] } });
+    const [created] = await eventually("the pod create", (e) => e.verb === "create" && e.objectRef?.resource === "pods" && e.objectRef.name === "loose");
+    assert.match(created!.annotations?.["pod-security.kubernetes.io/audit-violations"] ?? "", /^would violate PodSecurity "restricted:latest": /);
+    assert.equal(created!.annotations?.["authorization.k8s.io/decision"], "allow");
+  });
+
   test("a watch has ResponseStarted and ResponseComplete under one auditID; a clean stop writes what is buffered", async () => {
     await alice.json.create(configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched", namespace: "audit" } });
     const controller = new AbortController();
