@@ -84,8 +84,8 @@ export class Auditor {
 /**
  * The audit of one request, for whoever serves it (the gRPC wrapper, the REST gateway). Contract:
  * `setAttributes` (the authorization attributes of the authenticated user, before impersonation:
- * the policy matches on them) before `responseStarted`/`complete`/`panic`; without it the request
- * is audited as unauthenticated. `complete` or `panic` ends it: later calls do nothing. The level
+ * the policy matches on them) before `requestReceived`/`responseStarted`/`complete`/`panic`;
+ * without it the request is audited as unauthenticated. `complete` or `panic` ends it: later calls do nothing. The level
  * is decided once, at the first event, and capped at Metadata for Secrets and tokens.
  * Not safe for concurrent use by two requests (there is one per request).
  */
@@ -99,6 +99,7 @@ export class AuditRequest {
   private objectRefExtra: Partial<ObjectReference> = {};
   private requestBody: BodyOf | undefined;
   private decision: PolicyDecision | undefined;
+  private receivedSent = false;
   private started = false;
   private done = false;
 
@@ -137,6 +138,16 @@ export class AuditRequest {
     return this.decide().level;
   }
 
+  /**
+   * The request is authenticated and about to be authorized: the RequestReceived event (no
+   * response, no bodies; most policies omit this stage). Once, before any other stage.
+   */
+  requestReceived(): void {
+    if (this.receivedSent || this.started || this.done) return;
+    this.receivedSent = true;
+    this.send("RequestReceived", undefined);
+  }
+
   /** A long-running request (watch, logs) began sending its response: the ResponseStarted event. */
   responseStarted(code = 200): void {
     if (this.started || this.done) return;
@@ -167,7 +178,7 @@ export class AuditRequest {
     return decision;
   }
 
-  private send(stage: Stage, response: AuditResponse, responseBody?: BodyOf): void {
+  private send(stage: Stage, response: AuditResponse | undefined, responseBody?: BodyOf): void {
     const { level, omitStages, omitManagedFields } = this.decide();
     if (level === "None" || omitStages.has(stage)) return;
     const a = this.attrs;
@@ -184,11 +195,11 @@ export class AuditRequest {
       sourceIPs: this.start.sourceIPs,
       ...(this.start.userAgent ? { userAgent: this.start.userAgent } : {}),
       ...(a?.resourceRequest ? { objectRef: this.objectRef(a) } : {}),
-      responseStatus: responseStatus(response),
+      ...(response ? { responseStatus: responseStatus(response) } : {}),
       requestReceivedTimestamp: microTime(this.received),
       stageTimestamp: microTime(),
     };
-    if (!levelLess(level, "Request") && this.requestBody) {
+    if (!levelLess(level, "Request") && this.requestBody && stage !== "RequestReceived") {
       const body = safely(this.requestBody);
       if (body !== undefined) event.requestObject = omitManagedFields ? withoutManagedFields(body) : body;
     }

@@ -7,6 +7,8 @@ export interface CallAudit {
   readonly request: AuditRequest;
   /** The authenticated user, before impersonation (the policy matches on it). */
   authenticated?: UserInfo;
+  /** Emits RequestReceived (the attributes are filled first); the authorize step calls it through `auditAuthorization`. */
+  requestReceived(): void;
   /** Emits ResponseStarted (the attributes are filled first); the wrapper calls it at a stream's first message. */
   responseStarted(): void;
 }
@@ -24,14 +26,15 @@ export function callAudit(call: object): CallAudit | undefined {
 }
 
 /**
- * Records the authorize step on the call's audit: who was authenticated, who the call acts as
- * when impersonating, and the decision (`authorization.k8s.io/decision` allow|forbid and
+ * Records the authorize step on the call's audit: who was authenticated (and the RequestReceived
+ * stage), who the call acts as when impersonating, and the decision (`authorization.k8s.io/decision` allow|forbid and
  * `authorization.k8s.io/reason`, as kube-apiserver annotates). No-op when auditing is off.
  */
 export function auditAuthorization(call: object, authenticated: UserInfo, actingAs: UserInfo, decision?: { allowed: boolean; reason: string }): void {
   const audit = audits.get(call);
   if (!audit) return;
   audit.authenticated = authenticated;
+  audit.requestReceived(); // as kube-apiserver: after authentication, before impersonation and the decision
   if (actingAs !== authenticated) audit.request.setImpersonatedUser(actingAs);
   if (decision) {
     audit.request.annotate("authorization.k8s.io/decision", decision.allowed ? "allow" : "forbid");

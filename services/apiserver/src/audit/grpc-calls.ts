@@ -76,9 +76,10 @@ function responseOf(method: string, err: unknown): AuditResponse {
  * Wraps every handler of `implementation` (the ApiServerService, already wrapped by
  * authentication and authorization) so that each call is audited by `auditor`: ResponseComplete
  * when a unary call answers or a stream ends (a cancelled stream is complete with its code so
- * far, 200), ResponseStarted at a stream's first message (a watch marks it earlier, once
- * established), Panic when a handler throws. Refusals by authentication (401) and authorization
- * (403) are audited like any answer. Returns `implementation` itself when auditing is off.
+ * far, 200), ResponseStarted at a stream's first message (when gRPC sends the response headers),
+ * RequestReceived once authenticated (the authorize step reports it: `auditAuthorization`), Panic
+ * when a handler throws. Refusals by authentication (401) and authorization (403) are audited like
+ * any answer. Returns `implementation` itself when auditing is off.
  */
 export function auditCalls<T extends object>(implementation: T, auditor: Auditor | undefined): T {
   if (!auditor) return implementation;
@@ -103,6 +104,10 @@ export function auditCalls<T extends object>(implementation: T, auditor: Auditor
       };
       const audit: CallAudit = {
         request,
+        requestReceived: () => {
+          settle();
+          request.requestReceived();
+        },
         responseStarted: () => {
           settle();
           request.responseStarted();
