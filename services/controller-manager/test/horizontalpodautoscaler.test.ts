@@ -14,7 +14,7 @@ const events = kindFor("v1", "Event") as KindInfo<coreV1Event.Event>;
 const NODE = "hpa-sim-0";
 const ns = "default";
 const CPU = "kubeplane.io/simulated-cpu-usage";
-const WINDOW_MS = 4000;
+const WINDOW_MS = 5000;
 
 describe("horizontal pod autoscaler", () => {
   let cluster: CmCluster;
@@ -40,11 +40,14 @@ describe("horizontal pod autoscaler", () => {
     await cluster?.stop();
   });
 
-  const replicas = async (): Promise<number> => (await cluster.client.get(deployments, ns, "burner")).spec?.replicas ?? 0;
+  const replicas = async (): Promise<number> => ((await cluster.client.get(deployments, ns, "burner")) as appsV1Deployment.Deployment).spec?.replicas ?? 0;
+  const getHpa = async (): Promise<HPA> => (await cluster.client.get(hpaV2, ns, "burner")) as HPA;
   const rescales = async (): Promise<string[]> =>
-    (await cluster.client.list(events, { namespace: ns, fieldSelector: "involvedObject.name=burner,reason=SuccessfulRescale" })).items.map((e) => e.message);
+    (await cluster.client.list(events, { namespace: ns, fieldSelector: "involvedObject.name=burner,reason=SuccessfulRescale" })).items.map((e) => (e as coreV1Event.Event).message);
 
-  it("an autoscaling/v1 HPA at 50 % scales a CPU-burning Deployment up under load and down after the stabilization window", async () => {
+  it("an autoscaling/v1 HPA at 50 % scales a CPU-burning Deployment up under load and down after the stabilization window", async (t) => {
+    const started = Date.now();
+    const phase = (what: string): void => t.diagnostic(`${what} after ${Date.now() - started} ms`);
     await cluster.client.create(
       deployments,
       appsV1Deployment.Deployment.fromPartial({
@@ -78,13 +81,14 @@ describe("horizontal pod autoscaler", () => {
 
     // Up: 1 → 4 (at most double, at least 4, in one step), then to maxReplicas.
     await waitFor(async () => (await replicas()) === 5, { timeoutMs: 20_000, message: "the Deployment scaled up to maxReplicas (5)" });
+    phase("scaled up to 5");
     const up = await rescales();
     assert.ok(up.includes("New size: 4; reason: cpu resource utilization (percentage of request) above target"), up.join("\n"));
     const asV1 = (await cluster.client.json.get(hpaV1, ns, "burner")) as { spec: Record<string, unknown>; status: Record<string, unknown> };
     assert.equal(asV1.spec.targetCPUUtilizationPercentage, 50);
     assert.equal(asV1.status.desiredReplicas, 5);
     const limited = await waitFor(async () => {
-      const hpa = await cluster.client.get(hpaV2, ns, "burner");
+      const hpa = await getHpa();
       return hpa.status?.conditions.find((c) => c.type === "ScalingLimited" && c.status === "True") && hpa;
     }, { timeoutMs: 10_000, message: "ScalingLimited=True" });
     assert.equal(limited.status?.conditions.find((c) => c.type === "ScalingLimited")?.reason, "TooManyReplicas");
@@ -92,18 +96,23 @@ describe("horizontal pod autoscaler", () => {
     assert.ok(limited.status?.lastScaleTime);
 
     // The load stops: every pod's usage drops to 0.
+    const loadStopped = Date.now();
     for (const pod of (await cluster.client.list(pods, { namespace: ns, labelSelector: "app=burner" })).items) {
       await cluster.client.patch(pods, ns, pod.metadata!.name, { metadata: { annotations: { [CPU]: "0" } } });
     }
     await waitFor(async () => {
-      const hpa = await cluster.client.get(hpaV2, ns, "burner");
+      const hpa = await getHpa();
       return hpa.status?.currentMetrics[0]?.resource?.current?.averageUtilization === 0;
     }, { timeoutMs: 15_000, intervalMs: 50, message: "the HPA to see 0 % utilization" });
     const idleSeen = Date.now();
+    phase("0 % seen");
     await waitFor(async () => (await replicas()) === 1, { timeoutMs: 20_000, intervalMs: 50, message: "the Deployment scaled back down to minReplicas (1)" });
-    const heldFor = Date.now() - idleSeen;
-    // The last high recommendation is at most one sync period (1 s) older than the first idle one.
-    assert.ok(heldFor >= WINDOW_MS - 2000, `scaled down ${heldFor} ms after the HPA saw no load; the stabilization window is ${WINDOW_MS} ms`);
+    const scaledDown = Date.now();
+    phase(`scaled down to 1 (${scaledDown - loadStopped} ms after the load stopped, ${scaledDown - idleSeen} ms after 0 % was seen)`);
+    // Until the load stopped every reconcile (one a sync period, 1 s) recommended the maximum, so the last high
+    // recommendation is at most about a second older than the stop, and the scale-down waits a whole window after
+    // it: judged from when the load stopped, which this test knows exactly, not from when it saw the HPA's status.
+    assert.ok(scaledDown - loadStopped >= WINDOW_MS - 2000, `scaled down ${scaledDown - loadStopped} ms after the load stopped; the stabilization window is ${WINDOW_MS} ms`);
     assert.ok((await rescales()).includes("New size: 1; reason: All metrics below target"));
   });
 });
