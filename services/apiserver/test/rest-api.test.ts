@@ -71,6 +71,8 @@ describe("REST API: kubectl", () => {
     assert.match(resources, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     assert.match(resources, /^pods\s+po\s+v1\s+true\s+Pod$/m);
     assert.match(resources, /^nodes\s+no\s+v1\s+false\s+Node$/m);
+    const versions = (await run("api-versions")).split("\n");
+    for (const v of ["v1", "apps/v1", "autoscaling/v1", "autoscaling/v2", "metrics.k8s.io/v1beta1"]) assert.ok(versions.includes(v), `api-versions lists ${v}`);
     const explain = await run("explain", "deployment.spec.replicas");
     assert.match(explain, /KIND:\s+Deployment/);
     assert.match(explain, /FIELD:\s+replicas <integer>/);

@@ -1,10 +1,30 @@
 // Discovery: /version, /api, /apis and the resource lists of each group version, legacy and aggregated (apidiscovery.k8s.io/v2).
-import { kindsList, type KindInfo } from "@kubeplane/api";
+import { kindForVersion, kindsList, nodeMetricsInfo, podMetricsInfo, servedVersions, type KindInfo } from "@kubeplane/api";
 
 /** The Kubernetes release whose API this one follows: kubectl picks its client by it (1.27–1.33 are installed here). */
 export const KUBERNETES_COMPATIBILITY = { major: "1", minor: "32", patch: "0" } as const;
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const READ_ONLY = ["get", "list"];
+const METRICS_GROUP = "metrics.k8s.io";
+
+/**
+ * Every kind the REST API serves: the stored kinds at their preferred versions, the older versions
+ * converted at the edge (autoscaling/v1 HorizontalPodAutoscalers), and the read-only metrics.k8s.io kinds.
+ */
+export const servedKinds: readonly KindInfo[] = [...kindsList, ...servedVersions, nodeMetricsInfo, podMetricsInfo];
+
+/** The kind served at group/version/resource, or undefined. */
+export function servedKind(group: string, version: string, resource: string): KindInfo | undefined {
+  if (group === METRICS_GROUP) return servedKinds.find((k) => k.group === group && k.version === version && k.resource === resource);
+  const info = kindForVersion(group, version, resource);
+  return info?.version === version ? info : undefined;
+}
+
+/** Kinds that are only read (get, list): metrics.k8s.io's, computed from the kubelets on request. */
+export function isReadOnly(info: KindInfo): boolean {
+  return info.group === METRICS_GROUP;
+}
 const CREATE_ONLY = new Set(["authorization.k8s.io/subjectaccessreviews", "authorization.k8s.io/selfsubjectaccessreviews", "authentication.k8s.io/selfsubjectreviews"]);
 
 interface Subresource {
@@ -18,6 +38,7 @@ interface Subresource {
 /** The subresources a kind serves over REST (exec, attach and portforward are refused, so not listed). */
 export function subresourcesOf(info: KindInfo): Subresource[] {
   const subs: Subresource[] = [];
+  if (isReadOnly(info)) return subs;
   const self = { group: info.group, version: info.version, kind: info.kind };
   if (info.hasStatus) subs.push({ name: "status", ...self, verbs: ["get", "patch", "update"] });
   if (info.hasScale) subs.push({ name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
@@ -34,6 +55,7 @@ export function subresourcesOf(info: KindInfo): Subresource[] {
 }
 
 export function verbsOf(info: KindInfo): string[] {
+  if (isReadOnly(info)) return READ_ONLY;
   return CREATE_ONLY.has(`${info.group}/${info.resource}`) ? ["create"] : ALL_VERBS;
 }
 
@@ -42,7 +64,7 @@ const categoriesOf = (info: KindInfo): string[] => (info.inAll ? ["all"] : []);
 /** Group → versions → kinds, core ("") first, groups in a stable order. */
 function groups(): Map<string, Map<string, KindInfo[]>> {
   const byGroup = new Map<string, Map<string, KindInfo[]>>([["", new Map()]]);
-  for (const info of kindsList) {
+  for (const info of servedKinds) {
     const versions = byGroup.get(info.group) ?? new Map<string, KindInfo[]>();
     byGroup.set(info.group, versions);
     versions.set(info.version, [...(versions.get(info.version) ?? []), info]);

@@ -1,7 +1,11 @@
 // OpenAPI v3 (/openapi/v3 and one document per group version), generated from the proto schema with Kubernetes' extensions.
 import { createHash } from "node:crypto";
-import { apiFieldOption, fieldDocs, kindsList, messageDescriptor, type KindInfo } from "@kubeplane/api";
+import { apiFieldOption, fieldDocs, kindsList, messageDescriptor, servedVersions, type KindInfo } from "@kubeplane/api";
 import { KUBERNETES_COMPATIBILITY, subresourcesOf, verbsOf } from "./discovery.js";
+
+/** The kinds with OpenAPI documents: the stored kinds, and the older versions converted at the edge (metrics.k8s.io has none). */
+const documentedKinds: readonly KindInfo[] = [...kindsList, ...servedVersions];
+const gvPathOf = (k: KindInfo): string => (k.group ? `apis/${k.group}/${k.version}` : `api/${k.version}`);
 
 type DescMessage = ReturnType<typeof messageDescriptor>;
 type DescField = Parameters<typeof apiFieldOption>[0];
@@ -71,6 +75,11 @@ class SchemaBuilder {
   }
 }
 
+/** The version a kind is stored (and its proto written) at. */
+function storedVersionOf(info: KindInfo): string {
+  return kindsList.find((k) => k.group === info.group && k.resource === info.resource)?.version ?? info.version;
+}
+
 const gvkOf = (info: KindInfo): Schema => ({ group: info.group, version: info.version, kind: info.kind });
 
 function parameters(names: string[]): Schema[] {
@@ -116,11 +125,19 @@ function operations(info: KindInfo, schemaName: string): Record<string, Schema> 
 
 /** The OpenAPI v3 document of one group version ("api/v1", "apis/apps/v1"), or undefined when none is served there. */
 function buildDocument(gvPath: string): Schema | undefined {
-  const kinds = kindsList.filter((k) => (k.group ? `apis/${k.group}/${k.version}` : `api/${k.version}`) === gvPath);
+  const kinds = documentedKinds.filter((k) => gvPathOf(k) === gvPath);
   if (!kinds.length) return undefined;
   const builder = new SchemaBuilder();
   const paths: Record<string, Schema> = {};
   for (const info of kinds) {
+    if (info.version !== storedVersionOf(info)) {
+      // A converted older version: its own fields are not in the protos, so its schema stays open
+      // (kubectl reads the operations to learn that fieldValidation is supported; explain uses the preferred version).
+      const name = `${info.group}.${info.version}.${info.kind}`;
+      builder.schemas[name] = { type: "object", "x-kubernetes-preserve-unknown-fields": true, "x-kubernetes-group-version-kind": [gvkOf(info)] };
+      Object.assign(paths, operations(info, name));
+      continue;
+    }
     builder.message(messageDescriptor(info.typeName));
     const schema = builder.schemas[info.typeName]!;
     schema["x-kubernetes-group-version-kind"] = [gvkOf(info)];
@@ -145,7 +162,7 @@ function documentEntry(gvPath: string): { doc: Schema; hash: string } | undefine
 
 /** /openapi/v3: every group version's document, with a content hash clients cache by. */
 export function openApiIndex(): Schema {
-  const gvPaths = [...new Set(kindsList.map((k) => (k.group ? `apis/${k.group}/${k.version}` : `api/${k.version}`)))];
+  const gvPaths = [...new Set(documentedKinds.map(gvPathOf))];
   return { paths: Object.fromEntries(gvPaths.map((p) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${documentEntry(p)!.hash}` }])) };
 }
 

@@ -2,12 +2,12 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { apiErrors, kindForResource, type KindInfo } from "@kubeplane/api";
+import { apiErrors, type KindInfo } from "@kubeplane/api";
 import type { Authenticator, UserInfo } from "../authn/index.js";
 import type { Auditor, AuditRequest } from "../audit/index.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
-import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo, wantsAggregated } from "./discovery.js";
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, isReadOnly, servedKind, versionInfo, wantsAggregated } from "./discovery.js";
 import { asApiError, receivedBody, sendError, sendJson, sentBody } from "./http-io.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
 import { patchObject } from "./patch.js";
@@ -95,7 +95,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
   }
   const authenticated = await authenticateRequest(req, opts.authenticator);
   const info = requestInfo(req.method ?? "GET", path, url.searchParams);
-  const kind = info.isResourceRequest ? kindForResource(info.apiGroup, info.resource) : undefined;
+  const kind = info.isResourceRequest ? servedKind(info.apiGroup, info.apiVersion, info.resource) : undefined;
   const fieldSelector = url.searchParams.get("fieldSelector") ?? "";
   const attrsFor = (user: UserInfo) => attributesOf(user, info, kind?.namespaced ?? true, fieldSelector);
   audit?.setAttributes(attrsFor(authenticated));
@@ -104,7 +104,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
     serveNonResource(req, res, info, opts);
     return;
   }
-  if (!kind || kind.version !== info.apiVersion || (info.namespace && !kind.namespaced && info.resource !== "namespaces")) {
+  if (!kind || (info.namespace && !kind.namespaced && info.resource !== "namespaces")) {
     throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
   }
   const controller = new AbortController();
@@ -154,6 +154,7 @@ function serveNonResource(req: IncomingMessage, res: ServerResponse, info: Reque
 async function serveResource(call: RestCall, deps: RestDeps): Promise<void> {
   const { info, kind } = call;
   if (kind.namespaced && !info.namespace && info.name) throw apiErrors.apiError("NotFound", "the server could not find the requested resource");
+  if (isReadOnly(kind) && (info.subresource || (info.verb !== "get" && info.verb !== "list"))) throw methodNotAllowed(kind, info);
   if (info.subresource) return serveSubresource(call, deps);
   switch (info.verb) {
     case "get":
