@@ -120,3 +120,13 @@ export async function apiserverReady(m: MachineSpec): Promise<boolean> {
   const r = await httpProbe("GET", `https://${m.address}:6080/readyz`, undefined, 1000, { caFile: join(m.pkiDir, "ca.crt") }).catch(() => undefined);
   return r?.status === 200;
 }
+
+/** The NATS server (machine name) leading the watch stream KP_WATCH, from any reachable server's /jsz. */
+export async function watchStreamLeader(machines: MachineSpec[]): Promise<string | undefined> {
+  for (const m of machines) {
+    const r = await httpProbe("GET", `http://${m.address}:8222/jsz?streams=true`).catch(() => undefined);
+    const accounts = (r?.body as { account_details?: Array<{ stream_detail?: Array<{ name?: string; cluster?: { leader?: string } }> }> } | undefined)?.account_details ?? [];
+    for (const a of accounts) for (const st of a.stream_detail ?? []) if (st.name === "KP_WATCH" && st.cluster?.leader) return st.cluster.leader;
+  }
+  return undefined;
+}
