@@ -1,4 +1,5 @@
 // The audit log backend: events as JSON lines, buffered in memory and written by one background writer.
+import { writeSync } from "node:fs";
 import type { Logger } from "@kubeplane/service-kit";
 import type { AuditEvent } from "./event.js";
 import type { AuditMetrics } from "./metrics.js";
@@ -103,8 +104,22 @@ export class LogBackend implements AuditBackend {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Standard output is shared with the apiserver's own log, which pino writes synchronously: the
+ * batch is written synchronously too (whole, retrying a full pipe), so the two never interleave
+ * within a line.
+ */
 function writeStdout(batch: Buffer[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(Buffer.concat(batch), (err) => (err ? reject(err) : resolve()));
-  });
+  const data = Buffer.concat(batch);
+  for (let offset = 0; offset < data.length; ) {
+    try {
+      offset += writeSync(1, data, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") return Promise.reject(err as Error);
+      Atomics.wait(pause, 0, 0, 1); // the reader is behind: wait a millisecond
+    }
+  }
+  return Promise.resolve();
 }
