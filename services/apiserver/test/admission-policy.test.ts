@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { isForbidden, isInvalid, kindFor, type ApiError, type ApiObject, type coreV1Pod, type coreV1ResourceQuota, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { clientTls } from "@kubeplane/testing";
+import { clientTls, waitFor } from "@kubeplane/testing";
 import { startTestCluster, type TestCluster } from "./harness.js";
 
 const namespaces = kindFor("v1", "Namespace")!;
@@ -82,6 +82,12 @@ test("a LimitRange's defaults land on a container that states none, and its max 
     limitRanges,
     limitRanges.codec.fromJSON({ apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace: "limits" }, spec: { limits: [{ type: "Container", max: { cpu: "2" }, default: { cpu: "500m", memory: "128Mi" }, defaultRequest: { cpu: "100m" } }] } }),
   );
+  // LimitRanger reads LimitRanges from a watch-fed cache (milliseconds behind etcd, as Kubernetes' informer): a dry
+  // run shows when it has seen this one.
+  await waitFor(async () => ((await cluster.client.create(pods, pod("limits", "probe"), { dryRun: true })) as coreV1Pod.Pod).spec?.containers[0]?.resources?.limits.cpu === "500m", {
+    timeoutMs: 10_000,
+    message: "LimitRanger sees the new LimitRange",
+  });
   const created = (await cluster.client.create(pods, pod("limits", "bare"))) as coreV1Pod.Pod;
   assert.deepEqual(created.spec?.containers[0]?.resources?.limits, { cpu: "500m", memory: "128Mi" });
   assert.deepEqual(created.spec?.containers[0]?.resources?.requests, { cpu: "100m", memory: "128Mi" });
@@ -94,15 +100,27 @@ test("a ResourceQuota of pods: 2 refuses the third pod with exceeded quota, havi
   await namespace("quota");
   const quota = (await cluster.client.create(
     quotas,
-    quotas.codec.fromJSON({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "pods", namespace: "quota" }, spec: { hard: { pods: "2" } } }),
+    quotas.codec.fromJSON({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "pods", namespace: "quota" }, spec: { hard: { pods: "2", "requests.cpu": "1" } } }),
   )) as coreV1ResourceQuota.ResourceQuota;
   // What the resourcequota controller writes first (its own test runs it): hard from spec, nothing used yet.
-  await cluster.client.updateStatus(quotas, { ...quota, status: { hard: { pods: "2" }, used: { pods: "0" } } } as coreV1ResourceQuota.ResourceQuota);
-  await cluster.client.create(pods, pod("quota", "a"));
-  await cluster.client.create(pods, pod("quota", "b"));
-  const err = await refusal(cluster.client.create(pods, pod("quota", "c")));
+  const hard = { pods: "2", "requests.cpu": "1" };
+  await cluster.client.updateStatus(quotas, { ...quota, status: { hard, used: { pods: "0", "requests.cpu": "0" } } } as coreV1ResourceQuota.ResourceQuota);
+  // The plugin learns which namespaces have quotas from a watch-fed cache; a pod without a cpu request shows when it has.
+  const refusedForCpu = (): Promise<boolean> =>
+    cluster.client.create(pods, pod("quota", "probe"), { dryRun: true }).then(
+      () => false,
+      (err: Error) => err.message === 'pods "probe" is forbidden: failed quota: pods: must specify requests.cpu for: c',
+    );
+  await waitFor(refusedForCpu, {
+    timeoutMs: 10_000,
+    message: "ResourceQuota sees the new quota",
+  });
+  const cpu = { requests: { cpu: "100m" } };
+  await cluster.client.create(pods, pod("quota", "a", undefined, cpu));
+  await cluster.client.create(pods, pod("quota", "b", undefined, cpu));
+  const err = await refusal(cluster.client.create(pods, pod("quota", "c", undefined, cpu)));
   assert.ok(isForbidden(err), err.message);
   assert.equal(err.message, 'pods "c" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2');
   const stored = (await cluster.client.get(quotas, "quota", "pods")) as coreV1ResourceQuota.ResourceQuota;
-  assert.deepEqual(stored.status?.used, { pods: "2" });
+  assert.deepEqual(stored.status?.used, { pods: "2", "requests.cpu": "200m" });
 });

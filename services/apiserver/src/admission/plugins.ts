@@ -5,12 +5,13 @@ import type { ApiserverConfig } from "../config.js";
 import type { AdmissionPlugin } from "./chain.js";
 import type { AdmissionStore } from "./interfaces.js";
 import { DefaultStorageClass } from "./plugins/default-storage-class.js";
-import { LimitRanger } from "./plugins/limit-ranger.js";
+import { LimitRanger, limitRangeKind } from "./plugins/limit-ranger.js";
 import { NamespaceLifecycle, type NamespaceSource } from "./plugins/namespace-lifecycle.js";
 import { NodeRestriction } from "./plugins/node-restriction.js";
-import { PodSecurity } from "./plugins/pod-security.js";
+import { ObjectCache } from "./plugins/object-cache.js";
+import { namespaceKind, PodSecurity } from "./plugins/pod-security.js";
 import { podSecurityConfiguration } from "./plugins/pod-security-config.js";
-import { ResourceQuotaAdmission } from "./plugins/resource-quota.js";
+import { quotaKind, ResourceQuotaAdmission } from "./plugins/resource-quota.js";
 import { ServiceAccountAdmission } from "./plugins/service-account.js";
 
 /** What plugin constructors get. */
@@ -39,16 +40,16 @@ export interface AdmissionPluginEntry {
  */
 export const admissionPluginOrder: readonly AdmissionPluginEntry[] = [
   { name: "NamespaceLifecycle", enabledByDefault: true, create: (d) => new NamespaceLifecycle(d.namespaces, d.logger) },
-  { name: "LimitRanger", enabledByDefault: true, create: () => new LimitRanger() },
+  { name: "LimitRanger", enabledByDefault: true, create: (d) => new LimitRanger(new ObjectCache(limitRangeKind, d.namespaces, d.logger)) },
   // The token volume needs tokens: without a signing key the plugin is off (a pod would mount a token it can never get).
   { name: "ServiceAccount", enabledByDefault: true, create: (d) => (d.serviceAccountTokens ? new ServiceAccountAdmission() : undefined) },
   // Not on by default in kube-apiserver (kubeadm turns it on); on here since every cluster we start has kubelets with node identities.
   { name: "NodeRestriction", enabledByDefault: true, create: () => new NodeRestriction() },
   // The configuration is parsed here, when the apiserver starts: a bad default level stops it.
-  { name: "PodSecurity", enabledByDefault: true, create: (d) => new PodSecurity(podSecurityConfiguration(d.config)) },
+  { name: "PodSecurity", enabledByDefault: true, create: (d) => new PodSecurity(podSecurityConfiguration(d.config), new ObjectCache(namespaceKind, d.namespaces, d.logger)) },
   { name: "DefaultStorageClass", enabledByDefault: true, create: (d) => new DefaultStorageClass(d.logger) },
   // Last: it charges usage, which only an admitted object may do.
-  { name: "ResourceQuota", enabledByDefault: true, create: () => new ResourceQuotaAdmission() },
+  { name: "ResourceQuota", enabledByDefault: true, create: (d) => new ResourceQuotaAdmission(new ObjectCache(quotaKind, d.namespaces, d.logger)) },
 ];
 
 /** An unknown plugin name in a flag (the apiserver refuses to start). */

@@ -1,12 +1,14 @@
 // The LimitRanger admission plugin (Kubernetes' LimitRanger): LimitRange defaults applied to containers, and the
 // min, max and limit/request ratio of Container, Pod and PersistentVolumeClaim items enforced.
-import { apiErrors, kindFor, parseQuantity, podRequestsAndLimits, type ApiObject, type coreV1Pod, type coreV1ResourceQuota, type coreV1Volume, type Quantity } from "@kubeplane/api";
+import { apiErrors, kindFor, parseQuantity, podRequestsAndLimits, type ApiObject, type coreV1Pod, type coreV1ResourceQuota, type coreV1Volume, type KindInfo, type Quantity } from "@kubeplane/api";
 import type { AdmissionAttributes, AdmissionStore, MutatingAdmissionPlugin, ValidatingAdmissionPlugin } from "../interfaces.js";
+import type { ObjectCache } from "./object-cache.js";
 
 /** The annotation that records which defaults LimitRanger set (Kubernetes' kubernetes.io/limit-ranger). */
 export const LIMIT_RANGER_ANNOTATION = "kubernetes.io/limit-ranger";
 
-const limitRangeKind = kindFor("v1", "LimitRange")!;
+/** LimitRange, for store reads and the cache plugins.ts builds. */
+export const limitRangeKind = kindFor("v1", "LimitRange") as KindInfo<coreV1ResourceQuota.LimitRange>;
 type ResourceList = Readonly<Record<string, string>>;
 
 /** Kubernetes compares at milli precision (its int64 MilliValue); bigint makes that exact at any size. */
@@ -134,10 +136,22 @@ function aggregate(errs: readonly string[]): string {
  * LimitRanger: mutating (defaults from the namespace's LimitRanges onto pod containers, recorded in the
  * kubernetes.io/limit-ranger annotation) and validating (every LimitRange's bounds on pods and claims; a breach is
  * Forbidden with Kubernetes' messages). Pod creates and PersistentVolumeClaim creates and updates only: a pod's
- * containers cannot change after creation. Lists the namespace's LimitRanges through the AdmissionStore per request.
+ * containers cannot change after creation. Reads the namespace's LimitRanges from its cache when it has one and
+ * the cache is watching, else through the AdmissionStore.
  */
 export class LimitRanger implements MutatingAdmissionPlugin, ValidatingAdmissionPlugin {
   readonly name = "LimitRanger";
+
+  /** `cache`, when given, answers the namespace's LimitRanges (milliseconds stale at most) instead of a store read. */
+  constructor(private readonly cache?: ObjectCache<coreV1ResourceQuota.LimitRange>) {}
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.cache?.run(signal) ?? Promise.resolve();
+  }
+
+  private async limitRanges(namespace: string, store: AdmissionStore): Promise<coreV1ResourceQuota.LimitRange[]> {
+    return this.cache?.list(namespace) ?? (await store.list(limitRangeKind, namespace));
+  }
 
   handles(attrs: AdmissionAttributes): boolean {
     if (attrs.subresource !== "" || attrs.info.group !== "") return false;
@@ -147,13 +161,13 @@ export class LimitRanger implements MutatingAdmissionPlugin, ValidatingAdmission
 
   async admit(attrs: AdmissionAttributes, store: AdmissionStore): Promise<void> {
     if (attrs.info.resource !== "pods" || !attrs.object) return;
-    for (const lr of await store.list(limitRangeKind, attrs.namespace)) applyLimitRangeDefaults(lr as coreV1ResourceQuota.LimitRange, attrs.object as coreV1Pod.Pod);
+    for (const lr of await this.limitRanges(attrs.namespace, store)) applyLimitRangeDefaults(lr, attrs.object as coreV1Pod.Pod);
   }
 
   async validate(attrs: AdmissionAttributes, store: AdmissionStore): Promise<void> {
     const obj = attrs.object;
     if (!obj) return;
-    for (const lr of (await store.list(limitRangeKind, attrs.namespace)) as coreV1ResourceQuota.LimitRange[]) {
+    for (const lr of await this.limitRanges(attrs.namespace, store)) {
       const errs = attrs.info.resource === "pods" ? podLimitProblems(lr, obj as coreV1Pod.Pod) : pvcLimitProblems(lr, obj as coreV1Volume.PersistentVolumeClaim);
       if (errs.length) throw apiErrors.forbidden({ resource: attrs.info.resource, name: nameOf(attrs, obj) }, aggregate(errs));
     }

@@ -1,7 +1,8 @@
 // The PodSecurity admission plugin (Kubernetes' PodSecurity): Pod Security Standards from namespace labels, enforced on
 // pods, warned and audited on pods and workload templates; the labels themselves validated on Namespace writes.
-import { apiErrors, kindFor, type ApiObject, type coreV1Config, type coreV1Pod, type metaV1 } from "@kubeplane/api";
+import { apiErrors, kindFor, type ApiObject, type coreV1Config, type coreV1Pod, type KindInfo, type metaV1 } from "@kubeplane/api";
 import type { AdmissionAttributes, AdmissionStore, ValidatingAdmissionPlugin } from "../interfaces.js";
+import type { ObjectCache } from "./object-cache.js";
 import { evaluatePod, forbiddenDetail, type AggregateResult } from "./pod-security-evaluator.js";
 import {
   AUDIT_LEVEL_LABEL,
@@ -48,7 +49,8 @@ const POD_TEMPLATE_RESOURCES = new Set(["/replicationcontrollers", "/podtemplate
 /** Existing pods checked when a namespace's enforce level tightens (Kubernetes' defaultNamespaceMaxPodsToCheck). */
 const MAX_PODS_TO_CHECK = 3000;
 
-const namespaceKind = kindFor("v1", "Namespace")!;
+/** Namespace, for store reads and the cache plugins.ts builds. */
+export const namespaceKind = kindFor("v1", "Namespace") as KindInfo<coreV1Config.Namespace>;
 const podKind = kindFor("v1", "Pod")!;
 
 interface PodTemplateHolder {
@@ -88,12 +90,20 @@ function fullyPrivileged(p: Policy): boolean {
  * "restricted:latest": …`), and get a warning and an audit annotation for the warn and audit levels. Workloads with a
  * pod template get warnings and audit annotations only. Namespace writes with malformed pod-security labels are
  * Invalid; tightening a namespace's enforce level warns about existing pods that would now be refused. Reads the
- * namespace through the AdmissionStore on every pod write.
+ * namespace from its cache when it has one (a namespace the cache has not seen yet is read from the store).
  */
 export class PodSecurity implements ValidatingAdmissionPlugin {
   readonly name = "PodSecurity";
 
-  constructor(private readonly config: PodSecurityConfiguration = DEFAULT_POD_SECURITY_CONFIGURATION) {}
+  /** `namespaces`, when given, answers namespace lookups (milliseconds stale at most); a miss reads the store. */
+  constructor(
+    private readonly config: PodSecurityConfiguration = DEFAULT_POD_SECURITY_CONFIGURATION,
+    private readonly namespaces?: ObjectCache<coreV1Config.Namespace>,
+  ) {}
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.namespaces?.run(signal) ?? Promise.resolve();
+  }
 
   handles(attrs: AdmissionAttributes): boolean {
     if (attrs.operation !== "CREATE" && attrs.operation !== "UPDATE") return false;
@@ -111,7 +121,7 @@ export class PodSecurity implements ValidatingAdmissionPlugin {
       attrs.auditAnnotations[EXEMPT_ANNOTATION] = exemption;
       return;
     }
-    const namespace = await store.get<coreV1Config.Namespace>(namespaceKind, "", attrs.namespace);
+    const namespace = this.namespaces?.get("", attrs.namespace) ?? (await store.get(namespaceKind, "", attrs.namespace));
     if (attrs.info.resource === "pods") {
       if (!namespace) throw apiErrors.internalError(new Error(`failed to lookup namespace "${attrs.namespace}"`));
       const pod = attrs.object as coreV1Pod.Pod;

@@ -13,13 +13,16 @@ import {
   subtractNonNegative,
   type ApiError,
   type coreV1ResourceQuota,
+  type KindInfo,
   type QuotaEvaluator,
   type ResourceList,
 } from "@kubeplane/api";
 import type { AdmissionAttributes, AdmissionStore, ValidatingAdmissionPlugin } from "../interfaces.js";
+import type { ObjectCache } from "./object-cache.js";
 
 type Quota = coreV1ResourceQuota.ResourceQuota;
-const quotaKind = kindFor("v1", "ResourceQuota")!;
+/** ResourceQuota, for store reads and the cache plugins.ts builds. */
+export const quotaKind = kindFor("v1", "ResourceQuota") as KindInfo<Quota>;
 
 /** What one quota is asked to absorb. */
 interface Charge {
@@ -40,6 +43,16 @@ interface Charge {
 export class ResourceQuotaAdmission implements ValidatingAdmissionPlugin {
   readonly name = "ResourceQuota";
 
+  /**
+   * `quotas`, when given, tells which namespaces have quotas at all, so writes elsewhere cost no read; where it
+   * knows one, the quotas are read from the store (fresh usage), and the charge is a compare-and-swap anyway.
+   */
+  constructor(private readonly quotas?: ObjectCache<Quota>) {}
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.quotas?.run(signal) ?? Promise.resolve();
+  }
+
   handles(attrs: AdmissionAttributes): boolean {
     if (attrs.subresource !== "" || attrs.namespace === "" || !attrs.info.namespaced) return false;
     return (attrs.operation === "CREATE" || attrs.operation === "UPDATE") && quotaEvaluatorFor(attrs.info).handles(attrs.operation);
@@ -48,7 +61,8 @@ export class ResourceQuotaAdmission implements ValidatingAdmissionPlugin {
   async validate(attrs: AdmissionAttributes, store: AdmissionStore): Promise<void> {
     const obj = attrs.object;
     if (!obj) return;
-    const quotas = await store.list<Quota>(quotaKind, attrs.namespace);
+    if (this.quotas?.list(attrs.namespace)?.length === 0) return;
+    const quotas = await store.list(quotaKind, attrs.namespace);
     if (quotas.length === 0) return;
     const evaluator = quotaEvaluatorFor(attrs.info);
     let usage = evaluator.usage(obj);
