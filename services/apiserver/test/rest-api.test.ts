@@ -17,7 +17,7 @@ let url: string;
 const auditDir = mkdtempSync(join(tmpdir(), "kp-rest-audit-"));
 const auditLog = join(auditDir, "audit.log");
 before(async () => {
-  writeFileSync(join(auditDir, "policy.yaml"), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: None\n    resources: [{ group: "coordination.k8s.io", resources: ["leases"] }]\n  - level: RequestResponse\n');
+  writeFileSync(join(auditDir, "policy.yaml"), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: None\n    resources: [{ group: "coordination.k8s.io", resources: ["leases"] }]\n  - level: RequestResponse\n');
   cluster = await startTestCluster({ config: { auditPolicyFile: join(auditDir, "policy.yaml"), auditLogPath: auditLog } });
   url = cluster.apiservers[0]!.restUrl!;
 });
@@ -282,6 +282,7 @@ describe("REST API: raw requests", () => {
 
 describe("REST API: audit", () => {
   interface Event {
+    auditID: string;
     stage: string;
     requestURI: string;
     verb: string;
@@ -307,6 +308,7 @@ describe("REST API: audit", () => {
     assert.equal(created.annotations?.["authorization.k8s.io/decision"], "allow");
     assert.equal(created.responseObject?.metadata.name, "audited");
     assert.ok(created.responseObject?.metadata.uid, "the response body is the stored object");
+    assert.deepEqual(events().filter((e) => e.auditID === created.auditID).map((e) => e.stage), ["RequestReceived", "ResponseComplete"]);
     const refused = await waitFor(() => events().find((e) => e.impersonatedUser?.username === "mallory" && e.stage === "ResponseComplete"), { message: "the refused list's event" });
     assert.equal(refused.verb, "list");
     assert.equal(refused.responseStatus?.code, 403);

@@ -39,7 +39,8 @@ function fakeCall<Req>(request: Req, caller: Caller): EventEmitter & Record<stri
   });
   setRequestUser(call, caller.user);
   const audit = caller.audit;
-  if (audit) attachCallAudit(call, { request: audit, responseStarted: () => audit.responseStarted() });
+  // The REST server emits RequestReceived itself, once authenticated; the bridged call only adds to the audit.
+  if (audit) attachCallAudit(call, { request: audit, requestReceived: () => undefined, responseStarted: () => audit.responseStarted() });
   return call as unknown as EventEmitter & Record<string, unknown>;
 }
 

@@ -41,9 +41,19 @@ class SchemaBuilder {
     return ref(name);
   }
 
+  /** A shared schema under Kubernetes' own name (kubectl explain shows `<Quantity>`, `<IntOrString>`). */
+  private named(name: string, schema: Schema): Schema {
+    this.schemas[name] ??= schema;
+    return ref(name);
+  }
+
   private element(field: DescField, kind: string | undefined): Schema {
-    if (apiFieldOption(field, "int_or_string")) return { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
-    if (apiFieldOption(field, "quantity")) return { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }], pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$" };
+    if (apiFieldOption(field, "int_or_string")) {
+      return this.named("io.k8s.apimachinery.pkg.util.intstr.IntOrString", { description: "IntOrString holds an integer or a string (\"8080\", \"http\", \"25%\").", "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] });
+    }
+    if (apiFieldOption(field, "quantity")) {
+      return this.named("io.k8s.apimachinery.pkg.api.resource.Quantity", { description: "A fixed-point number with a suffix (\"500m\", \"1Gi\").", "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] });
+    }
     const f = field as unknown as { scalar?: number; message?: DescMessage };
     if (kind === "message" && f.message) return this.message(f.message);
     if (kind === "enum") return { type: "string" };

@@ -99,6 +99,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
   const fieldSelector = url.searchParams.get("fieldSelector") ?? "";
   const attrsFor = (user: UserInfo) => attributesOf(user, info, kind?.namespaced ?? true, fieldSelector);
   audit?.setAttributes(attrsFor(authenticated));
+  audit?.requestReceived();
   const { user, attrs } = await authorize(req, authenticated, opts, attrsFor, audit);
   if (!info.isResourceRequest) {
     serveNonResource(req, res, info, opts);
