@@ -48,7 +48,9 @@ export class FakeApi implements JsonVerbs {
   private revision = 100;
 
   private key(info: KindInfo, ns: string, name: string): string {
-    return `${info.resource}/${info.namespaced ? ns : ""}/${name}`;
+    // metrics.k8s.io's nodes and pods share their resource names with core's: their keys say the group.
+    const resource = info.group === "metrics.k8s.io" ? `${info.resource}.${info.group}` : info.resource;
+    return `${resource}/${info.namespaced ? ns : ""}/${name}`;
   }
 
   private subject(info: KindInfo, name: string): { group: string; resource: string; name: string; kind: string } {

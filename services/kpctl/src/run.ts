@@ -23,6 +23,7 @@ import { logsCommand } from "./commands/logs.js";
 import { pkiCommand } from "./commands/pki.js";
 import { rolloutCommand } from "./commands/rollout.js";
 import { scaleCommand } from "./commands/scale.js";
+import { autoscaleCommand } from "./commands/autoscale.js";
 import { tokenCommand } from "./commands/token.js";
 import { certificateCommand } from "./commands/certificate.js";
 import { topCommand } from "./commands/top.js";
@@ -82,6 +83,7 @@ export const COMMANDS: readonly Command[] = [
   completionCommand(() => COMMANDS, GLOBAL_FLAGS),
   deleteCommand,
   scaleCommand,
+  autoscaleCommand,
   cordonCommand,
   uncordonCommand,
   drainCommand,

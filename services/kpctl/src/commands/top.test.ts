@@ -1,21 +1,19 @@
-// Tests of `kpctl top`'s tables: kubectl's columns, millicores and mebibytes, percentages of allocatable, unknowns.
+// Tests of `kpctl top`'s tables from metrics.k8s.io objects: kubectl's columns, millicores and mebibytes, percentages of allocatable, unknowns.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { kindForResource, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { kindForResource, nodeMetricsInfo, podMetricsInfo, type KindInfo } from "@kubeplane/api";
 import { FakeApi, fakeIo } from "../fake-client-test-support.js";
 import { run } from "../run.js";
 import { formatCpu, formatMemory, nodesTable, podsTable } from "./top.js";
 
-const summary = (node: string, cpu: number | undefined, memory: number, pods: kubeletV1.PodStats[] = []): kubeletV1.StatsResponse => ({
-  node: { nodeName: node, cpu: { time: "", usageNanoCores: cpu, usageCoreNanoSeconds: 0 }, memory: { time: "", workingSetBytes: memory } },
-  pods,
-});
-
-const podStats = (name: string, uid: string, cpu: number, memory: number): kubeletV1.PodStats => ({
-  podRef: { name, namespace: "default", uid },
-  containers: [],
-  cpu: { time: "", usageNanoCores: cpu, usageCoreNanoSeconds: 0 },
-  memory: { time: "", workingSetBytes: memory },
+const nodeMetrics = (name: string, cpu: string, memory: string) => ({ apiVersion: "metrics.k8s.io/v1beta1", kind: "NodeMetrics", metadata: { name }, timestamp: "", window: "15s", usage: { cpu, memory } });
+const podMetrics = (name: string, namespace: string, containers: [string, string, string][], labels: Record<string, string> = {}) => ({
+  apiVersion: "metrics.k8s.io/v1beta1",
+  kind: "PodMetrics",
+  metadata: { name, namespace, labels },
+  timestamp: "",
+  window: "15s",
+  containers: containers.map(([c, cpu, memory]) => ({ name: c, usage: { cpu, memory } })),
 });
 
 test("cpu prints as millicores and memory as Mi, like kubectl top", () => {
@@ -25,39 +23,40 @@ test("cpu prints as millicores and memory as Mi, like kubectl top", () => {
   assert.equal(formatMemory(34 * 1024 * 1024 + 1000), "34Mi");
 });
 
-test("top nodes: usage and its share of allocatable; a node without stats is unknown", () => {
+test("top nodes: usage and its share of allocatable; a node without metrics is unknown", () => {
   const nodes = [
     { metadata: { name: "n1" }, status: { allocatable: { cpu: "2", memory: "4Gi" } } },
     { metadata: { name: "n2" }, status: { allocatable: { cpu: "4", memory: "8Gi" } } },
   ];
-  const stats = new Map([["n1", summary("n1", 500_000_000, 1024 * 1024 * 1024)], ["n2", undefined]]);
   assert.equal(
-    nodesTable(nodes, stats),
+    nodesTable(nodes, [nodeMetrics("n1", "500000000n", "1048576Ki")]),
     ["NAME   CPU(cores)   CPU(%)      MEMORY(bytes)   MEMORY(%)", "n1     500m         25%         1024Mi          25%", "n2     <unknown>    <unknown>   <unknown>       <unknown>", ""].join("\n"),
   );
 });
 
-test("top pods: only pods with stats, by uid, with a NAMESPACE column across namespaces", () => {
-  const pods = [
-    { metadata: { name: "web", namespace: "default", uid: "u1" }, spec: { nodeName: "n1" } },
-    { metadata: { name: "pending", namespace: "default", uid: "u2" }, spec: {} },
-  ];
-  const stats = new Map([["n1", summary("n1", 1, 1, [podStats("web", "u1", 3_000_000, 5 * 1024 * 1024)])]]);
-  assert.equal(podsTable(pods, stats, false), "NAME   CPU(cores)   MEMORY(bytes)\nweb    3m           5Mi\n");
-  assert.equal(podsTable(pods, stats, true), "NAMESPACE   NAME   CPU(cores)   MEMORY(bytes)\ndefault     web    3m           5Mi\n");
-  assert.equal(podsTable(pods, new Map(), false), "");
+test("top pods: containers summed, a NAMESPACE column across namespaces, one line per container with --containers", () => {
+  const web = podMetrics("web", "default", [["app", "2000000n", "3072Ki"], ["sidecar", "1m", "2Mi"]]);
+  assert.equal(podsTable([web], false), "NAME   CPU(cores)   MEMORY(bytes)\nweb    3m           5Mi\n");
+  assert.equal(podsTable([web], true), "NAMESPACE   NAME   CPU(cores)   MEMORY(bytes)\ndefault     web    3m           5Mi\n");
+  assert.equal(podsTable([web], false, true), "POD   NAME      CPU(cores)   MEMORY(bytes)\nweb   app       2m           3Mi\nweb   sidecar   1m           2Mi\n");
+  assert.equal(podsTable([], false), "");
 });
 
-test("top nodes asks the client for each node's stats and reports a node that does not answer", async () => {
+test("top nodes and top pods read metrics.k8s.io, with a label selector and --sort-by", async () => {
   const api = new FakeApi();
   const nodes = kindForResource("", "nodes") as KindInfo;
   api.seed(nodes, { metadata: { name: "n1" }, status: { allocatable: { cpu: "1", memory: "1Gi" } } });
   api.seed(nodes, { metadata: { name: "n2" }, status: { allocatable: { cpu: "1", memory: "1Gi" } } });
-  api.nodeSummaries.set("n1", summary("n1", 250_000_000, 256 * 1024 * 1024));
+  api.seed(nodeMetricsInfo as unknown as KindInfo, nodeMetrics("n1", "250m", "256Mi"));
   const io = fakeIo(api);
   assert.equal(await run(["top", "nodes"], io), 0);
-  assert.deepEqual(api.calls.filter((c) => c.startsWith("stats")).sort(), ["stats n1", "stats n2"]);
   assert.match(io.stdout.text, /^n1 +250m +25% +256Mi +25%$/m);
   assert.match(io.stdout.text, /^n2 +<unknown> +<unknown> +<unknown> +<unknown>$/m);
-  assert.equal(io.stderr.text, 'error: node n2: no kubelet answers for node "n2"\n');
+
+  api.seed(podMetricsInfo as unknown as KindInfo, podMetrics("a", "default", [["c", "10m", "1Mi"]], { app: "web" }));
+  api.seed(podMetricsInfo as unknown as KindInfo, podMetrics("b", "default", [["c", "30m", "1Mi"]], { app: "web" }));
+  api.seed(podMetricsInfo as unknown as KindInfo, podMetrics("z", "default", [["c", "90m", "1Mi"]], { app: "db" }));
+  const pods = fakeIo(api);
+  assert.equal(await run(["top", "pods", "-l", "app=web", "--sort-by", "cpu"], pods), 0);
+  assert.equal(pods.stdout.text, "NAME   CPU(cores)   MEMORY(bytes)\nb      30m          1Mi\na      10m          1Mi\n");
 });

@@ -3,6 +3,7 @@ import { type KindInfo, eventLastSeen, humanDuration } from "@kubeplane/api";
 import type { JsonObject } from "@kubeplane/client";
 import { num, rec, str } from "../json-fields.js";
 import { LAST_APPLIED_ANNOTATION } from "../apply-plan.js";
+import { describeHpa } from "./describe-hpa.js";
 import { describeDeployment, describeNode, describePod, describeService } from "./describe-kinds.js";
 import { DescribeWriter } from "./describe-writer.js";
 
@@ -13,6 +14,7 @@ const describers: ReadonlyMap<string, Describer> = new Map([
   ["/services", describeService],
   ["/nodes", describeNode],
   ["apps/deployments", describeDeployment],
+  ["autoscaling/horizontalpodautoscalers", describeHpa],
 ]);
 
 /** Name, Namespace, Labels, Annotations, CreationTimestamp: every describe starts so. */
