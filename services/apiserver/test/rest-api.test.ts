@@ -269,6 +269,16 @@ describe("REST API: raw requests", () => {
     }
   });
 
+  test("pods/log goes through the node proxy: an unscheduled pod is 400 and a missing one 404, as Status", async () => {
+    const pod = JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "unscheduled" }, spec: { containers: [{ name: "main", image: "busybox:1.36" }] } });
+    assert.equal((await post("/api/v1/namespaces/default/pods", pod)).status, 201);
+    const unscheduled = await restRequest(`${url}/api/v1/namespaces/default/pods/unscheduled/log?follow=true&tailLines=10`);
+    assert.equal(unscheduled.status, 400);
+    assert.match((JSON.parse(unscheduled.body) as { message: string }).message, /pod unscheduled does not have a host assigned/);
+    assert.equal((await restRequest(`${url}/api/v1/namespaces/default/pods/absent/log`)).status, 404);
+    assert.equal((await restRequest(`${url}/api/v1/namespaces/default/pods/unscheduled/log?tailLines=x`)).status, 400);
+  });
+
   test("deletecollection removes what the selector selects; exec is a clear 501", async () => {
     const del = await restRequest(`${url}/api/v1/namespaces/default/configmaps?labelSelector=set%3Draw`, { method: "DELETE" });
     assert.equal(del.status, 200);
