@@ -1,5 +1,5 @@
 // The metrics.k8s.io/v1beta1 API (NodeMetrics, PodMetrics): read-only get and list, computed from the kubelets' stats on request.
-import { apiErrors, kindForResource, nodeMetricsInfo, podMetricsInfo, type apiserverV1, type ApiObject, type coreV1Node, type coreV1Pod, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { apiErrors, isNotFound, kindForResource, nodeMetricsInfo, podMetricsInfo, type apiserverV1, type ApiObject, type coreV1Node, type coreV1Pod, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { kubeletDialer } from "../node-proxy.js";
 import { encodeReplyObject } from "../object-codec.js";
@@ -83,14 +83,18 @@ export function createMetricsApi(deps: MetricsApiDeps): MetricsApi {
       const info = kindOf(req.resource);
       const now = new Date();
       if (info === nodeMetricsInfo) {
-        const node = await deps.objects.get(nodesInfo(), "", req.name);
+        const node = await deps.objects.get(nodesInfo(), "", req.name).catch((err: unknown) => {
+          throw isNotFound(err) ? notFound(info, req.name) : err;
+        });
         const usage = (await usageOf([node])).get(req.name);
         const metrics = usage && nodeMetrics(node, usage, now);
         if (!metrics) throw notFound(info, req.name);
         return { object: encodeReplyObject(info, metrics, req.accept) };
       }
       if (!req.namespace) throw apiErrors.badRequest("a namespace is required for pods");
-      const pod = await deps.objects.get(podsInfo(), req.namespace, req.name);
+      const pod = await deps.objects.get(podsInfo(), req.namespace, req.name).catch((err: unknown) => {
+        throw isNotFound(err) ? notFound(info, req.name) : err;
+      });
       const usage = pod.spec?.nodeName ? (await usageOf(await nodesOfPods([pod]))).get(pod.spec.nodeName) : undefined;
       const metrics = usage && podMetrics(pod, usage, now);
       if (!metrics) throw notFound(info, req.name);
