@@ -44,6 +44,13 @@ fi
 kp_ha_say "registry http://$KP_HA_REGISTRY ($KP_HA_BUSYBOX_IMAGE)"
 
 # ---- render the chart: one bundle per machine, certificates from .local/ha/pki ------------
+# Workers join with a bootstrap token (kubeadm-style): chosen here, kept across runs, created in the
+# cluster once the control plane answers; their kubelets get their certificates from CSRs.
+token_file=$KP_HA_DIR/join-token
+if [[ ! -s $token_file ]]; then
+  (umask 077; printf '%s.%s\n' "$(openssl rand -hex 3)" "$(openssl rand -hex 8)" >"$token_file")
+fi
+join_token=$(<"$token_file")
 {
   printf '# Written by infra/deploy/ha/up.sh: the simulated machines.\nmachines:\n'
   for i in "${!KP_HA_MACHINES[@]}"; do
@@ -52,19 +59,24 @@ kp_ha_say "registry http://$KP_HA_REGISTRY ($KP_HA_BUSYBOX_IMAGE)"
   done
   printf 'install:\n  kubeplaneDir: %s\n  registryMirror: "%s"\n  sandboxImage: %s\n' "$KP_HA_ROOT" "$KP_HA_REGISTRY" "$KP_HA_SANDBOX_IMAGE"
   printf 'addons:\n  prometheus: %s\n' "$(command -v prometheus >/dev/null && echo true || echo false)"
+  printf 'join:\n  token: %s\n' "$join_token"
 } >"$KP_HA_DIR/values.yaml"
+chmod 600 "$KP_HA_DIR/values.yaml"
 infra/deploy/render.sh --pki-dir "$KP_HA_DIR/pki" --out "$KP_HA_DIR/bundles" -f "$KP_HA_DIR/values.yaml" ${KP_HA_VALUES:+-f "$KP_HA_VALUES"} |
   sed 's/^/[kubeplane-ha] render: /'
 
-# ---- install and start every machine (control plane first) --------------------------------
-for i in "${!KP_HA_MACHINES[@]}"; do
-  m=${KP_HA_MACHINES[i]}
+# ---- install and start the control plane -------------------------------------------------
+install_machine() {
   # nsenter --net, not `ip netns exec`: that also remounts /sys in a new mount namespace, hiding the
   # cgroup mounts runc needs.
-  nsenter --net="/run/netns/$(kp_ha_ns "$m")" infra/deploy/install.sh --runner "$KP_HA_DIR/bundles/$m" | sed 's/^/[kubeplane-ha] /'
+  nsenter --net="/run/netns/$(kp_ha_ns "$1")" infra/deploy/install.sh --runner "$KP_HA_DIR/bundles/$1" | sed 's/^/[kubeplane-ha] /'
+}
+for i in "${!KP_HA_MACHINES[@]}"; do
+  [[ ${KP_HA_ROLES[i]} == control-plane ]] || continue
+  install_machine "${KP_HA_MACHINES[i]}"
 done
 
-# ---- readiness: etcd, NATS routes, apiservers; then the workers' images and Nodes ----------
+# ---- readiness: etcd, NATS routes, apiservers; the join token; then the workers ------------
 KPCTL=(services/kpctl/bin/kpctl --config "$KP_HA_KPCTL_CONFIG")
 servers=
 for i in "${!KP_HA_MACHINES[@]}"; do
@@ -76,6 +88,14 @@ done
 "${KPCTL[@]}" config use-context "$KP_HA_CONTEXT" >/dev/null
 export KUBEPLANE_CONFIG=$KP_HA_KPCTL_CONFIG
 infra/deploy/health.sh --wait 120 "$KP_HA_DIR"/bundles/cp-* | sed 's/^/[kubeplane-ha] /'
+if ! out=$("${KPCTL[@]}" token create "$join_token" --ttl 24h --description "make up-ha workers" 2>&1); then
+  grep -qi 'already exists' <<<"$out" || kp_ha_die "kpctl token create: $out"
+fi
+kp_ha_say "join token ${join_token%%.*}.<secret> (kpctl token list); workers bootstrap their certificates with it"
+for i in "${!KP_HA_MACHINES[@]}"; do
+  [[ ${KP_HA_ROLES[i]} == worker ]] || continue
+  install_machine "${KP_HA_MACHINES[i]}"
+done
 for i in "${!KP_HA_MACHINES[@]}"; do
   [[ ${KP_HA_ROLES[i]} == worker ]] || continue
   m=${KP_HA_MACHINES[i]} sock=$KP_HA_DIR/machines/${KP_HA_MACHINES[i]}/var/lib/kubeplane/containerd/containerd.sock

@@ -45,13 +45,30 @@ test("control-plane machines know every etcd member, NATS route and apiserver; w
   assert.match(file("cp-1", "kp-scheduler.service"), /--apiserver=10\.88\.0\.11:6443,10\.88\.0\.12:6443,10\.88\.0\.13:6443/);
 });
 
-test("the topology names every control-plane address on the apiserver and NATS certificates, workers as nodes", async () => {
+test("the topology names every control-plane address on the apiserver and NATS certificates, and no node: workers join by token", async () => {
   const { bundles, values: merged } = await renderMachineFiles({ valueFiles: values, set: ["cluster.apiserverSans={api.example,10.88.0.100}"] });
   const t = topologyOf(bundles, merged);
   assert.deepEqual(t.apiserverSans, { ipAddresses: ["10.88.0.11", "10.88.0.12", "10.88.0.13", "10.88.0.100"], dnsNames: ["api.example"] });
   assert.deepEqual(t.natsSans?.ipAddresses, ["10.88.0.11", "10.88.0.12", "10.88.0.13"]);
-  assert.deepEqual(t.nodes.map((n) => n.name), ["worker-1", "worker-2"]);
+  assert.deepEqual(t.nodes, []);
   assert.deepEqual(t.etcdMembers.map((n) => n.name), ["cp-1", "cp-2", "cp-3"]);
+});
+
+test("workers join with a bootstrap token: kubelet config with the token, CA hash and cert dir, no node certificate; the controller-manager signs CSRs", async () => {
+  const { bundles } = await renderMachineFiles({ valueFiles: values });
+  const worker = bundles.find((b) => b.machine.name === "worker-1")!;
+  const kubelet = worker.files.find((f) => f.path.endsWith("/kubelet.yaml"))!;
+  assert.equal(kubelet.mode, "0600", "the kubelet config holds the token");
+  assert.match(kubelet.content, /bootstrapToken: abcdef\.0123456789abcdef/);
+  assert.match(kubelet.content, /caCertHash: sha256:1{64}/);
+  assert.match(kubelet.content, /certDir: \/srv\/kp\/worker-1\/var\/lib\/kubeplane\/kubelet\/pki/);
+  assert.doesNotMatch(kubelet.content, /node-worker-1|clientCertFile|tlsCertFile/);
+  assert.deepEqual(worker.machine.certificates.filter((c) => c.startsWith("node-")), []);
+  const cp = bundles.find((b) => b.machine.name === "cp-2")!;
+  assert.ok(cp.machine.certificates.includes("ca.key"));
+  assert.match(cp.files.find((f) => f.path.endsWith("kp-controller-manager.service"))!.content, /--cluster-signing-cert-file=\/srv\/kp\/cp-2\/etc\/kubeplane\/pki\/ca\.crt \\\n\s+--cluster-signing-key-file=\/srv\/kp\/cp-2\/etc\/kubeplane\/pki\/ca\.key/);
+  await assert.rejects(renderMachineFiles({ valueFiles: values, set: ["join.token="] }), /join\.token: workers join with a bootstrap token/);
+  await assert.rejects(renderMachineFiles({ valueFiles: values, set: ["join.token=ABC"] }), /\/join\/token/);
 });
 
 test("values that break the schema are refused, naming the path", async () => {

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { coalesceValues, loadChart, loadValuesFile, renderChart, userValues, type Values } from "@kubeplane/chart";
-import { ensureClusterPki, type ClusterTopology, type IssueReason } from "@kubeplane/pki";
+import { ensureClusterPki, publicKeyHash, type ClusterTopology, type IssueReason } from "@kubeplane/pki";
 import { BundleError, bundlesOf, type Bundle } from "./bundle.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -45,14 +45,17 @@ export async function renderMachineFiles(opts: Omit<RenderBundlesOptions, "pkiDi
   return { bundles: bundlesOf(result.objects), values: coalesceValues(user, chart.values) };
 }
 
-/** The certificates the machines need: nodes are the workers, etcd members the control-plane machines, which every serving SAN names. */
+/**
+ * The certificates the machines need: etcd members are the control-plane machines, which every
+ * serving SAN names. No node certificates: workers join with a bootstrap token and their kubelets
+ * get theirs from CSRs.
+ */
 export function topologyOf(bundles: readonly Bundle[], values: Values): ClusterTopology {
   const cps = bundles.filter((b) => b.machine.role === "control-plane").map((b) => b.machine);
-  const workers = bundles.filter((b) => b.machine.role === "worker").map((b) => b.machine);
   const extra = ((values["cluster"] as { apiserverSans?: string[] } | undefined)?.apiserverSans ?? []).map(String);
   const cpAddresses = cps.map((m) => m.address);
   return {
-    nodes: workers.map((m) => ({ name: m.name, addresses: [m.address] })),
+    nodes: [],
     etcdMembers: cps.map((m) => ({ name: m.name, addresses: [m.address] })),
     apiserverSans: {
       ipAddresses: [...cpAddresses, ...extra.filter((s) => /^[0-9.]+$|:/.test(s))],
@@ -62,15 +65,23 @@ export function topologyOf(bundles: readonly Bundle[], values: Values): ClusterT
   };
 }
 
+/** Satisfies the chart's need for a CA hash in the first render, which only reads the machines. */
+const PLACEHOLDER_CA_HASH = `sha256:${"0".repeat(64)}`;
+
 /**
  * Renders the bundles and brings the PKI up to date for their topology (`ensureClusterPki`:
  * missing or stale certificates issued, the rest kept), plus the secrets every apiserver shares
- * (`encryption-keys`, created once).
+ * (`encryption-keys`, created once). The chart is rendered twice: first for the machines (the
+ * PKI's topology), then with `join.caCertHash` set from the PKI's CA (what joining kubelets pin,
+ * overriding any given).
  */
 export async function renderBundles(opts: RenderBundlesOptions): Promise<RenderedBundles> {
-  const { bundles, values } = await renderMachineFiles(opts);
-  const pki = await ensureClusterPki(opts.pkiDir, topologyOf(bundles, values));
+  const set = opts.set ?? [];
+  const first = await renderMachineFiles({ ...opts, set: [...set, `join.caCertHash=${PLACEHOLDER_CA_HASH}`] });
+  const pki = await ensureClusterPki(opts.pkiDir, topologyOf(first.bundles, first.values));
   await ensureEncryptionKeys(opts.pkiDir);
+  const caCertHash = publicKeyHash(await readFile(pki.pki.caFile("cluster"), "utf8"));
+  const { bundles, values } = await renderMachineFiles({ ...opts, set: [...set, `join.caCertHash=${caCertHash}`] });
   return { bundles, issued: pki.issued, values };
 }
 
