@@ -943,6 +943,27 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.kubelet.v1.PodStats": {
     "cpu": "The sum over the containers (usage_nano_cores set when every container's is)."
   },
+  "kubeplane.kubelet.v1.PortForwardRequest": {
+    "": "One message from the caller of PortForward: the first names the pod and port (through the apiserver the pod comes from the call's metadata), any may carry data."
+  },
+  "kubeplane.kubelet.v1.PortForwardResponse": {
+    "": "Data from the pod's port."
+  },
+  "kubeplane.kubelet.v1.RemoteCommandRequest": {
+    "": "One message from the caller of ExecStream or Attach: the first sets `start`, later ones stdin data or a resize."
+  },
+  "kubeplane.kubelet.v1.RemoteCommandResponse": {
+    "": "One message to the caller: output, or (last) the command's exit code."
+  },
+  "kubeplane.kubelet.v1.RemoteCommandStart": {
+    "": "What to run (exec) or attach to, and which streams to relay.",
+    "container": "Required when the pod has more than one container.",
+    "command": "Exec only.",
+    "stderr": "Merged into stdout when tty is set (a terminal has one output)."
+  },
+  "kubeplane.kubelet.v1.TerminalSize": {
+    "": "A terminal's size in character cells."
+  },
   "kubeplane.meta.v1.Condition": {
     "": "Condition is metav1.Condition, the standard shape of status conditions.",
     "status": "True, False or Unknown."

@@ -10,10 +10,12 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
   type ClientWritableStream,
+  type handleBidiStreamingCall,
   type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
@@ -29,6 +31,10 @@ import {
   ListImagesRequest,
   ListImagesResponse,
   LogChunk,
+  PortForwardRequest,
+  PortForwardResponse,
+  RemoteCommandRequest,
+  RemoteCommandResponse,
   StatsResponse,
 } from "../../kubelet/v1/kubelet.js";
 
@@ -3548,6 +3554,41 @@ export const ApiServerServiceService = {
     responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
+  /**
+   * Interactive pods/exec, pods/attach and pods/portforward, relayed to the pod's kubelet as
+   * KubeletService.ExecStream, Attach and PortForward. The pod is named by the call's metadata
+   * (`kubeplane-namespace`, `kubeplane-name`: authorization needs it before the first message),
+   * which overrides the namespace and pod of the first message.
+   */
+  podExecStream: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/PodExecStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: RemoteCommandRequest): Buffer => Buffer.from(RemoteCommandRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoteCommandRequest => RemoteCommandRequest.decode(value),
+    responseSerialize: (value: RemoteCommandResponse): Buffer =>
+      Buffer.from(RemoteCommandResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoteCommandResponse => RemoteCommandResponse.decode(value),
+  },
+  podAttach: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/PodAttach" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: RemoteCommandRequest): Buffer => Buffer.from(RemoteCommandRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoteCommandRequest => RemoteCommandRequest.decode(value),
+    responseSerialize: (value: RemoteCommandResponse): Buffer =>
+      Buffer.from(RemoteCommandResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoteCommandResponse => RemoteCommandResponse.decode(value),
+  },
+  podPortForward: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/PodPortForward" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: PortForwardRequest): Buffer => Buffer.from(PortForwardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PortForwardRequest => PortForwardRequest.decode(value),
+    responseSerialize: (value: PortForwardResponse): Buffer => Buffer.from(PortForwardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PortForwardResponse => PortForwardResponse.decode(value),
+  },
   nodeStats: {
     path: "/kubeplane.apiserver.v1.ApiServerService/NodeStats" as const,
     requestStream: false as const,
@@ -3608,6 +3649,15 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
    */
   podLogs: handleServerStreamingCall<PodLogsRequest, LogChunk>;
   podExec: handleUnaryCall<PodExecRequest, ExecResponse>;
+  /**
+   * Interactive pods/exec, pods/attach and pods/portforward, relayed to the pod's kubelet as
+   * KubeletService.ExecStream, Attach and PortForward. The pod is named by the call's metadata
+   * (`kubeplane-namespace`, `kubeplane-name`: authorization needs it before the first message),
+   * which overrides the namespace and pod of the first message.
+   */
+  podExecStream: handleBidiStreamingCall<RemoteCommandRequest, RemoteCommandResponse>;
+  podAttach: handleBidiStreamingCall<RemoteCommandRequest, RemoteCommandResponse>;
+  podPortForward: handleBidiStreamingCall<PortForwardRequest, PortForwardResponse>;
   nodeStats: handleUnaryCall<NodeStatsRequest, StatsResponse>;
   /**
    * Images of a node's container runtime, proxied to its kubelet: an image archive streamed in (the
@@ -3840,6 +3890,30 @@ export interface ApiServerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExecResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Interactive pods/exec, pods/attach and pods/portforward, relayed to the pod's kubelet as
+   * KubeletService.ExecStream, Attach and PortForward. The pod is named by the call's metadata
+   * (`kubeplane-namespace`, `kubeplane-name`: authorization needs it before the first message),
+   * which overrides the namespace and pod of the first message.
+   */
+  podExecStream(): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  podExecStream(options: Partial<CallOptions>): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  podExecStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  podAttach(): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  podAttach(options: Partial<CallOptions>): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  podAttach(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  podPortForward(): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  podPortForward(options: Partial<CallOptions>): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  podPortForward(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
   nodeStats(
     request: NodeStatsRequest,
     callback: (error: ServiceError | null, response: StatsResponse) => void,

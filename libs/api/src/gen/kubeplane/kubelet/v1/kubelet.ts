@@ -10,10 +10,12 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
   type ClientWritableStream,
+  type handleBidiStreamingCall,
   type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
@@ -82,6 +84,54 @@ export interface ExecResponse {
   stdout: Buffer;
   stderr: Buffer;
   exitCode: number;
+}
+
+/** What to run (exec) or attach to, and which streams to relay. */
+export interface RemoteCommandStart {
+  namespace: string;
+  pod: string;
+  /** Required when the pod has more than one container. */
+  container: string;
+  /** Exec only. */
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  /** Merged into stdout when tty is set (a terminal has one output). */
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** A terminal's size in character cells. */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** One message from the caller of ExecStream or Attach: the first sets `start`, later ones stdin data or a resize. */
+export interface RemoteCommandRequest {
+  start?: RemoteCommandStart | undefined;
+  stdin: Buffer;
+  resize?: TerminalSize | undefined;
+}
+
+/** One message to the caller: output, or (last) the command's exit code. */
+export interface RemoteCommandResponse {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode?: number | undefined;
+}
+
+/** One message from the caller of PortForward: the first names the pod and port (through the apiserver the pod comes from the call's metadata), any may carry data. */
+export interface PortForwardRequest {
+  namespace: string;
+  pod: string;
+  port: number;
+  data: Buffer;
+}
+
+/** Data from the pod's port. */
+export interface PortForwardResponse {
+  data: Buffer;
 }
 
 export interface StatsRequest {
@@ -833,6 +883,666 @@ export const ExecResponse: MessageFns<ExecResponse> = {
     message.stdout = object.stdout ?? Buffer.alloc(0);
     message.stderr = object.stderr ?? Buffer.alloc(0);
     message.exitCode = object.exitCode ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoteCommandStart(): RemoteCommandStart {
+  return { namespace: "", pod: "", container: "", command: [], stdin: false, stdout: false, stderr: false, tty: false };
+}
+
+export const RemoteCommandStart: MessageFns<RemoteCommandStart> = {
+  encode(message: RemoteCommandStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.pod !== "") {
+      writer.uint32(18).string(message.pod);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    for (const v of message.command) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(40).bool(message.stdin);
+    }
+    if (message.stdout !== false) {
+      writer.uint32(48).bool(message.stdout);
+    }
+    if (message.stderr !== false) {
+      writer.uint32(56).bool(message.stderr);
+    }
+    if (message.tty !== false) {
+      writer.uint32(64).bool(message.tty);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteCommandStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteCommandStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pod = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.command.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.stdout = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.stderr = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteCommandStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      pod: isSet(object.pod) ? globalThis.String(object.pod) : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      stdout: isSet(object.stdout) ? globalThis.Boolean(object.stdout) : false,
+      stderr: isSet(object.stderr) ? globalThis.Boolean(object.stderr) : false,
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+    };
+  },
+
+  toJSON(message: RemoteCommandStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.pod !== "") {
+      obj.pod = message.pod;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.command?.length) {
+      obj.command = message.command;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.stdout !== false) {
+      obj.stdout = message.stdout;
+    }
+    if (message.stderr !== false) {
+      obj.stderr = message.stderr;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoteCommandStart>): RemoteCommandStart {
+    return RemoteCommandStart.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoteCommandStart>): RemoteCommandStart {
+    const message = createBaseRemoteCommandStart();
+    message.namespace = object.namespace ?? "";
+    message.pod = object.pod ?? "";
+    message.container = object.container ?? "";
+    message.command = object.command?.map((e) => e) || [];
+    message.stdin = object.stdin ?? false;
+    message.stdout = object.stdout ?? false;
+    message.stderr = object.stderr ?? false;
+    message.tty = object.tty ?? false;
+    return message;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize: MessageFns<TerminalSize> = {
+  encode(message: TerminalSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTerminalSize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TerminalSize>): TerminalSize {
+    return TerminalSize.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TerminalSize>): TerminalSize {
+    const message = createBaseTerminalSize();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoteCommandRequest(): RemoteCommandRequest {
+  return { start: undefined, stdin: Buffer.alloc(0), resize: undefined };
+}
+
+export const RemoteCommandRequest: MessageFns<RemoteCommandRequest> = {
+  encode(message: RemoteCommandRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      RemoteCommandStart.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.stdin.length !== 0) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.resize !== undefined) {
+      TerminalSize.encode(message.resize, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteCommandRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteCommandRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = RemoteCommandStart.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stdin = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resize = TerminalSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteCommandRequest {
+    return {
+      start: isSet(object.start) ? RemoteCommandStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : Buffer.alloc(0),
+      resize: isSet(object.resize) ? TerminalSize.fromJSON(object.resize) : undefined,
+    };
+  },
+
+  toJSON(message: RemoteCommandRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = RemoteCommandStart.toJSON(message.start);
+    }
+    if (message.stdin.length !== 0) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.resize !== undefined) {
+      obj.resize = TerminalSize.toJSON(message.resize);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoteCommandRequest>): RemoteCommandRequest {
+    return RemoteCommandRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoteCommandRequest>): RemoteCommandRequest {
+    const message = createBaseRemoteCommandRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? RemoteCommandStart.fromPartial(object.start)
+      : undefined;
+    message.stdin = object.stdin ?? Buffer.alloc(0);
+    message.resize = (object.resize !== undefined && object.resize !== null)
+      ? TerminalSize.fromPartial(object.resize)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoteCommandResponse(): RemoteCommandResponse {
+  return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: undefined };
+}
+
+export const RemoteCommandResponse: MessageFns<RemoteCommandResponse> = {
+  encode(message: RemoteCommandResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stdout.length !== 0) {
+      writer.uint32(10).bytes(message.stdout);
+    }
+    if (message.stderr.length !== 0) {
+      writer.uint32(18).bytes(message.stderr);
+    }
+    if (message.exitCode !== undefined) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteCommandResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteCommandResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stdout = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stderr = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteCommandResponse {
+    return {
+      stdout: isSet(object.stdout) ? Buffer.from(bytesFromBase64(object.stdout)) : Buffer.alloc(0),
+      stderr: isSet(object.stderr) ? Buffer.from(bytesFromBase64(object.stderr)) : Buffer.alloc(0),
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RemoteCommandResponse): unknown {
+    const obj: any = {};
+    if (message.stdout.length !== 0) {
+      obj.stdout = base64FromBytes(message.stdout);
+    }
+    if (message.stderr.length !== 0) {
+      obj.stderr = base64FromBytes(message.stderr);
+    }
+    if (message.exitCode !== undefined) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoteCommandResponse>): RemoteCommandResponse {
+    return RemoteCommandResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoteCommandResponse>): RemoteCommandResponse {
+    const message = createBaseRemoteCommandResponse();
+    message.stdout = object.stdout ?? Buffer.alloc(0);
+    message.stderr = object.stderr ?? Buffer.alloc(0);
+    message.exitCode = object.exitCode ?? undefined;
+    return message;
+  },
+};
+
+function createBasePortForwardRequest(): PortForwardRequest {
+  return { namespace: "", pod: "", port: 0, data: Buffer.alloc(0) };
+}
+
+export const PortForwardRequest: MessageFns<PortForwardRequest> = {
+  encode(message: PortForwardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.pod !== "") {
+      writer.uint32(18).string(message.pod);
+    }
+    if (message.port !== 0) {
+      writer.uint32(24).int32(message.port);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(34).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pod = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.port = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      pod: isSet(object.pod) ? globalThis.String(object.pod) : "",
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: PortForwardRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.pod !== "") {
+      obj.pod = message.pod;
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortForwardRequest>): PortForwardRequest {
+    return PortForwardRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortForwardRequest>): PortForwardRequest {
+    const message = createBasePortForwardRequest();
+    message.namespace = object.namespace ?? "";
+    message.pod = object.pod ?? "";
+    message.port = object.port ?? 0;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBasePortForwardResponse(): PortForwardResponse {
+  return { data: Buffer.alloc(0) };
+}
+
+export const PortForwardResponse: MessageFns<PortForwardResponse> = {
+  encode(message: PortForwardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardResponse {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: PortForwardResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortForwardResponse>): PortForwardResponse {
+    return PortForwardResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortForwardResponse>): PortForwardResponse {
+    const message = createBasePortForwardResponse();
+    message.data = object.data ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -2066,6 +2776,50 @@ export const KubeletServiceService = {
     responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
+  /**
+   * ExecStream runs a command in a running container with its streams relayed (the CRI's streaming
+   * Exec): the first request carries `start`, later ones stdin and terminal sizes; the caller's
+   * half-close is the command's stdin EOF. Replies carry stdout and stderr in order, and last the
+   * exit code. Cancelling the call ends the command's streams.
+   */
+  execStream: {
+    path: "/kubeplane.kubelet.v1.KubeletService/ExecStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: RemoteCommandRequest): Buffer => Buffer.from(RemoteCommandRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoteCommandRequest => RemoteCommandRequest.decode(value),
+    responseSerialize: (value: RemoteCommandResponse): Buffer =>
+      Buffer.from(RemoteCommandResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoteCommandResponse => RemoteCommandResponse.decode(value),
+  },
+  /**
+   * Attach relays the streams of a running container's main process (the CRI's Attach), as ExecStream
+   * (`start.command` is ignored); the exit code reply comes when the process ends.
+   */
+  attach: {
+    path: "/kubeplane.kubelet.v1.KubeletService/Attach" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: RemoteCommandRequest): Buffer => Buffer.from(RemoteCommandRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoteCommandRequest => RemoteCommandRequest.decode(value),
+    responseSerialize: (value: RemoteCommandResponse): Buffer =>
+      Buffer.from(RemoteCommandResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoteCommandResponse => RemoteCommandResponse.decode(value),
+  },
+  /**
+   * PortForward relays one TCP connection to a port in the pod's network namespace (the CRI's
+   * PortForward): the first request names the pod and port, then data flows both ways; the caller's
+   * half-close ends its direction, the pod's close ends the replies.
+   */
+  portForward: {
+    path: "/kubeplane.kubelet.v1.KubeletService/PortForward" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: PortForwardRequest): Buffer => Buffer.from(PortForwardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PortForwardRequest => PortForwardRequest.decode(value),
+    responseSerialize: (value: PortForwardResponse): Buffer => Buffer.from(PortForwardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PortForwardResponse => PortForwardResponse.decode(value),
+  },
   /** Stats reports the node's and each pod's containers' CPU and memory usage (the Summary API). */
   stats: {
     path: "/kubeplane.kubelet.v1.KubeletService/Stats" as const,
@@ -2112,6 +2866,24 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
   containerLogs: handleServerStreamingCall<ContainerLogsRequest, LogChunk>;
   /** Exec runs a command in a running container and waits for it (the CRI's ExecSync). */
   exec: handleUnaryCall<ExecRequest, ExecResponse>;
+  /**
+   * ExecStream runs a command in a running container with its streams relayed (the CRI's streaming
+   * Exec): the first request carries `start`, later ones stdin and terminal sizes; the caller's
+   * half-close is the command's stdin EOF. Replies carry stdout and stderr in order, and last the
+   * exit code. Cancelling the call ends the command's streams.
+   */
+  execStream: handleBidiStreamingCall<RemoteCommandRequest, RemoteCommandResponse>;
+  /**
+   * Attach relays the streams of a running container's main process (the CRI's Attach), as ExecStream
+   * (`start.command` is ignored); the exit code reply comes when the process ends.
+   */
+  attach: handleBidiStreamingCall<RemoteCommandRequest, RemoteCommandResponse>;
+  /**
+   * PortForward relays one TCP connection to a port in the pod's network namespace (the CRI's
+   * PortForward): the first request names the pod and port, then data flows both ways; the caller's
+   * half-close ends its direction, the pod's close ends the replies.
+   */
+  portForward: handleBidiStreamingCall<PortForwardRequest, PortForwardResponse>;
   /** Stats reports the node's and each pod's containers' CPU and memory usage (the Summary API). */
   stats: handleUnaryCall<StatsRequest, StatsResponse>;
   /**
@@ -2163,6 +2935,39 @@ export interface KubeletServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExecResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * ExecStream runs a command in a running container with its streams relayed (the CRI's streaming
+   * Exec): the first request carries `start`, later ones stdin and terminal sizes; the caller's
+   * half-close is the command's stdin EOF. Replies carry stdout and stderr in order, and last the
+   * exit code. Cancelling the call ends the command's streams.
+   */
+  execStream(): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  execStream(options: Partial<CallOptions>): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  execStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  /**
+   * Attach relays the streams of a running container's main process (the CRI's Attach), as ExecStream
+   * (`start.command` is ignored); the exit code reply comes when the process ends.
+   */
+  attach(): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  attach(options: Partial<CallOptions>): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  attach(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<RemoteCommandRequest, RemoteCommandResponse>;
+  /**
+   * PortForward relays one TCP connection to a port in the pod's network namespace (the CRI's
+   * PortForward): the first request names the pod and port, then data flows both ways; the caller's
+   * half-close ends its direction, the pod's close ends the replies.
+   */
+  portForward(): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  portForward(options: Partial<CallOptions>): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  portForward(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
   /** Stats reports the node's and each pod's containers' CPU and memory usage (the Summary API). */
   stats(
     request: StatsRequest,
