@@ -11,7 +11,7 @@ test("resource lists add, subtract (never below zero), compare across formats an
   assert.ok(resourcesEqual({ memory: "1Gi" }, { memory: "1073741824" }));
   assert.ok(!resourcesEqual({ memory: "1Gi" }, { memory: "1Gi", pods: "0" }));
   assert.deepEqual(exceededResources({ pods: "3", cpu: "1" }, { pods: "2", cpu: "2", memory: "1" }), ["pods"]);
-  assert.equal(prettyPrintResources({ pods: "2", "limits.memory": "1073741824" }), "limits.memory=1Gi,pods=2");
+  assert.equal(prettyPrintResources({ pods: "2", "limits.memory": "1Gi", cpu: "1000m" }), "cpu=1,limits.memory=1Gi,pods=2");
 });
 
 test("services are charged node ports and load balancers by type; claims their storage, also per class", () => {
