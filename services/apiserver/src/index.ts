@@ -228,7 +228,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     ready: () => Promise.resolve(namespacesReady && !nats.isClosed()),
     logger: log,
   });
-  if (rest) service.onStop(() => rest.stop());
+  if (rest) service.onStop(() => rest.stop(config.shutdownGracePeriod));
   log.info({ grpc: addresses.grpcAddress, http: addresses.httpUrl, rest: rest?.url, identity }, "apiserver serving");
   return {
     addresses,

@@ -325,3 +325,31 @@ describe("REST API: audit", () => {
     assert.equal(refused.annotations?.["authorization.k8s.io/decision"], "forbid");
   });
 });
+
+describe("REST API: shutdown", () => {
+  test("stopping an apiserver ends its open REST watches and does not wait out the grace period", async () => {
+    const replica = await cluster.addApiserver({ publishWatchEvents: false });
+    const { request } = await import("node:https");
+    const tls = clientTls("admin");
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request(`${replica.restUrl!}/api/v1/namespaces/default/configmaps?watch=1`, { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (res) => {
+        res.on("data", () => undefined);
+        res.on("end", resolve);
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    // The watch is open once its first event (a configmap made for it) arrives.
+    await postTo(replica.restUrl!, "/api/v1/namespaces/default/configmaps", JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "before-stop" } }));
+    const started = Date.now();
+    await replica.stop();
+    await ended;
+    // testConfig's shutdownGracePeriod is 2 s: a stop that waited for the watch would take that long.
+    assert.ok(Date.now() - started < 1500, `stopped in ${Date.now() - started} ms`);
+  });
+});
+
+function postTo(base: string, path: string, body: string): Promise<{ status: number }> {
+  return restRequest(`${base}${path}`, { method: "POST", body });
+}

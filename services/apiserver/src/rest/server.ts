@@ -35,8 +35,11 @@ export interface RestServerOptions {
 export interface RestServer {
   /** https://host:port */
   url: string;
-  /** Stops accepting, ends open watches and waits for the listener to close. */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting, ends open watches and log streams, lets other in-flight requests finish for up
+   * to `graceMs` (then cuts them), and resolves once the listener closed.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 const ANONYMOUS_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
@@ -49,6 +52,8 @@ function splitHostPort(listen: string): { host: string; port: number } {
 /** Starts the HTTPS listener; resolves once it listens. */
 export async function startRestServer(opts: RestServerOptions): Promise<RestServer> {
   const { deps } = opts;
+  /** Open watches and log streams: ended at stop, as they never finish by themselves. */
+  const longRunning = new Set<AbortController>();
   // Client certificates are requested and verified against the cluster CA, not required: bearer tokens are accepted too.
   const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const userAgent = req.headers["user-agent"];
@@ -58,7 +63,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
     const complete = (): void => audit?.complete({ code: res.statusCode, ...(failure ?? {}) }, () => sentBody(res));
     res.once("finish", complete);
     res.once("close", complete);
-    handle(req, res, opts, audit).catch((err: unknown) => {
+    handle(req, res, opts, audit, longRunning).catch((err: unknown) => {
       const apiError = asApiError(err, deps.logger);
       failure = { reason: apiError.reason, message: apiError.message };
       sendError(res, apiError, deps.logger);
@@ -76,15 +81,22 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
   const url = `https://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
-    stop: () =>
+    stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        // A keep-alive connection becomes idle when its request ends: close those as they appear.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(cut);
+          clearInterval(idle);
+          resolve();
+        });
+        for (const c of longRunning) c.abort();
       }),
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServerOptions, audit: AuditRequest | undefined): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServerOptions, audit: AuditRequest | undefined, longRunning: Set<AbortController>): Promise<void> {
   const url = new URL(req.url ?? "/", "https://localhost");
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
   if (ANONYMOUS_PATHS.has(path)) {
@@ -109,6 +121,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
     throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
   }
   const controller = new AbortController();
+  if (info.verb === "watch" || info.subresource === "log") {
+    longRunning.add(controller);
+    res.on("close", () => longRunning.delete(controller));
+  }
   res.on("close", () => controller.abort());
   const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit };
   await serveResource(call, opts.deps);
