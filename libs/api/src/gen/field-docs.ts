@@ -3,6 +3,22 @@
 
 /** Message full name → "" (the message's own comment) or a field's JSON name → its comment. */
 export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  "kubeplane.apiserver.v1.BackupChunk": {
+    "": "One message of a Backup stream: the metadata first, then the snapshot's bytes in order, then the\nsha256 of all those bytes (lower-case hex) and their total size in the last message."
+  },
+  "kubeplane.apiserver.v1.BackupMetadata": {
+    "": "What a backup is of; the first chunk of a Backup stream carries it.",
+    "revision": "etcd's revision when the snapshot was taken (the snapshot holds every change up to it).",
+    "etcdVersion": "etcd's server version (\"cluster version\" as etcdctl reports it).",
+    "created": "RFC 3339, when the apiserver asked etcd for the snapshot.",
+    "memberCount": "Members of the etcd cluster (a restore recreates as many from the one file).",
+    "kubeplaneVersion": "The apiserver's version (Version's git_version).",
+    "keyCount": "Keys in etcd when the snapshot was taken (every key, /registry/ and the apiserver's own).",
+    "clusterId": "etcd's cluster id, hexadecimal."
+  },
+  "kubeplane.apiserver.v1.BackupRequest": {
+    "": "An online backup of etcd (Backup): etcd's snapshot of the whole keyspace, streamed."
+  },
   "kubeplane.apiserver.v1.BindRequest": {
     "": "The binding subresource of pods (what the scheduler writes).",
     "binding": "A core/v1 Binding: metadata.name is the pod, target the node."

@@ -329,6 +329,39 @@ export interface NodeStatsRequest {
   name: string;
 }
 
+/** An online backup of etcd (Backup): etcd's snapshot of the whole keyspace, streamed. */
+export interface BackupRequest {
+}
+
+/** What a backup is of; the first chunk of a Backup stream carries it. */
+export interface BackupMetadata {
+  /** etcd's revision when the snapshot was taken (the snapshot holds every change up to it). */
+  revision: number;
+  /** etcd's server version ("cluster version" as etcdctl reports it). */
+  etcdVersion: string;
+  /** RFC 3339, when the apiserver asked etcd for the snapshot. */
+  created: string;
+  /** Members of the etcd cluster (a restore recreates as many from the one file). */
+  memberCount: number;
+  /** The apiserver's version (Version's git_version). */
+  kubeplaneVersion: string;
+  /** Keys in etcd when the snapshot was taken (every key, /registry/ and the apiserver's own). */
+  keyCount: number;
+  /** etcd's cluster id, hexadecimal. */
+  clusterId: string;
+}
+
+/**
+ * One message of a Backup stream: the metadata first, then the snapshot's bytes in order, then the
+ * sha256 of all those bytes (lower-case hex) and their total size in the last message.
+ */
+export interface BackupChunk {
+  metadata?: BackupMetadata | undefined;
+  data: Buffer;
+  sha256: string;
+  size: number;
+}
+
 function createBaseResource(): Resource {
   return { group: "", version: "", resource: "" };
 }
@@ -3387,6 +3420,370 @@ export const NodeStatsRequest: MessageFns<NodeStatsRequest> = {
   },
 };
 
+function createBaseBackupRequest(): BackupRequest {
+  return {};
+}
+
+export const BackupRequest: MessageFns<BackupRequest> = {
+  encode(_: BackupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BackupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBackupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): BackupRequest {
+    return {};
+  },
+
+  toJSON(_: BackupRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<BackupRequest>): BackupRequest {
+    return BackupRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<BackupRequest>): BackupRequest {
+    const message = createBaseBackupRequest();
+    return message;
+  },
+};
+
+function createBaseBackupMetadata(): BackupMetadata {
+  return {
+    revision: 0,
+    etcdVersion: "",
+    created: "",
+    memberCount: 0,
+    kubeplaneVersion: "",
+    keyCount: 0,
+    clusterId: "",
+  };
+}
+
+export const BackupMetadata: MessageFns<BackupMetadata> = {
+  encode(message: BackupMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== 0) {
+      writer.uint32(8).int64(message.revision);
+    }
+    if (message.etcdVersion !== "") {
+      writer.uint32(18).string(message.etcdVersion);
+    }
+    if (message.created !== "") {
+      writer.uint32(26).string(message.created);
+    }
+    if (message.memberCount !== 0) {
+      writer.uint32(32).int32(message.memberCount);
+    }
+    if (message.kubeplaneVersion !== "") {
+      writer.uint32(42).string(message.kubeplaneVersion);
+    }
+    if (message.keyCount !== 0) {
+      writer.uint32(48).int64(message.keyCount);
+    }
+    if (message.clusterId !== "") {
+      writer.uint32(58).string(message.clusterId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BackupMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBackupMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.etcdVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.created = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.memberCount = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kubeplaneVersion = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.keyCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.clusterId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BackupMetadata {
+    return {
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      etcdVersion: isSet(object.etcdVersion)
+        ? globalThis.String(object.etcdVersion)
+        : isSet(object.etcd_version)
+        ? globalThis.String(object.etcd_version)
+        : "",
+      created: isSet(object.created) ? globalThis.String(object.created) : "",
+      memberCount: isSet(object.memberCount)
+        ? globalThis.Number(object.memberCount)
+        : isSet(object.member_count)
+        ? globalThis.Number(object.member_count)
+        : 0,
+      kubeplaneVersion: isSet(object.kubeplaneVersion)
+        ? globalThis.String(object.kubeplaneVersion)
+        : isSet(object.kubeplane_version)
+        ? globalThis.String(object.kubeplane_version)
+        : "",
+      keyCount: isSet(object.keyCount)
+        ? globalThis.Number(object.keyCount)
+        : isSet(object.key_count)
+        ? globalThis.Number(object.key_count)
+        : 0,
+      clusterId: isSet(object.clusterId)
+        ? globalThis.String(object.clusterId)
+        : isSet(object.cluster_id)
+        ? globalThis.String(object.cluster_id)
+        : "",
+    };
+  },
+
+  toJSON(message: BackupMetadata): unknown {
+    const obj: any = {};
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.etcdVersion !== "") {
+      obj.etcdVersion = message.etcdVersion;
+    }
+    if (message.created !== "") {
+      obj.created = message.created;
+    }
+    if (message.memberCount !== 0) {
+      obj.memberCount = Math.round(message.memberCount);
+    }
+    if (message.kubeplaneVersion !== "") {
+      obj.kubeplaneVersion = message.kubeplaneVersion;
+    }
+    if (message.keyCount !== 0) {
+      obj.keyCount = Math.round(message.keyCount);
+    }
+    if (message.clusterId !== "") {
+      obj.clusterId = message.clusterId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BackupMetadata>): BackupMetadata {
+    return BackupMetadata.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BackupMetadata>): BackupMetadata {
+    const message = createBaseBackupMetadata();
+    message.revision = object.revision ?? 0;
+    message.etcdVersion = object.etcdVersion ?? "";
+    message.created = object.created ?? "";
+    message.memberCount = object.memberCount ?? 0;
+    message.kubeplaneVersion = object.kubeplaneVersion ?? "";
+    message.keyCount = object.keyCount ?? 0;
+    message.clusterId = object.clusterId ?? "";
+    return message;
+  },
+};
+
+function createBaseBackupChunk(): BackupChunk {
+  return { metadata: undefined, data: Buffer.alloc(0), sha256: "", size: 0 };
+}
+
+export const BackupChunk: MessageFns<BackupChunk> = {
+  encode(message: BackupChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      BackupMetadata.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(26).string(message.sha256);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BackupChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBackupChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = BackupMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BackupChunk {
+    return {
+      metadata: isSet(object.metadata) ? BackupMetadata.fromJSON(object.metadata) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+    };
+  },
+
+  toJSON(message: BackupChunk): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = BackupMetadata.toJSON(message.metadata);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BackupChunk>): BackupChunk {
+    return BackupChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BackupChunk>): BackupChunk {
+    const message = createBaseBackupChunk();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? BackupMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    message.sha256 = object.sha256 ?? "";
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
 /**
  * The generic object API. Errors are gRPC status codes with a meta/v1 Status (protobuf) in the
  * trailing metadata key "kubeplane-status-bin"; @kubeplane/api decodes them into ApiError.
@@ -3621,6 +4018,19 @@ export const ApiServerServiceService = {
     responseSerialize: (value: ListImagesResponse): Buffer => Buffer.from(ListImagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListImagesResponse => ListImagesResponse.decode(value),
   },
+  /**
+   * An online backup: etcd's snapshot with its metadata and checksum (`kpctl backup save`). Authorized
+   * as `get` on the non-resource path /backup/etcd-snapshot (cluster-admin by default).
+   */
+  backup: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/Backup" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: BackupRequest): Buffer => Buffer.from(BackupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BackupRequest => BackupRequest.decode(value),
+    responseSerialize: (value: BackupChunk): Buffer => Buffer.from(BackupChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BackupChunk => BackupChunk.decode(value),
+  },
 } as const;
 
 export interface ApiServerServiceServer extends UntypedServiceImplementation {
@@ -3665,6 +4075,11 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
    */
   nodeImportImages: handleClientStreamingCall<ImageArchiveChunk, ImportImagesResponse>;
   nodeListImages: handleUnaryCall<ListImagesRequest, ListImagesResponse>;
+  /**
+   * An online backup: etcd's snapshot with its metadata and checksum (`kpctl backup save`). Authorized
+   * as `get` on the non-resource path /backup/etcd-snapshot (cluster-admin by default).
+   */
+  backup: handleServerStreamingCall<BackupRequest, BackupChunk>;
 }
 
 export interface ApiServerServiceClient extends Client {
@@ -3964,6 +4379,16 @@ export interface ApiServerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListImagesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * An online backup: etcd's snapshot with its metadata and checksum (`kpctl backup save`). Authorized
+   * as `get` on the non-resource path /backup/etcd-snapshot (cluster-admin by default).
+   */
+  backup(request: BackupRequest, options?: Partial<CallOptions>): ClientReadableStream<BackupChunk>;
+  backup(
+    request: BackupRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<BackupChunk>;
 }
 
 export const ApiServerServiceClient = makeGenericClientConstructor(
