@@ -5,6 +5,7 @@ import { num, rec, str } from "../json-fields.js";
 import { LAST_APPLIED_ANNOTATION } from "../apply-plan.js";
 import { describeHpa } from "./describe-hpa.js";
 import { describeDeployment, describeNode, describePod, describeService } from "./describe-kinds.js";
+import { describeLimitRange, describeResourceQuota } from "./describe-policy.js";
 import { DescribeWriter } from "./describe-writer.js";
 
 type Describer = (w: DescribeWriter, obj: JsonObject, now: Date) => void;
@@ -13,6 +14,8 @@ const describers: ReadonlyMap<string, Describer> = new Map([
   ["/pods", describePod],
   ["/services", describeService],
   ["/nodes", describeNode],
+  ["/resourcequotas", describeResourceQuota],
+  ["/limitranges", describeLimitRange],
   ["apps/deployments", describeDeployment],
   ["autoscaling/horizontalpodautoscalers", describeHpa],
 ]);
