@@ -55,6 +55,7 @@ const DEFAULT_EXPIRES_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 2_000;
 const FIRST_ATTEMPT_TIMEOUT_MS = 2_000;
 const MAX_ATTEMPT_TIMEOUT_MS = 5_000;
+const MIN_ATTEMPT_TIMEOUT_MS = 500;
 
 /**
  * Creates a consumer, bounded. JetStream places an R1 consumer of a replicated stream on one of the
@@ -69,7 +70,8 @@ export async function createConsumer(jsm: JetStreamManager, config: Partial<Cons
     opts.signal.throwIfAborted();
     const name = `kpw_${nuid.next()}`;
     const started = Date.now();
-    const timeout = opts.attemptTimeoutMs ?? Math.min(MAX_ATTEMPT_TIMEOUT_MS, FIRST_ATTEMPT_TIMEOUT_MS * attempt);
+    // Never past the deadline (but long enough for an answer from a busy server).
+    const timeout = Math.max(MIN_ATTEMPT_TIMEOUT_MS, Math.min(opts.attemptTimeoutMs ?? Math.min(MAX_ATTEMPT_TIMEOUT_MS, FIRST_ATTEMPT_TIMEOUT_MS * attempt), deadline - started));
     try {
       const info = await (await withTimeout(jsm, timeout)).consumers.add(opts.stream, { ...config, name });
       opts.observer?.creationAttempt?.("created", Date.now() - started);
