@@ -203,11 +203,38 @@ export const isGone = hasReason("Gone");
 export const isForbidden = hasReason("Forbidden");
 export const isTooManyRequests = hasReason("TooManyRequests");
 
-/** The gRPC status an ApiError is sent as: code by reason, the Status in trailing metadata. */
+/** Bounds of a Status on the wire: gRPC sends it in HTTP/2 trailers, which peers cap (~64 KiB). */
+const WIRE_MESSAGE_CHARS = 4096;
+const WIRE_CAUSES = 20;
+const WIRE_CAUSE_CHARS = 512;
+
+/**
+ * A string safe for a gRPC trailer: lone UTF-16 surrogates (which grpc-js's encodeURI of the
+ * message throws on, killing the process) become U+FFFD, and long text is cut with a marker.
+ */
+function wireText(text: string, max: number): string {
+  const cut = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+  return cut.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
+/** The Status as sent: message and causes bounded and well-formed, whatever a hostile request put in them. */
+function wireStatus(status: Status): Status {
+  const details = status.details
+    ? {
+        ...status.details,
+        name: wireText(status.details.name, 512),
+        causes: status.details.causes.slice(0, WIRE_CAUSES).map((c) => ({ reason: c.reason, message: wireText(c.message, WIRE_CAUSE_CHARS), field: wireText(c.field, 512) })),
+      }
+    : undefined;
+  return { ...status, message: wireText(status.message, WIRE_MESSAGE_CHARS), details };
+}
+
+/** The gRPC status an ApiError is sent as: code by reason, the Status (bounded, well-formed) in trailing metadata. */
 export function toGrpcStatus(err: ApiError): Partial<StatusObject> {
+  const status = wireStatus(err.status);
   const metadata = new Metadata();
-  metadata.set(STATUS_METADATA_KEY, Buffer.from(Status.encode(err.status).finish()));
-  return { code: grpcCodes[err.reason] ?? GrpcStatus.UNKNOWN, details: err.status.message, metadata };
+  metadata.set(STATUS_METADATA_KEY, Buffer.from(Status.encode(status).finish()));
+  return { code: grpcCodes[err.reason] ?? GrpcStatus.UNKNOWN, details: status.message, metadata };
 }
 
 const reasonsByGrpc: Partial<Record<GrpcStatus, StatusReason>> = {
