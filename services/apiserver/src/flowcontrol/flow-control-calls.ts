@@ -16,11 +16,11 @@ export interface FlowControlDeps {
 }
 
 /**
- * Calls that hold no seat, as kube-apiserver's long-running check (watch, and the log, exec and
- * image-upload subresources): they may last for hours, so counting them would starve short calls.
- * Watches are capped per user instead.
+ * Calls that hold no seat, as kube-apiserver's long-running check (watch, and the log, exec,
+ * attach, port-forward, image-upload and backup calls): they may last for hours, so counting
+ * them would starve short calls. Watches are capped per user instead.
  */
-export const longRunningMethods: ReadonlySet<string> = new Set(["watch", "podLogs", "podExec", "nodeImportImages"]);
+export const longRunningMethods: ReadonlySet<string> = new Set(["watch", "podLogs", "podExec", "podExecStream", "podAttach", "podPortForward", "nodeImportImages", "backup"]);
 
 /** Kubernetes' APF refusal: 429 TooManyRequests, retry after 1 s. */
 export function flowControlRefusal(): ApiError {
@@ -61,7 +61,12 @@ export function flowControlCalls<T extends object>(implementation: T, deps: Flow
       wrapped[method] = handler;
       continue;
     }
-    wrapped[method] = (call: Call, callback: sendUnaryData<unknown>) => {
+    wrapped[method] = (call: Call, callback?: sendUnaryData<unknown>) => {
+      // A streaming call not listed above (no callback to answer through) holds no seat either.
+      if (typeof callback !== "function") {
+        fn.call(implementation, call, callback);
+        return;
+      }
       const user = requestUser(call);
       const resource = (call.request as { resource?: { resource?: string } } | undefined)?.resource?.resource ?? "";
       const schema = classify({ user, method, resource }, deps.schemas);
