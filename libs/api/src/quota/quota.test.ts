@@ -39,7 +39,7 @@ test("other kinds are counted as count/<resource>.<group> on create only; a quot
   const quotas = kindFor("v1", "ResourceQuota")!;
   const quota = (status: Record<string, unknown>) =>
     quotas.codec.fromJSON({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q" }, spec: { hard: { "count/jobs.batch": "1" } }, status }) as never;
-  const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" } };
+  const job = jobs.codec.fromPartial({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" } });
   assert.equal(quotaMatches(quota({}), evaluator, job), false);
   assert.equal(quotaMatches(quota({ hard: { "count/jobs.batch": "1" } }), evaluator, job), true);
 });
