@@ -85,6 +85,7 @@ export {
   type FieldErrorType,
 } from "./field-errors.js";
 export * as apiErrors from "./api-error.js";
+export { POD_STREAM_NAME_KEY, POD_STREAM_NAMESPACE_KEY, podStreamTarget } from "./pod-stream.js";
 export {
   ApiError,
   STATUS_METADATA_KEY,

@@ -25,6 +25,7 @@ import { evictPod } from "./eviction.js";
 import { createMetricsApi } from "./metrics-api/index.js";
 import { nodeImageHandlers } from "./node-images.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
+import { nodeStreamHandlers } from "./node-stream-proxy.js";
 import { resolveResource } from "./resource-resolution.js";
 import { toServiceError } from "./status-mapping.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
@@ -245,6 +246,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     version: unary("get", "version", () => undefined, () => Promise.resolve(deps.version)),
     ...nodeProxyHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
     ...nodeImageHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
+    ...nodeStreamHandlers({ registry, metrics, logger, kubeletTls: deps.kubeletTls }),
   };
 }
 

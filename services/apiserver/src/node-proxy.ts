@@ -81,7 +81,7 @@ export function kubeletDialer(tls: NodeProxyDeps["kubeletTls"]): (target: { node
 }
 
 /** Starts counting one proxied call like the other verbs; the returned function ends it with its outcome. */
-function observe(deps: NodeProxyDeps, verb: string, resource: string, subresource: string): (outcome?: unknown) => void {
+export function observe(deps: NodeProxyDeps, verb: string, resource: string, subresource: string): (outcome?: unknown) => void {
   const started = process.hrtime.bigint();
   const labels = { verb, group: "", version: "v1", resource, subresource, scope: "resource", component: "apiserver" };
   return (outcome) => {
@@ -93,7 +93,7 @@ function observe(deps: NodeProxyDeps, verb: string, resource: string, subresourc
 }
 
 /** A kubelet's failure as the API reports it: its own Status when it sent one, else ServiceUnavailable naming the node. */
-function fromKubelet(err: ServiceError, target: { nodeName: string; address: string }): Error {
+export function fromKubelet(err: ServiceError, target: { nodeName: string; address: string }): Error {
   const unreachable = err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.DEADLINE_EXCEEDED;
   if (unreachable && !err.metadata?.get(STATUS_METADATA_KEY).length) {
     return apiErrors.apiError("ServiceUnavailable", `the kubelet of node "${target.nodeName}" at ${target.address} is unreachable: ${err.details}`, undefined, [], err);

@@ -15,7 +15,7 @@ import { firstExternalIPv4 } from "./node/host-info.js";
 import { nodeKind } from "./node/node-status.js";
 import { ProbeManager } from "./probe/prober.js";
 import { Backoff } from "./pods/backoff.js";
-import { runtimeContainerLocator } from "./pods/container-locator.js";
+import { runtimeContainerLocator, runtimeSandboxLocator } from "./pods/container-locator.js";
 import { ImagePuller } from "./pods/images.js";
 import { instrumentRuntime, kubeletMetrics } from "./pods/metrics.js";
 import { PodManager } from "./pods/pod-manager.js";
@@ -23,7 +23,7 @@ import { kubeletApiSources } from "./pods/api-sources.js";
 import { PodSyncer } from "./pods/pod-syncer.js";
 import { resourceMetrics } from "./pods/resource-metrics.js";
 import { importAirgapImages, imageHandlers } from "./server/image-import.js";
-import { kubeletServiceHandlers, procNodeUsage, StatsSummary } from "./server/index.js";
+import { kubeletServiceHandlers, procNodeUsage, StatsSummary, streamingHandlers } from "./server/index.js";
 import { startSimulatedNodes } from "./simulate/index.js";
 import { bootstrapKubeletTls, startNodeCertificateRotation, type BootstrappedFiles } from "./bootstrap/index.js";
 
@@ -186,6 +186,13 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
         containers: runtimeContainerLocator(runtime, config.podLogDir),
         runtime,
         stats,
+        logger,
+      }),
+      ...streamingHandlers({
+        pods: { get: (ns, name) => pods?.getByName(ns, name), list: () => pods?.list() ?? [] },
+        containers: runtimeContainerLocator(runtime, config.podLogDir),
+        runtime,
+        sandboxOf: runtimeSandboxLocator(runtime),
         logger,
       }),
       ...imageHandlers({ runtimeEndpoint: config.containerRuntimeEndpoint, scratchDir: `${config.rootDir}/image-import`, images: cri.images, logger }),

@@ -1,6 +1,6 @@
 // Authorizes every call of the ApiServerService after authentication: impersonation, access reviews, RBAC and Node, escalation checks.
 import type { Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { kindForResource } from "@kubeplane/api";
+import { kindForResource, podStreamTarget } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { requestUser, setRequestUser } from "../authn/index.js";
 import { auditAuthorization } from "../audit/call-context.js";
@@ -44,7 +44,8 @@ export function authorizeCalls<T extends object>(implementation: T, deps: Author
         const authenticated = requestUser(call);
         const user = await impersonatedUser(call.metadata, authenticated, authorizer);
         setRequestUser(call, user);
-        const attrs = callAttributes(method, call.request, user);
+        // A bidirectional stream has no request yet: its pod is named by metadata (pods/exec, attach, portforward).
+        const attrs = callAttributes(method, call.request ?? podStreamTarget(call.metadata), user);
         const verdict = await authorizer.authorize(attrs);
         auditAuthorization(call, authenticated, user, { allowed: verdict.decision === "allow", reason: verdict.reason });
         if (verdict.decision !== "allow") {

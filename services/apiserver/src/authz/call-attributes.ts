@@ -128,6 +128,13 @@ export function callAttributes(method: string, req: unknown, user: UserInfo): Re
       return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "", name: r.name ?? "" }, "exec");
     case "nodeStats":
       return forResource(user, "get", { resource: { group: "", version: "v1", resource: "nodes" }, name: r.name ?? "" }, "stats");
+    // Bidirectional streams: the pod comes from the call's metadata (podStreamTarget), read before any message.
+    case "podExecStream":
+      return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "", name: r.name ?? "" }, "exec");
+    case "podAttach":
+      return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "", name: r.name ?? "" }, "attach");
+    case "podPortForward":
+      return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "", name: r.name ?? "" }, "portforward");
     case "version":
       return nonResourceAttributes(user, "get", "/version");
     default:

@@ -124,6 +124,14 @@ export class CriRuntimeService implements RuntimeService {
     return (await this.#call("Exec", this.#client.exec, { containerId, cmd, ...opts })).url;
   }
 
+  async attach(containerId: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string> {
+    return (await this.#call("Attach", this.#client.attach, { containerId, ...opts })).url;
+  }
+
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    return (await this.#call("PortForward", this.#client.portForward, { podSandboxId, port: ports })).url;
+  }
+
   async containerStats(containerId: string): Promise<ContainerStats> {
     const reply = await this.#call("ContainerStats", this.#client.containerStats, { containerId });
     if (!reply.stats) throw new Error(`CRI ContainerStats returned no stats for ${containerId}`);

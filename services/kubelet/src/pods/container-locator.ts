@@ -19,3 +19,8 @@ export function runtimeContainerLocator(runtime: RuntimeService, logRoot: string
     },
   };
 }
+
+/** The id of the pod's newest ready sandbox in the runtime (port-forward's target), or undefined. */
+export function runtimeSandboxLocator(runtime: RuntimeService): (pod: coreV1Pod.Pod) => Promise<string | undefined> {
+  return async (pod) => (await readPodRuntimeState(runtime, pod.metadata!.uid)).sandboxes.find((s) => s.state === "ready")?.id;
+}

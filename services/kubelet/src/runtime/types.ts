@@ -210,6 +210,10 @@ export interface RuntimeService {
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResult>;
   /** CRI Exec: a URL of the runtime's streaming server for an interactive exec. */
   exec(containerId: string, cmd: string[], opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
+  /** CRI Attach: a URL of the runtime's streaming server attached to the container's main process. */
+  attach(containerId: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
+  /** CRI PortForward: a URL of the runtime's streaming server forwarding into the sandbox's network namespace. */
+  portForward(podSandboxId: string, ports: number[]): Promise<string>;
 
   containerStats(containerId: string): Promise<ContainerStats>;
   listContainerStats(filter?: { podSandboxId?: string }): Promise<ContainerStats[]>;
