@@ -1,5 +1,5 @@
 // The horizontal pod autoscaler controller: every sync period, each HPA's target is scaled through its scale subresource from the pods' resource metrics.
-import { autoscalingV2, isConflict, isNotFound, kindFor, type coreV1Pod, type KindInfo } from "@kubeplane/api";
+import { autoscalingV2, isConflict, isNotFound, kindFor, kindsList, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import type { Reconciler, Request, Result } from "@kubeplane/controller";
 import type { ControllerContext } from "../context.js";
@@ -46,10 +46,11 @@ export function setCondition(hpa: HPA, type: string, c: NormalizedCondition, now
   existing.message = c.message;
 }
 
-/** The kind the scale target names, if it has a scale subresource. */
+/** The kind the scale target names (by group and kind, whatever version it gives, as upstream's REST mapping), if it has a scale subresource. */
 function scaleTargetKind(hpa: HPA): KindInfo | string {
   const ref = hpa.spec?.scaleTargetRef;
-  const info = ref ? kindFor(ref.apiVersion || "apps/v1", ref.kind) : undefined;
+  const group = ref?.apiVersion.includes("/") ? ref.apiVersion.split("/")[0] : "";
+  const info = ref ? kindsList.find((k) => k.group === group && k.kind === ref.kind) : undefined;
   if (!info) return `no matches for kind "${ref?.kind ?? ""}" in version "${ref?.apiVersion ?? ""}"`;
   if (!info.hasScale) return `${info.kind} has no scale subresource`;
   return info;
