@@ -11,7 +11,7 @@ BENCH_DEBIAN_PACKAGES := nginx-light dnsmasq-base dnsperf apache2-utils
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler up down up-ha down-ha status clean
+.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler bench-hostile up down up-ha down-ha status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,7 @@ test: deps lint ## everything CI runs: lint, unit and integration tests
 bench: deps bench-deps build ## benchmarks that print figures, data planes beside their peers (KP_BENCH_SCALE multiplies their sizes)
 	node $(NODE_FLAGS) services/apiserver/bench/apiserver-bench.ts
 	node $(NODE_FLAGS) services/apiserver/bench/write-cost-bench.ts
+	node $(NODE_FLAGS) services/apiserver/bench/hostile-manifests-bench.ts
 	node $(NODE_FLAGS) services/apiserver/bench/audit-cost-bench.ts
 	node $(NODE_FLAGS) services/controller-manager/bench/controller-manager-bench.ts
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
@@ -74,6 +75,9 @@ bench: deps bench-deps build ## benchmarks that print figures, data planes besid
 	node $(NODE_FLAGS) services/ingress-controller/bench/ingress-bench.ts
 	node $(NODE_FLAGS) services/kubelet/bench/simulate-bench.ts
 	node $(NODE_FLAGS) services/kubelet/bench/pod-startup-bench.ts
+
+bench-hostile: deps build ## 10,000 hostile manifests and patches against a live apiserver: every reply a clear Status, the store unchanged (.local/bench/hostile-manifests.json)
+	node $(NODE_FLAGS) services/apiserver/bench/hostile-manifests-bench.ts
 
 bench-scheduler: deps build ## scheduler throughput: N simulated nodes × M pending pods → pods/s, p50/p99 (KP_BENCH_SCALE)
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
