@@ -1,5 +1,5 @@
 // The horizontal pod autoscaler controller: every sync period, each HPA's target is scaled through its scale subresource from the pods' resource metrics.
-import { autoscalingV2, isConflict, isNotFound, kindFor, kindsList, type coreV1Pod, type KindInfo } from "@kubeplane/api";
+import { autoscalingV2, isConflict, isNotFound, kindFor, kindsList, parseQuantity, type coreV1Pod, type KindInfo } from "@kubeplane/api";
 import type { ApiClient, Lister } from "@kubeplane/client";
 import type { Reconciler, Request, Result } from "@kubeplane/controller";
 import type { ControllerContext } from "../context.js";
@@ -8,7 +8,7 @@ import { formatTime as timestamp } from "../util/time.js";
 import { computeReplicasForMetrics } from "./compute-metrics.js";
 import { apiserverMetricsSource, type ResourceMetricsSource } from "./metrics-source.js";
 import { ScaleHistory, type NormalizedCondition } from "./normalize.js";
-import type { ReplicaCalculatorOptions } from "./replica-calculator.js";
+import type { ReplicaCalculatorOptions, Tolerances } from "./replica-calculator.js";
 
 type HPA = autoscalingV2.HorizontalPodAutoscaler;
 type Pod = coreV1Pod.Pod;
@@ -136,7 +136,7 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
         selector,
         pods: selected,
         source: this.deps.metrics,
-        options: this.deps.settings,
+        options: { ...this.deps.settings, tolerances: tolerancesOf(hpa, this.deps.settings.tolerances) },
         nowMs,
         ...(signal ? { signal } : {}),
       });
@@ -205,6 +205,19 @@ export class HorizontalPodAutoscalerReconciler implements Reconciler {
       }
     }
   }
+}
+
+/** behavior.scaleUp/scaleDown.tolerance (a quantity, "0.05" or "50m") where set, else the controller's (Kubernetes' HPAConfigurableTolerance). */
+export function tolerancesOf(hpa: HPA, defaults: Tolerances): Tolerances {
+  const read = (q: string | undefined, fallback: number): number => {
+    if (!q) return fallback;
+    try {
+      return Number(parseQuantity(q).nanos) / 1e9;
+    } catch {
+      return fallback;
+    }
+  };
+  return { scaleUp: read(hpa.spec?.behavior?.scaleUp?.tolerance, defaults.scaleUp), scaleDown: read(hpa.spec?.behavior?.scaleDown?.tolerance, defaults.scaleDown) };
 }
 
 /** Parses --horizontal-pod-autoscaler-tolerance ("0.1"); throws for anything but a finite number ≥ 0. */
