@@ -42,6 +42,7 @@ export {
 } from "./quantity.js";
 
 export * as apiserverV1 from "./gen/kubeplane/apiserver/v1/apiserver.js";
+export { backupMetadataPath, checkSnapshotFile, readBackupMetadata, type BackupFileMetadata, type SnapshotCheck } from "./backup-file.js";
 export * as appsV1Deployment from "./gen/kubeplane/apps/v1/deployment.js";
 export * as appsV1ReplicaSet from "./gen/kubeplane/apps/v1/replica_set.js";
 export * as appsV1DaemonSet from "./gen/kubeplane/apps/v1/daemon_set.js";

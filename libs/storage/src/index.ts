@@ -21,3 +21,4 @@ export type { RangeAllocator } from "./allocators.js";
 export { formatIpv4, parseIpv4, parseIpv4Cidr } from "./ipv4-cidr.js";
 export type { Ipv4Cidr } from "./ipv4-cidr.js";
 export { reservedKeys } from "./reserved-keys.js";
+export { advanceRevision, snapshotInfo, snapshotStream, type SnapshotInfo } from "./maintenance.js";

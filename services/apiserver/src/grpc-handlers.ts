@@ -56,7 +56,7 @@ export interface HandlerDeps {
   metricsResolutionMs?: number | undefined;
 }
 
-export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch"> {
+export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerServiceServer, "watch" | "backup"> {
   const { registry, metrics, logger } = deps;
   const metricsApi = createMetricsApi({ objects: registry, logger, kubeletTls: deps.kubeletTls, resolutionMs: deps.metricsResolutionMs });
 

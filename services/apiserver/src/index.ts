@@ -25,6 +25,7 @@ import { newAdmissionChain } from "./admission/start.js";
 import { startRestApi } from "./rest/index.js";
 import { auditCalls, startAuditing } from "./audit/index.js";
 import { createFlowControl, flowControlCalls } from "./flowcontrol/index.js";
+import { backupHandlers } from "./backup.js";
 
 export { apiserverConfig, type ApiserverConfig } from "./config.js";
 export { Registry, systemNamespaces } from "./registry.js";
@@ -163,6 +164,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   const handlers = {
     ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), metricsResolutionMs: config.metricResolution, tokens: serviceAccounts.tokens, maxListPageSize: config.maxListPageSize }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
+    ...backupHandlers({ store, logger: log, kubeplaneVersion: version }),
   };
   const limits = flowControlCalls(handlers, { ...createFlowControl(config, service.metrics), logger: log });
   service.addService(apiserverV1.ApiServerServiceService, auditCalls(authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log), auditor));

@@ -85,6 +85,9 @@ function forResource(user: UserInfo, verb: string, req: ResourceRequest, subreso
 
 const pods = { group: "", version: "v1", resource: "pods" };
 
+/** The non-resource path a Backup call is authorized on (verb get): cluster-admin's "*" covers it; see docs/security.md for a narrower role. */
+export const BACKUP_PATH = "/backup/etcd-snapshot";
+
 /**
  * The attributes of a call to `method` (the grpc-js handler name) with request `req`. A method
  * this table does not know is a non-resource request on `/grpc/<method>`, which only a rule for
@@ -137,6 +140,8 @@ export function callAttributes(method: string, req: unknown, user: UserInfo): Re
       return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "", name: r.name ?? "" }, "portforward");
     case "version":
       return nonResourceAttributes(user, "get", "/version");
+    case "backup":
+      return nonResourceAttributes(user, "get", BACKUP_PATH);
     default:
       return nonResourceAttributes(user, method, `/grpc/${method}`);
   }
