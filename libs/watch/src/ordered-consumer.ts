@@ -31,8 +31,9 @@ export interface OrderedConsumerOptions {
   /** Give up creating (first or replacement) after this long: ConsumerCreateError. Default 30 s. */
   createDeadlineMs?: number;
   /**
-   * How long one creation attempt waits for JetStream's answer: 2 s for the first, growing to 5 s
-   * (a healthy create takes milliseconds; one placed on a lost server is never answered).
+   * How long one creation attempt waits for JetStream's answer: 1 s for the first, 1 s more for each
+   * next one, up to 5 s (a healthy create takes milliseconds, a busy server's may take longer; one
+   * placed on a lost server is never answered).
    */
   attemptTimeoutMs?: number;
   /** The server's idle heartbeat; two missed ones replace the consumer. Default 2 s. */
@@ -53,7 +54,7 @@ const DEFAULT_CREATE_DEADLINE_MS = 30_000;
 const DEFAULT_IDLE_HEARTBEAT_MS = 2_000;
 const DEFAULT_EXPIRES_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 2_000;
-const FIRST_ATTEMPT_TIMEOUT_MS = 2_000;
+const FIRST_ATTEMPT_TIMEOUT_MS = 1_000;
 const MAX_ATTEMPT_TIMEOUT_MS = 5_000;
 const MIN_ATTEMPT_TIMEOUT_MS = 500;
 
