@@ -11,7 +11,7 @@ BENCH_DEBIAN_PACKAGES := nginx-light dnsmasq-base dnsperf apache2-utils
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler bench-hostile up down up-ha down-ha status clean
+.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler bench-hostile up down restore up-ha down-ha status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -87,6 +87,10 @@ up: deps build ## run the whole local cluster on this host (root): etcd ×3, NAT
 
 down: ## stop everything `make up` started and remove its pods, bridges, nft tables, mounts (data kept; infra/local/down.sh --purge removes it)
 	infra/local/down.sh
+
+restore: build ## restore the local cluster's etcd from SNAPSHOT=FILE (kpctl backup save): every member, revision bumped by BUMP (default 10000), watch stream reset
+	@test -n "$(SNAPSHOT)" || { echo "usage: make restore SNAPSHOT=FILE [BUMP=N]" >&2; exit 2; }
+	infra/local/restore.sh "$(SNAPSHOT)" $(BUMP)
 
 up-ha: deps build ## five machines (3 control-plane, 2 workers) as network namespaces on one bridge, deployed from charts/kubeplane (root)
 	infra/deploy/ha/up.sh
