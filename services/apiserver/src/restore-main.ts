@@ -45,7 +45,7 @@ async function liveRevision(values: Record<string, unknown>): Promise<number | u
   const tls = { ca: readFileSync(required(values, "etcd-ca-file")), cert: readFileSync(required(values, "etcd-cert-file")), key: readFileSync(required(values, "etcd-key-file")) };
   const store = EtcdStore.connect({ endpoints: endpoints.split(","), tls });
   try {
-    return await Promise.race([store.currentRevision(), new Promise<undefined>((resolve) => setTimeout(resolve, 5_000).unref())]);
+    return await Promise.race([store.currentRevision(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref())]);
   } catch {
     return undefined;
   } finally {
