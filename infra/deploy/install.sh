@@ -58,7 +58,7 @@ stop_runner() {
 mkdir -p -- "$unit_dir" "$state_dir" "$log_dir"
 chmod 700 "$state_dir"
 # Units the bundle dropped (a component removed from the chart) go, as `helm upgrade` deletes dropped objects.
-for f in "$unit_dir"/kp-*.service; do
+for f in "$unit_dir"/kp-*.service "$unit_dir"/kp-*.timer; do
   [[ -e $f ]] || continue
   [[ -e $bundle/files$f ]] || { say "removing $(basename "$f") (no longer in the bundle)"; rm -f -- "$f"; }
 done
@@ -73,6 +73,12 @@ if ((runner == 0)) && [[ -d /run/systemd/system && $mroot == / ]]; then
     systemctl enable --quiet "$u.service"
     systemctl restart "$u.service"
     say "systemctl restart $u"
+  done
+  # Timers (the scheduled etcd backup) start their oneshot services; the unit runner has no timers.
+  for f in "$unit_dir"/kp-*.timer; do
+    [[ -e $f ]] || continue
+    systemctl enable --quiet --now "$(basename "$f")"
+    say "systemctl enable --now $(basename "$f")"
   done
   exit 0
 fi

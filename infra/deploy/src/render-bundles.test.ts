@@ -71,6 +71,24 @@ test("workers join with a bootstrap token: kubelet config with the token, CA has
   await assert.rejects(renderMachineFiles({ valueFiles: values, set: ["join.token=ABC"] }), /\/join\/token/);
 });
 
+test("control-plane machines take scheduled etcd snapshots with retention through their own apiserver; workers do not", async () => {
+  const { bundles } = await renderMachineFiles({ valueFiles: values, set: ["backup.keep=7", "backup.schedule=*-*-* 03:00:00"] });
+  const file = (m: string, suffix: string): string | undefined => bundles.find((b) => b.machine.name === m)?.files.find((f) => f.path.endsWith(suffix))?.content;
+  const service = file("cp-2", "/kp-etcd-backup.service")!;
+  assert.match(service, /Type=oneshot/);
+  assert.match(service, /--server=10\.88\.0\.12:6443/);
+  assert.match(service, /backup \\\n\s+save \\\n\s+--dir=\/srv\/kp\/cp-2\/var\/lib\/kubeplane\/backups \\\n\s+--keep=7/);
+  assert.match(service, /UMask=0077/);
+  const timer = file("cp-2", "/kp-etcd-backup.timer")!;
+  assert.match(timer, /OnCalendar=\*-\*-\* 03:00:00\n/);
+  assert.match(timer, /Persistent=true/);
+  assert.match(timer, /WantedBy=timers\.target/);
+  assert.equal(file("worker-1", "/kp-etcd-backup.timer"), undefined);
+  const off = await renderMachineFiles({ valueFiles: values, set: ["backup.enabled=false"] });
+  assert.equal(off.bundles.flatMap((b) => b.files).filter((f) => f.path.includes("kp-etcd-backup")).length, 0);
+  await assert.rejects(renderMachineFiles({ valueFiles: values, set: ["backup.keep=0"] }), /\/backup\/keep/);
+});
+
 test("values that break the schema are refused, naming the path", async () => {
   await assert.rejects(renderMachineFiles({ valueFiles: values, set: ["machines[3].address=worker.example", "machines[0].role=master"] }), (err: Error) => {
     assert.match(err.message, /\/machines\/0\/role/);
@@ -86,13 +104,13 @@ test("every rendered unit passes systemd-analyze verify", async () => {
     const units: string[] = [];
     for (const b of bundles) {
       await mkdir(join(dir, b.machine.name));
-      for (const f of b.files.filter((x) => x.path.endsWith(".service"))) {
+      for (const f of b.files.filter((x) => x.path.endsWith(".service") || x.path.endsWith(".timer"))) {
         const file = join(dir, b.machine.name, basename(f.path));
         await writeFile(file, f.content);
         units.push(file);
       }
     }
-    assert.equal(units.length, 3 * 7 + 1 + 2 * 5, "every unit of every machine");
+    assert.equal(units.length, 3 * (7 + 2) + 1 + 2 * 5, "every unit of every machine (control-plane machines: 7 services, the backup's service and timer)");
     const { stderr } = await promisify(execFile)("systemd-analyze", ["verify", ...units]);
     assert.equal(stderr, "", "systemd-analyze verify has no warnings");
   } finally {
