@@ -36,6 +36,24 @@ export class ResyncRequiredError extends Error {
   }
 }
 
+/**
+ * Found by the watch publisher when the stream's last message is at a revision etcd has not
+ * reached: etcd was restored from a snapshot without moving its revision past the stream (or the
+ * apiserver points at another etcd). Publishing on would reuse revisions clients have already seen
+ * for other changes, so the publisher waits, retrying, until the stream is reset (the restore
+ * procedure's reset-watch-stream step, docs/operations.md) or etcd passes it.
+ */
+export class WatchStreamAheadError extends Error {
+  override readonly name = "WatchStreamAheadError";
+  readonly code = "WatchStreamAhead";
+  constructor(
+    readonly streamRevision: number,
+    readonly etcdRevision: number,
+  ) {
+    super(`the watch stream's last revision ${streamRevision} is ahead of etcd's ${etcdRevision}: etcd was restored without bumping its revision; reset the watch stream (docs/operations.md, Restore)`);
+  }
+}
+
 export function isRevisionGone(error: unknown): error is RevisionGoneError {
   return error instanceof RevisionGoneError;
 }

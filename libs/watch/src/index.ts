@@ -20,7 +20,7 @@ export { isCompactedError, type Change, type ChangeSource } from "./change-sourc
 export { GAP_TYPE, PREV_REVISION_HEADER, REVISION_HEADER, TYPE_HEADER } from "./event-messages.js";
 export { WatchPublisher, type WatchLogger, type WatchPublisherOptions } from "./publisher.js";
 export { openEventStream, type EventStream, type EventStreamOptions, type StreamedEvent } from "./consumer.js";
-export { ConsumerCreateError, ResyncRequiredError, RevisionGoneError, isConsumerCreateError, isResyncRequired, isRevisionGone } from "./errors.js";
+export { ConsumerCreateError, ResyncRequiredError, RevisionGoneError, WatchStreamAheadError, isConsumerCreateError, isResyncRequired, isRevisionGone } from "./errors.js";
 export { OrderedConsumer, createConsumer, type ConsumerLogger, type ConsumerObserver, type OrderedConsumerOptions, type RecreateReason } from "./ordered-consumer.js";
 export { natsConnectionOptions, type NatsTlsFiles } from "./nats-connection.js";
 export { certificateUser, inboxPrefix, natsPermissions, renderNatsAuthorization, type NatsIdentity, type NatsRole } from "./nats-permissions.js";

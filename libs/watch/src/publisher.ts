@@ -3,6 +3,7 @@ import type { JetStreamClient, JetStreamManager } from "nats";
 import { isCompactedError, type Change, type ChangeSource } from "./change-source.js";
 import { GAP_TYPE, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange } from "./event-messages.js";
 import { PublishWindow, type Predecessor } from "./publish-window.js";
+import { WatchStreamAheadError } from "./errors.js";
 import { KP_WATCH } from "./subjects.js";
 
 /** The structured logger the publisher reports retries and gaps to (pino's signature). */
@@ -94,7 +95,19 @@ export class WatchPublisher {
    * than compaction) or, at start only, a JetStream management error.
    */
   async run(signal: AbortSignal): Promise<void> {
-    let resume = await this.#resumePoint(signal, true);
+    let resume: ResumePoint;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        resume = await this.#resumePoint(signal, true);
+        break;
+      } catch (error) {
+        // Never publish over a stream from etcd's future (a restore without a bump): wait for a reset.
+        if (!(error instanceof WatchStreamAheadError)) throw error;
+        this.#opts.logger?.warn({ component: "watch-publisher", err: error }, "not publishing: the watch stream is ahead of etcd");
+        await sleep(Math.min(this.#opts.retryMaxMs ?? 5_000, (this.#opts.retryInitialMs ?? 50) * 2 ** Math.min(attempt, 16)), signal).catch(() => undefined);
+        if (signal.aborted) return;
+      }
+    }
     this.#resumeRevision = resume.from;
     for (let failures = 0; ; ) {
       const failure = await this.#publishFrom(resume, signal);
@@ -233,6 +246,8 @@ export class WatchPublisher {
     }
     const last = await jsm.streams.getMessage(KP_WATCH, { seq: state.last_seq });
     const lastRevision = Number(last.header.get(REVISION_HEADER));
+    const current = await source.currentRevision();
+    if (lastRevision > current) throw new WatchStreamAheadError(lastRevision, current);
     // Mid-run, lastPublished advances by acknowledgements alone.
     if (atStart) this.#lastPublished = lastRevision;
     if (last.header.get(TYPE_HEADER) === GAP_TYPE) return { from: lastRevision + 1, prevRevision: lastRevision, published: new Set(), predecessor };

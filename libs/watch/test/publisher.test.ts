@@ -130,6 +130,37 @@ test("after etcd compacted the resume point, a gap marker continues the Kp-Prev-
   }
 });
 
+test("a stream ahead of etcd (a restore without a bump) is never published over; once it is purged, a gap marker at etcd's revision comes first", async () => {
+  const first = await runPublisher(h);
+  const r1 = await putConfigMap(h.client, "ahead", "cm-0");
+  await waitFor(() => first.publisher.lastPublishedRevision === r1);
+  await first.stop();
+  const { state } = await h.jsm.streams.info(KP_WATCH);
+  // As etcd restored from a snapshot taken before r1, its revision not moved on.
+  const restoredAt = r1 - 1;
+  const source: ChangeSource = {
+    currentRevision: () => Promise.resolve(restoredAt),
+    watchChanges: (fromRevision, signal) => h.source.watchChanges(Math.max(fromRevision, r1 + 1), signal),
+  };
+  const refusals: string[] = [];
+  const controller = new AbortController();
+  const publisher = new WatchPublisher({ js: h.js, jsm: h.jsm, source, retryInitialMs: 20, retryMaxMs: 50, logger: { warn: (_obj, msg) => refusals.push(msg) } });
+  const done = publisher.run(controller.signal);
+  try {
+    await waitFor(() => refusals.filter((m) => /ahead of etcd/.test(m)).length >= 3, { message: "the publisher refuses, again and again" });
+    assert.equal(publisher.resumeRevision, undefined);
+    assert.equal((await h.jsm.streams.info(KP_WATCH)).state.last_seq, state.last_seq, "nothing published");
+    await h.jsm.streams.purge(KP_WATCH); // the restore's reset-watch-stream step
+    await waitFor(() => publisher.resumeRevision !== undefined, { message: "the publisher starts after the reset" });
+    await waitFor(async () => (await readChain(h.jsm)).length > 0, { message: "the gap marker" });
+    const [gap] = await readChain(h.jsm);
+    assert.deepEqual([gap!.revision, gap!.msgId], [restoredAt, `gap:${restoredAt}`]);
+  } finally {
+    controller.abort();
+    await done;
+  }
+});
+
 test("a burst of 3000 changes lands in strict revision order with a contiguous Kp-Prev-Revision chain", async () => {
   const p = await runPublisher(h);
   try {
