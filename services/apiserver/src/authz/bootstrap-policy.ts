@@ -186,6 +186,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule([...READ, "create", "update", "patch", "delete"], ["coordination.k8s.io"], ["leases"]),
     ]),
     clusterRole("system:node-bootstrapper", [rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"])]),
+    // Online etcd backups (the Backup RPC) and nothing else: for a backup job's own identity.
+    clusterRole("system:kubeplane:etcd-backup", [urls(["get"], ["/backup/etcd-snapshot"])]),
   ];
 }
 
@@ -208,5 +210,6 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding("system:node", "system:node", [group("system:nodes")]),
     binding("system:kubeplane:node-simulator", "system:kubeplane:node-simulator", [user("system:kubeplane:node-simulator")]),
     binding("system:node-bootstrapper", "system:node-bootstrapper", [group("system:bootstrappers")]),
+    binding("system:kubeplane:etcd-backup", "system:kubeplane:etcd-backup", [user("system:kubeplane:etcd-backup")]),
   ];
 }

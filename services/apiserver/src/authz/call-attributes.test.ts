@@ -29,5 +29,6 @@ test("each RPC maps to Kubernetes' verb, subresource, namespace and name", () =>
   assert.equal(pick("podLogs", { namespace: "team", name: "web" }), "get pods log team web ");
   assert.equal(pick("podExec", { namespace: "team", name: "web" }), "create pods exec team web ");
   assert.equal(pick("version", {}), "get     /version");
+  assert.equal(pick("backup", {}), "get     /backup/etcd-snapshot", "a backup is a non-resource get (cluster-admin, system:kubeplane:etcd-backup)");
   assert.equal(pick("somethingNew", {}), "somethingNew     /grpc/somethingNew", "an unmapped RPC is closed to all but cluster-admin");
 });
