@@ -64,19 +64,22 @@ function failureReason(type: string): string {
   }
 }
 
-/** One Resource metric: its proposal, status and name; throws with upstream's wording on failure. */
+/** One Resource or ContainerResource metric: its proposal, status and name; throws with upstream's wording on failure. */
 async function resourceMetric(spec: MetricSpec, input: ComputeInput): Promise<{ replicas: number; status: MetricStatus; name: string }> {
-  const source = spec.resource;
+  const source = spec.type === "ContainerResource" ? spec.containerResource : spec.resource;
   if (!source?.target) throw new Error("invalid resource metric source: no target");
   const resource = source.name;
+  const container = spec.type === "ContainerResource" ? (spec.containerResource?.container ?? "") : "";
+  const status = (current: autoscalingV2.MetricValueStatus): MetricStatus =>
+    container ? { type: "ContainerResource", containerResource: { name: resource, container, current } } : { type: "Resource", resource: { name: resource, current } };
   let usage;
   try {
-    usage = await input.source.podUsage(input.namespace, input.selector, resource, input.signal);
+    usage = await input.source.podUsage(input.namespace, input.selector, resource, input.signal, container);
   } catch (err) {
     const what = source.target.averageValue ? "usage" : "utilization";
     throw new Error(`failed to get ${resource} ${what}: unable to get metrics for resource ${resource}: ${(err as Error).message}`, { cause: err });
   }
-  const common = { currentReplicas: input.currentReplicas, pods: input.pods, metrics: usage, resource, nowMs: input.nowMs, opts: input.options };
+  const common = { currentReplicas: input.currentReplicas, pods: input.pods, metrics: usage, resource, container, nowMs: input.nowMs, opts: input.options };
   const target = source.target;
   if (target.averageValue) {
     let r;
@@ -87,8 +90,8 @@ async function resourceMetric(spec: MetricSpec, input: ComputeInput): Promise<{ 
     }
     return {
       replicas: r.replicas,
-      name: `${resource} resource`,
-      status: { type: "Resource", resource: { name: resource, current: { value: "", averageValue: milliQuantity(r.rawAverage) } } },
+      name: container ? `${resource} container resource` : `${resource} resource`,
+      status: status({ value: "", averageValue: milliQuantity(r.rawAverage) }),
     };
   }
   if (target.averageUtilization === undefined) throw new Error("invalid resource metric source: neither an average utilization target nor an average value (usage) target was set");
@@ -100,8 +103,8 @@ async function resourceMetric(spec: MetricSpec, input: ComputeInput): Promise<{ 
   }
   return {
     replicas: r.replicas,
-    name: `${resource} resource utilization (percentage of request)`,
-    status: { type: "Resource", resource: { name: resource, current: { value: "", averageValue: milliQuantity(r.rawAverage), averageUtilization: r.utilization } } },
+    name: `${resource} ${container ? "container resource" : "resource"} utilization (percentage of request)`,
+    status: status({ value: "", averageValue: milliQuantity(r.rawAverage), averageUtilization: r.utilization }),
   };
 }
 
@@ -115,7 +118,7 @@ export async function computeReplicasForMetrics(input: ComputeInput): Promise<Me
   let firstFailure: { reason: string; message: string } | undefined;
   for (const [i, spec] of input.metrics.entries()) {
     try {
-      if (spec.type !== "Resource") {
+      if (spec.type !== "Resource" && spec.type !== "ContainerResource") {
         const what = spec.type === "External" ? "external" : spec.type === "Pods" || spec.type === "Object" ? "custom" : undefined;
         throw new Error(what ? `unable to get metric: the ${what} metrics API is not served by this cluster` : `unknown metric source type "${spec.type}"`);
       }

@@ -5,8 +5,11 @@ import { milliValue, type PodMetric } from "./replica-calculator.js";
 
 /** Where resource metrics come from; the controller reads metrics.k8s.io through the apiserver. */
 export interface ResourceMetricsSource {
-  /** Pod name → usage of `resource` for the pods of `namespace` matching `selector`; a pod lacking a container's figure is left out. */
-  podUsage(namespace: string, selector: string, resource: string, signal?: AbortSignal): Promise<Map<string, PodMetric>>;
+  /**
+   * Pod name → usage of `resource` for the pods of `namespace` matching `selector` (only `container`'s when
+   * given); a pod lacking a counted container's figure is left out.
+   */
+  podUsage(namespace: string, selector: string, resource: string, signal?: AbortSignal, container?: string): Promise<Map<string, PodMetric>>;
 }
 
 /** Go's duration strings as metav1.Duration prints them ("15s", "1m30s", "10.5s"), in ms. */
@@ -18,10 +21,12 @@ export function parseGoDuration(text: string): number {
   return ms;
 }
 
-/** Sums one resource over a PodMetrics' containers; undefined when a container did not report it (upstream skips such a pod). */
-export function podMetricValue(m: metricsV1beta1.PodMetrics, resource: string): PodMetric | undefined {
+/** Sums one resource over a PodMetrics' containers (or `container`'s); undefined when a counted one did not report it (upstream skips such a pod). */
+export function podMetricValue(m: metricsV1beta1.PodMetrics, resource: string, container = ""): PodMetric | undefined {
   let value = 0;
-  for (const c of m.containers) {
+  const counted = container ? m.containers.filter((c) => c.name === container) : m.containers;
+  if (counted.length === 0) return undefined;
+  for (const c of counted) {
     const usage = c.usage[resource];
     if (usage === undefined) return undefined;
     value += milliValue(usage);
@@ -32,7 +37,7 @@ export function podMetricValue(m: metricsV1beta1.PodMetrics, resource: string): 
 /** Reads PodMetrics from the apiserver's metrics.k8s.io. */
 export function apiserverMetricsSource(client: ApiClient): ResourceMetricsSource {
   return {
-    async podUsage(namespace, selector, resource, signal) {
+    async podUsage(namespace, selector, resource, signal, container) {
       let items: ApiObject[];
       try {
         ({ items } = await client.list(podMetricsInfo as unknown as KindInfo, { namespace, labelSelector: selector, ...(signal ? { signal } : {}) }));
@@ -42,7 +47,7 @@ export function apiserverMetricsSource(client: ApiClient): ResourceMetricsSource
       if (items.length === 0) throw new Error("no metrics returned from resource metrics API");
       const out = new Map<string, PodMetric>();
       for (const obj of items) {
-        const m = podMetricValue(obj as metricsV1beta1.PodMetrics, resource);
+        const m = podMetricValue(obj as metricsV1beta1.PodMetrics, resource, container);
         if (m) out.set(obj.metadata?.name ?? "", m);
       }
       return out;

@@ -139,3 +139,19 @@ describe("resource average value replicas", () => {
     assert.deepEqual({ replicas: r.replicas, raw: r.rawAverage }, { replicas: 3, raw: 150 * Mi });
   });
 });
+
+describe("container resource replicas", () => {
+  test("only the named container's usage and request count (its sidecar's idle request does not dilute it)", () => {
+    const pods = ["a", "b"].map((name) =>
+      coreV1Pod.Pod.fromPartial({
+        metadata: { name },
+        spec: { containers: [{ name: "app", resources: { requests: { cpu: "100m" } } }, { name: "sidecar", resources: { requests: { cpu: "900m" } } }] },
+        status: { phase: "Running", startTime: LONG_AGO, conditions: [{ type: "Ready", status: "True", lastTransitionTime: LONG_AGO }] },
+      }),
+    );
+    // The app containers use 100m each: 100 % of their request, but 10 % of the pods'.
+    const metrics = new Map(["a", "b"].map((n) => [n, { value: 100, timestampMs: NOW, windowMs: 15_000 }]));
+    const container = resourceUtilizationReplicas({ currentReplicas: 2, pods, metrics, resource: "cpu", container: "app", nowMs: NOW, opts, targetUtilization: 50 });
+    assert.deepEqual([container.replicas, container.utilization], [4, 100]);
+  });
+});

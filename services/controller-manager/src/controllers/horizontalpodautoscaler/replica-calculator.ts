@@ -104,12 +104,13 @@ function groupPods(pods: readonly Pod[], metrics: ReadonlyMap<string, PodMetric>
   return groups;
 }
 
-/** Each pod's request of the resource (summed over its containers), in thousandths; throws when a container has none. */
-function podRequests(pods: readonly Pod[], resource: string): Map<string, number> {
+/** Each pod's request of the resource (summed over its containers, or `container`'s only), in thousandths; throws when a counted container has none. */
+function podRequests(pods: readonly Pod[], resource: string, container = ""): Map<string, number> {
   const out = new Map<string, number>();
   for (const pod of pods) {
     let sum = 0;
     for (const c of pod.spec?.containers ?? []) {
+      if (container && c.name !== container) continue;
       const request = c.resources?.requests?.[resource];
       if (request === undefined || request === "") throw new ReplicaCalculationError(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata?.name ?? ""}`);
       sum += milliValue(request);
@@ -149,6 +150,8 @@ interface Inputs {
   pods: readonly Pod[];
   metrics: ReadonlyMap<string, PodMetric>;
   resource: string;
+  /** ContainerResource metrics: the one container whose usage and request count; "" for the whole pod. */
+  container?: string;
   nowMs: number;
   opts: ReplicaCalculatorOptions;
 }
@@ -196,7 +199,7 @@ function latestTimestamp(metrics: ReadonlyMap<string, PodMetric>): number {
 
 /** Replicas for a resource Utilization target (percentage of request), as upstream's GetResourceReplicas. */
 export function resourceUtilizationReplicas(input: Inputs & { targetUtilization: number }): ResourceReplicas {
-  const requests = podRequests(input.pods, input.resource);
+  const requests = podRequests(input.pods, input.resource, input.container);
   let first: ReturnType<typeof utilizationRatio> | undefined;
   const ratioOf = (values: ReadonlyMap<string, number>): number => {
     const r = utilizationRatio(values, requests, input.targetUtilization);
