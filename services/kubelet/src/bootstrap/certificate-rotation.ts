@@ -33,6 +33,8 @@ export async function rotationDeadline(opts: Pick<RotationOptions, "file" | "caF
 }
 
 const retryInitialMs = 1_000;
+/** Node's timers fire at once for a delay above 2^31-1 ms (24.8 days): longer waits are taken in steps. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 const retryMaxMs = 60_000;
 
 /**
@@ -45,6 +47,11 @@ export async function runCertificateRotation(opts: RotationOptions): Promise<voi
   while (!opts.signal.aborted) {
     try {
       const wait = (await rotationDeadline(opts)).getTime() - Date.now();
+      if (wait > MAX_TIMER_DELAY_MS) {
+        // A year-long certificate (the signer's default) renews in ~8 months: wait a step, then look again.
+        await sleep(MAX_TIMER_DELAY_MS, undefined, { signal: opts.signal });
+        continue;
+      }
       if (wait > 0) await sleep(wait, undefined, { signal: opts.signal });
       const { certPem, keyPem } = await opts.request();
       await writeStoredCertificate(opts.file, certPem, keyPem);
