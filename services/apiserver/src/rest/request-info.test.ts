@@ -38,3 +38,7 @@ test("discovery, version and OpenAPI paths are non-resource requests", () => {
   }
   assert.equal(info("GET", "/api/v1/namespaces/a/pods/p/log/extra").resource, false);
 });
+
+test("a path that is not valid percent-encoding is BadRequest", () => {
+  assert.throws(() => requestInfo("GET", "/api/v1/namespaces/%E0%A4%A/pods", new URLSearchParams()), (err: { code?: number }) => err.code === 400);
+});

@@ -1,4 +1,5 @@
 // What a REST request is about, read from its method, path and query (Kubernetes' RequestInfoFactory).
+import { apiErrors } from "@kubeplane/api";
 
 /** A request as the authorize step and the handlers see it. */
 export interface RequestInfo {
@@ -33,7 +34,12 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   const nonResource: RequestInfo = {
     isResourceRequest: false, path, verb: method.toLowerCase(), apiGroup: "", apiVersion: "", namespace: "", resource: "", subresource: "", name: "",
   };
-  const parts = path.split("/").filter((p) => p !== "").map((p) => decodeURIComponent(p));
+  let parts: string[];
+  try {
+    parts = path.split("/").filter((p) => p !== "").map((p) => decodeURIComponent(p));
+  } catch {
+    throw apiErrors.badRequest(`the path ${JSON.stringify(path)} is not valid percent-encoding`);
+  }
   let rest: string[];
   let apiGroup = "";
   let apiVersion: string;
