@@ -1,8 +1,10 @@
 // The apiserver's gRPC client: every verb of the generic API, typed (protobuf) and as Kubernetes JSON.
 import { readFileSync } from "node:fs";
+import type { Duplex } from "node:stream";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
+import { podStreamMetadata, portForwardStream, remoteCommandSession, type PodStreamOptions, type PodStreamOutput, type PodStreamSession } from "./pod-streams.js";
 import { warningInterceptor } from "./warnings.js";
 import { apiserverTarget } from "./apiserver-target.js";
 import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
@@ -398,6 +400,29 @@ export class ApiClient extends Verbs<ApiObject> {
       timeoutSeconds: opts.timeoutSeconds ?? 0,
     };
     return this.unary(this.grpcClient.podExec, request, signal, limitMs);
+  }
+
+  /**
+   * An interactive exec (`create` on pods/exec): stdin, stdout, stderr and a terminal relayed
+   * through the apiserver to the pod's kubelet; output goes to `output` as it arrives. See
+   * PodStreamSession for the contract; `signal` cancels the session.
+   */
+  podExecStream(namespace: string, name: string, opts: PodStreamOptions, output: PodStreamOutput, signal?: AbortSignal): PodStreamSession {
+    const session = remoteCommandSession(this.grpcClient.podExecStream(podStreamMetadata(namespace, name)), namespace, name, opts, output);
+    signal?.addEventListener("abort", () => session.cancel(), { once: true });
+    return session;
+  }
+
+  /** Attaches to a running container's main process (`create` on pods/attach), as podExecStream (no command). */
+  podAttach(namespace: string, name: string, opts: PodStreamOptions, output: PodStreamOutput, signal?: AbortSignal): PodStreamSession {
+    const session = remoteCommandSession(this.grpcClient.podAttach(podStreamMetadata(namespace, name)), namespace, name, opts, output);
+    signal?.addEventListener("abort", () => session.cancel(), { once: true });
+    return session;
+  }
+
+  /** One TCP connection to `port` in the pod's network namespace (`create` on pods/portforward), as a byte stream (see portForwardStream). */
+  podPortForward(namespace: string, name: string, port: number): Duplex {
+    return portForwardStream(this.grpcClient.podPortForward(podStreamMetadata(namespace, name)), namespace, name, port);
   }
 
   /** A node's stats Summary from its kubelet (nodes/proxy/stats/summary); rejects with an ApiError. */

@@ -12,6 +12,7 @@ export {
 } from "./connect-cluster.js";
 export { rotatingChannelCredentials, type RotatingCredentialsFiles } from "./rotating-credentials.js";
 export type { NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions } from "./pod-subresources.js";
+export type { PodStreamOptions, PodStreamOutput, PodStreamSession } from "./pod-streams.js";
 export type { ServiceAccountToken, TokenRequestOptions } from "./service-account-token.js";
 export type {
   DeleteOptions,

@@ -55,3 +55,11 @@ test("request timeouts read like kubectl's", () => {
   assert.equal(parseDuration("2m"), 120_000);
   assert.throws(() => parseDuration("soon"), UsageError);
 });
+
+test("boolean shorthands bundle as pflag's: -it is -i -t; a non-boolean letter in a bundle is refused", () => {
+  const bundled: FlagSpec[] = [...specs, { name: "stdin", short: "i", type: "boolean", description: "" }, { name: "tty", short: "t", type: "boolean", description: "" }];
+  const { flags } = parseArgs(["-it"], bundled);
+  assert.equal(flags.boolean("stdin"), true);
+  assert.equal(flags.boolean("tty"), true);
+  assert.throws(() => parseArgs(["-in"], bundled), /unknown shorthand flag: 'n' in -in/);
+});

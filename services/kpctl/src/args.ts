@@ -87,7 +87,13 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
       shown = `-${letter}`;
       if (rest) inline = rest.startsWith("=") ? rest.slice(1) : rest;
       if (spec?.type === "boolean" && rest && !rest.startsWith("=")) {
-        throw new UsageError(`unknown shorthand flag: '${rest.slice(0, 1)}' in ${arg}`);
+        // A bundle of boolean shorthands, as pflag: `-it` is `-i -t`.
+        for (const letter of rest) {
+          const bundled = byShort.get(letter);
+          if (bundled?.type !== "boolean") throw new UsageError(`unknown shorthand flag: '${letter}' in ${arg}`);
+          values.set(bundled.name, true);
+        }
+        inline = undefined;
       }
     }
     if (!spec) throw new UsageError(arg.startsWith("--") ? `unknown flag: ${shown}` : `unknown shorthand flag: '${shown.slice(1)}' in ${arg}`);

@@ -1,6 +1,7 @@
 // What kpctl runs against: its streams, environment, clock and apiserver connection, injectable for tests.
 import type { autoscalingV2Scale, KindInfo } from "@kubeplane/api";
-import type { ClientOptions, JsonObject, NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions, TokenRequestOptions, Verbs } from "@kubeplane/client";
+import type { Duplex } from "node:stream";
+import type { ClientOptions, JsonObject, NodeStatsSummary, PodExecOptions, PodExecResult, PodLogOptions, PodStreamOptions, PodStreamOutput, PodStreamSession, TokenRequestOptions, Verbs } from "@kubeplane/client";
 import type { SchedulerClient } from "./scheduler-client.js";
 
 /** The verbs kpctl uses of the client's JSON API (a structural slice, so tests can pass a fake). */
@@ -20,6 +21,12 @@ export interface KpctlClient {
   podLogs(namespace: string, name: string, opts: PodLogOptions, signal?: AbortSignal): AsyncIterable<Buffer>;
   /** Runs a command in a container (pods/exec); a non-zero exit code is a result, not an error. */
   podExec(namespace: string, name: string, opts: PodExecOptions, signal?: AbortSignal): Promise<PodExecResult>;
+  /** An interactive exec (pods/exec: stdin, tty, resize, exit code); ApiClient has it, test fakes may not. */
+  podExecStream?(namespace: string, name: string, opts: PodStreamOptions, output: PodStreamOutput, signal?: AbortSignal): PodStreamSession;
+  /** Attaches to a container's main process (pods/attach); ApiClient has it, test fakes may not. */
+  podAttach?(namespace: string, name: string, opts: PodStreamOptions, output: PodStreamOutput, signal?: AbortSignal): PodStreamSession;
+  /** One connection to a pod's port (pods/portforward); ApiClient has it, test fakes may not. */
+  podPortForward?(namespace: string, name: string, port: number): Duplex;
   /** A node's kubelet stats Summary (nodes/proxy/stats/summary). */
   nodeStats(node: string, signal?: AbortSignal): Promise<NodeStatsSummary>;
   /** Streams an image archive to a node's runtime (`image import`); ApiClient has it, test fakes may not. */
@@ -58,4 +65,14 @@ export interface KpctlIo {
   connectScheduler?: (address: string, timeoutMs?: number) => SchedulerClient;
   /** Ends long-running commands (`get -w`, waits of `delete`); main.ts aborts it on Ctrl-C. */
   signal?: AbortSignal;
+  /** The terminal stdin is, if it is one (`exec -t`, `attach -t`); main.ts passes the process's. */
+  terminal?: KpctlTerminal;
+}
+
+/** A controlling terminal: raw mode while a remote terminal runs, its size and resizes (SIGWINCH). */
+export interface KpctlTerminal {
+  setRawMode(raw: boolean): void;
+  size(): { width: number; height: number };
+  /** Calls `listener` on every resize until the returned function is called. */
+  onResize(listener: () => void): () => void;
 }

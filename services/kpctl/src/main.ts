@@ -15,7 +15,20 @@ process.on("SIGINT", () => {
 });
 
 const args = process.argv.slice(2);
-const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal };
+const terminal = process.stdin.isTTY
+  ? {
+      setRawMode: (raw: boolean) => void process.stdin.setRawMode(raw),
+      size: () => {
+        const [width, height] = process.stdout.isTTY ? process.stdout.getWindowSize() : [80, 24];
+        return { width, height };
+      },
+      onResize: (listener: () => void) => {
+        process.on("SIGWINCH", listener);
+        return () => void process.off("SIGWINCH", listener);
+      },
+    }
+  : undefined;
+const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal, ...(terminal ? { terminal } : {}) };
 // With somewhere to send spans, the command is one trace: its calls carry it to the apiserver and
 // on (etcd, the watch event, the controllers' reconciles). Loaded only then: the SDK costs start-up time.
 const code = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await runTraced(args) : await run(args, io);

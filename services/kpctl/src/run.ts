@@ -16,7 +16,11 @@ import { cordonCommand, uncordonCommand } from "./commands/cordon.js";
 import { drainCommand } from "./commands/drain.js";
 import { describeCommand } from "./commands/describe.js";
 import { execCommand } from "./commands/exec.js";
+import { attachCommand } from "./commands/attach.js";
+import { cpCommand } from "./commands/cp.js";
+import { portForwardCommand } from "./commands/port-forward.js";
 import { imageCommand } from "./commands/image.js";
+import { backupCommand } from "./commands/backup.js";
 import { explainScheduleCommand } from "./commands/explain-schedule.js";
 import { getCommand } from "./commands/get.js";
 import { logsCommand } from "./commands/logs.js";
@@ -26,6 +30,7 @@ import { scaleCommand } from "./commands/scale.js";
 import { autoscaleCommand } from "./commands/autoscale.js";
 import { tokenCommand } from "./commands/token.js";
 import { certificateCommand } from "./commands/certificate.js";
+import { encryptionCommand } from "./commands/encryption.js";
 import { topCommand } from "./commands/top.js";
 import { commandHelp, rootHelp } from "./commands/usage.js";
 import { CLIENT_VERSION, versionCommand } from "./commands/version.js";
@@ -92,8 +97,12 @@ export const COMMANDS: readonly Command[] = [
   chartCommand,
   logsCommand,
   execCommand,
+  attachCommand,
+  portForwardCommand,
+  cpCommand,
   topCommand,
   imageCommand,
+  backupCommand,
   explainScheduleCommand,
   versionCommand,
   authCommand,
@@ -101,6 +110,7 @@ export const COMMANDS: readonly Command[] = [
   pkiCommand,
   tokenCommand,
   certificateCommand,
+  encryptionCommand,
 ];
 
 function lazyClient(io: KpctlIo, settings: ConnectionSettings): { get(): KpctlClient; close(): void } {

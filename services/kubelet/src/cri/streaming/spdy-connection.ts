@@ -116,7 +116,7 @@ export class SpdyConnection {
       body.writeUInt32BE(0, 4); // associated stream
       body.writeUInt16BE(0, 8); // priority, slot
       return controlFrame(TYPE_SYN_STREAM, 0, Buffer.concat([body, block]));
-    });
+    }).catch(() => undefined); // only when the connection is gone, which ends the stream anyway
     return stream;
   }
 
