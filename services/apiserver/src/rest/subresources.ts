@@ -16,7 +16,7 @@ function methodNotAllowed(call: RestCall): ApiError {
   return apiErrors.apiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${call.info.verb} ${call.info.resource}/${call.info.subresource})`);
 }
 
-/** 501: the interactive streams need CRI streaming in the kubelet, which is not built yet (docs/rest-api.md). */
+/** 501: the REST side of the interactive streams (kubectl's WebSocket channel protocol) is not built yet (docs/rest-api.md). */
 function notImplemented(call: RestCall): ApiError {
   return new ApiError(
     metaV1.Status.fromPartial({
@@ -25,7 +25,7 @@ function notImplemented(call: RestCall): ApiError {
       status: "Failure",
       reason: "NotImplemented",
       code: 501,
-      message: `${call.info.subresource} is not implemented by this apiserver's REST API yet (it needs interactive CRI streaming in the kubelet); kpctl exec runs a command without a terminal`,
+      message: `${call.info.subresource} is not implemented by this apiserver's REST API yet (kubectl's WebSocket channel protocol); use kpctl exec, attach or port-forward, which stream over gRPC`,
       details: { name: call.info.name, kind: call.info.resource },
     }),
   );
