@@ -124,6 +124,22 @@ describe("REST API: kubectl", () => {
     assert.match(diff.stdout, /^-  replicas: 1\n\+  replicas: 4$/m);
     assert.equal(await jsonpath("deploy/ssa", "{.spec.replicas}"), "1", "diff changes nothing");
 
+    // More of kubectl's everyday commands, each checked for its effect.
+    await run("annotate", "deploy", "web", "owner=team-a");
+    assert.equal(await jsonpath("deploy/web", "{.metadata.annotations.owner}"), "team-a");
+    await run("set", "image", "deploy/web", "main=nginx:1.27");
+    assert.equal(await jsonpath("deploy/web", "{.spec.template.spec.containers[?(@.name==\"main\")].image}"), "nginx:1.27");
+    await run("rollout", "restart", "deploy/web");
+    assert.ok(await jsonpath("deploy/web", "{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}"));
+    const edit = await kubectl(kc, ["edit", "deploy", "web"], undefined, { EDITOR: "sed -i s/replicas:\\ 3/replicas:\\ 2/" });
+    assert.equal(edit.code, 0, edit.stderr);
+    assert.equal(await jsonpath("deploy/web", "{.spec.replicas}"), "2");
+    assert.match(await run("get", "deploy", "web", "-o", "custom-columns=NAME:.metadata.name,IMAGE:.spec.template.spec.containers[0].image"), /^NAME\s+IMAGE\nweb\s+nginx:1\.2\d\n$/);
+    assert.match(await run("describe", "deploy", "web"), /^Replicas:\s+2 desired/m);
+    // The status subresource: a controller's condition, then kubectl wait sees it.
+    await run("patch", "deploy", "web", "--subresource=status", "--type=merge", "-p", '{"status":{"conditions":[{"type":"Available","status":"True","reason":"MinimumReplicasAvailable","message":"ok"}]}}');
+    assert.match(await run("wait", "--for=condition=Available", "deploy/web", "--timeout=10s"), /deployment\.apps\/web condition met/);
+
     await run("delete", "deploy", "web");
     const gone = await kubectl(kc, ["get", "deploy", "web"]);
     assert.notEqual(gone.code, 0);

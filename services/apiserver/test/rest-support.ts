@@ -30,12 +30,12 @@ export interface KubectlResult {
 }
 
 /** Runs /usr/bin/kubectl (the dispatcher picks the client matching the server's /version) with the kubeconfig. */
-export function kubectl(kubeconfig: { path: string; dir: string }, args: string[], input?: string): Promise<KubectlResult> {
+export function kubectl(kubeconfig: { path: string; dir: string }, args: string[], input?: string, env: Record<string, string> = {}): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
       "kubectl",
       [`--kubeconfig=${kubeconfig.path}`, `--cache-dir=${join(kubeconfig.dir, "cache")}`, ...args],
-      { env: { ...process.env, HOME: kubeconfig.dir, KUBECONFIG: kubeconfig.path }, timeout: 20_000 },
+      { env: { ...process.env, HOME: kubeconfig.dir, KUBECONFIG: kubeconfig.path, ...env }, timeout: 20_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (input !== undefined) child.stdin!.end(input);
