@@ -8,7 +8,7 @@ import { podStreamMetadata, portForwardStream, remoteCommandSession, type PodStr
 import { warningInterceptor } from "./warnings.js";
 import { apiserverTarget } from "./apiserver-target.js";
 import { createTokenRequest, tokenOfReply, type ServiceAccountToken, type TokenRequestOptions } from "./service-account-token.js";
-import { logChunks, podLogsRequest, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
+import { logChunks, podLogsRequest, streamChunks, type NodeStatsSummary, type PodExecOptions, type PodExecResult, type PodLogOptions } from "./pod-subresources.js";
 import type {
   DeleteOptions,
   DeleteResult,
@@ -383,6 +383,16 @@ export class ApiClient extends Verbs<ApiObject> {
    */
   podLogs(namespace: string, name: string, opts: PodLogOptions = {}, signal?: AbortSignal): AsyncIterable<Buffer> {
     return logChunks(this.grpcClient.podLogs(podLogsRequest(namespace, name, opts)), signal);
+  }
+
+  /**
+   * An online backup (the Backup RPC, `get` on /backup/etcd-snapshot): the metadata chunk first,
+   * then etcd's snapshot in data chunks, then one with its sha256 and size (see saveBackup, which
+   * checks them). An abort or an early `break` cancels the call. Rejects with an ApiError
+   * (Forbidden for a caller without the permission).
+   */
+  backup(signal?: AbortSignal): AsyncIterable<apiserverV1.BackupChunk> {
+    return streamChunks(this.grpcClient.backup({}), signal);
   }
 
   /**

@@ -31,3 +31,4 @@ export { Indexer, byLabel, byNamespace, byNodeName, byOwnerUid, objectKey, split
 export { WorkQueue, type QueueItem } from "./work-queue.js";
 export { EventBroadcaster, type EventBroadcasterOptions, type EventType } from "./event-broadcaster.js";
 export { ExponentialBackoff, MaxOf, TokenBucket, defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
+export { BackupStreamError, saveBackup, type BackupProgress } from "./backup.js";

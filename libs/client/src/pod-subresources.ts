@@ -57,11 +57,16 @@ export function podLogsRequest(namespace: string, name: string, opts: PodLogOpti
  * (cancelling the call); an early `break` cancels it too. Rejects with an ApiError otherwise.
  */
 export async function* logChunks(call: ClientReadableStream<kubeletV1.LogChunk>, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  for await (const chunk of streamChunks(call, signal)) yield chunk.data;
+}
+
+/** The messages of a server-streaming call, as logChunks: an abort or `break` cancels it, other failures reject with an ApiError. */
+export async function* streamChunks<T>(call: ClientReadableStream<T>, signal?: AbortSignal): AsyncGenerator<T> {
   const onAbort = (): void => call.cancel();
   if (signal?.aborted) call.cancel();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    for await (const chunk of call as AsyncIterable<kubeletV1.LogChunk>) yield chunk.data;
+    for await (const chunk of call as AsyncIterable<T>) yield chunk;
   } catch (err) {
     if (signal?.aborted) return;
     throw apiErrorFromGrpc(err as ServiceError);
