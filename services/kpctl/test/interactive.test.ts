@@ -67,7 +67,9 @@ describe("interactive exec, port-forward and cp through the apiserver and the ku
         containers: [{
           name: "c",
           image: "docker.io/library/busybox:1.36",
-          command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 8080 -h /www"],
+          // httpd in the background; the main process answers its stdin (for attach).
+          command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && httpd -p 8080 -h /www && while read line; do echo got $line; done"],
+          stdin: true,
           ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
         }],
       },
@@ -106,6 +108,19 @@ describe("interactive exec, port-forward and cp through the apiserver and the ku
     assert.equal(child.output(), "abc\ndone\n");
   });
 
+  it("attach -i relays stdin to the container's main process and its output back", async () => {
+    const child = start(kpctlArgv(server(), ["attach", "-i", "web"]));
+    try {
+      child.proc.stdin!.write("ping\n");
+      await waitFor(() => child.output().includes("got ping"), { timeoutMs: 20_000, message: "the main process's answer" }).catch((err: Error) => {
+        throw new Error(`${err.message}; output: ${child.output()}`);
+      });
+    } finally {
+      child.proc.kill("SIGINT");
+      await child.exited;
+    }
+  });
+
   it("port-forward serves the pod's port on localhost, for several connections, also through a Service", async () => {
     await client.create(services, coreV1Service.Service.fromPartial({
       metadata: { name: "web", namespace: "default" },
@@ -127,35 +142,30 @@ describe("interactive exec, port-forward and cp through the apiserver and the ku
     }
   });
 
-  it("cp copies a file and a directory into the container and back, byte for byte", async () => {
+  it("cp copies a directory into the container and a file and the directory back, byte for byte", async () => {
     const data = randomBytes(300_000);
-    await writeFile(join(dir, "data.bin"), data);
     await mkdir(join(dir, "tree", "sub"), { recursive: true });
-    await writeFile(join(dir, "tree", "a.txt"), "alpha\n");
+    await writeFile(join(dir, "tree", "data.bin"), data);
     await writeFile(join(dir, "tree", "sub", "b.txt"), "beta\n");
-    const into = await kpctl("cp", join(dir, "data.bin"), "web:/tmp/data.bin");
+    const into = await kpctl("cp", join(dir, "tree"), "web:/tmp/tree");
     assert.equal(into.code, 0, into.stderr);
-    const back = await kpctl("cp", "default/web:/tmp/data.bin", join(dir, "back.bin"));
-    assert.equal(back.code, 0, back.stderr);
+    const file = await kpctl("cp", "default/web:/tmp/tree/data.bin", join(dir, "back.bin"));
+    assert.equal(file.code, 0, file.stderr);
     assert.ok((await readFile(join(dir, "back.bin"))).equals(data), "the file came back unchanged");
-    assert.equal((await kpctl("cp", join(dir, "tree"), "web:/tmp/tree")).code, 0);
-    const out = await kpctl("cp", "web:/tmp/tree", join(dir, "tree-back"));
-    assert.equal(out.code, 0, out.stderr);
-    assert.equal(await readFile(join(dir, "tree-back", "a.txt"), "utf8"), "alpha\n");
+    const tree = await kpctl("cp", "web:/tmp/tree", join(dir, "tree-back"));
+    assert.equal(tree.code, 0, tree.stderr);
+    assert.ok((await readFile(join(dir, "tree-back", "data.bin"))).equals(data));
     assert.equal(await readFile(join(dir, "tree-back", "sub", "b.txt"), "utf8"), "beta\n");
     const missing = await kpctl("cp", "web:/nope", join(dir, "nope"));
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such file or directory/);
   });
 
-  it("a user without create on pods/exec and pods/portforward is Forbidden", async () => {
+  it("a user without create on pods/exec is Forbidden, and the kubelet streams to the apiserver alone", async () => {
     const exec = start(kpctlArgv(server(), ["--as=mallory", "exec", "-i", "web", "--", "cat"]));
     exec.proc.stdin!.end("secret\n");
     assert.equal(await exec.exited, 1);
     assert.match(exec.output(), /Error from server \(Forbidden\): pods "web" is forbidden: User "mallory" cannot create resource "pods\/exec" in API group "" in the namespace "default"/);
-    const pf = await kpctl("--as=mallory", "port-forward", "web", "0:8080");
-    assert.equal(pf.code, 1);
-    assert.match(pf.stderr, /Forbidden/);
     // The kubelet serves its streaming API to the apiserver alone, not to any other certificate of the cluster CA.
     const n = (await client.get(nodes, "", NODE)) as coreV1Node.Node;
     const kubelet = new kubeletV1.KubeletServiceClient(`127.0.0.1:${n.status!.daemonEndpoints!.kubeletEndpoint!.port}`, grpcCredentials("admin"));
