@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createCsr, CsrSigner, ensureClusterPki } from "@kubeplane/pki";
+import { createCsr, CsrSigner, initPki } from "@kubeplane/pki";
 import { writeStoredCertificate } from "./cert-files.js";
 import { runCertificateRotation } from "./certificate-rotation.js";
 
@@ -12,7 +12,7 @@ test("a certificate valid for a year (past Node's 24.8-day timer limit) is not r
   const dir = await mkdtemp(join(tmpdir(), "kp-rotation-"));
   const stop = new AbortController();
   try {
-    const { pki } = await ensureClusterPki(join(dir, "pki"), { nodes: [], etcdMembers: [], apiserverSans: {} });
+    const pki = await initPki(join(dir, "pki"));
     const signer = await CsrSigner.load(pki.caFile("cluster"), join(dir, "pki", "ca.key"));
     const csr = await createCsr({ commonName: "system:node:n1", organizations: ["system:nodes"] });
     const certPem = await signer.sign(csr.csrPem, { usages: ["client"], lifetimeSeconds: 365 * 24 * 3600 });
