@@ -111,6 +111,8 @@ describe("flow control and request limits", () => {
     let served = 0;
     const refused: ApiError[] = [];
     const aliceLatencies: number[] = [];
+    // 400 concurrent callers as alice; after a refusal a caller pauses 50 ms (load shaping: this
+    // process is also the server), then calls again, so her level stays saturated.
     const flood = Array.from({ length: 400 }, async () => {
       while (flooding) {
         const t0 = performance.now();
@@ -120,22 +122,28 @@ describe("flow control and request limits", () => {
           served++;
         } catch (err) {
           refused.push(err as ApiError);
+          await new Promise((r) => setTimeout(r, 50));
         }
       }
     });
-    const kubelet = ApiClient.connect({ ...(await testPkiNow().node("node-1")), server: cluster.apiservers[0]!.addresses.grpcAddress, timeoutMs: 20_000 });
-    clients.push(kubelet);
-    await waitFor(() => refused.length > 0, { timeoutMs: 10_000, message: "the flood saturates alice's priority level" });
     const latencies: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now();
-      await kubelet.get(nodes, "", "node-1");
-      latencies.push(performance.now() - t0);
+    let refusedMeanwhile = 0;
+    try {
+      const kubelet = ApiClient.connect({ ...(await testPkiNow().node("node-1")), server: cluster.apiservers[0]!.addresses.grpcAddress, timeoutMs: 20_000 });
+      clients.push(kubelet);
+      await waitFor(() => refused.length > 0, { timeoutMs: 20_000, message: "the flood saturates alice's priority level" });
+      const before = refused.length;
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        await kubelet.get(nodes, "", "node-1");
+        latencies.push(performance.now() - t0);
+      }
+      refusedMeanwhile = refused.length - before;
+    } finally {
+      flooding = false;
+      await Promise.all(flood);
     }
-    const refusedMeanwhile = refused.length;
-    flooding = false;
-    await Promise.all(flood);
-    assert.ok(refusedMeanwhile > 1, "alice's flood went on being refused while the node was served");
+    assert.ok(refusedMeanwhile > 0, "alice's flood went on being refused while the node was served");
     // The machine may be loaded (shared CI): the node's calls are compared with alice's, served in the same process at the same time.
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     assert.ok(median(latencies) < median(aliceLatencies), `the node's median call (${median(latencies).toFixed(0)} ms) is faster than alice's queued ones (${median(aliceLatencies).toFixed(0)} ms)`);
