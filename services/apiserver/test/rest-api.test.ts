@@ -158,6 +158,19 @@ describe("REST API: kubectl", () => {
     }
   });
 
+  test("kubectl create generators (sent as Kubernetes protobuf) make what they say", async () => {
+    await run("create", "serviceaccount", "builder");
+    await run("create", "role", "pod-reader", "--verb=get,list", "--resource=pods");
+    await run("create", "rolebinding", "builder-reads", "--role=pod-reader", "--serviceaccount=default:builder");
+    await run("create", "quota", "small", "--hard=pods=10,requests.cpu=500m");
+    assert.equal(await jsonpath("role/pod-reader", "{.rules[0].verbs}"), '["get","list"]');
+    assert.equal(await jsonpath("rolebinding/builder-reads", "{.roleRef.name} {.subjects[0].kind} {.subjects[0].name}"), "pod-reader ServiceAccount builder");
+    assert.equal(await jsonpath("quota/small", "{.spec.hard.requests\\.cpu}"), "500m");
+    // The binding takes effect: the ServiceAccount may now list pods, and still not delete them.
+    assert.equal((await run("auth", "can-i", "list", "pods", "--as=system:serviceaccount:default:builder")).trim(), "yes");
+    assert.equal((await kubectl(kc, ["auth", "can-i", "delete", "pods", "--as=system:serviceaccount:default:builder"])).stdout.trim(), "no");
+  });
+
   test("auth can-i answers for the caller and for an impersonated user", async () => {
     assert.equal((await run("auth", "can-i", "create", "deployments")).trim(), "yes");
     const r = await kubectl(kc, ["auth", "can-i", "create", "deployments", "--as=nobody"]);

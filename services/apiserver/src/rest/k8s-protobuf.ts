@@ -6,9 +6,9 @@ export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /**
  * A message of Kubernetes' generated.proto, by field number: [JSON name, type]. Types: "string",
- * "bytes" (base64 in JSON), "int", "bool", "time" (meta/v1 Time), "map" (string → string),
- * "bytesmap" (string → bytes), "strings" (repeated string) or another message's name ("[]Name"
- * repeated). Only the kinds kubectl sends as protobuf are described; their numbers follow
+ * "int", "bool", "map" (string → string), "bytesmap" (string → bytes, base64 in JSON),
+ * "quantitymap" (string → Quantity), "intorstring", "strings" (repeated string) or another
+ * message's name ("[]Name" repeated). Only the kinds kubectl sends as protobuf are described; their numbers follow
  * k8s.io/api's generated.proto.
  */
 type FieldType = string;
@@ -32,6 +32,22 @@ const schemas: Record<string, Record<number, [string, FieldType]>> = {
   BoundObjectReference: { 1: ["kind", "string"], 2: ["apiVersion", "string"], 3: ["name", "string"], 4: ["uid", "string"] },
   TokenRequestSpec: { 1: ["audiences", "strings"], 3: ["boundObjectRef", "BoundObjectReference"], 4: ["expirationSeconds", "int"] },
   TokenRequest: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "TokenRequestSpec"] },
+  LocalObjectReference: { 1: ["name", "string"] },
+  ServiceAccount: { 1: ["metadata", "ObjectMeta"], 3: ["imagePullSecrets", "[]LocalObjectReference"], 4: ["automountServiceAccountToken", "bool"] },
+  PolicyRule: { 1: ["verbs", "strings"], 2: ["apiGroups", "strings"], 3: ["resources", "strings"], 4: ["resourceNames", "strings"], 5: ["nonResourceURLs", "strings"] },
+  AggregationRule: { 1: ["clusterRoleSelectors", "[]LabelSelector"] },
+  Subject: { 1: ["kind", "string"], 2: ["apiGroup", "string"], 3: ["name", "string"], 4: ["namespace", "string"] },
+  RoleRef: { 1: ["apiGroup", "string"], 2: ["kind", "string"], 3: ["name", "string"] },
+  Role: { 1: ["metadata", "ObjectMeta"], 2: ["rules", "[]PolicyRule"] },
+  ClusterRole: { 1: ["metadata", "ObjectMeta"], 2: ["rules", "[]PolicyRule"], 3: ["aggregationRule", "AggregationRule"] },
+  RoleBinding: { 1: ["metadata", "ObjectMeta"], 2: ["subjects", "[]Subject"], 3: ["roleRef", "RoleRef"] },
+  LabelSelectorRequirement: { 1: ["key", "string"], 2: ["operator", "string"], 3: ["values", "strings"] },
+  LabelSelector: { 1: ["matchLabels", "map"], 2: ["matchExpressions", "[]LabelSelectorRequirement"] },
+  PriorityClass: { 1: ["metadata", "ObjectMeta"], 2: ["value", "int"], 3: ["globalDefault", "bool"], 4: ["description", "string"], 5: ["preemptionPolicy", "string"] },
+  ResourceQuotaSpec: { 1: ["hard", "quantitymap"], 2: ["scopes", "strings"] },
+  ResourceQuota: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ResourceQuotaSpec"] },
+  PodDisruptionBudgetSpec: { 1: ["minAvailable", "intorstring"], 2: ["selector", "LabelSelector"], 3: ["maxUnavailable", "intorstring"], 4: ["unhealthyPodEvictionPolicy", "string"] },
+  PodDisruptionBudget: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "PodDisruptionBudgetSpec"] },
 };
 
 /** apiVersion/kind of the envelope → the schema of its raw message. */
@@ -45,6 +61,14 @@ const kinds: Record<string, string> = {
   "v1/Namespace": "Namespace",
   "policy/v1/Eviction": "Eviction",
   "meta.k8s.io/v1/DeleteOptions": "DeleteOptions",
+  "v1/ServiceAccount": "ServiceAccount",
+  "v1/ResourceQuota": "ResourceQuota",
+  "rbac.authorization.k8s.io/v1/Role": "Role",
+  "rbac.authorization.k8s.io/v1/ClusterRole": "ClusterRole",
+  "rbac.authorization.k8s.io/v1/RoleBinding": "RoleBinding",
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "RoleBinding",
+  "scheduling.k8s.io/v1/PriorityClass": "PriorityClass",
+  "policy/v1/PodDisruptionBudget": "PodDisruptionBudget",
   "v1/DeleteOptions": "DeleteOptions",
 };
 
@@ -95,6 +119,17 @@ function entry(data: Uint8Array): [string, Uint8Array] {
   return [key, value];
 }
 
+/** The string of length-delimited field `n` of a small message, or undefined. */
+function decodeScalarMessage(data: Uint8Array, n: number): string | undefined {
+  const r = new Reader(data);
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === (n << 3) + 2) return text(r.bytes());
+    r.skip(tag & 7);
+  }
+  return undefined;
+}
+
 function decodeMessage(schema: string, data: Uint8Array): Record<string, unknown> {
   const fields = schemas[schema]!;
   const out: Record<string, unknown> = {};
@@ -120,6 +155,28 @@ function decodeMessage(schema: string, data: Uint8Array): Record<string, unknown
       case "strings":
         out[name] = [...((out[name] as string[] | undefined) ?? []), text(r.bytes())];
         break;
+      case "quantitymap": {
+        // map<string, Quantity>; a Quantity is a message holding its string as field 1.
+        const [k, v] = entry(r.bytes());
+        out[name] = { ...((out[name] as Record<string, string> | undefined) ?? {}), [k]: String(decodeScalarMessage(v, 1) ?? "") };
+        break;
+      }
+      case "intorstring": {
+        // IntOrString: type (1; 0 int, 1 string), intVal (2), strVal (3).
+        const m = new Reader(r.bytes());
+        let type = 0;
+        let intVal = 0;
+        let strVal = "";
+        while (!m.done) {
+          const t = m.varint();
+          if (t === (1 << 3)) type = m.varint();
+          else if (t === (2 << 3)) intVal = m.varint();
+          else if (t === (3 << 3) + 2) strVal = text(m.bytes());
+          else m.skip(t & 7);
+        }
+        out[name] = type === 1 ? strVal : intVal;
+        break;
+      }
       case "map":
       case "bytesmap": {
         const [k, v] = entry(r.bytes());
