@@ -36,6 +36,7 @@ export { httpGet, kpctlTlsFlags, runKpctl, startNodeStack, type NodeStack, type 
 export { PrometheusQueryError, startPrometheus, type PromAlert, type Prometheus, type PrometheusOptions, type PromSample, type PromTarget } from "./prometheus.js";
 export {
   SIMULATOR_COMMON_NAME,
+  apiserverEncryptionConfig,
   apiserverTlsConfig,
   apiserverTlsFlags,
   clientOptions,

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { hostname } from "node:os";
 import { freePort } from "./free-port.js";
 import { httpProbe } from "./http-probe.js";
-import { apiserverTlsFlags, serviceTlsFlags, testPki, testPkiNow } from "./test-pki.js";
+import { apiserverEncryptionConfig, apiserverTlsFlags, serviceTlsFlags, testPki, testPkiNow } from "./test-pki.js";
 import { trackProcess } from "./process-registry.js";
 import { waitFor } from "./wait-for.js";
 
@@ -52,7 +52,7 @@ async function defaultTlsFlags(entry: string, flags: Record<string, string>): Pr
   if (flags["insecure-serving"] === "true") return {};
   const service = /[\\/]services[\\/]([^\\/]+)[\\/]src[\\/]main\.ts$/.exec(entry)?.[1];
   // The REST listener on a free port too (its default, 127.0.0.1:6444, would collide between parallel tests).
-  if (service === "apiserver") return { ...apiserverTlsFlags(), "rest-listen": "127.0.0.1:0" };
+  if (service === "apiserver") return { ...apiserverTlsFlags(), "encryption-key-file": apiserverEncryptionConfig().encryptionKeyFile, "rest-listen": "127.0.0.1:0" };
   if (service === "kubelet") {
     const simulated = Number(flags.simulate ?? "0") > 0;
     return serviceTlsFlags(simulated ? await pki.simulator() : await pki.node(flags["node-name"] ?? hostname()));

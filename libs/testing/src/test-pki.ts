@@ -1,5 +1,7 @@
 // The cluster PKI every test runs with: one per machine and user, created on first use, shared by test processes.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { link, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { ChannelCredentials } from "@grpc/grpc-js";
 import { join } from "node:path";
@@ -110,10 +112,29 @@ export function testPki(): Promise<TestPki> {
   creating ??= (async () => {
     const dir = testPkiDir();
     const { pki } = await ensureClusterPki(dir, topology(["node-1", "node-2"]));
+    await ensureEncryptionKeys(dir);
     ready = new SharedTestPki(dir, pki);
     return ready;
   })();
   return creating;
+}
+
+/** Where the test apiservers' encryption key lives (one key, `test1`), beside the PKI. */
+function encryptionKeyFile(dir: string): string {
+  return join(dir, "encryption-keys");
+}
+
+/** Writes the key file once, atomically (a hard link fails if a concurrent test process won the race). */
+async function ensureEncryptionKeys(dir: string): Promise<void> {
+  const tmp = `${encryptionKeyFile(dir)}.${process.pid}.tmp`;
+  await writeFile(tmp, `test1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  try {
+    await link(tmp, encryptionKeyFile(dir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    await unlink(tmp);
+  }
 }
 
 /**
@@ -217,6 +238,11 @@ export function apiserverTlsConfig(): {
     kubeletClientCertFile: kubelet.certFile,
     kubeletClientKeyFile: kubelet.keyFile,
   };
+}
+
+/** The apiserver's encryption at rest (required: ARCHITECTURE §3): the test key file, as config fields. */
+export function apiserverEncryptionConfig(): { encryptionKeyFile: string } {
+  return { encryptionKeyFile: encryptionKeyFile(testPkiNow().dir) };
 }
 
 /** apiserverTlsConfig as command-line flags. */

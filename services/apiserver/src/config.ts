@@ -26,7 +26,13 @@ export const apiserverConfig = defineConfig({
   leaderLeaseTtl: { type: "duration", default: "10s", description: "TTL of the etcd lease behind the watch publisher's leadership; a standby takes over within it" },
   encryptionKeyFile: {
     type: "string",
-    description: "File of NAME:BASE64 AES-256 keys (first one encrypts) for Secrets at rest; unset: Secrets are stored unencrypted",
+    description: "Encryption at rest: a file of NAME:BASE64 AES-GCM keys for Secrets (first one encrypts, all decrypt) or a Kubernetes EncryptionConfiguration (aesgcm, identity); required unless encryptionProvider is identity",
+  },
+  encryptionProvider: {
+    type: "enum",
+    values: ["aesgcm", "identity"],
+    default: "aesgcm",
+    description: "aesgcm: encrypt as encryptionKeyFile says (the apiserver refuses to start without it); identity: store every object unencrypted (an explicit opt-out)",
   },
   publishWatchEvents: { type: "bool", default: true, description: "Campaign to be the replica that publishes watch events to JetStream (one replica leads)" },
   identity: { type: "string", description: "This replica's name in leader election; unset: hostname-pid" },

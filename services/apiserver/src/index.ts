@@ -19,7 +19,8 @@ import { AUTHENTICATED_GROUP, MASTERS_GROUP, UnionAuthenticator, X509Authenticat
 import { BootstrapTokenAuthenticator, bootstrapSecretLookup } from "./authn/bootstrap-token.js";
 import { authorizeCalls, startAuthorization } from "./authz/index.js";
 import { watchChangeSource } from "./watch-source.js";
-import { aesGcmTransformer, identityTransformer, loadKeyFile } from "./encryption.js";
+import { EncryptionError, newValueTransformer } from "./encryption.js";
+import { encryptionRules } from "./encryption-config.js";
 import { serviceAccountSupport } from "./service-accounts.js";
 import { newAdmissionChain } from "./admission/start.js";
 import { startRestApi } from "./rest/index.js";
@@ -95,6 +96,15 @@ function authenticator(config: ApiserverConfig, log: Logger, registry: Registry,
  * namespaces, serves gRPC, and campaigns to be the watch publisher. Used by `run` and by tests.
  */
 export async function startApiserver(config: ApiserverConfig, logger?: Logger): Promise<Apiserver> {
+  // Before anything starts: Secrets are never stored in plaintext because a flag was forgotten.
+  const encryption = (() => {
+    try {
+      return encryptionRules(config);
+    } catch (err) {
+      if (err instanceof EncryptionError) throw new ServiceStartError(err.message, { cause: err });
+      throw err;
+    }
+  })();
   // Client certificates are asked for but not required: a caller may authenticate with a bearer token instead.
   const service = new Service({ name: "apiserver", config, descriptorSet: descriptorSet(), clientAuth: "request", ...(logger ? { logger } : {}) });
   const log = service.logger;
@@ -111,7 +121,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     observe: (operation, seconds) => metrics.etcdRequestDuration.observe({ operation, type: "" }, seconds),
   });
   const ports = parsePortRange(config.serviceNodePortRange);
-  const transformer = config.encryptionKeyFile ? aesGcmTransformer(loadKeyFile(config.encryptionKeyFile)) : identityTransformer;
+  const transformer = newValueTransformer(encryption, (transformation_type, transformer_prefix, status) => metrics.transformations.inc({ transformation_type, transformer_prefix, status }));
+  if (encryption.length === 0) log.warn("encryptionProvider=identity: objects, Secrets included, are stored unencrypted in etcd");
   const writeTraces = new WriteTraces(); // a write's trace continues on the watch event it produces
   const serviceAccounts = serviceAccountSupport(config, () => registry, log);
   const admission = newAdmissionChain({ config, registry: () => registry, logger: log, metrics: service.metrics, serviceAccountTokens: serviceAccounts.tokens !== undefined });
@@ -179,7 +190,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   let leading = false;
   const publisher = new WatchPublisher({
     // Decrypted, but Secrets without their data: their values never cross NATS (informers get them from the API).
-    source: watchChangeSource(store, transformer),
+    source: watchChangeSource(store, transformer, log),
     js: nats.jetstream(),
     jsm,
     logger: log,

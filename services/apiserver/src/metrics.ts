@@ -14,6 +14,8 @@ export interface ApiserverMetrics {
   /** Unary requests being served, by request_kind readOnly|mutating (kube-apiserver's max-in-flight gauge). */
   inflight: Gauge<"request_kind">;
   isLeader: Gauge;
+  /** Values encrypted and decrypted, by envelope (`k8s:enc:aesgcm:v1:<key>:`, identity) and outcome, as kube-apiserver's. */
+  transformations: Counter<"transformation_type" | "transformer_prefix" | "status">;
 }
 
 export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
@@ -76,6 +78,12 @@ export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
     isLeader: new Gauge({
       name: "apiserver_watch_publisher_leader",
       help: "1 while this replica leads and publishes watch events, else 0.",
+      registers: [registry],
+    }),
+    transformations: new Counter({
+      name: "apiserver_storage_transformation_operations_total",
+      help: "Total number of transformations of stored values (encryption at rest), by direction, envelope prefix (which key) and status.",
+      labelNames: ["transformation_type", "transformer_prefix", "status"],
       registers: [registry],
     }),
   };

@@ -126,7 +126,7 @@ export class Registry {
     const reservations = strategy.reservations;
     for (let attempt = 0; ; attempt++) {
       const plan = reservations?.plan(obj, undefined, exclude);
-      const bytes = this.objects.toStorage(info, this.objects.encode(info, obj));
+      const bytes = this.objects.toStorage(info, key, this.objects.encode(info, obj));
       if (ctx.dryRun) return obj;
       try {
         const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [], lease: await this.objects.leaseFor(strategy) });

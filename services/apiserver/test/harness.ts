@@ -2,7 +2,7 @@
 import { connect, type NatsConnection } from "nats";
 import { ApiClient, type WatchConnection } from "@kubeplane/client";
 import { createLogger, loadConfig } from "@kubeplane/service-kit";
-import { apiserverTlsConfig, clientTls, natsOptions, startEtcd, startNats, type EtcdCluster, type NatsServer } from "@kubeplane/testing";
+import { apiserverEncryptionConfig, apiserverTlsConfig, clientTls, natsOptions, startEtcd, startNats, type EtcdCluster, type NatsServer } from "@kubeplane/testing";
 import { apiserverConfig, startApiserver, type Apiserver, type ApiserverConfig } from "../src/index.js";
 
 export interface TestCluster {
@@ -32,6 +32,7 @@ export function testConfig(etcd: EtcdCluster, nats: NatsServer, overrides: Parti
     logLevel: "warn",
     shutdownGracePeriod: 2000,
     ...apiserverTlsConfig(),
+    ...apiserverEncryptionConfig(),
     ...overrides,
   };
 }

@@ -74,7 +74,7 @@ export async function deleteObject<T extends ApiObject>(
     if (params.dryRun) return { object: next, deleted: false };
     const plain = objects.encode(info, next);
     if (objects.unchanged(info, plain, found)) return { object: old, deleted: false };
-    const bytes = objects.toStorage(info, plain);
+    const bytes = objects.toStorage(info, key, plain);
     try {
       const revision = await objects.store.update(key, bytes, found.modRevision, { lease: await objects.leaseFor(strategy) });
       objects.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });

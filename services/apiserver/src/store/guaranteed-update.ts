@@ -94,7 +94,7 @@ export async function guaranteedUpdate<T extends ApiObject>(
       next.metadata!.resourceVersion = String(found.modRevision);
       return next;
     }
-    const bytes = objects.toStorage(info, plain!);
+    const bytes = objects.toStorage(info, key, plain!);
     if (dryRun) return next;
     try {
       const revision = await objects.store.update(key, bytes, found.modRevision, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [], lease: await objects.leaseFor(strategy) });

@@ -3,7 +3,7 @@
 import { apiErrors, type ApiObject, type ErrorSubject, type KindInfo } from "@kubeplane/api";
 import { LeaseManager, type EtcdStore, type StoredValue } from "@kubeplane/storage";
 import { decodeFromStorage, encodeForStorage } from "../object-codec.js";
-import { identityTransformer, type ValueTransformer } from "../encryption.js";
+import { EncryptionError, identityTransformer, type ValueTransformer } from "../encryption.js";
 import { RecentObjects } from "../recent-objects.js";
 import type { Strategy } from "../strategies/index.js";
 
@@ -37,8 +37,18 @@ export class StoredObjects {
     this.leases = new LeaseManager(store);
   }
 
+  /** Decrypted and decoded; a value that does not decrypt (another key's value copied here, an unknown key) is an InternalError naming the key. */
   read<T extends ApiObject>(info: KindInfo<T>, v: StoredValue): T {
-    return decodeFromStorage(info, this.transformer.fromStorage(info, v.value), v.modRevision);
+    return decodeFromStorage(info, this.decrypt(info, v).plain, v.modRevision);
+  }
+
+  private decrypt(info: KindInfo, v: StoredValue): { plain: Uint8Array; stale: boolean } {
+    try {
+      return this.transformer.fromStorage(info, v.key, v.value);
+    } catch (err) {
+      if (err instanceof EncryptionError) throw apiErrors.internalError(err);
+      throw err;
+    }
   }
 
   /** The object's stored bytes before encryption; refuses objects over the size limit. */
@@ -52,14 +62,20 @@ export class StoredObjects {
     return bytes;
   }
 
-  /** Encrypted for etcd (Secrets), when a transformer is configured. */
-  toStorage(info: KindInfo, plain: Uint8Array): Uint8Array {
-    return this.transformer.toStorage(info, plain);
+  /** Encrypted for etcd at `key` (Secrets), as the encryption configuration says. */
+  toStorage(info: KindInfo, key: string, plain: Uint8Array): Uint8Array {
+    return this.transformer.toStorage(info, key, plain);
   }
 
-  /** Whether `plain` is what `stored` holds (comparing after decryption: every seal has a new nonce). */
+  /**
+   * Whether writing `plain` would change nothing, so the write is skipped: the same bytes
+   * (compared after decryption: every seal has a new nonce) and not stale, i.e. not sealed with an
+   * older key, without the etcd key bound, or unencrypted where encryption is on. A stale value
+   * is rewritten by any update, even one that changes nothing: that is how keys rotate.
+   */
   unchanged(info: KindInfo, plain: Uint8Array, stored: StoredValue): boolean {
-    return Buffer.from(plain).equals(Buffer.from(this.transformer.fromStorage(info, stored.value)));
+    const current = this.decrypt(info, stored);
+    return !current.stale && Buffer.from(plain).equals(Buffer.from(current.plain));
   }
 
   /** A linearizable read of `key`, remembered for later read-modify-writes. */
