@@ -163,6 +163,10 @@ describe("REST API: kubectl", () => {
     await run("create", "role", "pod-reader", "--verb=get,list", "--resource=pods");
     await run("create", "rolebinding", "builder-reads", "--role=pod-reader", "--serviceaccount=default:builder");
     await run("create", "quota", "small", "--hard=pods=10,requests.cpu=500m");
+    await run("create", "deployment", "gen", "--image=busybox:1.36", "--replicas=2", "--port=8080", "--", "sleep", "3600");
+    await run("expose", "deployment", "gen", "--port=80", "--target-port=8080");
+    assert.equal(await jsonpath("deploy/gen", "{.spec.replicas} {.spec.template.spec.containers[0].command} {.spec.template.spec.containers[0].ports[0].containerPort}"), '2 ["sleep","3600"] 8080');
+    assert.equal(await jsonpath("svc/gen", "{.spec.selector.app} {.spec.ports[0].port} {.spec.ports[0].targetPort}"), "gen 80 8080");
     assert.equal(await jsonpath("role/pod-reader", "{.rules[0].verbs}"), '["get","list"]');
     assert.equal(await jsonpath("rolebinding/builder-reads", "{.roleRef.name} {.subjects[0].kind} {.subjects[0].name}"), "pod-reader ServiceAccount builder");
     assert.equal(await jsonpath("quota/small", "{.spec.hard.requests\\.cpu}"), "500m");

@@ -37,7 +37,7 @@ test("a ConfigMap's metadata, labels and data (map entries)", () => {
 });
 
 test("a kind it does not know is UnsupportedMediaType; a truncated body is BadRequest", () => {
-  assert.throws(() => decodeK8sProtobuf(envelope("apps/v1", "Deployment", Buffer.alloc(0))), (err: { code?: number }) => err.code === 415);
+  assert.throws(() => decodeK8sProtobuf(envelope("networking.k8s.io/v1", "Ingress", Buffer.alloc(0))), (err: { code?: number }) => err.code === 415);
   const truncated = envelope("v1", "ConfigMap", field(1, field(1, "cfg"))).subarray(0, -2);
   assert.throws(() => decodeK8sProtobuf(truncated), (err: { code?: number }) => err.code === 400);
 });

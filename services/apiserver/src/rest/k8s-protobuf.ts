@@ -48,6 +48,21 @@ const schemas: Record<string, Record<number, [string, FieldType]>> = {
   ResourceQuota: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ResourceQuotaSpec"] },
   PodDisruptionBudgetSpec: { 1: ["minAvailable", "intorstring"], 2: ["selector", "LabelSelector"], 3: ["maxUnavailable", "intorstring"], 4: ["unhealthyPodEvictionPolicy", "string"] },
   PodDisruptionBudget: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "PodDisruptionBudgetSpec"] },
+  // The fields `kubectl create deployment|job|cronjob|service` and `kubectl expose` fill in.
+  ContainerPort: { 1: ["name", "string"], 2: ["hostPort", "int"], 3: ["containerPort", "int"], 4: ["protocol", "string"], 5: ["hostIP", "string"] },
+  Container: { 1: ["name", "string"], 2: ["image", "string"], 3: ["command", "strings"], 4: ["args", "strings"], 5: ["workingDir", "string"], 6: ["ports", "[]ContainerPort"], 14: ["imagePullPolicy", "string"] },
+  PodSpec: { 2: ["containers", "[]Container"], 3: ["restartPolicy", "string"], 8: ["serviceAccountName", "string"] },
+  PodTemplateSpec: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "PodSpec"] },
+  DeploymentSpec: { 1: ["replicas", "int"], 2: ["selector", "LabelSelector"], 3: ["template", "PodTemplateSpec"] },
+  Deployment: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "DeploymentSpec"] },
+  JobSpec: { 1: ["parallelism", "int"], 2: ["completions", "int"], 6: ["template", "PodTemplateSpec"], 7: ["backoffLimit", "int"] },
+  Job: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "JobSpec"] },
+  JobTemplateSpec: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "JobSpec"] },
+  CronJobSpec: { 1: ["schedule", "string"], 3: ["concurrencyPolicy", "string"], 4: ["suspend", "bool"], 5: ["jobTemplate", "JobTemplateSpec"], 8: ["timeZone", "string"] },
+  CronJob: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "CronJobSpec"] },
+  ServicePort: { 1: ["name", "string"], 2: ["protocol", "string"], 3: ["port", "int"], 4: ["targetPort", "intorstring"], 5: ["nodePort", "int"] },
+  ServiceSpec: { 1: ["ports", "[]ServicePort"], 2: ["selector", "map"], 3: ["clusterIP", "string"], 4: ["type", "string"], 5: ["externalIPs", "strings"], 10: ["externalName", "string"] },
+  Service: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ServiceSpec"] },
 };
 
 /** apiVersion/kind of the envelope → the schema of its raw message. */
@@ -69,6 +84,10 @@ const kinds: Record<string, string> = {
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "RoleBinding",
   "scheduling.k8s.io/v1/PriorityClass": "PriorityClass",
   "policy/v1/PodDisruptionBudget": "PodDisruptionBudget",
+  "apps/v1/Deployment": "Deployment",
+  "batch/v1/Job": "Job",
+  "batch/v1/CronJob": "CronJob",
+  "v1/Service": "Service",
   "v1/DeleteOptions": "DeleteOptions",
 };
 
