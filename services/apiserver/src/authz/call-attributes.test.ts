@@ -1,7 +1,8 @@
 // The attributes each RPC is authorized as, and reading an object's name and namespace without decoding it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { apiserverV1, coreV1Pod } from "@kubeplane/api";
+import { Metadata } from "@grpc/grpc-js";
+import { apiserverV1, coreV1Pod, POD_STREAM_NAME_KEY, POD_STREAM_NAMESPACE_KEY, podStreamTarget } from "@kubeplane/api";
 import { callAttributes, peekMeta } from "./call-attributes.js";
 
 const user = { username: "alice", groups: [] };
@@ -28,6 +29,13 @@ test("each RPC maps to Kubernetes' verb, subresource, namespace and name", () =>
   assert.equal(pick("list", { resource: { group: "", version: "v1", resource: "nodes" }, namespace: "x" }), "list nodes    ", "cluster-scoped: no namespace");
   assert.equal(pick("podLogs", { namespace: "team", name: "web" }), "get pods log team web ");
   assert.equal(pick("podExec", { namespace: "team", name: "web" }), "create pods exec team web ");
+  // The bidirectional streams are authorized on the pod their metadata names (no request exists yet).
+  const md = new Metadata();
+  md.set(POD_STREAM_NAMESPACE_KEY, "team");
+  md.set(POD_STREAM_NAME_KEY, "web");
+  assert.equal(pick("podExecStream", podStreamTarget(md)), "create pods exec team web ");
+  assert.equal(pick("podAttach", podStreamTarget(md)), "create pods attach team web ");
+  assert.equal(pick("podPortForward", podStreamTarget(md)), "create pods portforward team web ");
   assert.equal(pick("version", {}), "get     /version");
   assert.equal(pick("backup", {}), "get     /backup/etcd-snapshot", "a backup is a non-resource get (cluster-admin, system:kubeplane:etcd-backup)");
   assert.equal(pick("somethingNew", {}), "somethingNew     /grpc/somethingNew", "an unmapped RPC is closed to all but cluster-admin");
