@@ -41,3 +41,17 @@ test("a kind it does not know is UnsupportedMediaType; a truncated body is BadRe
   const truncated = envelope("v1", "ConfigMap", field(1, field(1, "cfg"))).subarray(0, -2);
   assert.throws(() => decodeK8sProtobuf(truncated), (err: { code?: number }) => err.code === 400);
 });
+
+test("a field it does not read must be empty: Go's empty structs pass, a value is refused rather than dropped", () => {
+  const varint = (n: number, v: number): Buffer => Buffer.from([n << 3, v]);
+  const meta = field(1, field(1, "web"));
+  // strategy (4) as Go writes an empty DeploymentStrategy: its type string present but empty.
+  const emptyStrategy = field(4, field(1, ""));
+  const ok = decodeK8sProtobuf(envelope("apps/v1", "Deployment", Buffer.concat([meta, field(2, Buffer.concat([varint(1, 2), emptyStrategy]))])));
+  assert.deepEqual(ok["spec"], { replicas: 2 });
+  const minReadySeconds = varint(5, 10);
+  assert.throws(
+    () => decodeK8sProtobuf(envelope("apps/v1", "Deployment", Buffer.concat([meta, field(2, Buffer.concat([varint(1, 2), minReadySeconds]))]))),
+    (err: { code?: number; message: string }) => err.code === 415 && /DeploymentSpec carries field 5/.test(err.message),
+  );
+});

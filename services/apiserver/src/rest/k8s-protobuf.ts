@@ -7,31 +7,33 @@ export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 /**
  * A message of Kubernetes' generated.proto, by field number: [JSON name, type]. Types: "string",
  * "int", "bool", "map" (string → string), "bytesmap" (string → bytes, base64 in JSON),
- * "quantitymap" (string → Quantity), "intorstring", "strings" (repeated string) or another
- * message's name ("[]Name" repeated). Only the kinds kubectl sends as protobuf are described; their numbers follow
+ * "quantitymap" (string → Quantity), "intorstring", "strings" (repeated string), "ignore" (read
+ * and dropped whatever it holds: status, timestamps the server sets) or another message's name
+ * ("[]Name" repeated). A field number not listed may only hold an empty value, else the body is
+ * refused (415): nothing a client sent is silently lost. Only the kinds kubectl sends as protobuf are described; their numbers follow
  * k8s.io/api's generated.proto.
  */
 type FieldType = string;
 const schemas: Record<string, Record<number, [string, FieldType]>> = {
-  ObjectMeta: { 1: ["name", "string"], 2: ["generateName", "string"], 3: ["namespace", "string"], 5: ["uid", "string"], 6: ["resourceVersion", "string"], 7: ["generation", "int"], 11: ["labels", "map"], 12: ["annotations", "map"], 13: ["ownerReferences", "[]OwnerReference"], 14: ["finalizers", "strings"] },
+  ObjectMeta: { 1: ["name", "string"], 2: ["generateName", "string"], 3: ["namespace", "string"], 5: ["uid", "string"], 6: ["resourceVersion", "string"], 7: ["generation", "int"], 8: ["creationTimestamp", "ignore"], 11: ["labels", "map"], 12: ["annotations", "map"], 13: ["ownerReferences", "[]OwnerReference"], 14: ["finalizers", "strings"] },
   OwnerReference: { 1: ["kind", "string"], 3: ["name", "string"], 4: ["uid", "string"], 5: ["apiVersion", "string"], 6: ["controller", "bool"], 7: ["blockOwnerDeletion", "bool"] },
   ResourceAttributes: { 1: ["namespace", "string"], 2: ["verb", "string"], 3: ["group", "string"], 4: ["version", "string"], 5: ["resource", "string"], 6: ["subresource", "string"], 7: ["name", "string"] },
   NonResourceAttributes: { 1: ["path", "string"], 2: ["verb", "string"] },
   SelfSubjectAccessReviewSpec: { 1: ["resourceAttributes", "ResourceAttributes"], 2: ["nonResourceAttributes", "NonResourceAttributes"] },
   SubjectAccessReviewSpec: { 1: ["resourceAttributes", "ResourceAttributes"], 2: ["nonResourceAttributes", "NonResourceAttributes"], 3: ["user", "string"], 4: ["groups", "strings"], 6: ["uid", "string"] },
-  SelfSubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SelfSubjectAccessReviewSpec"] },
-  SubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SubjectAccessReviewSpec"] },
+  SelfSubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SelfSubjectAccessReviewSpec"], 3: ["status", "ignore"] },
+  SubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SubjectAccessReviewSpec"], 3: ["status", "ignore"] },
   SelfSubjectReview: { 1: ["metadata", "ObjectMeta"] },
   ConfigMap: { 1: ["metadata", "ObjectMeta"], 2: ["data", "map"], 3: ["binaryData", "bytesmap"], 4: ["immutable", "bool"] },
   Secret: { 1: ["metadata", "ObjectMeta"], 2: ["data", "bytesmap"], 3: ["type", "string"], 4: ["stringData", "map"], 5: ["immutable", "bool"] },
   NamespaceSpec: { 1: ["finalizers", "strings"] },
-  Namespace: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "NamespaceSpec"] },
+  Namespace: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "NamespaceSpec"], 3: ["status", "ignore"] },
   Preconditions: { 1: ["uid", "string"], 2: ["resourceVersion", "string"] },
   DeleteOptions: { 1: ["gracePeriodSeconds", "int"], 2: ["preconditions", "Preconditions"], 3: ["orphanDependents", "bool"], 4: ["propagationPolicy", "string"], 5: ["dryRun", "strings"] },
   Eviction: { 1: ["metadata", "ObjectMeta"], 2: ["deleteOptions", "DeleteOptions"] },
   BoundObjectReference: { 1: ["kind", "string"], 2: ["apiVersion", "string"], 3: ["name", "string"], 4: ["uid", "string"] },
   TokenRequestSpec: { 1: ["audiences", "strings"], 3: ["boundObjectRef", "BoundObjectReference"], 4: ["expirationSeconds", "int"] },
-  TokenRequest: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "TokenRequestSpec"] },
+  TokenRequest: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "TokenRequestSpec"], 3: ["status", "ignore"] },
   LocalObjectReference: { 1: ["name", "string"] },
   ServiceAccount: { 1: ["metadata", "ObjectMeta"], 3: ["imagePullSecrets", "[]LocalObjectReference"], 4: ["automountServiceAccountToken", "bool"] },
   PolicyRule: { 1: ["verbs", "strings"], 2: ["apiGroups", "strings"], 3: ["resources", "strings"], 4: ["resourceNames", "strings"], 5: ["nonResourceURLs", "strings"] },
@@ -45,24 +47,24 @@ const schemas: Record<string, Record<number, [string, FieldType]>> = {
   LabelSelector: { 1: ["matchLabels", "map"], 2: ["matchExpressions", "[]LabelSelectorRequirement"] },
   PriorityClass: { 1: ["metadata", "ObjectMeta"], 2: ["value", "int"], 3: ["globalDefault", "bool"], 4: ["description", "string"], 5: ["preemptionPolicy", "string"] },
   ResourceQuotaSpec: { 1: ["hard", "quantitymap"], 2: ["scopes", "strings"] },
-  ResourceQuota: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ResourceQuotaSpec"] },
+  ResourceQuota: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ResourceQuotaSpec"], 3: ["status", "ignore"] },
   PodDisruptionBudgetSpec: { 1: ["minAvailable", "intorstring"], 2: ["selector", "LabelSelector"], 3: ["maxUnavailable", "intorstring"], 4: ["unhealthyPodEvictionPolicy", "string"] },
-  PodDisruptionBudget: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "PodDisruptionBudgetSpec"] },
+  PodDisruptionBudget: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "PodDisruptionBudgetSpec"], 3: ["status", "ignore"] },
   // The fields `kubectl create deployment|job|cronjob|service` and `kubectl expose` fill in.
   ContainerPort: { 1: ["name", "string"], 2: ["hostPort", "int"], 3: ["containerPort", "int"], 4: ["protocol", "string"], 5: ["hostIP", "string"] },
   Container: { 1: ["name", "string"], 2: ["image", "string"], 3: ["command", "strings"], 4: ["args", "strings"], 5: ["workingDir", "string"], 6: ["ports", "[]ContainerPort"], 14: ["imagePullPolicy", "string"] },
   PodSpec: { 2: ["containers", "[]Container"], 3: ["restartPolicy", "string"], 8: ["serviceAccountName", "string"] },
   PodTemplateSpec: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "PodSpec"] },
   DeploymentSpec: { 1: ["replicas", "int"], 2: ["selector", "LabelSelector"], 3: ["template", "PodTemplateSpec"] },
-  Deployment: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "DeploymentSpec"] },
+  Deployment: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "DeploymentSpec"], 3: ["status", "ignore"] },
   JobSpec: { 1: ["parallelism", "int"], 2: ["completions", "int"], 6: ["template", "PodTemplateSpec"], 7: ["backoffLimit", "int"] },
-  Job: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "JobSpec"] },
+  Job: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "JobSpec"], 3: ["status", "ignore"] },
   JobTemplateSpec: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "JobSpec"] },
   CronJobSpec: { 1: ["schedule", "string"], 3: ["concurrencyPolicy", "string"], 4: ["suspend", "bool"], 5: ["jobTemplate", "JobTemplateSpec"], 8: ["timeZone", "string"] },
-  CronJob: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "CronJobSpec"] },
+  CronJob: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "CronJobSpec"], 3: ["status", "ignore"] },
   ServicePort: { 1: ["name", "string"], 2: ["protocol", "string"], 3: ["port", "int"], 4: ["targetPort", "intorstring"], 5: ["nodePort", "int"] },
   ServiceSpec: { 1: ["ports", "[]ServicePort"], 2: ["selector", "map"], 3: ["clusterIP", "string"], 4: ["type", "string"], 5: ["externalIPs", "strings"], 10: ["externalName", "string"] },
-  Service: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ServiceSpec"] },
+  Service: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ServiceSpec"], 3: ["status", "ignore"] },
 };
 
 /** apiVersion/kind of the envelope → the schema of its raw message. */
@@ -138,6 +140,27 @@ function entry(data: Uint8Array): [string, Uint8Array] {
   return [key, value];
 }
 
+/**
+ * Whether a length-delimited value holds nothing: empty, or a message whose every field is blank
+ * (Go's protobuf writes empty structs and empty strings of non-pointer fields: `strategy: {}`).
+ */
+function isBlank(data: Uint8Array, depth: number): boolean {
+  if (data.length === 0) return true;
+  if (depth > 8) return false;
+  try {
+    const r = new Reader(data);
+    while (!r.done) {
+      const tag = r.varint();
+      const wire = tag & 7;
+      if (tag < 8) return false;
+      if (wire === 0 ? r.varint() !== 0 : wire === 2 ? !isBlank(r.bytes(), depth + 1) : true) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The string of length-delimited field `n` of a small message, or undefined. */
 function decodeScalarMessage(data: Uint8Array, n: number): string | undefined {
   const r = new Reader(data);
@@ -156,8 +179,13 @@ function decodeMessage(schema: string, data: Uint8Array): Record<string, unknown
   while (!r.done) {
     const tag = r.varint();
     const field = fields[Math.floor(tag / 8)];
-    if (!field) {
-      r.skip(tag & 7);
+    if (!field || field[1] === "ignore") {
+      // A field this table does not describe may only be empty: dropping a value would store another object than was sent.
+      const wire = tag & 7;
+      const empty = wire === 2 ? isBlank(r.bytes(), 0) : wire === 0 ? r.varint() === 0 : (r.skip(wire), false);
+      if (!empty && !field) {
+        throw apiErrors.apiError("UnsupportedMediaType", `the protobuf ${schema} carries field ${Math.floor(tag / 8)}, which this apiserver does not read - send application/json`);
+      }
       continue;
     }
     const [name, type] = field;
