@@ -58,7 +58,7 @@ test("shaped manifests: decode, default and validate never throw; what decodes r
       // Validation of an update against itself never throws either.
       validateObject(info, object, object);
     }),
-    propertyParams(300),
+    propertyParams(200),
   );
 });
 
