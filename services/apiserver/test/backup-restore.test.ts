@@ -19,7 +19,7 @@ const configMaps = kindForResource("", "configmaps")!;
 const secrets = kindForResource("", "secrets")!;
 const deployments = kindForResource("apps", "deployments")!;
 const NS = "shop";
-const BUMP = 2_000;
+const BUMP = 500;
 
 let cluster: TestCluster;
 let dir: string;
