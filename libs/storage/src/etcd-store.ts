@@ -1,5 +1,6 @@
 // The apiserver's etcd store: keys and bytes, mod_revision as resourceVersion, txns that never overwrite blindly.
 import { REGISTRY_PREFIX } from "@kubeplane/api";
+import { noop } from "cockatiel";
 import { Etcd3, type IKeyValue, type IRequestOp, type IResponseOp, type ICompare } from "etcd3";
 import { KeyExistsError, RevisionMismatchError } from "./errors.js";
 import type { Change, StoredValue } from "./stored-value.js";
@@ -94,6 +95,10 @@ export class EtcdStore {
       ...(opts.tls ? { credentials: { rootCertificate: opts.tls.ca, privateKey: opts.tls.key, certChain: opts.tls.cert } } : {}),
       // Streams (watch, lease keep-alive) live long; only unary calls get a deadline.
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
+      // etcd3's default per-member circuit breaker (open for 5 s after 3 recoverable errors in a row) sends calls to
+      // the other members; with one member there is nowhere to send them, and a few deadlines under CPU load would
+      // fail every call for 5 s. One member: no breaker (calls still time out and retry on their own).
+      ...(opts.endpoints.length === 1 ? { faultHandling: { host: () => noop } } : {}),
     });
     return new EtcdStore(client, opts);
   }
