@@ -37,11 +37,16 @@ export function backupHandlers(deps: BackupDeps): BackupServer {
         cancelled = true;
         source?.destroy();
       });
+      // Resolves once the client can take more; also when the call ends (cancelled), so nothing waits forever.
       const send = (chunk: Partial<apiserverV1.BackupChunk>): Promise<void> =>
         new Promise((resolve) => {
           // ts-proto's encoder expects every field present.
-          if (call.write({ data: EMPTY, sha256: "", size: 0, ...chunk })) resolve();
-          else call.once("drain", resolve);
+          if (call.write({ data: EMPTY, sha256: "", size: 0, ...chunk })) return resolve();
+          const done = (): void => {
+            for (const event of ["drain", "cancelled", "close"]) call.removeListener(event, done);
+            resolve();
+          };
+          for (const event of ["drain", "cancelled", "close"]) call.once(event, done);
         });
       const run = async (): Promise<void> => {
         const info = await snapshotInfo(deps.store);
