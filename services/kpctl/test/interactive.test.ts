@@ -1,9 +1,10 @@
 // kpctl exec -i/-t, port-forward and cp end to end: kpctl → apiserver (pods/exec, pods/portforward) → kubelet → containerd's CRI streaming server (SPDY), on a real node inside a network namespace of the test's own.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
@@ -17,6 +18,7 @@ const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 const services = kindFor("v1", "Service") as KindInfo<coreV1Service.Service>;
 const nodes = kindFor("v1", "Node") as KindInfo<coreV1Node.Node>;
 const NODE = "node-stream";
+const execFileAsync = promisify(execFile);
 
 /** kpctl as a child process with its stdin and output at hand (the command line quoted for `script`). */
 function kpctlArgv(server: string, args: readonly string[]): string[] {
@@ -99,6 +101,31 @@ describe("interactive exec, port-forward and cp through the apiserver and the ku
     assert.match(out, /\/dev\/pts\/\d+/, "the command's stdin is a terminal");
     assert.match(out, /^hi\r?$/m, out);
     assert.match(out, /command terminated with exit code 3/);
+  });
+
+  it("exec -it gives the remote terminal kpctl's window size and follows its resizes (SIGWINCH)", async () => {
+    // tmux holds the terminal here: its window is kpctl's terminal, resize-window sends it SIGWINCH.
+    const tmux = (...args: string[]): Promise<string> => execFileAsync("tmux", ["-L", `kp-test-${process.pid}`, ...args]).then((r) => r.stdout);
+    const command = kpctlArgv(server(), ["exec", "-it", "web", "--", "sh"]).map(shellQuote).join(" ");
+    await tmux("new-session", "-d", "-s", "exec", "-x", "100", "-y", "30", `${command}; sleep 60`);
+    try {
+      const screen = (): Promise<string> => tmux("capture-pane", "-p", "-t", "exec");
+      // capture-pane drops trailing blanks: the prompt shows as "/ #".
+      await waitFor(async () => (await screen()).includes("/ #"), { timeoutMs: 20_000, message: "the remote shell's prompt" }).catch(async (err: Error) => {
+        throw new Error(`${err.message}; screen: ${await screen()}`);
+      });
+      await tmux("send-keys", "-t", "exec", "stty size", "Enter");
+      await waitFor(async () => /^30 100$/m.test(await screen()), { timeoutMs: 10_000, message: "stty size 30 100" }).catch(async (err: Error) => {
+        throw new Error(`${err.message}; screen: ${await screen()}`);
+      });
+      await tmux("resize-window", "-t", "exec", "-x", "120", "-y", "40");
+      await tmux("send-keys", "-t", "exec", "stty size", "Enter");
+      await waitFor(async () => /^40 120$/m.test(await screen()), { timeoutMs: 10_000, message: "stty size 40 120 after the resize" }).catch(async (err: Error) => {
+        throw new Error(`${err.message}; screen: ${await screen()}`);
+      });
+    } finally {
+      await tmux("kill-server").catch(() => undefined);
+    }
   });
 
   it("exec -i passes piped stdin to the command and ends it with the pipe's EOF", async () => {

@@ -92,7 +92,8 @@ export function streamingHandlers(deps: StreamingServerDeps): Pick<kubeletV1.Kub
       });
       const serve = async (): Promise<void> => {
         checkCaller(call as never);
-        const start = (await firstMessage(call)).start;
+        const first = await firstMessage(call);
+        const start = first.start;
         if (!start) throw apiErrors.badRequest("the first message must carry start");
         if (kind === "exec" && start.command.length === 0) throw apiErrors.badRequest("you must specify at least one command for the container");
         if (!start.stdin && !start.stdout && !start.stderr) throw apiErrors.badRequest("you must specify at least one of stdin, stdout, stderr");
@@ -101,6 +102,9 @@ export function streamingHandlers(deps: StreamingServerDeps): Pick<kubeletV1.Kub
         const url = kind === "exec" ? await deps.runtime.exec(id, start.command, streams) : await deps.runtime.attach(id, streams);
         const s = (session = await startRemoteCommand(url, streams));
         if (cancelled) return s.close();
+        // The first message may carry the terminal's initial size and some stdin too.
+        if (first.resize) s.resize(first.resize.width, first.resize.height);
+        if (first.stdin.length) s.stdin?.write(first.stdin);
         if (s.stdout) relayOut(s.stdout, call, (stdout) => ({ stdout, stderr: Buffer.alloc(0) }));
         if (s.stderr) relayOut(s.stderr, call, (stderr) => ({ stdout: Buffer.alloc(0), stderr }));
         call.on("data", (msg: kubeletV1.RemoteCommandRequest) => {
