@@ -1,14 +1,14 @@
 // Unit tests of the kubeplane chart's rendering: golden bundles, schema errors by path, systemd-analyze verify on every unit.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Bundle } from "./bundle.js";
-import { renderMachineFiles, topologyOf } from "./render-bundles.js";
+import { renderBundles, renderMachineFiles, topologyOf, writeBundles } from "./render-bundles.js";
 
 const FIXTURES = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
 const GOLDEN = fileURLToPath(new URL("../test/golden/", import.meta.url));
@@ -32,6 +32,30 @@ test("the chart renders one bundle per machine, matching the golden files", asyn
   const { bundles } = await renderMachineFiles({ valueFiles: values });
   assert.deepEqual(bundles.map((b) => b.machine.name), ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2"]);
   for (const b of bundles) await assertGolden(`${b.machine.name}.txt`, bundleText(b));
+});
+
+test("every control-plane bundle carries the PKI's one encryption key file (0600) that its apiserver reads; workers none", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "kp-enc-bundles-"));
+  try {
+    const pkiDir = join(dir, "pki");
+    const first = await renderBundles({ valueFiles: values, pkiDir });
+    const key = await readFile(join(pkiDir, "encryption-keys"), "utf8");
+    assert.match(key, /^key1:[A-Za-z0-9+/]{43}=\n$/);
+    await writeBundles(first.bundles, pkiDir, join(dir, "out"));
+    for (const b of first.bundles) {
+      const path = join(dir, "out", b.machine.name, "files", b.machine.pkiDir, "encryption-keys");
+      if (b.machine.role !== "control-plane") {
+        await assert.rejects(stat(path), { code: "ENOENT" });
+        continue;
+      }
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal(await readFile(path, "utf8"), key);
+      const unit = b.files.find((f) => f.path.endsWith("kp-apiserver.service"))?.content ?? "";
+      assert.ok(unit.includes(`--encryption-key-file=${b.machine.pkiDir}/encryption-keys`), `${b.machine.name}'s apiserver reads it`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("control-plane machines know every etcd member, NATS route and apiserver; workers know every apiserver", async () => {
