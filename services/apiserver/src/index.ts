@@ -177,7 +177,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
     ...backupHandlers({ store, logger: log, kubeplaneVersion: version }),
   };
-  const limits = flowControlCalls(handlers, { ...createFlowControl(config, service.metrics), logger: log });
+  const flowControl = createFlowControl(config, service.metrics);
+  const limits = flowControlCalls(handlers, { ...flowControl, logger: log });
   service.addService(apiserverV1.ApiServerServiceService, auditCalls(authenticateCalls(authorizeCalls(limits, { authorizer: authorization.authorizer, escalation: authorization.escalation, logger: log }), authenticator(config, log, registry, serviceAccounts.authenticator), log), auditor));
   service.addReadinessCheck("etcd", async () => {
     await store.currentRevision();
@@ -234,7 +235,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
   await authorization.ready; // serve once the default policy is written and the authorizer's caches are filled
   const addresses = await service.start();
   const rest = await startRestApi(config, {
-    deps: { handlers: limits, registry, authorizer: authorization.authorizer, escalation: authorization.escalation, watch: { registry, source, metrics, bookmarkIntervalMs: config.bookmarkInterval }, logger: log },
+    deps: { handlers: limits, registry, authorizer: authorization.authorizer, escalation: authorization.escalation, watch: { registry, source, metrics, bookmarkIntervalMs: config.bookmarkInterval }, watchLimiter: flowControl.watchLimiter, logger: log },
     authenticator: authenticator(config, log, registry, serviceAccounts.authenticator),
     auditor,
     kubeplaneVersion: version,

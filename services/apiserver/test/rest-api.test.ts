@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { CoreV1Api, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { clientTls, testPki, waitFor } from "@kubeplane/testing";
 import { startTestCluster, type TestCluster } from "./harness.js";
-import { kubectl, kubectlStream, restRequest, writeKubeconfig } from "./rest-support.js";
+import { kubectl, kubectlStream, openStream, restRequest, writeKubeconfig } from "./rest-support.js";
 
 await testPki();
 
@@ -18,7 +18,7 @@ const auditDir = mkdtempSync(join(tmpdir(), "kp-rest-audit-"));
 const auditLog = join(auditDir, "audit.log");
 before(async () => {
   writeFileSync(join(auditDir, "policy.yaml"), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: None\n    resources: [{ group: "coordination.k8s.io", resources: ["leases"] }]\n  - level: RequestResponse\n');
-  cluster = await startTestCluster({ config: { auditPolicyFile: join(auditDir, "policy.yaml"), auditLogPath: auditLog } });
+  cluster = await startTestCluster({ config: { auditPolicyFile: join(auditDir, "policy.yaml"), auditLogPath: auditLog, maxWatchesPerUser: 1 } });
   url = cluster.apiservers[0]!.restUrl!;
 });
 after(async () => {
@@ -300,6 +300,36 @@ describe("REST API: raw requests", () => {
     } finally {
       controller.abort();
     }
+  });
+
+  test("REST watches count against flow control's per-user watch cap: one over it is 429 with Retry-After, a closed one frees its slot", async () => {
+    // The cluster runs with maxWatchesPerUser 1; "watcher" is an ordinary user (the admin is a system identity).
+    const binding = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "watcher-admin" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "watcher" }] };
+    assert.equal((await post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", JSON.stringify(binding))).status, 201);
+    const as = { "Impersonate-User": "watcher" };
+    const watchUrl = `${url}/api/v1/namespaces/default/configmaps?watch=1`;
+    const first = await waitFor(async () => {
+      const w = await openStream(watchUrl, as);
+      if (w.status === 200) return w;
+      w.close(); // the binding may not have reached the authorizer's cache yet
+      return undefined;
+    }, { message: "the first watch" });
+    try {
+      const second = await restRequest(watchUrl, { headers: as });
+      assert.equal(second.status, 429);
+      assert.equal(second.headers["retry-after"], "1");
+      assert.deepEqual(pick(JSON.parse(second.body), "kind", "reason", "code"), { kind: "Status", reason: "TooManyRequests", code: 429 });
+      assert.equal((JSON.parse(second.body) as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds, 1);
+    } finally {
+      first.close();
+    }
+    const third = await waitFor(async () => {
+      const w = await openStream(watchUrl, as);
+      if (w.status === 200) return w;
+      w.close();
+      return undefined;
+    }, { message: "a watch after the first one closed" });
+    third.close();
   });
 
   test("pods/log goes through the node proxy: an unscheduled pod is 400 and a missing one 404, as Status", async () => {

@@ -76,3 +76,19 @@ export function restRequest(
     req.end(opts.body);
   });
 }
+
+/** Opens a watch (or any streaming GET) as the admin; resolves once the response's headers arrive, with a way to close it. */
+export function openStream(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: () => string; close: () => void }> {
+  const tls = clientTls("admin");
+  const controller = new AbortController();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), headers, signal: controller.signal }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("error", () => undefined);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: () => body, close: () => controller.abort() });
+    });
+    req.on("error", (err) => (controller.signal.aborted ? undefined : reject(err)));
+    req.end();
+  });
+}

@@ -5,6 +5,7 @@ import type { Logger } from "@kubeplane/service-kit";
 import type { UserInfo } from "../authn/index.js";
 import type { AuditRequest } from "../audit/index.js";
 import type { Authorizer, EscalationCheck, RequestAttributes } from "../authz/index.js";
+import type { WatchLimiter } from "../flowcontrol/index.js";
 import type { Registry } from "../registry.js";
 import type { WatchEventsDeps } from "../watch-events.js";
 import type { GrpcHandlers } from "./handler-bridge.js";
@@ -18,6 +19,8 @@ export interface RestDeps {
   authorizer: Authorizer;
   escalation: EscalationCheck;
   watch: WatchEventsDeps;
+  /** Flow control's per-user watch cap, shared with the gRPC Watch (a REST watch holds one slot while it streams). */
+  watchLimiter?: WatchLimiter | undefined;
   logger: Logger;
 }
 

@@ -51,10 +51,10 @@ export function parseJsonBody(body: Buffer, what = "the request body"): unknown 
   }
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json", headers: Record<string, string> = {}): void {
   const data = Buffer.from(JSON.stringify(body));
   sentBodies.set(res, body);
-  res.writeHead(code, { "Content-Type": contentType, "Content-Length": data.length, "Cache-Control": "no-cache, private" });
+  res.writeHead(code, { "Content-Type": contentType, "Content-Length": data.length, "Cache-Control": "no-cache, private", ...headers });
   res.end(data);
 }
 
@@ -72,14 +72,18 @@ export function statusJson(err: ApiError): Record<string, unknown> {
   return { kind: "Status", apiVersion: "v1", metadata: {}, ...json };
 }
 
-/** Ends the response with the error's Status and HTTP code (once headers are out, only the stream is cut). */
+/**
+ * Ends the response with the error's Status and HTTP code (once headers are out, only the stream is cut);
+ * a Status with `retryAfterSeconds` (429 of flow control and of the watch cap) sets `Retry-After`, as kube-apiserver.
+ */
 export function sendError(res: ServerResponse, err: unknown, logger: Logger): number {
   const apiError = asApiError(err, logger);
   if (res.headersSent) {
     res.destroy();
     return apiError.code;
   }
-  sendJson(res, apiError.code || 500, statusJson(apiError));
+  const retryAfter = apiError.status.details?.retryAfterSeconds ?? 0;
+  sendJson(res, apiError.code || 500, statusJson(apiError), "application/json", retryAfter > 0 ? { "Retry-After": String(retryAfter) } : {});
   return apiError.code;
 }
 

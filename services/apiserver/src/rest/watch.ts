@@ -1,5 +1,5 @@
 // `watch=1`: the JetStream-backed watch as a chunked stream of JSON `{"type","object"}` lines (Tables when asked for).
-import { encodeJson, type ApiObject } from "@kubeplane/api";
+import { apiErrors, encodeJson, type ApiObject } from "@kubeplane/api";
 import { runWatch } from "../watch-events.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { includeObjectOf, toTable, wantsTable } from "./table.js";
@@ -14,8 +14,22 @@ function timeoutMsOf(call: RestCall): number {
 /**
  * Serves a watch: failures before the first event (a bad selector, 410 Gone for an expired
  * resourceVersion) are a Status reply; later ones end the stream with an ERROR event, as Kubernetes.
+ * A user at flow control's watch cap gets 429 TooManyRequests (Retry-After: 1) before anything starts.
  */
 export async function serveWatch(call: RestCall, deps: RestDeps): Promise<void> {
+  const release = deps.watchLimiter?.tryAcquire(call.user);
+  if (deps.watchLimiter && !release) {
+    const cap = deps.watchLimiter.capOf(call.user);
+    throw apiErrors.tooManyRequests(`Too many requests: user "${call.user.username}" already has ${cap} open watches (the limit), please try again later.`, 1);
+  }
+  try {
+    await streamWatch(call, deps);
+  } finally {
+    release?.();
+  }
+}
+
+async function streamWatch(call: RestCall, deps: RestDeps): Promise<void> {
   const q = call.query;
   const table = wantsTable(call.req.headers.accept);
   const include = includeObjectOf(q);
