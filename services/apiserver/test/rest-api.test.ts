@@ -248,6 +248,20 @@ describe("REST API: raw requests", () => {
     assert.equal((JSON.parse(warn.body) as Record<string, unknown>)["bogus"], undefined);
   });
 
+  test("body limits: 3.5 MiB is 413 RequestEntityTooLarge, JSON nested 10,000 deep is 400 BadRequest, each a Status", async () => {
+    const large = await post("/api/v1/namespaces/default/configmaps", cm("large", { data: { k: "x".repeat(3.5 * 1024 * 1024) } }));
+    assert.equal(large.status, 413);
+    assert.deepEqual(pick(JSON.parse(large.body), "kind", "reason", "code"), { kind: "Status", reason: "RequestEntityTooLarge", code: 413 });
+    const deep = await post("/api/v1/namespaces/default/configmaps", `{"metadata":{"name":"deep"},"data":${"[".repeat(10_000)}${"]".repeat(10_000)}}`);
+    assert.equal(deep.status, 400);
+    const status = JSON.parse(deep.body) as { kind: string; reason: string; message: string };
+    assert.deepEqual([status.kind, status.reason], ["Status", "BadRequest"]);
+    assert.match(status.message, /deeper than the limit of 100 levels/);
+    const deepPatch = await restRequest(`${url}/api/v1/namespaces/default/configmaps/large`, { method: "PATCH", body: `${"{\"a\":".repeat(10_000)}1${"}".repeat(10_000)}`, headers: { "Content-Type": "application/merge-patch+json" } });
+    assert.equal(deepPatch.status, 400);
+    assert.match((JSON.parse(deepPatch.body) as { message: string }).message, /the patch nests objects and arrays deeper/);
+  });
+
   test("dryRun=All answers with the object and stores nothing; a bad dryRun value is 400", async () => {
     const dry = await post("/api/v1/namespaces/default/configmaps?dryRun=All", cm("dry-raw"));
     assert.equal(dry.status, 201);

@@ -1,12 +1,12 @@
 // Bytes in and out of the REST listener: request bodies, JSON replies and failures as meta/v1 Status.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { apiErrors, isApiError, metaV1, type ApiError } from "@kubeplane/api";
+import { apiErrors, defaultJsonLimits, entityTooLarge, isApiError, metaV1, parseJsonBody as parseLimitedJson, type ApiError } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { isStoreUnavailable } from "@kubeplane/storage";
 import { PROTOBUF_MAGIC, decodeK8sProtobuf } from "./k8s-protobuf.js";
 
-/** Largest request body read (3 MiB, as kube-apiserver's default limit); objects are limited further by the registry. */
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** Request body limits: libs/api's (3 MiB as kube-apiserver's default body limit, 100 levels of nesting); objects are limited further by the registry. */
+const BODY_LIMITS = defaultJsonLimits;
 
 const receivedBodies = new WeakMap<IncomingMessage, Buffer>();
 const sentBodies = new WeakMap<ServerResponse, unknown>();
@@ -27,28 +27,44 @@ export function sentBody(res: ServerResponse): unknown {
   return sentBodies.get(res);
 }
 
-/** Reads the whole body; RequestEntityTooLarge past the limit. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw apiErrors.apiError("RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const body = Buffer.concat(chunks);
-  receivedBodies.set(req, body);
-  return body;
+/**
+ * Reads the whole body; past the byte limit RequestEntityTooLarge (413). The rest of an oversized body
+ * is read and dropped rather than the socket cut, so the client gets the 413 and not a reset.
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= BODY_LIMITS.maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.resume();
+      reject(entityTooLarge("the request body", size, BODY_LIMITS.maxBytes));
+    };
+    const onEnd = (): void => {
+      const body = Buffer.concat(chunks);
+      receivedBodies.set(req, body);
+      resolve(body);
+    };
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
 }
 
-/** Parses a JSON body (or the protobuf kubectl's typed clients send, for the kinds `decodeK8sProtobuf` knows); BadRequest when it is neither. */
+/**
+ * Parses a JSON body within libs/api's size and nesting-depth limits (413 RequestEntityTooLarge,
+ * 400 BadRequest), or the protobuf kubectl's typed clients send, for the kinds `decodeK8sProtobuf`
+ * knows; BadRequest when it is neither.
+ */
 export function parseJsonBody(body: Buffer, what = "the request body"): unknown {
   if (body.subarray(0, PROTOBUF_MAGIC.length).equals(PROTOBUF_MAGIC)) return decodeK8sProtobuf(body);
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch (err) {
-    throw apiErrors.badRequest(`${what} is not valid JSON: ${(err as Error).message}`);
-  }
+  return parseLimitedJson(body, what, BODY_LIMITS);
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json", headers: Record<string, string> = {}): void {
