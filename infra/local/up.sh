@@ -337,7 +337,7 @@ kp_service_address() {
 # ---- kpctl's context: the admin's client certificate, the cluster CA (kubeconfig-shaped file) ----
 mkdir -p -- "$(dirname "$KP_KPCTL_CONFIG")"
 kpctl_config() { "$KPCTL" config "$@" --config "$KP_KPCTL_CONFIG" >/dev/null; }
-kpctl_config set-cluster kubeplane-local --server "$KP_HOST:6443" --certificate-authority "$(kp_pem ca.crt)" --embed-certs
+kpctl_config set-cluster kubeplane-local --server "$KP_HOST:6443" --rest-server "https://$KP_HOST:6444" --certificate-authority "$(kp_pem ca.crt)" --embed-certs
 kpctl_config set-credentials kubeplane-local-admin --client-certificate "$(kp_pem admin.crt)" --client-key "$(kp_pem admin.key)" --embed-certs
 kpctl_config set-context kubeplane-local --cluster kubeplane-local --user kubeplane-local-admin
 kpctl_config use-context kubeplane-local

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { CoreV1Api, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { clientTls, testPki, waitFor } from "@kubeplane/testing";
 import { startTestCluster, type TestCluster } from "./harness.js";
-import { kubectl, kubectlStream, openStream, restRequest, writeKubeconfig } from "./rest-support.js";
+import { kubectl, kubectlStream, openStream, restRequest, runKpctl, writeKubeconfig } from "./rest-support.js";
 
 await testPki();
 
@@ -144,6 +144,26 @@ describe("REST API: kubectl", () => {
     const gone = await kubectl(kc, ["get", "deploy", "web"]);
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /NotFound.*deployments\.apps "web" not found/);
+  });
+
+  test("kpctl config view --kubeconfig writes a kubeconfig kubectl uses for the REST API", async () => {
+    // kpctl's context file as make up writes it: the gRPC server, the REST URL in the cluster's extension, credential files.
+    const tls = clientTls("admin");
+    const kpctlConfig = join(kc.dir, "kpctl-config");
+    writeFileSync(kpctlConfig, JSON.stringify({
+      clusters: [{ name: "kp", cluster: { server: cluster.apiservers[0]!.addresses.grpcAddress, "certificate-authority": tls.caFile, extensions: [{ name: "kubeplane.io/rest-server", extension: { server: url } }] } }],
+      users: [{ name: "admin", user: { "client-certificate": tls.certFile, "client-key": tls.keyFile } }],
+      contexts: [{ name: "kp", context: { cluster: "kp", user: "admin" } }],
+      "current-context": "kp",
+    }));
+    const view = await runKpctl(["--config", kpctlConfig, "config", "view", "--kubeconfig", "--raw", "--flatten"]);
+    assert.equal(view.code, 0, view.stderr);
+    assert.match(view.stdout, /client-key-data: /);
+    const path = join(kc.dir, "from-kpctl");
+    writeFileSync(path, view.stdout);
+    const ns = await kubectl({ path, dir: kc.dir }, ["get", "ns", "default", "-o", "name"]);
+    assert.equal(ns.code, 0, ns.stderr);
+    assert.equal(ns.stdout, "namespace/default\n");
   });
 
   test("get -w sees a change made after it started", async () => {

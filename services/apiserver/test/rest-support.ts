@@ -92,3 +92,11 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
     req.end();
   });
 }
+
+/** Runs kpctl from sources as a process (a service's test does not import another service). */
+export function runKpctl(args: string[]): Promise<KubectlResult> {
+  const bin = new URL("../../kpctl/bin/kpctl", import.meta.url).pathname;
+  return new Promise((resolve) => {
+    execFile(bin, args, { timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}

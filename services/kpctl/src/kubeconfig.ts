@@ -115,6 +115,68 @@ export function setClusterScheduler(cluster: ClusterInfo, server: string): void 
   cluster.extensions = [...others, { name: SCHEDULER_EXTENSION, extension: { server } }];
 }
 
+/** The cluster extension naming the Kubernetes REST API's URL (`kpctl config view --kubeconfig`: kubectl's server). */
+export const REST_SERVER_EXTENSION = "kubeplane.io/rest-server";
+
+/** The port of the apiserver's REST API by default (`--rest-listen`, docs/rest-api.md); 6443 is the gRPC API's. */
+export const DEFAULT_REST_PORT = 6444;
+
+/**
+ * The REST API URL of a cluster: its `kubeplane.io/rest-server` extension, else derived from the gRPC
+ * server's host with the default REST port (`10.0.0.1:6443` → `https://10.0.0.1:6444`); undefined without either.
+ */
+export function clusterRestServer(cluster: ClusterInfo | undefined): string | undefined {
+  const ext = cluster?.extensions?.find((e) => e.name === REST_SERVER_EXTENSION)?.extension;
+  if (isRecord(ext) && typeof ext.server === "string" && ext.server) return ext.server;
+  const grpc = cluster?.server?.replace(/^[a-z]+:\/\//, "");
+  if (!grpc) return undefined;
+  const colon = grpc.lastIndexOf(":");
+  const host = colon > grpc.lastIndexOf("]") ? grpc.slice(0, colon) : grpc;
+  return `https://${host}:${DEFAULT_REST_PORT}`;
+}
+
+export function setClusterRestServer(cluster: ClusterInfo, server: string): void {
+  const others = (cluster.extensions ?? []).filter((e) => e.name !== REST_SERVER_EXTENSION);
+  cluster.extensions = server ? [...others, { name: REST_SERVER_EXTENSION, extension: { server } }] : others;
+  if (!cluster.extensions.length) delete cluster.extensions;
+}
+
+/** kubectl's `config view --minify`: the current context, its cluster and its user only. Throws when no current context is set or it is missing. */
+export function minified(config: Kubeconfig): Kubeconfig {
+  const name = config["current-context"];
+  const context = config.contexts.find((c) => c.name === name);
+  if (!name || !context) throw new KpctlError(name ? `current-context "${name}" does not exist` : "current-context must exist in order to minify", "ECONFIG");
+  const out: Kubeconfig = {
+    "current-context": name,
+    contexts: [context],
+    clusters: config.clusters.filter((c) => c.name === context.context.cluster),
+    users: config.users.filter((u) => u.name === context.context.user),
+  };
+  if (config.preferences) out.preferences = config.preferences;
+  return out;
+}
+
+/**
+ * A kubeconfig kubectl uses for the current context: minified, each cluster's server replaced by its
+ * REST API URL (`clusterRestServer`) and kpctl's extensions dropped; credentials stay as they are
+ * (files or embedded data). Throws when a cluster has no server to derive the URL from.
+ */
+export function kubectlKubeconfig(config: Kubeconfig): Kubeconfig {
+  const mini = minified(config);
+  const clusterName = mini.contexts[0]!.context.cluster;
+  if (!mini.clusters.length) throw new KpctlError(`cluster "${clusterName}" of context "${mini["current-context"]}" does not exist`, "ECONFIG");
+  return {
+    ...mini,
+    clusters: mini.clusters.map(({ name, cluster }) => {
+      const server = clusterRestServer(cluster);
+      if (!server) throw new KpctlError(`cluster "${name}" has no server: set one with kpctl config set-cluster ${name} --rest-server=https://HOST:${DEFAULT_REST_PORT}`, "ECONFIG");
+      const copy: ClusterInfo = { ...cluster, server };
+      delete copy.extensions;
+      return { name, cluster: copy };
+    }),
+  };
+}
+
 /** The named entry of a list, created (and appended) when missing; `created` says which. */
 export function upsert<T extends { name: string }>(list: T[], name: string, make: () => T): { entry: T; created: boolean } {
   const found = list.find((e) => e.name === name);

@@ -107,6 +107,52 @@ test("--embed-certs stores the files' contents; view redacts them and tokens unl
   assert.equal((await kpctl("config", "set-credentials", "x", "--client-key=/nonexistent", "--embed-certs")).code, 1);
 });
 
+test("view --kubeconfig: the current context only, the REST API as server, kpctl's extensions dropped; --raw and --flatten as kubectl's", async () => {
+  const { kpctl } = setup();
+  const caFile = join(root, "kc-ca.crt");
+  await writeFile(caFile, "CA PEM");
+  await kpctl("config", "set-cluster", "prod", "--server=10.0.0.1:6443", "--rest-server=https://api.example:7444", `--certificate-authority=${caFile}`, "--scheduler=10.0.0.1:10259");
+  await kpctl("config", "set-cluster", "dev", "--server=[fd00::1]:6443");
+  await kpctl("config", "set-credentials", "admin", "--token=secret");
+  await kpctl("config", "set-credentials", "other", "--token=other");
+  await kpctl("config", "set-context", "prod", "--cluster=prod", "--user=admin", "--namespace=team-a");
+  await kpctl("config", "set-context", "dev", "--cluster=dev", "--user=other");
+  await kpctl("config", "use-context", "prod");
+
+  const json = async (...args: string[]): Promise<Record<string, unknown>> => {
+    const r = await kpctl("config", "view", "-o", "json", ...args);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out) as Record<string, unknown>;
+  };
+  assert.deepEqual(await json("--kubeconfig", "--raw"), {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "prod", cluster: { server: "https://api.example:7444", "certificate-authority": caFile } }],
+    contexts: [{ name: "prod", context: { cluster: "prod", user: "admin", namespace: "team-a" } }],
+    "current-context": "prod",
+    preferences: {},
+    users: [{ name: "admin", user: { token: "secret" } }],
+  });
+  assert.equal(((await json("--kubeconfig")).users as Array<{ user: { token: string } }>)[0]!.user.token, "REDACTED", "without --raw, secrets are redacted as kubectl's view");
+  const flat = await json("--kubeconfig", "--raw", "--flatten");
+  assert.deepEqual((flat.clusters as Array<{ cluster: unknown }>)[0]!.cluster, { server: "https://api.example:7444", "certificate-authority-data": Buffer.from("CA PEM").toString("base64") });
+  // --minify keeps kpctl's gRPC server and extensions; plain view keeps every context.
+  const mini = await json("--minify", "--raw");
+  assert.deepEqual((mini.clusters as Array<{ name: string; cluster: { server: string } }>).map((c) => [c.name, c.cluster.server]), [["prod", "10.0.0.1:6443"]]);
+  assert.equal(((await json("--raw")).contexts as unknown[]).length, 2);
+
+  // Without --rest-server the URL is the gRPC server's host on the REST API's default port (IPv6 kept bracketed).
+  await kpctl("config", "use-context", "dev");
+  assert.deepEqual(((await json("--kubeconfig", "--raw")).clusters as unknown[])[0], { name: "dev", cluster: { server: "https://[fd00::1]:6444" } });
+  await kpctl("config", "set-context", "empty", "--cluster=nowhere");
+  await kpctl("config", "use-context", "empty");
+  const refused = await kpctl("config", "view", "--kubeconfig");
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /cluster "nowhere" of context "empty" does not exist/);
+  await kpctl("config", "set-cluster", "nowhere", "--certificate-authority=/ca.crt");
+  assert.match((await kpctl("config", "view", "--kubeconfig")).err, /cluster "nowhere" has no server: set one with kpctl config set-cluster nowhere --rest-server=/);
+});
+
 test("get-contexts, get-clusters, get-users and current-context list the file as kubectl does", async () => {
   const { kpctl } = setup();
   await kpctl("config", "set-cluster", "a", "--server=a:1");

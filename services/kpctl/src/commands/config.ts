@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { UsageError } from "../args.js";
 import { readContextFile, writeContextFile, type ContextFile } from "../context-config.js";
 import { KpctlError } from "../errors.js";
-import { kubeconfigDocument, setClusterScheduler, upsert, type AuthInfo, type ClusterInfo, type NamedCluster, type NamedContext, type NamedUser } from "../kubeconfig.js";
+import { kubeconfigDocument, kubectlKubeconfig, minified, setClusterRestServer, setClusterScheduler, upsert, type AuthInfo, type ClusterInfo, type NamedCluster, type NamedContext, type NamedUser } from "../kubeconfig.js";
 import { alignTabs, TABLE_TABS } from "../printers/tab-writer.js";
 import { formatData } from "../printers/yaml-json.js";
 import type { Command, CommandContext } from "./command.js";
@@ -19,8 +19,11 @@ export const configCommand: Command = {
     "  # Show the context file (certificates and tokens redacted; --raw shows them)",
     "  kpctl config view",
     "",
+    "  # A kubeconfig for kubectl: the current context, the cluster's REST API as its server",
+    "  kpctl config view --kubeconfig --raw > kubeconfig && kubectl --kubeconfig kubeconfig get ns",
+    "",
     "  # A cluster, a user with a client certificate, and a context joining them",
-    "  kpctl config set-cluster local --server=127.0.0.1:6443 --certificate-authority=pki/ca.crt --embed-certs",
+    "  kpctl config set-cluster local --server=127.0.0.1:6443 --rest-server=https://127.0.0.1:6444 --certificate-authority=pki/ca.crt --embed-certs",
     "  kpctl config set-credentials admin --client-certificate=pki/admin.crt --client-key=pki/admin.key --embed-certs",
     "  kpctl config set-context local --cluster=local --user=admin --namespace=default",
     "  kpctl config use-context local",
@@ -35,6 +38,14 @@ export const configCommand: Command = {
     { name: "current", type: "boolean", description: "set-context: modify the current context." },
     { name: "embed-certs", type: "boolean", description: "set-cluster, set-credentials: store the files' contents (…-data) instead of their paths." },
     { name: "raw", type: "boolean", description: "view: show certificate data and tokens." },
+    { name: "minify", type: "boolean", description: "view: only the current context, its cluster and its user." },
+    { name: "flatten", type: "boolean", description: "view: embed the files the entries name (certificate-authority, client-certificate, client-key) as …-data." },
+    {
+      name: "kubeconfig",
+      type: "boolean",
+      description: "view: a kubeconfig for kubectl (implies --minify): the server is the cluster's Kubernetes REST API (--rest-server of set-cluster, else https://HOST:6444 of the gRPC server's host). Add --raw for usable embedded credentials.",
+    },
+    { name: "rest-server", type: "string", description: "set-cluster: the Kubernetes REST API's URL (https://HOST:PORT), kubectl's server (config view --kubeconfig)." },
     { name: "scheduler", type: "string", description: "set-cluster: the scheduler's gRPC address (for explain-schedule)." },
     { name: "ca-file", type: "string", description: "set-context: CA certificate of the apiserver (sets the context's cluster; prefer set-cluster)." },
     { name: "cert-file", type: "string", description: "set-context: client certificate (sets the context's user; prefer set-credentials)." },
@@ -48,7 +59,9 @@ export const configCommand: Command = {
     switch (sub) {
       case "view": {
         const output = ctx.flags.string("output") === "json" ? "json" : "yaml";
-        const shown = ctx.flags.boolean("raw") ? file : redacted(file);
+        let view: ContextFile = ctx.flags.boolean("kubeconfig") ? kubectlKubeconfig(file) : ctx.flags.boolean("minify") ? minified(file) : file;
+        if (ctx.flags.boolean("flatten")) view = await flattened(view);
+        const shown = ctx.flags.boolean("raw") ? view : redacted(view);
         ctx.out(formatData(kubeconfigDocument(shown), output));
         return 0;
       }
@@ -87,6 +100,8 @@ export const configCommand: Command = {
         await setFileOrData(ctx, entry.cluster, "certificate-authority", ctx.flags.string("certificate-authority"));
         const scheduler = ctx.flags.string("scheduler");
         if (scheduler !== undefined) setClusterScheduler(entry.cluster, scheduler);
+        const restServer = ctx.flags.string("rest-server");
+        if (restServer !== undefined) setClusterRestServer(entry.cluster, restServer);
         await writeContextFile(path, file);
         ctx.out(`Cluster "${name}" set.\n`);
         return 0;
@@ -186,6 +201,28 @@ async function setFileOrData<K extends "certificate-authority" | "client-certifi
     else delete target[key];
     delete target[dataKey];
   }
+}
+
+/** kubectl config view --flatten: each file an entry names becomes its `…-data` (base64 of the content). */
+async function flattened(file: ContextFile): Promise<ContextFile> {
+  const embed = async <T extends ClusterInfo & AuthInfo>(entry: T, key: "certificate-authority" | "client-certificate" | "client-key"): Promise<T> => {
+    const path = entry[key];
+    if (!path) return entry;
+    let content: Buffer;
+    try {
+      content = await readFile(path);
+    } catch (err) {
+      throw new KpctlError(`error reading ${key} data from ${path}: ${(err as Error).message}`, "ECONFIG", { cause: err });
+    }
+    const out: T = { ...entry, [`${key}-data`]: content.toString("base64") };
+    delete out[key];
+    return out;
+  };
+  return {
+    ...file,
+    clusters: await Promise.all(file.clusters.map(async (c) => ({ name: c.name, cluster: await embed(c.cluster, "certificate-authority") }))),
+    users: await Promise.all(file.users.map(async (u) => ({ name: u.name, user: await embed(await embed(u.user, "client-certificate"), "client-key") }))),
+  };
 }
 
 /** kubectl config view's redaction: inline certificate data and tokens are not printed without --raw. */
