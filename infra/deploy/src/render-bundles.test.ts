@@ -69,11 +69,14 @@ test("control-plane machines know every etcd member, NATS route and apiserver; w
   assert.match(file("cp-1", "kp-scheduler.service"), /--apiserver=10\.88\.0\.11:6443,10\.88\.0\.12:6443,10\.88\.0\.13:6443/);
 });
 
-test("the topology names every control-plane address on the apiserver and NATS certificates, and no node: workers join by token", async () => {
+test("the topology names every control-plane address on the apiserver and NATS certificates, every machine address on the components', and no node: workers join by token", async () => {
   const { bundles, values: merged } = await renderMachineFiles({ valueFiles: values, set: ["cluster.apiserverSans={api.example,10.88.0.100}"] });
   const t = topologyOf(bundles, merged);
   assert.deepEqual(t.apiserverSans, { ipAddresses: ["10.88.0.11", "10.88.0.12", "10.88.0.13", "10.88.0.100"], dnsNames: ["api.example"] });
   assert.deepEqual(t.natsSans?.ipAddresses, ["10.88.0.11", "10.88.0.12", "10.88.0.13"]);
+  // Components serve on their machine's address: health checks and Prometheus verify them by it.
+  assert.deepEqual([...(t.componentSans?.ipAddresses ?? [])].sort(), bundles.map((b) => b.machine.address).sort());
+  assert.ok(t.componentSans?.ipAddresses?.includes("10.88.0.11"));
   assert.deepEqual(t.nodes, []);
   assert.deepEqual(t.etcdMembers.map((n) => n.name), ["cp-1", "cp-2", "cp-3"]);
 });

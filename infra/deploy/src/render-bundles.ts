@@ -62,6 +62,8 @@ export function topologyOf(bundles: readonly Bundle[], values: Values): ClusterT
       dnsNames: extra.filter((s) => !/^[0-9.]+$|:/.test(s)),
     },
     natsSans: { ipAddresses: cpAddresses },
+    // Components serve on their machine's address (control plane and workers alike).
+    componentSans: { ipAddresses: bundles.map((b) => b.machine.address) },
   };
 }
 

@@ -22,6 +22,11 @@ export interface ClusterTopology {
   apiserverSans: SanList;
   /** Added to the NATS certificate's localhost / 127.0.0.1. */
   natsSans?: SanList;
+  /**
+   * Added to the components' certificates (scheduler, controller-manager, kube-proxy, dns, nats-authorizer, …):
+   * the machine addresses they serve gRPC and /metrics on, so health checks and Prometheus can verify them.
+   */
+  componentSans?: SanList;
 }
 
 const loopback: Required<SanList> = { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"] };
@@ -87,7 +92,7 @@ export function clusterCertSpecs(topology: ClusterTopology): CertSpec[] {
         commonName: c.commonName,
         ...(c.organizations ? { organizations: c.organizations } : {}),
         usages: ["server", "client"],
-        ...withSans(loopback),
+        ...withSans(loopback, topology.componentSans ?? {}),
       }),
     ),
     ...topology.nodes.map(

@@ -22,6 +22,7 @@ const topology: ClusterTopology = {
   ],
   apiserverSans: { dnsNames: ["api.example"], ipAddresses: ["10.0.0.1"] },
   natsSans: { dnsNames: ["nats.example"] },
+  componentSans: { ipAddresses: ["10.0.0.21"] },
 };
 
 test("clusterCertSpecs names every component and node with its identity, CA and usages", () => {
@@ -58,6 +59,10 @@ test("clusterCertSpecs names every component and node with its identity, CA and 
   assert.deepEqual(node2?.dnsNames, ["node-2", "node-2.example", "localhost"]);
   assert.ok(node2?.ipAddresses?.includes("10.0.0.2"));
   assert.equal(specs.get("scheduler")?.commonName, "system:kube-scheduler");
+  // Components serve on their machines' addresses, as well as on loopback.
+  for (const name of ["scheduler", "nats-authorizer", "kube-proxy"]) {
+    assert.deepEqual(specs.get(name)?.ipAddresses, ["127.0.0.1", "::1", "10.0.0.21"], name);
+  }
   assert.equal(specs.get("controller-manager")?.commonName, "system:kube-controller-manager");
   assert.equal(specs.get("cloud-controller-manager")?.commonName, "system:cloud-controller-manager");
   assert.equal(specs.get("kube-proxy")?.commonName, "system:kube-proxy");
