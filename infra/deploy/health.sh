@@ -47,6 +47,7 @@ check_machine() {
 
 deadline=$((SECONDS + wait_s)) status=0
 for bundle in "$@"; do
+  [[ -f $bundle ]] && continue # OUT/admin.kubeconfig beside the bundles (render.sh), matched by bundles/*
   name=$(jq -r .name "$bundle/machine.json") t0=$SECONDS
   until failed= && check_machine "$bundle"; do
     if ((SECONDS >= deadline)); then

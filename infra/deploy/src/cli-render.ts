@@ -1,10 +1,12 @@
 // Command line of infra/deploy/render.sh: renders the kubeplane chart into one bundle directory per machine.
 import { parseArgs } from "node:util";
+import { writeAdminKubeconfig } from "./admin-kubeconfig.js";
 import { renderBundles, writeBundles } from "./render-bundles.js";
 
 const USAGE = `usage: infra/deploy/render.sh --pki-dir DIR --out DIR [-f VALUES.yaml]... [--set a.b=c]... [--chart DIR]
 Renders charts/kubeplane (or --chart) into DIR/<machine>/ (machine.json, files/…), issuing missing or
-stale certificates into the PKI directory for the machines' topology.`;
+stale certificates into the PKI directory for the machines' topology, and DIR/admin.kubeconfig (kubectl,
+the control-plane machines' REST API, the admin's credentials embedded; 0600).`;
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +31,8 @@ if (args.help) {
     for (const [i, b] of rendered.bundles.entries()) {
       process.stdout.write(`${b.machine.name}\t${b.machine.role}\t${b.machine.address}\t${b.machine.units.join(",")}\t${dirs[i] ?? ""}\n`);
     }
+    const kubeconfig = await writeAdminKubeconfig(rendered.bundles, rendered.values, args["pki-dir"], args.out);
+    process.stdout.write(`kubectl: KUBECONFIG=${kubeconfig}\n`);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exitCode = 1;
