@@ -1,4 +1,5 @@
 // Kubernetes' protobuf request bodies ("k8s\0" envelope) as JSON, for the kinds kubectl's typed clients send that way.
+import { BinaryReader, type WireType } from "@bufbuild/protobuf/wire";
 import { apiErrors } from "@kubeplane/api";
 
 /** The envelope's prefix. */
@@ -93,34 +94,23 @@ const kinds: Record<string, string> = {
   "v1/DeleteOptions": "DeleteOptions",
 };
 
+/** The wire reader of @bufbuild/protobuf (the generated code's), with the few calls this decoder makes. */
 class Reader {
-  pos = 0;
-  constructor(readonly data: Uint8Array) {}
+  private readonly r: BinaryReader;
+  constructor(data: Uint8Array) {
+    this.r = new BinaryReader(data);
+  }
   get done(): boolean {
-    return this.pos >= this.data.length;
+    return this.r.pos >= this.r.len;
   }
   varint(): number {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (this.pos >= this.data.length) throw new RangeError("truncated varint");
-      const b = this.data[this.pos++]!;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-    }
+    return Number(this.r.uint64());
   }
   bytes(): Uint8Array {
-    const len = this.varint();
-    if (this.pos + len > this.data.length) throw new RangeError("truncated field");
-    const out = this.data.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
+    return this.r.bytes();
   }
   skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 5) this.pos += 4;
-    else if (wire === 2) this.bytes();
-    else throw new RangeError(`unsupported wire type ${wire}`);
+    this.r.skip(wire as WireType);
   }
 }
 
