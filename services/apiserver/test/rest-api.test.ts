@@ -88,7 +88,10 @@ describe("REST API: kubectl", () => {
     assert.match(await applyFile(deployment("nginx:1.25")), /deployment\.apps\/web unchanged/);
     assert.match(await run("get", "deployments"), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/1\s+0\s+0\s+\d+s\n$/);
     assert.match(await run("get", "deploy", "web", "-o", "wide"), /CONTAINERS\s+IMAGES\s+SELECTOR\nweb\s.*main\s+nginx:1\.25\s+app=web/);
-    assert.equal((JSON.parse(await run("get", "deploy", "web", "-o", "json")) as { spec: { replicas: number } }).spec.replicas, 1);
+    const asJson = JSON.parse(await run("get", "deploy", "web", "-o", "json")) as { spec: { replicas: number; template: { spec: { containers: Array<{ ports: unknown[] }> } } } };
+    assert.equal(asJson.spec.replicas, 1);
+    // hostPort 0 is omitted, as Kubernetes' omitempty (kubectl describe still prints "Host Port: 0/TCP", as against Kubernetes).
+    assert.deepEqual(asJson.spec.template.spec.containers[0]!.ports, [{ containerPort: 80, protocol: "TCP" }]);
     assert.match(await run("get", "deploy", "web", "-o", "yaml"), /^kind: Deployment$/m);
     assert.equal(await jsonpath("deploy/web", "{.spec.template.spec.containers[0].image}"), "nginx:1.25");
 

@@ -123,12 +123,14 @@ export const DEFAULT_REST_PORT = 6444;
 
 /**
  * The REST API URL of a cluster: its `kubeplane.io/rest-server` extension, else derived from the gRPC
- * server's host with the default REST port (`10.0.0.1:6443` → `https://10.0.0.1:6444`); undefined without either.
+ * server's (the first one's) host with the default REST port (`10.0.0.1:6443` → `https://10.0.0.1:6444`);
+ * undefined without either.
  */
 export function clusterRestServer(cluster: ClusterInfo | undefined): string | undefined {
   const ext = cluster?.extensions?.find((e) => e.name === REST_SERVER_EXTENSION)?.extension;
   if (isRecord(ext) && typeof ext.server === "string" && ext.server) return ext.server;
-  const grpc = cluster?.server?.replace(/^[a-z]+:\/\//, "");
+  // kpctl's server may list several apiservers (HA: "10.0.0.1:6443,10.0.0.2:6443"); kubectl takes one.
+  const grpc = cluster?.server?.split(",")[0]?.trim().replace(/^[a-z]+:\/\//, "");
   if (!grpc) return undefined;
   const colon = grpc.lastIndexOf(":");
   const host = colon > grpc.lastIndexOf("]") ? grpc.slice(0, colon) : grpc;

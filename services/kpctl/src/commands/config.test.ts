@@ -112,7 +112,7 @@ test("view --kubeconfig: the current context only, the REST API as server, kpctl
   const caFile = join(root, "kc-ca.crt");
   await writeFile(caFile, "CA PEM");
   await kpctl("config", "set-cluster", "prod", "--server=10.0.0.1:6443", "--rest-server=https://api.example:7444", `--certificate-authority=${caFile}`, "--scheduler=10.0.0.1:10259");
-  await kpctl("config", "set-cluster", "dev", "--server=[fd00::1]:6443");
+  await kpctl("config", "set-cluster", "dev", "--server=[fd00::1]:6443,[fd00::2]:6443");
   await kpctl("config", "set-credentials", "admin", "--token=secret");
   await kpctl("config", "set-credentials", "other", "--token=other");
   await kpctl("config", "set-context", "prod", "--cluster=prod", "--user=admin", "--namespace=team-a");
