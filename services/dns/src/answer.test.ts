@@ -75,6 +75,19 @@ test("A for a headless Service is one record per ready endpoint; pod hostnames r
   assert.deepEqual(data(await ask(h, "pg-1.pg.db.svc.cluster.local", "A")), ["10.1.0.6"]);
 });
 
+test("pod names (pods insecure): a dashed address answers A/AAAA, the other type NODATA, a malformed one NXDOMAIN", async () => {
+  const { handler: h } = handler(cluster());
+  const a = await ask(h, "10-244-1-5.Shop.pod.cluster.local", "A");
+  assert.deepEqual([a.rcode, a.flags.aa, data(a), a.packet.answers?.[0]?.name], ["NOERROR", true, ["10.244.1.5"], "10-244-1-5.Shop.pod.cluster.local"]);
+  assert.deepEqual(data(await ask(h, "fd00--5.shop.pod.cluster.local", "AAAA")), ["fd00::5"]);
+  const nodata = await ask(h, "10-244-1-5.shop.pod.cluster.local", "AAAA");
+  assert.deepEqual([nodata.rcode, nodata.packet.answers?.length, nodata.packet.authorities?.[0]?.type], ["NOERROR", 0, "SOA"]);
+  const ns = await ask(h, "shop.pod.cluster.local", "A");
+  assert.deepEqual([ns.rcode, ns.packet.answers?.length], ["NOERROR", 0]);
+  const bad = await ask(h, "10-244-1-999.shop.pod.cluster.local", "A");
+  assert.deepEqual([bad.rcode, bad.packet.authorities?.[0]?.type], ["NXDOMAIN", "SOA"]);
+});
+
 test("SRV for a named port: the Service name for ClusterIP, each endpoint for headless, with A in additional", async () => {
   const { handler: h } = handler(cluster());
   const web = await ask(h, "_http._tcp.web.default.svc.cluster.local", "SRV");

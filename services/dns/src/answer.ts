@@ -1,5 +1,6 @@
 // Answers one question from the record index: positive answers, NODATA and NXDOMAIN with the SOA.
 import { inZone, isReverseName } from "./names.js";
+import { podRecords } from "./pod-records.js";
 import type { RecordIndex } from "./record-index.js";
 import { Rcode, RRType, type Reply, type ResourceRecord } from "./resource-record.js";
 import type { NameRecords } from "./service-records.js";
@@ -64,7 +65,7 @@ function srvAdditional(answers: readonly ResourceRecord[], index: RecordIndex, t
  * a reverse name no Service publishes (those are forwarded). Inside the zone: records of the asked
  * type; an ExternalName's CNAME for any type; NODATA (NOERROR, SOA in authority) for a known name
  * without that type, including empty non-terminals such as `<ns>.svc.<zone>`; NXDOMAIN with the SOA
- * otherwise.
+ * otherwise. Pod names `<a-b-c-d>.<ns>.pod.<zone>` are synthesised (pod-records.ts), not indexed.
  */
 export function answerQuestion(owner: string, qname: string, qtype: number, qclass: number, index: RecordIndex, s: AnswerSettings): Reply | undefined {
   const zone = index.zone;
@@ -78,7 +79,13 @@ export function answerQuestion(owner: string, qname: string, qtype: number, qcla
     reply.authoritative = false;
     return reply;
   }
-  const records = index.lookup(qname);
+  const pod = podRecords(qname, zone);
+  if (pod === "nodata" || pod === "nxdomain") {
+    if (pod === "nxdomain") reply.rcode = Rcode.NXDOMAIN;
+    reply.authority.push(soa(apex, index, s));
+    return reply;
+  }
+  const records = pod ?? index.lookup(qname);
   if (!records) {
     if (qname === zone && (qtype === RRType.SOA || qtype === RRType.ANY)) reply.answers.push({ ...soa(zone, index, s), name: owner, ttl: s.ttl });
     else {
