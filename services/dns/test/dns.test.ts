@@ -13,12 +13,15 @@ import { dig, rdata, startUpstream } from "./support.js";
 const namespaces = kindFor("v1", "Namespace") as KindInfo;
 const services = kindFor("v1", "Service") as KindInfo;
 const slices = kindFor("discovery.k8s.io/v1", "EndpointSlice") as KindInfo;
+const pods = kindFor("v1", "Pod") as KindInfo;
+const statefulSets = kindFor("apps/v1", "StatefulSet") as KindInfo;
 const ns = "dns-e2e";
 const zone = "cluster.local";
 
 let cp: ControlPlane;
 let client: ApiClient;
 let dns: ServiceProcess;
+let controllers: ServiceProcess;
 let port: number;
 let upstream: Awaited<ReturnType<typeof startUpstream>>;
 let webIp: string;
@@ -56,13 +59,22 @@ before(async () => {
   await client.json.create(services, svc("ext", { type: "ExternalName", externalName: "upstream.example" }));
   upstream = await startUpstream("upstream.example", "192.0.2.7");
   port = await freePort();
-  dns = await startServiceProcess({
-    entry: serviceEntry("dns"),
-    flags: { apiserver: cp.apiserver.grpcAddress, "nats-url": cp.nats.url, "dns-listen": `127.0.0.1:${port}`, upstreams: `127.0.0.1:${upstream.port}`, "upstream-timeout": "1s" },
-  });
+  // The StatefulSet and EndpointSlice controllers give pod DNS its records (see the StatefulSet test).
+  [dns, controllers] = await Promise.all([
+    startServiceProcess({
+      entry: serviceEntry("dns"),
+      flags: { apiserver: cp.apiserver.grpcAddress, "nats-url": cp.nats.url, "dns-listen": `127.0.0.1:${port}`, upstreams: `127.0.0.1:${upstream.port}`, "upstream-timeout": "1s" },
+    }),
+    startServiceProcess({
+      entry: serviceEntry("controller-manager"),
+      flags: { apiserver: cp.apiserver.grpcAddress, "nats-url": cp.nats.url, "leader-elect": "false", controllers: "statefulset,endpointslice" },
+      readyTimeoutMs: 30_000,
+    }),
+  ]);
 });
 
 after(async () => {
+  await controllers?.kill();
   await dns?.kill();
   await upstream?.close();
   client?.close();
@@ -84,6 +96,40 @@ test("a headless Service answers one A per ready endpoint and pod hostnames", as
   assert.deepEqual(rdata(all.answers, "A").sort(), ["10.244.1.5", "10.244.1.6"]);
   assert.deepEqual(rdata((await dig(port, `db-1.db.${ns}.svc.${zone}`, "A")).answers, "A"), ["10.244.1.6"]);
   assert.equal((await dig(port, `db-2.db.${ns}.svc.${zone}`, "A")).status, "NXDOMAIN", "a not-ready endpoint is not published");
+});
+
+test("a StatefulSet member resolves as <pod>.<service>.<ns>.svc (and back by PTR); its dashed address as <a-b-c-d>.<ns>.pod", async () => {
+  await client.json.create(services, svc("pg", { clusterIP: "None", ports: [{ name: "sql", port: 5432 }], selector: { app: "pg" } }));
+  await client.json.create(statefulSets, {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { namespace: ns, name: "pg" },
+    spec: {
+      serviceName: "pg",
+      replicas: 1,
+      selector: { matchLabels: { app: "pg" } },
+      template: { metadata: { labels: { app: "pg" } }, spec: { containers: [{ name: "pg", image: "busybox" }] } },
+    },
+  });
+  const pod = await waitFor(() => client.json.get(pods, ns, "pg-0").catch(() => undefined), { timeoutMs: 15_000, message: "the StatefulSet controller created pg-0" });
+  assert.deepEqual([(pod.spec as JsonObject).hostname, (pod.spec as JsonObject).subdomain], ["pg-0", "pg"]);
+  // No kubelet here: report the pod running and ready at an address, as the kubelet would.
+  const ip = "10.244.3.7";
+  const now = new Date().toISOString();
+  await client.json.updateStatus(pods, { ...pod, status: { phase: "Running", podIP: ip, podIPs: [{ ip }], conditions: [{ type: "Ready", status: "True", lastTransitionTime: now }] } });
+  const member = await waitFor(
+    async () => {
+      const r = await dig(port, `pg-0.pg.${ns}.svc.${zone}`, "A");
+      return r.status === "NOERROR" && r.answers.length > 0 && r;
+    },
+    { timeoutMs: 15_000, message: "pg-0.pg resolves" },
+  );
+  assert.deepEqual(rdata(member.answers, "A"), [ip]);
+  assert.deepEqual(rdata((await dig(port, `pg.${ns}.svc.${zone}`, "A")).answers, "A"), [ip]);
+  assert.deepEqual(rdata((await dig(port, ip, "PTR", { reverse: true })).answers, "PTR"), [`pg-0.pg.${ns}.svc.${zone}.`]);
+  const dashed = await dig(port, `10-244-3-7.${ns}.pod.${zone}`, "A");
+  assert.deepEqual([dashed.status, rdata(dashed.answers, "A")], ["NOERROR", [ip]]);
+  assert.equal((await dig(port, `10-244-3-700.${ns}.pod.${zone}`, "A")).status, "NXDOMAIN");
 });
 
 test("SRV for named ports: the Service for ClusterIP, each endpoint for headless", async () => {
