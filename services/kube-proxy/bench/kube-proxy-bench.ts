@@ -23,6 +23,10 @@ function model(version: number): ServicePortInfo[] {
     nodePort: i % 10 === 0 ? 30000 + (i / 10) : 0,
     externalIps: [],
     affinitySeconds: 0,
+    localEndpoints: [],
+    externalLocal: false,
+    internalLocal: false,
+    healthCheckNodePort: 0,
     endpoints: Array.from({ length: endpointsPerService }, (_, e) => ({
       ip: ip(10, (128 << 16) + i * endpointsPerService + e + (i === 0 && e === 0 ? version * 100_000 : 0)),
       port: 8080,

@@ -45,6 +45,10 @@ const endpointBase = (sp: ServicePortInfo, ep: ProxyEndpoint): string => `${sp.i
 export const serviceChain = (sp: ServicePortInfo): string => named("service", sp.id);
 /** `external-<hash>-…`: NodePort and external/LoadBalancer IP traffic: masquerade, then the service chain. */
 export const externalChain = (sp: ServicePortInfo): string => named("external", sp.id);
+/** `local-<hash>-…`: load-balances to this node's endpoints only (traffic policy Local). */
+export const localChain = (sp: ServicePortInfo): string => named("local", sp.id);
+/** `cluster-<hash>-…`: load-balances to every endpoint, when the service chain is local-only (internalTrafficPolicy Local). */
+export const clusterChain = (sp: ServicePortInfo): string => named("cluster", sp.id);
 /** `endpoint-<hash>-…__<ip>/<port>`: DNAT to one endpoint. */
 export const endpointChain = (sp: ServicePortInfo, ep: ProxyEndpoint): string => named("endpoint", endpointBase(sp, ep));
 /** `affinity-<hash>-…__<ip>/<port>`: client IPs recently sent to that endpoint (ClientIP affinity). */

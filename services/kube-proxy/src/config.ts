@@ -13,6 +13,8 @@ export const kubeProxyConfig = defineConfig({
   masqueradeBit: { type: "int", default: 14, min: 0, max: 31, description: "Bit of the packet mark that flags packets for masquerading (0x4000)" },
   minSyncPeriod: { type: "duration", default: "1s", description: "Least time between two syncs: changes arriving faster are coalesced into one transaction" },
   syncPeriod: { type: "duration", default: "1h", description: "Period of the full resync, which rewrites every kube-proxy chain and map in place (one transaction)" },
+  hostnameOverride: { type: "string", default: "", description: "This node's name, matched against EndpointSlice endpoints' nodeName for traffic policy Local; empty: the hostname" },
+  healthCheckBindAddress: { type: "string", default: "0.0.0.0", description: "Address the health-check node ports of externalTrafficPolicy Local Services listen on (kube-proxy's own network namespace)" },
   cleanup: { type: "bool", default: false, description: "Delete kube-proxy's nftables table and exit" },
 });
 

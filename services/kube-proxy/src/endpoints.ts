@@ -13,9 +13,11 @@ const ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
  * The endpoints for the Service port named `portName` with `protocol`, from all its slices:
  * the ready ones; when none is ready, the serving-and-terminating ones (so connections drain to
  * pods still able to answer, as kube-proxy does). Conditions left unset count as ready/serving,
- * per the EndpointSlice API. Only IPv4 slices are used. Sorted and de-duplicated.
+ * per the EndpointSlice API. Only IPv4 slices are used. Sorted and de-duplicated. With `onNode`,
+ * only endpoints whose `nodeName` is that node count (the fallback to terminating ones is then
+ * decided among those alone, as upstream decides it separately for local endpoints).
  */
-export function servingEndpoints(slices: readonly discoveryV1.EndpointSlice[], portName: string, protocol: string): ProxyEndpoint[] {
+export function servingEndpoints(slices: readonly discoveryV1.EndpointSlice[], portName: string, protocol: string, onNode?: string): ProxyEndpoint[] {
   const ready = new Map<string, ProxyEndpoint>();
   const terminating = new Map<string, ProxyEndpoint>();
   for (const slice of slices) {
@@ -25,6 +27,7 @@ export function servingEndpoints(slices: readonly discoveryV1.EndpointSlice[], p
     for (const ep of slice.endpoints) {
       const ip = ep.addresses[0];
       if (!ip || !ipv4.test(ip)) continue;
+      if (onNode !== undefined && ep.nodeName !== onNode) continue;
       const isReady = ep.conditions?.ready ?? true;
       const serving = ep.conditions?.serving ?? isReady;
       const isTerminating = ep.conditions?.terminating ?? false;

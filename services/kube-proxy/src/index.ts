@@ -1,9 +1,11 @@
 // @kubeplane/kube-proxy: programs nftables so Service IPs, NodePorts and LoadBalancer IPs reach ready endpoints.
 import { setMaxListeners } from "node:events";
+import { hostname } from "node:os";
 import { descriptorSet, kindFor, type KindInfo } from "@kubeplane/api";
 import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
 import { Service as KitService, type Logger, type RunContext } from "@kubeplane/service-kit";
 import type { KubeProxyConfig } from "./config.js";
+import { HealthCheckServers, healthCheckPorts } from "./healthcheck.js";
 import { kubeProxyMetrics } from "./metrics.js";
 import { renderCleanup } from "./nft-render.js";
 import { nftRunner } from "./nft-runner.js";
@@ -13,7 +15,8 @@ import { buildServicePorts, serviceNameLabel, type EndpointSlice, type Service }
 
 export { kubeProxyConfig, type KubeProxyConfig } from "./config.js";
 export { servingEndpoints, type ProxyEndpoint } from "./endpoints.js";
-export { affinitySet, endpointChain, externalChain, serviceChain, shortHash } from "./chain-names.js";
+export { affinitySet, clusterChain, endpointChain, localChain, externalChain, serviceChain, shortHash } from "./chain-names.js";
+export { HealthCheckServers, healthCheckPorts, type ServiceHealth } from "./healthcheck.js";
 export { kubeProxyMetrics, type KubeProxyMetrics } from "./metrics.js";
 export { renderCleanup, renderDelta, renderFull, type DeltaBlocker, type ExistingObjects } from "./nft-render.js";
 export { NftError, nftRunner, type NftRunner } from "./nft-runner.js";
@@ -46,10 +49,16 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
       return owner ? [`${s.metadata?.namespace ?? ""}/${owner}`] : [];
     },
   });
+  const nodeName = config.hostnameOverride || hostname();
+  const health = new HealthCheckServers(config.healthCheckBindAddress, logger);
   const proxier = new Proxier({
     runner: nftRunner(config.netns),
     ruleset: { nodeportAddresses: config.nodeportAddresses, clusterCidr: config.clusterCidr, masqueradeBit: config.masqueradeBit },
-    servicePorts: () => buildServicePorts(serviceInformer.lister.list(), (ns, name) => sliceInformer.lister.byIndex("service", `${ns}/${name}`)),
+    servicePorts: () => {
+      const ports = buildServicePorts(serviceInformer.lister.list(), (ns, name) => sliceInformer.lister.byIndex("service", `${ns}/${name}`), nodeName);
+      health.update(healthCheckPorts(ports));
+      return ports;
+    },
     minSyncPeriodMs: config.minSyncPeriod,
     syncPeriodMs: config.syncPeriod,
     logger,
@@ -69,7 +78,7 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
     } catch {
       return;
     }
-    logger.info({ netns: config.netns || undefined, table: `ip ${tableName}` }, "caches synced: programming nftables");
+    logger.info({ netns: config.netns || undefined, table: `ip ${tableName}`, nodeName }, "caches synced: programming nftables");
     await proxier.run(stopping.signal);
   })();
   service.addReadinessCheck("rules-synced", () => Promise.resolve(proxier.synced));
@@ -77,6 +86,7 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
     stopping.abort();
     await syncing;
     await informers.stopped();
+    await health.close();
   });
   await service.start();
   return { service, proxier, stop: () => service.stop() };

@@ -1,5 +1,6 @@
 // Builds the desired nftables state of kube-proxy's table from the proxy model (upstream's nftables layout).
-import { affinitySet, endpointChain, externalChain, serviceChain } from "./chain-names.js";
+import { affinitySet, clusterChain, endpointChain, externalChain, localChain, serviceChain } from "./chain-names.js";
+import type { ProxyEndpoint } from "./endpoints.js";
 import { NftStateBuilder, type NftChain, type NftState } from "./nft-state.js";
 import type { ServicePortInfo } from "./service-port.js";
 
@@ -59,7 +60,24 @@ export interface ServicePortFragment {
   readonly elements: ReadonlyArray<readonly [map: string, key: string, value: string]>;
 }
 
-/** Rules and map elements of one Service port. */
+/** Rules that pick one of `endpoints` (a client with affinity first goes back to its endpoint). */
+function balance(sp: ServicePortInfo, endpoints: readonly ProxyEndpoint[]): string[] {
+  const rules: string[] = [];
+  if (sp.affinitySeconds) for (const ep of endpoints) rules.push(`ip saddr @${affinitySet(sp, ep)} goto ${endpointChain(sp, ep)}`);
+  const targets = endpoints.map((ep, i) => `${i} : goto ${endpointChain(sp, ep)}`);
+  rules.push(`numgen random mod ${endpoints.length} vmap { ${targets.join(" , ")} }`);
+  return rules;
+}
+
+/**
+ * Rules and map elements of one Service port. Traffic policies as upstream's nftables mode:
+ * ClusterIP traffic (the `service-…` chain) goes to every endpoint, or with internalTrafficPolicy
+ * Local to this node's only; external traffic (NodePort, external and LoadBalancer IPs: the
+ * `external-…` chain) is masqueraded and goes to every endpoint, or with externalTrafficPolicy
+ * Local goes unmasqueraded to this node's endpoints (`local-…`), except traffic from pods and
+ * from the node itself, which goes to every endpoint as if it were cluster traffic. A policy
+ * with no local endpoint drops (the Service has endpoints elsewhere); no endpoint at all rejects.
+ */
 export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): ServicePortFragment {
   const chains: NftChain[] = [];
   const sets: Array<{ name: string; spec: string }> = [];
@@ -67,21 +85,25 @@ export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): 
   const key = (ip: string): string => `${ip} . ${sp.protocol} . ${sp.port}`;
   const nodePortKeyOf = `${sp.protocol} . ${sp.nodePort}`;
   elements.push(["cluster-ips", sp.clusterIp, ""]);
-  if (!sp.endpoints.length) {
-    for (const ip of [sp.clusterIp, ...sp.externalIps]) elements.push(["no-endpoint-services", key(ip), "goto reject-chain"]);
-    if (sp.nodePort) elements.push(["no-endpoint-nodeports", nodePortKeyOf, "goto reject-chain"]);
-    return { chains, sets, elements };
-  }
-  const svcChain = serviceChain(sp);
-  const rules: string[] = [];
-  if (opts.clusterCidr) rules.push(`ip daddr ${sp.clusterIp} ${sp.protocol} dport ${sp.port} ip saddr != ${opts.clusterCidr} jump mark-for-masquerade`);
-  for (const ep of sp.endpoints) {
-    if (sp.affinitySeconds) rules.push(`ip saddr @${affinitySet(sp, ep)} goto ${endpointChain(sp, ep)}`);
-  }
-  const targets = sp.endpoints.map((ep, i) => `${i} : goto ${endpointChain(sp, ep)}`);
-  rules.push(`numgen random mod ${sp.endpoints.length} vmap { ${targets.join(" , ")} }`);
-  chains.push({ name: svcChain, rules });
-  for (const ep of sp.endpoints) {
+  const internalEndpoints = sp.internalLocal ? sp.localEndpoints : sp.endpoints;
+  const externalEndpoints = sp.externalLocal ? sp.localEndpoints : sp.endpoints;
+  const hasExternalAccess = sp.nodePort > 0 || sp.externalIps.length > 0;
+  // Upstream: a Local policy without local endpoints drops (other nodes serve); no endpoints at all rejects.
+  const internalMiss = sp.internalLocal && sp.endpoints.length ? "drop" : "goto reject-chain";
+  const externalMiss = sp.externalLocal && sp.endpoints.length ? "drop" : "goto reject-chain";
+
+  // Endpoint chains: one per endpoint any chain of this port can pick.
+  const used = new Map<string, ProxyEndpoint>();
+  const usedBy = (eps: readonly ProxyEndpoint[]): void => {
+    for (const ep of eps) used.set(`${ep.ip}:${ep.port}`, ep);
+  };
+  usedBy(internalEndpoints);
+  if (hasExternalAccess) usedBy(externalEndpoints);
+  // Pod and node traffic through an external address under externalTrafficPolicy Local goes to every endpoint.
+  const clusterWide = hasExternalAccess && (!sp.externalLocal || externalEndpoints.length > 0);
+  if (clusterWide) usedBy(sp.endpoints);
+  const endpointChains: NftChain[] = [];
+  for (const ep of used.values()) {
     const epRules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
     if (sp.affinitySeconds) {
       const set = affinitySet(sp, ep);
@@ -90,15 +112,44 @@ export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): 
     }
     // nft 1.0.6 needs the protocol pinned before a dnat with a port.
     epRules.push(`meta l4proto ${sp.protocol} dnat to ${ep.ip}:${ep.port}`);
-    chains.push({ name: endpointChain(sp, ep), rules: epRules });
+    endpointChains.push({ name: endpointChain(sp, ep), rules: epRules });
   }
-  elements.push(["service-ips", key(sp.clusterIp), `goto ${svcChain}`]);
-  if (sp.nodePort || sp.externalIps.length) {
-    const extChain = externalChain(sp);
-    chains.push({ name: extChain, rules: ["jump mark-for-masquerade", `goto ${svcChain}`] });
-    for (const ip of sp.externalIps) elements.push(["service-ips", key(ip), `goto ${extChain}`]);
-    if (sp.nodePort) elements.push(["service-nodeports", nodePortKeyOf, `goto ${extChain}`]);
+
+  const svcChain = serviceChain(sp);
+  if (internalEndpoints.length) {
+    const rules: string[] = [];
+    if (opts.clusterCidr) rules.push(`ip daddr ${sp.clusterIp} ${sp.protocol} dport ${sp.port} ip saddr != ${opts.clusterCidr} jump mark-for-masquerade`);
+    chains.push({ name: svcChain, rules: [...rules, ...balance(sp, internalEndpoints)] });
+    elements.push(["service-ips", key(sp.clusterIp), `goto ${svcChain}`]);
+  } else {
+    elements.push(["no-endpoint-services", key(sp.clusterIp), internalMiss]);
   }
+  chains.push(...endpointChains);
+  if (!hasExternalAccess) return { chains, sets, elements };
+  if (!externalEndpoints.length) {
+    for (const ip of sp.externalIps) elements.push(["no-endpoint-services", key(ip), externalMiss]);
+    if (sp.nodePort) elements.push(["no-endpoint-nodeports", nodePortKeyOf, externalMiss]);
+    return { chains, sets, elements };
+  }
+  // Every endpoint: the service chain unless that one is local-only.
+  let allChain = svcChain;
+  if (sp.internalLocal) {
+    allChain = clusterChain(sp);
+    chains.push({ name: allChain, rules: balance(sp, sp.endpoints) });
+  }
+  const extChain = externalChain(sp);
+  if (sp.externalLocal) {
+    const local = localChain(sp);
+    chains.push({ name: local, rules: balance(sp, sp.localEndpoints) });
+    const rules: string[] = [];
+    if (opts.clusterCidr) rules.push(`ip saddr ${opts.clusterCidr} goto ${allChain}`);
+    rules.push("fib saddr type local jump mark-for-masquerade", `fib saddr type local goto ${allChain}`, `goto ${local}`);
+    chains.push({ name: extChain, rules });
+  } else {
+    chains.push({ name: extChain, rules: ["jump mark-for-masquerade", `goto ${allChain}`] });
+  }
+  for (const ip of sp.externalIps) elements.push(["service-ips", key(ip), `goto ${extChain}`]);
+  if (sp.nodePort) elements.push(["service-nodeports", nodePortKeyOf, `goto ${extChain}`]);
   return { chains, sets, elements };
 }
 

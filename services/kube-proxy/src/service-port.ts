@@ -31,6 +31,14 @@ export interface ServicePortInfo {
   readonly affinitySeconds: number;
   /** Sorted by address then port; empty when nothing serves (traffic is then rejected). */
   readonly endpoints: readonly ProxyEndpoint[];
+  /** The endpoints whose EndpointSlice `nodeName` is this node (sorted; its terminating fallback is decided among them alone). */
+  readonly localEndpoints: readonly ProxyEndpoint[];
+  /** externalTrafficPolicy Local: NodePort and external IP traffic goes only to local endpoints, not masqueraded. */
+  readonly externalLocal: boolean;
+  /** internalTrafficPolicy Local: ClusterIP traffic goes only to local endpoints. */
+  readonly internalLocal: boolean;
+  /** spec.healthCheckNodePort (LoadBalancer with externalTrafficPolicy Local), else 0. */
+  readonly healthCheckNodePort: number;
 }
 
 const ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
@@ -48,9 +56,10 @@ function proxied(svc: Service): boolean {
 
 /**
  * Builds the ports of every proxied Service. `slicesOf` returns the EndpointSlices labelled with
- * the Service's name in its namespace. Pure: the same inputs give the same (sorted) output.
+ * the Service's name in its namespace; `nodeName` is this node's name, which decides which
+ * endpoints are local (EndpointSlice `nodeName`). Pure: the same inputs give the same (sorted) output.
  */
-export function buildServicePorts(services: Iterable<Service>, slicesOf: (namespace: string, name: string) => readonly EndpointSlice[]): ServicePortInfo[] {
+export function buildServicePorts(services: Iterable<Service>, slicesOf: (namespace: string, name: string) => readonly EndpointSlice[], nodeName = ""): ServicePortInfo[] {
   const out: ServicePortInfo[] = [];
   for (const svc of services) {
     if (!proxied(svc)) continue;
@@ -59,6 +68,10 @@ export function buildServicePorts(services: Iterable<Service>, slicesOf: (namesp
     const name = svc.metadata?.name ?? "";
     const slices = slicesOf(namespace, name);
     const external = new Set<string>([...spec.externalIps, ...(svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)].filter((ip) => ipv4.test(ip)));
+    const hasNodePorts = spec.type === "NodePort" || spec.type === "LoadBalancer";
+    // As upstream: the external policy applies only to Services reachable from outside.
+    const externalLocal = spec.externalTrafficPolicy === "Local" && (hasNodePorts || external.size > 0);
+    const internalLocal = spec.internalTrafficPolicy === "Local";
     const affinitySeconds = spec.sessionAffinity === "ClientIP" ? spec.sessionAffinityConfig?.clientIp?.timeoutSeconds || defaultAffinitySeconds : 0;
     for (const port of spec.ports) {
       const protocol = protocolOf(port.protocol);
@@ -70,10 +83,14 @@ export function buildServicePorts(services: Iterable<Service>, slicesOf: (namesp
         protocol,
         clusterIp: spec.clusterIp,
         port: port.port,
-        nodePort: spec.type === "NodePort" || spec.type === "LoadBalancer" ? port.nodePort : 0,
+        nodePort: hasNodePorts ? port.nodePort : 0,
         externalIps: [...external].sort(),
         affinitySeconds,
         endpoints: servingEndpoints(slices, port.name, protocol),
+        localEndpoints: nodeName ? servingEndpoints(slices, port.name, protocol, nodeName) : [],
+        externalLocal,
+        internalLocal,
+        healthCheckNodePort: externalLocal && spec.type === "LoadBalancer" ? spec.healthCheckNodePort : 0,
       });
     }
   }

@@ -17,6 +17,10 @@ export function servicePort(over: Partial<ServicePortInfo> = {}): ServicePortInf
       { ip: "10.214.0.2", port: 8080 },
       { ip: "10.214.0.3", port: 8080 },
     ],
+    localEndpoints: [],
+    externalLocal: false,
+    internalLocal: false,
+    healthCheckNodePort: 0,
     ...over,
   };
 }
