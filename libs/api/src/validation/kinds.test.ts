@@ -39,6 +39,13 @@ test("pod spec rules report the exact field and type", () => {
     [{ containers: [{ name: "a", image: "x", livenessProbe: { exec: { command: ["true"] }, tcpSocket: { port: "80" } } }] }, ["spec.containers[0].livenessProbe.tcpSocket FieldValueForbidden"]],
     [{ containers: [{ name: "a", image: "x", readinessProbe: { httpGet: { port: "0" } } }] }, ["spec.containers[0].readinessProbe.httpGet.port FieldValueInvalid"]],
     [{ containers: [{ name: "a", image: "x" }], restartPolicy: "Sometimes", dnsPolicy: "Custom" }, ["spec.restartPolicy FieldValueNotSupported", "spec.dnsPolicy FieldValueNotSupported"]],
+    [{ containers: [{ name: "a", image: "x" }], dnsPolicy: "None" }, ["spec.dnsConfig.nameservers FieldValueRequired"]],
+    [
+      { containers: [{ name: "a", image: "x" }], dnsConfig: { nameservers: ["1.1.1.1", "1.0.0.1", "8.8.8.8", "nope"], searches: ["ok.example.", "Bad_Name"], options: [{ name: "" }, { name: "ndots", value: "2" }] } },
+      ["spec.dnsConfig.nameservers FieldValueInvalid", "spec.dnsConfig.nameservers[3] FieldValueInvalid", "spec.dnsConfig.searches[1] FieldValueInvalid", "spec.dnsConfig.options[0] FieldValueRequired"],
+    ],
+    [{ containers: [{ name: "a", image: "x" }], dnsConfig: { searches: Array.from({ length: 33 }, (_, i) => `s${i}.example`) } }, ["spec.dnsConfig.searches FieldValueInvalid"]],
+    [{ containers: [{ name: "a", image: "x" }], hostname: "db_0", subdomain: "Db" }, ["spec.hostname FieldValueInvalid", "spec.subdomain FieldValueInvalid"]],
     [{ containers: [{ name: "a", image: "x" }], tolerations: [{ key: "k", operator: "Exists", value: "v" }] }, ["spec.tolerations[0].operator FieldValueInvalid"]],
     [{ containers: [{ name: "a", image: "x" }], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: {} }] } } }, ["spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey FieldValueRequired"]],
     [{ containers: [{ name: "a", image: "x" }], topologySpreadConstraints: [{ maxSkew: 0, topologyKey: "zone", whenUnsatisfiable: "Maybe" }] }, ["spec.topologySpreadConstraints[0].maxSkew FieldValueInvalid", "spec.topologySpreadConstraints[0].whenUnsatisfiable FieldValueNotSupported"]],

@@ -27,10 +27,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath, clai
   errs.push(...validateContainers(spec.containers, vol.names, names, path.child("containers"), false));
   errs.push(...validateEnum(spec.restartPolicy, RESTART_POLICIES, path.child("restartPolicy")));
   errs.push(...validateEnum(spec.dnsPolicy, DNS_POLICIES, path.child("dnsPolicy")));
-  if (spec.dnsPolicy === "None" && (!spec.dnsConfig || spec.dnsConfig.nameservers.length === 0)) {
-    errs.push(required(path.child("dnsConfig").child("nameservers"), "must provide at least one DNS nameserver when DNS policy is None"));
-  }
-  spec.dnsConfig?.nameservers.forEach((ns, i) => errs.push(...validateIp(ns, path.child("dnsConfig").child("nameservers").index(i))));
+  errs.push(...validateDnsConfig(spec, path.child("dnsConfig")));
   errs.push(...validateLabelMap(spec.nodeSelector, path.child("nodeSelector")));
   errs.push(...validateNonnegative(spec.terminationGracePeriodSeconds, path.child("terminationGracePeriodSeconds")));
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
@@ -54,6 +51,40 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath, clai
   if (spec.os && spec.os.name !== "linux" && spec.os.name !== "windows") {
     errs.push({ type: "FieldValueNotSupported", field: String(path.child("os").child("name")), value: spec.os.name, detail: 'supported values: "linux", "windows"' });
   }
+  return errs;
+}
+
+/** The resolver's limits the kubelet can honour (glibc: 3 nameservers; 32 search paths, 2048 characters). */
+const MAX_DNS_NAMESERVERS = 3;
+const MAX_DNS_SEARCH_PATHS = 32;
+const MAX_DNS_SEARCH_CHARS = 2048;
+
+/** validateDNSConfig: dnsPolicy None needs a nameserver; nameservers are IPs, searches DNS subdomains, options named. */
+function validateDnsConfig(spec: PodSpec, path: FieldPath): FieldError[] {
+  const config = spec.dnsConfig;
+  if (spec.dnsPolicy === "None" && (!config || config.nameservers.length === 0)) {
+    return [required(path.child("nameservers"), "must provide at least one DNS nameserver when DNS policy is None")];
+  }
+  if (!config) return [];
+  const errs: FieldError[] = [];
+  if (config.nameservers.length > MAX_DNS_NAMESERVERS) {
+    errs.push(invalid(path.child("nameservers"), config.nameservers, `must not have more than ${MAX_DNS_NAMESERVERS} nameservers`));
+  }
+  config.nameservers.forEach((ns, i) => errs.push(...validateIp(ns, path.child("nameservers").index(i))));
+  if (config.searches.length > MAX_DNS_SEARCH_PATHS) {
+    errs.push(invalid(path.child("searches"), config.searches, `must not have more than ${MAX_DNS_SEARCH_PATHS} search paths`));
+  }
+  if (config.searches.join(" ").length > MAX_DNS_SEARCH_CHARS) {
+    errs.push(invalid(path.child("searches"), config.searches, `must not have more than ${MAX_DNS_SEARCH_CHARS} characters (including spaces) in the search list`));
+  }
+  config.searches.forEach((search, i) => {
+    // A trailing dot (an absolute name) is fine.
+    const name = search.endsWith(".") ? search.slice(0, -1) : search;
+    for (const problem of dns1123SubdomainProblems(name)) errs.push(invalid(path.child("searches").index(i), search, problem));
+  });
+  config.options.forEach((option, i) => {
+    if (!option.name) errs.push(required(path.child("options").index(i), "Option.Name must not be empty"));
+  });
   return errs;
 }
 
