@@ -102,6 +102,10 @@ describe("the real nft accepts what is rendered", () => {
     servicePort({ id: "ns/empty/tcp/http", name: "empty", clusterIp: "10.96.2.3", nodePort: 30082, externalIps: ["192.0.2.11"], endpoints: [] }),
     servicePort({ id: "ns/sticky/udp/dns", name: "sticky", clusterIp: "10.96.2.4", protocol: "udp", port: 53, affinitySeconds: 10_800 }),
     servicePort({ id: "ns/sctp/sctp/p9", name: "sctp", clusterIp: "10.96.2.5", protocol: "sctp", port: 9 }),
+    servicePort({ id: "ns/etpl/tcp/http", name: "etpl", clusterIp: "10.96.2.6", nodePort: 30083, externalLocal: true, localEndpoints: [{ ip: "10.214.0.3", port: 8080 }], affinitySeconds: 60 }),
+    servicePort({ id: "ns/etpl0/tcp/http", name: "etpl0", clusterIp: "10.96.2.7", nodePort: 30084, externalIps: ["192.0.2.12"], externalLocal: true }),
+    servicePort({ id: "ns/itpl/tcp/http", name: "itpl", clusterIp: "10.96.2.8", nodePort: 30085, internalLocal: true, localEndpoints: [{ ip: "10.214.0.2", port: 8080 }] }),
+    servicePort({ id: "ns/itpl0/tcp/http", name: "itpl0", clusterIp: "10.96.2.9", internalLocal: true }),
   ];
 
   test("the full ruleset of every service shape passes `nft -c`, then applies", async () => {

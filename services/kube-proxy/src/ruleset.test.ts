@@ -1,7 +1,7 @@
 // Rule generation for each Service shape: ClusterIP, NodePort, LoadBalancer, no endpoints, ClientIP affinity.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { endpointChain, externalChain, serviceChain, shortHash } from "./chain-names.js";
+import { clusterChain, endpointChain, externalChain, localChain, serviceChain, shortHash } from "./chain-names.js";
 import { renderFull } from "./nft-render.js";
 import { buildRuleset, type RulesetOptions } from "./ruleset.js";
 import type { ServicePortInfo } from "./service-port.js";
@@ -90,5 +90,54 @@ describe("ruleset", () => {
     ]);
     assert.ok(text.includes(`add rule ip kube-proxy ${endpointChain(sp, ep)} update @${set} { ip saddr }\nadd rule ip kube-proxy ${endpointChain(sp, ep)} meta l4proto udp dnat to 10.214.0.2:5353`));
     assert.ok(text.includes("add element ip kube-proxy service-ips { 10.96.0.50 . udp . 53 : goto"));
+  });
+
+  const ep2 = { ip: "10.214.0.2", port: 8080 };
+  const ep3 = { ip: "10.214.0.3", port: 8080 };
+  const rulesOf = (text: string, chain: string): string[] =>
+    text.split("\n").filter((l) => l.startsWith(`add rule ip kube-proxy ${chain} `)).map((l) => l.slice(`add rule ip kube-proxy ${chain} `.length));
+
+  test("externalTrafficPolicy Local: external traffic goes unmasqueraded to local endpoints; pod and node traffic to every endpoint", () => {
+    const sp = servicePort({ nodePort: 30080, externalIps: ["192.0.2.10"], externalLocal: true, localEndpoints: [ep3] });
+    const text = render([sp], { ...opts, clusterCidr: "10.214.0.0/16" });
+    const ext = externalChain(sp);
+    assert.deepEqual(rulesOf(text, ext), [
+      `ip saddr 10.214.0.0/16 goto ${serviceChain(sp)}`,
+      "fib saddr type local jump mark-for-masquerade",
+      `fib saddr type local goto ${serviceChain(sp)}`,
+      `goto ${localChain(sp)}`,
+    ]);
+    assert.deepEqual(rulesOf(text, localChain(sp)), [`numgen random mod 1 vmap { 0 : goto ${endpointChain(sp, ep3)} }`]);
+    assert.ok(text.includes(`add element ip kube-proxy service-nodeports { tcp . 30080 : goto ${ext} }`));
+    assert.match(rulesOf(text, serviceChain(sp)).at(-1)!, /numgen random mod 2 /, "ClusterIP traffic still reaches both endpoints");
+  });
+
+  test("externalTrafficPolicy Local without a local endpoint drops external traffic (other nodes serve it); the ClusterIP still works", () => {
+    const sp = servicePort({ nodePort: 30080, externalIps: ["192.0.2.10"], externalLocal: true, localEndpoints: [] });
+    const text = render([sp]);
+    assert.ok(text.includes("add element ip kube-proxy no-endpoint-nodeports { tcp . 30080 : drop }"));
+    assert.ok(text.includes("add element ip kube-proxy no-endpoint-services { 192.0.2.10 . tcp . 80 : drop }"));
+    assert.ok(text.includes(`add element ip kube-proxy service-ips { 10.96.0.50 . tcp . 80 : goto ${serviceChain(sp)} }`));
+    assert.ok(!text.includes(externalChain(sp)) && !text.includes(localChain(sp)));
+  });
+
+  test("internalTrafficPolicy Local: the ClusterIP picks local endpoints only, drops without one; NodePorts still reach every endpoint", () => {
+    const sp = servicePort({ nodePort: 30080, internalLocal: true, localEndpoints: [ep2] });
+    const text = render([sp]);
+    assert.deepEqual(rulesOf(text, serviceChain(sp)), [`numgen random mod 1 vmap { 0 : goto ${endpointChain(sp, ep2)} }`]);
+    assert.deepEqual(rulesOf(text, externalChain(sp)), ["jump mark-for-masquerade", `goto ${clusterChain(sp)}`]);
+    assert.match(rulesOf(text, clusterChain(sp))[0]!, /numgen random mod 2 /);
+    assert.ok(text.includes(`add chain ip kube-proxy ${endpointChain(sp, ep3)}`));
+    const none = render([servicePort({ internalLocal: true, localEndpoints: [] })]);
+    assert.ok(none.includes("add element ip kube-proxy no-endpoint-services { 10.96.0.50 . tcp . 80 : drop }"), none);
+    assert.ok(!none.includes("add chain ip kube-proxy endpoint-"), "no endpoint chains when nothing can pick them");
+    const empty = render([servicePort({ internalLocal: true, endpoints: [], localEndpoints: [] })]);
+    assert.ok(empty.includes("no-endpoint-services { 10.96.0.50 . tcp . 80 : goto reject-chain }"), "no endpoints anywhere still rejects");
+  });
+
+  test("ClientIP affinity also applies among local endpoints", () => {
+    const sp = servicePort({ nodePort: 30080, externalLocal: true, localEndpoints: [ep3], affinitySeconds: 60 });
+    const text = render([sp]);
+    assert.equal(rulesOf(text, localChain(sp))[0], `ip saddr @${`affinity-${shortHash("default/web/tcp/http__10.214.0.3/8080")}-default/web/tcp/http__10.214.0.3/8080`} goto ${endpointChain(sp, ep3)}`);
   });
 });

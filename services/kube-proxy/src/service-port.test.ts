@@ -72,4 +72,25 @@ describe("service ports", () => {
     );
     assert.deepEqual(ports, []);
   });
+
+  test("traffic policies: local endpoints by EndpointSlice nodeName, health-check port only for LoadBalancer with Local", () => {
+    const s = slice([
+      { addresses: ["10.0.0.1"], nodeName: "node-a" },
+      { addresses: ["10.0.0.2"], nodeName: "node-b" },
+      { addresses: ["10.0.0.3"], nodeName: "node-a", conditions: { ready: false, serving: true, terminating: true } },
+    ]);
+    const svcs = [
+      service("lb", { type: "LoadBalancer", clusterIp: "10.96.0.1", externalTrafficPolicy: "Local", healthCheckNodePort: 32000, internalTrafficPolicy: "Local", ports: [{ name: "http", port: 80, nodePort: 30001 }] }),
+      service("cip", { type: "ClusterIP", clusterIp: "10.96.0.2", externalTrafficPolicy: "Local", ports: [{ name: "http", port: 80 }] }),
+    ];
+    const [cip, lb] = buildServicePorts(svcs, () => [s], "node-a");
+    assert.deepEqual(lb!.localEndpoints, [{ ip: "10.0.0.1", port: 8080 }], "the terminating local endpoint is not used while a ready one is");
+    assert.deepEqual(lb!.endpoints.map((e) => e.ip), ["10.0.0.1", "10.0.0.2"]);
+    assert.deepEqual([lb!.externalLocal, lb!.internalLocal, lb!.healthCheckNodePort], [true, true, 32000]);
+    assert.deepEqual([cip!.externalLocal, cip!.healthCheckNodePort], [false, 0], "no external policy without external access");
+    const [, onB] = buildServicePorts(svcs, () => [s], "node-c");
+    assert.deepEqual(onB!.localEndpoints, []);
+    const onlyTerminating = servingEndpoints([slice([{ addresses: ["10.0.0.3"], nodeName: "node-a", conditions: { ready: false, serving: true, terminating: true } }, { addresses: ["10.0.0.2"], nodeName: "node-b" }])], "http", "tcp", "node-a");
+    assert.deepEqual(onlyTerminating, [{ ip: "10.0.0.3", port: 8080 }], "local fallback to serving-terminating is decided among local endpoints");
+  });
 });
