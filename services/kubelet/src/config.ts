@@ -23,6 +23,7 @@ export const kubeletConfig = defineConfig({
   podCidr: { type: "string", description: "Pod CIDR to use when the Node has no spec.podCIDR yet" },
   clusterDns: { type: "list", description: "DNS server IPs written into pods' resolv.conf (dnsPolicy ClusterFirst)" },
   clusterDomain: { type: "string", default: "cluster.local", description: "The cluster's DNS domain" },
+  resolvConf: { type: "string", default: "/etc/resolv.conf", description: "The host resolv.conf pods with dnsPolicy Default inherit (and whose searches ClusterFirst appends); empty: none, such pods get nameserver 127.0.0.1" },
   nodeStatusUpdateFrequency: { type: "duration", default: "10s", description: "How often the node status is computed (written when changed, or every minute)" },
   nodeLeaseRenewInterval: { type: "duration", default: "10s", description: "How often the node's Lease in kube-node-lease is renewed" },
   podWorkers: { type: "int", default: 8, min: 1, max: 1000, description: "Pods synced at once (each pod's passes stay serial)" },

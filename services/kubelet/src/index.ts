@@ -141,7 +141,13 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   service.onStop(() => cri.close());
   const runtime = instrumentRuntime(cri.runtime, metrics);
   const version = await runtime.version();
-  const hostResolvConf = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
+  // --resolv-conf="" means no host resolver (as the kubelet's); an unreadable file is reported and counts as empty.
+  const hostResolvConf = config.resolvConf
+    ? await readFile(config.resolvConf, "utf8").catch((err: unknown) => {
+        logger.warn({ err, path: config.resolvConf }, "cannot read the host resolv.conf: pods with dnsPolicy Default get no nameserver from it");
+        return "";
+      })
+    : undefined;
 
   let health: NodeHealth = { ready: false, message: "container runtime status check may not have completed yet" };
   let pods: PodManager | undefined;

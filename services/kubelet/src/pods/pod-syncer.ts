@@ -39,8 +39,8 @@ export interface PodSyncerOptions extends Omit<ContainerStarterDeps, "puller"> {
   cgroupRoot: string;
   clusterDns: string[];
   clusterDomain: string;
-  /** The node's resolv.conf text (dnsPolicy Default and host-network pods). */
-  hostResolvConf: string;
+  /** The node's resolv.conf text (dnsPolicy Default and host-network pods); undefined: --resolv-conf="" (no host resolver). */
+  hostResolvConf: string | undefined;
   /** A container that ran at least this long before exiting restarts without back-off (default 10 min). */
   backoffResetMs: number;
   runtimeName: string;
