@@ -13,7 +13,7 @@ type StreamHandler<Req, Res> = (call: ServerWritableStream<Req, Res>) => void;
 /** The gRPC handlers the REST layer reuses (createHandlers' result, before authentication and authorization wrap it). */
 export type GrpcHandlers = Pick<
   apiserverV1.ApiServerServiceServer,
-  "get" | "list" | "create" | "update" | "updateStatus" | "updateApproval" | "delete" | "bind" | "getScale" | "updateScale" | "evict" | "createToken" | "podLogs"
+  "get" | "list" | "create" | "update" | "updateStatus" | "updateApproval" | "delete" | "bind" | "getScale" | "updateScale" | "evict" | "createToken" | "podLogs" | "podExecStream" | "podAttach"
 >;
 
 /** Who a bridged call is made for: the REST request's user, where admission's warnings go, and its audit. */

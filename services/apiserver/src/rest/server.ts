@@ -1,16 +1,19 @@
 // The Kubernetes REST API's HTTPS listener: authenticate, authorize, then discovery, OpenAPI, resources and subresources.
 import { createServer, type Server } from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type { WebSocket } from "ws";
 import { apiErrors, type KindInfo } from "@kubeplane/api";
 import type { Authenticator, UserInfo } from "../authn/index.js";
 import type { Auditor, AuditRequest } from "../audit/index.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, isReadOnly, servedKind, versionInfo, wantsAggregated } from "./discovery.js";
-import { asApiError, receivedBody, sendError, sendJson, sentBody } from "./http-io.js";
+import { asApiError, receivedBody, sendError, sendJson, sentBody, statusJson } from "./http-io.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
 import { patchObject } from "./patch.js";
+import { CHANNEL_PROTOCOLS, negotiateChannelProtocol, remoteCommandStart, servePodStream } from "./pod-streams.js";
 import { requestInfo, type RequestInfo } from "./request-info.js";
 import { createObject, deleteCollection, deleteObject, getObject, listObjects, updateObject } from "./resources.js";
 import { serveSubresource } from "./subresources.js";
@@ -69,6 +72,17 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       sendError(res, apiError, deps.logger);
     });
   });
+  /** Open exec and attach WebSockets: closed at stop (going away), as an upgraded socket is no longer the listener's. */
+  const streams = new Set<WebSocket>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const userAgent = req.headers["user-agent"];
+    const audit = opts.auditor?.begin({ requestURI: req.url ?? "/", sourceIPs: [req.socket.remoteAddress ?? ""], ...(userAgent ? { userAgent } : {}) });
+    upgrade(req, socket, head, opts, audit, streams).catch((err: unknown) => {
+      const apiError = asApiError(err, deps.logger);
+      audit?.complete({ code: apiError.code || 500, reason: apiError.reason, message: apiError.message });
+      refuseUpgrade(socket, apiError.code || 500, statusJson(apiError));
+    });
+  });
   const { host, port } = splitHostPort(opts.listen);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -92,6 +106,7 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
           resolve();
         });
         for (const c of longRunning) c.abort();
+        for (const ws of streams) ws.close(1001, "apiserver shutting down");
       }),
   };
 }
@@ -128,6 +143,49 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
   res.on("close", () => controller.abort());
   const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit };
   await serveResource(call, opts.deps);
+}
+
+const STREAM_SUBRESOURCES = new Set(["exec", "attach"]);
+
+/**
+ * An HTTP Upgrade: pods/exec and pods/attach over kubectl's WebSocket channel protocol, after the
+ * same authenticate and authorize steps as any request; authorized as `create` on the subresource
+ * whether the method is GET or POST (Kubernetes' AuthorizePodWebsocketUpgradeCreatePermission),
+ * so a user who may only read pods cannot exec. Anything else (SPDY, port-forward) is refused
+ * with a Status, which makes kubectl fall back or report it.
+ */
+async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: RestServerOptions, audit: AuditRequest | undefined, streams: Set<WebSocket>): Promise<void> {
+  const url = new URL(req.url ?? "/", "https://localhost");
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
+  const authenticated = await authenticateRequest(req, opts.authenticator);
+  const parsed = requestInfo(req.method ?? "GET", path, url.searchParams);
+  const info = parsed.isResourceRequest && parsed.subresource ? { ...parsed, verb: "create" } : parsed;
+  const attrsFor = (user: UserInfo) => attributesOf(user, info, true, "");
+  audit?.setAttributes(attrsFor(authenticated));
+  audit?.requestReceived();
+  const { user } = await authorize(req, authenticated, opts, attrsFor, audit);
+  const isPodStream = info.isResourceRequest && info.apiGroup === "" && info.apiVersion === "v1" && info.resource === "pods" && info.namespace !== "" && STREAM_SUBRESOURCES.has(info.subresource);
+  const isWebSocket = (req.headers.upgrade ?? "").toLowerCase() === "websocket";
+  if (!isPodStream || !isWebSocket) {
+    const what = info.subresource || info.resource || info.path;
+    throw apiErrors.apiError("BadRequest", `${what} cannot be upgraded to ${req.headers.upgrade ?? "(none)"}: this apiserver's REST API upgrades only pods/exec and pods/attach, to a WebSocket (${CHANNEL_PROTOCOLS.join(", ")})`);
+  }
+  const protocol = negotiateChannelProtocol(req.headers["sec-websocket-protocol"]);
+  if (!protocol) throw apiErrors.badRequest(`none of the offered subprotocols (${req.headers["sec-websocket-protocol"] ?? "none"}) is supported: ${CHANNEL_PROTOCOLS.join(", ")}`);
+  const start = remoteCommandStart(info, url.searchParams);
+  let ws: WebSocket | undefined;
+  ws = await servePodStream(opts.deps, { req, socket, head, info, user, onClose: () => {
+    if (ws) streams.delete(ws);
+    audit?.complete({ code: 101 });
+  } }, start);
+  if (ws.readyState === ws.OPEN) streams.add(ws);
+}
+
+/** Answers a refused upgrade with its Status as a plain HTTP response, then closes the socket. */
+function refuseUpgrade(socket: Duplex, code: number, status: Record<string, unknown>): void {
+  if (!socket.writable) return;
+  const body = Buffer.from(JSON.stringify(status));
+  socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ""}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString("utf8")}`);
 }
 
 /** The authorize step, recorded on the audit as kube-apiserver does (the decision, and the impersonated user). */
