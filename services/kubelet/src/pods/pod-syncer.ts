@@ -19,7 +19,7 @@ import { EVENT_REASONS, formatPod } from "../events.js";
 import type { ImagePuller } from "./images.js";
 import { killContainer, stopSandboxes } from "./kill.js";
 import { latestContainer, readPodRuntimeState, type PodRuntimeState } from "./runtime-state.js";
-import { sandboxConfig } from "./sandbox-config.js";
+import { podHostname, sandboxConfig } from "./sandbox-config.js";
 import { computePodStatus, type WaitingReason } from "./status.js";
 
 type Pod = coreV1Pod.Pod;
@@ -96,7 +96,8 @@ export class PodSyncer {
       // must not leave containers a missing file (the runtime would mount a directory instead).
       await writeEtcHosts(etcHosts, {
         podIps: ctx.podIp ? [ctx.podIp] : [],
-        hostname: config.hostname || pod.metadata!.name,
+        // The short hostname, even when the kernel's is the FQDN (setHostnameAsFQDN), as the kubelet's.
+        hostname: podHostname(pod),
         subdomain: pod.spec?.subdomain || undefined,
         namespace: pod.metadata!.namespace,
         clusterDomain: this.o.clusterDomain,
@@ -201,7 +202,7 @@ export class PodSyncer {
     const current = state.sandboxes[0];
     const dns = podDnsConfig(pod, { clusterDns: this.o.clusterDns, clusterDomain: this.o.clusterDomain, hostResolvConf: this.o.hostResolvConf });
     if (current?.state === "ready" && (current.ip || pod.spec?.hostNetwork)) {
-      return { sandbox: current, config: sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current.metadata.attempt, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid) }), changed: false };
+      return { sandbox: current, config: sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current.metadata.attempt, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid), clusterDomain: this.o.clusterDomain }), changed: false };
     }
     if (current) {
       this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, sandbox: current.id }, "sandbox is not ready: recreating it");
@@ -209,7 +210,7 @@ export class PodSyncer {
       for (const c of state.containers.filter((x) => x.state === "running")) await this.o.runtime.stopContainer(c.id, 0);
       await stopSandboxes(this.o.runtime, state.sandboxes);
     }
-    const config = sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current ? current.metadata.attempt + 1 : 0, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid) });
+    const config = sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current ? current.metadata.attempt + 1 : 0, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid), clusterDomain: this.o.clusterDomain });
     const id = await this.o.runtime.runPodSandbox(config);
     return { sandbox: await this.o.runtime.podSandboxStatus(id), config, changed: true };
   }
