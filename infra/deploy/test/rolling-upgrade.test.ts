@@ -60,8 +60,12 @@ test("a rolling upgrade of all three control-plane machines under 50 writes/s: 0
   const { stdout } = await promisify(execFile)(join(REPO, "infra/deploy/rolling-upgrade.sh"), [
     "--pki-dir", ha.pkiDir, "--out", join(ha.dir, "bundles"), "-f", ha.valuesFile, "--set", "versions.kubeplane=0.1.1",
     "--netns-prefix", `${ha.bridge}-`, "--timeout", "120",
-  ], { maxBuffer: 16 * 1024 * 1024 }).catch((err: Error & { stdout?: string }) => {
-    // The script reports on stdout: a failure says which machine and gate stopped it.
+  ], { maxBuffer: 16 * 1024 * 1024 }).catch(async (err: Error & { stdout?: string }) => {
+    // Stop the writer (its loop would keep the test process alive for good), then report: the script's
+    // stdout says which machine and gate stopped it.
+    stop = true;
+    await writer;
+    client.close();
     throw new Error(`${err.message}\n${err.stdout ?? ""}`, { cause: err });
   });
   const upgradeMs = Date.now() - t0;
