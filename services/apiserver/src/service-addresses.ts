@@ -1,4 +1,4 @@
-// ClusterIP and NodePort allocation for Services: reservations are etcd keys written in the same
+// ClusterIP, NodePort and health-check node port allocation for Services: reservations are etcd keys written in the same
 // transaction as the Service, so two apiserver replicas never hand out one address.
 import type { coreV1Service} from "@kubeplane/api";
 import { invalid, type FieldError } from "@kubeplane/api";
@@ -23,6 +23,8 @@ export interface AddressPlan {
 const needsClusterIp = (s: Service): boolean => s.spec?.type !== "ExternalName" && s.spec?.clusterIp !== "None";
 const needsNodePorts = (s: Service): boolean =>
   s.spec?.type === "NodePort" || (s.spec?.type === "LoadBalancer" && s.spec.allocateLoadBalancerNodePorts !== false);
+/** kube-proxy serves a health check on this node port so a load balancer skips nodes without local endpoints. */
+const needsHealthCheckNodePort = (s: Service): boolean => s.spec?.type === "LoadBalancer" && s.spec.externalTrafficPolicy === "Local";
 
 export class ServiceAddresses {
   constructor(
@@ -38,6 +40,7 @@ export class ServiceAddresses {
     const keys: string[] = [];
     if (svc.spec?.clusterIp && svc.spec.clusterIp !== "None" && this.ips.contains(svc.spec.clusterIp)) keys.push(this.ips.keyFor(svc.spec.clusterIp));
     for (const p of svc.spec?.ports ?? []) if (p.nodePort) keys.push(this.ports.keyFor(p.nodePort));
+    if (svc.spec?.healthCheckNodePort && this.ports.contains(svc.spec.healthCheckNodePort)) keys.push(this.ports.keyFor(svc.spec.healthCheckNodePort));
     return [...new Set(keys)];
   }
 
@@ -74,9 +77,9 @@ export class ServiceAddresses {
       spec.clusterIps = ["None"];
     }
 
+    const taken = new Set<number>();
     if (needsNodePorts(svc)) {
       const oldPorts = new Map((old?.spec?.ports ?? []).filter((p) => p.nodePort).map((p) => [`${p.port}/${p.protocol}`, p.nodePort]));
-      const taken = new Set<number>();
       spec.ports.forEach((p, i) => {
         if (!p.nodePort) p.nodePort = oldPorts.get(`${p.port}/${p.protocol}`) ?? 0;
         if (p.nodePort) {
@@ -101,6 +104,25 @@ export class ServiceAddresses {
       }
     } else {
       for (const p of spec.ports) p.nodePort = 0;
+    }
+    if (needsHealthCheckNodePort(svc)) {
+      if (!spec.healthCheckNodePort && old && needsHealthCheckNodePort(old)) spec.healthCheckNodePort = old.spec!.healthCheckNodePort;
+      if (spec.healthCheckNodePort) {
+        if (!this.ports.contains(spec.healthCheckNodePort)) {
+          errors.push(invalid("spec.healthCheckNodePort", spec.healthCheckNodePort, `provided port is not in the valid range. The range of valid ports is ${this.ports.min}-${this.ports.max}`));
+        } else if (taken.has(spec.healthCheckNodePort)) {
+          errors.push(invalid("spec.healthCheckNodePort", spec.healthCheckNodePort, "may not duplicate a node port of the Service"));
+        } else if (!held.has(this.ports.keyFor(spec.healthCheckNodePort))) {
+          chosen.add(this.ports.keyFor(spec.healthCheckNodePort));
+        }
+      } else {
+        const excluded = new Set([...[...excludedValues(exclude, this.ports.prefix)].map(Number), ...taken]);
+        const port = this.ports.pick(this.random, excluded);
+        if (port === undefined) errors.push(invalid("spec.healthCheckNodePort", "", `range is full: no free node port in ${this.ports.min}-${this.ports.max}`));
+        else spec.healthCheckNodePort = port;
+      }
+    } else {
+      spec.healthCheckNodePort = 0;
     }
     if (errors.length) return errors;
 

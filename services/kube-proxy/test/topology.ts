@@ -1,5 +1,5 @@
 // A simulated node for the integration test: a node namespace with a bridge, and pod namespaces on it each serving its name over HTTP.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetns, deleteNetns, nsExec } from "./netns.js";
@@ -25,7 +25,8 @@ export const podPort = 8080;
 
 /**
  * Builds node `kp-node-…` with bridge kpbr0 at 10.214.0.1/24 and `podCount` pods at 10.214.0.2…
- * attached by veths with hairpin on, each running `busybox httpd` that answers "pod-<i>". The
+ * attached by veths with hairpin on, each running `busybox httpd` that answers "pod-<i>" (and the
+ * client's address at /cgi-bin/ip). The
  * node routes `serviceCidr` to the bridge so its own traffic to ClusterIPs reaches the DNAT.
  */
 export async function createTestNode(podCount: number, serviceCidr: string): Promise<TestNode> {
@@ -59,6 +60,10 @@ export async function createTestNode(podCount: number, serviceCidr: string): Pro
       const root = join(dir, `pod-${i}`);
       await mkdir(root);
       await writeFile(join(root, "index.html"), `pod-${i}\n`);
+      // /cgi-bin/ip answers the client address the pod sees (traffic policy tests: SNAT or not).
+      await mkdir(join(root, "cgi-bin"));
+      await writeFile(join(root, "cgi-bin", "ip"), '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s\\n" "$REMOTE_ADDR"\n');
+      await chmod(join(root, "cgi-bin", "ip"), 0o755);
       // Without -f busybox httpd daemonizes; deleting the namespace kills it.
       await nsExec(pod, ["busybox", "httpd", "-p", String(podPort), "-h", root]);
       pods.push({ netns: pod, ip, name: `pod-${i}` });
