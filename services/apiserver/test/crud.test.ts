@@ -422,6 +422,23 @@ describe("service type changes", () => {
     await rejects(client.create(services, svc("cip-taker", { clusterIp })), isInvalid, "the ClusterIP is still held");
   });
 
+  test("LoadBalancer with externalTrafficPolicy Local holds a healthCheckNodePort, kept on update and released with the policy", async () => {
+    const { client } = cluster;
+    const created = (await client.create(services, svc("lb-local", { type: "LoadBalancer", externalTrafficPolicy: "Local" }))) as unknown as Svc;
+    const hc = created.spec!.healthCheckNodePort;
+    assert.ok(hc >= 30000 && hc <= 32767 && hc !== created.spec!.ports[0]!.nodePort, String(hc));
+    await rejects(client.create(services, svc("hc-taker", { type: "NodePort", ports: [{ port: 80, nodePort: hc } as coreV1Service.ServicePort] })), isInvalid, "the held healthCheckNodePort");
+    const stored = await get("lb-local");
+    stored.spec!.healthCheckNodePort = 0;
+    stored.metadata!.labels = { touched: "yes" };
+    assert.equal(((await client.update(services, stored as unknown as ApiObject)) as unknown as Svc).spec!.healthCheckNodePort, hc, "kept when the update leaves it unset");
+    const again = await get("lb-local");
+    again.spec!.externalTrafficPolicy = "Cluster";
+    assert.equal(((await client.update(services, again as unknown as ApiObject)) as unknown as Svc).spec!.healthCheckNodePort, 0);
+    const taker = (await client.create(services, svc("hc-taker", { type: "NodePort", ports: [{ port: 80, nodePort: hc } as coreV1Service.ServicePort] }))) as unknown as Svc;
+    assert.equal(taker.spec!.ports[0]!.nodePort, hc, "the released port is free again");
+  });
+
   test("a type change that also sets a new nodePort is still refused, not silently cleared", async () => {
     const { client } = cluster;
     const created = (await client.create(services, svc("np-changed", { type: "NodePort" }))) as unknown as Svc;
