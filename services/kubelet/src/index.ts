@@ -230,6 +230,7 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
     nodeIp,
     labels: parseLabels(config.nodeLabels),
     taints: parseTaints([...config.registerWithTaints, ...(config.cloudProvider === "external" ? ["node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule"] : [])]),
+    podCidr: config.podCidr || undefined,
     maxPods: config.maxPods,
     kubeletVersion: KUBELET_VERSION,
     containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,

@@ -33,6 +33,8 @@ export interface NodeAgentOptions {
   labels?: Record<string, string>;
   /** --register-with-taints: only applied when the Node is created. */
   taints?: coreV1Node.Taint[];
+  /** --pod-cidr: the Node's spec.podCIDR when it is created. */
+  podCidr?: string | undefined;
   /** --max-pods; default 110. */
   maxPods?: number;
   /** --system-reserved, --kube-reserved, --eviction-hard's amounts: subtracted from capacity for allocatable. */
@@ -108,7 +110,7 @@ export function startNodeAgent(opts: NodeAgentOptions): NodeAgent {
     const node = await retry("register the node", async () => {
       const images = await source.images().catch(() => []);
       const status = desiredNodeStatus(undefined, source, safeHealth(source), images, new Date());
-      return registerNode(opts.client, { nodeName: opts.nodeName, labels, taints: opts.taints ?? [], status }, signal);
+      return registerNode(opts.client, { nodeName: opts.nodeName, labels, taints: opts.taints ?? [], podCidr: opts.podCidr, status }, signal);
     }, logger, signal);
     if (!node) return;
     registered = node;

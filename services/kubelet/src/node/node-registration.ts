@@ -18,6 +18,11 @@ export interface NodeRegistration {
   labels: Record<string, string>;
   /** --register-with-taints: set only when the Node is created. */
   taints: Taint[];
+  /**
+   * --pod-cidr: the machine's pod range (the chart assigns one per machine and routes it), set only when the
+   * Node is created, so node-ipam occupies it instead of handing the Node another range than its pods use.
+   */
+  podCidr?: string;
   /** The first status, posted with the create so the Node is never seen without one. */
   status: coreV1Node.NodeStatus;
 }
@@ -28,7 +33,7 @@ export function nodeForRegistration(reg: NodeRegistration): Node {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name: reg.nodeName, labels: reg.labels },
-    spec: { taints: reg.taints },
+    spec: { taints: reg.taints, ...(reg.podCidr ? { podCidr: reg.podCidr, podCidrs: [reg.podCidr] } : {}) },
     status: reg.status,
   });
 }
