@@ -2,7 +2,10 @@
 import assert from "node:assert/strict";
 import { request } from "node:https";
 import { after, before, describe, it } from "node:test";
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { clientTls, enterTestNetns, freePort, startControlPlane, testPki, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
@@ -12,6 +15,7 @@ await enterTestNetns(import.meta.url);
 
 const pods = kindFor("v1", "Pod") as KindInfo<coreV1Pod.Pod>;
 const NODE = "node-rest-exec";
+const execFileAsync = promisify(execFile);
 
 /** A raw upgrade request: the HTTP status and body the apiserver answers instead of switching protocols. */
 function refusedUpgrade(url: string, identity: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -75,6 +79,16 @@ describe("kubectl exec and attach over the REST API's WebSocket channel protocol
     const cat = await kubectl(kubeconfig, ["exec", "-i", "box", "--", "cat"], "abc\n");
     assert.equal(cat.code, 0, cat.stderr);
     assert.equal(cat.stdout, "abc\n");
+  });
+
+  it("kubectl exec -it gives a terminal of the client's size (resize on channel 4)", async () => {
+    // `script` gives kubectl a pty; its size is set first, and kubectl sends it as the terminal's size.
+    // kubectl sends the size right after the streams open, as upstream; the container polls (deadline 5 s) until it has landed.
+    const POLL_SIZE = 'for i in $(seq 50); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size $s"';
+    const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const line = ["kubectl", `--kubeconfig=${kubeconfig.path}`, `--cache-dir=${join(kubeconfig.dir, "cache")}`, "exec", "-it", "box", "--", "sh", "-c", POLL_SIZE].map(quote).join(" ");
+    const { stdout } = await execFileAsync("script", ["-qec", `stty cols 91 rows 17; ${line}`, "/dev/null"], { env: { ...process.env, HOME: kubeconfig.dir }, timeout: 20_000 });
+    assert.match(stdout, /size 17 91/);
   });
 
   it("kubectl attach -i reaches the container's main process", async () => {
