@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { clientTls, enterTestNetns, freePort, startControlPlane, testPki, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
+import { WebSocket } from "ws";
 import { kubectl, kubectlStream, writeKubeconfig } from "./rest-support.js";
 
 await enterTestNetns(import.meta.url);
@@ -115,6 +116,22 @@ describe("kubectl exec and attach over the REST API's WebSocket channel protocol
     const spdy = await refusedUpgrade(`${restUrl}${path}`, "admin", { Upgrade: "SPDY/3.1", "X-Stream-Protocol-Version": "v4.channel.k8s.io" });
     assert.equal(spdy.status, 400, spdy.body);
     assert.equal(JSON.parse(spdy.body).reason, "BadRequest");
+    // v4 is spoken too; the relay's failure (here: no such pod) is the last message, a Failure Status on channel 3.
+    const tls = clientTls("admin");
+    const ws = new WebSocket(`${restUrl.replace(/^https/, "wss")}/api/v1/namespaces/default/pods/nope/exec?command=true`, ["v4.channel.k8s.io"], { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
+    const messages: Buffer[] = [];
+    ws.on("message", (data: Buffer) => messages.push(data));
+    const closed = new Promise<number>((resolve, reject) => {
+      ws.on("close", (code) => resolve(code));
+      ws.on("error", reject);
+    });
+    assert.equal(await closed, 1000);
+    assert.equal(ws.protocol, "v4.channel.k8s.io");
+    const last = messages.at(-1)!;
+    assert.equal(last[0], 3);
+    const status = JSON.parse(last.subarray(1).toString("utf8")) as { status: string; reason: string; message: string };
+    assert.deepEqual([status.status, status.reason], ["Failure", "NotFound"]);
+    assert.match(status.message, /pods "nope" not found/);
     // A WebSocket without a channel subprotocol this server speaks.
     const base64 = await refusedUpgrade(`${restUrl}${path}`, "admin", { Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "base64.channel.k8s.io" });
     assert.equal(base64.status, 400, base64.body);
