@@ -15,6 +15,7 @@ const run = promisify(execFile);
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const NETNS_SH = join(REPO, "infra/deploy/ha/netns.sh");
 const INSTALL_SH = join(REPO, "infra/deploy/install.sh");
+const HEALTH_SH = join(REPO, "infra/deploy/health.sh");
 
 /** Simulated control-plane machines, rendered from the chart, installed and running under the unit runner. */
 export interface HaCluster {
@@ -101,6 +102,14 @@ export async function startHaControlPlane(count = 3): Promise<HaCluster> {
     await close();
     throw err;
   }
+}
+
+/** Whether every machine passes its bundle's health gates now (infra/deploy/health.sh: etcd, NATS, apiserver, nats-authorizer). */
+export async function clusterHealthy(ha: Pick<HaCluster, "dir" | "machines">): Promise<boolean> {
+  return run(HEALTH_SH, ha.machines.map((m) => join(ha.dir, "bundles", m.name))).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** etcd's /health on the member's metrics listener. */

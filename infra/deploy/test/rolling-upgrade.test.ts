@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { isAlreadyExists, kindFor } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { waitFor } from "@kubeplane/testing";
-import { apiserverReady, REPO, startHaControlPlane, type HaCluster } from "./ha-support.js";
+import { apiserverReady, clusterHealthy, REPO, startHaControlPlane, type HaCluster } from "./ha-support.js";
 
 const isRoot = process.getuid?.() === 0;
 const configMaps = kindFor("v1", "ConfigMap")!;
@@ -18,6 +18,8 @@ before(async () => {
   if (!isRoot) return;
   ha = await startHaControlPlane(3);
   await waitFor(async () => (await Promise.all(ha.machines.map(apiserverReady))).every(Boolean), { timeoutMs: 60_000, intervalMs: 250, message: "every apiserver ready" });
+  // The upgrade refuses to start on an unhealthy cluster: wait for every gate (the nats-authorizer's first sync included).
+  await waitFor(() => clusterHealthy(ha), { timeoutMs: 60_000, intervalMs: 500, message: "every machine passes its health gates" });
 });
 
 after(async () => {
