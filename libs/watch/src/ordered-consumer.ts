@@ -1,6 +1,7 @@
 // An ordered consumer whose every creation is bounded: each attempt under a fresh name, retried with back-off until a deadline, then a named error.
 import { AckPolicy, ConsumerEvents, DeliverPolicy, nanos, nuid, type ConsumerConfig, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
 import { ConsumerCreateError } from "./errors.js";
+import { abortableDelay } from "./abortable-delay.js";
 
 /** The consumer's logger: pino-compatible. */
 export interface ConsumerLogger {
@@ -251,16 +252,3 @@ function isTimeout(error: unknown): boolean {
   return (error as { code?: string }).code === "TIMEOUT" || /timeout/i.test(String((error as Error).message));
 }
 
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}

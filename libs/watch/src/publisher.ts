@@ -5,6 +5,7 @@ import { GAP_TYPE, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange }
 import { PublishWindow, type Predecessor } from "./publish-window.js";
 import { WatchStreamAheadError } from "./errors.js";
 import { KP_WATCH } from "./subjects.js";
+import { abortableDelay } from "./abortable-delay.js";
 
 /** The structured logger the publisher reports retries and gaps to (pino's signature). */
 export interface WatchLogger {
@@ -104,7 +105,7 @@ export class WatchPublisher {
         // Never publish over a stream from etcd's future (a restore without a bump): wait for a reset.
         if (!(error instanceof WatchStreamAheadError)) throw error;
         this.#opts.logger?.warn({ component: "watch-publisher", err: error }, "not publishing: the watch stream is ahead of etcd");
-        await sleep(Math.min(this.#opts.retryMaxMs ?? 5_000, (this.#opts.retryInitialMs ?? 50) * 2 ** Math.min(attempt, 16)), signal).catch(() => undefined);
+        await abortableDelay(Math.min(this.#opts.retryMaxMs ?? 5_000, (this.#opts.retryInitialMs ?? 50) * 2 ** Math.min(attempt, 16)), signal).catch(() => undefined);
         if (signal.aborted) return;
       }
     }
@@ -218,7 +219,7 @@ export class WatchPublisher {
     const { logger, retryInitialMs = 50, retryMaxMs = 5_000 } = this.#opts;
     for (let attempt = failures; ; attempt++) {
       try {
-        await sleep(Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt - 1, 16)), signal);
+        await abortableDelay(Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt - 1, 16)), signal);
         return await this.#resumePoint(signal, false);
       } catch (error) {
         if (signal.aborted) return undefined;
@@ -277,16 +278,3 @@ interface ResumePoint {
   fresh?: boolean;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
