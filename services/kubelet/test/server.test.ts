@@ -14,7 +14,7 @@ import { clientTls, freePort, grpcCredentials, kpctlTlsFlags, serviceTlsConfig, 
 import { containerLogPath, LABELS, podLogDir } from "../src/paths.js";
 import type { ContainerStats, ContainerStatus, ExecSyncResult, RuntimeService } from "../src/runtime/types.js";
 import { imageHandlers } from "../src/server/image-import.js";
-import { kubeletServiceHandlers, StatsSummary, type ContainerInstance, type PodSource } from "../src/server/index.js";
+import { kubeletServiceHandlers, StatsSummary, streamingHandlers, type ContainerInstance, type PodSource } from "../src/server/index.js";
 
 const kpctlMain = fileURLToPath(new URL("../../kpctl/src/main.ts", import.meta.url));
 const podsInfo = kindForResource("", "pods") as KindInfo<coreV1Pod.Pod>;
@@ -171,7 +171,16 @@ before(async () => {
     containerLogs(call);
   };
   const images = imageHandlers({ runtimeEndpoint: "unix:///nonexistent", scratchDir: join(dir, "image-import"), images: { listImages: () => Promise.resolve([]) }, logger: kubelet.logger });
-  kubelet.addService(kubeletV1.KubeletServiceService, { ...handlers, ...images });
+  // The service's streaming methods must have handlers to start; streams run against containerd in services/kpctl/test/interactive.test.ts.
+  const noStreams = (): Promise<never> => Promise.reject(new Error("interactive streams are not part of this test"));
+  const streams = streamingHandlers({
+    pods: podSource,
+    containers: { containerId: locate },
+    runtime: { containerStatus: (id: string) => runtime.containerStatus(id), exec: noStreams, attach: noStreams, portForward: noStreams },
+    sandboxOf: () => Promise.resolve(undefined),
+    logger: kubelet.logger,
+  });
+  kubelet.addService(kubeletV1.KubeletServiceService, { ...handlers, ...images, ...streams });
   const { grpcPort, grpcAddress } = await kubelet.start();
   kubeletAddress = grpcAddress;
 
@@ -355,8 +364,7 @@ describe("kpctl logs, exec and top", () => {
     const [header, nodeA, nodeGone] = nodesTop.stdout.trimEnd().split("\n");
     assert.match(header!, /^NAME\s+CPU\(cores\)\s+CPU\(%\)\s+MEMORY\(bytes\)\s+MEMORY\(%\)$/);
     assert.match(nodeA!, /^node-a\s+\d+m\s+\d+%\s+512Mi\s+25%$/);
-    // A node whose kubelet does not answer shows as unknown, and why goes to stderr.
+    // A node whose kubelet does not answer has no NodeMetrics (metrics.k8s.io leaves it out): kubectl's <unknown> columns.
     assert.match(nodeGone!, /^node-gone(\s+<unknown>){4}$/);
-    assert.match(nodesTop.stderr, /^error: node node-gone: the kubelet of node "node-gone" at .* is unreachable/);
   });
 });
