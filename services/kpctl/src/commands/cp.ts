@@ -2,7 +2,6 @@
 import { createWriteStream } from "node:fs";
 import { lstat, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { extract, pack, type Header as TarHeader } from "tar-stream";
 import { UsageError } from "../args.js";
 import { KpctlError } from "../errors.js";
@@ -66,9 +65,14 @@ async function copyFromPod(ctx: CommandContext, src: { namespace: string; pod: s
     if (header.type === "directory") {
       mkdir(target, { recursive: true }).then(() => (stream.resume(), next()), (err: Error) => next(err));
     } else if (header.type === "file") {
-      mkdir(dirname(target), { recursive: true })
-        .then(() => pipeline(stream, createWriteStream(target, { mode: header.mode ?? 0o644 })))
-        .then(() => next(), (err: Error) => next(err));
+      // tar-stream's own pattern (its entry is a streamx stream): pipe it, go on when the file is written.
+      mkdir(dirname(target), { recursive: true }).then(() => {
+        const out = createWriteStream(target, { mode: header.mode ?? 0o644 });
+        out.on("finish", () => next());
+        out.on("error", (err: Error) => next(err));
+        stream.on("error", (err: Error) => next(err));
+        stream.pipe(out);
+      }, (err: Error) => next(err));
     } else skip(`${header.type ?? "unknown"} entries are not copied`);
   });
   await execTar(ctx, src, ["tar", "cf", "-", "-C", posix.dirname(srcPath), base], (b) => void untar.write(b));
