@@ -29,6 +29,7 @@ export {
 } from "./bench-support.js";
 export { apiserverEntry, serviceEntry, startControlPlane, type ControlPlane } from "./control-plane.js";
 export { createNetns, deleteNetns, enterTestNetns, execInNetns, insideTestNetns, NetnsError } from "./netns.js";
+export { startPartitioner, type Cut, type Partitioner } from "./partition.js";
 export { startRegistry, type Registry } from "./registry.js";
 export { buildBusyboxImage, BUSYBOX_IMAGE, ImageError, PAUSE_IMAGE, pushImage, type BuildImageOptions, type ImageLayout } from "./images.js";
 export { CRI_NAMESPACE, startContainerd, type Containerd, type ContainerdOptions } from "./containerd.js";
