@@ -1,6 +1,6 @@
 // `make bench` (dns): queries/s and p50/p99 under dnsperf of the dns service (as a process) and, in the same run, of dnsmasq with the same names.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
@@ -100,11 +100,13 @@ async function main(): Promise<void> {
       try {
         const seconds = RUN_MS / 1000;
         benchProgress(`dnsperf -c ${CLIENTS} -q ${CLIENTS} -l ${seconds} against the dns service, then against dnsmasq (same names, same query mix)`);
+        const loadBefore = loadavg()[0]!;
         const [dnsCpuBefore, dnsRun] = [await processCpuSeconds(running.pid), await dnsperf(port, mixFile, CLIENTS, seconds)];
         const dnsCpu = (await processCpuSeconds(running.pid)) - dnsCpuBefore;
         const peerCpuBefore = await peer.cpuSeconds();
         const peerRun = await dnsperf(peerPort, mixFile, CLIENTS, seconds);
         const peerCpu = (await peer.cpuSeconds()) - peerCpuBefore;
+        const loadAfter = loadavg()[0]!;
         // Each side ran a plain run of `seconds` and a verbose one of half that: CPU per query over both.
         const perQueryUs = (cpu: number, run: DnsperfResult): number => Math.round((1e6 * cpu) / (run.queriesPerSec * seconds * 1.5));
         const figures = {
@@ -116,13 +118,15 @@ async function main(): Promise<void> {
           dnsmasq: { ...peerRun, cpuUsPerQuery: perQueryUs(peerCpu, peerRun) },
           ratio: { queriesPerSec: Number((dnsRun.queriesPerSec / peerRun.queriesPerSec).toFixed(2)) },
           targets: { queriesPerSecRatioAtLeast: 0.5, p99MsAtMost: 2 },
+          /** The 1-minute load average before and after the measured runs: the machine is shared, figures under load are skewed. */
+          loadAverage: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
         };
         await mkdir(dirname(OUTPUT), { recursive: true });
         await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
         process.stdout.write(
           `dns: dnsperf ${CLIENTS} clients, ${SERVICES} Services (${records} records): dns ${dnsRun.queriesPerSec} q/s p50 ${dnsRun.p50Ms} ms p99 ${dnsRun.p99Ms} ms ${figures.dns.cpuUsPerQuery} µs CPU/query; ` +
             `dnsmasq ${peerRun.queriesPerSec} q/s p50 ${peerRun.p50Ms} ms p99 ${peerRun.p99Ms} ms ${figures.dnsmasq.cpuUsPerQuery} µs CPU/query; ` +
-            `ratio ${figures.ratio.queriesPerSec}× q/s (target ≥ 0.5), p99 ${dnsRun.p99Ms} ms (target ≤ 2 ms); lost ${dnsRun.lost} / ${peerRun.lost}\n`,
+            `ratio ${figures.ratio.queriesPerSec}× q/s (target ≥ 0.5), p99 ${dnsRun.p99Ms} ms (target ≤ 2 ms); lost ${dnsRun.lost} / ${peerRun.lost}; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
         );
       } finally {
         await peer.stop();

@@ -2,7 +2,7 @@
 import { once } from "node:events";
 import { request, type IncomingMessage } from "node:http";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
@@ -132,6 +132,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
     let controllerSeconds = 0;
     const nginxSide: Side = { rounds: [], cpuSeconds: 0 };
     const ingressSide: Side = { rounds: [], cpuSeconds: 0 };
+    const loadBefore = loadavg()[0]!;
     for (let round = 1; round <= ROUNDS; round++) {
       benchProgress(`round ${round}/${ROUNDS}: ab -c ${CONCURRENCY} -n ${REQUESTS} through plain nginx, then through the ingress`);
       await measure(nginxSide, peerPort, () => peer.cpuSeconds());
@@ -139,6 +140,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
       await measure(ingressSide, httpPort, ingressCpu);
       controllerSeconds += (await processCpuSeconds(running.pid)) - controllerBefore;
     }
+    const loadAfter = loadavg()[0]!;
     const counted = metricSamples(await running.metrics(), "ingress_controller_requests_total", { ingress: "web", status: "200" })[0]?.value ?? 0;
     const [nginxFigures, ingressFigures] = [summary(nginxSide), summary(ingressSide)];
     const figures = {
@@ -158,6 +160,8 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
         cpuPerRequest: Number((ingressFigures.cpuUsPerRequest / nginxFigures.cpuUsPerRequest).toFixed(2)),
       },
       targets: { requestsPerSecAtLeast: 0.9, p99AtMost: 1.5 },
+      /** The 1-minute load average before and after the measured rounds: the machine is shared, figures under load are skewed. */
+      loadAverage: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     };
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
@@ -165,7 +169,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
       `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS} ×${ROUNDS} rounds, ${BACKENDS} backends: ` +
         `ingress ${ingressFigures.requestsPerSec} req/s p50 ${ingressFigures.p50Ms} ms p99 ${ingressFigures.p99Ms} ms ${ingressFigures.cpuUsPerRequest} µs CPU/req; ` +
         `plain nginx ${nginxFigures.requestsPerSec} req/s p50 ${nginxFigures.p50Ms} ms p99 ${nginxFigures.p99Ms} ms ${nginxFigures.cpuUsPerRequest} µs CPU/req; ` +
-        `ratio ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU\n`,
+        `ratio ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
     );
   } finally {
     await controller?.kill();
