@@ -51,3 +51,25 @@ test("node port range defaults to 30000-32767 and picks only free ports", () => 
   assert.equal(small.pick(Math.random, taken), undefined);
   assert.throws(() => new NodePortRange(5, 4), RangeError);
 });
+
+test("an IPv6 /125 service range hands out its 7 addresses after the network address, in RFC 5952 form", () => {
+  const range = new ServiceIpRange("fd00:10:96::/125");
+  assert.equal(range.family, "IPv6");
+  assert.equal(range.size, 7);
+  const seen = new Set<string>();
+  for (let i = 0; i < 7; i++) seen.add(range.pick(() => i / 7, seen)!);
+  assert.deepEqual([...seen].sort(), ["fd00:10:96::1", "fd00:10:96::2", "fd00:10:96::3", "fd00:10:96::4", "fd00:10:96::5", "fd00:10:96::6", "fd00:10:96::7"]);
+  assert.equal(range.pick(() => 0, seen), undefined);
+  assert.equal(range.contains("fd00:10:96::"), false);
+  assert.equal(range.contains("fd00:10:96:0:0:0:0:7"), true);
+  assert.equal(range.contains("10.96.0.1"), false);
+  assert.equal(range.keyFor("FD00:10:96:0::0007"), "/kubeplane/ranges/serviceips/fd00:10:96::7");
+});
+
+test("IPv6 service ranges larger than /108, with host bits or malformed are refused; an IPv4 range holds no IPv6 address", () => {
+  assert.throws(() => new ServiceIpRange("fd00:10:96::/64"), /mask must be >= 108/);
+  assert.doesNotThrow(() => new ServiceIpRange("fd00:10:96::/108"));
+  assert.throws(() => new ServiceIpRange("fd00:10:96::1/112"), RangeError);
+  assert.throws(() => new ServiceIpRange("fd00:::1/112"), RangeError);
+  assert.equal(new ServiceIpRange("10.96.0.0/12").contains("fd00::1"), false);
+});

@@ -1,5 +1,6 @@
 // Service IP and NodePort ranges: pure pickers and reservation keys; the reservation itself is a key created in the object's txn.
-import { formatIpv4, parseIpv4, parseIpv4Cidr, type Ipv4Cidr } from "./ipv4-cidr.js";
+import { formatIpv4, parseIpv4, parseIpv4Cidr } from "./ipv4-cidr.js";
+import { formatIpv6, parseIpv6, parseIpv6Cidr } from "./ipv6-cidr.js";
 
 /**
  * A range of values handed out one per object. Pure: a value is taken when its `keyFor` key
@@ -26,34 +27,74 @@ export interface RangeAllocator<T> {
 export const SERVICE_IP_RESERVATION_PREFIX = "/kubeplane/ranges/serviceips/";
 export const NODE_PORT_RESERVATION_PREFIX = "/kubeplane/ranges/nodeports/";
 
-/** The ClusterIP range of Services, e.g. "10.96.0.0/12"; never hands out the network or broadcast address. */
+/** An IP family, spelled as in Service.spec.ipFamilies. */
+export type IpFamily = "IPv4" | "IPv6";
+
+/** Largest IPv6 service range kube-apiserver accepts: /108 (2^20 addresses). */
+const MAX_IPV6_HOST_BITS = 20;
+
+/**
+ * The ClusterIP range of Services of one family, e.g. "10.96.0.0/12" or "fd00:10:96::/112". An
+ * IPv4 range never hands out its network or broadcast address, an IPv6 range never its network
+ * (subnet-router anycast) address, as kube-apiserver's allocator. IPv6 ranges may be at most /108.
+ */
 export class ServiceIpRange implements RangeAllocator<string> {
   readonly prefix = SERVICE_IP_RESERVATION_PREFIX;
-  readonly cidr: Ipv4Cidr;
+  readonly family: IpFamily;
   readonly size: number;
+  private readonly base: bigint;
 
-  /** Throws RangeError for a malformed CIDR or one with fewer than 2 usable addresses (/31, /32). */
-  constructor(cidr: string) {
-    this.cidr = parseIpv4Cidr(cidr);
-    if (this.cidr.prefixLength > 30) throw new RangeError(`service CIDR ${cidr} is too small`);
-    this.size = this.cidr.addressCount - 2;
+  /** Throws RangeError for a malformed CIDR, one with fewer than 2 usable addresses (/31, /32), or an IPv6 one larger than /108. */
+  constructor(readonly cidrText: string) {
+    if (cidrText.includes(":")) {
+      const cidr = parseIpv6Cidr(cidrText);
+      const hostBits = 128 - cidr.prefixLength;
+      if (hostBits > MAX_IPV6_HOST_BITS) throw new RangeError(`service CIDR ${cidrText} is too large; for 128-bit addresses the mask must be >= 108`);
+      if (hostBits < 2) throw new RangeError(`service CIDR ${cidrText} is too small`);
+      this.family = "IPv6";
+      this.base = cidr.base;
+      this.size = 2 ** hostBits - 1;
+    } else {
+      const cidr = parseIpv4Cidr(cidrText);
+      if (cidr.prefixLength > 30) throw new RangeError(`service CIDR ${cidrText} is too small`);
+      this.family = "IPv4";
+      this.base = BigInt(cidr.base);
+      this.size = cidr.addressCount - 2;
+    }
+  }
+
+  private parse(ip: string): bigint | undefined {
+    if (this.family === "IPv6") return ip.includes(":") ? parseIpv6(ip) : undefined;
+    const v = parseIpv4(ip);
+    return v === undefined ? undefined : BigInt(v);
+  }
+
+  private format(value: bigint): string {
+    return this.family === "IPv6" ? formatIpv6(value) : formatIpv4(Number(value));
+  }
+
+  /** The canonical text of `ip` (IPv6: RFC 5952), or undefined when it is not an address of this family. */
+  canonical(ip: string): string | undefined {
+    const value = this.parse(ip);
+    return value === undefined ? undefined : this.format(value);
   }
 
   contains(ip: string): boolean {
-    const value = parseIpv4(ip);
+    const value = this.parse(ip);
     if (value === undefined) return false;
-    const offset = value - this.cidr.base;
-    return offset >= 1 && offset <= this.size;
+    const offset = value - this.base;
+    return offset >= 1n && offset <= BigInt(this.size);
   }
 
+  /** Keys use the canonical text, so "fd00::0a" and "fd00::a" are one reservation. */
   keyFor(ip: string): string {
-    return `${this.prefix}${ip}`;
+    return `${this.prefix}${this.canonical(ip) ?? ip}`;
   }
 
   pick(random: () => number, exclude: ReadonlySet<string>): string | undefined {
     const start = Math.floor(random() * this.size);
     for (let i = 0; i < this.size; i++) {
-      const ip = formatIpv4(this.cidr.base + 1 + ((start + i) % this.size));
+      const ip = this.format(this.base + 1n + BigInt((start + i) % this.size));
       if (!exclude.has(ip)) return ip;
     }
     return undefined;

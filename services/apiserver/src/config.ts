@@ -14,7 +14,7 @@ export const apiserverConfig = defineConfig({
   kubeletClientCertFile: { type: "string", description: "PEM client certificate the apiserver presents to kubelets (logs, exec, stats)" },
   kubeletClientKeyFile: { type: "string", description: "PEM private key of kubeletClientCertFile" },
   metricResolution: { type: "duration", default: "15s", description: "metrics.k8s.io: how long a kubelet's stats are reused and the window CPU usage is averaged over (metrics-server's --metric-resolution)" },
-  serviceClusterIpRange: { type: "string", default: "10.96.0.0/12", description: "CIDR Services' ClusterIPs are allocated from" },
+  serviceClusterIpRange: { type: "string", default: "10.96.0.0/12", description: "CIDR Services' ClusterIPs are allocated from; two CIDRs of different IP families (\"10.96.0.0/12,fd00:10:96::/112\", the first is the primary) make the cluster dual-stack" },
   serviceNodePortRange: { type: "string", default: "30000-32767", description: "Port range NodePorts are allocated from (MIN-MAX)" },
   maxObjectBytes: { type: "int", default: 1_572_864, min: 1024, description: "Largest object accepted, in bytes of its protobuf encoding (etcd's request limit is 1.5 MiB)" },
   watchStreamReplicas: { type: "int", default: 1, min: 1, max: 5, description: "Replicas of the JetStream watch stream (3 on a NATS cluster)" },

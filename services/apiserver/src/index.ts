@@ -54,6 +54,20 @@ function parsePortRange(text: string): { min: number; max: number } {
   return { min, max };
 }
 
+/** --service-cluster-ip-range: one CIDR, or two of different families (dual-stack, primary first). */
+function serviceIpRanges(text: string): ServiceIpRange[] {
+  const cidrs = text.split(",").map((c) => c.trim()).filter(Boolean);
+  try {
+    const ranges = cidrs.map((c) => new ServiceIpRange(c));
+    if (ranges.length < 1 || ranges.length > 2 || (ranges.length === 2 && ranges[0]!.family === ranges[1]!.family)) {
+      throw new RangeError("expected one CIDR, or two CIDRs of different IP families");
+    }
+    return ranges;
+  } catch (err) {
+    throw new Error(`serviceClusterIpRange: "${text}": ${(err as Error).message}`, { cause: err });
+  }
+}
+
 function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
@@ -131,7 +145,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     transformer,
     eventTtlSeconds: Math.round(config.eventTtl / 1000),
     admission,
-    addresses: new ServiceAddresses(new ServiceIpRange(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max), config.serviceClusterIpRange),
+    addresses: new ServiceAddresses(serviceIpRanges(config.serviceClusterIpRange), new NodePortRange(ports.min, ports.max)),
   });
 
   const nats: NatsConnection = await connectNats({

@@ -104,11 +104,11 @@ test("a Job's template gets no restartPolicy and the job gets completions, paral
   );
 });
 
-test("a Service gets type ClusterIP, TCP ports with targetPort = port, and single-stack IPv4", () => {
+test("a Service gets type ClusterIP and TCP ports with targetPort = port; its IP families are left to the allocator", () => {
   const svc = Service.fromPartial({ spec: { ports: [{ port: 80 }], selector: { app: "web" } } });
   applyDefaults(info("v1", "Service"), svc);
   const s = svc.spec;
-  assert.deepEqual([s?.type, s?.sessionAffinity, s?.internalTrafficPolicy, s?.ipFamilyPolicy, s?.ipFamilies], ["ClusterIP", "None", "Cluster", "SingleStack", ["IPv4"]]);
+  assert.deepEqual([s?.type, s?.sessionAffinity, s?.internalTrafficPolicy, s?.ipFamilyPolicy, s?.ipFamilies], ["ClusterIP", "None", "Cluster", undefined, []]);
   assert.deepEqual([s?.ports[0]?.protocol, s?.ports[0]?.targetPort], ["TCP", "80"]);
   assert.equal(s?.externalTrafficPolicy, "");
 });

@@ -2,7 +2,10 @@
 import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice.js";
 import type { Endpoints, Service } from "../gen/kubeplane/core/v1/service.js";
 
-/** SetDefaults_Service plus the single-stack IP family the registry picks on an IPv4 cluster. */
+/**
+ * SetDefaults_Service. ipFamilyPolicy and ipFamilies are left alone: as in kube-apiserver they
+ * depend on the cluster's service CIDRs and are filled by the apiserver's Service allocator.
+ */
 export function defaultService(svc: Service): void {
   const s = svc.spec;
   if (!s) return;
@@ -19,11 +22,7 @@ export function defaultService(svc: Service): void {
   }
   if ((s.type === "NodePort" || s.type === "LoadBalancer") && s.externalTrafficPolicy === "") s.externalTrafficPolicy = "Cluster";
   if (s.type === "LoadBalancer") s.allocateLoadBalancerNodePorts ??= true;
-  if (s.type !== "ExternalName") {
-    s.internalTrafficPolicy ??= "Cluster";
-    s.ipFamilyPolicy ??= "SingleStack";
-    if (s.ipFamilies.length === 0) s.ipFamilies = [s.clusterIp.includes(":") ? "IPv6" : "IPv4"];
-  }
+  if (s.type !== "ExternalName") s.internalTrafficPolicy ??= "Cluster";
 }
 
 /** SetDefaults_EndpointPort: protocol TCP. */

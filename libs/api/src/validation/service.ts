@@ -64,8 +64,7 @@ export function validateService(svc: Service): FieldError[] {
     else errs.push(...validateEnum(s.externalTrafficPolicy, ["Cluster", "Local"], spec.child("externalTrafficPolicy")));
   }
   errs.push(...validateEnum(s.internalTrafficPolicy, ["Cluster", "Local"], spec.child("internalTrafficPolicy"), false));
-  errs.push(...validateEnum(s.ipFamilyPolicy, ["SingleStack", "PreferDualStack", "RequireDualStack"], spec.child("ipFamilyPolicy"), false));
-  s.ipFamilies.forEach((f, i) => errs.push(...validateEnum(f, ["IPv4", "IPv6"], spec.child("ipFamilies").index(i))));
+  errs.push(...validateIpFamilyFields(svc));
   const timeout = s.sessionAffinityConfig?.clientIp?.timeoutSeconds;
   if (timeout !== undefined && (timeout <= 0 || timeout > 86400)) {
     errs.push(invalid(spec.child("sessionAffinityConfig").child("clientIP").child("timeoutSeconds"), timeout, "must be greater than 0 and less than 86400"));
@@ -73,17 +72,69 @@ export function validateService(svc: Service): FieldError[] {
   return errs;
 }
 
-/** A Service update: clusterIP may not change once set, except on a change to or from ExternalName. */
+const familyOf = (ip: string): string => (isIP(ip) === 6 ? "IPv6" : "IPv4");
+
+/**
+ * The checks of kube-apiserver's validateServiceClusterIPsRelatedFields that need no cluster
+ * configuration: at most two ClusterIPs and families, of different families, matching each other
+ * by index, a single-stack policy with one of each, none on an ExternalName Service.
+ */
+function validateIpFamilyFields(svc: Service): FieldError[] {
+  const s = svc.spec!;
+  const errs: FieldError[] = [];
+  const policyPath = spec.child("ipFamilyPolicy");
+  const familiesPath = spec.child("ipFamilies");
+  const ipsPath = spec.child("clusterIPs");
+  if (s.type === "ExternalName") {
+    if (s.ipFamilyPolicy !== undefined) errs.push(forbidden(policyPath, "must not be set for ExternalName services"));
+    if (s.ipFamilies.length > 0) errs.push(forbidden(familiesPath, "must not be set for ExternalName services"));
+    return errs;
+  }
+  errs.push(...validateEnum(s.ipFamilyPolicy, ["SingleStack", "PreferDualStack", "RequireDualStack"], policyPath, false));
+  s.ipFamilies.forEach((f, i) => errs.push(...validateEnum(f, ["IPv4", "IPv6"], familiesPath.index(i))));
+  if (s.ipFamilies.length > 2) errs.push(invalid(familiesPath, s.ipFamilies, "may specify no more than 2 IP families"));
+  s.ipFamilies.forEach((f, i) => {
+    if (s.ipFamilies.indexOf(f) < i) errs.push(duplicate(familiesPath.index(i), f));
+  });
+  if (s.clusterIps.length > 2) errs.push(invalid(ipsPath, s.clusterIps, "may only hold up to 2 values"));
+  if (s.clusterIps[0] === "None" && s.clusterIps.length > 1) errs.push(invalid(ipsPath, s.clusterIps, "must not have more than one value when the first is 'None'"));
+  if (s.clusterIps.length === 2 && isIP(s.clusterIps[0]!) && isIP(s.clusterIps[1]!) && familyOf(s.clusterIps[0]!) === familyOf(s.clusterIps[1]!)) {
+    errs.push(invalid(ipsPath.index(1), s.clusterIps[1], "may specify no more than one IP for each IP family"));
+  }
+  s.clusterIps.forEach((ip, i) => {
+    const family = s.ipFamilies[i];
+    if (ip !== "None" && isIP(ip) && family && (family === "IPv4" || family === "IPv6") && familyOf(ip) !== family) {
+      errs.push(invalid(ipsPath.index(i), ip, `expected an ${family} value as indicated by \`ipFamilies[${i}]\``));
+    }
+  });
+  if (s.ipFamilyPolicy === "SingleStack") {
+    if (s.ipFamilies.length > 1) errs.push(invalid(familiesPath, s.ipFamilies, "when multiple IP families are specified, ipFamilyPolicy must be PreferDualStack or RequireDualStack"));
+    if (s.clusterIps.length > 1) errs.push(invalid(ipsPath, s.clusterIps, "when multiple IPs are specified, ipFamilyPolicy must be PreferDualStack or RequireDualStack"));
+  }
+  return errs;
+}
+
+/**
+ * A Service update: clusterIP and the primary IP family may not change once set, except on a
+ * change to or from ExternalName; a secondary ClusterIP may change only by being removed.
+ */
 export function validateServiceUpdate(svc: Service, old: Service): FieldError[] {
   const now = svc.spec;
   const was = old.spec;
   if (!now || !was) return [];
   if (now.type === "ExternalName" || was.type === "ExternalName") return [];
   // An update that leaves clusterIP empty keeps the allocated address (the apiserver copies it over).
+  const errs: FieldError[] = [];
   if (was.clusterIp !== "" && now.clusterIp !== "" && now.clusterIp !== was.clusterIp) {
-    return [invalid(spec.child("clusterIP"), now.clusterIp, IMMUTABLE)];
+    errs.push(invalid(spec.child("clusterIP"), now.clusterIp, IMMUTABLE));
   }
-  return [];
+  if (was.clusterIps[1] && now.clusterIps[1] && now.clusterIps[1] !== was.clusterIps[1]) {
+    errs.push(invalid(spec.child("clusterIPs").index(1), now.clusterIps[1], "may not change once set"));
+  }
+  if (was.ipFamilies[0] && now.ipFamilies[0] && now.ipFamilies[0] !== was.ipFamilies[0]) {
+    errs.push(invalid(spec.child("ipFamilies").index(0), now.ipFamilies[0], "may not change once set"));
+  }
+  return errs;
 }
 
 /** Endpoints: subsets with valid addresses and ports. */

@@ -69,19 +69,24 @@ function serviceReservations(addresses: ServiceAddresses): Reservations {
     },
     held: (obj) => addresses.heldKeys(obj as Service),
     taken(info: KindInfo, obj: ApiObject, plan: ReservationPlan, key: string, exclude: Set<string>, attempt: number): void {
-      const svc = obj as Service;
+      const spec = (obj as Service).spec;
+      const ipIndex = spec?.clusterIps.findIndex((ip) => ip && ip !== "None" && key === addresses.ips.find((r) => r.contains(ip))?.keyFor(ip)) ?? -1;
       if (plan.chosen.has(key)) {
-        const port = svc.spec?.ports.findIndex((p) => key.endsWith(`/${p.nodePort}`)) ?? -1;
-        const field = key.includes("nodeport") && port >= 0 ? `spec.ports[${port}].nodePort` : "spec.clusterIP";
+        const port = spec?.ports.findIndex((p) => key.endsWith(`/${p.nodePort}`)) ?? -1;
+        const ipField = ipIndex > 0 ? `spec.clusterIPs[${ipIndex}]` : "spec.clusterIP";
+        const field = key.includes("nodeport") && port >= 0 ? `spec.ports[${port}].nodePort` : ipField;
         throw apiErrors.invalid({ group: info.group, resource: info.resource, kind: info.kind, name: obj.metadata?.name ?? "" }, [
-          { type: "FieldValueInvalid", field, value: key.slice(key.lastIndexOf("/") + 1), detail: field === "spec.clusterIP" ? "provided IP is already allocated" : "provided port is already allocated" },
+          { type: "FieldValueInvalid", field, value: key.slice(key.lastIndexOf("/") + 1), detail: field === ipField ? "provided IP is already allocated" : "provided port is already allocated" },
         ]);
       }
       if (attempt > 50) throw apiErrors.internalError(new Error("could not allocate a free Service address after 50 attempts"));
       exclude.add(key);
       // Clear what was picked so the next plan picks again (chosen ones were kept).
-      if (!key.includes("nodeport") && svc.spec) svc.spec.clusterIp = "";
-      if (key.includes("nodeport")) for (const p of svc.spec?.ports ?? []) if (key.endsWith(`/${p.nodePort}`)) p.nodePort = 0;
+      if (!key.includes("nodeport") && spec && ipIndex >= 0) {
+        spec.clusterIps[ipIndex] = "";
+        if (ipIndex === 0) spec.clusterIp = "";
+      }
+      if (key.includes("nodeport")) for (const p of spec?.ports ?? []) if (key.endsWith(`/${p.nodePort}`)) p.nodePort = 0;
     },
   };
 }

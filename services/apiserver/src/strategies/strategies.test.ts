@@ -7,7 +7,7 @@ import { ServiceAddresses } from "../service-addresses.js";
 import { createStrategies, defaultStrategy } from "./index.js";
 
 const strategyFor = createStrategies({
-  addresses: new ServiceAddresses(new ServiceIpRange("10.96.0.0/12"), new NodePortRange(30000, 32767), "10.96.0.0/12"),
+  addresses: new ServiceAddresses(new ServiceIpRange("10.96.0.0/12"), new NodePortRange(30000, 32767)),
   eventTtlSeconds: 3600,
 });
 const kind = (group: string, resource: string): KindInfo => kindForResource(group, resource)!;
