@@ -89,9 +89,10 @@ export function startControllerManagerProcess(cluster: Pick<CmCluster, "apiserve
  * Stand-in kubelets for tests of controllers (the real kubelet is issue 8): pods without a node
  * are bound round-robin to `nodes` (as a scheduler would), bound Pending pods become Running and
  * Ready after `readyDelayMs`, and pods being deleted are removed (as a kubelet does after stopping
- * them). Everything goes through the apiserver. Runs until the signal aborts.
+ * them). Everything goes through the apiserver. Runs until the signal aborts. `bind: false` leaves
+ * binding to a real scheduler.
  */
-export function startFakeKubelets(cluster: Pick<CmCluster, "client" | "watch">, nodes: string[], signal: AbortSignal, opts: { readyDelayMs?: number } = {}): Promise<void> {
+export function startFakeKubelets(cluster: Pick<CmCluster, "client" | "watch">, nodes: string[], signal: AbortSignal, opts: { readyDelayMs?: number; bind?: boolean } = {}): Promise<void> {
   const { client } = cluster;
   const informer = new Informer({ client, watch: cluster.watch, kind: pods });
   const queue = new WorkQueue<string>();
@@ -109,7 +110,7 @@ export function startFakeKubelets(cluster: Pick<CmCluster, "client" | "watch">, 
         if (pod.metadata?.deletionTimestamp) {
           await client.delete(pods, ns, name, { gracePeriodSeconds: 0 });
         } else if (!pod.spec?.nodeName) {
-          await client.bind(ns, name, nodes[next++ % nodes.length]!);
+          if (opts.bind !== false) await client.bind(ns, name, nodes[next++ % nodes.length]!);
         } else if (pod.status?.phase === "Pending" && nodes.includes(pod.spec.nodeName)) {
           if (opts.readyDelayMs) await new Promise((r) => setTimeout(r, opts.readyDelayMs));
           const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
