@@ -11,7 +11,7 @@ BENCH_DEBIAN_PACKAGES := nginx-light dnsmasq-base dnsperf apache2-utils
 APT_STAMP := .local/apt.stamp
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler bench-hostile up down restore up-ha down-ha status clean
+.PHONY: help deps bench-deps generate check-generated build lint test test-unit test-integration bench bench-scheduler bench-hostile bench-scale soak soak-storage up down restore up-ha down-ha status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -47,10 +47,10 @@ check-generated: $(NPM_STAMP) ## fail when generated code (libs/api/src/gen, ser
 	infra/scripts/generate.sh --check
 
 build: $(NPM_STAMP) ## compile every package (tsc -b, project references)
-	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json libs/*/test/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json infra/deploy/tsconfig.json)
+	$(BIN)/tsc -b $(wildcard libs/*/tsconfig.json libs/*/test/tsconfig.json services/*/tsconfig.json infra/observability/tsconfig.json infra/deploy/tsconfig.json infra/soak/tsconfig.json)
 
 lint: build check-generated ## typecheck, eslint, layering rules, generated code current
-	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services infra/observability infra/deploy
+	$(BIN)/eslint --config infra/eslint.config.js --max-warnings=0 --no-error-on-unmatched-pattern libs services infra/observability infra/deploy infra/soak
 	node infra/scripts/check-layering.mjs
 	promtool check rules infra/observability/rules/*.yaml >/dev/null
 
@@ -81,6 +81,16 @@ bench-hostile: deps build ## 10,000 hostile manifests and patches against a live
 
 bench-scheduler: deps build ## scheduler throughput: N simulated nodes × M pending pods → pods/s, p50/p99 (KP_BENCH_SCALE)
 	node $(NODE_FLAGS) services/scheduler/bench/scheduler-bench.ts
+
+bench-scale: deps build ## simulated nodes and pods (default 500 × 15,000; KP_BENCH_SCALE=10: 5,000 × 150,000): API p99 vs Kubernetes' SLOs, RSS (.local/bench/scale.json)
+	node $(NODE_FLAGS) infra/soak/src/scale-bench.ts
+
+SOAK_S ?= 600
+soak: deps build ## SOAK_S seconds (default 600) of faults (etcd, NATS, apiserver, scheduler, controller-manager, kubelet) under load; prints `lost 0` or fails
+	SOAK_S=$(SOAK_S) node $(NODE_FLAGS) infra/soak/src/soak.ts
+
+soak-storage: deps build ## 1,000,000 writes (SOAK_WRITES; stops after SOAK_MAX_S, default 1500) with the compactor on: etcd db size sampled, defragmented, no alarm
+	node $(NODE_FLAGS) infra/soak/src/storage-soak.ts
 
 up: deps build ## run the whole local cluster on this host (root): etcd ×3, NATS, registry, 2 containerds, every service, 2 kubelets
 	infra/local/up.sh
