@@ -22,6 +22,7 @@ import { PersistentVolume, PersistentVolumeClaim } from "./gen/kubeplane/core/v1
 import { EndpointSlice } from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
 import { NodeMetrics, PodMetrics } from "./gen/kubeplane/metrics/v1beta1/metrics.js";
 import { Ingress } from "./gen/kubeplane/networking/v1/ingress.js";
+import { NetworkPolicy } from "./gen/kubeplane/networking/v1/network_policy.js";
 import { PodDisruptionBudget } from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
 import { PriorityClass } from "./gen/kubeplane/scheduling/v1/priority_class.js";
 import { StorageClass } from "./gen/kubeplane/storage/v1/storage_class.js";
@@ -160,6 +161,7 @@ export const kindsList: readonly KindInfo[] = Object.freeze([
     selectableFields: (o) => ({ "spec.signerName": o.spec?.signerName ?? "" }) }),
   define({ group: "coordination.k8s.io", version: "v1", kind: "Lease", resource: "leases", namespaced: true, codec: Lease, hasStatus: false }),
   define({ group: "networking.k8s.io", version: "v1", kind: "Ingress", resource: "ingresses", shortNames: ["ing"], namespaced: true, codec: Ingress, hasStatus: true }),
+  define({ group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", resource: "networkpolicies", shortNames: ["netpol"], namespaced: true, codec: NetworkPolicy, hasStatus: false }),
   define({ group: "policy", version: "v1", kind: "PodDisruptionBudget", resource: "poddisruptionbudgets", shortNames: ["pdb"], namespaced: true, codec: PodDisruptionBudget, hasStatus: true }),
   define({ group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", resource: "priorityclasses", shortNames: ["pc"], namespaced: false, codec: PriorityClass, hasStatus: false }),
   define({ group: "storage.k8s.io", version: "v1", kind: "StorageClass", resource: "storageclasses", shortNames: ["sc"], namespaced: false, codec: StorageClass, hasStatus: false }),

@@ -7,11 +7,13 @@ import type { LimitRange } from "../gen/kubeplane/core/v1/resource_quota.js";
 import type { Endpoints, Service } from "../gen/kubeplane/core/v1/service.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../gen/kubeplane/core/v1/volume.js";
 import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice.js";
+import type { NetworkPolicy } from "../gen/kubeplane/networking/v1/network_policy.js";
 import type { PriorityClass } from "../gen/kubeplane/scheduling/v1/priority_class.js";
 import type { StorageClass } from "../gen/kubeplane/storage/v1/storage_class.js";
 import type { ApiObject, KindInfo } from "../kinds.js";
 import { defaultHpa } from "./autoscaling.js";
 import { defaultLimitRange } from "./limit-range.js";
+import { defaultNetworkPolicy } from "./network-policy.js";
 import { defaultPod } from "./pod.js";
 import { defaultEndpointSlice, defaultEndpoints, defaultService } from "./service.js";
 import { defaultPv, defaultPvc, defaultStorageClass } from "./storage.js";
@@ -34,6 +36,7 @@ const defaulters: Readonly<Record<string, (obj: ApiObject) => void>> = {
   StorageClass: (o) => defaultStorageClass(o as StorageClass),
   HorizontalPodAutoscaler: (o) => defaultHpa(o as HorizontalPodAutoscaler),
   LimitRange: (o) => defaultLimitRange(o as LimitRange),
+  NetworkPolicy: (o) => defaultNetworkPolicy(o as NetworkPolicy),
   Namespace: (o) => {
     // spec.finalizers ["kubernetes"] is set on create only (the apiserver's strategy), as in
     // Kubernetes: a default here would re-add it on the namespace controller's final update.

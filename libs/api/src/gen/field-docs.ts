@@ -1040,6 +1040,9 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.networking.v1.HTTPIngressRuleValue": {
     "": "HTTPIngressRuleValue lists the paths of a rule."
   },
+  "kubeplane.networking.v1.IPBlock": {
+    "": "IPBlock is a CIDR minus the CIDRs in except."
+  },
   "kubeplane.networking.v1.Ingress": {
     "": "Ingress routes external HTTP(S) traffic to services (networkingv1.Ingress)."
   },
@@ -1070,6 +1073,31 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   },
   "kubeplane.networking.v1.IngressTLS": {
     "": "IngressTLS is a TLS certificate secret and the hosts it covers."
+  },
+  "kubeplane.networking.v1.NetworkPolicy": {
+    "": "NetworkPolicy says which traffic the pods it selects may receive and send (networkingv1.NetworkPolicy)."
+  },
+  "kubeplane.networking.v1.NetworkPolicyEgressRule": {
+    "": "NetworkPolicyEgressRule allows traffic that matches both ports and to (an empty list matches all)."
+  },
+  "kubeplane.networking.v1.NetworkPolicyIngressRule": {
+    "": "NetworkPolicyIngressRule allows traffic that matches both ports and from (an empty list matches all)."
+  },
+  "kubeplane.networking.v1.NetworkPolicyPeer": {
+    "": "NetworkPolicyPeer is a set of pods (by pod and/or namespace selector) or an IP block."
+  },
+  "kubeplane.networking.v1.NetworkPolicyPort": {
+    "": "NetworkPolicyPort is a protocol and a port, a named port or a port range.",
+    "protocol": "TCP (default), UDP or SCTP.",
+    "port": "IntOrString: a port number or a named container port; unset: every port of the protocol.",
+    "endPort": "The last port of the range starting at port (numeric port only)."
+  },
+  "kubeplane.networking.v1.NetworkPolicySpec": {
+    "": "NetworkPolicySpec: the selected pods, the directions they are isolated in and the traffic allowed.",
+    "podSelector": "The pods of the policy's namespace it applies to; an empty selector selects every pod there.",
+    "ingress": "Traffic allowed to the selected pods (OR-ed with every other policy that selects them).",
+    "egress": "Traffic allowed from the selected pods.",
+    "policyTypes": "Ingress and/or Egress; defaults to Ingress, plus Egress when egress rules are given."
   },
   "kubeplane.networking.v1.ServiceBackendPort": {
     "": "ServiceBackendPort is a service port by name or number; one of them is set."

@@ -1,7 +1,7 @@
 // kubectl's table columns for networking, discovery, coordination, scheduling and storage kinds.
 import type { JsonObject } from "./column-helpers.js";
 import { arr, at, num, str } from "./json-fields.js";
-import { created, name, orNone, type TableColumns } from "./column-helpers.js";
+import { created, name, orNone, selectorText, type TableColumns } from "./column-helpers.js";
 
 export const leaseColumns: TableColumns = {
   headers: ["NAME", "HOLDER", "AGE"],
@@ -19,6 +19,11 @@ export const ingressColumns: TableColumns = {
     const address = arr(o, "status", "loadBalancer", "ingress").map((i) => str(i, "ip") || str(i, "hostname"));
     return [name(o), orNone(str(o, "spec", "ingressClassName")), hosts.length ? hosts.join(",") : "*", address.join(","), ingressPorts(o), created(o, now)];
   },
+};
+
+export const networkPolicyColumns: TableColumns = {
+  headers: ["NAME", "POD-SELECTOR", "AGE"],
+  row: (o, now) => [name(o), selectorText(at(o, "spec", "podSelector")), created(o, now)],
 };
 
 export const priorityClassColumns: TableColumns = {

@@ -16,7 +16,7 @@ import {
   serviceColumns,
 } from "./columns-core.js";
 import { limitRangeColumns, resourceQuotaColumns } from "./columns-policy.js";
-import { endpointSliceColumns, ingressColumns, leaseColumns, podDisruptionBudgetColumns, priorityClassColumns, storageClassColumns } from "./columns-other.js";
+import { endpointSliceColumns, ingressColumns, leaseColumns, networkPolicyColumns, podDisruptionBudgetColumns, priorityClassColumns, storageClassColumns } from "./columns-other.js";
 import {
   controllerRevisionColumns,
   cronJobColumns,
@@ -61,6 +61,7 @@ const byResource: ReadonlyMap<string, TableColumns> = new Map([
   ["coordination.k8s.io/leases", leaseColumns],
   ["certificates.k8s.io/certificatesigningrequests", csrColumns],
   ["networking.k8s.io/ingresses", ingressColumns],
+  ["networking.k8s.io/networkpolicies", networkPolicyColumns],
   ["scheduling.k8s.io/priorityclasses", priorityClassColumns],
   ["storage.k8s.io/storageclasses", storageClassColumns],
   ["policy/poddisruptionbudgets", podDisruptionBudgetColumns],

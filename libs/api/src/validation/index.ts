@@ -15,6 +15,7 @@ import type { Endpoints, Service } from "../gen/kubeplane/core/v1/service.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../gen/kubeplane/core/v1/volume.js";
 import type { EndpointSlice } from "../gen/kubeplane/discovery/v1/endpoint_slice.js";
 import type { Ingress } from "../gen/kubeplane/networking/v1/ingress.js";
+import type { NetworkPolicy } from "../gen/kubeplane/networking/v1/network_policy.js";
 import type { PodDisruptionBudget } from "../gen/kubeplane/policy/v1/pod_disruption_budget.js";
 import type { PriorityClass } from "../gen/kubeplane/scheduling/v1/priority_class.js";
 import type { StorageClass } from "../gen/kubeplane/storage/v1/storage_class.js";
@@ -25,6 +26,7 @@ import { validateCronJob, validateJob, validateJobUpdate } from "./batch.js";
 import { validateCsr } from "./certificates.js";
 import { validateConfigMap, validateEvent, validateImmutableData, validateLease, validateNamespace, validateNode, validatePriorityClass, validateSecret } from "./core.js";
 import { dns1035LabelProblems, dns1123LabelProblems, dns1123SubdomainProblems } from "./names.js";
+import { validateNetworkPolicy } from "./network-policy.js";
 import { validateIngress } from "./networking.js";
 import { nameValidator, validateObjectMeta, validateObjectMetaUpdate, type NameValidator } from "./object-meta.js";
 import { validatePod, validatePodUpdate } from "./pod.js";
@@ -73,6 +75,7 @@ const specValidators: Readonly<Record<string, Validator>> = {
   Lease: (o) => validateLease(o as Lease),
   CertificateSigningRequest: (o, old) => validateCsr(o as CertificateSigningRequest, old as CertificateSigningRequest | undefined),
   Ingress: (o) => validateIngress(o as Ingress),
+  NetworkPolicy: (o) => validateNetworkPolicy(o as NetworkPolicy),
   HorizontalPodAutoscaler: (o) => validateHpa(o as HorizontalPodAutoscaler),
   PodDisruptionBudget: (o) => validatePdb(o as PodDisruptionBudget),
   ResourceQuota: (o) => validateResourceQuota(o as ResourceQuota),

@@ -42,3 +42,15 @@ test("view, edit and admin may read metrics.k8s.io pods and nodes (system:aggreg
   }
   assert.ok(roles.get("system:aggregated-metrics-reader"));
 });
+
+test("NetworkPolicy: view reads it, edit writes it, kube-proxy (system:node-proxier) watches it and the pods and namespaces it selects", () => {
+  const on = (verb: string, apiGroup: string, resource: string): RequestAttributes => ({ ...read(verb, resource), apiGroup });
+  const allows = (role: string, attrs: RequestAttributes): boolean => roles.get(role)!.rules.some((r) => ruleAllows(r, attrs));
+  assert.ok(allows("view", on("list", "networking.k8s.io", "networkpolicies")));
+  assert.ok(!allows("view", on("create", "networking.k8s.io", "networkpolicies")));
+  assert.ok(allows("edit", on("create", "networking.k8s.io", "networkpolicies")));
+  for (const [group, resource] of [["networking.k8s.io", "networkpolicies"], ["", "pods"], ["", "namespaces"]] as const) {
+    assert.ok(allows("system:node-proxier", on("watch", group, resource)), `node-proxier watch ${resource}`);
+  }
+  assert.ok(!allows("system:node-proxier", on("update", "networking.k8s.io", "networkpolicies")));
+});

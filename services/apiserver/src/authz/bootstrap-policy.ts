@@ -155,7 +155,13 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule([...READ, "update", "patch"], [""], ["persistentvolumeclaims"]),
       rule(READ, ["storage.k8s.io"], ["storageclasses"]),
     ]),
-    clusterRole("system:node-proxier", [events, ...nodeReads]),
+    // kube-proxy also enforces NetworkPolicy: it reads the policies and the pods and namespaces they select.
+    clusterRole("system:node-proxier", [
+      events,
+      ...nodeReads,
+      rule(READ, [""], ["pods", "namespaces"]),
+      rule(READ, ["networking.k8s.io"], ["networkpolicies"]),
+    ]),
     clusterRole("system:kubeplane:dns", [rule(READ, [""], ["services", "endpoints", "namespaces", "pods"]), rule(READ, ["discovery.k8s.io"], ["endpointslices"])]),
     clusterRole("system:kubeplane:ingress-controller", [
       events,

@@ -5,6 +5,7 @@ import { num, rec, str } from "../json-fields.js";
 import { LAST_APPLIED_ANNOTATION } from "../apply-plan.js";
 import { describeHpa } from "./describe-hpa.js";
 import { describeDeployment, describeNode, describePod, describeService } from "./describe-kinds.js";
+import { describeNetworkPolicy } from "./describe-network-policy.js";
 import { describeLimitRange, describeResourceQuota } from "./describe-policy.js";
 import { DescribeWriter } from "./describe-writer.js";
 
@@ -18,6 +19,7 @@ const describers: ReadonlyMap<string, Describer> = new Map([
   ["/limitranges", describeLimitRange],
   ["apps/deployments", describeDeployment],
   ["autoscaling/horizontalpodautoscalers", describeHpa],
+  ["networking.k8s.io/networkpolicies", describeNetworkPolicy],
 ]);
 
 /** Name, Namespace, Labels, Annotations, CreationTimestamp: every describe starts so. */
