@@ -4,10 +4,10 @@ import { constants, openSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { promisify } from "node:util";
-import { Counter, type Registry } from "prom-client";
-import type { IngressMetrics } from "./metrics.js";
+import { Counter, type LabelValues, type Registry } from "prom-client";
+import { addObservations, bucketIndex } from "./histogram-batch.js";
+import { REQUEST_DURATION_BUCKETS, type IngressMetrics, type RequestLabels } from "./metrics.js";
 import { ACCESS_LOG_FLUSH_MS } from "./nginx-config.js";
-
 
 /** One parsed access log line. */
 export interface AccessLogEntry {
@@ -48,13 +48,28 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
 export interface AccessLogMetrics {
   /** The FIFO's path, for the `access_log` directive. */
   readonly path: string;
+  /** Moves the requests counted so far into the metrics (a scrape calls it after `accessLogFlushWait`). */
+  flush(): void;
   close(): Promise<void>;
+}
+
+/** Requests of one "NS INGRESS SERVICE STATUS" prefix counted since the last flush. */
+interface PendingCounts {
+  requestLabels: LabelValues<RequestLabels | "status">;
+  durationLabels: LabelValues<RequestLabels>;
+  failureLabels: LabelValues<"namespace" | "service">;
+  requests: number;
+  failures: number;
+  /** Durations per bucket of REQUEST_DURATION_BUCKETS (the last: above every bound), and their sum. */
+  perBucket: Float64Array;
+  seconds: number;
 }
 
 /**
  * Makes the FIFO `path` and reads it (opened read-write, so opening never blocks and a restarting
- * nginx is no end of file). Each line becomes `ingress_controller_requests_total` and friends
- * (whose scrape waits `accessLogFlushWait` first). Call once per registry.
+ * nginx is no end of file). Each line is counted per prefix in plain numbers; `flush` moves the
+ * counts into `ingress_controller_requests_total` and friends (whose scrape waits
+ * `accessLogFlushWait` and flushes first). Call once per registry.
  */
 export async function startAccessLogMetrics(path: string, metrics: IngressMetrics, registry: Registry): Promise<AccessLogMetrics> {
   await rm(path, { force: true });
@@ -63,17 +78,21 @@ export async function startAccessLogMetrics(path: string, metrics: IngressMetric
   const pipe = new Socket({ fd, readable: true, writable: false });
   pipe.setEncoding("latin1");
   let partial = "";
-  // Labelled children per "NS INGRESS SERVICE STATUS" prefix: prom-client hashes labels on every
-  // labelled call, a child skips that. Lines are scanned in place, and parsed whole only the first
-  // time a prefix is seen or when an endpoint failed: this is the per-request cost the controller
-  // adds to nginx's.
-  const children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void }; failures: { inc(n: number): void } }>();
-  const childFor = (entry: AccessLogEntry): NonNullable<ReturnType<typeof children.get>> => {
+  // Lines are scanned in place and parsed whole only the first time a prefix is seen or when an
+  // endpoint failed; prom-client is called once per prefix and flush, not per line (it hashes and
+  // validates the labels on every call, even through a labelled child): the per-request cost the
+  // controller adds to nginx's is a few indexOf and a Map lookup.
+  const pending = new Map<string, PendingCounts>();
+  const countsFor = (entry: AccessLogEntry): PendingCounts => {
     const labels = { ingress: entry.ingress, namespace: entry.namespace, service: entry.service };
     return {
-      requests: metrics.requests.labels({ ...labels, status: entry.status }),
-      duration: metrics.requestDuration.labels(labels),
-      failures: metrics.connectFailures.labels({ namespace: entry.namespace, service: entry.service }),
+      requestLabels: { ...labels, status: entry.status },
+      durationLabels: labels,
+      failureLabels: { namespace: entry.namespace, service: entry.service },
+      requests: 0,
+      failures: 0,
+      perBucket: new Float64Array(REQUEST_DURATION_BUCKETS.length + 1),
+      seconds: 0,
     };
   };
   const count = (text: string, start: number, end: number): void => {
@@ -83,19 +102,33 @@ export async function startAccessLogMetrics(path: string, metrics: IngressMetric
     const key = text.slice(start, space);
     const secondsEnd = text.indexOf(" ", space + 1);
     if (secondsEnd < 0 || secondsEnd >= end) return;
-    let child = children.get(key);
+    let counts = pending.get(key);
     // "-" in the connect times (before "|") means an endpoint never answered: the full parse counts them.
     const bar = text.indexOf("|", secondsEnd);
     const failed = bar > 0 && bar < end && text.lastIndexOf("-", bar) > secondsEnd;
-    if (!child || failed) {
+    if (!counts || failed) {
       const entry = parseAccessLogLine(text.slice(start, end));
       if (!entry) return;
-      child ??= childFor(entry);
-      children.set(key, child);
-      if (entry.connectFailures > 0) child.failures.inc(entry.connectFailures);
+      counts ??= countsFor(entry);
+      pending.set(key, counts);
+      counts.failures += entry.connectFailures;
     }
-    child.requests.inc();
-    child.duration.observe(Number(text.slice(space + 1, secondsEnd)) || 0);
+    const seconds = Number(text.slice(space + 1, secondsEnd)) || 0;
+    counts.requests++;
+    counts.perBucket[bucketIndex(REQUEST_DURATION_BUCKETS, seconds)]!++;
+    counts.seconds += seconds;
+  };
+  const flush = (): void => {
+    for (const counts of pending.values()) {
+      if (counts.requests === 0 && counts.failures === 0) continue;
+      if (counts.requests > 0) metrics.requests.inc(counts.requestLabels, counts.requests);
+      addObservations(metrics.requestDuration, counts.durationLabels, REQUEST_DURATION_BUCKETS, counts.perBucket, counts.seconds, counts.requests);
+      if (counts.failures > 0) metrics.connectFailures.inc(counts.failureLabels, counts.failures);
+      counts.requests = 0;
+      counts.failures = 0;
+      counts.perBucket.fill(0);
+      counts.seconds = 0;
+    }
   };
   const lines = new Counter({ name: "ingress_controller_access_log_lines_total", help: "Access log lines read from nginx (one a request).", registers: [registry] });
   pipe.on("data", (chunk: string) => {
@@ -112,6 +145,7 @@ export async function startAccessLogMetrics(path: string, metrics: IngressMetric
   });
   return {
     path,
+    flush,
     close: async () => {
       pipe.destroy();
       await rm(path, { force: true });

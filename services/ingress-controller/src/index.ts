@@ -7,7 +7,6 @@ import { kindFor, type coreV1Config, type coreV1Service, type discoveryV1, type 
 import { SharedInformerFactory, connectCluster } from "@kubeplane/client";
 import { Controller, controllerMetrics } from "@kubeplane/controller";
 import { Service, type Logger, type RunContext } from "@kubeplane/service-kit";
-import { accessLogFlushWait } from "./access-log-metrics.js";
 import { CertificateStore } from "./certificate-store.js";
 import type { IngressControllerConfig } from "./config.js";
 import { BY_SERVICE_INDEX, IngressState, sliceServiceKey } from "./ingress-state.js";
@@ -73,7 +72,8 @@ export interface RunningIngressController {
 export async function startIngressController(config: IngressControllerConfig, opts: { logger?: Logger } = {}): Promise<RunningIngressController> {
   const service = new Service({ name: "ingress-controller", config, ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  const metrics = ingressMetrics(service.metrics, config.dataPlane === "nginx" ? accessLogFlushWait : undefined);
+  // A scrape of the request metrics first waits for nginx's buffered access log and counts it.
+  const metrics = ingressMetrics(service.metrics, config.dataPlane === "nginx" ? () => nginx?.settleAccessLog() ?? Promise.resolve() : undefined);
   const selection = { ingressClass: config.ingressClass, watchIngressWithoutClass: config.watchIngressWithoutClass };
   const publishAddress = config.publishAddress || nodeAddress();
   const certificates = new CertificateStore(await selfSignedCertificate(FALLBACK_COMMON_NAME), logger);

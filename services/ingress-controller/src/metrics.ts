@@ -1,6 +1,9 @@
 // The ingress controller's Prometheus metrics, named after ingress-nginx's (without its nginx_ prefix).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
+/** Upper bounds of `ingress_controller_request_duration_seconds`'s buckets. */
+export const REQUEST_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Labels of a proxied request: the Ingress that routed it and its Service ("" when none matched). */
 export type RequestLabels = "ingress" | "namespace" | "service";
 
@@ -49,7 +52,7 @@ export function ingressMetrics(registry: Registry, beforeRequestCollect?: () => 
       name: "ingress_controller_request_duration_seconds",
       help: "Time from a request's arrival to the end of its response, by Ingress, namespace and Service.",
       labelNames: ["ingress", "namespace", "service"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [...REQUEST_DURATION_BUCKETS],
       registers,
       ...collect,
     }),

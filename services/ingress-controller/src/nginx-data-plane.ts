@@ -5,7 +5,7 @@ import { chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from "n
 import { join } from "node:path";
 import type { Logger } from "@kubeplane/service-kit";
 import type { Registry } from "prom-client";
-import { startAccessLogMetrics, type AccessLogMetrics } from "./access-log-metrics.js";
+import { accessLogFlushWait, startAccessLogMetrics, type AccessLogMetrics } from "./access-log-metrics.js";
 import type { ParsedCertificate } from "./certificate-store.js";
 import type { IngressMetrics } from "./metrics.js";
 import { controlSocket, renderNginxConfig, type NginxRenderOptions } from "./nginx-config.js";
@@ -180,6 +180,12 @@ export class NginxDataPlane {
     this.opts.metrics.lastReloadSuccessful.set(1);
     this.opts.logger.info({ servers: site.servers.length, upstreams: site.upstreams.length, ms: Math.round(performance.now() - started) }, "nginx reloaded");
     await this.removeStaleCertificates(new Set(certificates.keys()));
+  }
+
+  /** Waits until nginx has written the access log lines of every request answered before the call, and counts them into the metrics. */
+  async settleAccessLog(): Promise<void> {
+    await accessLogFlushWait();
+    this.accessLog.flush();
   }
 
   /** Whether nginx serves what the synced caches hold (for /readyz). */
