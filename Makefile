@@ -60,8 +60,11 @@ test-unit: deps ## unit tests (beside the code, src/**/*.test.ts)
 test-integration: deps ## integration tests on real etcd and NATS (test/**/*.test.ts)
 	node $(NODE_FLAGS) --test --test-concurrency=1 $(INTEGRATION_TESTS)
 
-test: deps lint ## everything CI runs: lint, unit and integration tests
-	node $(NODE_FLAGS) --test --test-concurrency=1 $(UNIT_TESTS) $(INTEGRATION_TESTS)
+test: deps lint ## everything CI runs: lint, unit tests (two at a time) and integration tests (one at a time); both run, either failing fails
+	@rc=0; \
+	node $(NODE_FLAGS) --test --test-concurrency=2 $(UNIT_TESTS) || rc=$$?; \
+	node $(NODE_FLAGS) --test --test-concurrency=1 $(INTEGRATION_TESTS) || rc=$$?; \
+	exit $$rc
 
 bench: deps bench-deps build ## benchmarks that print figures, data planes beside their peers (KP_BENCH_SCALE multiplies their sizes)
 	node $(NODE_FLAGS) services/apiserver/bench/apiserver-bench.ts
