@@ -5,11 +5,12 @@ import type { Logger, Reconciler, Request, Result } from "@kubeplane/controller"
 import type { ControllerContext } from "../context.js";
 import { endpointSliceKind, nodeKind, podKind, serviceKind } from "../util/endpoint/kinds.js";
 import { podEventHandler } from "../util/endpoint/pod-handler.js";
+import { addressTypesForService } from "../util/endpoint/pod-endpoints.js";
 import { podsForService, serviceSelector } from "../util/endpoint/service-pods.js";
 import { desiredEndpointGroups } from "./slice-endpoints.js";
 import { managedByLabel, managedByValue, serviceNameLabel } from "../util/endpoint/slice-labels.js";
 import { WriteTracker } from "../util/endpoint/write-tracker.js";
-import { planSlices, type SlicePlan } from "./slicing.js";
+import { planServiceSlices, type AddressType, type SlicePlan } from "./slicing.js";
 import { isNamespaceTerminating } from "../util/namespace-terminating.js";
 
 type Service = coreV1Service.Service;
@@ -53,7 +54,8 @@ function serviceKeyOf(slice: EndpointSlice): string[] {
  * Reconciles the EndpointSlices of one Service by key, from the informer caches. A Service that
  * is gone, has no selector or is ExternalName has none of this controller's slices (the garbage
  * collector would delete them too, through their ownerReference). Otherwise planSlices says what
- * to write; nothing is written when every slice already says what it should. While the cache
+ * to write for each of the Service's address types (its IP families: a dual-stack Service has
+ * IPv4 and IPv6 slices); nothing is written when every slice already says what it should. While the cache
  * does not yet show this controller's own earlier writes, nothing is planned. Failed writes are
  * thrown (retried with back-off) after the successful ones are recorded.
  */
@@ -71,8 +73,9 @@ export class EndpointSliceSyncer implements Reconciler {
       plan = { create: [], update: [], delete: existing };
     } else {
       const zoneOf = (node: string): string | undefined => nodes.get("", node)?.metadata?.labels[zoneLabel];
-      const desired = desiredEndpointGroups(svc, podsForService(pods, svc), zoneOf);
-      plan = planSlices({ service: svc, existing, desired, maxEndpointsPerSlice });
+      const backing = podsForService(pods, svc);
+      const desired = (addressType: AddressType): ReturnType<typeof desiredEndpointGroups> => desiredEndpointGroups(svc, backing, zoneOf, addressType);
+      plan = planServiceSlices(svc, existing, addressTypesForService(svc), desired, maxEndpointsPerSlice);
     }
     await this.apply(key, plan, signal);
   }

@@ -2,7 +2,7 @@
 import type { coreV1Pod, coreV1Service, discoveryV1 } from "@kubeplane/api";
 import { findPort } from "../util/endpoint/named-port.js";
 import { isPodReady } from "../util/pod-util.js";
-import { endpointHostname, podIPv4, podReference, shouldPodBeInEndpoints } from "../util/endpoint/pod-endpoints.js";
+import { endpointHostname, podIpOfFamily, podReference, shouldPodBeInEndpoints } from "../util/endpoint/pod-endpoints.js";
 
 type Pod = coreV1Pod.Pod;
 type Service = coreV1Service.Service;
@@ -70,16 +70,16 @@ export function podEndpoint(pod: Pod, svc: Service, ip: string, zone: string | u
 }
 
 /**
- * Every endpoint the Service should have, grouped by the ports each pod resolves. Terminating
- * pods are included (with terminating=true); pods without an IPv4 address or finished are not.
- * `zoneOf` gives a node's topology.kubernetes.io/zone, if known.
+ * Every endpoint of one address type the Service should have, grouped by the ports each pod
+ * resolves. Terminating pods are included (with terminating=true); pods without an address of
+ * `addressType` or finished are not. `zoneOf` gives a node's topology.kubernetes.io/zone, if known.
  */
-export function desiredEndpointGroups(svc: Service, pods: readonly Pod[], zoneOf: (node: string) => string | undefined): Map<string, EndpointGroup> {
+export function desiredEndpointGroups(svc: Service, pods: readonly Pod[], zoneOf: (node: string) => string | undefined, addressType: "IPv4" | "IPv6" = "IPv4"): Map<string, EndpointGroup> {
   const groups = new Map<string, EndpointGroup>();
   const sorted = [...pods].sort((a, b) => (a.metadata!.name < b.metadata!.name ? -1 : a.metadata!.name > b.metadata!.name ? 1 : 0));
   for (const pod of sorted) {
     if (!shouldPodBeInEndpoints(pod, true)) continue;
-    const ip = podIPv4(pod);
+    const ip = podIpOfFamily(pod, addressType);
     if (!ip) continue;
     const ports = endpointPorts(pod, svc);
     const key = portsFingerprint(ports);

@@ -4,7 +4,8 @@ import { describe, it } from "node:test";
 import { discoveryV1, type coreV1Pod, type coreV1Service } from "@kubeplane/api";
 import { desiredEndpointGroups } from "./slice-endpoints.js";
 import { managedByLabel, serviceNameLabel } from "../util/endpoint/slice-labels.js";
-import { planSlices, type SlicePlan } from "./slicing.js";
+import { addressTypesForService } from "../util/endpoint/pod-endpoints.js";
+import { planServiceSlices, planSlices, type SlicePlan } from "./slicing.js";
 import { testPod, testService } from "../util/endpoint/test-objects.js";
 
 type EndpointSlice = discoveryV1.EndpointSlice;
@@ -147,5 +148,49 @@ describe("planSlices", () => {
     store.apply(plan(svc, store, [testPod("db-0", { node: "node-2", hostname: "db-0", subdomain: "web" })], 100, { "node-2": "zone-b" }));
     const [endpoint] = store.list()[0]!.endpoints;
     assert.deepEqual([endpoint!.addresses, endpoint!.nodeName, endpoint!.zone, endpoint!.hostname, endpoint!.targetRef?.name], [["10.0.0.1"], "node-2", "zone-b", "db-0", "db-0"]);
+  });
+});
+
+describe("EndpointSlices per IP family", () => {
+  const dualPod = (name: string, i: number): coreV1Pod.Pod => {
+    const pod = testPod(name, { ip: `10.1.0.${i}` });
+    pod.status!.podIps = [{ ip: `10.1.0.${i}` }, { ip: `fd00:10:244::${i}` }];
+    return pod;
+  };
+  const planAll = (svc: coreV1Service.Service, store: SliceStore, current: coreV1Pod.Pod[]): SlicePlan =>
+    planServiceSlices(svc, store.list(), addressTypesForService(svc), (t) => desiredEndpointGroups(svc, current, () => undefined, t), 100);
+
+  it("the address types follow ipFamilies, else the ClusterIP's family; a headless Service without families gets both", () => {
+    assert.deepEqual(addressTypesForService(testService({ ipFamilies: ["IPv6", "IPv4"] })), ["IPv6", "IPv4"]);
+    assert.deepEqual(addressTypesForService(testService({ clusterIp: "fd00:10:96::a" })), ["IPv6"]);
+    assert.deepEqual(addressTypesForService(testService({ clusterIp: "10.96.0.10" })), ["IPv4"]);
+    assert.deepEqual(addressTypesForService(testService({ clusterIp: "None" })), ["IPv4", "IPv6"]);
+  });
+
+  it("a dual-stack Service gets an IPv4 and an IPv6 slice, each with the pods' address of its family; then writes nothing", () => {
+    const svc = testService({ ipFamilies: ["IPv4", "IPv6"], clusterIps: ["10.96.0.10", "fd00:10:96::a"] });
+    const store = new SliceStore();
+    const current = [dualPod("a", 1), dualPod("b", 2), testPod("v4only", { ip: "10.1.0.3" })];
+    const first = planAll(svc, store, current);
+    assert.equal(first.create.length, 2);
+    store.apply(first);
+    const byType = Object.fromEntries(store.list().map((s) => [s.addressType, s.endpoints.map((e) => e.addresses[0]).sort()]));
+    assert.deepEqual(byType, { IPv4: ["10.1.0.1", "10.1.0.2", "10.1.0.3"], IPv6: ["fd00:10:244::1", "fd00:10:244::2"] });
+    assert.equal(writes(planAll(svc, store, current)), 0);
+  });
+
+  it("without endpoints only the primary family keeps a placeholder; a downgrade to single-stack deletes the IPv6 slices", () => {
+    const svc = testService({ ipFamilies: ["IPv4", "IPv6"], clusterIps: ["10.96.0.10", "fd00:10:96::a"] });
+    const store = new SliceStore();
+    store.apply(planAll(svc, store, [dualPod("a", 1)]));
+    const empty = planAll(svc, store, []);
+    store.apply(empty);
+    assert.deepEqual(store.list().map((s) => [s.addressType, s.endpoints.length]), [["IPv4", 0]]);
+    store.apply(planAll(svc, store, [dualPod("a", 1)]));
+    assert.equal(store.list().length, 2);
+    const single = testService({ ipFamilies: ["IPv4"] });
+    const down = planAll(single, store, [dualPod("a", 1)]);
+    assert.deepEqual(down.delete.map((s) => s.addressType), ["IPv6"]);
+    assert.deepEqual([down.create.length, down.update.length], [0, 0]);
   });
 });

@@ -7,6 +7,9 @@ type Service = coreV1Service.Service;
 type EndpointSlice = discoveryV1.EndpointSlice;
 type Endpoint = discoveryV1.Endpoint;
 
+/** An EndpointSlice address type this controller writes (FQDN slices are never made from pods). */
+export type AddressType = "IPv4" | "IPv6";
+
 /** Kubernetes' default --max-endpoints-per-slice. */
 export const defaultMaxEndpointsPerSlice = 100;
 
@@ -28,13 +31,17 @@ export interface SlicePlanInput {
   /** desiredEndpointGroups of the Service. */
   desired: ReadonlyMap<string, EndpointGroup>;
   maxEndpointsPerSlice: number;
+  /** The address type of `desired` and of the slices written (default IPv4); `existing` slices of another type are deleted. */
+  addressType?: AddressType;
+  /** Keep one empty placeholder slice when there are no endpoints (default true; false for a dual-stack Service's second family). */
+  placeholder?: boolean;
 }
 
 function ownedBy(slice: EndpointSlice, svc: Service): boolean {
   return slice.metadata?.ownerReferences.some((r) => r.controller === true && r.uid === svc.metadata!.uid) ?? false;
 }
 
-function newSlice(svc: Service, labels: Record<string, string>, group: Pick<EndpointGroup, "ports">): EndpointSlice {
+function newSlice(svc: Service, labels: Record<string, string>, group: Pick<EndpointGroup, "ports">, addressType: AddressType): EndpointSlice {
   return discoveryV1.EndpointSlice.fromPartial({
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
@@ -47,7 +54,7 @@ function newSlice(svc: Service, labels: Record<string, string>, group: Pick<Endp
         metaV1.OwnerReference.fromPartial({ apiVersion: "v1", kind: "Service", name: svc.metadata!.name, uid: svc.metadata!.uid, controller: true, blockOwnerDeletion: true }),
       ],
     },
-    addressType: "IPv4",
+    addressType,
     endpoints: [],
     ports: group.ports,
   });
@@ -67,7 +74,7 @@ function fill(slice: EndpointSlice, remaining: Map<string, Endpoint>, max: numbe
 }
 
 /** reconcileByPortMapping: one group of endpoints (one port set) against the slices that serve it. */
-function planGroup(existing: readonly EndpointSlice[], group: EndpointGroup, svc: Service, labels: Record<string, string>, max: number, plan: SlicePlan): void {
+function planGroup(existing: readonly EndpointSlice[], group: EndpointGroup, svc: Service, labels: Record<string, string>, max: number, plan: SlicePlan, addressType: AddressType): void {
   const remaining = new Map(group.endpoints);
   const changed: EndpointSlice[] = [];
   const unchanged: EndpointSlice[] = [];
@@ -105,7 +112,7 @@ function planGroup(existing: readonly EndpointSlice[], group: EndpointGroup, svc
       }
     }
     if (!target) {
-      target = newSlice(svc, labels, group);
+      target = newSlice(svc, labels, group, addressType);
       plan.create.push(target);
     }
     fill(target, remaining, max);
@@ -125,6 +132,7 @@ function planGroup(existing: readonly EndpointSlice[], group: EndpointGroup, svc
  * reconciler): endpoints stay in the slice they are in; a slice is written only when an endpoint
  * in it changed or left or its labels changed; new endpoints fill slices written anyway, then the
  * fullest unchanged slice they all fit in, then new slices of at most `maxEndpointsPerSlice`.
+ * One address type at a time (a dual-stack Service is planned once per family).
  * Slices of another owner (a deleted namesake), another address type, or a port set no longer
  * wanted are deleted. A Service without endpoints keeps one empty placeholder slice. A slice
  * about to be deleted is reused for a new one (one update instead of a delete and a create).
@@ -132,11 +140,12 @@ function planGroup(existing: readonly EndpointSlice[], group: EndpointGroup, svc
  */
 export function planSlices(input: SlicePlanInput): SlicePlan {
   const { service, existing, desired, maxEndpointsPerSlice: max } = input;
+  const addressType = input.addressType ?? "IPv4";
   const labels = sliceLabels(service);
   const plan: SlicePlan = { create: [], update: [], delete: [] };
   const byPorts = new Map<string, EndpointSlice[]>();
   for (const slice of existing) {
-    if (!ownedBy(slice, service) || slice.addressType !== "IPv4") {
+    if (!ownedBy(slice, service) || slice.addressType !== addressType) {
       plan.delete.push(slice);
       continue;
     }
@@ -144,13 +153,13 @@ export function planSlices(input: SlicePlanInput): SlicePlan {
     byPorts.set(key, [...(byPorts.get(key) ?? []), slice]);
   }
   for (const [key, slices] of byPorts) if (!desired.has(key)) plan.delete.push(...slices);
-  for (const [key, group] of desired) planGroup(byPorts.get(key) ?? [], group, service, labels, max, plan);
+  for (const [key, group] of desired) planGroup(byPorts.get(key) ?? [], group, service, labels, max, plan, addressType);
 
-  const reusable = (s: EndpointSlice): boolean => ownedBy(s, service) && s.addressType === "IPv4";
-  if (plan.delete.length === existing.length && plan.create.length === 0) {
+  const reusable = (s: EndpointSlice): boolean => ownedBy(s, service) && s.addressType === addressType;
+  if ((input.placeholder ?? true) && plan.delete.length === existing.length && plan.create.length === 0) {
     const i = plan.delete.findIndex((s) => reusable(s) && s.endpoints.length === 0 && s.ports.length === 0);
     const placeholder = i >= 0 ? plan.delete.splice(i, 1)[0]! : undefined;
-    if (!placeholder) plan.create.push(newSlice(service, labels, { ports: [] }));
+    if (!placeholder) plan.create.push(newSlice(service, labels, { ports: [] }, addressType));
     else if (!labelsEqual(placeholder.metadata?.labels ?? {}, labels)) plan.update.push(withContent(placeholder, [], labels));
   }
   while (plan.create.length > 0) {
@@ -160,5 +169,29 @@ export function planSlices(input: SlicePlanInput): SlicePlan {
     const created = plan.create.shift()!;
     plan.update.push({ ...created, metadata: metaV1.ObjectMeta.fromPartial({ ...old.metadata, labels }) });
   }
+  return plan;
+}
+
+/**
+ * The writes for all of a Service's slices: planSlices once per address type of `types` (the
+ * Service's IP families, primary first), each over the existing slices of its type; slices of a
+ * type the Service no longer has go with the first plan. Only the first type keeps a placeholder
+ * when there are no endpoints. `desired(type)` gives desiredEndpointGroups for that type.
+ */
+export function planServiceSlices(
+  service: Service,
+  existing: readonly EndpointSlice[],
+  types: readonly AddressType[],
+  desired: (addressType: AddressType) => ReadonlyMap<string, EndpointGroup>,
+  maxEndpointsPerSlice: number,
+): SlicePlan {
+  const plan: SlicePlan = { create: [], update: [], delete: [] };
+  types.forEach((addressType, i) => {
+    const mine = existing.filter((s) => s.addressType === addressType || (i === 0 && !types.includes(s.addressType as AddressType)));
+    const part = planSlices({ service, existing: mine, desired: desired(addressType), maxEndpointsPerSlice, addressType, placeholder: i === 0 });
+    plan.create.push(...part.create);
+    plan.update.push(...part.update);
+    plan.delete.push(...part.delete);
+  });
   return plan;
 }

@@ -1,15 +1,32 @@
 // Which pods back a Service and how (endpointsliceutil): inclusion, readiness, address, hostname.
-import { isIPv4 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import type { coreV1Pod, coreV1Service } from "@kubeplane/api";
 import { isPodReady } from "../pod-util.js";
 
 type Pod = coreV1Pod.Pod;
 type Service = coreV1Service.Service;
 
-/** The pod's IPv4 address (podIP first, then podIPs), or undefined: slices here are IPv4 only. */
+/** The pod's IPv4 address (podIP first, then podIPs), or undefined: Endpoints here are IPv4 only. */
 export function podIPv4(pod: Pod): string | undefined {
+  return podIpOfFamily(pod, "IPv4");
+}
+
+/** The pod's address of one family (podIP first, then podIPs), or undefined (getEndpointAddresses). */
+export function podIpOfFamily(pod: Pod, family: "IPv4" | "IPv6"): string | undefined {
   const candidates = [pod.status?.podIp ?? "", ...(pod.status?.podIps ?? []).map((p) => p.ip)];
-  return candidates.find((ip) => isIPv4(ip));
+  return candidates.find((ip) => (family === "IPv4" ? isIPv4(ip) : isIPv6(ip)));
+}
+
+/**
+ * The EndpointSlice address types a Service gets (getAddressTypesForService): its ipFamilies;
+ * without them the family of its ClusterIP; a headless Service without families gets both.
+ */
+export function addressTypesForService(svc: Service): Array<"IPv4" | "IPv6"> {
+  const types = (svc.spec?.ipFamilies ?? []).filter((f): f is "IPv4" | "IPv6" => f === "IPv4" || f === "IPv6");
+  if (types.length > 0) return [...new Set(types)];
+  const clusterIp = svc.spec?.clusterIp ?? "";
+  if (clusterIp && clusterIp !== "None") return [isIPv6(clusterIp) ? "IPv6" : "IPv4"];
+  return ["IPv4", "IPv6"];
 }
 
 /**
