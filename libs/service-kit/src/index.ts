@@ -18,6 +18,7 @@ export {
 } from "./config.js";
 export { createLogger, logLevels, type LogLevel, type Logger } from "./logger.js";
 export { createRegistry, latencyBuckets, GrpcServerMetrics } from "./metrics.js";
+export { addObservations, bucketIndex } from "./histogram-batch.js";
 export { startTracing, stopTracing, extractContext, injectContext, type TracingOptions } from "./tracing.js";
 export { clientTracingInterceptor, serverInterceptor } from "./interceptors.js";
 export { grpcCodeName } from "./grpc-codes.js";

@@ -1,5 +1,6 @@
 // The dns service's Prometheus metrics, named after CoreDNS's.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { QueryCounts } from "./query-counts.js";
 
 /** The metrics the DNS server updates; created once per registry. */
 export interface DnsMetrics {
@@ -9,6 +10,8 @@ export interface DnsMetrics {
   responses: Counter<"rcode">;
   /** coredns_dns_request_duration_seconds{type}: receipt of a query to its response. */
   duration: Histogram<"type">;
+  /** The query path's counts of the three above, moved into them at each scrape: count through this, not them. */
+  queries: QueryCounts;
   /** coredns_forward_requests_total{to}: queries sent to an upstream. */
   forwardRequests: Counter<"to">;
   /** coredns_forward_responses_total{to,rcode}: answers relayed from an upstream. */
@@ -21,17 +24,29 @@ export interface DnsMetrics {
   programming: Histogram;
 }
 
+/** Upper bounds of `coredns_dns_request_duration_seconds`'s buckets (CoreDNS's). */
+export const DURATION_BUCKETS: readonly number[] = [0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096];
+
+/** Registers the metrics in `registry`. Call once per registry. */
 export function dnsMetrics(registry: Registry): DnsMetrics {
+  // The per-query metrics are counted in plain numbers (QueryCounts) and flushed when read.
+  const collect = { collect: (): void => queries.flush() };
+  const requests = new Counter({ name: "coredns_dns_requests_total", help: "DNS queries received, by transport and query type.", labelNames: ["proto", "type"], registers: [registry], ...collect });
+  const responses = new Counter({ name: "coredns_dns_responses_total", help: "DNS responses sent, by response code.", labelNames: ["rcode"], registers: [registry], ...collect });
+  const duration = new Histogram({
+    name: "coredns_dns_request_duration_seconds",
+    help: "Time from a query's receipt to its response, by query type.",
+    labelNames: ["type"],
+    buckets: [...DURATION_BUCKETS],
+    registers: [registry],
+    ...collect,
+  });
+  const queries = new QueryCounts({ requests, responses, duration, durationBuckets: DURATION_BUCKETS });
   return {
-    requests: new Counter({ name: "coredns_dns_requests_total", help: "DNS queries received, by transport and query type.", labelNames: ["proto", "type"], registers: [registry] }),
-    responses: new Counter({ name: "coredns_dns_responses_total", help: "DNS responses sent, by response code.", labelNames: ["rcode"], registers: [registry] }),
-    duration: new Histogram({
-      name: "coredns_dns_request_duration_seconds",
-      help: "Time from a query's receipt to its response, by query type.",
-      labelNames: ["type"],
-      buckets: [0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096],
-      registers: [registry],
-    }),
+    requests,
+    responses,
+    duration,
+    queries,
     forwardRequests: new Counter({ name: "coredns_forward_requests_total", help: "Queries forwarded, by upstream.", labelNames: ["to"], registers: [registry] }),
     forwardResponses: new Counter({ name: "coredns_forward_responses_total", help: "Upstream answers relayed, by upstream and response code.", labelNames: ["to", "rcode"], registers: [registry] }),
     records: new Gauge({ name: "coredns_kubernetes_dns_records", help: "Resource records served from Services and EndpointSlices.", registers: [registry] }),

@@ -4,7 +4,7 @@ import type { Forwarder } from "./forwarder.js";
 import type { DnsMetrics } from "./metrics.js";
 import { canonicalName, inZone } from "./names.js";
 import type { RecordIndex } from "./record-index.js";
-import { Rcode, rcodeName, typeName, type Reply } from "./resource-record.js";
+import { Rcode, type Reply } from "./resource-record.js";
 import { questionKey, ResponseCache, type QuestionKey } from "./response-cache.js";
 import { MalformedQueryError, parseQuery, type DnsQuery } from "./wire-query.js";
 import { MessageWriter } from "./wire-writer.js";
@@ -33,24 +33,21 @@ const empty = (rcode: number): Reply => ({ rcode, authoritative: false, answers:
 export class QueryHandler {
   private readonly writer = new MessageWriter();
   private readonly cache = new ResponseCache();
-  /** Keyed by `qtype` (UDP) or `qtype + 0x10000` (TCP): numbers, so counting allocates nothing. */
-  private readonly requestCounters = new Map<number, { inc(): void }>();
-  private readonly responseCounters = new Map<number, { inc(): void }>();
-  private readonly durations = new Map<number, { observe(seconds: number): void }>();
 
   constructor(private readonly options: QueryHandlerOptions) {}
 
   handle(message: Buffer, proto: Transport): Buffer | Promise<Buffer | undefined> | undefined {
     const started = performance.now();
-    const { metrics, index } = this.options;
+    const { index } = this.options;
     // The fast path: a plain query whose answer is cached for the index's current generation.
     const question = this.options.isSynced() ? questionKey(message, proto === "tcp") : undefined;
     const generation = index.serial;
     if (question) {
       const hit = this.cache.get(question, message.readUInt16BE(0), generation);
       if (hit) {
-        this.countRequest(proto, question.qtype);
-        this.countResponse(hit[3]! & 0x0f, question.qtype, started);
+        const { queries } = this.options.metrics;
+        queries.request(proto, question.qtype);
+        queries.response(hit[3]! & 0x0f, question.qtype, (performance.now() - started) / 1000);
         return hit;
       }
     }
@@ -59,19 +56,19 @@ export class QueryHandler {
 
   /** The full path: parse, answer from the index (kept in the cache when `question` is set) or forward. */
   private answer(message: Buffer, proto: Transport, started: number, question: QuestionKey | undefined, generation: number): Buffer | Promise<Buffer | undefined> | undefined {
-    const { metrics } = this.options;
+    const { queries } = this.options.metrics;
     let query: DnsQuery;
     try {
       query = parseQuery(message);
     } catch (err) {
       if (!(err instanceof MalformedQueryError) || err.id === undefined) return undefined;
-      this.countRequest(proto, -1);
-      this.child(this.responseCounters, Rcode.FORMERR, () => metrics.responses.labels({ rcode: "FORMERR" })).inc();
+      queries.request(proto, -1);
+      queries.response(Rcode.FORMERR, -1, undefined);
       return this.writer.encodeHeaderOnly(err.id, Rcode.FORMERR);
     }
-    this.countRequest(proto, query.qtype);
+    queries.request(proto, query.qtype);
     const done = (response: Buffer, rcode: number): Buffer => {
-      this.countResponse(rcode, query.qtype, started);
+      queries.response(rcode, query.qtype, (performance.now() - started) / 1000);
       return response;
     };
     const reply = this.localReply(query);
@@ -97,25 +94,5 @@ export class QueryHandler {
     const qname = canonicalName(query.name);
     if (!this.options.isSynced() && inZone(qname, index.zone)) return empty(Rcode.SERVFAIL);
     return answerQuestion(query.name, qname, query.qtype, query.qclass, index, settings);
-  }
-
-  /** Counts a query of `qtype` (-1: unreadable question). */
-  private countRequest(proto: Transport, qtype: number): void {
-    const type = (): string => (qtype < 0 ? "other" : typeName(qtype));
-    this.child(this.requestCounters, proto === "tcp" ? qtype + 0x10000 : qtype, () => this.options.metrics.requests.labels({ proto, type: type() })).inc();
-  }
-
-  /** Counts a response with `rcode` to a query of `qtype` received at `started`. */
-  private countResponse(rcode: number, qtype: number, started: number): void {
-    const { metrics } = this.options;
-    this.child(this.responseCounters, rcode, () => metrics.responses.labels({ rcode: rcodeName(rcode) })).inc();
-    this.child(this.durations, qtype, () => metrics.duration.labels({ type: typeName(qtype) })).observe((performance.now() - started) / 1000);
-  }
-
-  /** A metric's labelled child from `cache` (label hashing per query is the costliest part of counting). */
-  private child<K, C>(cache: Map<K, C>, key: K, make: () => C): C {
-    let child = cache.get(key);
-    if (!child) cache.set(key, (child = make()));
-    return child;
   }
 }

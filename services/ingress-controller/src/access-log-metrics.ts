@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { promisify } from "node:util";
 import { Counter, type LabelValues, type Registry } from "prom-client";
-import { addObservations, bucketIndex } from "./histogram-batch.js";
+import { addObservations, bucketIndex } from "@kubeplane/service-kit";
 import { REQUEST_DURATION_BUCKETS, type IngressMetrics, type RequestLabels } from "./metrics.js";
 import { ACCESS_LOG_FLUSH_MS } from "./nginx-config.js";
 
