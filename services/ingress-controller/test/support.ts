@@ -60,22 +60,32 @@ export interface Answer {
   certificateCn?: string;
 }
 
+/** Sockets that already carried a request: a request on one of them is on a reused connection. */
+const usedSockets = new WeakSet<object>();
+
 /**
  * A request to the proxy on 127.0.0.1:`port` with `Host: host` (HTTPS with SNI `host` when `tls`).
  * No connection reuse unless an `agent` is given; then a request whose kept-alive connection the
  * server had closed before answering is sent once more on a new one, as RFC 9112 §9.3.1 lets a
- * client do for idempotent requests (browsers do; Node's Agent leaves it to the caller).
+ * client do for idempotent requests (browsers do; Node's Agent leaves it to the caller). Reuse is
+ * tracked here: Node's Agent sets `req.reusedSocket` only for a socket taken from its free pool,
+ * not for one handed straight to a request queued behind `maxSockets`.
  */
 export async function send(port: number, host: string, opts: { path?: string; tls?: boolean; method?: string; body?: Buffer; agent?: HttpAgent } = {}): Promise<Answer> {
   const options = { host: "127.0.0.1", port, path: opts.path ?? "/", method: opts.method ?? "GET", headers: { host }, agent: opts.agent ?? (false as const) };
   const req = opts.tls ? httpsRequest({ ...options, servername: host, rejectUnauthorized: false }) : httpRequest(options);
+  let reused = false;
+  req.once("socket", (socket) => {
+    reused = usedSockets.has(socket);
+    usedSockets.add(socket);
+  });
   req.end(opts.body);
   let res: IncomingMessage;
   try {
     [res] = (await once(req, "response")) as [IncomingMessage];
   } catch (err) {
     const idempotent = options.method === "GET" || options.method === "HEAD";
-    if (req.reusedSocket && idempotent && (err as { code?: string }).code === "ECONNRESET") return send(port, host, opts);
+    if ((req.reusedSocket || reused) && idempotent && (err as { code?: string }).code === "ECONNRESET") return send(port, host, opts);
     throw err;
   }
   const certificateCn = opts.tls ? String((res.socket as TLSSocket).getPeerCertificate().subject?.CN ?? "") : undefined;
