@@ -44,7 +44,7 @@ test("the documented NetworkPolicy survives the Kubernetes JSON and protobuf cod
 
 test("defaults: policyTypes Ingress, plus Egress with egress rules; protocol TCP; an absent podSelector is {}", () => {
   const deny = policy({});
-  assert.deepEqual(NetworkPolicy.toJSON(deny).spec, { podSelector: {}, policyTypes: ["Ingress"] });
+  assert.deepEqual((NetworkPolicy.toJSON(deny) as { spec?: unknown }).spec, { podSelector: {}, policyTypes: ["Ingress"] });
   const egress = policy({ podSelector: {}, egress: [{ ports: [{ port: 53 }] }] });
   assert.deepEqual(egress.spec?.policyTypes, ["Ingress", "Egress"]);
   assert.equal(egress.spec?.egress[0]?.ports[0]?.protocol, "TCP");
