@@ -4,6 +4,7 @@ import { noop } from "cockatiel";
 import { Etcd3, type IKeyValue, type IRequestOp, type IResponseOp, type ICompare } from "etcd3";
 import { KeyExistsError, RevisionMismatchError } from "./errors.js";
 import type { Change, StoredValue } from "./stored-value.js";
+import { etcdRetryPolicy, withoutResend } from "./retry-policy.js";
 import { translateError } from "./translate-error.js";
 import { watchRange } from "./watch-stream.js";
 
@@ -98,7 +99,8 @@ export class EtcdStore {
       // etcd3's default per-member circuit breaker (open for 5 s after 3 recoverable errors in a row) sends calls to
       // the other members; with one member there is nowhere to send them, and a few deadlines under CPU load would
       // fail every call for 5 s. One member: no breaker (calls still time out and retry on their own).
-      ...(opts.endpoints.length === 1 ? { faultHandling: { host: () => noop } } : {}),
+      // Reads are resent after a recoverable error, writes are not (see withoutResend).
+      faultHandling: { global: etcdRetryPolicy(), ...(opts.endpoints.length === 1 ? { host: () => noop } : {}) },
     });
     return new EtcdStore(client, opts);
   }
@@ -297,7 +299,7 @@ export class EtcdStore {
     const started = performance.now();
     let ok = false;
     try {
-      const result = await fn();
+      const result = await (WRITES.has(operation) ? withoutResend(fn) : fn());
       ok = true;
       return result;
     } catch (error) {
@@ -308,6 +310,9 @@ export class EtcdStore {
     }
   }
 }
+
+/** The operations whose txn must not be resent after an ambiguous failure (a resent compare-and-swap would report its own success as a mismatch). */
+const WRITES = new Set(["create", "update", "delete", "compactRevision"]);
 
 function toStored(kv: IKeyValue): StoredValue {
   return { key: kv.key.toString(), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
