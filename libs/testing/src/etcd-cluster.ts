@@ -10,6 +10,7 @@ import { httpProbe } from "./http-probe.js";
 import { concatFiles, ManagedProcess, type ProcessExit } from "./managed-process.js";
 import { trackDir, untrackDir } from "./process-registry.js";
 import { awaitReady } from "./readiness.js";
+import { createTestCgroup, type TestCgroup } from "./test-cgroup.js";
 import { testPki, testPkiNow } from "./test-pki.js";
 import { waitFor } from "./wait-for.js";
 
@@ -19,6 +20,8 @@ export interface EtcdOptions {
   members?: 1 | 3;
   /** Prefix of member names and of the temp dir. Default "etcd". */
   name?: string;
+  /** Runs each member in a cgroup of its own (EtcdMember.cgroup), so a Partitioner can isolate one. Default false. */
+  cgroups?: boolean;
 }
 
 /** One etcd member process. Methods are not meant to be called concurrently on the same member. */
@@ -30,6 +33,8 @@ export interface EtcdMember {
   readonly dataDir: string;
   /** False once the process has exited, whoever stopped it. */
   readonly running: boolean;
+  /** Its cgroup when started with `cgroups: true`: every socket it opens belongs to it. */
+  readonly cgroup: TestCgroup | undefined;
   /**
    * Sends `signal` (default SIGTERM, a graceful stop; pass SIGKILL to simulate a crash) and
    * resolves once the process has exited; a process that ignores SIGTERM gets SIGKILL after ~3 s.
@@ -84,6 +89,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdCluster> {
     const ports = await freePorts(size * 2);
     const members = Array.from({ length: size }, (_, i) => new Member(`${prefix}-${i}`, dir, ports[2 * i]!, ports[2 * i + 1]!));
     const cluster = new Cluster(dir, members);
+    if (opts.cgroups) for (const member of members) member.cgroup = await createTestCgroup(member.name);
     const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(",");
     const token = `${prefix}-${randomUUID()}`;
     try {
@@ -109,6 +115,7 @@ class Member implements EtcdMember {
   readonly dataDir: string;
   readonly logFiles: readonly string[];
   process: ManagedProcess | undefined;
+  cgroup: TestCgroup | undefined;
   #initialCluster = "";
   #token = "";
 
@@ -149,7 +156,8 @@ class Member implements EtcdMember {
       "--logger=zap",
       `--log-outputs=${this.logFiles[0]!}`,
     ];
-    this.process = new ManagedProcess("etcd", args, this.logFiles[1]!);
+    const argv = this.cgroup ? this.cgroup.wrap("etcd", args) : { command: "etcd", args };
+    this.process = new ManagedProcess(argv.command, argv.args, this.logFiles[1]!);
   }
 
   async healthy(): Promise<boolean> {
@@ -269,6 +277,7 @@ class Cluster implements EtcdCluster {
       await Promise.all(followers.map((m) => m.kill()));
       if (leader && followers.length > 0) await awaitStepDown(leader);
       await leader?.kill();
+      await Promise.allSettled(this.members.map((m) => m.cgroup?.remove()));
       await rm(this.dir, { recursive: true, force: true });
       untrackDir(this.dir);
     })();

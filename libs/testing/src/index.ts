@@ -30,6 +30,7 @@ export {
 export { apiserverEntry, serviceEntry, startControlPlane, type ControlPlane } from "./control-plane.js";
 export { createNetns, deleteNetns, enterTestNetns, execInNetns, insideTestNetns, NetnsError } from "./netns.js";
 export { startPartitioner, type Cut, type Partitioner } from "./partition.js";
+export { createTestCgroup, TestCgroupError, type TestCgroup } from "./test-cgroup.js";
 export { startRegistry, type Registry } from "./registry.js";
 export { buildBusyboxImage, BUSYBOX_IMAGE, ImageError, PAUSE_IMAGE, pushImage, type BuildImageOptions, type ImageLayout } from "./images.js";
 export { CRI_NAMESPACE, startContainerd, type Containerd, type ContainerdOptions } from "./containerd.js";

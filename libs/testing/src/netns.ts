@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { shimSocketsOf, sweepContainerdLeftovers } from "./containerd-sweep.js";
+import { removeTestCgroupsOf } from "./test-cgroup.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -52,6 +53,7 @@ export async function enterTestNetns(fileUrl: string): Promise<string> {
     await killNetnsProcesses(name);
     await removeNestedNetns(name);
     await deleteNetns(name);
+    removeTestCgroupsOf(name);
   }
   process.exit(code);
 }

@@ -2,6 +2,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { insideTestNetns, NetnsError } from "./netns.js";
+import type { TestCgroup } from "./test-cgroup.js";
 
 /** One cut made by `Partitioner.cut`; `heal` lifts it (other cuts of the same ports stay). */
 export interface Cut {
@@ -25,9 +26,17 @@ export interface Partitioner {
   readonly table: string;
   /** Starts dropping the traffic of `ports` (a server's listening ports, e.g. an etcd member's client and peer port). */
   cut(ports: readonly number[]): Promise<Cut>;
+  /**
+   * Cuts every process in `group` off from everything else: all TCP and UDP it sends or receives,
+   * on connections it opened and on its listening ports alike, is dropped on arrival (silently
+   * for both ends). Start the process through `group.wrap` so its sockets belong to the group.
+   * A socket is tied to the group it was created in, so this separates, say, one etcd member's
+   * peer connections from the others' although all use 127.0.0.1.
+   */
+  isolate(group: TestCgroup): Promise<Cut>;
   /** The ports being dropped now, as nft reports them (for assertions and diagnostics). */
   droppedPorts(): Promise<number[]>;
-  /** Heals every cut and deletes the table; idempotent. */
+  /** Heals every cut and isolation and deletes the tables; idempotent. */
   close(): Promise<void>;
 }
 
@@ -62,6 +71,7 @@ export async function startPartitioner(opts: { netns?: string } = {}): Promise<P
     ].join("\n"),
   );
   const refs = new Map<number, number>();
+  const isolations = new Set<string>();
   let closed = false;
   const elements = (ports: readonly number[]): string => `{ ${ports.join(", ")} }`;
   return {
@@ -88,6 +98,39 @@ export async function startPartitioner(opts: { netns?: string } = {}): Promise<P
         },
       };
     },
+    async isolate(group) {
+      if (closed) throw new NetnsError(`partitioner ${table} is closed`);
+      // Packets its sockets send mark their connection (conntrack), and a marked connection's packets
+      // are dropped where they arrive: what it sends never lands, replies to it are dropped too. A
+      // packet to one of its sockets is dropped even before the connection carries a mark.
+      const mark = `0x${randomBytes(4).toString("hex")}`;
+      const own = `${table}_iso_${randomBytes(3).toString("hex")}`;
+      const match = `socket cgroupv2 level ${group.level} "${group.nftPath}"`;
+      await nft(
+        [
+          `table inet ${own} {`,
+          "  chain output {",
+          "    type filter hook output priority -150; policy accept;",
+          `    ${match} ct mark set ${mark}`,
+          "  }",
+          "  chain input {",
+          "    type filter hook input priority -150; policy accept;",
+          `    ct mark ${mark} drop`,
+          `    ${match} drop`,
+          "  }",
+          "}",
+          "",
+        ].join("\n"),
+      );
+      isolations.add(own);
+      return {
+        ports: [],
+        async heal() {
+          if (!isolations.delete(own)) return;
+          await nft(`delete table inet ${own}\n`);
+        },
+      };
+    },
     async droppedPorts() {
       const out = await nft(`list set inet ${table} ports\n`);
       const match = /elements = \{([^}]*)\}/.exec(out);
@@ -96,6 +139,8 @@ export async function startPartitioner(opts: { netns?: string } = {}): Promise<P
     async close() {
       if (closed) return;
       closed = true;
+      for (const own of isolations) await nft(`delete table inet ${own}\n`);
+      isolations.clear();
       await nft(`delete table inet ${table}\n`);
     },
   };

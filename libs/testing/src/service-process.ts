@@ -7,6 +7,7 @@ import { freePort } from "./free-port.js";
 import { httpProbe } from "./http-probe.js";
 import { apiserverEncryptionConfig, apiserverTlsFlags, serviceTlsFlags, testPki, testPkiNow } from "./test-pki.js";
 import { trackProcess } from "./process-registry.js";
+import type { TestCgroup } from "./test-cgroup.js";
 import { waitFor } from "./wait-for.js";
 
 export interface ServiceProcessOptions {
@@ -21,6 +22,8 @@ export interface ServiceProcessOptions {
   env?: Record<string, string>;
   /** How long to wait for `/readyz`; default 30 s. */
   readyTimeoutMs?: number;
+  /** Runs the process in this cgroup (from createTestCgroup), so a Partitioner can isolate it. */
+  cgroup?: TestCgroup;
 }
 
 export interface ServiceProcess {
@@ -71,11 +74,9 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
   const pki = testPkiNow();
   const probeTls = { caFile: pki.caFile };
   const scrapeTls = pki.files("prometheus");
-  const proc: ChildProcess = spawn(
-    process.execPath,
-    [...nodeArgsFromEnv(), "--conditions=source", "--import", "tsx", opts.entry, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
-  );
+  const nodeArgs = [...nodeArgsFromEnv(), "--conditions=source", "--import", "tsx", opts.entry, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
+  const argv = opts.cgroup ? opts.cgroup.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
+  const proc: ChildProcess = spawn(argv.command, argv.args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
   trackProcess(proc);
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));

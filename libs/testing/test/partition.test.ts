@@ -1,11 +1,14 @@
-// The partitioner drops a port's traffic silently (a connect neither succeeds nor is refused) and heals it.
+// The partitioner drops a port's or a cgroup's traffic silently (a connect neither succeeds nor is refused) and heals it.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { after, test } from "node:test";
+import { promisify } from "node:util";
 import { enterTestNetns } from "../src/netns.js";
 import { startPartitioner } from "../src/partition.js";
+import { createTestCgroup, type TestCgroup } from "../src/test-cgroup.js";
 import { waitFor } from "../src/wait-for.js";
 
 await enterTestNetns(import.meta.url);
@@ -52,4 +55,31 @@ test("a cut port is silent both ways, an established connection too; heal restor
 
   await partitioner.close();
   assert.ok(!execFileSync("nft", ["list", "tables"]).toString().includes(partitioner.table), "table deleted");
+});
+
+/** Runs a node child in `group` that sends "ping" to the echo server and prints what came back within 1.5 s. */
+async function echoFrom(group: TestCgroup): Promise<string> {
+  const script = `const s=require("net").connect(${port},"127.0.0.1");let got="";s.on("data",d=>{got+=d;if(got==="ping"){console.log("echo");process.exit(0)}});s.on("error",e=>{console.log("error:"+e.code);process.exit(0)});s.write("ping");setTimeout(()=>{console.log("silent");process.exit(0)},1500);`;
+  const argv = group.wrap(process.execPath, ["-e", script]);
+  const { stdout } = await promisify(execFile)(argv.command, argv.args);
+  return stdout.trim();
+}
+
+test("isolate drops the traffic of one cgroup's processes only, silently; heal restores it", async () => {
+  const partitioner = await startPartitioner();
+  const group = await createTestCgroup("isolate-test");
+  try {
+    assert.equal(await echoFrom(group), "echo", "before the isolation");
+    const cut = await partitioner.isolate(group);
+    assert.equal(await echoFrom(group), "silent", "an isolated process gets neither a reply nor an error");
+    const outsider = await tryConnect(5_000);
+    assert.equal(outsider.outcome, "connected", "a process outside the group is not affected");
+    outsider.socket.destroy();
+    await cut.heal();
+    assert.equal(await echoFrom(group), "echo", "after healing");
+  } finally {
+    await partitioner.close();
+    await group.remove();
+  }
+  assert.ok(!existsSync(group.dir), "cgroup removed");
 });

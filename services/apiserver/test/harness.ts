@@ -37,8 +37,9 @@ export function testConfig(etcd: EtcdCluster, nats: NatsServer, overrides: Parti
   };
 }
 
-export async function startTestCluster(opts: { etcdMembers?: 1 | 3; config?: Partial<ApiserverConfig> } = {}): Promise<TestCluster> {
-  const [etcd, nats] = await Promise.all([startEtcd({ members: opts.etcdMembers ?? 1 }), startNats({ jetstream: true })]);
+/** `etcdCgroups`: each etcd member in a cgroup of its own, for tests that isolate one (startPartitioner). */
+export async function startTestCluster(opts: { etcdMembers?: 1 | 3; etcdCgroups?: boolean; config?: Partial<ApiserverConfig> } = {}): Promise<TestCluster> {
+  const [etcd, nats] = await Promise.all([startEtcd({ members: opts.etcdMembers ?? 1, cgroups: opts.etcdCgroups ?? false }), startNats({ jetstream: true })]);
   const apiservers: Apiserver[] = [];
   const clients: ApiClient[] = [];
   const logger = createLogger("apiserver-test", "warn");
