@@ -19,6 +19,7 @@ const libArrows = {
   "@kubeplane/controller": ["@kubeplane/api", "@kubeplane/client", "@kubeplane/watch"],
   "@kubeplane/service-kit": [],
   "@kubeplane/pki": [],
+  "@kubeplane/spdy": [],
   "@kubeplane/chart": [],
   "@kubeplane/testing": "any-lib",
 };

@@ -1,6 +1,6 @@
 // The client side of Kubernetes' port-forward protocol (portforward.k8s.io) over SPDY, against the URL a CRI PortForward returned: one connection a forwarded TCP connection.
 import type { Duplex } from "node:stream";
-import { SpdyConnection, StreamingError } from "./spdy-connection.js";
+import { connectSpdy, StreamingError } from "@kubeplane/spdy";
 
 export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
 
@@ -15,7 +15,7 @@ export interface PortForwardSession {
 
 /** Opens the error and data streams for `port` (as kubectl: the error stream first, request id 0). */
 export async function startPortForward(url: string, port: number, signal?: AbortSignal): Promise<PortForwardSession> {
-  const { connection } = await SpdyConnection.connect(url, [PORT_FORWARD_PROTOCOL], signal);
+  const { connection } = await connectSpdy(url, [PORT_FORWARD_PROTOCOL], signal);
   const headers = { port: String(port), requestid: "0" };
   const error = connection.openStream({ streamtype: "error", ...headers });
   error.end();

@@ -1,7 +1,7 @@
 // The client side of Kubernetes' remote command protocol v4 (exec and attach) over SPDY, against the URL a CRI Exec or Attach returned.
 import { finished } from "node:stream/promises";
 import type { Readable, Writable } from "node:stream";
-import { SpdyConnection, StreamingError } from "./spdy-connection.js";
+import { connectSpdy, StreamingError } from "@kubeplane/spdy";
 
 /** The protocol version offered: v4 reports the exit code in a Status on the error stream and resizes over JSON. */
 export const REMOTE_COMMAND_PROTOCOL_V4 = "v4.channel.k8s.io";
@@ -67,7 +67,7 @@ async function readAll(stream: Readable): Promise<string> {
  * resize). The caller reads stdout/stderr and writes stdin; `stdin.end()` is EOF for the command.
  */
 export async function startRemoteCommand(url: string, streams: RemoteCommandStreams, signal?: AbortSignal): Promise<RemoteCommandSession> {
-  const { connection } = await SpdyConnection.connect(url, [REMOTE_COMMAND_PROTOCOL_V4], signal);
+  const { connection } = await connectSpdy(url, [REMOTE_COMMAND_PROTOCOL_V4], signal);
   const error = connection.openStream({ streamtype: "error" });
   error.end(); // the client never writes on it
   const stdin = streams.stdin ? connection.openStream({ streamtype: "stdin" }) : undefined;
