@@ -39,7 +39,8 @@ function computeHash(text: string): string {
 
 // nft limits object names to 255 bytes; the hash keeps truncated names distinct.
 const named = (prefix: string, base: string): string => `${prefix}-${shortHash(base)}-${base}`.slice(0, 255);
-const endpointBase = (sp: ServicePortInfo, ep: ProxyEndpoint): string => `${sp.id}__${ep.ip}/${ep.port}`;
+// nft names take no ':' (upstream spells an IPv6 endpoint with dots too).
+const endpointBase = (sp: ServicePortInfo, ep: ProxyEndpoint): string => `${sp.id}__${ep.ip.replace(/:/g, ".")}/${ep.port}`;
 
 /** `service-<hash>-<ns>/<name>/<proto>/<port>`: load-balances to the endpoint chains. */
 export const serviceChain = (sp: ServicePortInfo): string => named("service", sp.id);

@@ -140,6 +140,27 @@ describe("the real nft accepts what is rendered", () => {
     }
   });
 
+  test("the ip6 table of every service shape (IPv6 ClusterIPs, endpoints, external IPs, affinity) passes `nft -c`, then applies beside the ip table", async () => {
+    const runner = nftRunner(ns);
+    const v6 = (ip: string): string => `fd00::${ip.replace(/\./g, ":")}`;
+    const ports = every().map((sp) => ({
+      ...sp,
+      clusterIp: v6(sp.clusterIp),
+      externalIps: sp.externalIps.map(v6),
+      endpoints: sp.endpoints.map((e) => ({ ...e, ip: v6(e.ip) })),
+      localEndpoints: sp.localEndpoints.map((e) => ({ ...e, ip: v6(e.ip) })),
+    }));
+    const state = buildRuleset(ports, { family: "ip6", nodeportAddresses: ["fd00::/64"], clusterCidr: "fd00::10:214:0:0/96", masqueradeBit: 14 });
+    assert.equal(state.family, "ip6");
+    const script = renderFull(state);
+    assert.match(script, /dnat to \[fd00::10:214:0:2\]:8080/);
+    assert.ok(!/\bip (saddr|daddr)/.test(script), "no IPv4 matches in the ip6 table");
+    await runner.apply(script, { check: true });
+    await runner.apply(script);
+    const listed = await runner.list("ip6", "kube-proxy");
+    assert.deepEqual([...listed!.chains].sort(), [...state.chains.keys()].sort());
+  });
+
   test("an in-place full sync removes stale chains and elements but keeps the table", async () => {
     const runner = nftRunner(ns);
     const state = buildRuleset(services(2), opts);

@@ -22,7 +22,7 @@ export interface NftMap {
 
 /** The whole table as kube-proxy wants it. Immutable once built; diffed against the last applied one. */
 export interface NftState {
-  readonly family: "ip";
+  readonly family: "ip" | "ip6";
   readonly table: string;
   readonly chains: ReadonlyMap<string, NftChain>;
   readonly maps: ReadonlyMap<string, NftMap>;
@@ -33,7 +33,10 @@ export class NftStateBuilder {
   private readonly chains = new Map<string, NftChain>();
   private readonly maps = new Map<string, { name: string; kind: "map" | "set"; spec: string; dynamic: boolean; elements: Map<string, string> }>();
 
-  constructor(private readonly table: string) {}
+  constructor(
+    private readonly table: string,
+    private readonly family: "ip" | "ip6" = "ip",
+  ) {}
 
   chain(name: string, rules: readonly string[], hook?: string): void {
     this.chains.set(name, hook === undefined ? { name, rules } : { name, hook, rules });
@@ -55,7 +58,7 @@ export class NftStateBuilder {
   }
 
   build(): NftState {
-    return { family: "ip", table: this.table, chains: this.chains, maps: this.maps };
+    return { family: this.family, table: this.table, chains: this.chains, maps: this.maps };
   }
 }
 

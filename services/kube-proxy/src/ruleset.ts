@@ -4,11 +4,16 @@ import type { ProxyEndpoint } from "./endpoints.js";
 import { NftStateBuilder, type NftChain, type NftState } from "./nft-state.js";
 import type { ServicePortInfo } from "./service-port.js";
 
-/** The table kube-proxy owns (family ip): nothing else writes to it, and kube-proxy writes nowhere else. */
+/** The table kube-proxy owns, one per IP family (`ip kube-proxy`, `ip6 kube-proxy`): nothing else writes to it, and kube-proxy writes nowhere else. */
 export const tableName = "kube-proxy";
+
+/** The nftables family of a table: `ip` programs IPv4, `ip6` IPv6 (upstream runs one proxier per family too). */
+export type NftFamily = "ip" | "ip6";
 
 /** What shapes the rules besides the Services themselves. */
 export interface RulesetOptions {
+  /** The table's family (default ip): every address in the other options is of this family. */
+  family?: NftFamily;
   /** CIDRs whose local addresses accept NodePorts; empty: every local address but loopback. */
   nodeportAddresses: readonly string[];
   /** Pod CIDR: ClusterIP traffic from outside it is masqueraded; "" to masquerade only hairpin and external traffic. */
@@ -17,22 +22,43 @@ export interface RulesetOptions {
   masqueradeBit: number;
 }
 
-const serviceKey = "type ipv4_addr . inet_proto . inet_service : verdict ;";
 const nodePortKey = "type inet_proto . inet_service : verdict ;";
+
+/** What differs between the ip and ip6 tables' rules. */
+interface FamilyWords {
+  /** The address match keyword: `ip` or `ip6`. */
+  ip: string;
+  /** The address type of maps and sets. */
+  addr: string;
+  loopback: string;
+  rejectOther: string;
+  /** `ip:port` as a dnat target (IPv6 in brackets). */
+  target(ip: string, port: number): string;
+}
+
+const families: Record<NftFamily, FamilyWords> = {
+  ip: { ip: "ip", addr: "ipv4_addr", loopback: "127.0.0.0/8", rejectOther: "reject with icmp type port-unreachable", target: (ip, port) => `${ip}:${port}` },
+  ip6: { ip: "ip6", addr: "ipv6_addr", loopback: "::1", rejectOther: "reject with icmpv6 type port-unreachable", target: (ip, port) => `[${ip}]:${port}` },
+};
+
+/** The words of `opts`' family. */
+const wordsOf = (opts: RulesetOptions): FamilyWords => families[opts.family ?? "ip"];
 
 /** The chains, maps and rules every kube-proxy table has, whatever the Services. */
 function addInfrastructure(b: NftStateBuilder, opts: RulesetOptions): void {
   const mark = `0x${(1 << opts.masqueradeBit >>> 0).toString(16)}`;
+  const w = wordsOf(opts);
+  const serviceKey = `type ${w.addr} . inet_proto . inet_service : verdict ;`;
   b.map("service-ips", "map", `${serviceKey} comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ;`);
   b.map("service-nodeports", "map", `${nodePortKey} comment "NodePort traffic" ;`);
   b.map("no-endpoint-services", "map", `${serviceKey} comment "vmap to reject packets to services with no endpoints" ;`);
   b.map("no-endpoint-nodeports", "map", `${nodePortKey} comment "vmap to reject packets to service nodeports with no endpoints" ;`);
-  b.map("cluster-ips", "set", `type ipv4_addr ; comment "Active ClusterIPs" ;`);
-  let nodePortMatch = "fib daddr type local ip daddr != 127.0.0.0/8";
+  b.map("cluster-ips", "set", `type ${w.addr} ; comment "Active ClusterIPs" ;`);
+  let nodePortMatch = `fib daddr type local ${w.ip} daddr != ${w.loopback}`;
   if (opts.nodeportAddresses.length) {
-    b.map("nodeport-ips", "set", `type ipv4_addr ; flags interval ; comment "CIDRs whose local addresses accept NodePorts" ;`);
+    b.map("nodeport-ips", "set", `type ${w.addr} ; flags interval ; comment "CIDRs whose local addresses accept NodePorts" ;`);
     for (const cidr of opts.nodeportAddresses) b.element("nodeport-ips", cidr);
-    nodePortMatch = "fib daddr type local ip daddr @nodeport-ips";
+    nodePortMatch = `fib daddr type local ${w.ip} daddr @nodeport-ips`;
   }
   // Filter hooks run before DNAT (-110 < -100), so they still see the Service's address.
   b.chain("filter-input", ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"], "type filter hook input priority -110 ;");
@@ -44,13 +70,13 @@ function addInfrastructure(b: NftStateBuilder, opts: RulesetOptions): void {
   b.chain("nat-postrouting", ["jump masquerading"], "type nat hook postrouting priority 100 ;");
   b.chain("mark-for-masquerade", [`meta mark set meta mark or ${mark}`]);
   b.chain("masquerading", [`meta mark & ${mark} == 0 return`, `meta mark set meta mark xor ${mark}`, "masquerade fully-random"]);
-  b.chain("services", ["ip daddr . meta l4proto . th dport vmap @service-ips", `${nodePortMatch} meta l4proto . th dport vmap @service-nodeports`]);
-  b.chain("service-endpoints-check", ["ip daddr . meta l4proto . th dport vmap @no-endpoint-services"]);
+  b.chain("services", [`${w.ip} daddr . meta l4proto . th dport vmap @service-ips`, `${nodePortMatch} meta l4proto . th dport vmap @service-nodeports`]);
+  b.chain("service-endpoints-check", [`${w.ip} daddr . meta l4proto . th dport vmap @no-endpoint-services`]);
   // Forwarded traffic still addressed to a ClusterIP matched no port of it (DNAT happened before forward).
-  b.chain("cluster-ips-check", ["ip daddr @cluster-ips goto reject-chain"]);
+  b.chain("cluster-ips-check", [`${w.ip} daddr @cluster-ips goto reject-chain`]);
   b.chain("nodeport-endpoints-check", [`${nodePortMatch} meta l4proto . th dport vmap @no-endpoint-nodeports`]);
   // A refused connection, not a black hole: TCP gets a reset, everything else ICMP port-unreachable.
-  b.chain("reject-chain", ["meta l4proto tcp reject with tcp reset", "reject with icmp type port-unreachable"]);
+  b.chain("reject-chain", ["meta l4proto tcp reject with tcp reset", w.rejectOther]);
 }
 
 /** Everything one Service port adds to the table; reused across syncs while the port is unchanged. */
@@ -61,9 +87,9 @@ export interface ServicePortFragment {
 }
 
 /** Rules that pick one of `endpoints` (a client with affinity first goes back to its endpoint). */
-function balance(sp: ServicePortInfo, endpoints: readonly ProxyEndpoint[]): string[] {
+function balance(sp: ServicePortInfo, endpoints: readonly ProxyEndpoint[], w: FamilyWords): string[] {
   const rules: string[] = [];
-  if (sp.affinitySeconds) for (const ep of endpoints) rules.push(`ip saddr @${affinitySet(sp, ep)} goto ${endpointChain(sp, ep)}`);
+  if (sp.affinitySeconds) for (const ep of endpoints) rules.push(`${w.ip} saddr @${affinitySet(sp, ep)} goto ${endpointChain(sp, ep)}`);
   const targets = endpoints.map((ep, i) => `${i} : goto ${endpointChain(sp, ep)}`);
   rules.push(`numgen random mod ${endpoints.length} vmap { ${targets.join(" , ")} }`);
   return rules;
@@ -79,6 +105,7 @@ function balance(sp: ServicePortInfo, endpoints: readonly ProxyEndpoint[]): stri
  * with no local endpoint drops (the Service has endpoints elsewhere); no endpoint at all rejects.
  */
 export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): ServicePortFragment {
+  const w = wordsOf(opts);
   const chains: NftChain[] = [];
   const sets: Array<{ name: string; spec: string }> = [];
   const elements: Array<readonly [string, string, string]> = [];
@@ -104,22 +131,22 @@ export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): 
   if (clusterWide) usedBy(sp.endpoints);
   const endpointChains: NftChain[] = [];
   for (const ep of used.values()) {
-    const epRules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
+    const epRules = [`${w.ip} saddr ${ep.ip} jump mark-for-masquerade`];
     if (sp.affinitySeconds) {
       const set = affinitySet(sp, ep);
-      sets.push({ name: set, spec: `type ipv4_addr ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ;` });
-      epRules.push(`update @${set} { ip saddr }`);
+      sets.push({ name: set, spec: `type ${w.addr} ; flags dynamic,timeout ; timeout ${sp.affinitySeconds}s ;` });
+      epRules.push(`update @${set} { ${w.ip} saddr }`);
     }
     // nft 1.0.6 needs the protocol pinned before a dnat with a port.
-    epRules.push(`meta l4proto ${sp.protocol} dnat to ${ep.ip}:${ep.port}`);
+    epRules.push(`meta l4proto ${sp.protocol} dnat to ${w.target(ep.ip, ep.port)}`);
     endpointChains.push({ name: endpointChain(sp, ep), rules: epRules });
   }
 
   const svcChain = serviceChain(sp);
   if (internalEndpoints.length) {
     const rules: string[] = [];
-    if (opts.clusterCidr) rules.push(`ip daddr ${sp.clusterIp} ${sp.protocol} dport ${sp.port} ip saddr != ${opts.clusterCidr} jump mark-for-masquerade`);
-    chains.push({ name: svcChain, rules: [...rules, ...balance(sp, internalEndpoints)] });
+    if (opts.clusterCidr) rules.push(`${w.ip} daddr ${sp.clusterIp} ${sp.protocol} dport ${sp.port} ${w.ip} saddr != ${opts.clusterCidr} jump mark-for-masquerade`);
+    chains.push({ name: svcChain, rules: [...rules, ...balance(sp, internalEndpoints, w)] });
     elements.push(["service-ips", key(sp.clusterIp), `goto ${svcChain}`]);
   } else {
     elements.push(["no-endpoint-services", key(sp.clusterIp), internalMiss]);
@@ -135,14 +162,14 @@ export function servicePortFragment(sp: ServicePortInfo, opts: RulesetOptions): 
   let allChain = svcChain;
   if (sp.internalLocal) {
     allChain = clusterChain(sp);
-    chains.push({ name: allChain, rules: balance(sp, sp.endpoints) });
+    chains.push({ name: allChain, rules: balance(sp, sp.endpoints, w) });
   }
   const extChain = externalChain(sp);
   if (sp.externalLocal) {
     const local = localChain(sp);
-    chains.push({ name: local, rules: balance(sp, sp.localEndpoints) });
+    chains.push({ name: local, rules: balance(sp, sp.localEndpoints, w) });
     const rules: string[] = [];
-    if (opts.clusterCidr) rules.push(`ip saddr ${opts.clusterCidr} goto ${allChain}`);
+    if (opts.clusterCidr) rules.push(`${w.ip} saddr ${opts.clusterCidr} goto ${allChain}`);
     rules.push("fib saddr type local jump mark-for-masquerade", `fib saddr type local goto ${allChain}`, `goto ${local}`);
     chains.push({ name: extChain, rules });
   } else {
@@ -178,7 +205,7 @@ export class FragmentCache {
 
 /** The whole table for these Service ports. Deterministic: equal inputs give equal states, so diffs are minimal. */
 export function buildRuleset(ports: readonly ServicePortInfo[], opts: RulesetOptions, cache?: FragmentCache): NftState {
-  const b = new NftStateBuilder(tableName);
+  const b = new NftStateBuilder(tableName, opts.family ?? "ip");
   addInfrastructure(b, opts);
   for (const sp of ports) {
     const f = cache ? cache.fragment(sp, opts) : servicePortFragment(sp, opts);

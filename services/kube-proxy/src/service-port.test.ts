@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { coreV1Service, discoveryV1 } from "@kubeplane/api";
 import { servingEndpoints } from "./endpoints.js";
+import { proxiedFamilies } from "./ip-families.js";
 import { buildServicePorts, type EndpointSlice, type Service } from "./service-port.js";
 
 function service(name: string, spec: coreV1Service.DeepPartial<coreV1Service.ServiceSpec>, status: coreV1Service.DeepPartial<coreV1Service.ServiceStatus> = {}): Service {
@@ -92,5 +93,38 @@ describe("service ports", () => {
     assert.deepEqual(onB!.localEndpoints, []);
     const onlyTerminating = servingEndpoints([slice([{ addresses: ["10.0.0.3"], nodeName: "node-a", conditions: { ready: false, serving: true, terminating: true } }, { addresses: ["10.0.0.2"], nodeName: "node-b" }])], "http", "tcp", "node-a");
     assert.deepEqual(onlyTerminating, [{ ip: "10.0.0.3", port: 8080 }], "local fallback to serving-terminating is decided among local endpoints");
+  });
+});
+
+describe("dual stack", () => {
+  const svc = coreV1Service.Service.fromPartial({
+    metadata: { name: "web", namespace: "default" },
+    spec: { type: "NodePort", clusterIp: "10.96.0.50", clusterIps: ["10.96.0.50", "fd00:10:96::50"], ipFamilies: ["IPv4", "IPv6"], externalIps: ["192.0.2.1", "2001:db8::1"], ports: [{ name: "http", port: 80, nodePort: 30080, protocol: "TCP" }] },
+  });
+  const slice = (addressType: string, ips: string[]): EndpointSlice =>
+    discoveryV1.EndpointSlice.fromPartial({ addressType, endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })), ports: [{ name: "http", port: 8080, protocol: "TCP" }] });
+  const slices = [slice("IPv4", ["10.214.0.2"]), slice("IPv6", ["fd00:10:244::2", "fd00:10:244::3"])];
+
+  test("each family's ports carry that family's ClusterIP, external IPs and endpoints; an IPv4-only Service is absent from IPv6", () => {
+    const v4only = coreV1Service.Service.fromPartial({ metadata: { name: "old", namespace: "default" }, spec: { clusterIp: "10.96.0.60", ports: [{ port: 80, protocol: "TCP" }] } });
+    const v4 = buildServicePorts([svc, v4only], (_ns, name) => (name === "web" ? slices : []), "", "IPv4");
+    assert.deepEqual(v4.map((p) => p.name), ["old", "web"]);
+    const p4 = v4[1];
+    const v6 = buildServicePorts([svc, v4only], (_ns, name) => (name === "web" ? slices : []), "", "IPv6");
+    assert.deepEqual([p4?.clusterIp, p4?.externalIps, p4?.endpoints.map((e) => e.ip)], ["10.96.0.50", ["192.0.2.1"], ["10.214.0.2"]]);
+    assert.equal(v6.length, 1);
+    assert.deepEqual([v6[0]?.clusterIp, v6[0]?.nodePort, v6[0]?.externalIps, v6[0]?.endpoints.map((e) => e.ip)], ["fd00:10:96::50", 30080, ["2001:db8::1"], ["fd00:10:244::2", "fd00:10:244::3"]]);
+  });
+
+  test("kube-proxy programs IPv6 only with a dual-stack --cluster-cidr, each table with its family's CIDRs", () => {
+    assert.deepEqual(proxiedFamilies({ clusterCidr: "10.244.0.0/16", nodeportAddresses: [], masqueradeBit: 14 }).map((f) => f.family), ["IPv4"]);
+    const dual = proxiedFamilies({ clusterCidr: "10.244.0.0/16,fd00:10:244::/56", nodeportAddresses: ["10.0.0.0/8", "fd00::/8"], masqueradeBit: 14 });
+    assert.deepEqual(
+      dual.map((f) => [f.family, f.ruleset.family, f.ruleset.clusterCidr, f.ruleset.nodeportAddresses]),
+      [
+        ["IPv4", "ip", "10.244.0.0/16", ["10.0.0.0/8"]],
+        ["IPv6", "ip6", "fd00:10:244::/56", ["fd00::/8"]],
+      ],
+    );
   });
 });

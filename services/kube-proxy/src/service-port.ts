@@ -1,4 +1,5 @@
 // The proxy model: each Service port with the addresses it is reached on and the endpoints it forwards to.
+import { isIPv4, isIPv6 } from "node:net";
 import type { coreV1Service, discoveryV1 } from "@kubeplane/api";
 import { servingEndpoints, type ProxyEndpoint } from "./endpoints.js";
 
@@ -41,33 +42,42 @@ export interface ServicePortInfo {
   readonly healthCheckNodePort: number;
 }
 
-const ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+/** An IP family, as in Service.spec.ipFamilies and EndpointSlice.addressType. */
+export type IpFamily = "IPv4" | "IPv6";
+
+const ofFamily = (family: IpFamily): ((ip: string) => boolean) => (family === "IPv4" ? isIPv4 : isIPv6);
 
 function protocolOf(raw: string | undefined): L4Protocol | undefined {
   const p = (raw || "TCP").toLowerCase();
   return p === "tcp" || p === "udp" || p === "sctp" ? p : undefined;
 }
 
-/** Whether kube-proxy programs this Service at all: it needs a ClusterIP (not headless, not ExternalName). */
-function proxied(svc: Service): boolean {
+/** The Service's ClusterIP of `family` (from clusterIPs, or clusterIP), or undefined: headless, ExternalName, or not of that family. */
+function clusterIpOf(svc: Service, family: IpFamily): string | undefined {
   const spec = svc.spec;
-  return Boolean(spec && spec.type !== "ExternalName" && ipv4.test(spec.clusterIp));
+  if (!spec || spec.type === "ExternalName") return undefined;
+  const ips = spec.clusterIps.length ? spec.clusterIps : [spec.clusterIp];
+  return ips.find(ofFamily(family));
 }
 
 /**
  * Builds the ports of every proxied Service. `slicesOf` returns the EndpointSlices labelled with
  * the Service's name in its namespace; `nodeName` is this node's name, which decides which
- * endpoints are local (EndpointSlice `nodeName`). Pure: the same inputs give the same (sorted) output.
+ * endpoints are local (EndpointSlice `nodeName`). One family at a time (IPv4 unless told): a
+ * Service is in it when it has a ClusterIP of that family (a dual-stack Service is in both), with
+ * the external IPs and the EndpointSlices of that family. Pure: the same inputs give the same (sorted) output.
  */
-export function buildServicePorts(services: Iterable<Service>, slicesOf: (namespace: string, name: string) => readonly EndpointSlice[], nodeName = ""): ServicePortInfo[] {
+export function buildServicePorts(services: Iterable<Service>, slicesOf: (namespace: string, name: string) => readonly EndpointSlice[], nodeName = "", family: IpFamily = "IPv4"): ServicePortInfo[] {
   const out: ServicePortInfo[] = [];
+  const inFamily = ofFamily(family);
   for (const svc of services) {
-    if (!proxied(svc)) continue;
+    const clusterIp = clusterIpOf(svc, family);
+    if (!clusterIp) continue;
     const spec = svc.spec!;
     const namespace = svc.metadata?.namespace ?? "default";
     const name = svc.metadata?.name ?? "";
     const slices = slicesOf(namespace, name);
-    const external = new Set<string>([...spec.externalIps, ...(svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)].filter((ip) => ipv4.test(ip)));
+    const external = new Set<string>([...spec.externalIps, ...(svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)].filter((ip) => inFamily(ip)));
     const hasNodePorts = spec.type === "NodePort" || spec.type === "LoadBalancer";
     // As upstream: the external policy applies only to Services reachable from outside.
     const externalLocal = spec.externalTrafficPolicy === "Local" && (hasNodePorts || external.size > 0);
@@ -81,13 +91,13 @@ export function buildServicePorts(services: Iterable<Service>, slicesOf: (namesp
         namespace,
         name,
         protocol,
-        clusterIp: spec.clusterIp,
+        clusterIp,
         port: port.port,
         nodePort: hasNodePorts ? port.nodePort : 0,
         externalIps: [...external].sort(),
         affinitySeconds,
-        endpoints: servingEndpoints(slices, port.name, protocol),
-        localEndpoints: nodeName ? servingEndpoints(slices, port.name, protocol, nodeName) : [],
+        endpoints: servingEndpoints(slices, port.name, protocol, undefined, family),
+        localEndpoints: nodeName ? servingEndpoints(slices, port.name, protocol, nodeName, family) : [],
         externalLocal,
         internalLocal,
         healthCheckNodePort: externalLocal && spec.type === "LoadBalancer" ? spec.healthCheckNodePort : 0,
