@@ -52,7 +52,9 @@ const rule = (host: string, svc: string, port: JsonObject): JsonObject => ({
 });
 
 before(async () => {
-  [cp, a, b] = await Promise.all([startControlPlane(), startBackend("a"), startBackend("b")]);
+  // The backends first: a control plane that fails to start must not leave them open (the run would never end).
+  [a, b] = await Promise.all([startBackend("a"), startBackend("b")]);
+  cp = await startControlPlane();
   client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   await client.json.create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   await client.json.create(services, service("a"));

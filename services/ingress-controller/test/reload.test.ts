@@ -36,7 +36,9 @@ const ingress = (name: string, host: string): JsonObject => ({
 });
 
 before(async () => {
-  [cp, a, b] = await Promise.all([startControlPlane(), startBackend("a"), startBackend("b")]);
+  // The backends first: a control plane that fails to start must not leave them open (the run would never end).
+  [a, b] = await Promise.all([startBackend("a"), startBackend("b")]);
+  cp = await startControlPlane();
   client = ApiClient.connect({ ...clientTls(), server: cp.apiserver.grpcAddress });
   await client.json.create(kindFor("v1", "Namespace") as KindInfo, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   await client.json.create(services, { apiVersion: "v1", kind: "Service", metadata: { namespace: ns, name: "web" }, spec: { ports: [{ name: "http", port: 80 }] } });
