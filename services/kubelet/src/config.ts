@@ -20,7 +20,7 @@ export const kubeletConfig = defineConfig({
   cniConfDir: { type: "string", description: "Where to write the CNI config for this node's podCIDR (the runtime's CNI conf dir); unset: leave CNI to the runtime" },
   cniBridge: { type: "string", default: "kp0", description: "The Linux bridge the CNI config attaches pods to (one per node when several share a host)" },
   cniDataDir: { type: "string", description: "host-local IPAM state directory; unset: <rootDir>/cni" },
-  podCidr: { type: "string", description: "Pod CIDR to use when the Node has no spec.podCIDR yet" },
+  podCidr: { type: "string", description: "Pod CIDR to use when the Node has no spec.podCIDR yet; \"IPv4CIDR,IPv6CIDR\" for a dual-stack pod network" },
   clusterDns: { type: "list", description: "DNS server IPs written into pods' resolv.conf (dnsPolicy ClusterFirst)" },
   clusterDomain: { type: "string", default: "cluster.local", description: "The cluster's DNS domain" },
   resolvConf: { type: "string", default: "/etc/resolv.conf", description: "The host resolv.conf pods with dnsPolicy Default inherit (and whose searches ClusterFirst appends); empty: none, such pods get nameserver 127.0.0.1" },

@@ -271,10 +271,13 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   }
   broadcaster.record(nodeKind, node, "Normal", EVENT_REASONS.StartingKubelet, "Starting kubelet.");
   if (config.cniConfDir) {
-    const podCidr = node.spec?.podCidr || config.podCidr;
-    if (!podCidr) throw new Error(`node ${nodeName} has no spec.podCIDR and --pod-cidr is not set: cannot configure the pod network`);
-    await writeCniConfig(config.cniConfDir, { podCidr, bridge: config.cniBridge, ipamDataDir: config.cniDataDir || `${config.rootDir}/cni` });
-    logger.info({ podCidr, dir: config.cniConfDir }, "pod network configured");
+    // spec.podCIDRs holds one CIDR per family (dual stack: IPv4 first, then IPv6).
+    const podCidrs = node.spec?.podCidrs.length ? node.spec.podCidrs : node.spec?.podCidr ? [node.spec.podCidr] : (config.podCidr ?? "").split(",").filter(Boolean);
+    const podCidr = podCidrs.find((c) => !c.includes(":"));
+    const ipv6PodCidr = podCidrs.find((c) => c.includes(":"));
+    if (!podCidr) throw new Error(`node ${nodeName} has no IPv4 spec.podCIDR and --pod-cidr is not set: cannot configure the pod network`);
+    await writeCniConfig(config.cniConfDir, { podCidr, ipv6PodCidr, bridge: config.cniBridge, ipamDataDir: config.cniDataDir || `${config.rootDir}/cni` });
+    logger.info({ podCidr, ipv6PodCidr, dir: config.cniConfDir }, "pod network configured");
   }
   await checkHealth();
   const healthTimer = setInterval(() => void checkHealth(), 5_000);

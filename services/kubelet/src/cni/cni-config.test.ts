@@ -29,6 +29,19 @@ test("the conflist allocates from the podCIDR with the first host as gateway, ha
   assert.deepEqual(portmap, { type: "portmap", capabilities: { portMappings: true } });
 });
 
+test("dual stack: host-local allocates from the IPv4 and the IPv6 podCIDR, with a default route per family; a bad IPv6 podCIDR is refused", () => {
+  const config = renderCniConfig({ podCidr: "10.88.3.0/24", ipv6PodCidr: "fd00:10:244:3::/64", ipamDataDir: "/state/ipam" }) as { plugins: Array<{ ipam?: Record<string, unknown> }> };
+  assert.deepEqual(config.plugins[0]?.ipam, {
+    type: "host-local",
+    ranges: [[{ subnet: "10.88.3.0/24", gateway: "10.88.3.1" }], [{ subnet: "fd00:10:244:3::/64" }]],
+    routes: [{ dst: "0.0.0.0/0" }, { dst: "::/0" }],
+    dataDir: "/state/ipam",
+  });
+  for (const ipv6PodCidr of ["fd00:10:244:3::", "10.88.4.0/24", "fd00::/127", "fd00:::/64"]) {
+    assert.throws(() => renderCniConfig({ podCidr: "10.88.3.0/24", ipv6PodCidr, ipamDataDir: "/d" }), PodCidrError, ipv6PodCidr);
+  }
+});
+
 test("bridge name, gateway, MTU and masquerade can be chosen", () => {
   const config = renderCniConfig({ podCidr: "10.0.0.0/16", bridge: "cni-x", gateway: "10.0.255.254", ipamDataDir: "/d", mtu: 1400, ipMasq: true });
   const bridge = (config.plugins as Record<string, unknown>[])[0]!;

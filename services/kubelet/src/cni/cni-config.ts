@@ -1,12 +1,18 @@
 // Writes the node's CNI network config (bridge + host-local IPAM on the podCIDR, portmap) for the runtime's CRI to load.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { firstHost, parseIpv4Cidr } from "./pod-cidr.js";
+import { firstHost, parseIpv4Cidr, parseIpv6Cidr } from "./pod-cidr.js";
 
 /** Options of `writeCniConfig`. */
 export interface CniConfigOptions {
   /** The node's podCIDR (IPv4), e.g. "10.88.1.0/24": pods get addresses from it. */
   podCidr: string;
+  /**
+   * The node's IPv6 podCIDR on a dual-stack cluster (spec.podCIDRs[1]), e.g. "fd00:10:244:1::/64":
+   * each pod gets an address from both ranges (the IPv4 one is its primary podIP). The bridge
+   * is the gateway of both families (host-local's default: the range's first address).
+   */
+  ipv6PodCidr?: string | undefined;
   /** The Linux bridge the pods' veths attach to (at most 15 characters). Default "kp0". */
   bridge?: string;
   /** The bridge's address and the pods' default route. Default: the podCIDR's first host. */
@@ -29,6 +35,7 @@ const MAX_BRIDGE_NAME = 15;
 /** The conflist as an object (CNI spec 1.0.0). Throws PodCidrError for an unusable podCIDR. */
 export function renderCniConfig(opts: CniConfigOptions): Record<string, unknown> {
   parseIpv4Cidr(opts.podCidr);
+  if (opts.ipv6PodCidr) parseIpv6Cidr(opts.ipv6PodCidr);
   const bridge = opts.bridge ?? "kp0";
   if (bridge.length === 0 || bridge.length > MAX_BRIDGE_NAME) throw new RangeError(`bridge name ${JSON.stringify(bridge)} must be 1-15 characters`);
   return {
@@ -45,8 +52,8 @@ export function renderCniConfig(opts: CniConfigOptions): Record<string, unknown>
         ...(opts.mtu === undefined ? {} : { mtu: opts.mtu }),
         ipam: {
           type: "host-local",
-          ranges: [[{ subnet: opts.podCidr, gateway: opts.gateway ?? firstHost(opts.podCidr) }]],
-          routes: [{ dst: "0.0.0.0/0" }],
+          ranges: [[{ subnet: opts.podCidr, gateway: opts.gateway ?? firstHost(opts.podCidr) }], ...(opts.ipv6PodCidr ? [[{ subnet: opts.ipv6PodCidr }]] : [])],
+          routes: [{ dst: "0.0.0.0/0" }, ...(opts.ipv6PodCidr ? [{ dst: "::/0" }] : [])],
           dataDir: opts.ipamDataDir,
         },
       },

@@ -1,4 +1,5 @@
-// Parses a node's IPv4 podCIDR and derives the addresses the CNI config needs from it.
+// Parses a node's podCIDRs (IPv4, and IPv6 on a dual-stack cluster) and derives the addresses the CNI config needs from them.
+import { isIPv6 } from "node:net";
 
 /** Thrown for a podCIDR that is not an IPv4 CIDR with room for a gateway and pods. */
 export class PodCidrError extends Error {
@@ -28,6 +29,15 @@ export function parseIpv4Cidr(cidr: string): Ipv4Cidr {
   const size = 2 ** (32 - prefixLength);
   if (address % size !== 0) throw new PodCidrError(cidr, "host bits are set");
   return { network: address, prefixLength };
+}
+
+/** Checks an IPv6 podCIDR ("fd00:10:244:1::/64"): a network address with room for a gateway and pods (at most /126). */
+export function parseIpv6Cidr(cidr: string): { network: string; prefixLength: number } {
+  const [network = "", bits = "", extra] = cidr.split("/");
+  if (extra !== undefined || !isIPv6(network) || !/^\d{1,3}$/.test(bits)) throw new PodCidrError(cidr, "expected an IPv6 network/n");
+  const prefixLength = Number(bits);
+  if (prefixLength > 126) throw new PodCidrError(cidr, "prefix longer than /126");
+  return { network, prefixLength };
 }
 
 export function formatIpv4(address: number): string {

@@ -21,6 +21,7 @@ export interface NodeRegistration {
   /**
    * --pod-cidr: the machine's pod range (the chart assigns one per machine and routes it), set only when the
    * Node is created, so node-ipam occupies it instead of handing the Node another range than its pods use.
+   * Dual stack: "IPv4CIDR,IPv6CIDR".
    */
   podCidr?: string;
   /** The first status, posted with the create so the Node is never seen without one. */
@@ -33,7 +34,8 @@ export function nodeForRegistration(reg: NodeRegistration): Node {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name: reg.nodeName, labels: reg.labels },
-    spec: { taints: reg.taints, ...(reg.podCidr ? { podCidr: reg.podCidr, podCidrs: [reg.podCidr] } : {}) },
+    // "v4,v6" (dual stack): podCIDR is the first, podCIDRs both, as node-ipam writes them.
+    spec: { taints: reg.taints, ...(reg.podCidr ? { podCidr: reg.podCidr.split(",")[0], podCidrs: reg.podCidr.split(",") } : {}) },
     status: reg.status,
   });
 }

@@ -95,7 +95,8 @@ export class PodSyncer {
       // Every pass, not only with a new sandbox: a pass that failed after creating the sandbox
       // must not leave containers a missing file (the runtime would mount a directory instead).
       await writeEtcHosts(etcHosts, {
-        podIps: ctx.podIp ? [ctx.podIp] : [],
+        // Both families' addresses on a dual-stack pod network (the CRI reports the second as additional).
+        podIps: ctx.podIp ? [ctx.podIp, ...(sandbox.ip ? sandbox.additionalIps : [])] : [],
         // The short hostname, even when the kernel's is the FQDN (setHostnameAsFQDN), as the kubelet's.
         hostname: podHostname(pod),
         subdomain: pod.spec?.subdomain || undefined,
