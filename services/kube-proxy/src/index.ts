@@ -9,6 +9,7 @@ import { HealthCheckServers, healthCheckPorts } from "./healthcheck.js";
 import { kubeProxyMetrics } from "./metrics.js";
 import { renderCleanup } from "./nft-render.js";
 import { nftRunner } from "./nft-runner.js";
+import { startNetworkPolicy, stopNetworkPolicy } from "./netpol/start.js";
 import { Proxier } from "./proxier.js";
 import { tableName } from "./ruleset.js";
 import { buildServicePorts, serviceNameLabel, type EndpointSlice, type Service } from "./service-port.js";
@@ -20,6 +21,7 @@ export { HealthCheckServers, healthCheckPorts, type ServiceHealth } from "./heal
 export { kubeProxyMetrics, type KubeProxyMetrics } from "./metrics.js";
 export { renderCleanup, renderDelta, renderFull, type DeltaBlocker, type ExistingObjects } from "./nft-render.js";
 export { NftError, nftRunner, type NftRunner } from "./nft-runner.js";
+export { NetworkPolicyEnforcer, compileRuleset, netpolPod, netpolTable, renderRuleset, type CompiledRuleset, type NetpolModel, type NetpolPod } from "./netpol/index.js";
 export { NftStateBuilder, stateCounts, type NftChain, type NftMap, type NftState } from "./nft-state.js";
 export { Proxier, type ProxierOptions, type SyncResult } from "./proxier.js";
 export { FragmentCache, buildRuleset, servicePortFragment, tableName, type RulesetOptions, type ServicePortFragment } from "./ruleset.js";
@@ -69,6 +71,8 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
   serviceInformer.addEventHandler({ onAdd: onService, onUpdate: onService, onDelete: onService });
   sliceInformer.addEventHandler({ onAdd: onSlice, onUpdate: onSlice, onDelete: onSlice });
 
+  const netpol = await startNetworkPolicy(config, informers, nodeName, service);
+
   const stopping = new AbortController();
   setMaxListeners(0, stopping.signal);
   informers.start(stopping.signal);
@@ -79,9 +83,9 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
       return;
     }
     logger.info({ netns: config.netns || undefined, table: `ip ${tableName}`, nodeName }, "caches synced: programming nftables");
-    await proxier.run(stopping.signal);
+    await Promise.all([proxier.run(stopping.signal), netpol?.run(stopping.signal)]);
   })();
-  service.addReadinessCheck("rules-synced", () => Promise.resolve(proxier.synced));
+  service.addReadinessCheck("rules-synced", () => Promise.resolve(proxier.synced && (netpol?.synced ?? true)));
   service.onStop(async () => {
     stopping.abort();
     await syncing;
@@ -96,6 +100,7 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
 export async function cleanupRules(config: KubeProxyConfig, logger: Logger): Promise<void> {
   await nftRunner(config.netns).apply(renderCleanup("ip", tableName));
   logger.info({ netns: config.netns || undefined, table: `ip ${tableName}` }, "removed kube-proxy's nftables table");
+  await stopNetworkPolicy(config, logger);
 }
 
 /** The service's `run`: syncs rules until SIGTERM, leaving them in place; with `--cleanup`, removes them and returns. */
