@@ -235,6 +235,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
         if (next.spec.replicas !== (old as { spec?: { replicas?: number } }).spec?.replicas) next.metadata!.generation += 1;
         const [newScale, oldScale] = [scaleOf(info, next), scaleOf(info, old)] as unknown as ApiObject[];
         await registry.admit({ operation: "UPDATE", info, subresource: "scale", namespace, name, object: newScale, oldObject: oldScale }, ctx);
+        registry.recordWrite(info, old, next, ctx, "scale");
         return next;
       });
       return { object: encodeScale(scaleOf(info, obj), req.accept) };

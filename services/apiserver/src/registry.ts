@@ -26,6 +26,7 @@ import { StoredObjects, conflictRetries, subject, timestamp } from "./store/stor
 import { listObjects, type ListPage, type ListParams } from "./store/list.js";
 import { guaranteedUpdate, type Mutate } from "./store/guaranteed-update.js";
 import { deleteObject, type DeleteParams } from "./store/delete.js";
+import { manageUpdate } from "./fieldmanager/index.js";
 
 export { timestamp } from "./store/stored-objects.js";
 export { systemNamespaces } from "./system-namespaces.js";
@@ -45,6 +46,9 @@ export interface RegistryOptions {
 }
 
 const generateNameChars = "bcdfghjklmnpqrstvwxz2456789";
+
+/** The manager of writes that name none (the apiserver's own: system namespaces, bootstrap policy). */
+const DEFAULT_FIELD_MANAGER = "kube-apiserver";
 
 /**
  * The verbs on stored objects: the generic store (Kubernetes' genericregistry.Store). It knows no
@@ -120,6 +124,7 @@ export class Registry {
     const errors = [...validateObject(info, obj), ...strategy.validate(info, obj, undefined)];
     if (errors.length) throw apiErrors.invalid(subject(info, meta.name), errors);
     ctx.warnings.push(...strategy.warnings(obj, undefined));
+    this.recordWrite(info, undefined, obj, ctx, "");
 
     const key = registryKey(info, meta.namespace, meta.name);
     const exclude = new Set<string>();
@@ -169,6 +174,7 @@ export class Registry {
       const errors = [...validateObject(info, next, old), ...strategy.validate(info, next, old)];
       if (errors.length) throw apiErrors.invalid(subject(info, name), errors);
       ctx.warnings.push(...strategy.warnings(next, old));
+      this.recordWrite(info, old, next, ctx, "");
       return next;
     });
   }
@@ -185,6 +191,7 @@ export class Registry {
       await this.admission.admit({ operation: "UPDATE", info, subresource: "status", namespace, name, object: next, oldObject: old }, ctx);
       const errors = validateStatusUpdate(info, next, old);
       if (errors.length) throw apiErrors.invalid(subject(info, name), errors);
+      this.recordWrite(info, old, next, ctx, "status");
       return next;
     });
   }
@@ -217,6 +224,23 @@ export class Registry {
         throw err;
       }
     }
+  }
+
+  /**
+   * Sets `next`'s managedFields for a write by `ctx`'s field manager (fieldmanager/): what it added or
+   * changed becomes its own. Called by every client write once the object is final (after admission
+   * and validation); `subresource` names the subresource written through ("" for the object).
+   */
+  recordWrite(info: KindInfo, old: ApiObject | undefined, next: ApiObject, ctx: RequestContext, subresource: string): void {
+    manageUpdate({
+      typeName: info.typeName,
+      apiVersion: info.apiVersion,
+      old,
+      next,
+      writer: ctx.fieldManager ?? { manager: DEFAULT_FIELD_MANAGER, operation: "Update" },
+      subresource,
+      now: this.now(),
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 // The request context the Registry's verbs take (Kubernetes' request context): who asks, dry run, and what
 // admission hands back for the response (warnings) and the audit event (annotations).
 import type { UserInfo } from "./authn/index.js";
+import type { FieldManagerRef } from "./fieldmanager/index.js";
 
 /** One request's context. Created once per request by its edge (the gRPC handler, the REST gateway); not shared between requests. */
 export interface RequestContext {
@@ -10,6 +11,8 @@ export interface RequestContext {
   readonly warnings: string[];
   /** Audit annotations added by admission, `<plugin>/<key>` → value. */
   readonly auditAnnotations: Record<string, string>;
+  /** Who the write's managedFields entry is for (the request's fieldManager, else its User-Agent's product); absent: the apiserver itself. */
+  readonly fieldManager?: FieldManagerRef | undefined;
 }
 
 /**
@@ -19,8 +22,13 @@ export interface RequestContext {
 export const SYSTEM_USER: UserInfo = { username: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
 
 /** A new context; `auditAnnotations` may be the request's audit event's own record, so what plugins add lands in the event. */
-export function newRequestContext(user: UserInfo, dryRun = false, auditAnnotations: Record<string, string> = {}): RequestContext {
-  return { user, dryRun, warnings: [], auditAnnotations };
+export function newRequestContext(user: UserInfo, dryRun = false, auditAnnotations: Record<string, string> = {}, fieldManager?: FieldManagerRef): RequestContext {
+  return { user, dryRun, warnings: [], auditAnnotations, fieldManager };
+}
+
+/** The manager name Kubernetes defaults to: the User-Agent's product ("kubectl" from "kubectl/v1.32.0 (linux/amd64) …"), at most 128 characters. */
+export function managerFromUserAgent(userAgent: string | undefined): string {
+  return (userAgent ?? "").split("/")[0]!.trim().slice(0, 128);
 }
 
 /** What the Registry's verbs accept: a context, or (as before contexts) a dryRun flag for the apiserver's own writes. */

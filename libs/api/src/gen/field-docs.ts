@@ -996,10 +996,19 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "resourceVersion": "The etcd revision the list was read at; a watch from it misses nothing.",
     "continue": "Opaque token for the next page when the list was limited."
   },
+  "kubeplane.meta.v1.ManagedFieldsEntry": {
+    "": "ManagedFieldsEntry is metav1.ManagedFieldsEntry: the fields one manager owns through one operation.",
+    "operation": "\"Apply\" or \"Update\".",
+    "time": "When the manager last changed its fields (RFC 3339, UTC).",
+    "fieldsType": "Always \"FieldsV1\".",
+    "fieldsV1": "The field set in FieldsV1 form ({\"f:spec\":{\"f:replicas\":{}}}); a Struct keeps it as JSON in both codecs.",
+    "subresource": "The subresource the manager wrote through (\"status\", \"scale\"), \"\" for the object itself."
+  },
   "kubeplane.meta.v1.ObjectMeta": {
     "": "ObjectMeta is the metadata every stored object has (metav1.ObjectMeta).\nTimestamps are RFC 3339 strings in UTC with second precision, as Kubernetes writes them.",
     "resourceVersion": "The etcd mod_revision of the object, opaque to clients.",
-    "generation": "Bumped by the apiserver on every change to spec (never on status or metadata)."
+    "generation": "Bumped by the apiserver on every change to spec (never on status or metadata).",
+    "managedFields": "Which manager owns which fields (server-side apply); written by the apiserver's field manager."
   },
   "kubeplane.meta.v1.OwnerReference": {
     "": "OwnerReference names the object that owns this one (for garbage collection)."

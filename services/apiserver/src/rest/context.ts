@@ -8,6 +8,7 @@ import type { Authorizer, EscalationCheck, RequestAttributes } from "../authz/in
 import type { WatchLimiter } from "../flowcontrol/index.js";
 import type { Registry } from "../registry.js";
 import type { WatchEventsDeps } from "../watch-events.js";
+import type { FieldManagerRef } from "../fieldmanager/index.js";
 import type { GrpcHandlers } from "./handler-bridge.js";
 import type { RequestInfo } from "./request-info.js";
 
@@ -40,4 +41,6 @@ export interface RestCall {
   warnings: string[];
   /** This request's audit, when auditing is on. */
   audit?: AuditRequest | undefined;
+  /** Who its writes are recorded for in managedFields (the fieldManager parameter, else the User-Agent's product). */
+  fieldManager?: FieldManagerRef | undefined;
 }

@@ -1,5 +1,6 @@
 // PATCH: JSON patch (RFC 6902), JSON merge patch, strategic merge patch (the schema's merge keys) and server-side apply.
 import { JsonPatchError, StrategicMergePatchError, apiErrors, applyJsonPatch, isApiError, mergePatch, strategicMergePatch, type KindInfo } from "@kubeplane/api";
+import { applyConfiguration } from "../fieldmanager/index.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { JSON_ENCODING, fromRaw, invokeUnary, jsonRaw, resourceOf } from "./handler-bridge.js";
 import { parseJsonBody, readBody } from "./http-io.js";
@@ -49,28 +50,34 @@ function resourceVersionIn(patch: unknown): string | undefined {
 export async function patchObject(call: RestCall, deps: RestDeps, method: "update" | "updateStatus" | "updateApproval" = "update"): Promise<void> {
   const type = patchTypeOf(call.req.headers["content-type"]);
   const body = await readBody(call.req);
-  const patch = parseJsonBody(body, type === "application/apply-patch+yaml" ? "the apply configuration (send it as JSON, YAML's JSON subset)" : "the patch");
-  if (type === "application/apply-patch+yaml" && !call.query.get("fieldManager")) throw apiErrors.badRequest("fieldManager: Required value: is required for apply patch");
+  const apply = type === "application/apply-patch+yaml";
+  const patch = parseJsonBody(body, apply ? "the apply configuration (send it as JSON, YAML's JSON subset)" : "the patch");
+  const force = forceOf(call.query, apply);
+  const manager = call.query.get("fieldManager") ?? "";
+  if (apply) checkApplyConfiguration(patch, manager);
   const wantedRv = resourceVersionIn(patch);
   const namespace = call.kind.namespaced ? call.info.namespace : "";
+  // An apply's write carries the managedFields it computed (operation Apply); other patches are Updates.
+  const writer: RestCall = apply ? { ...call, fieldManager: { manager, operation: "Apply" } } : call;
   for (let attempt = 0; ; attempt++) {
     let current: Record<string, unknown>;
     try {
       current = fromRaw((await invokeUnary(deps.handlers.get, { resource: resourceOf(call.kind), namespace, name: call.info.name, accept: JSON_ENCODING }, call)).object);
     } catch (err) {
-      if (type === "application/apply-patch+yaml" && isApiError(err) && err.reason === "NotFound" && method === "update") {
-        await applyCreate(call, deps, patch);
+      if (apply && isApiError(err) && err.reason === "NotFound" && method === "update") {
+        await applyCreate(writer, deps, patch as Record<string, unknown>, force);
         return;
       }
       throw err;
     }
-    const patched = applyPatch(type, call.kind.typeName, current, type === "application/apply-patch+yaml" ? withoutManagedFields(patch) : patch);
+    let patched = applyPatch(type, call.kind.typeName, current, patch);
+    if (apply) patched = applyConfiguration({ ...applyRequestOf(call, method, manager, force), live: current, config: patch as Record<string, unknown>, merged: patched });
     const obj = decodeBody(call, call.kind, patched);
     checkName(call, obj);
     const meta = obj["metadata"] as { resourceVersion?: string };
     meta.resourceVersion = wantedRv ?? String((current["metadata"] as { resourceVersion?: string }).resourceVersion ?? "");
     try {
-      const written = await writeObject(call, deps, method, obj);
+      const written = await writeObject(writer, deps, method, obj);
       // A dry run stores nothing, so the object keeps the version it was read at (kubectl diff shows it).
       const writtenMeta = (written["metadata"] ??= {}) as { resourceVersion?: string };
       writtenMeta.resourceVersion ||= meta.resourceVersion;
@@ -83,15 +90,31 @@ export async function patchObject(call: RestCall, deps: RestDeps, method: "updat
   }
 }
 
-function withoutManagedFields(patch: unknown): unknown {
-  const copy = structuredClone(patch) as { metadata?: Record<string, unknown> };
-  if (copy.metadata) delete copy.metadata["managedFields"];
-  return copy;
+/** `force=true|false`, allowed only on an apply (as Kubernetes). */
+function forceOf(query: URLSearchParams, apply: boolean): boolean {
+  const value = query.get("force");
+  if (value === null || value === "") return false;
+  if (!apply) throw apiErrors.badRequest("force: Forbidden: may not be specified for non-apply patch");
+  if (value !== "true" && value !== "false") throw apiErrors.badRequest(`force: Invalid value: "${value}": must be true or false`);
+  return value === "true";
 }
 
-/** Server-side apply of an absent object: the apply configuration is created. */
-async function applyCreate(call: RestCall, deps: RestDeps, config: unknown): Promise<void> {
-  const obj = decodeBody(call, call.kind as KindInfo, withoutManagedFields(config));
+/** An apply needs a field manager and an object without managedFields (they are the server's to compute). */
+function checkApplyConfiguration(config: unknown, manager: string): void {
+  if (!manager) throw apiErrors.badRequest("fieldManager: Required value: is required for apply patch");
+  if (config === null || typeof config !== "object" || Array.isArray(config)) throw apiErrors.badRequest("an apply configuration must be a JSON object");
+  const meta = (config as { metadata?: { managedFields?: unknown } }).metadata;
+  if (meta?.managedFields !== undefined && meta.managedFields !== null) throw apiErrors.badRequest("metadata.managedFields must be nil");
+}
+
+function applyRequestOf(call: RestCall, method: string, manager: string, force: boolean) {
+  return { typeName: call.kind.typeName, apiVersion: call.kind.apiVersion, manager, force, ignoreStatus: call.kind.hasStatus && method === "update", now: new Date() };
+}
+
+/** Server-side apply of an absent object: the apply configuration is created, owned by the applier. */
+async function applyCreate(call: RestCall, deps: RestDeps, config: Record<string, unknown>, force: boolean): Promise<void> {
+  const owned = applyConfiguration({ ...applyRequestOf(call, "update", call.fieldManager?.manager ?? "", force), live: undefined, config, merged: structuredClone(config) });
+  const obj = decodeBody(call, call.kind as KindInfo, owned);
   checkName(call, obj);
   await admitObject(deps, { ...call.attrs, verb: "create", name: "" }, obj);
   const reply = await invokeUnary(

@@ -43,6 +43,9 @@ export async function admitObject(deps: RestDeps, attrs: RequestAttributes, obj:
 
 /** Decodes a request body against the kind's schema (fieldValidation); the JSON handed on (unknown fields dropped unless Strict). */
 export function decodeBody(call: RestCall, info: KindInfo, json: unknown): Record<string, unknown> {
+  // `managedFields: []` clears them (as Kubernetes); decoded, an empty list means "not sent", so it travels as one empty entry.
+  const meta = (json as { metadata?: { managedFields?: unknown } } | null)?.metadata;
+  if (Array.isArray(meta?.managedFields) && meta.managedFields.length === 0) meta.managedFields = [{}];
   const decoded = decodeObject(info, json, fieldValidationOf(call.query));
   call.warnings.push(...decoded.warnings);
   return decoded.json as Record<string, unknown>;
