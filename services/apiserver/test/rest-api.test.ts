@@ -379,7 +379,7 @@ describe("REST API: raw requests", () => {
     assert.equal((await restRequest(`${url}/api/v1/namespaces/default/pods/unscheduled/log?tailLines=x`)).status, 400);
   });
 
-  test("deletecollection removes what the selector selects; exec without a WebSocket upgrade is a 400, port-forward a clear 501", async () => {
+  test("deletecollection removes what the selector selects; exec and port-forward without an upgrade are a 400", async () => {
     const del = await restRequest(`${url}/api/v1/namespaces/default/configmaps?labelSelector=set%3Draw`, { method: "DELETE" });
     assert.equal(del.status, 200);
     const left = JSON.parse((await restRequest(`${url}/api/v1/namespaces/default/configmaps?labelSelector=set%3Draw`)).body) as { items: unknown[] };
@@ -388,8 +388,8 @@ describe("REST API: raw requests", () => {
     assert.equal(exec.status, 400);
     assert.match((JSON.parse(exec.body) as { message: string }).message, /Upgrade request required/);
     const portForward = await restRequest(`${url}/api/v1/namespaces/default/pods/any/portforward?ports=80`, { method: "POST" });
-    assert.equal(portForward.status, 501);
-    assert.equal((JSON.parse(portForward.body) as { reason: string }).reason, "NotImplemented");
+    assert.equal(portForward.status, 400);
+    assert.match((JSON.parse(portForward.body) as { message: string }).message, /Upgrade request required: pods\/portforward/);
   });
 });
 

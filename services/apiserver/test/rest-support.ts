@@ -29,22 +29,22 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** Runs /usr/bin/kubectl (the dispatcher picks the client matching the server's /version) with the kubeconfig. */
-export function kubectl(kubeconfig: { path: string; dir: string }, args: string[], input?: string, env: Record<string, string> = {}): Promise<KubectlResult> {
+/** Runs /usr/bin/kubectl (the dispatcher picks the client matching the server's /version) with the kubeconfig; killed after `timeoutMs`. */
+export function kubectl(kubeconfig: { path: string; dir: string }, args: string[], input?: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
       "kubectl",
       [`--kubeconfig=${kubeconfig.path}`, `--cache-dir=${join(kubeconfig.dir, "cache")}`, ...args],
-      { env: { ...process.env, HOME: kubeconfig.dir, KUBECONFIG: kubeconfig.path, ...env }, timeout: 20_000 },
+      { env: { ...process.env, HOME: kubeconfig.dir, KUBECONFIG: kubeconfig.path, ...env }, timeout: timeoutMs },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (input !== undefined) child.stdin!.end(input);
   });
 }
 
-/** Starts a long-running kubectl (get -w) whose stdout is collected. */
-export function kubectlStream(kubeconfig: { path: string; dir: string }, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn("kubectl", [`--kubeconfig=${kubeconfig.path}`, `--cache-dir=${join(kubeconfig.dir, "cache")}`, ...args], { env: { ...process.env, HOME: kubeconfig.dir } });
+/** Starts a long-running kubectl (get -w, port-forward, logs -f) whose stdout and stderr are collected. */
+export function kubectlStream(kubeconfig: { path: string; dir: string }, args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
+  const child = spawn("kubectl", [`--kubeconfig=${kubeconfig.path}`, `--cache-dir=${join(kubeconfig.dir, "cache")}`, ...args], { env: { ...process.env, HOME: kubeconfig.dir, ...env } });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -35,7 +35,7 @@ interface Subresource {
   verbs: string[];
 }
 
-/** The subresources a kind serves over REST (portforward is refused, so not listed; exec and attach are WebSocket upgrades). */
+/** The subresources a kind serves over REST (exec, attach and portforward are upgrades). */
 export function subresourcesOf(info: KindInfo): Subresource[] {
   const subs: Subresource[] = [];
   if (isReadOnly(info)) return subs;
@@ -49,6 +49,7 @@ export function subresourcesOf(info: KindInfo): Subresource[] {
       { name: "log", group: "", version: "v1", kind: "Pod", verbs: ["get"] },
       { name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: ["create", "get"] },
       { name: "attach", group: "", version: "v1", kind: "PodAttachOptions", verbs: ["create", "get"] },
+      { name: "portforward", group: "", version: "v1", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
     );
   }
   if (info.group === "" && info.resource === "serviceaccounts") subs.push({ name: "token", group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] });

@@ -7,16 +7,14 @@ import type { WebSocket } from "ws";
 import { apiErrors, type KindInfo } from "@kubeplane/api";
 import type { Authenticator, UserInfo } from "../authn/index.js";
 import type { Auditor, AuditRequest } from "../audit/index.js";
-import type { FieldManagerRef } from "../fieldmanager/index.js";
-import { managerFromUserAgent } from "../request-context.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, isReadOnly, servedKind, versionInfo, wantsAggregated } from "./discovery.js";
 import { asApiError, receivedBody, sendError, sendJson, sentBody, statusJson } from "./http-io.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
-import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPTED, openApiV2 } from "./openapi-v2.js";
 import { patchObject } from "./patch.js";
 import { CHANNEL_PROTOCOLS, negotiateChannelProtocol, remoteCommandStart, servePodStream } from "./pod-streams.js";
+import { PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, portForwardTransport, servePortForward, type PortForwardSession } from "./port-forward.js";
 import { requestInfo, type RequestInfo } from "./request-info.js";
 import { createObject, deleteCollection, deleteObject, getObject, listObjects, updateObject } from "./resources.js";
 import { serveSubresource } from "./subresources.js";
@@ -75,8 +73,8 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       sendError(res, apiError, deps.logger);
     });
   });
-  /** Open exec and attach WebSockets: closed at stop (going away), as an upgraded socket is no longer the listener's. */
-  const streams = new Set<WebSocket>();
+  /** Open exec, attach and port-forward connections: closed at stop (going away), as an upgraded socket is no longer the listener's. */
+  const streams = new Set<OpenStream>();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const userAgent = req.headers["user-agent"];
     const audit = opts.auditor?.begin({ requestURI: req.url ?? "/", sourceIPs: [req.socket.remoteAddress ?? ""], ...(userAgent ? { userAgent } : {}) });
@@ -144,32 +142,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
     res.on("close", () => longRunning.delete(controller));
   }
   res.on("close", () => controller.abort());
-  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit, fieldManager: fieldManagerOf(req, url.searchParams) };
+  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit };
   await serveResource(call, opts.deps);
 }
 
-/** A write's field manager: the fieldManager parameter (at most 128 printable characters), else the User-Agent's product. */
-function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): FieldManagerRef | undefined {
-  const given = query.get("fieldManager");
-  if (given !== null && given !== "") {
-    if (given.length > 128) throw apiErrors.badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
-    if (/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(given)) throw apiErrors.badRequest(`fieldManager: Invalid value: ${JSON.stringify(given)}: must only contain printable characters`);
-    return { manager: given, operation: "Update" };
-  }
-  const manager = managerFromUserAgent(req.headers["user-agent"]);
-  return manager ? { manager, operation: "Update" } : undefined;
-}
-
 const STREAM_SUBRESOURCES = new Set(["exec", "attach"]);
+
+/** An upgraded connection the listener closes at stop. */
+type OpenStream = Pick<WebSocket, "close">;
 
 /**
  * An HTTP Upgrade: pods/exec and pods/attach over kubectl's WebSocket channel protocol, after the
  * same authenticate and authorize steps as any request; authorized as `create` on the subresource
  * whether the method is GET or POST (Kubernetes' AuthorizePodWebsocketUpgradeCreatePermission),
- * so a user who may only read pods cannot exec. Anything else (SPDY, port-forward) is refused
- * with a Status, which makes kubectl fall back or report it.
+ * so a user who may only read pods cannot exec. pods/portforward is SPDY, tunnelled in a WebSocket
+ * or over a SPDY upgrade (port-forward.ts). Anything else is refused with a Status, which makes
+ * kubectl fall back or report it.
  */
-async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: RestServerOptions, audit: AuditRequest | undefined, streams: Set<WebSocket>): Promise<void> {
+async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts: RestServerOptions, audit: AuditRequest | undefined, streams: Set<OpenStream>): Promise<void> {
   const url = new URL(req.url ?? "/", "https://localhost");
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
   const authenticated = await authenticateRequest(req, opts.authenticator);
@@ -179,11 +169,25 @@ async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, opts:
   audit?.setAttributes(attrsFor(authenticated));
   audit?.requestReceived();
   const { user } = await authorize(req, authenticated, opts, attrsFor, audit);
+  const isPod = info.isResourceRequest && info.apiGroup === "" && info.apiVersion === "v1" && info.resource === "pods" && info.namespace !== "" && info.name !== "";
+  if (isPod && info.subresource === "portforward") {
+    const transport = portForwardTransport(req);
+    if (!transport) throw apiErrors.badRequest(`pods/portforward is served over a WebSocket (subprotocol ${PORT_FORWARD_TUNNEL_PROTOCOL}) or an upgrade to SPDY/3.1 (X-Stream-Protocol-Version ${PORT_FORWARD_PROTOCOL})`);
+    let session: PortForwardSession | undefined;
+    let closed = false;
+    session = await servePortForward(opts.deps, { req, socket, head, info, user, onClose: () => {
+      closed = true;
+      if (session) streams.delete(session);
+      audit?.complete({ code: 101 });
+    } }, transport);
+    if (!closed) streams.add(session);
+    return;
+  }
   const isPodStream = info.isResourceRequest && info.apiGroup === "" && info.apiVersion === "v1" && info.resource === "pods" && info.namespace !== "" && STREAM_SUBRESOURCES.has(info.subresource);
   const isWebSocket = (req.headers.upgrade ?? "").toLowerCase() === "websocket";
   if (!isPodStream || !isWebSocket) {
     const what = info.subresource || info.resource || info.path;
-    throw apiErrors.apiError("BadRequest", `${what} cannot be upgraded to ${req.headers.upgrade ?? "(none)"}: this apiserver's REST API upgrades only pods/exec and pods/attach, to a WebSocket (${CHANNEL_PROTOCOLS.join(", ")})`);
+    throw apiErrors.apiError("BadRequest", `${what} cannot be upgraded to ${req.headers.upgrade ?? "(none)"}: this apiserver's REST API upgrades pods/exec and pods/attach to a WebSocket (${CHANNEL_PROTOCOLS.join(", ")}), and pods/portforward`);
   }
   const protocol = negotiateChannelProtocol(req.headers["sec-websocket-protocol"]);
   if (!protocol) throw apiErrors.badRequest(`none of the offered subprotocols (${req.headers["sec-websocket-protocol"] ?? "none"}) is supported: ${CHANNEL_PROTOCOLS.join(", ")}`);
@@ -235,15 +239,7 @@ function serveNonResource(req: IncomingMessage, res: ServerResponse, info: Reque
   } else if (parts[0] === "api" && parts.length === 2) body = apiResourceList("", parts[1]!);
   else if (parts[0] === "apis" && parts.length === 2) body = apiGroupOf(parts[1]!);
   else if (parts[0] === "apis" && parts.length === 3) body = apiResourceList(parts[1]!, parts[2]!);
-  else if (info.path === "/openapi/v2") {
-    const v2 = openApiV2();
-    if (OPENAPI_V2_PROTOBUF_ACCEPTED.some((t) => (accept ?? "").includes(t))) {
-      res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Content-Length": v2.proto.length, ETag: v2.etag, "Cache-Control": "no-cache, private" });
-      res.end(v2.proto);
-      return;
-    }
-    body = v2.json;
-  } else if (info.path === "/openapi/v3") body = openApiIndex();
+  else if (info.path === "/openapi/v3") body = openApiIndex();
   else if (parts[0] === "openapi" && parts[1] === "v3" && parts.length > 2) body = openApiDocument(parts.slice(2).join("/"));
   if (body === undefined) throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
   sendJson(res, 200, body);

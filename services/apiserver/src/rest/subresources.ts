@@ -1,4 +1,4 @@
-// Subresources over REST: status, scale, binding, eviction, log, approval, token; exec and attach need a WebSocket upgrade (server.ts), portforward and proxy are refused (501).
+// Subresources over REST: status, scale, binding, eviction, log, approval, token; exec, attach and portforward need an upgrade (server.ts), proxy is refused (501).
 import { ApiError, apiErrors, metaV1 } from "@kubeplane/api";
 import type { RestCall, RestDeps } from "./context.js";
 import { JSON_ENCODING, fromRaw, invokeStream, invokeUnary, jsonRaw, resourceOf } from "./handler-bridge.js";
@@ -6,7 +6,7 @@ import { parseJsonBody, readBody, sendJson } from "./http-io.js";
 import { applyPatch, patchObject } from "./patch.js";
 import { getObject, updateObject } from "./resources.js";
 
-const STREAMING = new Set(["exec", "attach", "portforward", "proxy"]);
+const STREAMING = new Set(["proxy"]);
 
 function notFound(call: RestCall): ApiError {
   return apiErrors.apiError("NotFound", `the server could not find the requested resource (${call.info.resource}/${call.info.subresource})`);
@@ -16,7 +16,7 @@ function methodNotAllowed(call: RestCall): ApiError {
   return apiErrors.apiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${call.info.verb} ${call.info.resource}/${call.info.subresource})`);
 }
 
-/** 501: port-forward (kubectl's SPDY-over-WebSocket tunnel) and proxy are not built over REST (docs/rest-api.md). */
+/** 501: pods/proxy is not built over REST (docs/rest-api.md). */
 function notImplemented(call: RestCall): ApiError {
   return new ApiError(
     metaV1.Status.fromPartial({
@@ -25,7 +25,7 @@ function notImplemented(call: RestCall): ApiError {
       status: "Failure",
       reason: "NotImplemented",
       code: 501,
-      message: `${call.info.subresource} is not implemented by this apiserver's REST API yet; use kpctl port-forward, which streams over gRPC`,
+      message: `${call.info.subresource} is not implemented by this apiserver's REST API`,
       details: { name: call.info.name, kind: call.info.resource },
     }),
   );
@@ -36,6 +36,7 @@ export async function serveSubresource(call: RestCall, deps: RestDeps): Promise<
   const { subresource, verb } = call.info;
   const isPods = call.kind.group === "" && call.kind.resource === "pods";
   if (isPods && (subresource === "exec" || subresource === "attach")) throw apiErrors.badRequest("Upgrade request required: pods/exec and pods/attach stream over a WebSocket (v5.channel.k8s.io or v4.channel.k8s.io)");
+  if (isPods && subresource === "portforward") throw apiErrors.badRequest("Upgrade request required: pods/portforward streams SPDY/3.1 (portforward.k8s.io), in a WebSocket (SPDY/3.1+portforward.k8s.io) or over an upgrade");
   if (isPods && STREAMING.has(subresource)) throw notImplemented(call);
   switch (subresource) {
     case "status":
