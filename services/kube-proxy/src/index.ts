@@ -11,8 +11,9 @@ import { renderCleanup } from "./nft-render.js";
 import { nftRunner } from "./nft-runner.js";
 import { startNetworkPolicy, stopNetworkPolicy } from "./netpol/start.js";
 import { Proxier } from "./proxier.js";
+import { proxiedFamilies } from "./ip-families.js";
 import { tableName } from "./ruleset.js";
-import { buildServicePorts, serviceNameLabel, type EndpointSlice, type Service } from "./service-port.js";
+import { buildServicePorts, serviceNameLabel, type EndpointSlice, type IpFamily, type Service, type ServicePortInfo } from "./service-port.js";
 
 export { kubeProxyConfig, type KubeProxyConfig } from "./config.js";
 export { servingEndpoints, type ProxyEndpoint } from "./endpoints.js";
@@ -24,16 +25,20 @@ export { NftError, nftRunner, type NftRunner } from "./nft-runner.js";
 export { NetworkPolicyEnforcer, compileRuleset, netpolPod, netpolTable, renderRuleset, type CompiledRuleset, type NetpolModel, type NetpolPod } from "./netpol/index.js";
 export { NftStateBuilder, stateCounts, type NftChain, type NftMap, type NftState } from "./nft-state.js";
 export { Proxier, type ProxierOptions, type SyncResult } from "./proxier.js";
-export { FragmentCache, buildRuleset, servicePortFragment, tableName, type RulesetOptions, type ServicePortFragment } from "./ruleset.js";
-export { buildServicePorts, defaultAffinitySeconds, serviceNameLabel, type L4Protocol, type ServicePortInfo } from "./service-port.js";
+export { proxiedFamilies, type ProxiedFamily } from "./ip-families.js";
+export { FragmentCache, buildRuleset, servicePortFragment, tableName, type NftFamily, type RulesetOptions, type ServicePortFragment } from "./ruleset.js";
+export { buildServicePorts, defaultAffinitySeconds, serviceNameLabel, type IpFamily, type L4Protocol, type ServicePortInfo } from "./service-port.js";
 
 const services = kindFor("v1", "Service") as KindInfo<Service>;
 const endpointSlices = kindFor("discovery.k8s.io/v1", "EndpointSlice") as KindInfo<EndpointSlice>;
 
-/** A started kube-proxy: its serving side and its sync loop. */
+/** A started kube-proxy: its serving side and its sync loops. */
 export interface RunningKubeProxy {
   service: KitService;
+  /** The IPv4 proxier (`ip kube-proxy`). */
   proxier: Proxier;
+  /** Every proxier: IPv4, and IPv6 (`ip6 kube-proxy`) when --cluster-cidr is dual-stack. */
+  proxiers: Proxier[];
   /** Stops syncing (the rules stay in place), closes the connections and the listeners. */
   stop(): Promise<void>;
 }
@@ -53,21 +58,30 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
   });
   const nodeName = config.hostnameOverride || hostname();
   const health = new HealthCheckServers(config.healthCheckBindAddress, logger);
-  const proxier = new Proxier({
-    runner: nftRunner(config.netns),
-    ruleset: { nodeportAddresses: config.nodeportAddresses, clusterCidr: config.clusterCidr, masqueradeBit: config.masqueradeBit },
-    servicePorts: () => {
-      const ports = buildServicePorts(serviceInformer.lister.list(), (ns, name) => sliceInformer.lister.byIndex("service", `${ns}/${name}`), nodeName);
-      health.update(healthCheckPorts(ports));
-      return ports;
-    },
-    minSyncPeriodMs: config.minSyncPeriod,
-    syncPeriodMs: config.syncPeriod,
-    logger,
-    metrics: kubeProxyMetrics(service.metrics),
-  });
-  const onService = (): void => proxier.changed("service");
-  const onSlice = (): void => proxier.changed("endpoints");
+  const metrics = kubeProxyMetrics(service.metrics);
+  // The health-check ports are served once per Service, whichever family's sync saw it last.
+  const portsByFamily = new Map<IpFamily, readonly ServicePortInfo[]>();
+  const families = proxiedFamilies(config);
+  const proxiers = families.map(
+    ({ family, ruleset }) =>
+      new Proxier({
+        runner: nftRunner(config.netns),
+        ruleset,
+        servicePorts: () => {
+          const ports = buildServicePorts(serviceInformer.lister.list(), (ns, name) => sliceInformer.lister.byIndex("service", `${ns}/${name}`), nodeName, family);
+          portsByFamily.set(family, ports);
+          health.update(healthCheckPorts([...portsByFamily.values()].flat()));
+          return ports;
+        },
+        minSyncPeriodMs: config.minSyncPeriod,
+        syncPeriodMs: config.syncPeriod,
+        logger: logger.child({ table: `${ruleset.family} ${tableName}` }),
+        metrics,
+      }),
+  );
+  const proxier = proxiers[0]!;
+  const onService = (): void => proxiers.forEach((p) => p.changed("service"));
+  const onSlice = (): void => proxiers.forEach((p) => p.changed("endpoints"));
   serviceInformer.addEventHandler({ onAdd: onService, onUpdate: onService, onDelete: onService });
   sliceInformer.addEventHandler({ onAdd: onSlice, onUpdate: onSlice, onDelete: onSlice });
 
@@ -82,10 +96,10 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
     } catch {
       return;
     }
-    logger.info({ netns: config.netns || undefined, table: `ip ${tableName}`, nodeName }, "caches synced: programming nftables");
-    await Promise.all([proxier.run(stopping.signal), netpol?.run(stopping.signal)]);
+    logger.info({ netns: config.netns || undefined, tables: families.map((f) => `${f.ruleset.family} ${tableName}`), nodeName }, "caches synced: programming nftables");
+    await Promise.all([...proxiers.map((p) => p.run(stopping.signal)), netpol?.run(stopping.signal)]);
   })();
-  service.addReadinessCheck("rules-synced", () => Promise.resolve(proxier.synced && (netpol?.synced ?? true)));
+  service.addReadinessCheck("rules-synced", () => Promise.resolve(proxiers.every((p) => p.synced) && (netpol?.synced ?? true)));
   service.onStop(async () => {
     stopping.abort();
     await syncing;
@@ -93,13 +107,13 @@ export async function startKubeProxy(config: KubeProxyConfig, opts: { logger?: L
     await health.close();
   });
   await service.start();
-  return { service, proxier, stop: () => service.stop() };
+  return { service, proxier, proxiers, stop: () => service.stop() };
 }
 
-/** Removes kube-proxy's table (`--cleanup`). */
+/** Removes kube-proxy's tables, IPv4 and IPv6 (`--cleanup`). */
 export async function cleanupRules(config: KubeProxyConfig, logger: Logger): Promise<void> {
-  await nftRunner(config.netns).apply(renderCleanup("ip", tableName));
-  logger.info({ netns: config.netns || undefined, table: `ip ${tableName}` }, "removed kube-proxy's nftables table");
+  await nftRunner(config.netns).apply(renderCleanup("ip", tableName) + renderCleanup("ip6", tableName));
+  logger.info({ netns: config.netns || undefined, tables: [`ip ${tableName}`, `ip6 ${tableName}`] }, "removed kube-proxy's nftables tables");
   await stopNetworkPolicy(config, logger);
 }
 
