@@ -5,7 +5,8 @@ import { apiErrorFromGrpc, apiserverV1, type KindInfo } from "@kubeplane/api";
 import { setRequestUser, type UserInfo } from "../authn/index.js";
 import type { AuditRequest } from "../audit/index.js";
 import { attachCallAudit } from "../audit/call-context.js";
-import { callWarnings } from "../call-context.js";
+import { callWarnings, setCallFieldManager } from "../call-context.js";
+import type { FieldManagerRef } from "../fieldmanager/index.js";
 
 type UnaryHandler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 type StreamHandler<Req, Res> = (call: ServerWritableStream<Req, Res>) => void;
@@ -21,6 +22,8 @@ export interface Caller {
   readonly user: UserInfo;
   readonly warnings: string[];
   readonly audit?: AuditRequest | undefined;
+  /** The field manager of the caller's writes (the fieldManager parameter or the User-Agent's product). */
+  readonly fieldManager?: FieldManagerRef | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ function fakeCall<Req>(request: Req, caller: Caller): EventEmitter & Record<stri
     getPath: () => "",
   });
   setRequestUser(call, caller.user);
+  if (caller.fieldManager) setCallFieldManager(call, caller.fieldManager);
   const audit = caller.audit;
   // The REST server emits RequestReceived itself, once authenticated; the bridged call only adds to the audit.
   if (audit) attachCallAudit(call, { request: audit, requestReceived: () => undefined, responseStarted: () => audit.responseStarted() });

@@ -7,11 +7,14 @@ import type { WebSocket } from "ws";
 import { apiErrors, type KindInfo } from "@kubeplane/api";
 import type { Authenticator, UserInfo } from "../authn/index.js";
 import type { Auditor, AuditRequest } from "../audit/index.js";
+import type { FieldManagerRef } from "../fieldmanager/index.js";
+import { managerFromUserAgent } from "../request-context.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { attributesOf, authenticateRequest, authorizeRequest } from "./authenticate.js";
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, isReadOnly, servedKind, versionInfo, wantsAggregated } from "./discovery.js";
 import { asApiError, receivedBody, sendError, sendJson, sentBody, statusJson } from "./http-io.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
+import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPTED, openApiV2 } from "./openapi-v2.js";
 import { patchObject } from "./patch.js";
 import { CHANNEL_PROTOCOLS, negotiateChannelProtocol, remoteCommandStart, servePodStream } from "./pod-streams.js";
 import { PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, portForwardTransport, servePortForward, type PortForwardSession } from "./port-forward.js";
@@ -142,8 +145,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
     res.on("close", () => longRunning.delete(controller));
   }
   res.on("close", () => controller.abort());
-  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit };
+  const call: RestCall = { req, res, info, kind, query: url.searchParams, user, attrs, signal: controller.signal, warnings: [], audit, fieldManager: fieldManagerOf(req, url.searchParams) };
   await serveResource(call, opts.deps);
+}
+
+/** A write's field manager: the fieldManager parameter (at most 128 printable characters), else the User-Agent's product. */
+function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): FieldManagerRef | undefined {
+  const given = query.get("fieldManager");
+  if (given !== null && given !== "") {
+    if (given.length > 128) throw apiErrors.badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
+    if (/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(given)) throw apiErrors.badRequest(`fieldManager: Invalid value: ${JSON.stringify(given)}: must only contain printable characters`);
+    return { manager: given, operation: "Update" };
+  }
+  const manager = managerFromUserAgent(req.headers["user-agent"]);
+  return manager ? { manager, operation: "Update" } : undefined;
 }
 
 const STREAM_SUBRESOURCES = new Set(["exec", "attach"]);
@@ -239,7 +254,15 @@ function serveNonResource(req: IncomingMessage, res: ServerResponse, info: Reque
   } else if (parts[0] === "api" && parts.length === 2) body = apiResourceList("", parts[1]!);
   else if (parts[0] === "apis" && parts.length === 2) body = apiGroupOf(parts[1]!);
   else if (parts[0] === "apis" && parts.length === 3) body = apiResourceList(parts[1]!, parts[2]!);
-  else if (info.path === "/openapi/v3") body = openApiIndex();
+  else if (info.path === "/openapi/v2") {
+    const v2 = openApiV2();
+    if (OPENAPI_V2_PROTOBUF_ACCEPTED.some((t) => (accept ?? "").includes(t))) {
+      res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Content-Length": v2.proto.length, ETag: v2.etag, "Cache-Control": "no-cache, private" });
+      res.end(v2.proto);
+      return;
+    }
+    body = v2.json;
+  } else if (info.path === "/openapi/v3") body = openApiIndex();
   else if (parts[0] === "openapi" && parts[1] === "v3" && parts.length > 2) body = openApiDocument(parts.slice(2).join("/"));
   if (body === undefined) throw apiErrors.apiError("NotFound", `the server could not find the requested resource`);
   sendJson(res, 200, body);
