@@ -1,6 +1,7 @@
 // Per-query counters of the DNS server kept in plain numbers and moved into the Prometheus metrics at scrape.
 import { addObservations, bucketIndex } from "@kubeplane/service-kit";
 import type { Counter, Histogram, LabelValues } from "prom-client";
+import type { Transport } from "./query-handler.js";
 import { rcodeName, typeName } from "./resource-record.js";
 
 /** The metrics QueryCounts flushes into, and the duration histogram's bucket bounds. */
@@ -39,7 +40,7 @@ export class QueryCounts {
   constructor(private readonly metrics: QueryMetrics) {}
 
   /** A query of `qtype` (-1: unreadable question) arrived over `proto`. */
-  request(proto: "udp" | "tcp", qtype: number): void {
+  request(proto: Transport, qtype: number): void {
     const key = proto === "tcp" ? qtype + 0x10000 : qtype;
     let pending = this.requests.get(key);
     if (!pending) this.requests.set(key, (pending = { labels: { proto, type: qtype < 0 ? "other" : typeName(qtype) }, n: 0 }));
@@ -62,8 +63,14 @@ export class QueryCounts {
   /** Moves the counts so far into the metrics. */
   flush(): void {
     const { metrics } = this;
-    for (const p of this.requests.values()) if (p.n > 0) (metrics.requests.inc(p.labels, p.n), (p.n = 0));
-    for (const p of this.responses.values()) if (p.n > 0) (metrics.responses.inc(p.labels, p.n), (p.n = 0));
+    for (const p of this.requests.values()) {
+      if (p.n > 0) metrics.requests.inc(p.labels, p.n);
+      p.n = 0;
+    }
+    for (const p of this.responses.values()) {
+      if (p.n > 0) metrics.responses.inc(p.labels, p.n);
+      p.n = 0;
+    }
     for (const d of this.durations.values()) {
       if (d.n === 0) continue;
       addObservations(metrics.duration, d.labels, metrics.durationBuckets, d.perBucket, d.seconds, d.n);
