@@ -169,6 +169,7 @@ NFT
 kp_net_down() {
   local br
   nft list table ip kube-proxy >/dev/null 2>&1 && nft delete table ip kube-proxy && kp_say "deleted nft table ip kube-proxy"
+  nft list table inet kubeplane-netpol >/dev/null 2>&1 && nft delete table inet kubeplane-netpol && kp_say "deleted nft table inet kubeplane-netpol"
   nft list table ip "$KP_NFT_TABLE" >/dev/null 2>&1 && nft delete table ip "$KP_NFT_TABLE" && kp_say "deleted nft table ip $KP_NFT_TABLE"
   if [[ -e $KP_RUN_DIR/ip_forward.set-by-up ]]; then
     echo 0 >/proc/sys/net/ipv4/ip_forward

@@ -46,6 +46,7 @@ done
 for t in kube-proxy "$KP_NFT_TABLE"; do
   nft list table ip "$t" >/dev/null 2>&1 && net+=("nft table ip $t")
 done
+nft list table inet kubeplane-netpol >/dev/null 2>&1 && net+=("nft table inet kubeplane-netpol")
 printf '\nhost network: %s\n' "$(IFS=';'; printf '%s' "${net[*]}" | sed 's/;/; /g')"
 # exit status: 0 only if everything is running
 for name in "${names[@]}"; do
