@@ -1,5 +1,5 @@
-// A pure IPv6 address and CIDR parser with RFC 5952 formatting, for the Service IP allocator of the second family.
-import { isIPv6 } from "node:net";
+// IPv6 CIDRs with RFC 5952 formatting (the canonical text of a ClusterIP), for the Service IP allocator of the second family.
+import { parseIp } from "@kubeplane/api";
 
 /** An IPv6 network: `base` is the network address as a 128-bit unsigned integer. */
 export interface Ipv6Cidr {
@@ -7,29 +7,11 @@ export interface Ipv6Cidr {
   prefixLength: number;
 }
 
-/** Parses an IPv6 address ("fd00:10:96::a", "::ffff:10.0.0.1") to a 128-bit integer, or undefined if malformed. */
+/** Parses an IPv6 address ("fd00:10:96::a", "::ffff:10.0.0.1") to a 128-bit integer, or undefined if malformed or IPv4. */
 export function parseIpv6(text: string): bigint | undefined {
-  if (!isIPv6(text) || text.includes("%")) return undefined;
-  let groups: string[];
-  const [head = "", tail] = text.split("::");
-  const parts = (s: string): string[] => (s === "" ? [] : s.split(":"));
-  let left = parts(head);
-  let right = tail === undefined ? [] : parts(tail);
-  const expandV4 = (list: string[]): string[] => {
-    const last = list[list.length - 1];
-    if (!last?.includes(".")) return list;
-    const o = last.split(".").map(Number);
-    return [...list.slice(0, -1), ((o[0]! << 8) | o[1]!).toString(16), ((o[2]! << 8) | o[3]!).toString(16)];
-  };
-  if (tail === undefined) {
-    groups = expandV4(left);
-  } else {
-    right = expandV4(right);
-    left = expandV4(left);
-    groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  }
-  if (groups.length !== 8) return undefined;
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
+  if (text.includes("%")) return undefined;
+  const ip = parseIp(text);
+  return ip?.family === 6 ? ip.value : undefined;
 }
 
 /** The RFC 5952 text of a 128-bit address: lower case, no leading zeros, the longest run of 2+ zero groups as "::". */
