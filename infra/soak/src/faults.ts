@@ -18,7 +18,7 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length
  * Injects one fault at a time, the kinds in shuffled rounds so each gets its share: the target is
  * killed (SIGKILL; NATS every other time SIGTERM), left down 2–6 s, then started again and awaited.
  * `lastAckAt` gives the write ledger's latest acknowledgement; the gap is sampled from the kill until
- * 10 s after the restart.
+ * 5 s after the restart.
  */
 export class FaultInjector {
   readonly records = new Map<FaultKind, FaultRecord>(FAULT_KINDS.map((k) => [k, { count: 0, worstDownMs: 0, worstWriteGapMs: 0 }]));
@@ -82,7 +82,7 @@ export class FaultInjector {
       }
       const down = performance.now() - started;
       progress(`fault ${kind}: ${target} down ${(down / 1000).toFixed(1)} s, back`);
-      await pause(10_000);
+      await pause(5000);
       const rec = this.records.get(kind)!;
       rec.count++;
       rec.worstDownMs = Math.max(rec.worstDownMs, down);

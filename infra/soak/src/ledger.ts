@@ -103,7 +103,7 @@ export class Ledger {
       if (isConflict(err) || isAlreadyExists(err) || isNotFound(err)) {
         // A definite "not applied": the key must still hold the acknowledged state.
         this.stats.rejected++;
-        await this.resolve(key, st);
+        await this.resolve(key, st, `${op} seq ${seq} refused (${(err as Error).message.slice(0, 80)})`);
         return true;
       }
       this.stats.unanswered++;
@@ -113,10 +113,10 @@ export class Ledger {
   }
 
   /** Reads `key` until the apiserver answers and checks it against the ledger; the read becomes the acknowledged state. */
-  private async resolve(key: string, st: KeyState): Promise<void> {
+  private async resolve(key: string, st: KeyState, refused?: string): Promise<void> {
     const found = await this.read(key);
     const check = this.judge(key, st, found);
-    if (check) this.violations.push(check);
+    if (check) this.violations.push(refused ? { ...check, found: `${check.found} after ${refused}` } : check);
     st.acked = found;
     st.uncertain = [];
   }

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const nodeStarted = performance.now();
     kubelet = await startServiceProcess({
       entry: serviceEntry("kubelet"),
-      flags: { apiserver: apiserver.grpcAddress, "nats-url": nats.url, simulate: String(NODES), "simulate-prefix": "scale-node-" },
+      flags: { apiserver: apiserver.grpcAddress, "nats-url": nats.url, simulate: String(NODES), "simulate-prefix": "scale-node" },
       readyTimeoutMs: 1_800_000,
     });
     await waitFor(async () => (await client.json.listAll(nodes)).items.length >= NODES, { timeoutMs: 1_800_000, intervalMs: 2000, message: `${NODES} nodes registered` });

@@ -7,6 +7,13 @@ import { freePort, serviceEntry, startEtcd, startNats, startServiceProcess, type
  */
 export class Restartable {
   private proc: ServiceProcess | undefined;
+  /** Output of the processes killed so far, each ended by a marker line. */
+  private history = "";
+  /** True while kill/start run: the supervisor leaves the process alone. */
+  private busy = false;
+  private supervisor: NodeJS.Timeout | undefined;
+  /** Times the process exited without being killed (a controller that lost its lease exits) and was started again. */
+  unplannedExits = 0;
 
   constructor(
     readonly name: string,
@@ -16,7 +23,8 @@ export class Restartable {
 
   /** Starts it with fixed gRPC and HTTP ports chosen at the first start. */
   static async create(name: string, service: string, flags: Record<string, string>): Promise<Restartable> {
-    const r = new Restartable(name, serviceEntry(service), { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": `127.0.0.1:${await freePort()}`, ...flags });
+    const logLevel = process.env.SOAK_LOG_LEVEL ?? "warn";
+    const r = new Restartable(name, serviceEntry(service), { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": `127.0.0.1:${await freePort()}`, "log-level": logLevel, ...flags });
     await r.start();
     return r;
   }
@@ -35,17 +43,62 @@ export class Restartable {
 
   /** Starts the process and resolves once /readyz answers (60 s at most: the machine is shared). */
   async start(): Promise<void> {
-    this.proc = await startServiceProcess({ entry: this.entry, flags: this.flags, readyTimeoutMs: 60_000 });
+    this.busy = true;
+    try {
+      this.proc = await startServiceProcess({ entry: this.entry, flags: this.flags, readyTimeoutMs: 60_000 });
+    } finally {
+      this.busy = false;
+    }
   }
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    const p = this.proc;
-    this.proc = undefined;
-    await p?.kill(signal);
+    this.busy = true;
+    try {
+      const p = this.proc;
+      this.proc = undefined;
+      await p?.kill(signal);
+      if (p) this.history += `${p.output()}\n----- ${this.name} killed (${signal}) at ${new Date().toISOString()} -----\n`;
+    } finally {
+      this.busy = false;
+    }
   }
 
+  /**
+   * Restarts the process whenever it exits on its own, as systemd's Restart=always does in a
+   * deployment (a controller-manager or scheduler that loses its lease exits so a fresh start
+   * campaigns again). `onExit` hears each such exit.
+   */
+  supervise(onExit: (r: Restartable) => void): void {
+    this.supervisor = setInterval(() => {
+      const pid = this.proc?.pid;
+      if (this.busy || pid === undefined || alive(pid)) return;
+      this.unplannedExits++;
+      onExit(this);
+      const p = this.proc!;
+      this.proc = undefined;
+      this.history += `${p.output()}\n----- ${this.name} exited on its own at ${new Date().toISOString()} -----\n`;
+      void this.start().catch(() => undefined);
+    }, 500);
+  }
+
+  /** Ends supervision (before the final stop). */
+  unsupervise(): void {
+    clearInterval(this.supervisor);
+  }
+
+  /** Every process's stdout and stderr so far, the killed ones first. */
   output(): string {
-    return this.proc?.output() ?? "";
+    return this.history + (this.proc?.output() ?? "");
+  }
+}
+
+/** True while a process with `pid` exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -59,12 +112,14 @@ export interface SoakCluster {
   kubelet: Restartable;
   /** Both apiservers' gRPC addresses, comma-separated: every client fails over between them. */
   apiserverTarget: string;
+  /** Every service process (apiservers, scheduler, controller-managers, kubelet). */
+  services: Restartable[];
   stop(): Promise<void>;
 }
 
 export interface SoakClusterOptions {
   simulatedNodes: number;
-  /** The simulated nodes' name prefix. */
+  /** The simulated nodes' name prefix (the kubelet names them <prefix>-0, <prefix>-1, …). */
   nodePrefix: string;
   /** Extra apiserver flags (compaction interval, watch history). */
   apiserverFlags?: Record<string, string>;
@@ -75,6 +130,7 @@ export async function startSoakCluster(opts: SoakClusterOptions): Promise<SoakCl
   const started: Restartable[] = [];
   const [etcd, nats] = await Promise.all([startEtcd({ members: 3, name: "soak-etcd" }), startNats()]);
   const stop = async (): Promise<void> => {
+    for (const r of started) r.unsupervise();
     for (const r of started.reverse()) await r.kill("SIGTERM").catch(() => undefined);
     await Promise.allSettled([etcd.stop(), nats.stop()]);
   };
@@ -96,7 +152,7 @@ export async function startSoakCluster(opts: SoakClusterOptions): Promise<SoakCl
       await add("controller-manager-1", "controller-manager", { ...common, ...election, identity: "controller-manager-1" }),
     ];
     const kubelet = await add("kubelet", "kubelet", { ...common, simulate: String(opts.simulatedNodes), "simulate-prefix": opts.nodePrefix });
-    return { etcd, nats, apiservers, scheduler, controllerManagers, kubelet, apiserverTarget, stop };
+    return { etcd, nats, apiservers, scheduler, controllerManagers, kubelet, apiserverTarget, services: [...started], stop };
   } catch (err) {
     await stop();
     throw err;

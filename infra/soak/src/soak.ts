@@ -22,6 +22,7 @@ const NODES = intFromEnv("SOAK_NODES", 10);
 const KEYS = 200;
 const WRITERS = 8;
 const OUTPUT = resolve(".local/bench/soak.json");
+const LOG_DIR = resolve(".local/bench/soak-logs");
 const NS = { writes: "soak-writes", apps: "soak-apps", jobs: "soak-jobs" } as const;
 
 
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   const stopInformers = new AbortController();
   const violations: string[] = [];
   try {
-    cluster = await startSoakCluster({ simulatedNodes: NODES, nodePrefix: "soak-node-", apiserverFlags: { "compaction-interval": "60s" } });
+    cluster = await startSoakCluster({ simulatedNodes: NODES, nodePrefix: "soak-node", apiserverFlags: { "compaction-interval": "60s" } });
     const connectClient = (agent: string): ApiClient => {
       const c = ApiClient.connect({ ...clientTls(), server: cluster!.apiserverTarget, userAgent: agent, timeoutMs: 10_000 });
       clients.push(c);
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     const jobLoad = new JobLoad(connectClient("soak-jobs"), NS.jobs);
     await apps.create();
     const faults = new FaultInjector(cluster, () => ledger.stats.lastAckAt);
+    for (const r of cluster.services) r.supervise((x) => progress(`${x.name} exited on its own; restarting it (as a supervisor would)`));
 
     const load = new AbortController();
     const faulting = new AbortController();
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
       writesAcknowledged: ledger.stats.acknowledged,
       writesUnanswered: ledger.stats.unanswered,
       writesRejected: ledger.stats.rejected,
+      unplannedExits: Object.fromEntries(cluster.services.map((r) => [r.name, r.unplannedExits])),
       lost,
       lostAtTheEnd: lostNow.length,
       deploymentChanges: apps.mutations,
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
       `writes acknowledged ${ledger.stats.acknowledged}, unanswered ${ledger.stats.unanswered}, rejected ${ledger.stats.rejected}`,
       `lost ${lost}`,
       `deployment changes ${apps.mutations}, jobs ${jobLoad.created.length}, pods seen bound ${boundTo.size}`,
+      `restarts after exits on their own (lost leases): ${cluster.services.map((r) => `${r.name} ${r.unplannedExits}`).join(", ")}`,
       `faults injected ${faults.total}:`,
       ...FAULT_KINDS.map((k) => {
         const r = faults.records.get(k)!;
@@ -174,7 +178,12 @@ async function main(): Promise<void> {
       `figures in ${OUTPUT}`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
-    if (violations.length > 0 || lost > 0) process.exitCode = 1;
+    if (violations.length > 0 || lost > 0) {
+      process.exitCode = 1;
+      await mkdir(LOG_DIR, { recursive: true });
+      for (const r of cluster.services) await writeFile(resolve(LOG_DIR, `${r.name}.log`), r.output());
+      process.stdout.write(`services' logs (SOAK_LOG_LEVEL=${process.env.SOAK_LOG_LEVEL ?? "warn"}) in ${LOG_DIR}\n`);
+    }
     stopInformers.abort();
     await completing;
   } finally {
