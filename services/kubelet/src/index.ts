@@ -97,7 +97,7 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   if (config.simulate > 0) {
     const { client, nc } = await connectCluster(config, { ...cluster, hooks: service });
     const watch = { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
-    const sims = startSimulatedNodes({ client, watch, logger, registry: service.metrics, count: config.simulate, namePrefix: `${config.simulatePrefix}-`, kubeletVersion: KUBELET_VERSION,
+    const sims = startSimulatedNodes({ client, watch, logger, registry: service.metrics, count: config.simulate, namePrefix: `${config.simulatePrefix}-`, kubeletVersion: KUBELET_VERSION, leaseRenewIntervalMs: config.nodeLeaseRenewInterval,
       ...(config.simulateStatsCertDir ? { stats: { certDir: config.simulateStatsCertDir, caFile: config.tlsClientCaFile || config.caFile || "" } } : {}) });
     service.onStop(() => sims.stop());
     await sims.ready();

@@ -17,17 +17,26 @@ export interface LeaseHeartbeatsOptions {
   renewIntervalMs: number;
   /** Renewals in flight at most. */
   concurrency: number;
+  /**
+   * Called after a node's renewal succeeds again following failed ones (it was cut off from the
+   * apiserver, so the node-lifecycle controller may have marked it Unknown); a rejection is logged.
+   */
+  onRecovered?: (node: { name: string; uid: string }, signal: AbortSignal) => Promise<void>;
 }
 
 /**
  * Renews the Leases of a set of nodes: every node once per `renewIntervalMs`, node i at offset
  * i/n of the interval, so n nodes cost a steady n/interval writes per second. A renewal is one
  * update of the last written Lease (a read or a create only after a conflict or a loss). A failed
- * renewal is logged and retried at the node's next turn. One `run` per instance.
+ * renewal is logged and retried at the node's next turn. A renewal in the rotation is bounded by
+ * the renew interval (as the kubelet's heartbeat client by its status update frequency), so a hung
+ * connection fails it instead of holding the rotation for the client's whole deadline. One `run` per instance.
  */
 export class LeaseHeartbeats {
   private readonly nodes: Array<{ name: string; uid: string }> = [];
   private readonly leases = new Map<string, Lease>();
+  /** Nodes whose last renewal failed. */
+  private readonly failing = new Set<string>();
   /** Renewals that failed (retried at the node's next turn). */
   failures = 0;
   renewals = 0;
@@ -72,10 +81,17 @@ export class LeaseHeartbeats {
       while (next < due.length && !signal.aborted) {
         const node = due[next++]!;
         try {
-          await this.renew(node, signal);
+          await this.renew(node, AbortSignal.any([signal, AbortSignal.timeout(this.opts.renewIntervalMs)]));
+          if (this.failing.delete(node.name)) {
+            await this.opts.onRecovered?.(node, signal).catch((err: unknown) => {
+              this.failing.add(node.name); // try again at its next turn
+              this.opts.logger.warn({ err, kind: "Node", name: node.name }, "could not report a simulated node Ready again");
+            });
+          }
         } catch (err) {
           if (signal.aborted) return;
           this.failures++;
+          this.failing.add(node.name);
           this.leases.delete(node.name);
           this.opts.logger.warn({ err, kind: "Lease", namespace: NODE_LEASE_NAMESPACE, name: node.name }, "failed to renew a simulated node's lease");
         }

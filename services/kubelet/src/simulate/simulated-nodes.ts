@@ -99,7 +99,11 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
   const metrics = simulateMetrics(opts.registry);
   const nodeConcurrency = opts.nodeConcurrency ?? 32;
   const nodeNames = Array.from({ length: opts.count }, (_, i) => `${prefix}${first + i}`);
-  const heartbeats = new LeaseHeartbeats({ client: opts.client, logger, durationSeconds, renewIntervalMs, concurrency: nodeConcurrency });
+  // Back from a partition: post the node Ready again (the controller may have marked it Unknown), as a kubelet's status sync does.
+  const onRecovered = async (node: { name: string }, signal: AbortSignal): Promise<void> => {
+    await registerSimulatedNode(opts.client, node.name, simulatedPodCidr(first + nodeNames.indexOf(node.name)), template, new Date(), signal, await statsPort(node.name));
+  };
+  const heartbeats = new LeaseHeartbeats({ client: opts.client, logger, durationSeconds, renewIntervalMs, concurrency: nodeConcurrency, onRecovered });
   const pods = new PodSimulator({ client: opts.client, watch: opts.watch, logger, metrics, hostIp: template.nodeIp, concurrency: opts.concurrency ?? 32 });
   const abort = new AbortController();
   const signal = abort.signal;
