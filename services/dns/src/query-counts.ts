@@ -1,7 +1,6 @@
 // Per-query counters of the DNS server kept in plain numbers and moved into the Prometheus metrics at scrape.
 import { addObservations, bucketIndex } from "@kubeplane/service-kit";
 import type { Counter, Histogram, LabelValues } from "prom-client";
-import type { Transport } from "./query-handler.js";
 import { rcodeName, typeName } from "./resource-record.js";
 
 /** The metrics QueryCounts flushes into, and the duration histogram's bucket bounds. */
@@ -40,7 +39,7 @@ export class QueryCounts {
   constructor(private readonly metrics: QueryMetrics) {}
 
   /** A query of `qtype` (-1: unreadable question) arrived over `proto`. */
-  request(proto: Transport, qtype: number): void {
+  request(proto: "udp" | "tcp", qtype: number): void {
     const key = proto === "tcp" ? qtype + 0x10000 : qtype;
     let pending = this.requests.get(key);
     if (!pending) this.requests.set(key, (pending = { labels: { proto, type: qtype < 0 ? "other" : typeName(qtype) }, n: 0 }));
