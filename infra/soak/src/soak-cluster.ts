@@ -144,12 +144,11 @@ export async function startSoakCluster(opts: SoakClusterOptions): Promise<SoakCl
     const apiservers = [await add("apiserver-0", "apiserver", { ...apiFlags, identity: "apiserver-0" }), await add("apiserver-1", "apiserver", { ...apiFlags, identity: "apiserver-1" })];
     const apiserverTarget = apiservers.map((a) => a.grpcAddress).join(",");
     const common = { apiserver: apiserverTarget, "nats-url": nats.url };
-    // Short leases so a killed leader's standby takes over within the soak's fault windows.
-    const election = { "lease-duration": "6s", "renew-deadline": "4s", "retry-period": "1s" };
-    const scheduler = await add("scheduler", "scheduler", { ...common, ...election });
+    // Leader election with the deployments' timings (15 s lease, 10 s renew deadline): a killed leader's standby takes over within 15 s.
+    const scheduler = await add("scheduler", "scheduler", { ...common });
     const controllerManagers = [
-      await add("controller-manager-0", "controller-manager", { ...common, ...election, identity: "controller-manager-0" }),
-      await add("controller-manager-1", "controller-manager", { ...common, ...election, identity: "controller-manager-1" }),
+      await add("controller-manager-0", "controller-manager", { ...common, identity: "controller-manager-0" }),
+      await add("controller-manager-1", "controller-manager", { ...common, identity: "controller-manager-1" }),
     ];
     const kubelet = await add("kubelet", "kubelet", { ...common, simulate: String(opts.simulatedNodes), "simulate-prefix": opts.nodePrefix });
     return { etcd, nats, apiservers, scheduler, controllerManagers, kubelet, apiserverTarget, services: [...started], stop };
