@@ -4,8 +4,8 @@ import { constants, openSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { promisify } from "node:util";
+import { addObservations, bucketIndex, type Logger } from "@kubeplane/service-kit";
 import { Counter, type LabelValues, type Registry } from "prom-client";
-import { addObservations, bucketIndex } from "@kubeplane/service-kit";
 import { REQUEST_DURATION_BUCKETS, type IngressMetrics, type RequestLabels } from "./metrics.js";
 import { ACCESS_LOG_FLUSH_MS } from "./nginx-config.js";
 
@@ -44,6 +44,23 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
   return { namespace: dash(namespace), ingress: dash(ingress), service: dash(service), status: status ?? "", seconds: Number(seconds) || 0, connectFailures };
 }
 
+/** What the access log FIFO holds: 1 MiB, the default /proc/sys/fs/pipe-max-size. */
+export const ACCESS_LOG_PIPE_BYTES = 1 << 20;
+/** fcntl's F_SETPIPE_SZ (Linux). */
+const F_SETPIPE_SZ = 1031;
+
+/**
+ * Grows the FIFO at `path` to ACCESS_LOG_PIPE_BYTES. nginx writes its access log with blocking
+ * writes: when the pipe is full, its worker stops serving until the controller reads. The
+ * kernel's 64 KiB is ~50 ms of lines at 25,000 requests/s, less than a busy controller's pause;
+ * 1 MiB is ~0.8 s. Node has no fcntl, so perl (Debian's perl-base is Essential) makes the call
+ * on a descriptor of its own; the size belongs to the pipe, which the caller keeps open.
+ */
+async function growPipe(path: string): Promise<void> {
+  const script = `open(my $f, "+<", $ARGV[0]) or die "open: $!"; fcntl($f, ${F_SETPIPE_SZ}, ${ACCESS_LOG_PIPE_BYTES}) or die "fcntl F_SETPIPE_SZ: $!";`;
+  await promisify(execFile)("perl", ["-e", script, path], { timeout: 10_000 });
+}
+
 /** The access log sink: a FIFO nginx writes its `kp_metrics` lines to. */
 export interface AccessLogMetrics {
   /** The FIFO's path, for the `access_log` directive. */
@@ -71,10 +88,14 @@ interface PendingCounts {
  * counts into `ingress_controller_requests_total` and friends (whose scrape waits
  * `accessLogFlushWait` and flushes first). Call once per registry.
  */
-export async function startAccessLogMetrics(path: string, metrics: IngressMetrics, registry: Registry): Promise<AccessLogMetrics> {
+export async function startAccessLogMetrics(path: string, metrics: IngressMetrics, registry: Registry, logger: Logger): Promise<AccessLogMetrics> {
   await rm(path, { force: true });
   await promisify(execFile)("mkfifo", ["-m", "0600", path]);
   const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  // The pipe lives as long as this descriptor: grow it now, it keeps its size.
+  await growPipe(path).catch((err: unknown) =>
+    logger.warn({ err, path }, "the access log FIFO keeps the kernel's 64 KiB: nginx's workers wait whenever the controller falls ~50 ms behind at 25,000 requests/s"),
+  );
   const pipe = new Socket({ fd, readable: true, writable: false });
   pipe.setEncoding("latin1");
   let partial = "";

@@ -86,7 +86,7 @@ export class NginxDataPlane {
     }
     const fallbackCertificate = join(stateDir, "certs", "fallback.pem");
     await writeFile(fallbackCertificate, `${opts.fallback.cert.trimEnd()}\n${opts.fallback.key.trimEnd()}\n`, { mode: 0o600 });
-    const accessLog = await startAccessLogMetrics(join(stateDir, "access.fifo"), opts.metrics, opts.registry);
+    const accessLog = await startAccessLogMetrics(join(stateDir, "access.fifo"), opts.metrics, opts.registry, opts.logger);
     const render: NginxRenderOptions = {
       stateDir,
       httpListen: opts.httpListen,
