@@ -35,7 +35,7 @@ function refusedUpgrade(url: string, identity: string, headers: Record<string, s
   });
 }
 
-describe("kubectl exec, attach and port-forward over the REST API's upgrades", { timeout: 240_000 }, () => {
+describe("kubectl exec, attach and port-forward over the REST API's upgrades", { timeout: 360_000 }, () => {
   let cp: ControlPlane | undefined;
   let node: NodeStack | undefined;
   let controllers: ServiceProcess | undefined;
@@ -67,7 +67,7 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
         containers: [{ name: "c", image: "docker.io/library/busybox:1.36", command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && httpd -p 8080 -h /www && while read line; do echo got $line; done"], stdin: true }],
       },
     }));
-    await waitFor(async () => ((await client.get(pods, "default", "box")) as coreV1Pod.Pod).status?.phase === "Running", { timeoutMs: 60_000, message: "pod box Running" });
+    await waitFor(async () => ((await client.get(pods, "default", "box")) as coreV1Pod.Pod).status?.phase === "Running", { timeoutMs: 120_000, message: "pod box Running" });
   });
 
   after(async () => {
@@ -126,9 +126,9 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
       }).on("error", reject);
     });
 
-  /** Starts kubectl port-forward pod/box :REMOTE and resolves with it and the local port it listens on. */
-  const portForward = async (remote: number, env: Record<string, string> = {}) => {
-    const pf = kubectlStream(kubeconfig, ["port-forward", "pod/box", `:${remote}`], env);
+  /** Starts kubectl port-forward TARGET :REMOTE and resolves with it and the local port it listens on. */
+  const portForward = async (remote: number, env: Record<string, string> = {}, target = "pod/box") => {
+    const pf = kubectlStream(kubeconfig, ["port-forward", target, `:${remote}`], env);
     const exited = new Promise<number | null>((resolve) => pf.child.on("exit", (code) => resolve(code)));
     const port = await waitFor(() => new RegExp(`Forwarding from 127\\.0\\.0\\.1:(\\d+) -> ${remote}`).exec(pf.output())?.[1], { timeoutMs: 30_000, message: `kubectl port-forward listening (${pf.output()})` });
     return { pf, exited, port: Number(port) };
@@ -189,7 +189,7 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
       metadata: { name: "talker", namespace: "default" },
       spec: { nodeName: NODE, restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "docker.io/library/busybox:1.36", command: ["sh", "-c", script] }] },
     }));
-    await waitFor(async () => ((await client.get(pods, "default", "talker")) as coreV1Pod.Pod).status?.phase === "Running", { timeoutMs: 60_000, message: "pod talker Running" });
+    await waitFor(async () => ((await client.get(pods, "default", "talker")) as coreV1Pod.Pod).status?.phase === "Running", { timeoutMs: 120_000, message: "pod talker Running" });
     const logs = kubectlStream(kubeconfig, ["logs", "-f", "talker"]);
     const exited = new Promise<number | null>((resolve) => logs.child.on("exit", (code) => resolve(code)));
     try {
@@ -205,7 +205,7 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
     }
   });
 
-  it("kubectl rollout status|history|undo|restart, wait --for=condition=Available and edit drive a real Deployment", async () => {
+  it("kubectl rollout status|history|undo|restart, wait --for=condition=Available, edit and port-forward deploy/NAME drive a real Deployment", async () => {
     const run = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
       const r = await kubectl(kubeconfig, args, undefined, env, 150_000);
       assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
@@ -216,7 +216,7 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
       apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "roll", namespace: "default" },
       spec: {
         replicas: 1, selector: { matchLabels: { app: "roll" } },
-        template: { metadata: { labels: { app: "roll" } }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "docker.io/library/busybox:1.36", command: ["sleep", "3600"] }] } },
+        template: { metadata: { labels: { app: "roll" } }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "docker.io/library/busybox:1.36", command: ["sh", "-c", "mkdir -p /www && echo hello-from-roll > /www/index.html && exec httpd -f -p 8080 -h /www"] }] } },
       },
     };
     const get = (path: string): Promise<string> => run(["get", "deploy", "roll", "-o", `jsonpath=${path}`]);
@@ -250,6 +250,14 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
     assert.equal(await get("{.spec.replicas}"), "2");
     await rolledOut();
     assert.equal(await get("{.status.readyReplicas}"), "2");
+
+    // port-forward to a Deployment: kubectl picks one of its running pods (the README's form).
+    const pf = await portForward(8080, {}, "deploy/roll");
+    try {
+      assert.equal(await fetchThrough(pf.port), "200 hello-from-roll\n");
+    } finally {
+      pf.pf.child.kill("SIGKILL");
+    }
   });
 
   it("kubectl top pods shows the pods' usage (metrics.k8s.io) and describe pod their node, state and events", async () => {

@@ -10,6 +10,9 @@ import type { RuntimeService } from "../runtime/types.js";
 import { podOf } from "./pod-container.js";
 import type { ContainerLocator, PodSource } from "./sources.js";
 
+/** How long a port-forward waits, once the pod's side ended, for the runtime's error stream to end (it carries the failure, if any). */
+const ERROR_STREAM_GRACE_MS = 5_000;
+
 /** The only caller these handlers serve: the apiserver's kubelet-client certificate (CN), as Kubernetes' kubelet authorizes the apiserver. */
 export const APISERVER_KUBELET_CLIENT = "kube-apiserver-kubelet-client";
 
@@ -163,8 +166,9 @@ export function streamingHandlers(deps: StreamingServerDeps): Pick<kubeletV1.Kub
         call.resume();
         const ended = once(s.data, "end");
         await Promise.race([s.failure.then(() => ended), ended]);
-        // The runtime writes a failure (nothing listening, …) on the error stream as it closes the data stream.
-        await Promise.race([s.failure, new Promise((resolve) => setImmediate(resolve))]);
+        // The runtime writes a failure (nothing listening, …) on the error stream and closes it as the forwarding ends,
+        // but its frames may come after the data stream's end: wait for the error stream's end, as kubectl does (bounded).
+        await Promise.race([s.failure, new Promise((resolve) => setTimeout(resolve, ERROR_STREAM_GRACE_MS).unref())]);
         s.close();
         if (!cancelled) call.end();
       };
