@@ -86,6 +86,7 @@ interface Schema {
   registry: FileRegistry;
   intOrString: DescExtension;
   quantity: DescExtension;
+  jsonObject: DescExtension;
 }
 
 let schema: Schema | undefined;
@@ -98,7 +99,7 @@ function loadSchema(): Schema {
     if (!ext) throw new UnknownMessageTypeError(`kubeplane.api.v1.${name}`);
     return ext;
   };
-  schema = { registry, intOrString: option("int_or_string"), quantity: option("quantity") };
+  schema = { registry, intOrString: option("int_or_string"), quantity: option("quantity"), jsonObject: option("json_object") };
   return schema;
 }
 
@@ -173,7 +174,7 @@ function decodeMessage(plan: MessagePlan, value: unknown, path: string, errors: 
 }
 
 function fieldDecoder(field: DescField): Decoder {
-  const { intOrString, quantity } = loadSchema();
+  const { intOrString, quantity, jsonObject } = loadSchema();
   const element = (): Decoder => {
     if (field.message) return messageDecoder(field.message);
     if (field.enum) {
@@ -183,6 +184,7 @@ function fieldDecoder(field: DescField): Decoder {
     }
     if (hasFlag(field, intOrString)) return decodeIntOrString;
     if (hasFlag(field, quantity)) return decodeQuantity;
+    if (hasFlag(field, jsonObject)) return decodeJsonObject;
     return scalarDecoder(field.scalar ?? ScalarType.STRING);
   };
   switch (field.fieldKind) {
@@ -299,6 +301,13 @@ function decodeIntOrString(v: unknown, path: string, errors: FieldError[]): unkn
   return fail(errors, typeInvalid(path, v, "expected string or integer"));
 }
 
+/** A JSON object kept as its text (an already-decoded text passes through). */
+function decodeJsonObject(v: unknown, path: string, errors: FieldError[]): unknown {
+  if (isObject(v)) return JSON.stringify(v);
+  if (typeof v === "string" && v.startsWith("{")) return v;
+  return fail(errors, typeInvalid(path, v, "expected object"));
+}
+
 /** A quantity is a string in Kubernetes' format; YAML's `cpu: 1` arrives as a number and is kept as its decimal text. */
 function decodeQuantity(v: unknown, path: string, errors: FieldError[]): unknown {
   if (typeof v === "number" && Number.isFinite(v)) return String(v);
@@ -342,12 +351,13 @@ function setOwn(obj: JsonObject, key: string, value: unknown): void {
 
 // ---- encoding ---------------------------------------------------------------------------------
 
-/** The steps that reach every IntOrString field under a message; empty when there is none. */
+/** The steps that reach every IntOrString and JSON-object field under a message; empty when there is none. */
 interface EncodeStep {
   readonly key: string;
   readonly shape: "single" | "list" | "map";
-  /** Absent: the field itself is IntOrString. */
+  /** Absent: the field itself is IntOrString (or, with `jsonObject`, a JSON object's text). */
   readonly plan?: readonly EncodeStep[];
+  readonly jsonObject?: boolean;
 }
 
 const encodePlans = new Map<DescMessage, readonly EncodeStep[]>();
@@ -361,7 +371,7 @@ function encodePlanFor(desc: DescMessage): readonly EncodeStep[] {
   // plan still being built is kept even if that plan turns out empty.
   encodePlans.set(desc, steps);
   encodePlansBuilding.add(desc);
-  const { intOrString } = loadSchema();
+  const { intOrString, jsonObject } = loadSchema();
   for (const field of desc.fields) {
     const shape = field.fieldKind === "list" ? "list" : field.fieldKind === "map" ? "map" : "single";
     if (field.message && !field.message.typeName.startsWith("google.protobuf.")) {
@@ -369,6 +379,8 @@ function encodePlanFor(desc: DescMessage): readonly EncodeStep[] {
       if (plan.length > 0 || encodePlansBuilding.has(field.message)) steps.push({ key: field.jsonName, shape, plan });
     } else if (hasFlag(field, intOrString)) {
       steps.push({ key: field.jsonName, shape });
+    } else if (hasFlag(field, jsonObject)) {
+      steps.push({ key: field.jsonName, shape, jsonObject: true });
     }
   }
   encodePlansBuilding.delete(desc);
@@ -384,6 +396,7 @@ function applyIntOrString(steps: readonly EncodeStep[], json: JsonObject): void 
         if (isObject(v)) applyIntOrString(step.plan, v);
         return v;
       }
+      if (step.jsonObject) return typeof v === "string" && v !== "" ? (JSON.parse(v) as unknown) : v;
       return typeof v === "string" && /^\d{1,10}$/.test(v) && Number(v) <= 2 ** 31 - 1 ? Number(v) : v;
     };
     if (step.shape === "list" && Array.isArray(value)) json[step.key] = value.map(apply);

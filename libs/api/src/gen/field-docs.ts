@@ -1001,7 +1001,7 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "operation": "\"Apply\" or \"Update\".",
     "time": "When the manager last changed its fields (RFC 3339, UTC).",
     "fieldsType": "Always \"FieldsV1\".",
-    "fieldsV1": "The field set in FieldsV1 form ({\"f:spec\":{\"f:replicas\":{}}}); a Struct keeps it as JSON in both codecs.",
+    "fieldsV1": "The field set in FieldsV1 form ({\"f:spec\":{\"f:replicas\":{}}}): a JSON object in Kubernetes JSON,\nits text in protobuf and in decoded objects.",
     "subresource": "The subresource the manager wrote through (\"status\", \"scale\"), \"\" for the object itself."
   },
   "kubeplane.meta.v1.ObjectMeta": {

@@ -23,7 +23,9 @@ function apply(live: Obj | undefined, cfg: Obj, manager: string, force = false):
   return applyConfiguration({ typeName: info.typeName, apiVersion: "apps/v1", live, config: cfg, merged, manager, force, ignoreStatus: true, now });
 }
 
-const entries = (obj: Obj | ApiObject): ManagedFieldsEntryLike[] => ((obj as { metadata: { managedFields: ManagedFieldsEntryLike[] } }).metadata.managedFields);
+/** The entries, fieldsV1 as objects (decoded objects hold its text). */
+const entries = (obj: Obj | ApiObject): ManagedFieldsEntryLike[] =>
+  (obj as { metadata: { managedFields: ManagedFieldsEntryLike[] } }).metadata.managedFields.map((e) => ({ ...e, fieldsV1: typeof e.fieldsV1 === "string" ? (JSON.parse(e.fieldsV1) as Obj) : e.fieldsV1 }));
 const typed = (obj: Obj): ApiObject => decodeJson(info, obj).object!;
 
 test("an apply owns the fields of its configuration, and a second manager changing one conflicts until forced", () => {
@@ -95,11 +97,11 @@ test("more than ten Update managers: the oldest merge into ancient-changes", () 
 test("a client may rewrite managedFields; invalid ones are replaced by the stored ones, and [{}] clears them", () => {
   const old = typed(apply(undefined, config(2), "applier"));
   const invalid = info.codec.fromPartial(old);
-  invalid.metadata!.managedFields = [{ manager: "x", operation: "Bogus", apiVersion: "apps/v1", time: "", fieldsType: "FieldsV1", fieldsV1: {}, subresource: "" }];
+  invalid.metadata!.managedFields = [{ manager: "x", operation: "Bogus", apiVersion: "apps/v1", time: "", fieldsType: "FieldsV1", fieldsV1: "{}", subresource: "" }];
   manageUpdate({ typeName: info.typeName, apiVersion: "apps/v1", old, next: invalid, writer: { manager: "editor", operation: "Update" }, subresource: "", now });
   assert.deepEqual(entries(invalid), entries(old));
   const cleared = info.codec.fromPartial(old);
-  cleared.metadata!.managedFields = [{ manager: "", operation: "", apiVersion: "", time: "", fieldsType: "", fieldsV1: undefined, subresource: "" }];
+  cleared.metadata!.managedFields = [{ manager: "", operation: "", apiVersion: "", time: "", fieldsType: "", fieldsV1: "", subresource: "" }];
   manageUpdate({ typeName: info.typeName, apiVersion: "apps/v1", old, next: cleared, writer: { manager: "editor", operation: "Update" }, subresource: "", now });
   assert.deepEqual(entries(cleared), []);
 });

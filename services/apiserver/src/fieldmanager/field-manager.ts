@@ -1,4 +1,5 @@
 // The field manager's two entry points: Update (every write records who changed what) and Apply (server-side apply's ownership and conflicts).
+import { isDeepStrictEqual } from "node:util";
 import type { ApiObject } from "@kubeplane/api";
 import { FieldSet } from "./field-set.js";
 import {
@@ -9,7 +10,7 @@ import {
   encodeManagedFields,
   isResetRequest,
   managerIdentity,
-  recordUpdate,
+  recordUpdateEntries,
   takeOwnership,
   ManagedFieldsError,
   type ManagedFieldsEntryLike,
@@ -51,28 +52,29 @@ export interface UpdateWrite {
 export function manageUpdate(w: UpdateWrite): void {
   const meta = w.next.metadata!;
   const requested = meta.managedFields as ManagedFieldsEntryLike[];
-  const live = w.old?.metadata?.managedFields as ManagedFieldsEntryLike[] | undefined;
-  let managers: Managers;
-  if (w.subresource) managers = decodeOrEmpty(live);
-  else if (isResetRequest(requested)) managers = new Map();
-  else if (w.writer.operation === "Apply") managers = decodeOrEmpty(requested);
-  else managers = requestedOrLive(requested, live);
-  meta.managedFields = [];
-  if (w.writer.operation !== "Apply") {
-    const changes = compareObjects(w.typeName, w.old as unknown as Obj | undefined, w.next as unknown as Obj, "typed");
-    if (!isSame(changes)) recordUpdate(managers, { manager: w.writer.manager, apiVersion: w.apiVersion, time: fieldsTime(w.now), subresource: w.subresource }, changes);
+  const live = (w.old?.metadata?.managedFields ?? []) as ManagedFieldsEntryLike[];
+  // The entries to start from, valid: the stored ones are (they were written by this code).
+  let base: ManagedFieldsEntryLike[];
+  if (w.subresource) base = live;
+  else if (isResetRequest(requested)) base = [];
+  else if (w.writer.operation === "Apply" || requested.length === 0 || requested === live || isDeepStrictEqual(requested, live)) base = requested.length ? requested : live;
+  else base = isValid(requested) ? requested : live;
+  if (w.writer.operation === "Apply") {
+    meta.managedFields = base as typeof meta.managedFields;
+    return;
   }
-  meta.managedFields = encodeManagedFields(managers) as typeof meta.managedFields;
+  const changes = compareObjects(w.typeName, w.old as unknown as Obj | undefined, w.next as unknown as Obj, "typed");
+  const entries = isSame(changes) ? base : recordUpdateEntries(base, { manager: w.writer.manager, apiVersion: w.apiVersion, time: fieldsTime(w.now), subresource: w.subresource }, changes, "typed");
+  meta.managedFields = entries as typeof meta.managedFields;
 }
 
-function requestedOrLive(requested: ManagedFieldsEntryLike[], live: ManagedFieldsEntryLike[] | undefined): Managers {
+function isValid(entries: ManagedFieldsEntryLike[]): boolean {
   try {
-    const managers = decodeManagedFields(requested);
-    if (managers.size > 0) return managers;
+    return decodeManagedFields(entries).size > 0;
   } catch (err) {
-    if (!(err instanceof ManagedFieldsError)) throw err;
+    if (err instanceof ManagedFieldsError) return false;
+    throw err;
   }
-  return decodeOrEmpty(live);
 }
 
 /** A server-side apply of `config` onto `live` (both Kubernetes JSON); `merged` is the configuration merged into the live object. */
@@ -118,7 +120,7 @@ export function applyConfiguration(r: ApplyRequest): Obj {
   if (!isSame(changes)) managers.get(id)!.time = time;
   capUpdateManagers(managers);
   const meta = (next["metadata"] ??= {}) as { managedFields?: unknown };
-  meta.managedFields = encodeManagedFields(managers);
+  meta.managedFields = encodeManagedFields(managers, "json");
   return next;
 }
 

@@ -17,16 +17,33 @@ export interface ManagerEntry {
 /** The entries by manager identity (manager, operation, subresource; and apiVersion for Update). */
 export type Managers = Map<string, ManagerEntry>;
 
-/** An entry as ObjectMeta holds it (the generated type's shape). */
+/** An entry as ObjectMeta holds it: fieldsV1 is its JSON text in decoded objects, the object itself in Kubernetes JSON. */
 export interface ManagedFieldsEntryLike {
   manager: string;
   operation: string;
   apiVersion: string;
   time: string;
   fieldsType: string;
-  fieldsV1?: { [key: string]: unknown } | undefined;
+  fieldsV1?: string | Record<string, unknown> | undefined;
   subresource: string;
 }
+
+/** Which form entries are written in: `typed` (fieldsV1 as text, for decoded objects) or `json`. */
+export type EntryForm = "typed" | "json";
+
+/** An entry's FieldsV1 as an object (parsing the text form); throws ManagedFieldsError for text that is not JSON. */
+export function fieldsV1Of(e: ManagedFieldsEntryLike): Record<string, unknown> {
+  const f = e.fieldsV1;
+  if (f === undefined || f === "") return {};
+  if (typeof f !== "string") return f;
+  try {
+    return JSON.parse(f) as Record<string, unknown>;
+  } catch (err) {
+    throw new ManagedFieldsError("fieldsV1 is not JSON", { cause: err });
+  }
+}
+
+const fieldsV1In = (set: FieldSet, form: EntryForm): string | Record<string, unknown> => (form === "typed" ? JSON.stringify(set.toFieldsV1()) : set.toFieldsV1());
 
 /** managedFields that do not decode: a wrong operation, fieldsType or FieldsV1. */
 export class ManagedFieldsError extends Error {
@@ -57,7 +74,7 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntryLike[]):
     if (e.fieldsType !== "FieldsV1") throw new ManagedFieldsError(e.fieldsType ? `invalid fieldsType "${e.fieldsType}" in managed fields entry ${i}` : `missing fieldsType in managed fields entry ${i}`);
     let set: FieldSet;
     try {
-      set = FieldSet.fromFieldsV1(e.fieldsV1 ?? {});
+      set = FieldSet.fromFieldsV1(fieldsV1Of(e));
     } catch (err) {
       if (err instanceof FieldsV1Error) throw new ManagedFieldsError(`error decoding the fields of managed fields entry ${i}: ${err.message}`, { cause: err });
       throw err;
@@ -83,11 +100,12 @@ export function decodeOrEmpty(entries: readonly ManagedFieldsEntryLike[] | undef
 export function isResetRequest(entries: readonly ManagedFieldsEntryLike[] | undefined): boolean {
   if (entries?.length !== 1) return false;
   const e = entries[0]!;
-  return !e.manager && !e.operation && !e.apiVersion && !e.time && !e.fieldsType && !e.subresource && (!e.fieldsV1 || Object.keys(e.fieldsV1).length === 0);
+  const f = e.fieldsV1;
+  return !e.manager && !e.operation && !e.apiVersion && !e.time && !e.fieldsType && !e.subresource && (!f || f === "{}" || (typeof f === "object" && Object.keys(f).length === 0));
 }
 
 /** Entries in Kubernetes' order: Apply before Update, then by time, manager, apiVersion, subresource. */
-export function encodeManagedFields(managers: Managers): ManagedFieldsEntryLike[] {
+export function encodeManagedFields(managers: Managers, form: EntryForm): ManagedFieldsEntryLike[] {
   const entries = [...managers.values()].filter((m) => !m.set.isEmpty());
   entries.sort(
     (p, q) =>
@@ -99,7 +117,7 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntryLike[
     apiVersion: m.apiVersion,
     time: m.time,
     fieldsType: "FieldsV1",
-    fieldsV1: m.set.toFieldsV1(),
+    fieldsV1: fieldsV1In(m.set, form),
     subresource: m.subresource,
   }));
 }
@@ -153,6 +171,61 @@ export function capUpdateManagers(managers: Managers, max = MAX_UPDATE_MANAGERS)
       managers.set(bucketId, { manager: ANCIENT_CHANGES_MANAGER, operation: "Update", apiVersion: m.apiVersion, time: m.time, subresource: "", set: m.set });
     }
   }
+}
+
+/** Whether a FieldsV1 object owns any path that is a member of `set` (read without decoding it). */
+export function fieldsV1Intersects(raw: Record<string, unknown> | undefined, set: FieldSet): boolean {
+  if (!raw) return false;
+  for (const m of set.members) {
+    const node = raw[m] as Record<string, unknown> | undefined;
+    if (node && typeof node === "object" && ("." in node || Object.keys(node).length === 0)) return true;
+  }
+  for (const [e, child] of set.children) {
+    const node = raw[e];
+    if (node && typeof node === "object" && fieldsV1Intersects(node as Record<string, unknown>, child)) return true;
+  }
+  return false;
+}
+
+/**
+ * `recordUpdate` on stored entries, decoding only the entries the change touches (the writer's, and
+ * those owning a changed or removed field); the others are kept as they are. Entries are assumed
+ * valid (stored, or checked by the caller). Returns the new entries in Kubernetes' order.
+ */
+export function recordUpdateEntries(entries: readonly ManagedFieldsEntryLike[], writer: Omit<ManagerEntry, "set" | "operation">, changes: Changes, form: EntryForm): ManagedFieldsEntryLike[] {
+  const taken = changes.added.union(changes.modified);
+  const lost = taken.union(changes.removed);
+  const selfId = managerIdentity({ ...writer, operation: "Update" });
+  const out: ManagedFieldsEntryLike[] = [];
+  let own = new FieldSet();
+  let updaters = 1;
+  for (const e of entries) {
+    if (managerIdentity(e) === selfId) {
+      own = own.union(FieldSet.fromFieldsV1(fieldsV1Of(e)));
+      continue;
+    }
+    if (e.operation === "Update") updaters++;
+    const raw = fieldsV1Of(e);
+    if (!fieldsV1Intersects(raw, lost)) {
+      out.push(e);
+      continue;
+    }
+    const set = FieldSet.fromFieldsV1(raw).difference(taken).difference(changes.removed);
+    if (!set.isEmpty()) out.push({ ...e, fieldsV1: fieldsV1In(set, form) });
+  }
+  own = own.difference(changes.removed).union(taken);
+  if (!own.isEmpty()) out.push({ manager: writer.manager, operation: "Update", apiVersion: writer.apiVersion, time: writer.time, fieldsType: "FieldsV1", fieldsV1: fieldsV1In(own, form), subresource: writer.subresource });
+  if (updaters > MAX_UPDATE_MANAGERS) {
+    const managers = decodeManagedFields(out);
+    capUpdateManagers(managers);
+    return encodeManagedFields(managers, form);
+  }
+  return out.sort(compareEntries);
+}
+
+/** Kubernetes' order of entries: Apply before Update, then by time, manager, apiVersion, subresource. */
+export function compareEntries(p: ManagedFieldsEntryLike, q: ManagedFieldsEntryLike): number {
+  return cmp(p.operation, q.operation) || cmp(p.time, q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource);
 }
 
 /** One field another manager owns with a different value than the applier asks for. */

@@ -58,18 +58,6 @@ function keyElement(element: unknown, node: Extract<SchemaNode, { kind: "associa
 
 const valueElement = (v: unknown): PathElement => `v:${JSON.stringify(v)}`;
 
-/** Calls `visit` for each present child of a struct or map value: its path element, value and node. */
-function eachChild(v: Obj, node: SchemaNode, mode: ValueMode, visit: (e: PathElement, value: unknown, node: SchemaNode) => void): void {
-  if (node.kind === "struct") {
-    for (const f of node.fields) {
-      const fv = fieldValue(v, f, mode);
-      if (fv !== undefined) visit(`f:${f.json}`, fv, f.node);
-    }
-  } else if (node.kind === "map") {
-    for (const [k, mv] of Object.entries(v)) if (mv !== undefined && mv !== null) visit(`f:${k}`, mv, node.value);
-  }
-}
-
 /**
  * Adds the field `e` holding `v` to `out`: a leaf is a member; a struct or map adds its fields (an
  * empty one is a member itself, a map also is when `markMaps`); list elements are members with their fields.
@@ -112,7 +100,17 @@ function addField(out: FieldSet, e: PathElement, v: unknown, node: SchemaNode, m
 
 function setOf(v: Obj, node: SchemaNode, mode: ValueMode, markMaps: boolean): FieldSet {
   const out = new FieldSet();
-  eachChild(v, node, mode, (e, value, child) => addField(out, e, value, child, mode, markMaps));
+  if (node.kind === "struct") {
+    for (const f of node.fields) {
+      const fv = fieldValue(v, f, mode);
+      if (fv !== undefined) addField(out, `f:${f.json}`, fv, f.node, mode, markMaps);
+    }
+  } else if (node.kind === "map") {
+    for (const k in v) {
+      const mv = v[k];
+      if (mv !== undefined && mv !== null) addField(out, `f:${k}`, mv, node.value, mode, markMaps);
+    }
+  }
   return out;
 }
 
@@ -148,70 +146,72 @@ export function compareObjects(typeName: string, old: Obj | undefined, next: Obj
 /** The comparison of two present struct/map values, or undefined when they are the same. */
 function compareValues(a: Obj, b: Obj, node: SchemaNode, mode: ValueMode): Comparison | undefined {
   if (a === b) return undefined;
-  let out: Comparison | undefined;
-  const result = (): Comparison => (out ??= emptyComparison());
-  const compareField = (e: PathElement, av: unknown, bv: unknown, child: SchemaNode): void => {
-    if (av === undefined && bv === undefined) return;
-    if (av === undefined) return addField(result().added, e, bv, child, mode, true);
-    if (bv === undefined) return addField(result().removed, e, av, child, mode, true);
-    switch (child.kind) {
-      case "leaf":
-        if (av !== bv && !isDeepStrictEqual(av, bv)) result().modified.members.add(e);
-        return;
-      case "set": {
-        const before = new Set((av as unknown[]).map(valueElement));
-        const after = new Set((bv as unknown[]).map(valueElement));
-        for (const x of after) if (!before.has(x)) result().added.child(e).members.add(x);
-        for (const x of before) if (!after.has(x)) result().removed.child(e).members.add(x);
-        return;
-      }
-      case "associative": {
-        const before = new Map((av as unknown[]).map((x) => [keyElement(x, child, mode), x as Obj]));
-        const after = new Map((bv as unknown[]).map((x) => [keyElement(x, child, mode), x as Obj]));
-        for (const [k, x] of after) {
-          const prev = before.get(k);
-          if (!prev) {
-            const added = result().added.child(e);
-            added.members.add(k);
-            const sub = setOf(x, child.element, mode, true);
-            if (!sub.isEmpty()) added.children.set(k, sub);
-            continue;
-          }
-          const c = compareValues(prev, x, child.element, mode);
-          if (c) nest(result(), [e, k], c);
-        }
-        for (const [k, x] of before) {
-          if (after.has(k)) continue;
-          const removed = result().removed.child(e);
-          removed.members.add(k);
-          const sub = setOf(x, child.element, mode, true);
-          if (!sub.isEmpty()) removed.children.set(k, sub);
-        }
-        return;
-      }
-      default: {
-        const c = compareValues(av as Obj, bv as Obj, child, mode);
-        if (c) nest(result(), [e], c);
-      }
-    }
-  };
+  const acc: { out: Comparison | undefined } = { out: undefined };
   if (node.kind === "struct") {
-    for (const f of node.fields) compareField(`f:${f.json}`, fieldValue(a, f, mode), fieldValue(b, f, mode), f.node);
+    for (const f of node.fields) compareField(acc, `f:${f.json}`, fieldValue(a, f, mode), fieldValue(b, f, mode), f.node, mode);
   } else if (node.kind === "map") {
-    for (const [k, av] of Object.entries(a)) compareField(`f:${k}`, av ?? undefined, b[k] ?? undefined, node.value);
-    for (const [k, bv] of Object.entries(b)) if (!(k in a) || a[k] === undefined || a[k] === null) compareField(`f:${k}`, undefined, bv ?? undefined, node.value);
+    for (const k in a) compareField(acc, `f:${k}`, a[k] ?? undefined, b[k] ?? undefined, node.value, mode);
+    for (const k in b) if (a[k] === undefined || a[k] === null) compareField(acc, `f:${k}`, undefined, b[k] ?? undefined, node.value, mode);
   }
-  return out;
+  return acc.out;
 }
 
-function nest(out: Comparison, path: PathElement[], c: Comparison): void {
-  for (const key of ["added", "modified", "removed"] as const) {
+/** Adds to `acc` how field `e` changed from `av` to `bv` (either may be absent). */
+function compareField(acc: { out: Comparison | undefined }, e: PathElement, av: unknown, bv: unknown, child: SchemaNode, mode: ValueMode): void {
+  if (av === bv) return;
+  if (av === undefined) return addField((acc.out ??= emptyComparison()).added, e, bv, child, mode, true);
+  if (bv === undefined) return addField((acc.out ??= emptyComparison()).removed, e, av, child, mode, true);
+  switch (child.kind) {
+    case "leaf":
+      if (!isDeepStrictEqual(av, bv)) (acc.out ??= emptyComparison()).modified.members.add(e);
+      return;
+    case "set": {
+      const before = new Set((av as unknown[]).map(valueElement));
+      const after = new Set((bv as unknown[]).map(valueElement));
+      for (const x of after) if (!before.has(x)) (acc.out ??= emptyComparison()).added.child(e).members.add(x);
+      for (const x of before) if (!after.has(x)) (acc.out ??= emptyComparison()).removed.child(e).members.add(x);
+      return;
+    }
+    case "associative": {
+      const before = new Map<PathElement, Obj>();
+      for (const x of av as Obj[]) before.set(keyElement(x, child, mode), x);
+      const seen = new Set<PathElement>();
+      for (const x of bv as Obj[]) {
+        const k = keyElement(x, child, mode);
+        seen.add(k);
+        const prev = before.get(k);
+        if (prev) {
+          const c = compareValues(prev, x, child.element, mode);
+          if (c) nest((acc.out ??= emptyComparison()), e, k, c);
+        } else addElement((acc.out ??= emptyComparison()).added.child(e), k, x, child.element, mode);
+      }
+      for (const [k, x] of before) if (!seen.has(k)) addElement((acc.out ??= emptyComparison()).removed.child(e), k, x, child.element, mode);
+      return;
+    }
+    default: {
+      const c = compareValues(av as Obj, bv as Obj, child, mode);
+      if (c) nest((acc.out ??= emptyComparison()), e, undefined, c);
+    }
+  }
+}
+
+/** A list element added or removed as a whole: a member, with its fields under it. */
+function addElement(list: FieldSet, k: PathElement, x: Obj, element: SchemaNode, mode: ValueMode): void {
+  list.members.add(k);
+  const sub = setOf(x, element, mode, true);
+  if (!sub.isEmpty()) list.children.set(k, sub);
+}
+
+function nest(out: Comparison, e: PathElement, k: PathElement | undefined, c: Comparison): void {
+  for (const key of COMPARISON_KEYS) {
     if (c[key].isEmpty()) continue;
-    let node = out[key];
-    for (const e of path) node = node.child(e);
+    let node = out[key].child(e);
+    if (k !== undefined) node = node.child(k);
     mergeInto(node, c[key]);
   }
 }
+
+const COMPARISON_KEYS = ["added", "modified", "removed"] as const;
 
 function mergeInto(target: FieldSet, source: FieldSet): void {
   for (const m of source.members) target.members.add(m);

@@ -54,6 +54,8 @@ class SchemaBuilder {
     if (apiFieldOption(field, "quantity")) {
       return this.named("io.k8s.apimachinery.pkg.api.resource.Quantity", { description: "A fixed-point number with a suffix (\"500m\", \"1Gi\").", "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] });
     }
+    // managedFields' fieldsV1: its text in protobuf, an object in JSON (Kubernetes' FieldsV1 is `type: object`).
+    if (apiFieldOption(field, "json_object")) return { type: "object" };
     const f = field as unknown as { scalar?: number; message?: DescMessage };
     if (kind === "message" && f.message) return this.message(f.message);
     if (kind === "enum") return { type: "string" };

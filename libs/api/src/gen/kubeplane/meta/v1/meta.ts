@@ -6,7 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Struct } from "../../../google/protobuf/struct.js";
 
 export const protobufPackage = "kubeplane.meta.v1";
 
@@ -58,10 +57,11 @@ export interface ManagedFieldsEntry {
   time: string;
   /** Always "FieldsV1". */
   fieldsType: string;
-  /** The field set in FieldsV1 form ({"f:spec":{"f:replicas":{}}}); a Struct keeps it as JSON in both codecs. */
-  fieldsV1?:
-    | { [key: string]: any }
-    | undefined;
+  /**
+   * The field set in FieldsV1 form ({"f:spec":{"f:replicas":{}}}): a JSON object in Kubernetes JSON,
+   * its text in protobuf and in decoded objects.
+   */
+  fieldsV1: string;
   /** The subresource the manager wrote through ("status", "scale"), "" for the object itself. */
   subresource: string;
 }
@@ -706,7 +706,7 @@ export const ObjectMeta_AnnotationsEntry: MessageFns<ObjectMeta_AnnotationsEntry
 };
 
 function createBaseManagedFieldsEntry(): ManagedFieldsEntry {
-  return { manager: "", operation: "", apiVersion: "", time: "", fieldsType: "", fieldsV1: undefined, subresource: "" };
+  return { manager: "", operation: "", apiVersion: "", time: "", fieldsType: "", fieldsV1: "", subresource: "" };
 }
 
 export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
@@ -726,8 +726,8 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
     if (message.fieldsType !== "") {
       writer.uint32(42).string(message.fieldsType);
     }
-    if (message.fieldsV1 !== undefined) {
-      Struct.encode(Struct.wrap(message.fieldsV1), writer.uint32(50).fork()).join();
+    if (message.fieldsV1 !== "") {
+      writer.uint32(50).string(message.fieldsV1);
     }
     if (message.subresource !== "") {
       writer.uint32(58).string(message.subresource);
@@ -793,7 +793,7 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
               break;
             }
 
-            message.fieldsV1 = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            message.fieldsV1 = reader.string();
             continue;
           }
           case 7: {
@@ -831,7 +831,11 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
         : isSet(object.fields_type)
         ? globalThis.String(object.fields_type)
         : "",
-      fieldsV1: isObject(object.fieldsV1) ? object.fieldsV1 : isObject(object.fields_v1) ? object.fields_v1 : undefined,
+      fieldsV1: isSet(object.fieldsV1)
+        ? globalThis.String(object.fieldsV1)
+        : isSet(object.fields_v1)
+        ? globalThis.String(object.fields_v1)
+        : "",
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
     };
   },
@@ -853,7 +857,7 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
     if (message.fieldsType !== "") {
       obj.fieldsType = message.fieldsType;
     }
-    if (message.fieldsV1 !== undefined) {
+    if (message.fieldsV1 !== "") {
       obj.fieldsV1 = message.fieldsV1;
     }
     if (message.subresource !== "") {
@@ -872,7 +876,7 @@ export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
     message.apiVersion = object.apiVersion ?? "";
     message.time = object.time ?? "";
     message.fieldsType = object.fieldsType ?? "";
-    message.fieldsV1 = object.fieldsV1 ?? undefined;
+    message.fieldsV1 = object.fieldsV1 ?? "";
     message.subresource = object.subresource ?? "";
     return message;
   },
