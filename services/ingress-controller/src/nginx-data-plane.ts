@@ -23,7 +23,7 @@ export interface NginxDataPlaneOptions {
   httpsListen: string;
   connectTimeoutMs: number;
   shutdownGraceMs: number;
-  /** At most one reload per this many ms; changes in between are applied together. */
+  /** At most one reload signalled per this many ms; changes in between are applied together. */
   minReloadIntervalMs: number;
   fallback: PemKeyPair;
   /** What to serve, read from the informer caches at each render. */
@@ -170,12 +170,14 @@ export class NginxDataPlane {
     await writeFile(next, text);
     await this.nginx.test(next);
     await rename(next, join(this.opts.stateDir, "nginx.conf"));
+    // The interval counts from the signal: the wait for the old workers to drain is not added to it.
+    const signalledAt = Date.now();
     await this.nginx.reload();
     this.current = text;
     this.generation = generation;
     await this.waitForGeneration(generation);
     this.serving = true;
-    this.lastReloadAt = Date.now();
+    this.lastReloadAt = signalledAt;
     this.opts.metrics.reloads.inc({ result: "success" });
     this.opts.metrics.lastReloadSuccessful.set(1);
     this.opts.logger.info({ servers: site.servers.length, upstreams: site.upstreams.length, ms: Math.round(performance.now() - started) }, "nginx reloaded");
