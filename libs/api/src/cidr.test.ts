@@ -1,7 +1,7 @@
 // Unit tests for the CIDR helpers: parsing both families, masking host bits, subtracting and merging ranges.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatIp, mergeRanges, parseCidr, parseIp, subtractRanges, type AddressRange } from "./cidr.js";
+import { formatIp, formatIpCanonical, mergeRanges, parseCidr, parseIp, subtractRanges, type AddressRange } from "./cidr.js";
 
 const text = (ranges: readonly AddressRange[]): string[] => ranges.map((r) => `${formatIp(r.family, r.first)}-${formatIp(r.family, r.last)}`);
 
@@ -24,4 +24,13 @@ test("a block minus its excepts is the ranges around them; other families are ig
 test("merging sorts by family and address and joins overlapping or adjacent ranges", () => {
   const merged = mergeRanges([parseCidr("10.0.1.0/24")!, parseCidr("fd00::/64")!, parseCidr("10.0.0.0/24")!, parseCidr("10.0.0.128/25")!, parseCidr("10.0.3.0/24")!]);
   assert.deepEqual(text(merged), ["10.0.0.0-10.0.1.255", "10.0.3.0-10.0.3.255", "fd00:0:0:0:0:0:0:0-fd00:0:0:0:ffff:ffff:ffff:ffff"]);
+});
+
+test("canonical text: IPv4 as is, IPv6 in RFC 5952 form", () => {
+  const v6 = (text: string): string => formatIpCanonical(6, parseIp(text)!.value);
+  assert.equal(formatIpCanonical(4, parseIp("10.96.0.1")!.value), "10.96.0.1");
+  assert.equal(v6("FD00:0010:0096:0000:0000:0000:0000:000A"), "fd00:10:96::a");
+  assert.equal(v6("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
+  assert.equal(v6("1:0:2:3:4:5:6:7"), "1:0:2:3:4:5:6:7");
+  assert.equal(v6("::"), "::");
 });

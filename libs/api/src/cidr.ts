@@ -44,6 +44,30 @@ export function formatIp(family: 4 | 6, value: bigint): string {
   return hextets.join(":");
 }
 
+/**
+ * The canonical text of an address of `family`: dotted quad, or RFC 5952 for IPv6 (lower case, no
+ * leading zeros, the longest run of two or more zero groups as "::"), as Kubernetes writes ClusterIPs and podCIDRs.
+ */
+export function formatIpCanonical(family: 4 | 6, value: bigint): string {
+  if (family === 4) return formatIp(4, value);
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+}
+
 /** A CIDR ("10.0.0.0/8", "2001:db8::/32"); host bits are masked off as Kubernetes' ParseCIDRSloppy does. Undefined when invalid. */
 export function parseCidr(text: string): CidrBlock | undefined {
   const slash = text.indexOf("/");

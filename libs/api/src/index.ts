@@ -61,7 +61,7 @@ export * as coreV1ResourceQuota from "./gen/kubeplane/core/v1/resource_quota.js"
 export * as discoveryV1 from "./gen/kubeplane/discovery/v1/endpoint_slice.js";
 export * as networkingV1 from "./gen/kubeplane/networking/v1/ingress.js";
 export * as networkingV1NetworkPolicy from "./gen/kubeplane/networking/v1/network_policy.js";
-export { formatIp, mergeRanges, parseCidr, parseIp, subtractRanges, type AddressRange, type CidrBlock } from "./cidr.js";
+export { formatIp, formatIpCanonical, mergeRanges, parseCidr, parseIp, subtractRanges, type AddressRange, type CidrBlock } from "./cidr.js";
 export * as policyV1 from "./gen/kubeplane/policy/v1/pod_disruption_budget.js";
 export * as schedulingV1 from "./gen/kubeplane/scheduling/v1/priority_class.js";
 export * as storageV1 from "./gen/kubeplane/storage/v1/storage_class.js";

@@ -1,5 +1,5 @@
-// IPv6 CIDRs with RFC 5952 formatting (the canonical text of a ClusterIP), for the Service IP allocator of the second family.
-import { parseIp } from "@kubeplane/api";
+// IPv6 addresses and CIDRs as 128-bit integers (over @kubeplane/api's parser and RFC 5952 formatter), for the Service IP allocator of the second family.
+import { formatIpCanonical, parseIp } from "@kubeplane/api";
 
 /** An IPv6 network: `base` is the network address as a 128-bit unsigned integer. */
 export interface Ipv6Cidr {
@@ -16,22 +16,7 @@ export function parseIpv6(text: string): bigint | undefined {
 
 /** The RFC 5952 text of a 128-bit address: lower case, no leading zeros, the longest run of 2+ zero groups as "::". */
 export function formatIpv6(value: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+  return formatIpCanonical(6, value);
 }
 
 /** The canonical (RFC 5952) form of an IPv6 address, or undefined if malformed. */
