@@ -2,7 +2,8 @@
 // a real apiserver and kube-proxy, plus a client namespace routed through the node (an address off
 // the pod network). Default deny blocks pod-to-pod traffic on the bridge; allow rules by pod label,
 // namespace label and ipBlock reopen exactly their paths; egress is isolated too; replies pass;
-// the node still reaches its pods; deleting the policies restores traffic.
+// the node still reaches its pods; deleting the policies restores traffic; the table outlives a stop and
+// goes with --network-policy=false.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -161,5 +162,21 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
     assert.ok(await reaches(dbNs, web), "db → web");
     assert.ok(await reaches(toolNs, web), "ops/tool → web");
     assert.doesNotMatch(await table(), /jump/);
+  });
+
+  test("SIGTERM leaves the table (pods stay isolated while kube-proxy is down); --network-policy=false removes it", async () => {
+    await policy("shop", "deny-again", { podSelector: {} });
+    await expectPath(cacheNs, db, false, "cache → db");
+    await proxy!.kill("SIGTERM");
+    proxy = undefined;
+    assert.match(await table(), /jump ingress-/);
+    assert.equal(await reaches(cacheNs, db), false, "cache → db with kube-proxy stopped");
+    proxy = await startServiceProcess({
+      entry: serviceEntry("kube-proxy"),
+      flags: { apiserver: cp.apiserver.grpcAddress, "nats-url": cp.nats.url, netns: node.netns, "hostname-override": "node-a", "network-policy": "false" },
+    });
+    const listed = await nsRun(node.netns, ["nft", "list", "table", "inet", "kubeplane-netpol"]);
+    assert.notEqual(listed.code, 0, "the table is gone once the proxy is ready");
+    assert.ok(await reaches(cacheNs, db), "cache → db without enforcement");
   });
 });
