@@ -73,8 +73,9 @@ export class LeaseElection {
    * Fencing: leadership is valid until (start of the last successful acquire or renew call) +
    * renewDeadline. At that instant the term signal aborts, whether or not a call is still hanging,
    * and each call is cancelled at that instant too. A standby cannot take over before it has seen
-   * the lease unrenewed for leaseDuration, counted from no earlier than that same call's start, so
-   * the old leader's term ends (leaseDuration − renewDeadline) before a new one can begin.
+   * the lease unrenewed for leaseDuration, counted from when its read of that renewal returned
+   * (no earlier than the renewal's commit, so no earlier than that call's start), so the old
+   * leader's term ends (leaseDuration − renewDeadline) before a new one can begin.
    */
   async run(signal: AbortSignal, onLeading: (term: AbortSignal) => Promise<void>): Promise<boolean> {
     let renewedAt = 0;
@@ -173,11 +174,16 @@ export class LeaseElection {
     }
     const spec = current.spec ?? coordinationV1.LeaseSpec.fromPartial({});
     const holder = spec.holderIdentity ?? "";
+    // A renewal is observed when the read returns, not when it was sent (as client-go's observedTime):
+    // a slow read can carry a renewal its holder sent after this call started, and that holder's
+    // term runs until its own send time + renewDeadline. Counting from the call's start would let a
+    // standby take over up to one read's latency early, while the old leader still acts.
+    const observedAt = Date.now();
     if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== spec.renewTime) {
-      this.observed = { holder, renewTime: spec.renewTime, at: now };
+      this.observed = { holder, renewTime: spec.renewTime, at: observedAt };
     }
     const durationMs = (spec.leaseDurationSeconds ?? 0) * 1000;
-    const held = holder !== "" && holder !== identity && this.observed.at + durationMs > now;
+    const held = holder !== "" && holder !== identity && this.observed.at + durationMs > observedAt;
     if (held) return false;
     const next = coordinationV1.Lease.fromPartial(current);
     next.spec = coordinationV1.LeaseSpec.fromPartial({

@@ -142,3 +142,61 @@ test("a leader whose connection hangs stops acting before the standby starts: ac
   clientB.close();
   await proxy.close();
 });
+
+test("a standby counts a renewal from when its read returned: a slow read of a fresh renewal does not let it take over while the old leader acts", async () => {
+  const proxy = await startTcpProxy(apiserver.grpcAddress);
+  const clientA = ApiClient.connect(clientOptions(proxy.address));
+  const clientB = ApiClient.connect(clientOptions(apiserver.grpcAddress));
+  // B's reads can be held before they are sent: the read then returns a renewal newer than the call's start.
+  let holdNextRead = 0;
+  let heldReadStarted: number | undefined;
+  const slowB = Object.create(clientB) as ApiClient;
+  slowB.get = async (...args: Parameters<ApiClient["get"]>) => {
+    if (holdNextRead > 0) {
+      const ms = holdNextRead;
+      holdNextRead = 0;
+      heldReadStarted = performance.now();
+      await new Promise((r) => setTimeout(r, ms));
+    }
+    return clientB.get(...args);
+  };
+  const timing = { leaseDurationMs: 2500, renewDeadlineMs: 2000, retryPeriodMs: 200 };
+  const intervals: { who: string; start: number; end?: number }[] = [];
+  const campaign = (who: string, client: ApiClient) => {
+    const election = new LeaseElection(client, { namespace: "kube-system", name: "observe-test", identity: who, ...timing, logger: quiet });
+    const controller = new AbortController();
+    const done = election.run(controller.signal, async (term) => {
+      const interval: (typeof intervals)[number] = { who, start: performance.now() };
+      intervals.push(interval);
+      await new Promise<void>((resolve) => term.addEventListener("abort", () => resolve(), { once: true }));
+      interval.end = performance.now();
+    });
+    return { controller, done };
+  };
+  const a = campaign("a", clientA);
+  let b: ReturnType<typeof campaign> | undefined;
+  try {
+    await waitFor(() => intervals.some((i) => i.who === "a"), { message: "a leads" });
+    b = campaign("b", slowB);
+    await new Promise((r) => setTimeout(r, 600)); // b has observed a's renewals (a poll is 200 ms)
+    // b's next read waits 1.5 s before it is sent; a keeps renewing until just before that read, then hangs.
+    holdNextRead = 1500;
+    await waitFor(() => heldReadStarted !== undefined, { message: "b's held read started" });
+    await new Promise((r) => setTimeout(r, 1300));
+    proxy.hang();
+    assert.equal(await a.done, false, "a lost leadership");
+    await waitFor(() => intervals.some((i) => i.who === "b"), { timeoutMs: 15_000, message: "b leads once a's lease expired" });
+    const aInterval = intervals.find((i) => i.who === "a")!;
+    const bInterval = intervals.find((i) => i.who === "b")!;
+    assert.ok(aInterval.end! < bInterval.start, `a acted until ${Math.round(aInterval.end! - heldReadStarted!)} ms, b from ${Math.round(bInterval.start - heldReadStarted!)} ms after b's held read started`);
+  } finally {
+    // Also on failure: a campaign or a proxied connection left running would keep the file alive.
+    a.controller.abort();
+    b?.controller.abort();
+    proxy.resume();
+    await Promise.allSettled([a.done, b?.done]);
+    clientA.close();
+    clientB.close();
+    await proxy.close();
+  }
+});
