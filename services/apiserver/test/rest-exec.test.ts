@@ -1,6 +1,8 @@
 // kubectl exec, attach (WebSocket v5.channel.k8s.io) and port-forward (SPDY in a WebSocket, or SPDY) through the REST API → the apiserver's relays → kubelet → containerd, on a real node in a network namespace of the test's own.
 import assert from "node:assert/strict";
 import { request } from "node:https";
+import { once } from "node:events";
+import { connect as tlsConnect } from "node:tls";
 import { get as httpGet } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { execFile } from "node:child_process";
@@ -10,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { coreV1Pod, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
+import { SpdyConnection, type SpdyStream } from "@kubeplane/spdy";
 import { clientTls, enterTestNetns, freePort, serviceEntry, startControlPlane, startServiceProcess, testPki, startNodeStack, waitFor, type ControlPlane, type NodeStack, type ServiceProcess } from "@kubeplane/testing";
 import { WebSocket } from "ws";
 import { kubectl, kubectlStream, writeKubeconfig } from "./rest-support.js";
@@ -165,6 +168,43 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
       await waitFor(() => /error forwarding port 9999/.test(closed.pf.output()), { timeoutMs: 30_000, message: `kubectl reports the refused port (${closed.pf.output()})` });
     } finally {
       closed.pf.child.kill("SIGKILL");
+    }
+  });
+
+  it("a raw SPDY client (libs/spdy over the TLS upgrade) forwards to the pod; a bad port header is reported on the error stream", async () => {
+    const tls = clientTls("admin");
+    const socket = tlsConnect({ host: "127.0.0.1", port: Number(new URL(restUrl).port), ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
+    await once(socket, "secureConnect");
+    socket.write("POST /api/v1/namespaces/default/pods/box/portforward HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n");
+    let received = Buffer.alloc(0);
+    while (!received.includes("\r\n\r\n")) received = Buffer.concat([received, (await once(socket, "data"))[0] as Buffer]);
+    socket.pause();
+    const end = received.indexOf("\r\n\r\n") + 4;
+    const head = received.subarray(0, end).toString("latin1");
+    assert.match(head, /^HTTP\/1\.1 101 /);
+    assert.match(head, /^X-Stream-Protocol-Version: portforward\.k8s\.io\r$/im);
+    const conn = new SpdyConnection(socket, { role: "client", head: received.subarray(end) });
+    socket.resume();
+    const readAll = async (stream: SpdyStream): Promise<string> => {
+      let text = "";
+      for await (const c of stream) text += (c as Buffer).toString("utf8");
+      return text;
+    };
+    try {
+      const error = conn.openStream({ streamType: "error", port: "8080", requestID: "0" });
+      error.end();
+      const data = conn.openStream({ streamType: "data", port: "8080", requestID: "0" });
+      data.end("GET / HTTP/1.0\r\n\r\n");
+      const [answer, failure] = await Promise.all([readAll(data), readAll(error)]);
+      assert.match(answer, /^HTTP\/1\.[01] 200 /);
+      assert.match(answer, /\r\n\r\nhello-from-pod\n$/);
+      assert.equal(failure, "");
+      const badError = conn.openStream({ streamType: "error", port: "0", requestID: "1" });
+      badError.end();
+      conn.openStream({ streamType: "data", port: "0", requestID: "1" }).resume();
+      assert.match(await readAll(badError), /invalid port header "0"/);
+    } finally {
+      conn.close();
     }
   });
 
