@@ -24,3 +24,22 @@ describe("CidrSet", () => {
     assert.throws(() => new CidrSet("10.244.0.1/16", 24), /clusterCidr: Invalid value "10.244.0.1\/16": host bits must be zero/);
   });
 });
+
+describe("CidrSet of IPv6", () => {
+  it("carves /64s out of a /56 in order, in RFC 5952 text, and ignores CIDRs of the other family", () => {
+    const set = new CidrSet("fd00:10:244::/56", 64);
+    assert.equal(set.count, 256);
+    set.occupy("preset", "fd00:10:244:1::/64");
+    set.occupy("foreign", "10.244.0.0/24");
+    assert.equal(set.allocate("a"), "fd00:10:244::/64");
+    assert.equal(set.allocate("b"), "fd00:10:244:2::/64");
+    assert.equal(set.indexOf("fd00:10:244:ff::/64"), 255);
+    assert.equal(set.indexOf("fd00:10:245::/64"), undefined);
+    assert.equal(set.used, 3);
+  });
+
+  it("refuses host bits and a mask shorter than the cluster prefix", () => {
+    assert.throws(() => new CidrSet("fd00:10:244::1/56", 64), /host bits must be zero \(did you mean fd00:10:244::\/56\?\)/);
+    assert.throws(() => new CidrSet("fd00:10:244::/56", 48), /nodeCidrMaskSize: Invalid value 48/);
+  });
+});
