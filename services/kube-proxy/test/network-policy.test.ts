@@ -22,7 +22,8 @@ const policies = kindFor("networking.k8s.io/v1", "NetworkPolicy") as KindInfo<Ne
 
 /** True when one GET from `netns` to `ip`:8080 answers within 1 s (a dropped SYN hangs; nsRun kills it). */
 async function reaches(netns: string, ip: string): Promise<boolean> {
-  const res = await nsRun(netns, ["busybox", "wget", "-qO-", `http://${ip}:${podPort}/`], { timeoutMs: 1000 });
+  const host = ip.includes(":") ? `[${ip}]` : ip;
+  const res = await nsRun(netns, ["busybox", "wget", "-qO-", `http://${host}:${podPort}/`], { timeoutMs: 1000 });
   return res.code === 0;
 }
 
@@ -37,6 +38,8 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
   let web: string, db: string, cache: string, tool: string;
   let webNs: string, dbNs: string, cacheNs: string, toolNs: string;
   const clientAddr = "10.215.1.2";
+  // Each pod also gets an IPv6 address on the bridge (both in status.podIPs): pod i is fd00:214::<i+2>.
+  const v6 = (i: number): string => `fd00:214::${i + 2}`;
 
   const policy = async (namespace: string, name: string, spec: Record<string, unknown>): Promise<void> => {
     const np = networkingV1NetworkPolicy.NetworkPolicy.fromJSON({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { namespace, name }, spec });
@@ -54,6 +57,8 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
     node = await createTestNode(4, "10.96.0.0/12");
     [web, db, cache, tool] = node.pods.map((p) => p.ip) as [string, string, string, string];
     [webNs, dbNs, cacheNs, toolNs] = node.pods.map((p) => p.netns) as [string, string, string, string];
+    await nsExec(node.netns, ["ip", "-6", "addr", "add", "fd00:214::1/64", "dev", "kpbr0", "nodad"]);
+    for (const [i, p] of node.pods.entries()) await nsExec(p.netns, ["ip", "-6", "addr", "add", `${v6(i)}/64`, "dev", "eth0", "nodad"]);
     clientNs = await createNetns("client");
     await nsExec(node.netns, ["ip", "link", "add", "kpcl0", "type", "veth", "peer", "name", "eth0", "netns", clientNs]);
     await nsExec(node.netns, ["ip", "addr", "add", "10.215.1.1/24", "dev", "kpcl0"]);
@@ -84,7 +89,7 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
         }),
       )) as coreV1Pod.Pod;
       const ip = node.pods[i]!.ip;
-      const running: coreV1Pod.Pod = { ...created, status: { ...created.status!, phase: "Running", podIp: ip, podIps: [{ ip }] } };
+      const running: coreV1Pod.Pod = { ...created, status: { ...created.status!, phase: "Running", podIp: ip, podIps: [{ ip }, { ip: v6(i) }] } };
       await client.updateStatus(pods, running);
     }
     proxy = await startServiceProcess({
@@ -104,6 +109,7 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
 
   test("without policies pods reach each other across namespaces, and the client reaches them", async () => {
     assert.ok(await reaches(webNs, db), "web → db");
+    assert.ok(await reaches(webNs, v6(1)), "web → db over IPv6");
     assert.ok(await reaches(toolNs, db), "ops/tool → db");
     assert.ok(await reaches(clientNs, web), "client → web");
     assert.match(await table(), /map ingress-v4 \{\n\s+type ipv4_addr : verdict\n\s+\}/, "nothing isolated");
@@ -113,6 +119,7 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
     await policy("shop", "default-deny", { podSelector: {} });
     await expectPath(webNs, db, false, "web → db");
     assert.equal(await reaches(dbNs, web), false, "db → web");
+    assert.equal(await reaches(webNs, v6(1)), false, "web → db over IPv6");
     assert.equal(await reaches(toolNs, cache), false, "ops/tool → cache");
     assert.equal(await reaches(clientNs, web), false, "client → web");
     assert.ok(await reaches(node.netns, db), "node → db (kubelet probes)");
@@ -123,6 +130,8 @@ describe("NetworkPolicy enforcement (kube-proxy, nftables)", () => {
     await policy("shop", "web-to-db", { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: "http" }] }] });
     await expectPath(webNs, db, true, "web → db");
     assert.equal(await reaches(cacheNs, db), false, "cache → db");
+    assert.ok(await reaches(webNs, v6(1)), "web → db over IPv6 (the pod's second address)");
+    assert.equal(await reaches(cacheNs, v6(1)), false, "cache → db over IPv6");
     assert.equal(await reaches(dbNs, web), false, "db → web (the reverse path)");
     assert.equal(await reaches(toolNs, db), false, "a pod labelled web elsewhere would match; ops/tool does not");
   });
