@@ -141,9 +141,12 @@ kp_net_up() {
     br=${KP_NODE_BRIDGES[i]}
     ip link show dev "$br" >/dev/null 2>&1 || ip link add "$br" type bridge
     ip addr replace "${KP_NODE_GATEWAYS[i]}/${KP_NODE_CIDRS[i]#*/}" dev "$br"
+    # nodad: the gateway is usable at once (nothing else on a fresh bridge can hold the address).
+    ip -6 addr replace "${KP_NODE_GATEWAYS6[i]}/${KP_NODE_CIDRS6[i]#*/}" dev "$br" nodad
     ip link set "$br" up
   done
   ip route replace "$KP_SERVICE_CIDR" dev "${KP_NODE_BRIDGES[0]}" src "${KP_NODE_GATEWAYS[0]}"
+  ip -6 route replace "$KP_SERVICE_CIDR6" dev "${KP_NODE_BRIDGES[0]}" src "${KP_NODE_GATEWAYS6[0]}"
   ip route replace "$KP_LB_POOL" dev "${KP_NODE_BRIDGES[0]}" src "${KP_NODE_GATEWAYS[0]}"
   # Forwarding between the bridges needs net.ipv4.ip_forward. If it was off, turn it on but let
   # our table drop forwarded traffic that touches none of our bridges (the host must not start
@@ -164,6 +167,23 @@ table ip $KP_NFT_TABLE {
 }
 NFT
   fi
+  # The same for IPv6 (pods reaching IPv6 ClusterIPs and each other across bridges).
+  if [[ $(</proc/sys/net/ipv6/conf/all/forwarding) == 0 ]]; then
+    echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+    : >"$KP_RUN_DIR/ipv6_forwarding.set-by-up"
+  fi
+  if [[ -e $KP_RUN_DIR/ipv6_forwarding.set-by-up ]]; then
+    nft -f - <<NFT
+table ip6 $KP_NFT_TABLE
+delete table ip6 $KP_NFT_TABLE
+table ip6 $KP_NFT_TABLE {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname != "kp-n*" oifname != "kp-n*" drop
+  }
+}
+NFT
+  fi
 }
 
 kp_net_down() {
@@ -175,6 +195,13 @@ kp_net_down() {
     echo 0 >/proc/sys/net/ipv4/ip_forward
     rm -f -- "$KP_RUN_DIR/ip_forward.set-by-up"
     kp_say "net.ipv4.ip_forward back to 0"
+  fi
+  nft list table ip6 kube-proxy >/dev/null 2>&1 && nft delete table ip6 kube-proxy && kp_say "deleted nft table ip6 kube-proxy"
+  nft list table ip6 "$KP_NFT_TABLE" >/dev/null 2>&1 && nft delete table ip6 "$KP_NFT_TABLE" && kp_say "deleted nft table ip6 $KP_NFT_TABLE"
+  if [[ -e $KP_RUN_DIR/ipv6_forwarding.set-by-up ]]; then
+    echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+    rm -f -- "$KP_RUN_DIR/ipv6_forwarding.set-by-up"
+    kp_say "net.ipv6.conf.all.forwarding back to 0"
   fi
   for br in "${KP_NODE_BRIDGES[@]}"; do
     ip link show dev "$br" >/dev/null 2>&1 || continue

@@ -13,7 +13,7 @@ usage: infra/local/down.sh [--purge]
 Stops the services (kubelets included), removes every pod container of the nodes' containerds, stops
 them, the registry, NATS and etcd (SIGTERM, up to ${KP_STOP_TIMEOUT}s grace, then SIGKILL), then removes
 what up.sh made on the host: mounts under $(kp_rel "$KP_DATA_DIR"), bridges ${KP_NODE_BRIDGES[*]}, nft tables
-ip kube-proxy and ip $KP_NFT_TABLE, inet kubeplane-netpol (NetworkPolicy), pod cgroups under /$KP_CGROUP_PARENT.
+ip/ip6 kube-proxy and ip/ip6 $KP_NFT_TABLE, inet kubeplane-netpol (NetworkPolicy), pod cgroups under /$KP_CGROUP_PARENT.
 A pid whose start time or command line no longer matches what up.sh started is never signalled.
 Data in $(kp_rel "$KP_DATA_DIR") is kept; --purge deletes it as well.
 USAGE

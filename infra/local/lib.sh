@@ -41,6 +41,11 @@ KP_NODE_KUBELET_PORTS=(10250 10350)                # kubelet gRPC (logs/exec/sta
 KP_NODE_KUBELET_HTTP_PORTS=(10255 10355)           # kubelet /metrics /healthz /readyz
 KP_CLUSTER_CIDR=10.244.0.0/16
 KP_SERVICE_CIDR=10.96.0.0/12
+# Dual stack (docs/networking.md): the IPv6 side, unique local addresses (fd00::/8) the host routes nowhere else.
+KP_NODE_CIDRS6=(fd00:10:244:1::/64 fd00:10:244:2::/64)   # each node's IPv6 pod CIDR (Node spec.podCIDRs[1])
+KP_NODE_GATEWAYS6=(fd00:10:244:1::1 fd00:10:244:2::1)
+KP_CLUSTER_CIDR6=fd00:10:244::/56
+KP_SERVICE_CIDR6=fd00:10:96::/112
 KP_LB_POOL=10.245.0.0/28
 KP_DNS_SERVICE_IP=10.96.0.10
 KP_DNS_PORT=1053                                    # the dns service on the host, on kp-n1's address

@@ -300,7 +300,7 @@ rootDir: $KP_DATA_DIR/kubelet-$node
 podLogDir: $KP_DATA_DIR/pod-logs-$node
 imageImportDir: $KP_DATA_DIR/airgap-images
 cgroupRoot: /$KP_CGROUP_PARENT/$node
-podCidr: ${KP_NODE_CIDRS[i]}
+podCidr: ${KP_NODE_CIDRS[i]},${KP_NODE_CIDRS6[i]}
 cniConfDir: $(kp_containerd_dir "$node")/net.d
 cniDataDir: $KP_DATA_DIR/cni-$node
 cniBridge: ${KP_NODE_BRIDGES[i]}
