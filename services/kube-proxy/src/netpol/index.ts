@@ -23,8 +23,6 @@ const policies = kindFor("networking.k8s.io/v1", "NetworkPolicy") as KindInfo<Ne
 /** Where and how to enforce. */
 export interface NetworkPolicyOptions {
   runner: NftRunner;
-  /** Named network namespace the rules go to ("" for this process's own), for the br_netfilter check. */
-  netns: string;
   /** Enforce for the pods of these nodes; undefined: for every pod of the cluster. */
   nodes: ReadonlySet<string> | undefined;
   minSyncPeriodMs: number;

@@ -25,7 +25,6 @@ export async function startNetworkPolicy(config: KubeProxyConfig, informers: Sha
   logger.info({ table: `inet ${netpolTable}`, nodes: nodes ? [...nodes] : "*" }, "enforcing network policies");
   return networkPolicyEnforcer(informers, {
     runner: nftRunner(config.netns),
-    netns: config.netns,
     nodes,
     minSyncPeriodMs: config.minSyncPeriod,
     syncPeriodMs: config.syncPeriod,
