@@ -22,7 +22,7 @@ export { WatchPublisher, type WatchLogger, type WatchPublisherOptions } from "./
 export { openEventStream, type EventStream, type EventStreamOptions, type StreamedEvent } from "./consumer.js";
 export { ConsumerCreateError, ResyncRequiredError, RevisionGoneError, WatchStreamAheadError, isConsumerCreateError, isResyncRequired, isRevisionGone } from "./errors.js";
 export { OrderedConsumer, createConsumer, type ConsumerLogger, type ConsumerObserver, type OrderedConsumerOptions, type RecreateReason } from "./ordered-consumer.js";
-export { natsConnectionOptions, type NatsTlsFiles } from "./nats-connection.js";
+export { NATS_MAX_PINGS_OUT, NATS_PING_INTERVAL_MS, natsConnectionOptions, type NatsTlsFiles } from "./nats-connection.js";
 export { certificateUser, inboxPrefix, natsPermissions, renderNatsAuthorization, type NatsIdentity, type NatsRole } from "./nats-permissions.js";
 export {
   CertificateSubjectsError,

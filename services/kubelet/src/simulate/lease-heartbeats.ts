@@ -7,6 +7,9 @@ import { pause } from "../node/wakeup.js";
 
 type Lease = coordinationV1.Lease;
 
+/** A renewal's deadline is its renew interval, but never below this: short test intervals on a loaded machine would fail every call. */
+const MIN_RENEW_TIMEOUT_MS = 5_000;
+
 /** Granularity of the schedule: renewals due within one tick are sent together. */
 const TICK_MS = 100;
 
@@ -29,7 +32,7 @@ export interface LeaseHeartbeatsOptions {
  * i/n of the interval, so n nodes cost a steady n/interval writes per second. A renewal is one
  * update of the last written Lease (a read or a create only after a conflict or a loss). A failed
  * renewal is logged and retried at the node's next turn. A renewal in the rotation is bounded by
- * the renew interval (as the kubelet's heartbeat client by its status update frequency), so a hung
+ * the renew interval (at least 5 s; as the kubelet's heartbeat client by its status update frequency), so a hung
  * connection fails it instead of holding the rotation for the client's whole deadline. One `run` per instance.
  */
 export class LeaseHeartbeats {
@@ -81,7 +84,7 @@ export class LeaseHeartbeats {
       while (next < due.length && !signal.aborted) {
         const node = due[next++]!;
         try {
-          await this.renew(node, AbortSignal.any([signal, AbortSignal.timeout(this.opts.renewIntervalMs)]));
+          await this.renew(node, AbortSignal.any([signal, AbortSignal.timeout(Math.max(this.opts.renewIntervalMs, MIN_RENEW_TIMEOUT_MS))]));
           if (this.failing.delete(node.name)) {
             await this.opts.onRecovered?.(node, signal).catch((err: unknown) => {
               this.failing.add(node.name); // try again at its next turn
