@@ -80,6 +80,18 @@ test("asked-for ClusterIPs are kept and reserved as chosen; one outside the fami
   assert.deepEqual(errorsOf(dualStack, outside), [["spec.clusterIPs[1]", "provided IP is not in the valid range. The range of valid IPs is fd00:10:96::/112"]]);
 });
 
+test("SingleStack with two families is Invalid on create; an update to SingleStack leaving both in place is a downgrade", () => {
+  assert.deepEqual(errorsOf(dualStack, service({ ipFamilyPolicy: "SingleStack", ipFamilies: ["IPv4", "IPv6"] })), [
+    ["spec.ipFamilies", "when multiple IP families are specified, ipFamilyPolicy must be PreferDualStack or RequireDualStack"],
+  ]);
+  const old = service({ ipFamilyPolicy: "PreferDualStack" });
+  planned(dualStack, old);
+  const edited = service({ ipFamilyPolicy: "SingleStack", clusterIp: old.spec!.clusterIp, clusterIps: [...old.spec!.clusterIps], ipFamilies: ["IPv4", "IPv6"] });
+  assert.deepEqual(validateObject(info, edited, old), [], "validation lets the downgrade through");
+  planned(dualStack, edited, old);
+  assert.deepEqual(edited.spec?.clusterIps, [old.spec!.clusterIp]);
+});
+
 test("an update upgrades to dual-stack by allocating the second family, and a downgrade to SingleStack releases it", () => {
   const old = service({});
   planned(dualStack, old);
@@ -110,7 +122,6 @@ test("validation: family/IP mismatches, two IPs of one family, SingleStack with 
   assert.deepEqual(fields({ clusterIp: "10.96.0.5", clusterIps: ["10.96.0.5", "10.96.0.6"], ipFamilyPolicy: "RequireDualStack" }), ["spec.clusterIPs[1]: may specify no more than one IP for each IP family"]);
   assert.deepEqual(fields({ clusterIp: "10.96.0.5", ipFamilies: ["IPv6"] }), []);
   assert.deepEqual(fields({ clusterIp: "10.96.0.5", clusterIps: ["10.96.0.5"], ipFamilies: ["IPv6"] }), ["spec.clusterIPs[0]: expected an IPv6 value as indicated by `ipFamilies[0]`"]);
-  assert.deepEqual(fields({ ipFamilyPolicy: "SingleStack", ipFamilies: ["IPv4", "IPv6"] }), ["spec.ipFamilies: when multiple IP families are specified, ipFamilyPolicy must be PreferDualStack or RequireDualStack"]);
   assert.deepEqual(fields({ ipFamilies: ["IPv4", "IPv4"] }), ["spec.ipFamilies[1]: "]);
   const old = service({});
   planned(dualStack, old);

@@ -107,6 +107,11 @@ export class ServiceAddresses {
       return [];
     }
     spec.ipFamilyPolicy ??= spec.ipFamilies.length === 2 ? "RequireDualStack" : "SingleStack";
+    if (spec.ipFamilyPolicy === "SingleStack") {
+      const dual = "ipFamilyPolicy must be PreferDualStack or RequireDualStack";
+      if (spec.ipFamilies.length > 1) errors.push(invalid("spec.ipFamilies", spec.ipFamilies, `when multiple IP families are specified, ${dual}`));
+      if (spec.clusterIps.length > 1) errors.push(invalid("spec.clusterIPs", spec.clusterIps, `when multiple IPs are specified, ${dual}`));
+    }
     if (spec.ipFamilyPolicy === "RequireDualStack" && !this.dualStack) errors.push(invalid("spec.ipFamilyPolicy", spec.ipFamilyPolicy, "this cluster is not configured for dual-stack services"));
     spec.ipFamilies.forEach((f, i) => {
       if (!this.byFamily.has(f as IpFamily)) errors.push(invalid(`spec.ipFamilies[${i}]`, f, "not configured on this cluster"));

@@ -77,7 +77,7 @@ const familyOf = (ip: string): string => (isIP(ip) === 6 ? "IPv6" : "IPv4");
 /**
  * The checks of kube-apiserver's validateServiceClusterIPsRelatedFields that need no cluster
  * configuration: at most two ClusterIPs and families, of different families, matching each other
- * by index, a single-stack policy with one of each, none on an ExternalName Service.
+ * by index, none on an ExternalName Service.
  */
 function validateIpFamilyFields(svc: Service): FieldError[] {
   const s = svc.spec!;
@@ -107,10 +107,8 @@ function validateIpFamilyFields(svc: Service): FieldError[] {
       errs.push(invalid(ipsPath.index(i), ip, `expected an ${family} value as indicated by \`ipFamilies[${i}]\``));
     }
   });
-  if (s.ipFamilyPolicy === "SingleStack") {
-    if (s.ipFamilies.length > 1) errs.push(invalid(familiesPath, s.ipFamilies, "when multiple IP families are specified, ipFamilyPolicy must be PreferDualStack or RequireDualStack"));
-    if (s.clusterIps.length > 1) errs.push(invalid(ipsPath, s.clusterIps, "when multiple IPs are specified, ipFamilyPolicy must be PreferDualStack or RequireDualStack"));
-  }
+  // SingleStack with two families or IPs is checked by the apiserver's allocator: an update to
+  // SingleStack that leaves both in place is a downgrade (the second is released), not an error.
   return errs;
 }
 
