@@ -105,3 +105,12 @@ test("a client may rewrite managedFields; invalid ones are replaced by the store
   manageUpdate({ typeName: info.typeName, apiVersion: "apps/v1", old, next: cleared, writer: { manager: "editor", operation: "Update" }, subresource: "", now });
   assert.deepEqual(entries(cleared), []);
 });
+
+test("an apply through the status subresource is recorded as that subresource's Update", () => {
+  const old = typed(apply(undefined, config(2), "applier"));
+  const next = info.codec.fromPartial(old) as ApiObject & { status?: { replicas?: number } };
+  next.status = { ...(next.status ?? {}), replicas: 2 };
+  manageUpdate({ typeName: info.typeName, apiVersion: "apps/v1", old, next, writer: { manager: "status-applier", operation: "Apply" }, subresource: "status", now });
+  const entry = entries(next).find((e) => e.manager === "status-applier");
+  assert.deepEqual([entry?.operation, entry?.subresource, entry?.fieldsV1], ["Update", "status", { "f:status": { "f:replicas": {} } }]);
+});

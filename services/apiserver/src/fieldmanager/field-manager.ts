@@ -47,22 +47,21 @@ export interface UpdateWrite {
  * Sets `next.metadata.managedFields` for a write (Kubernetes' FieldManager.Update): starts from the
  * request's own valid entries (a client may rewrite them; `[{}]` clears them) or else the stored
  * object's, then gives the writer what this write added or changed. A write that changes nothing
- * leaves the entries (and their times) as they were. For an Apply-computed request the entries are kept.
+ * leaves the entries (and their times) as they were. For an Apply-computed request the entries are kept;
+ * an apply through a subresource is recorded as an Update of that subresource.
  */
 export function manageUpdate(w: UpdateWrite): void {
   const meta = w.next.metadata!;
   const requested = meta.managedFields as ManagedFieldsEntryLike[];
   const live = (w.old?.metadata?.managedFields ?? []) as ManagedFieldsEntryLike[];
+  // An apply of the object itself carries the entries applyConfiguration computed (possibly none).
+  if (w.writer.operation === "Apply" && !w.subresource) return;
   // The entries to start from, valid: the stored ones are (they were written by this code).
   let base: ManagedFieldsEntryLike[];
   if (w.subresource) base = live;
   else if (isResetRequest(requested)) base = [];
-  else if (w.writer.operation === "Apply" || requested.length === 0 || requested === live || isDeepStrictEqual(requested, live)) base = requested.length ? requested : live;
+  else if (requested.length === 0 || requested === live || isDeepStrictEqual(requested, live)) base = live;
   else base = isValid(requested) ? requested : live;
-  if (w.writer.operation === "Apply") {
-    meta.managedFields = base as typeof meta.managedFields;
-    return;
-  }
   const changes = compareObjects(w.typeName, w.old as unknown as Obj | undefined, w.next as unknown as Obj, "typed");
   const entries = isSame(changes) ? base : recordUpdateEntries(base, { manager: w.writer.manager, apiVersion: w.apiVersion, time: fieldsTime(w.now), subresource: w.subresource }, changes, "typed");
   meta.managedFields = entries as typeof meta.managedFields;
