@@ -1,4 +1,5 @@
 // Maps the etcd3 client's errors to the store's named errors, once, at the edge of every call.
+import { isBrokenCircuitError } from "cockatiel";
 import { ClientClosedError, GRPCCancelledError, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError } from "etcd3";
 import { CompactedError, KeyExistsError, RevisionMismatchError, StoreRequestError, StoreUnavailableError } from "./errors.js";
 
@@ -39,7 +40,8 @@ export function isUnavailable(error: unknown): boolean {
     error instanceof GRPCDeadlineExceededError ||
     error instanceof GRPCCancelledError ||
     error instanceof ClientClosedError ||
-    error.name === "BrokenCircuitError" ||
+    // cockatiel's BrokenCircuitError keeps the name "Error": every member's circuit open (say, an election after a partition healed).
+    isBrokenCircuitError(error) ||
     isRecoverableError(error)
   ) {
     return true;

@@ -68,6 +68,15 @@ class Writers {
 /** Waits `ms` while the writers run (the length of a fault window, not a readiness wait). */
 const during = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The ConfigMap names the apiserver lists. Right after healing, etcd may be electing (3.4 without
+ * --pre-vote: the returning member's higher term unseats the leader) and the list answer 503: retried.
+ */
+async function storedNames(): Promise<Set<string>> {
+  const list = await waitFor(() => cluster.client.list(configMaps, { namespace: "default" }).catch(() => undefined), { timeoutMs: 30_000, message: "a list after healing" });
+  return new Set(list.items.map((o) => o.metadata!.name));
+}
+
 /** A member's own view (serializable: no quorum needed): its revision and the ConfigMap keys it holds. */
 async function memberView(m: EtcdMember): Promise<{ revision: number; keys: number }> {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
@@ -90,14 +99,14 @@ test("apiserver ↔ the etcd leader's client port cut: writes go on through the 
     await cut.heal();
     // Within the first request deadline (10 s) calls pinned to the cut member may hang; after it, writes flow.
     const late = writers.ackedBetween(cutAt + 10_500, healedAt);
-    t.diagnostic(`cut ${leader.name}'s client port: ${writers.ackedBetween(cutAt, cutAt + 10_500)} writes acknowledged in the first 10.5 s, ${late} in the last 1.5 s; failures ${writers.failures.length}; slowest call ${writers.slowestMs} ms`);
+    t.diagnostic(`cut ${leader.name}'s client port: ${writers.ackedBetween(cutAt, cutAt + 10_500)} writes acknowledged in the first 10.5 s, ${late} in the last 1.5 s; failures ${writers.failures.length} (${[...new Set(writers.failures.map((f) => f.replace(/^\S+: /, "")))].join("; ")}); slowest call ${writers.slowestMs} ms`);
     assert.ok(writers.ackedBetween(cutAt, cutAt + 5_000) > 0, "writes were acknowledged within 5 s of the cut");
     assert.ok(late > 0, "writes keep being acknowledged once the cut member's calls have timed out");
   } finally {
     await writers.stop();
   }
   assert.ok(writers.slowestMs < CLIENT_TIMEOUT_MS + 2_000, `a call took ${writers.slowestMs} ms: it hung past its deadline`);
-  const stored = new Set((await cluster.client.list(configMaps, { namespace: "default" })).items.map((o) => o.metadata!.name));
+  const stored = await storedNames();
   const lost = [...writers.acked.keys()].filter((n) => !stored.has(n));
   assert.deepEqual(lost, [], "acknowledged writes missing");
 });
@@ -120,7 +129,7 @@ test("a follower cut off from the apiserver and its peers: writes go on, nothing
     await during(12_000);
     const acked = writers.ackedBetween(cutAt, Date.now());
     inactiveBefore = inactivePeerLines();
-    t.diagnostic(`isolated ${follower.name}: ${acked} writes acknowledged during 12 s; failures ${writers.failures.length}; slowest call ${writers.slowestMs} ms`);
+    t.diagnostic(`isolated ${follower.name}: ${acked} writes acknowledged during 12 s; failures ${writers.failures.length} (${[...new Set(writers.failures.map((f) => f.replace(/^\S+: /, "")))].join("; ")}); slowest call ${writers.slowestMs} ms`);
     assert.ok(acked > 0 && writers.acked.size > before, "writes were acknowledged while a follower was isolated");
     await cut.heal();
   } finally {
@@ -129,13 +138,13 @@ test("a follower cut off from the apiserver and its peers: writes go on, nothing
   assert.ok(inactiveBefore > inactiveAtStart, "the leader saw the isolated follower's raft connection fail");
   const leaderView = await memberView(leader);
   behind = await memberView(follower);
-  t.diagnostic(`after healing: ${follower.name} at revision ${behind.revision} with ${behind.keys} keys, leader at ${leaderView.revision} with ${leaderView.keys}`);
+  t.diagnostic(`leader before the cut ${leader.name}, after healing ${(await cluster.etcd.leader()).name}; after healing: ${follower.name} at revision ${behind.revision} with ${behind.keys} keys, leader at ${leaderView.revision} with ${leaderView.keys}`);
   behind = await waitFor(async () => {
     const view = await memberView(follower).catch(() => undefined);
     return view && view.revision >= leaderView.revision && view.keys >= leaderView.keys ? view : undefined;
   }, { timeoutMs: 30_000, message: `${follower.name} catches up with the leader` });
   assert.ok(behind.keys >= writers.acked.size, `${follower.name} holds ${behind.keys} ConfigMaps, ${writers.acked.size} were acknowledged`);
   assert.ok(writers.slowestMs < CLIENT_TIMEOUT_MS + 2_000, `a call took ${writers.slowestMs} ms: it hung past its deadline`);
-  const stored = new Set((await cluster.client.list(configMaps, { namespace: "default" })).items.map((o) => o.metadata!.name));
+  const stored = await storedNames();
   assert.deepEqual([...writers.acked.keys()].filter((n) => !stored.has(n)), [], "acknowledged writes missing");
 });
