@@ -101,7 +101,11 @@ describe("dual stack: a pod with an IPv4 and an IPv6 address reaches a PreferDua
     }));
     await client.create(pods, coreV1Pod.Pod.fromPartial({
       metadata: { name: "client", namespace: "default" },
-      spec: { nodeName: "node-ds", terminationGracePeriodSeconds: 1, containers: [{ name: "sh", image: BUSYBOX_IMAGE, command: ["sleep", "3600"] }] },
+      spec: {
+        nodeName: "node-ds",
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: "sh", image: BUSYBOX_IMAGE, command: ["sleep", "3600"], env: [{ name: "POD_IPS", valueFrom: { fieldRef: { fieldPath: "status.podIPs" } } }] }],
+      },
     }));
     const svc = (await client.create(services, coreV1Service.Service.fromPartial({
       metadata: { name: "web", namespace: "default" },
@@ -119,6 +123,8 @@ describe("dual stack: a pod with an IPv4 and an IPv6 address reaches a PreferDua
     assert.ok(isIPv6(ip6!) && ip6!.startsWith("fd00:10:88:30:"), ip6);
     const hosts = await kpctl("exec", "client", "--", "cat", "/etc/hosts");
     assert.ok(hosts.stdout.includes(`${ip4}\tclient`) && hosts.stdout.includes(`${ip6}\tclient`), hosts.stdout);
+    const env = await kpctl("exec", "client", "--", "sh", "-c", "echo $POD_IPS");
+    assert.equal(env.stdout.trim(), `${ip4},${ip6}`, `the downward API's status.podIPs has both: ${env.stderr}`);
 
     // One EndpointSlice per family, each with the backend's address of that family.
     const byType = await waitFor(async () => {

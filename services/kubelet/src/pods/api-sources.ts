@@ -24,7 +24,7 @@ async function getOrUndefined<T>(fetch: () => Promise<T>): Promise<T | undefined
 export function kubeletApiSources(
   client: ApiClient,
   node: { nodeName: string; nodeIp: string; rootDir: string },
-): { envContext: (pod: coreV1Pod.Pod, podIp: string) => EnvContext; volumeContext: VolumeContext } {
+): { envContext: (pod: coreV1Pod.Pod, podIps: readonly string[]) => EnvContext; volumeContext: VolumeContext } {
   const getConfigMap = (ns: string, name: string): Promise<coreV1Config.ConfigMap | undefined> => getOrUndefined(async () => (await client.get(configMaps, ns, name)) as coreV1Config.ConfigMap);
   const getSecret = (ns: string, name: string): Promise<coreV1Config.Secret | undefined> => getOrUndefined(async () => (await client.get(secrets, ns, name)) as coreV1Config.Secret);
   // Projected tokens: requested through TokenRequest bound to the pod, as the kubelet's token manager does.
@@ -36,7 +36,7 @@ export function kubeletApiSources(
     }),
   );
   return {
-    envContext: (_pod, podIp) => ({ getConfigMap, getSecret, podIp, podIps: podIp ? [podIp] : [], hostIp: node.nodeIp, nodeName: node.nodeName }),
+    envContext: (_pod, podIps) => ({ getConfigMap, getSecret, podIp: podIps[0] ?? "", podIps: [...podIps], hostIp: node.nodeIp, nodeName: node.nodeName }),
     volumeContext: {
       rootDir: node.rootDir,
       getConfigMap,

@@ -24,7 +24,8 @@ export interface ContainerStarterDeps {
   logger: Logger;
   /** ConfigMaps, Secrets (env and volumes), PVCs and PVs (volumes). */
   volumeContext: VolumeContext;
-  envContext: (pod: Pod, podIp: string) => EnvContext;
+  /** `podIps`: the pod's addresses, primary first (status.podIP is the first, status.podIPs all). */
+  envContext: (pod: Pod, podIps: readonly string[]) => EnvContext;
   /** Where the container's events go (image pulls, created, started, failures). */
   events: PodEventRecorder;
 }
@@ -34,6 +35,8 @@ export interface PodStartContext {
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
   podIp: string;
+  /** Every address of the pod, podIp first (dual stack: IPv4 and IPv6). */
+  podIps: readonly string[];
   volumes: Map<string, string>;
   etcHosts: string;
 }
@@ -62,7 +65,7 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
 
   let envs;
   try {
-    envs = await resolveEnv(pod, c, deps.envContext(pod, ctx.podIp));
+    envs = await resolveEnv(pod, c, deps.envContext(pod, ctx.podIps));
   } catch (err) {
     return failed("CreateContainerConfigError", (err as Error).message);
   }

@@ -90,13 +90,15 @@ export class PodSyncer {
     const { sandbox, config, changed } = await this.ensureSandbox(pod, state);
     if (changed) state = await readPodRuntimeState(this.o.runtime, uid);
     const etcHosts = join(podDir(this.o.rootDir, uid), "etc-hosts");
-    const ctx = { pod, sandboxId: sandbox.id, sandboxConfig: config, podIp: sandbox.ip || (pod.spec?.hostNetwork ? this.o.hostIp : ""), volumes, etcHosts };
+    const podIp = sandbox.ip || (pod.spec?.hostNetwork ? this.o.hostIp : "");
+    // Both families' addresses on a dual-stack pod network (the CRI reports the second as additional).
+    const podIps = podIp ? [podIp, ...(sandbox.ip ? sandbox.additionalIps : [])] : [];
+    const ctx = { pod, sandboxId: sandbox.id, sandboxConfig: config, podIp, podIps, volumes, etcHosts };
     if (!pod.spec?.hostNetwork) {
       // Every pass, not only with a new sandbox: a pass that failed after creating the sandbox
       // must not leave containers a missing file (the runtime would mount a directory instead).
       await writeEtcHosts(etcHosts, {
-        // Both families' addresses on a dual-stack pod network (the CRI reports the second as additional).
-        podIps: ctx.podIp ? [ctx.podIp, ...(sandbox.ip ? sandbox.additionalIps : [])] : [],
+        podIps,
         // The short hostname, even when the kernel's is the FQDN (setHostnameAsFQDN), as the kubelet's.
         hostname: podHostname(pod),
         subdomain: pod.spec?.subdomain || undefined,
