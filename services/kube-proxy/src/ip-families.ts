@@ -19,11 +19,22 @@ export function proxiedFamilies(config: Pick<KubeProxyConfig, "clusterCidr" | "n
   const v6 = (c: string): boolean => c.includes(":");
   const ruleset = (family: NftFamily): RulesetOptions & { family: NftFamily } => ({
     family,
-    nodeportAddresses: config.nodeportAddresses.filter((c) => v6(c) === (family === "ip6")),
+    nodeportAddresses: nodeportAddressesOf(config.nodeportAddresses, family),
     clusterCidr: cidrs.find((c) => v6(c) === (family === "ip6")) ?? "",
     masqueradeBit: config.masqueradeBit,
   });
   const out: ProxiedFamily[] = [{ family: "IPv4", ruleset: ruleset("ip") }];
   if (cidrs.some(v6)) out.push({ family: "IPv6", ruleset: ruleset("ip6") });
   return out;
+}
+
+/**
+ * The --nodeport-addresses CIDRs of one family. When CIDRs were given but none of this family, the
+ * family serves NodePorts on no address (as upstream): the unspecified address, which no local
+ * address ever is, stands for "none" (an empty list means "every local address").
+ */
+function nodeportAddressesOf(cidrs: readonly string[], family: NftFamily): string[] {
+  const mine = cidrs.filter((c) => c.includes(":") === (family === "ip6"));
+  if (cidrs.length === 0 || mine.length > 0) return mine;
+  return [family === "ip6" ? "::/128" : "0.0.0.0/32"];
 }

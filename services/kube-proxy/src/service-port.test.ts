@@ -126,5 +126,7 @@ describe("dual stack", () => {
         ["IPv6", "ip6", "fd00:10:244::/56", ["fd00::/8"]],
       ],
     );
+    const v4only = proxiedFamilies({ clusterCidr: "10.244.0.0/16,fd00:10:244::/56", nodeportAddresses: ["10.0.0.0/8"], masqueradeBit: 14 });
+    assert.deepEqual(v4only[1]?.ruleset.nodeportAddresses, ["::/128"], "NodePort CIDRs of IPv4 only: no IPv6 address serves NodePorts");
   });
 });
