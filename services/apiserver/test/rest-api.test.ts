@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { once } from "node:events";
+import { connect as tlsConnect } from "node:tls";
 import { CoreV1Api, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { clientTls, testPki, waitFor } from "@kubeplane/testing";
 import { startTestCluster, type TestCluster } from "./harness.js";
@@ -426,6 +428,24 @@ describe("REST API: audit", () => {
     assert.equal(refused.verb, "list");
     assert.equal(refused.responseStatus?.code, 403);
     assert.equal(refused.annotations?.["authorization.k8s.io/decision"], "forbid");
+  });
+
+  test("a port-forward upgrade (SPDY tunnelled in a WebSocket) is audited as create on pods/portforward, code 101 once it closes", async () => {
+    // A raw handshake: the subprotocol's "/" is not an HTTP token, so the ws client refuses to offer it (kubectl's gorilla client does).
+    const tls = clientTls("admin");
+    const path = "/api/v1/namespaces/default/pods/tunnel/portforward";
+    const socket = tlsConnect({ host: "127.0.0.1", port: Number(new URL(url).port), ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
+    await once(socket, "secureConnect");
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io\r\n\r\n`);
+    let answer = "";
+    while (!answer.includes("\r\n\r\n")) answer += ((await once(socket, "data"))[0] as Buffer).toString("latin1");
+    assert.match(answer, /^HTTP\/1\.1 101 /);
+    assert.match(answer, /^Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io\r$/im);
+    socket.destroy();
+    const done = await waitFor(() => events().find((e) => e.requestURI === path && e.stage === "ResponseComplete"), { timeoutMs: 20_000, message: "the port-forward's event" });
+    assert.equal(done.verb, "create");
+    assert.equal(done.responseStatus?.code, 101);
+    assert.equal(done.annotations?.["authorization.k8s.io/decision"], "allow");
   });
 });
 

@@ -130,16 +130,19 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
     });
 
   /** Starts kubectl port-forward TARGET :REMOTE and resolves with it and the local port it listens on. */
-  const portForward = async (remote: number, env: Record<string, string> = {}, target = "pod/box") => {
-    const pf = kubectlStream(kubeconfig, ["port-forward", target, `:${remote}`], env);
+  const portForward = async (remote: number, env: Record<string, string> = {}, target = "pod/box", flags: string[] = []) => {
+    const pf = kubectlStream(kubeconfig, ["port-forward", ...flags, target, `:${remote}`], env);
     const exited = new Promise<number | null>((resolve) => pf.child.on("exit", (code) => resolve(code)));
     const port = await waitFor(() => new RegExp(`Forwarding from 127\\.0\\.0\\.1:(\\d+) -> ${remote}`).exec(pf.output())?.[1], { timeoutMs: 30_000, message: `kubectl port-forward listening (${pf.output()})` });
     return { pf, exited, port: Number(port) };
   };
 
   it("kubectl port-forward (SPDY tunnelled in a WebSocket) serves the pod's port: 3 concurrent HTTP connections, then Ctrl-C ends it with exit 0", async () => {
-    const { pf, exited, port } = await portForward(8080);
+    // -v=4 logs the dialer's steps: the WebSocket negotiation, and a fallback to SPDY if there was one.
+    const { pf, exited, port } = await portForward(8080, {}, "pod/box", ["-v=4"]);
     try {
+      assert.match(pf.output(), /negotiated protocol: portforward\.k8s\.io/);
+      assert.doesNotMatch(pf.output(), /fallback/i);
       const answers = await Promise.all([1, 2, 3].map(() => fetchThrough(port)));
       assert.deepEqual(answers, ["200 hello-from-pod\n", "200 hello-from-pod\n", "200 hello-from-pod\n"]);
       // A second round on the same kubectl: each connection has its own pair of streams.
@@ -153,8 +156,9 @@ describe("kubectl exec, attach and port-forward over the REST API's upgrades", {
   });
 
   it("kubectl port-forward falls back to a plain SPDY upgrade, and a port nothing listens on is reported on the error stream", async () => {
-    const spdy = await portForward(8080, { KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" });
+    const spdy = await portForward(8080, { KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" }, "pod/box", ["-v=4"]);
     try {
+      assert.doesNotMatch(spdy.pf.output(), /WebSocket/);
       assert.equal(await fetchThrough(spdy.port), "200 hello-from-pod\n");
       spdy.pf.child.kill("SIGINT");
       assert.equal(await spdy.exited, 0, spdy.pf.output());

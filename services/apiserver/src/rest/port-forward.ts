@@ -85,10 +85,17 @@ export interface PortForwardSession {
   close(): void;
 }
 
+/**
+ * `ws` parses Sec-WebSocket-Protocol as RFC 6455 tokens, which "/" is not, and refuses the handshake
+ * (400) for `SPDY/3.1+portforward.k8s.io`; gorilla (kubectl) sends it anyway. The request's header
+ * is replaced with this token before the handshake, and the answer names the real subprotocol.
+ */
+const TUNNEL_TOKEN = "portforward.k8s.io.spdy-tunnel";
+
 const wss = new WebSocketServer({
   noServer: true,
   perMessageDeflate: false,
-  handleProtocols: (offered) => (offered.has(PORT_FORWARD_TUNNEL_PROTOCOL) ? PORT_FORWARD_TUNNEL_PROTOCOL : false),
+  handleProtocols: (offered) => (offered.has(TUNNEL_TOKEN) ? PORT_FORWARD_TUNNEL_PROTOCOL : false),
 });
 
 /**
@@ -174,6 +181,7 @@ export function servePortForward(deps: RestDeps, r: PortForwardRequest, transpor
     start(conn);
     return Promise.resolve({ close: () => conn.goAway() });
   }
+  r.req.headers["sec-websocket-protocol"] = TUNNEL_TOKEN; // portForwardTransport checked the real one was offered
   return new Promise((resolve) => {
     wss.handleUpgrade(r.req, r.socket, r.head, (ws: WebSocket) => {
       ws.on("error", (err) => deps.logger.debug({ err, pod: r.info.name }, "port-forward WebSocket failed"));
