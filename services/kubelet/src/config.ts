@@ -6,7 +6,7 @@ export const kubeletConfig = defineConfig({
   ...serviceConfig({ grpc: "0.0.0.0:10250", http: "127.0.0.1:10248" }),
   ...clusterClientConfig(),
   nodeName: { type: "string", description: "This node's name; unset: the hostname" },
-  nodeIp: { type: "string", description: "The node's InternalIP; unset: the first non-loopback IPv4 address" },
+  nodeIp: { type: "string", description: "The node's InternalIP, or one per family comma-separated (dual stack: \"v4,v6\", the first is primary); unset: the first non-loopback IPv4 address" },
   nodeLabels: { type: "list", description: "Labels to register the node with (key=value)" },
   registerWithTaints: { type: "list", description: "Taints to register the node with (key=value:Effect)" },
   cloudProvider: { type: "string", default: "", description: 'Set to "external" when a cloud-controller-manager initialises nodes: the Node is created with the node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule taint it removes' },

@@ -11,7 +11,7 @@ import type { KubeletConfig } from "./config.js";
 import { connectCri } from "./cri/client.js";
 import { EVENT_REASONS, podEventRecorder, probeFailedMessage } from "./events.js";
 import { startNodeAgent, type NodeAgent, type NodeHealth } from "./node/index.js";
-import { firstExternalIPv4 } from "./node/host-info.js";
+import { firstExternalIPv4, parseNodeIps } from "./node/host-info.js";
 import { nodeKind } from "./node/node-status.js";
 import { ProbeManager } from "./probe/prober.js";
 import { Backoff } from "./pods/backoff.js";
@@ -67,14 +67,14 @@ function parseTaints(items: readonly string[]): { key: string; value: string; ef
 async function tlsBootstrap(config: KubeletConfig, logger: Logger): Promise<{ config: KubeletConfig; files: BootstrappedFiles; credentials: ReturnType<typeof rotatingChannelCredentials> }> {
   if (!config.caFile || !config.caCertHash) throw new Error("certDir (TLS bootstrapping) needs caFile and caCertHash");
   const nodeName = config.nodeName || hostname().toLowerCase();
-  const nodeIp = config.nodeIp || firstExternalIPv4() || "127.0.0.1";
+  const nodeIp = parseNodeIps(config.nodeIp || firstExternalIPv4() || "127.0.0.1")[0]!;
   const files = await bootstrapKubeletTls({ apiserver: config.apiserver, caFile: config.caFile, caCertHash: config.caCertHash, bootstrapToken: config.bootstrapToken, certDir: config.certDir!, nodeName, nodeIp }, logger);
   return {
     files,
     config: {
       ...config,
       nodeName,
-      nodeIp,
+      nodeIp: config.nodeIp || nodeIp,
       clientCertFile: files.clientFile,
       clientKeyFile: files.clientFile,
       tlsCertFile: files.servingFile,
@@ -122,7 +122,9 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
   service.onStop(() => client.close());
 
   const nodeName = config.nodeName || hostname().toLowerCase();
-  const nodeIp = config.nodeIp || firstExternalIPv4() || "127.0.0.1";
+  // --node-ip: one address or one per family (dual stack); the first is the primary.
+  const nodeIps = parseNodeIps(config.nodeIp || firstExternalIPv4() || "127.0.0.1");
+  const nodeIp = nodeIps[0]!;
   const metrics = kubeletMetrics(service.metrics);
   // As the kubelet's recorder: source.component "kubelet", reportingInstance the node. Not in
   // --simulate (above): a scale test must not flood the apiserver with events.
@@ -227,7 +229,7 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
     registry: service.metrics,
     nodeName,
     rootDir: config.rootDir,
-    nodeIp,
+    nodeIps,
     labels: parseLabels(config.nodeLabels),
     taints: parseTaints([...config.registerWithTaints, ...(config.cloudProvider === "external" ? ["node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule"] : [])]),
     podCidr: config.podCidr || undefined,

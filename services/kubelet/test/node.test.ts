@@ -49,7 +49,7 @@ describe("node agent", () => {
       logger,
       registry: new Registry(),
       rootDir: join(rootDir, "not-yet-created"),
-      nodeIp: "127.0.0.1",
+      nodeIps: ["127.0.0.1"],
       kubeletVersion: "v1.31.0-kubeplane",
       containerRuntimeVersion: "containerd://1.6.20",
       kubeletPort: 10250,

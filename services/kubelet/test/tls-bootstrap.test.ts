@@ -92,7 +92,7 @@ describe("node join (kubelet TLS bootstrapping)", () => {
       registry: new Registry(),
       nodeName: "node-3",
       rootDir: join(certRoot, "root"),
-      nodeIp: "127.0.0.1",
+      nodeIps: ["127.0.0.1"],
       kubeletVersion: "v0.1.0",
       containerRuntimeVersion: "containerd://1.6.20",
       kubeletPort: 10250,

@@ -1,6 +1,7 @@
 // What the host tells the kubelet about itself: capacity (cpu, memory, ephemeral-storage, pods), system info and addresses.
 import { readFile, statfs } from "node:fs/promises";
 import { availableParallelism, hostname as osHostname, networkInterfaces, platform, release } from "node:os";
+import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { quantityFromBytes, type coreV1Node } from "@kubeplane/api";
 
@@ -19,8 +20,8 @@ export interface HostInfoOptions {
   rootDir: string;
   /** pods capacity (--max-pods); default 110. */
   maxPods?: number;
-  /** The address reported as InternalIP; default the first non-internal IPv4 of the host. */
-  nodeIp?: string;
+  /** The addresses reported as InternalIP (one per family, see parseNodeIps); default the first non-internal IPv4 of the host. */
+  nodeIps?: readonly string[];
   /** The Hostname address; default the OS host name. */
   hostname?: string;
   kubeletVersion: string;
@@ -64,7 +65,7 @@ export async function readHostInfo(opts: HostInfoOptions): Promise<HostInfo> {
     architecture: goArch(process.arch),
   };
   const addresses: NodeAddress[] = [
-    { type: "InternalIP", address: opts.nodeIp ?? firstExternalIPv4() ?? "127.0.0.1" },
+    ...(opts.nodeIps?.length ? opts.nodeIps : [firstExternalIPv4() ?? "127.0.0.1"]).map((address) => ({ type: "InternalIP", address })),
     { type: "Hostname", address: opts.hostname ?? osHostname() },
   ];
   return { capacity, nodeInfo, addresses };
@@ -74,6 +75,19 @@ export async function readHostInfo(opts: HostInfoOptions): Promise<HostInfo> {
 export function goArch(arch: string): string {
   const names: Record<string, string> = { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" };
   return names[arch] ?? arch;
+}
+
+/**
+ * Parses --node-ip as the kubelet does: one address, or two of different families separated by a
+ * comma (dual stack, e.g. "10.0.0.5,fd00::5"); the first is the primary (hostIP, serving
+ * certificate), each is reported as an InternalIP. Throws on anything else.
+ */
+export function parseNodeIps(value: string): string[] {
+  const ips = value.split(",").map((s) => s.trim());
+  for (const ip of ips) if (!isIP(ip)) throw new Error(`node-ip: "${ip}" is not an IP address`);
+  if (ips.length > 2) throw new Error(`node-ip: at most one IPv4 and one IPv6 address, got "${value}"`);
+  if (ips.length === 2 && isIP(ips[0]!) === isIP(ips[1]!)) throw new Error(`node-ip: "${value}" must name one address of each family`);
+  return ips;
 }
 
 /** The first IPv4 address of a non-loopback interface, if any. */

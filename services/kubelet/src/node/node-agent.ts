@@ -25,8 +25,8 @@ export interface NodeAgentOptions {
   nodeName: string;
   /** The kubelet's root directory (ephemeral-storage capacity is its filesystem's size). */
   rootDir: string;
-  /** InternalIP; default the host's first non-loopback IPv4 ("127.0.0.1" for a loopback-only node). */
-  nodeIp?: string;
+  /** InternalIP addresses (one per family); default the host's first non-loopback IPv4 ("127.0.0.1" for a loopback-only node). */
+  nodeIps?: readonly string[];
   /** The Hostname address and kubernetes.io/hostname label; default the node name. */
   hostname?: string;
   /** --node-labels: added to the well-known ones. */
@@ -165,7 +165,7 @@ async function statusSource(opts: NodeAgentOptions): Promise<NodeStatusSource> {
   const host = await readHostInfo({
     rootDir: opts.rootDir,
     maxPods: opts.maxPods,
-    nodeIp: opts.nodeIp,
+    ...(opts.nodeIps ? { nodeIps: opts.nodeIps } : {}),
     hostname: opts.hostname ?? opts.nodeName,
     kubeletVersion: opts.kubeletVersion,
     containerRuntimeVersion: opts.containerRuntimeVersion,
