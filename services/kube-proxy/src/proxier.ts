@@ -6,6 +6,7 @@ import type { NftRunner } from "./nft-runner.js";
 import { stateCounts, type NftState } from "./nft-state.js";
 import { FragmentCache, buildRuleset, type RulesetOptions } from "./ruleset.js";
 import type { ServicePortInfo } from "./service-port.js";
+import { SyncRunner } from "./sync-runner.js";
 
 /** What a Proxier needs. */
 export interface ProxierOptions {
@@ -44,12 +45,7 @@ export class Proxier {
   private applied: NftState | undefined;
   private readonly fragments = new FragmentCache();
   private fullNeeded = true;
-  private dirty = false;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
-  private lastStart = 0;
-  private started = false;
-  private stopped = false;
+  private readonly runner: SyncRunner;
   private pendingServices = 0;
   private pendingEndpoints = 0;
   /** Syncs that succeeded. */
@@ -57,7 +53,17 @@ export class Proxier {
   /** The last sync's result, once there was one. */
   lastResult: SyncResult | undefined;
 
-  constructor(private readonly opts: ProxierOptions) {}
+  constructor(private readonly opts: ProxierOptions) {
+    this.runner = new SyncRunner({
+      sync: () => this.syncOnce(),
+      minSyncPeriodMs: opts.minSyncPeriodMs,
+      syncPeriodMs: opts.syncPeriodMs,
+      onPeriodic: () => {
+        this.fullNeeded = true;
+        opts.metrics.lastQueuedTimestamp.set(Date.now() / 1000);
+      },
+    });
+  }
 
   /** True once a sync succeeded (readiness). */
   get synced(): boolean {
@@ -66,7 +72,7 @@ export class Proxier {
 
   /** True when no sync is queued or running. */
   get idle(): boolean {
-    return !this.timer && !this.inFlight && !this.dirty;
+    return this.runner.idle;
   }
 
   /** Notes a Service or EndpointSlice change and queues a sync (coalesced by minSyncPeriod). */
@@ -84,47 +90,18 @@ export class Proxier {
 
   /** Queues a sync as soon as minSyncPeriod allows. */
   queue(): void {
-    this.dirty = true;
     this.opts.metrics.lastQueuedTimestamp.set(Date.now() / 1000);
-    this.schedule();
+    this.runner.queue();
   }
 
   /** Syncs until `signal` aborts (the rules stay in place afterwards, as kube-proxy leaves them). */
-  async run(signal: AbortSignal): Promise<void> {
-    this.started = true;
-    // setInterval treats periods past 2^31-1 ms as 1 ms: cap them (about 24.8 days).
-    const periodic = setInterval(() => {
-      this.fullNeeded = true;
-      this.queue();
-    }, Math.min(this.opts.syncPeriodMs, 2 ** 31 - 1));
-    this.queue();
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    this.stopped = true;
-    clearInterval(periodic);
-    clearTimeout(this.timer);
-    await this.inFlight;
+  run(signal: AbortSignal): Promise<void> {
+    this.opts.metrics.lastQueuedTimestamp.set(Date.now() / 1000);
+    return this.runner.run(signal);
   }
 
-  private schedule(): void {
-    // Nothing syncs before `run`: its caller starts it once the informers' caches are complete.
-    if (!this.started || this.stopped || this.timer || this.inFlight || !this.dirty) return;
-    const wait = Math.max(0, this.lastStart + this.opts.minSyncPeriodMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.inFlight = this.syncOnce().finally(() => {
-        this.inFlight = undefined;
-        this.schedule();
-      });
-    }, wait);
-  }
-
-  /** One sync; failures are logged and counted, and make the next sync a full one. Never rejects. */
-  private async syncOnce(): Promise<void> {
-    this.lastStart = Date.now();
-    this.dirty = false;
+  /** One sync; failures are logged and counted, and make the next sync a full one. Never rejects: false when it failed. */
+  private async syncOnce(): Promise<boolean> {
     const { metrics: m, logger } = this.opts;
     this.pendingServices = this.pendingEndpoints = 0;
     m.serviceChangesPending.set(0);
@@ -151,11 +128,12 @@ export class Proxier {
       const fields = { sync: result.kind, commands: result.commands, ms: Math.round(seconds * 1000), chains: counts.chains };
       if (result.kind === "full") logger.info(fields, "synced proxy rules");
       else if (result.kind === "partial") logger.debug(fields, "synced proxy rules");
+      return true;
     } catch (err) {
       this.fullNeeded = true;
-      this.dirty = true;
       m.syncFailures.inc();
       logger.error({ err }, "syncing proxy rules failed; the next sync rewrites the whole table");
+      return false;
     }
   }
 

@@ -4,6 +4,7 @@ import type { NftRunner } from "../nft-runner.js";
 import { compileRuleset, renderRuleset, rulesetCounts } from "./compile.js";
 import type { NetpolMetrics } from "./metrics.js";
 import type { NetpolModel } from "./model.js";
+import { SyncRunner } from "../sync-runner.js";
 
 /** What an enforcer needs. */
 export interface EnforcerOptions {
@@ -31,20 +32,24 @@ const retryMs = { first: 1000, max: 30_000 };
  */
 export class NetworkPolicyEnforcer {
   private applied: string | undefined;
-  private dirty = false;
   private force = false;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
-  private lastStart = 0;
-  private started = false;
-  private stopped = false;
-  private failures = 0;
+  private readonly runner: SyncRunner;
   /** Syncs that left the table current (applied or unchanged). */
   syncs = 0;
   /** Transactions applied. */
   applies = 0;
 
-  constructor(private readonly opts: EnforcerOptions) {}
+  constructor(private readonly opts: EnforcerOptions) {
+    this.runner = new SyncRunner({
+      sync: () => this.syncOnce(),
+      minSyncPeriodMs: opts.minSyncPeriodMs,
+      syncPeriodMs: opts.syncPeriodMs,
+      onPeriodic: () => {
+        this.force = true;
+      },
+      retryDelayMs: (failures) => Math.min(retryMs.first * 2 ** (failures - 1), retryMs.max),
+    });
+  }
 
   /** True once the table was programmed (readiness). */
   get synced(): boolean {
@@ -53,49 +58,21 @@ export class NetworkPolicyEnforcer {
 
   /** True when no sync is queued or running. */
   get idle(): boolean {
-    return !this.timer && !this.inFlight && !this.dirty;
+    return this.runner.idle;
   }
 
   /** Notes a change of a pod, namespace or policy and queues a sync. */
   changed(): void {
-    this.dirty = true;
-    this.schedule();
+    this.runner.queue();
   }
 
   /** Syncs until `signal` aborts; the table stays in place afterwards (pods stay isolated across restarts). */
-  async run(signal: AbortSignal): Promise<void> {
-    this.started = true;
-    const periodic = setInterval(() => {
-      this.force = true;
-      this.changed();
-    }, Math.min(this.opts.syncPeriodMs, 2 ** 31 - 1));
-    this.changed();
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    this.stopped = true;
-    clearInterval(periodic);
-    clearTimeout(this.timer);
-    await this.inFlight;
+  run(signal: AbortSignal): Promise<void> {
+    return this.runner.run(signal);
   }
 
-  private schedule(delayMs?: number): void {
-    if (!this.started || this.stopped || this.timer || this.inFlight || !this.dirty) return;
-    const wait = delayMs ?? Math.max(0, this.lastStart + this.opts.minSyncPeriodMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.inFlight = this.syncOnce().finally(() => {
-        this.inFlight = undefined;
-        this.schedule(this.failures > 0 ? Math.min(retryMs.first * 2 ** (this.failures - 1), retryMs.max) : undefined);
-      });
-    }, wait);
-  }
-
-  /** One sync; never rejects (failures are logged, counted and retried). */
-  private async syncOnce(): Promise<void> {
-    this.lastStart = Date.now();
-    this.dirty = false;
+  /** One sync; never rejects (failures are logged, counted and retried with back-off): false when it failed. */
+  private async syncOnce(): Promise<boolean> {
     const { metrics: m, logger } = this.opts;
     const started = performance.now();
     try {
@@ -110,7 +87,6 @@ export class NetworkPolicyEnforcer {
         this.applies++;
         result = "applied";
       }
-      this.failures = 0;
       this.syncs++;
       const seconds = (performance.now() - started) / 1000;
       m.syncDuration.observe(seconds);
@@ -121,12 +97,12 @@ export class NetworkPolicyEnforcer {
       m.isolatedPods.set({ direction: "ingress" }, compiled.isolated.ingress);
       m.isolatedPods.set({ direction: "egress" }, compiled.isolated.egress);
       if (result === "applied") logger.info({ ms: Math.round(seconds * 1000), ...counts, isolated: compiled.isolated }, "synced network policy rules");
+      return true;
     } catch (err) {
-      this.failures++;
-      this.dirty = true;
       this.applied = undefined;
       m.syncs.inc({ result: "failed" });
       logger.error({ err }, "syncing network policy rules failed; retrying");
+      return false;
     }
   }
 }
