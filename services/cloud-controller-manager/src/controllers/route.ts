@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { coreV1Node, isConflict, isNotFound } from "@kubeplane/api";
 import type { Lister } from "@kubeplane/client";
 import type { Reconciler, Result } from "@kubeplane/controller";
-import type { Route, Routes } from "../provider/interface.js";
+import { NoRouteAddressError, type Route, type Routes } from "../provider/interface.js";
 import { nodeKind } from "./cloud-node.js";
 import type { ControllerContext } from "./context.js";
 
@@ -18,12 +18,22 @@ function timestamp(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A Node's pod CIDRs: spec.podCIDRs (one per family in a dual-stack cluster), else spec.podCIDR. */
+function podCidrsOf(n: Node): string[] {
+  return n.spec?.podCidrs.length ? n.spec.podCidrs : n.spec?.podCidr ? [n.spec.podCidr] : [];
+}
+
 /**
  * Lists the provider's routes, deletes those no Node wants (a deleted Node, a changed CIDR) and
- * creates the missing or incomplete ones; then sets NetworkUnavailable=False on Nodes whose route
- * exists. One key, one worker; also runs every routeReconcilePeriod to repair drift on hosts.
+ * creates the missing or incomplete ones — one per pod CIDR, each via the Node's address of its
+ * family; then sets NetworkUnavailable=False on Nodes whose routes all exist. A pod CIDR whose Node
+ * has no address of its family gets no route: said once (log and Warning event), not retried as an
+ * error. One key, one worker; also runs every routeReconcilePeriod to repair drift on hosts.
  */
 export class RouteReconciler implements Reconciler {
+  /** Routes (node + CIDR) already reported as having no address of their family. */
+  private readonly unroutable = new Set<string>();
+
   constructor(
     private readonly ctx: ControllerContext,
     private readonly routes: Routes,
@@ -34,8 +44,8 @@ export class RouteReconciler implements Reconciler {
     const again = { requeueAfterMs: this.ctx.config.routeReconcilePeriod };
     const wanted = this.nodes
       .list()
-      .filter((n) => n.spec?.podCidr && !n.metadata?.deletionTimestamp)
-      .map((n): Route => ({ targetNode: n.metadata!.name, destinationCidr: n.spec!.podCidr }));
+      .filter((n) => !n.metadata?.deletionTimestamp)
+      .flatMap((n) => podCidrsOf(n).map((cidr): Route => ({ targetNode: n.metadata!.name, destinationCidr: cidr })));
     const wantedIds = new Set(wanted.map(routeId));
     const existing = await this.routes.listRoutes(signal);
     const complete = new Set(existing.filter((r) => !r.incomplete).map(routeId));
@@ -44,26 +54,46 @@ export class RouteReconciler implements Reconciler {
       if (wantedIds.has(routeId(r))) continue;
       await this.attempt(failures, r, "delete", () => this.routes.deleteRoute(r, signal));
     }
-    const routed: string[] = [];
+    const routed = new Set<string>();
+    const notRouted = new Set<string>();
     for (const r of wanted) {
-      if (!complete.has(routeId(r)) && !(await this.attempt(failures, r, "create", () => this.routes.createRoute(r, signal)))) continue;
-      routed.push(r.targetNode);
+      if (complete.has(routeId(r))) {
+        routed.add(r.targetNode);
+        continue;
+      }
+      const outcome = await this.attempt(failures, r, "create", () => this.routes.createRoute(r, signal));
+      if (outcome === "ok") routed.add(r.targetNode);
+      else if (outcome === "failed") notRouted.add(r.targetNode);
     }
-    for (const name of routed) await this.markNetworkAvailable(name, signal);
+    for (const id of this.unroutable) if (!wantedIds.has(id)) this.unroutable.delete(id);
+    for (const name of routed) if (!notRouted.has(name)) await this.markNetworkAvailable(name, signal);
     this.ctx.metrics.routeSync.inc({ result: failures.length ? "error" : "success" });
     if (failures.length) this.ctx.logger.warn({ controller: "route", failures }, "some routes could not be reconciled; retrying next period");
     return again;
   }
 
-  /** Runs one route operation; a failure is recorded (the others still run). Returns success. */
-  private async attempt(failures: string[], r: Route, op: "create" | "delete", fn: () => Promise<void>): Promise<boolean> {
+  /**
+   * Runs one route operation; a failure is recorded (the others still run). A route without a next
+   * hop of its family is "skipped", reported the first time only.
+   */
+  private async attempt(failures: string[], r: Route, op: "create" | "delete", fn: () => Promise<void>): Promise<"ok" | "failed" | "skipped"> {
     try {
       await fn();
+      this.unroutable.delete(routeId(r));
       this.ctx.logger.info({ controller: "route", node: r.targetNode, cidr: r.destinationCidr }, op === "create" ? "route created" : "route deleted");
-      return true;
+      return "ok";
     } catch (err) {
+      if (err instanceof NoRouteAddressError) {
+        if (!this.unroutable.has(routeId(r))) {
+          this.unroutable.add(routeId(r));
+          this.ctx.logger.warn({ controller: "route", node: r.targetNode, cidr: r.destinationCidr }, err.message);
+          const node = this.nodes.get("", r.targetNode);
+          if (node) this.ctx.events.record(nodeKind, node, "Warning", "NoRouteAddress", err.message);
+        }
+        return "skipped";
+      }
       failures.push(`${op} ${routeId(r)}: ${(err as Error).message}`);
-      return false;
+      return "failed";
     }
   }
 
@@ -86,9 +116,9 @@ export class RouteReconciler implements Reconciler {
   }
 }
 
-/** Node changes that matter to routes: pod CIDR, addresses, deletion. */
+/** Node changes that matter to routes: pod CIDRs, addresses, deletion. */
 function routeRelevant(n: Node): unknown {
-  return [n.spec?.podCidr, n.status?.addresses, n.metadata?.deletionTimestamp];
+  return [n.spec?.podCidr, n.spec?.podCidrs, n.status?.addresses, n.metadata?.deletionTimestamp];
 }
 
 /** Builds the route controller: a route per node pod CIDR through the provider, on the context's manager. */

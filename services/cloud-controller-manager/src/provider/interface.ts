@@ -77,6 +77,14 @@ export interface Route {
 }
 
 /**
+ * Thrown by `createRoute` when the target node has no address of the CIDR's family (a dual-stack
+ * pod CIDR on a node with only an IPv4 address): nothing to route via. Not retried as a failure.
+ */
+export class NoRouteAddressError extends Error {
+  override readonly name = "NoRouteAddressError";
+}
+
+/**
  * Routes for pod CIDRs. Called by the route controller from one worker. `listRoutes` returns
  * every route this provider programmed (and only those); `createRoute` is idempotent.
  */
