@@ -8,9 +8,11 @@ import { isIPv4, isIPv6 } from "node:net";
 import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { coreV1Pod, coreV1Service, discoveryV1, isInvalid, kindFor, type KindInfo } from "@kubeplane/api";
+import type { discoveryV1} from "@kubeplane/api";
+import { coreV1Pod, coreV1Service, isInvalid, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { BUSYBOX_IMAGE, clientTls, enterTestNetns, runKpctl, serviceEntry, startControlPlane, startNodeStack, startServiceProcess, waitFor, type ControlPlane, type NodeStack, type ServiceProcess } from "@kubeplane/testing";
+import { publishNodeDns } from "./cluster-dns.js";
 
 await enterTestNetns(import.meta.url);
 
@@ -58,17 +60,7 @@ describe("dual stack: a pod with an IPv4 and an IPv6 address reaches a PreferDua
       start("kube-proxy", { "cluster-cidr": "10.88.0.0/16,fd00:10:88::/48", "min-sync-period": "200ms" }),
       start("dns", { "dns-listen": "0.0.0.0:53" }),
     ]);
-    // The cluster DNS's Service, backed by the dns server on the node (reachable from pods at the bridge's gateway).
-    await client.create(services, coreV1Service.Service.fromPartial({
-      metadata: { name: "kube-dns", namespace: "kube-system" },
-      spec: { clusterIp: DNS_IP, ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }] },
-    }));
-    await client.create(slices, discoveryV1.EndpointSlice.fromPartial({
-      metadata: { name: "kube-dns-node", namespace: "kube-system", labels: { "kubernetes.io/service-name": "kube-dns" } },
-      addressType: "IPv4",
-      endpoints: [{ addresses: [GATEWAY], conditions: { ready: true } }],
-      ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }],
-    }));
+    await publishNodeDns(client, DNS_IP, GATEWAY);
   });
 
   after(async () => {

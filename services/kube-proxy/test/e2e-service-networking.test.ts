@@ -7,9 +7,11 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { appsV1Deployment, coreV1Pod, coreV1Service, discoveryV1, kindFor, type KindInfo } from "@kubeplane/api";
+import type { discoveryV1} from "@kubeplane/api";
+import { appsV1Deployment, coreV1Pod, coreV1Service, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { BUSYBOX_IMAGE, clientTls, enterTestNetns, httpGet, runKpctl, serviceEntry, startControlPlane, startNodeStack, startServiceProcess, waitFor, type ControlPlane, type NodeStack, type ServiceProcess } from "@kubeplane/testing";
+import { publishNodeDns } from "./cluster-dns.js";
 
 await enterTestNetns(import.meta.url);
 
@@ -52,17 +54,7 @@ describe("service networking: kubelet, kube-proxy, dns, endpoints on one node", 
       start("kube-proxy", { "cluster-cidr": "10.88.0.0/16", "min-sync-period": "200ms" }),
       start("dns", { "dns-listen": "0.0.0.0:53" }),
     ]);
-    // The cluster DNS's Service, backed by the dns server on the node (reachable from pods at the bridge's gateway).
-    await client.create(services, coreV1Service.Service.fromPartial({
-      metadata: { name: "kube-dns", namespace: "kube-system" },
-      spec: { clusterIp: DNS_IP, ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }] },
-    }));
-    await client.create(slices, discoveryV1.EndpointSlice.fromPartial({
-      metadata: { name: "kube-dns-node", namespace: "kube-system", labels: { "kubernetes.io/service-name": "kube-dns" } },
-      addressType: "IPv4",
-      endpoints: [{ addresses: [GATEWAY], conditions: { ready: true } }],
-      ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }],
-    }));
+    await publishNodeDns(client, DNS_IP, GATEWAY);
   });
 
   after(async () => {
