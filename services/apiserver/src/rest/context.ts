@@ -1,5 +1,6 @@
 // What every REST handler gets: the parsed request, who makes it, and the apiserver's parts it calls.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { KindInfo } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import type { UserInfo } from "../authn/index.js";
@@ -43,4 +44,15 @@ export interface RestCall {
   audit?: AuditRequest | undefined;
   /** Who its writes are recorded for in managedFields (the fieldManager parameter, else the User-Agent's product). */
   fieldManager?: FieldManagerRef | undefined;
+}
+
+/** One authorized upgrade request (exec, attach, port-forward): the socket the HTTP server handed over. */
+export interface UpgradeRequest {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  info: RequestInfo;
+  user: UserInfo;
+  /** Called once when the upgraded connection ends (the audit's ResponseComplete). */
+  onClose(): void;
 }

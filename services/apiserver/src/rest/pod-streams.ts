@@ -5,7 +5,7 @@ import { Metadata, type ServerDuplexStream, type ServiceError } from "@grpc/grpc
 import { POD_STREAM_NAME_KEY, POD_STREAM_NAMESPACE_KEY, apiErrorFromGrpc, apiErrors, kubeletV1 } from "@kubeplane/api";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { setRequestUser, type UserInfo } from "../authn/index.js";
-import type { RestDeps } from "./context.js";
+import type { RestDeps, UpgradeRequest } from "./context.js";
 import { statusJson } from "./http-io.js";
 import type { RequestInfo } from "./request-info.js";
 
@@ -116,15 +116,7 @@ function resizeOf(payload: Buffer): kubeletV1.RemoteCommandRequest | undefined {
 }
 
 /** One authorized exec or attach upgrade. */
-export interface PodStreamRequest {
-  req: IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  info: RequestInfo;
-  user: UserInfo;
-  /** Called once when the WebSocket closes (the audit's ResponseComplete). */
-  onClose(): void;
-}
+export type PodStreamRequest = UpgradeRequest;
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => negotiateChannelProtocol([...offered].join(",")) ?? false });
 

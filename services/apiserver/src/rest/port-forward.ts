@@ -6,7 +6,7 @@ import { POD_STREAM_NAME_KEY, POD_STREAM_NAMESPACE_KEY, apiErrorFromGrpc, kubele
 import { SpdyConnection, offeredStreamProtocols, type SpdyStream } from "@kubeplane/spdy";
 import { WebSocketServer, createWebSocketStream, type WebSocket } from "ws";
 import { setRequestUser, type UserInfo } from "../authn/index.js";
-import type { RestDeps } from "./context.js";
+import type { RestDeps, UpgradeRequest } from "./context.js";
 import type { RequestInfo } from "./request-info.js";
 
 /** The port-forward protocol over SPDY (X-Stream-Protocol-Version). */
@@ -70,15 +70,7 @@ class ForwardCall extends Duplex {
 }
 
 /** One authorized port-forward upgrade. */
-export interface PortForwardRequest {
-  req: IncomingMessage;
-  socket: Duplex;
-  head: Buffer;
-  info: RequestInfo;
-  user: UserInfo;
-  /** Called once when the connection ends (the audit's ResponseComplete). */
-  onClose(): void;
-}
+export type PortForwardRequest = UpgradeRequest;
 
 /** What the server closes at shutdown. */
 export interface PortForwardSession {
