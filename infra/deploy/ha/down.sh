@@ -35,7 +35,8 @@ done
 if [[ -d /run/containerd/runc/k8s.io ]]; then
   while read -r id bundle; do
     [[ $bundle == "$KP_HA_DIR/"* ]] || continue
-    runc --root /run/containerd/runc/k8s.io delete --force "$id" >/dev/null 2>&1 && kp_ha_say "deleted leftover container $id"
+    # An if, not `&&`: a failed last delete would end the loop with status 1 and stop this script (set -e).
+    if runc --root /run/containerd/runc/k8s.io delete --force "$id" >/dev/null 2>&1; then kp_ha_say "deleted leftover container $id"; fi
   done < <(runc --root /run/containerd/runc/k8s.io list --format json 2>/dev/null | jq -r '.[]? | "\(.id) \(.bundle)"' 2>/dev/null || true)
 fi
 

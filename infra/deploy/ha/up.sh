@@ -11,19 +11,23 @@ done
 if ip -4 -o addr show | grep -v " $KP_HA_BRIDGE " | grep -q " $KP_HA_NET\."; then
   kp_ha_die "$KP_HA_NET.0/24 is already used on this host (outside $KP_HA_BRIDGE)"
 fi
+if ip -6 -o addr show | grep -v " $KP_HA_BRIDGE " | grep -q " $KP_HA_NET6::"; then
+  kp_ha_die "$KP_HA_NET6::/64 is already used on this host (outside $KP_HA_BRIDGE)"
+fi
 mkdir -p -- "$KP_HA_DIR"
 t0=$SECONDS
 
 # ---- machines: network namespaces on one bridge ------------------------------------------
 specs=()
-for i in "${!KP_HA_MACHINES[@]}"; do specs+=("${KP_HA_MACHINES[i]}=${KP_HA_ADDRESSES[i]}"); done
-infra/deploy/ha/netns.sh up "$KP_HA_BRIDGE" "$KP_HA_GATEWAY/24" "${specs[@]}"
+for i in "${!KP_HA_MACHINES[@]}"; do specs+=("${KP_HA_MACHINES[i]}=${KP_HA_ADDRESSES[i]},${KP_HA_ADDRESSES6[i]}"); done
+infra/deploy/ha/netns.sh up "$KP_HA_BRIDGE" "$KP_HA_GATEWAY/24,$KP_HA_GATEWAY6/64" "${specs[@]}"
 for i in "${!KP_HA_MACHINES[@]}"; do
   [[ ${KP_HA_ROLES[i]} == worker ]] || continue
   ns=$(kp_ha_ns "${KP_HA_MACHINES[i]}")
-  ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 # pods reach the other worker's pods through this one
+  # pods reach the other worker's pods through this one, over IPv4 and IPv6
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 done
-kp_ha_say "machines: ${specs[*]} on bridge $KP_HA_BRIDGE ($KP_HA_GATEWAY/24)"
+kp_ha_say "machines: ${specs[*]} on bridge $KP_HA_BRIDGE ($KP_HA_GATEWAY/24, $KP_HA_GATEWAY6/64)"
 
 # ---- an image registry on the bridge (the site's registry; workers pull through it) -------
 reg_pid=$KP_HA_DIR/registry.pid
@@ -54,8 +58,8 @@ join_token=$(<"$token_file")
 {
   printf '# Written by infra/deploy/ha/up.sh: the simulated machines.\nmachines:\n'
   for i in "${!KP_HA_MACHINES[@]}"; do
-    printf '  - { name: %s, address: %s, role: %s, root: %s%s }\n' "${KP_HA_MACHINES[i]}" "${KP_HA_ADDRESSES[i]}" "${KP_HA_ROLES[i]}" \
-      "$KP_HA_DIR/machines/${KP_HA_MACHINES[i]}" "${KP_HA_POD_CIDRS[i]:+, podCidr: ${KP_HA_POD_CIDRS[i]}}"
+    printf '  - { name: %s, address: %s, addressIpv6: "%s", role: %s, root: %s%s }\n' "${KP_HA_MACHINES[i]}" "${KP_HA_ADDRESSES[i]}" "${KP_HA_ADDRESSES6[i]}" "${KP_HA_ROLES[i]}" \
+      "$KP_HA_DIR/machines/${KP_HA_MACHINES[i]}" "${KP_HA_POD_CIDRS[i]:+, podCidr: ${KP_HA_POD_CIDRS[i]}}${KP_HA_POD_CIDRS6[i]:+, podCidrIpv6: \"${KP_HA_POD_CIDRS6[i]}\"}"
   done
   printf 'install:\n  kubeplaneDir: %s\n  registryMirror: "%s"\n  sandboxImage: %s\n' "$KP_HA_ROOT" "$KP_HA_REGISTRY" "$KP_HA_SANDBOX_IMAGE"
   printf 'addons:\n  prometheus: %s\n' "$(command -v prometheus >/dev/null && echo true || echo false)"
@@ -106,17 +110,21 @@ for i in "${!KP_HA_MACHINES[@]}"; do
   fi
 done
 infra/deploy/health.sh --wait 120 "$KP_HA_DIR"/bundles/worker-* | sed 's/^/[kubeplane-ha] /'
-# The "network" between machines: each worker routes every other worker's pod CIDR (the one its Node
-# was given) via that worker's address, as a bare-metal router or the route controller would.
+# The "network" between machines: each worker routes every other worker's pod CIDRs (those its Node
+# was given, one per family) via that worker's address of the same family, as a bare-metal router or
+# the route controller would (the kernel takes no IPv4 next hop for an IPv6 route).
 for i in "${!KP_HA_MACHINES[@]}"; do
   [[ ${KP_HA_ROLES[i]} == worker ]] || continue
-  cidr=$("${KPCTL[@]}" get node "${KP_HA_MACHINES[i]}" -o json | jq -r '.spec.podCIDR // empty')
-  [[ -n $cidr ]] || kp_ha_die "node ${KP_HA_MACHINES[i]} has no pod CIDR"
-  for j in "${!KP_HA_MACHINES[@]}"; do
-    [[ ${KP_HA_ROLES[j]} == worker && $j != "$i" ]] || continue
-    ip -n "$(kp_ha_ns "${KP_HA_MACHINES[j]}")" route replace "$cidr" via "${KP_HA_ADDRESSES[i]}"
+  cidrs=$("${KPCTL[@]}" get node "${KP_HA_MACHINES[i]}" -o json | jq -r '(.spec.podCIDRs // [.spec.podCIDR // empty]) | join(" ")')
+  [[ -n $cidrs ]] || kp_ha_die "node ${KP_HA_MACHINES[i]} has no pod CIDR"
+  for cidr in $cidrs; do
+    if [[ $cidr == *:* ]]; then family=-6 via=${KP_HA_ADDRESSES6[i]}; else family=-4 via=${KP_HA_ADDRESSES[i]}; fi
+    for j in "${!KP_HA_MACHINES[@]}"; do
+      [[ ${KP_HA_ROLES[j]} == worker && $j != "$i" ]] || continue
+      ip -n "$(kp_ha_ns "${KP_HA_MACHINES[j]}")" "$family" route replace "$cidr" via "$via"
+    done
   done
-  kp_ha_say "pods of ${KP_HA_MACHINES[i]}: $cidr (routed from the other workers)"
+  kp_ha_say "pods of ${KP_HA_MACHINES[i]}: ${cidrs// /, } (routed from the other workers)"
 done
 
 # ---- summary ------------------------------------------------------------------------------
@@ -124,7 +132,7 @@ done
   printf 'MACHINE\tROLE\tADDRESS\tNETNS\tUNITS\n'
   for i in "${!KP_HA_MACHINES[@]}"; do
     m=${KP_HA_MACHINES[i]}
-    printf '%s\t%s\t%s\t%s\t%s\n' "$m" "${KP_HA_ROLES[i]}" "${KP_HA_ADDRESSES[i]}" "$(kp_ha_ns "$m")" \
+    printf '%s\t%s\t%s\t%s\t%s\n' "$m" "${KP_HA_ROLES[i]}" "${KP_HA_ADDRESSES[i]},${KP_HA_ADDRESSES6[i]}" "$(kp_ha_ns "$m")" \
       "$(jq -r '[.units[] | "\(.name)=\(.state)"] | join(" ")' "$KP_HA_DIR/machines/$m/var/lib/kubeplane/unit-runner.json")"
   done
 } | column -t -s $'\t'
