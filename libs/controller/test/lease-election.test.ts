@@ -150,8 +150,10 @@ test("a standby counts a renewal from when its read returned: a slow read of a f
   // B's reads can be held before they are sent: the read then returns a renewal newer than the call's start.
   let holdNextRead = 0;
   let heldReadStarted: number | undefined;
+  let readsB = 0;
   const slowB = Object.create(clientB) as ApiClient;
   slowB.get = async (...args: Parameters<ApiClient["get"]>) => {
+    readsB++;
     if (holdNextRead > 0) {
       const ms = holdNextRead;
       holdNextRead = 0;
@@ -178,7 +180,7 @@ test("a standby counts a renewal from when its read returned: a slow read of a f
   try {
     await waitFor(() => intervals.some((i) => i.who === "a"), { message: "a leads" });
     b = campaign("b", slowB);
-    await new Promise((r) => setTimeout(r, 600)); // b has observed a's renewals (a poll is 200 ms)
+    await waitFor(() => readsB >= 3, { message: "b has observed a's renewals" });
     // b's next read waits 1.5 s before it is sent; a keeps renewing until just before that read, then hangs.
     holdNextRead = 1500;
     await waitFor(() => heldReadStarted !== undefined, { message: "b's held read started" });
