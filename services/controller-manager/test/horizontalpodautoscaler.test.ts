@@ -82,8 +82,14 @@ describe("horizontal pod autoscaler", () => {
     // Up: 1 → 4 (at most double, at least 4, in one step), then to maxReplicas.
     await waitFor(async () => (await replicas()) === 5, { timeoutMs: 20_000, message: "the Deployment scaled up to maxReplicas (5)" });
     phase("scaled up to 5");
-    const up = await rescales();
-    assert.ok(up.includes("New size: 4; reason: cpu resource utilization (percentage of request) above target"), up.join("\n"));
+    // The controller writes its events in the background: the rescale to 4 may be recorded a moment after the scale to 5 shows.
+    let up: string[] = [];
+    await waitFor(async () => (up = await rescales()).includes("New size: 4; reason: cpu resource utilization (percentage of request) above target"), {
+      timeoutMs: 10_000,
+      message: "the SuccessfulRescale event of the step to 4",
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; events seen: ${up.join(" | ") || "none"}`);
+    });
     const asV1 = (await cluster.client.json.get(hpaV1, ns, "burner")) as { spec: Record<string, unknown>; status: Record<string, unknown> };
     assert.equal(asV1.spec.targetCPUUtilizationPercentage, 50);
     assert.equal(asV1.status.desiredReplicas, 5);
@@ -113,6 +119,6 @@ describe("horizontal pod autoscaler", () => {
     // recommendation is at most about a second older than the stop, and the scale-down waits a whole window after
     // it: judged from when the load stopped, which this test knows exactly, not from when it saw the HPA's status.
     assert.ok(scaledDown - loadStopped >= WINDOW_MS - 2000, `scaled down ${scaledDown - loadStopped} ms after the load stopped; the stabilization window is ${WINDOW_MS} ms`);
-    assert.ok((await rescales()).includes("New size: 1; reason: All metrics below target"));
+    await waitFor(async () => (await rescales()).includes("New size: 1; reason: All metrics below target"), { timeoutMs: 10_000, message: "the SuccessfulRescale event of the step to 1" });
   });
 });
