@@ -302,8 +302,10 @@ describe("kubelet on containerd, runc and CNI", () => {
       last = s?.state;
       const r = s?.state?.waiting?.reason;
       if (r) reasons.add(r);
-      return reasons.has("ErrImagePull") && reasons.has("ImagePullBackOff");
-    }, { timeoutMs: 30_000, intervalMs: 100, message: "ErrImagePull then ImagePullBackOff" }).catch((err: Error) => {
+      // ErrImagePull lasts from a failed pull to the next sync, which may come before a status write shows
+      // it (CI saw only ImagePullBackOff in 280 polls): it is asserted by its event below, which every pull records.
+      return reasons.has("ImagePullBackOff");
+    }, { timeoutMs: 30_000, intervalMs: 100, message: "ImagePullBackOff" }).catch((err: Error) => {
       throw new Error(`${err.message}; reasons seen ${[...reasons].join(", ")}; last state ${JSON.stringify(last)}`);
     });
     // Pushed at once: every pull and back-off in between costs the pod's events from the kubelet's spam
