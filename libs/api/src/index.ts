@@ -168,3 +168,4 @@ export { isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue 
 export { validateLabels } from "./validation/object-meta.js";
 export * as schedulerV1 from "./gen/kubeplane/scheduler/v1/explain.js";
 export * as kubeletV1 from "./gen/kubeplane/kubelet/v1/kubelet.js";
+export { RV_ORDINALS, ordinalOfResourceVersion, resourceVersionOf, revisionEndVersion, revisionOfResourceVersion } from "./resource-version.js";

@@ -24,3 +24,4 @@ export { canonicalIpv6, formatIpv6, parseIpv6, parseIpv6Cidr } from "./ipv6-cidr
 export type { Ipv6Cidr } from "./ipv6-cidr.js";
 export { reservedKeys } from "./reserved-keys.js";
 export { advanceRevision, snapshotInfo, snapshotStream, type SnapshotInfo } from "./maintenance.js";
+export { decodeStoredValue, encodeStoredValue } from "./value-envelope.js";
