@@ -178,6 +178,7 @@ export async function startKubelet(kubeletConfig: KubeletConfig, opts: { logger?
     runtimeName: version.runtimeName,
     now: () => new Date(),
     events,
+    metrics,
     ...kubeletApiSources(client, { nodeName, nodeIp, rootDir: config.rootDir }),
   });
   const newPodManager = (watch: WatchConnection): PodManager =>

@@ -14,6 +14,7 @@ import { EVENT_REASONS, type PodEventRecorder } from "../events.js";
 import type { ImagePuller } from "./images.js";
 import { ANNOTATIONS, restartCountOf } from "./runtime-state.js";
 import type { WaitingReason } from "./status.js";
+import { timed, type PhaseTrace } from "./startup-trace.js";
 
 type Pod = coreV1Pod.Pod;
 type Container = coreV1Pod.Container;
@@ -39,6 +40,8 @@ export interface PodStartContext {
   podIps: readonly string[];
   volumes: Map<string, string>;
   etcHosts: string;
+  /** Times the image check, create and start (a pod's first start). */
+  trace?: PhaseTrace;
 }
 
 /** The container runs (`id`), or it waits for a reason and should be retried after `retryAfterMs`. */
@@ -56,7 +59,7 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
     record("Warning", EVENT_REASONS.FailedToCreateContainer, `Error: ${message}`);
     return { waiting: { reason, message }, retryAfterMs };
   };
-  const image = await deps.puller.ensure(c, `${uid}/${c.name}`, record);
+  const image = await timed(ctx.trace, "image", () => deps.puller.ensure(c, `${uid}/${c.name}`, record));
   if ("waiting" in image) {
     // As the kubelet: the waiting reason itself is the error ("Error: ImagePullBackOff").
     record("Warning", EVENT_REASONS.FailedToCreateContainer, `Error: ${image.waiting.reason}`);
@@ -73,7 +76,7 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
   const runAsUser = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
   let id: string;
   try {
-    id = await deps.runtime.createContainer(
+    id = await timed(ctx.trace, "container_create", () => deps.runtime.createContainer(
       ctx.sandboxId,
       {
         metadata: { name: c.name, attempt: restartCount },
@@ -91,13 +94,13 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
         linux: { resources: linuxResources(c), ...(runAsUser !== undefined ? { runAsUser } : {}) },
       },
       ctx.sandboxConfig,
-    );
+    ));
   } catch (err) {
     return failed("CreateContainerError", (err as Error).message);
   }
   record("Normal", EVENT_REASONS.CreatedContainer, `Created container ${c.name}`);
   try {
-    await deps.runtime.startContainer(id);
+    await timed(ctx.trace, "container_start", () => deps.runtime.startContainer(id));
   } catch (err) {
     await deps.runtime.removeContainer(id).catch(() => undefined);
     return failed("RunContainerError", (err as Error).message);

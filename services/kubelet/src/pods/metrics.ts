@@ -9,6 +9,14 @@ export interface KubeletMetrics {
   podStartSliDuration: Histogram;
   /** One pod sync pass (kubelet_pod_worker_duration_seconds). */
   syncDuration: Histogram;
+  /** A pod's first start, by phase (see startup-trace.ts): where the start time goes. */
+  podStartPhase: Histogram<"phase">;
+  /** Seen → a pod worker starts its first sync (kubelet_pod_worker_start_duration_seconds). */
+  podWorkerStartDuration: Histogram;
+  /** One RunPodSandbox, CNI ADD included (kubelet_run_podsandbox_duration_seconds). */
+  runPodSandboxDuration: Histogram<"runtime_handler">;
+  /** A status change computed → accepted by the apiserver (kubelet_pod_status_sync_duration_seconds). */
+  podStatusSyncDuration: Histogram;
   runningPods: Gauge;
   runningContainers: Gauge;
   runtimeOperations: Histogram<"operation_type">;
@@ -35,6 +43,32 @@ export function kubeletMetrics(registry: Registry): KubeletMetrics {
       name: "kubelet_pod_worker_duration_seconds",
       help: "Duration in seconds to sync a single pod",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    podStartPhase: new Histogram({
+      name: "kubelet_pod_start_phase_duration_seconds",
+      help: "Duration in seconds of each phase of a pod's first start (worker_start, volumes, sandbox, image, container_create, container_start, runtime_state, status_write)",
+      labelNames: ["phase"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+      registers,
+    }),
+    podWorkerStartDuration: new Histogram({
+      name: "kubelet_pod_worker_start_duration_seconds",
+      help: "Duration in seconds from kubelet seeing a pod to starting a worker",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    runPodSandboxDuration: new Histogram({
+      name: "kubelet_run_podsandbox_duration_seconds",
+      help: "Duration in seconds of the run_podsandbox operations. Broken down by RuntimeClass.Handler",
+      labelNames: ["runtime_handler"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    podStatusSyncDuration: new Histogram({
+      name: "kubelet_pod_status_sync_duration_seconds",
+      help: "Duration in seconds to sync a pod status update. Measures time from detection of a change to pod status until the API is successfully updated for that pod, even if multiple intevening changes to pod status occur",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     runningPods: new Gauge({ name: "kubelet_running_pods", help: "Number of pods that have a running pod sandbox", registers }),

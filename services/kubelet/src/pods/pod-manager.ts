@@ -16,6 +16,7 @@ import type { PodEventRecorder } from "../events.js";
 import type { PodSyncer } from "./pod-syncer.js";
 import { statusChanged } from "./status.js";
 import type { KubeletMetrics } from "./metrics.js";
+import type { StartPhase } from "./startup-trace.js";
 
 type Pod = coreV1Pod.Pod;
 export const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
@@ -54,6 +55,8 @@ export class PodManager {
   /** Last spec seen of pods that left the API, so an orphan is still killed with its hooks and grace. */
   private readonly gone = new Map<string, Pod>();
   private readonly firstSeen = new Map<string, number>();
+  /** Pods whose first sync has begun (kubelet_pod_worker_start_duration_seconds is observed once). */
+  private readonly workerStarted = new Set<string>();
   private readonly running = new Set<string>();
   private lastRelist = new Map<string, string>();
   private readonly stopping = new AbortController();
@@ -187,7 +190,19 @@ export class PodManager {
       await this.terminate(pod);
       return undefined;
     }
-    const result = await this.o.syncer.sync(pod);
+    // A pod not yet Running: its start's phases are timed (kubelet_pod_start_phase_duration_seconds).
+    const starting = !this.running.has(uid);
+    if (starting && !this.workerStarted.has(uid)) {
+      this.workerStarted.add(uid);
+      const seen = this.firstSeen.get(uid);
+      if (seen !== undefined) {
+        const s = Math.max(0, Date.now() - seen) / 1000;
+        this.o.metrics.podWorkerStartDuration.observe(s);
+        this.o.metrics.podStartPhase.observe({ phase: "worker_start" }, s);
+      }
+    }
+    const trace = starting ? (phase: StartPhase, ms: number): void => this.o.metrics.podStartPhase.observe({ phase }, ms / 1000) : undefined;
+    const result = await this.o.syncer.sync(pod, trace);
     await this.writeStatus(pod, result.status);
     this.o.metrics.syncDuration.observe((Date.now() - started) / 1000);
     return result.requeueAfterMs;
@@ -213,6 +228,7 @@ export class PodManager {
     this.o.probes.removePod(uid);
     this.o.syncer.forget(uid);
     this.firstSeen.delete(uid);
+    this.workerStarted.delete(uid);
     this.running.delete(uid);
     await removePodVolumes(this.o.rootDir, uid);
     await rm(podDir(this.o.rootDir, uid), { recursive: true, force: true });
@@ -222,7 +238,10 @@ export class PodManager {
 
   private async writeStatus(pod: Pod, status: coreV1Pod.PodStatus): Promise<void> {
     const uid = pod.metadata!.uid;
+    const computed = performance.now();
+    let becameRunning = false;
     if (status.phase === "Running" && !this.running.has(uid)) {
+      becameRunning = true;
       this.running.add(uid);
       const seen = this.firstSeen.get(uid);
       if (seen !== undefined) {
@@ -234,6 +253,9 @@ export class PodManager {
     if (!statusChanged(pod.status, status)) return;
     try {
       await this.o.client.updateStatus(pods, coreV1Pod.Pod.fromPartial({ ...pod, status }));
+      const s = (performance.now() - computed) / 1000;
+      this.o.metrics.podStatusSyncDuration.observe(s);
+      if (becameRunning) this.o.metrics.podStartPhase.observe({ phase: "status_write" }, s);
     } catch (err) {
       if (isNotFound(err)) return;
       // A newer pod is on its way through the informer: look again once it has arrived.

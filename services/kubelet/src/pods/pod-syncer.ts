@@ -21,6 +21,8 @@ import { killContainer, stopSandboxes } from "./kill.js";
 import { latestContainer, readPodRuntimeState, type PodRuntimeState } from "./runtime-state.js";
 import { podHostname, sandboxConfig } from "./sandbox-config.js";
 import { computePodStatus, type WaitingReason } from "./status.js";
+import type { KubeletMetrics } from "./metrics.js";
+import { timed, type PhaseTrace } from "./startup-trace.js";
 
 type Pod = coreV1Pod.Pod;
 type Container = coreV1Pod.Container;
@@ -45,6 +47,8 @@ export interface PodSyncerOptions extends Omit<ContainerStarterDeps, "puller"> {
   backoffResetMs: number;
   runtimeName: string;
   now: () => Date;
+  /** Where RunPodSandbox durations go (kubelet_run_podsandbox_duration_seconds); unset: nowhere. */
+  metrics?: Pick<KubeletMetrics, "runPodSandboxDuration">;
 }
 
 /** The outcome of one pass: the status the pod should have, and when to look again at the latest. */
@@ -65,11 +69,12 @@ export class PodSyncer {
 
   constructor(private readonly o: PodSyncerOptions) {}
 
-  /** One pass for a pod that should run (not being deleted). */
-  async sync(pod: Pod): Promise<SyncResult> {
+  /** One pass for a pod that should run (not being deleted); `trace` times its phases (a first start). */
+  async sync(pod: Pod, trace?: PhaseTrace): Promise<SyncResult> {
     const uid = pod.metadata!.uid;
     const mem = this.memoryOf(uid);
-    let state = await readPodRuntimeState(this.o.runtime, uid);
+    const readState = (): Promise<PodRuntimeState> => timed(trace, "runtime_state", () => readPodRuntimeState(this.o.runtime, uid));
+    let state = await readState();
     let requeue: number | undefined;
     const want = (ms: number): void => {
       requeue = requeue === undefined ? ms : Math.min(requeue, ms);
@@ -83,17 +88,17 @@ export class PodSyncer {
     }
 
     await mkdir(podDir(this.o.rootDir, uid), { recursive: true });
-    const volumes = await preparePodVolumes(pod, this.o.volumeContext).catch((err: unknown) => {
+    const volumes = await timed(trace, "volumes", () => preparePodVolumes(pod, this.o.volumeContext)).catch((err: unknown) => {
       if (err instanceof VolumeSetupError) this.o.events(pod, "Warning", EVENT_REASONS.FailedMountVolume, err.message);
       throw err;
     });
-    const { sandbox, config, changed } = await this.ensureSandbox(pod, state);
-    if (changed) state = await readPodRuntimeState(this.o.runtime, uid);
+    const { sandbox, config, changed } = await this.ensureSandbox(pod, state, trace);
+    if (changed) state = await readState();
     const etcHosts = join(podDir(this.o.rootDir, uid), "etc-hosts");
     const podIp = sandbox.ip || (pod.spec?.hostNetwork ? this.o.hostIp : "");
     // Both families' addresses on a dual-stack pod network (the CRI reports the second as additional).
     const podIps = podIp ? [podIp, ...(sandbox.ip ? sandbox.additionalIps : [])] : [];
-    const ctx = { pod, sandboxId: sandbox.id, sandboxConfig: config, podIp, podIps, volumes, etcHosts };
+    const ctx = { pod, sandboxId: sandbox.id, sandboxConfig: config, podIp, podIps, volumes, etcHosts, ...(trace ? { trace } : {}) };
     if (!pod.spec?.hostNetwork) {
       // Every pass, not only with a new sandbox: a pass that failed after creating the sandbox
       // must not leave containers a missing file (the runtime would mount a directory instead).
@@ -155,7 +160,7 @@ export class PodSyncer {
       }
     }
     await this.pruneDeadContainers(state);
-    const after = await readPodRuntimeState(this.o.runtime, uid);
+    const after = await readState();
     return { status: this.status(pod, after, mem), ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
   }
 
@@ -201,7 +206,7 @@ export class PodSyncer {
   }
 
   /** The pod's ready sandbox, or a new one (its old one's containers stopped first). */
-  private async ensureSandbox(pod: Pod, state: PodRuntimeState): Promise<{ sandbox: PodSandboxStatus; config: PodSandboxConfig; changed: boolean }> {
+  private async ensureSandbox(pod: Pod, state: PodRuntimeState, trace?: PhaseTrace): Promise<{ sandbox: PodSandboxStatus; config: PodSandboxConfig; changed: boolean }> {
     const current = state.sandboxes[0];
     const dns = podDnsConfig(pod, { clusterDns: this.o.clusterDns, clusterDomain: this.o.clusterDomain, hostResolvConf: this.o.hostResolvConf });
     if (current?.state === "ready" && (current.ip || pod.spec?.hostNetwork)) {
@@ -214,8 +219,12 @@ export class PodSyncer {
       await stopSandboxes(this.o.runtime, state.sandboxes);
     }
     const config = sandboxConfig(pod, { logRoot: this.o.logRoot, dns, attempt: current ? current.metadata.attempt + 1 : 0, cgroupParent: podCgroupParent(this.o.cgroupRoot, pod.metadata!.uid), clusterDomain: this.o.clusterDomain });
-    const id = await this.o.runtime.runPodSandbox(config);
-    return { sandbox: await this.o.runtime.podSandboxStatus(id), config, changed: true };
+    return timed(trace, "sandbox", async () => {
+      const started = performance.now();
+      const id = await this.o.runtime.runPodSandbox(config);
+      this.o.metrics?.runPodSandboxDuration.observe({ runtime_handler: "" }, (performance.now() - started) / 1000);
+      return { sandbox: await this.o.runtime.podSandboxStatus(id), config, changed: true };
+    });
   }
 
   /**
