@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { ApiError, apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
 import { podStreamMetadata, portForwardStream, remoteCommandSession, type PodStreamOptions, type PodStreamOutput, type PodStreamSession } from "./pod-streams.js";
 import { warningInterceptor } from "./warnings.js";
@@ -25,6 +25,14 @@ const { ApiServerServiceClient, Encoding } = apiserverV1;
 type Encoding = apiserverV1.Encoding;
 type RawObject = apiserverV1.RawObject;
 type Scale = autoscalingV2Scale.Scale;
+
+/** One binding of `ApiClient.bindPods`: pod `namespace/pod` (of UID `uid` when given) onto `node`. */
+export interface PodBindingRequest {
+  namespace: string;
+  pod: string;
+  node: string;
+  uid?: string;
+}
 
 export interface ClientOptions {
   /** host:port of an apiserver's gRPC endpoint, or several IP:PORT comma-separated (fails over, see apiserverTarget). */
@@ -333,6 +341,35 @@ export class ApiClient extends Verbs<ApiObject> {
       binding: { data: asBuffer(coreV1Pod.Binding.encode(binding).finish()), encoding: Encoding.ENCODING_PROTOBUF },
       accept: Encoding.ENCODING_PROTOBUF,
     }, opts.signal);
+  }
+
+  /**
+   * Many bindings in one BindPods call (at most 128): each is authorized, admitted and applied on
+   * its own, so the reply holds one outcome per binding, in order — undefined when that pod was
+   * bound, else its ApiError (Conflict when already assigned, NotFound, Forbidden, …). Rejects
+   * only when the call as a whole fails (transport, authorization of the call, too many bindings).
+   */
+  async bindPods(bindings: readonly PodBindingRequest[], opts: { signal?: AbortSignal } = {}): Promise<(ApiError | undefined)[]> {
+    // One namespace for all: the call is authorized in it alone, so a namespaced binder may use it too.
+    const namespace = bindings.every((b) => b.namespace === bindings[0]?.namespace) ? (bindings[0]?.namespace ?? "") : "";
+    const reply = await this.unary(this.grpcClient.bindPods, {
+      namespace,
+      bindings: bindings.map((b) => ({
+        data: asBuffer(
+          coreV1Pod.Binding.encode(
+            coreV1Pod.Binding.fromPartial({
+              apiVersion: "v1",
+              kind: "Binding",
+              metadata: { name: b.pod, namespace: b.namespace, uid: b.uid ?? "" },
+              target: { apiVersion: "v1", kind: "Node", name: b.node },
+            }),
+          ).finish(),
+        ),
+        encoding: Encoding.ENCODING_PROTOBUF,
+      })),
+    }, opts.signal);
+    if (reply.results.length !== bindings.length) throw apiErrors.internalError(new Error(`BindPods answered ${reply.results.length} results for ${bindings.length} bindings`));
+    return reply.results.map((r) => (r.status && r.status.status !== "Success" ? new ApiError(r.status) : undefined));
   }
 
   async getScale(info: KindInfo, namespace: string, name: string): Promise<Scale> {

@@ -1,5 +1,5 @@
 // @kubeplane/client: the apiserver's typed gRPC client, informers over NATS JetStream, and the work queue.
-export { ApiClient, Verbs, type ClientOptions } from "./api-client.js";
+export { ApiClient, Verbs, type ClientOptions, type PodBindingRequest } from "./api-client.js";
 export { apiserverTarget, ApiserverTargetError } from "./apiserver-target.js";
 export {
   connectApiserver,

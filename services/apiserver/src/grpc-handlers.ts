@@ -4,7 +4,6 @@ import {
   apiErrors,
   apiserverV1,
   autoscalingV2Scale,
-  coreV1Pod,
   decodeMessageJson,
   isApiError,
   kindForResource,
@@ -14,22 +13,26 @@ import {
   validateStatusUpdate,
   type ApiError,
   type ApiObject,
+  type coreV1Pod,
   type KindInfo,
 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
 import { isStoreUnavailable } from "@kubeplane/storage";
 import type { ApiserverMetrics } from "./metrics.js";
+import type { Authorizer } from "./authz/index.js";
 import { callContext, sendWarnings } from "./call-context.js";
 import { prepareCsrApproval } from "./strategies/certificatesigningrequests.js";
+import { bindPods } from "./bind-batch.js";
 import { evictPod } from "./eviction.js";
 import { createMetricsApi } from "./metrics-api/index.js";
 import { nodeImageHandlers } from "./node-images.js";
 import { nodeProxyHandlers } from "./node-proxy.js";
 import { nodeStreamHandlers } from "./node-stream-proxy.js";
+import { bindPod, decodeBinding } from "./pod-binding.js";
 import { resolveResource } from "./resource-resolution.js";
 import { toServiceError } from "./status-mapping.js";
 import { asBuffer, decodeRequestObject, encodeReplyObject } from "./object-codec.js";
-import { timestamp, type Registry } from "./registry.js";
+import type { Registry } from "./registry.js";
 import { createToken, type TokenRequestDeps } from "./token-request.js";
 
 const { Encoding } = apiserverV1;
@@ -48,6 +51,8 @@ export interface HandlerDeps {
   version: apiserverV1.VersionReply;
   /** TLS towards kubelets (see NodeProxyDeps). */
   kubeletTls?: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
+  /** Authorizes each binding of a BindPods call; absent: only the call's own authorization applies. */
+  authorizer?: Authorizer | undefined;
   /** TokenRequest (serviceaccounts/token); absent when the apiserver has no ServiceAccount signing key. */
   tokens?: TokenRequestDeps | undefined;
   /** Most items one List reply carries: a larger limit gets this many and a continue token when more remain (limit 0, everything, is not capped). Unset: no cap. */
@@ -183,34 +188,11 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     }),
     bind: unary("create", "binding", () => ({ group: "", version: "v1", resource: "pods" }), async (req, call) => {
       const info = kindForResource("", "pods")! as KindInfo<coreV1Pod.Pod>;
-      const binding = decodeBinding(req.binding);
-      const namespace = requireNamespace(info, req.namespace || binding.metadata?.namespace || "");
-      const name = binding.metadata?.name ?? "";
-      if (!name) throw apiErrors.badRequest("binding metadata.name (the pod) is required");
-      if (binding.target?.kind && binding.target.kind !== "Node") throw apiErrors.badRequest(`binding target kind must be Node, not ${binding.target.kind}`);
-      const node = binding.target?.name ?? "";
-      if (!node) throw apiErrors.invalid({ resource: "bindings", kind: "Binding", name }, [{ type: "FieldValueRequired", field: "target.name", detail: "" }]);
-      await registry.admit({ operation: "CREATE", info, subresource: "binding", namespace, name, object: binding as unknown as ApiObject }, callContext(call));
-      const pod = await registry.guaranteedUpdate(info, namespace, name, "", false, (old) => {
-        const subject = { resource: "pods", name };
-        if (binding.metadata?.uid && binding.metadata.uid !== old.metadata!.uid) {
-          throw apiErrors.conflict(subject, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${old.metadata!.uid}`);
-        }
-        if (old.metadata?.deletionTimestamp) throw apiErrors.conflict(subject, "pod is being deleted, cannot be assigned to a host");
-        if (old.spec?.nodeName) throw apiErrors.conflict(subject, `pod ${name} is already assigned to node "${old.spec.nodeName}"`);
-        // `old` is this call's own decoded copy: changed in place.
-        const next = old;
-        next.spec ??= coreV1Pod.PodSpec.fromPartial({});
-        next.spec.nodeName = node;
-        const status = (next.status ??= coreV1Pod.PodStatus.fromPartial({}));
-        const condition = { type: "PodScheduled", status: "True", lastTransitionTime: timestamp(new Date()), lastProbeTime: "", reason: "", message: "" };
-        const i = status.conditions.findIndex((c) => c.type === "PodScheduled");
-        if (i >= 0) status.conditions[i] = { ...status.conditions[i]!, ...condition };
-        else status.conditions.push(coreV1Pod.PodCondition.fromPartial(condition));
-        return next;
-      });
-      return reply(info, pod, req.accept);
+      return reply(info, await bindPod(registry, req.namespace, decodeBinding(req.binding), callContext(call)), req.accept);
     }),
+    bindPods: unary("create", "binding", () => ({ group: "", version: "v1", resource: "pods" }), (req, call) =>
+      bindPods({ registry, authorizer: deps.authorizer, logger }, req, call, callContext(call)),
+    ),
     getScale: unary("get", "scale", (r) => r.resource, async (req) => {
       const info = scalable(resolveResource(req.resource));
       const obj = await registry.get(info, requireNamespace(info, req.namespace), req.name);
@@ -254,16 +236,6 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
 /** The page size a List is served with: the caller's limit, capped (limit=0 asks for everything, as Kubernetes, and is not capped). */
 function pageLimit(limit: number, max: number | undefined): number {
   return max && limit > max ? max : limit;
-}
-
-function decodeBinding(raw: apiserverV1.RawObject | undefined): coreV1Pod.Binding {
-  if (!raw) throw apiErrors.badRequest("the request has no binding");
-  if (raw.encoding === Encoding.ENCODING_JSON) {
-    const { object, errors } = decodeMessageJson("kubeplane.core.v1.Binding", coreV1Pod.Binding, parseJson(raw.data));
-    if (!object) throw apiErrors.badRequest("error decoding Binding", errors);
-    return object;
-  }
-  return decodeProtobuf("Binding", () => coreV1Pod.Binding.decode(raw.data));
 }
 
 function decodeScale(raw: apiserverV1.RawObject | undefined): Scale {

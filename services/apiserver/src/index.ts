@@ -187,7 +187,7 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     etcdVersion,
   };
   const handlers = {
-    ...createHandlers({ registry, metrics, logger: log, version: versionReply, kubeletTls: kubeletTls(config), metricsResolutionMs: config.metricResolution, tokens: serviceAccounts.tokens, maxListPageSize: config.maxListPageSize }),
+    ...createHandlers({ registry, metrics, logger: log, authorizer: authorization.authorizer, version: versionReply, kubeletTls: kubeletTls(config), metricsResolutionMs: config.metricResolution, tokens: serviceAccounts.tokens, maxListPageSize: config.maxListPageSize }),
     watch: createWatchHandler({ registry, source, metrics, logger: log, bookmarkIntervalMs: config.bookmarkInterval }),
     ...backupHandlers({ store, logger: log, kubeplaneVersion: version }),
   };

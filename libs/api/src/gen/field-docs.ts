@@ -19,6 +19,17 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "kubeplane.apiserver.v1.BackupRequest": {
     "": "An online backup of etcd (Backup): etcd's snapshot of the whole keyspace, streamed."
   },
+  "kubeplane.apiserver.v1.BindPodsReply": {
+    "results": "One per binding, in request order."
+  },
+  "kubeplane.apiserver.v1.BindPodsRequest": {
+    "": "Up to 128 pods/binding calls in one request (the scheduler's binder). Each binding is\nauthorized, admitted and applied on its own; one failing fails alone.",
+    "namespace": "Bindings' namespace when they name none; \"\" with bindings that each name theirs.",
+    "bindings": "core/v1 Bindings, as in BindRequest."
+  },
+  "kubeplane.apiserver.v1.BindPodsResult": {
+    "": "The outcome of one binding: status Success (the pod is bound), or the Status the single\nBind call would have failed with."
+  },
   "kubeplane.apiserver.v1.BindRequest": {
     "": "The binding subresource of pods (what the scheduler writes).",
     "binding": "A core/v1 Binding: metadata.name is the pod, target the node."

@@ -41,6 +41,7 @@ interface Req {
   object?: Raw;
   patch?: Uint8Array;
   binding?: Raw;
+  bindings?: Raw[];
   scale?: Raw;
   eviction?: Raw;
   gracePeriodSeconds?: number;
@@ -76,6 +77,8 @@ export function requestBody(method: string, req: unknown): unknown {
     }
     case "bind":
       return messageJson("kubeplane.core.v1.Binding", coreV1Pod.Binding, r.binding, "v1", "Binding");
+    case "bindPods":
+      return { apiVersion: "v1", kind: "List", items: (r.bindings ?? []).map((b) => messageJson("kubeplane.core.v1.Binding", coreV1Pod.Binding, b, "v1", "Binding")) };
     case "evict":
       return eviction(r.eviction);
     case "updateScale":

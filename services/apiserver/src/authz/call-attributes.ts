@@ -113,6 +113,9 @@ export function callAttributes(method: string, req: unknown, user: UserInfo): Re
       const meta = peekMeta(r["binding"] as Raw);
       return forResource(user, "create", { resource: pods, namespace: r.namespace || meta.namespace, name: meta.name }, "binding");
     }
+    // Each binding is authorized again on its own pod by the handler (bind-batch.ts).
+    case "bindPods":
+      return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "" }, "binding");
     case "evict": {
       const meta = peekMeta(r["eviction"] as Raw);
       return forResource(user, "create", { resource: pods, namespace: r.namespace || meta.namespace, name: r.name || meta.name }, "eviction");

@@ -37,6 +37,7 @@ import {
   RemoteCommandResponse,
   StatsResponse,
 } from "../../kubelet/v1/kubelet.js";
+import { Status } from "../../meta/v1/meta.js";
 
 export const protobufPackage = "kubeplane.apiserver.v1";
 
@@ -242,6 +243,30 @@ export interface BindRequest {
   /** A core/v1 Binding: metadata.name is the pod, target the node. */
   binding?: RawObject | undefined;
   accept: Encoding;
+}
+
+/**
+ * Up to 128 pods/binding calls in one request (the scheduler's binder). Each binding is
+ * authorized, admitted and applied on its own; one failing fails alone.
+ */
+export interface BindPodsRequest {
+  /** Bindings' namespace when they name none; "" with bindings that each name theirs. */
+  namespace: string;
+  /** core/v1 Bindings, as in BindRequest. */
+  bindings: RawObject[];
+}
+
+export interface BindPodsReply {
+  /** One per binding, in request order. */
+  results: BindPodsResult[];
+}
+
+/**
+ * The outcome of one binding: status Success (the pod is bound), or the Status the single
+ * Bind call would have failed with.
+ */
+export interface BindPodsResult {
+  status?: Status | undefined;
 }
 
 export interface GetScaleRequest {
@@ -2313,6 +2338,233 @@ export const BindRequest: MessageFns<BindRequest> = {
   },
 };
 
+function createBaseBindPodsRequest(): BindPodsRequest {
+  return { namespace: "", bindings: [] };
+}
+
+export const BindPodsRequest: MessageFns<BindPodsRequest> = {
+  encode(message: BindPodsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    for (const v of message.bindings) {
+      RawObject.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindPodsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindPodsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bindings.push(RawObject.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindPodsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      bindings: globalThis.Array.isArray(object?.bindings)
+        ? object.bindings.map((e: any) => RawObject.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BindPodsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.bindings?.length) {
+      obj.bindings = message.bindings.map((e) => RawObject.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BindPodsRequest>): BindPodsRequest {
+    return BindPodsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BindPodsRequest>): BindPodsRequest {
+    const message = createBaseBindPodsRequest();
+    message.namespace = object.namespace ?? "";
+    message.bindings = object.bindings?.map((e) => RawObject.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBindPodsReply(): BindPodsReply {
+  return { results: [] };
+}
+
+export const BindPodsReply: MessageFns<BindPodsReply> = {
+  encode(message: BindPodsReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BindPodsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindPodsReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindPodsReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BindPodsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindPodsReply {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BindPodsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BindPodsReply): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BindPodsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BindPodsReply>): BindPodsReply {
+    return BindPodsReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BindPodsReply>): BindPodsReply {
+    const message = createBaseBindPodsReply();
+    message.results = object.results?.map((e) => BindPodsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBindPodsResult(): BindPodsResult {
+  return { status: undefined };
+}
+
+export const BindPodsResult: MessageFns<BindPodsResult> = {
+  encode(message: BindPodsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      Status.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindPodsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindPodsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = Status.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindPodsResult {
+    return { status: isSet(object.status) ? Status.fromJSON(object.status) : undefined };
+  },
+
+  toJSON(message: BindPodsResult): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = Status.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BindPodsResult>): BindPodsResult {
+    return BindPodsResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BindPodsResult>): BindPodsResult {
+    const message = createBaseBindPodsResult();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? Status.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseGetScaleRequest(): GetScaleRequest {
   return { resource: undefined, namespace: "", name: "", accept: 0 };
 }
@@ -3881,6 +4133,16 @@ export const ApiServerServiceService = {
     responseSerialize: (value: ObjectReply): Buffer => Buffer.from(ObjectReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): ObjectReply => ObjectReply.decode(value),
   },
+  /** Many pods/binding calls at once, each with its own outcome (see BindPodsRequest). */
+  bindPods: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/BindPods" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BindPodsRequest): Buffer => Buffer.from(BindPodsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindPodsRequest => BindPodsRequest.decode(value),
+    responseSerialize: (value: BindPodsReply): Buffer => Buffer.from(BindPodsReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindPodsReply => BindPodsReply.decode(value),
+  },
   getScale: {
     path: "/kubeplane.apiserver.v1.ApiServerService/GetScale" as const,
     requestStream: false as const,
@@ -4045,6 +4307,8 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   delete: handleUnaryCall<DeleteRequest, DeleteReply>;
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
   bind: handleUnaryCall<BindRequest, ObjectReply>;
+  /** Many pods/binding calls at once, each with its own outcome (see BindPodsRequest). */
+  bindPods: handleUnaryCall<BindPodsRequest, BindPodsReply>;
   getScale: handleUnaryCall<GetScaleRequest, ObjectReply>;
   updateScale: handleUnaryCall<UpdateScaleRequest, ObjectReply>;
   version: handleUnaryCall<VersionRequest, VersionReply>;
@@ -4208,6 +4472,22 @@ export interface ApiServerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ObjectReply) => void,
+  ): ClientUnaryCall;
+  /** Many pods/binding calls at once, each with its own outcome (see BindPodsRequest). */
+  bindPods(
+    request: BindPodsRequest,
+    callback: (error: ServiceError | null, response: BindPodsReply) => void,
+  ): ClientUnaryCall;
+  bindPods(
+    request: BindPodsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BindPodsReply) => void,
+  ): ClientUnaryCall;
+  bindPods(
+    request: BindPodsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BindPodsReply) => void,
   ): ClientUnaryCall;
   getScale(
     request: GetScaleRequest,
