@@ -1,8 +1,8 @@
 // Unit tests of the scheduling loop with a fake apiserver client: bind failures, status and events.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { coreV1Node, coreV1Pod, type coreV1Event } from "@kubeplane/api";
-import type { ApiClient } from "@kubeplane/client";
+import { apiErrors, coreV1Node, coreV1Pod, type coreV1Event } from "@kubeplane/api";
+import type { ApiClient, PodBindingRequest } from "@kubeplane/client";
 import { waitFor } from "@kubeplane/testing";
 import type { Node, Pod } from "./framework/interface.js";
 import { defaultConfiguration } from "./framework/profile.js";
@@ -27,11 +27,15 @@ function fakeClient(opts: { failBinds?: number } = {}) {
   let failBinds = opts.failBinds ?? 0;
   /** events: created Events; eventCounts: "reason message" → the latest count written (create or count patch). */
   const calls = { binds: [] as string[], statuses: [] as Pod[], events: [] as coreV1Event.Event[], eventCounts: new Map<string, number>() };
+  const bind = async (ns: string, name: string, nodeName: string): Promise<void> => {
+    calls.binds.push(`${ns}/${name}->${nodeName}`);
+    if (failBinds-- > 0) throw new Error("etcdserver: request timed out");
+  };
   const client = {
-    bind: async (ns: string, name: string, nodeName: string) => {
-      calls.binds.push(`${ns}/${name}->${nodeName}`);
-      if (failBinds-- > 0) throw new Error("etcdserver: request timed out");
-    },
+    bind,
+    // The batch call: each binding succeeds or fails on its own, as the apiserver's BindPods.
+    bindPods: async (bindings: readonly PodBindingRequest[]) =>
+      Promise.all(bindings.map((b) => bind(b.namespace, b.pod, b.node).then(() => undefined, (err: unknown) => apiErrors.internalError(err)))),
     updateStatus: async (_k: unknown, p: Pod) => (calls.statuses.push(p), p),
     create: async (_k: unknown, e: coreV1Event.Event) => {
       calls.events.push(e);

@@ -2,6 +2,7 @@
 // events and conditions it writes (kube-scheduler's scheduler.go and schedule_one.go); informer events are in event-handlers.ts.
 import { coreV1Pod, isConflict, isNotFound, kindFor, type KindInfo } from "@kubeplane/api";
 import { EventBroadcaster, type ApiClient, type EventType, type Informer } from "@kubeplane/client";
+import { BatchBinder } from "./batch-binder.js";
 import { addAllEventHandlers, addStorageEventHandlers, nodeAdded, nodeUpdated, podAdded, podDeleted, podUpdated } from "./event-handlers.js";
 import { SchedulerCache } from "./framework/cache.js";
 import { fitErrorMessage, type Diagnosis } from "./framework/diagnosis.js";
@@ -59,6 +60,8 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Bindings in flight before the loop waits for one to finish. Default 1024 (the apiserver batches concurrent binds well). */
   maxInFlightBindings?: number;
+  /** Bindings per BindPods call; default 128. */
+  maxBindingsPerCall?: number;
   /** Share of cycles (0–100) whose plugins are timed for scheduler_plugin_execution_duration_seconds. Default 10, as kube-scheduler. */
   pluginMetricsSamplePercent?: number;
 }
@@ -90,6 +93,8 @@ export class Scheduler {
   readonly snapshot = new NodeSnapshot();
   readonly profiles = new Map<string, Framework>();
   private readonly algorithm: SchedulingAlgorithm;
+  /** DefaultBinder's way to the apiserver: bindings batched into BindPods calls. */
+  readonly binder: BatchBinder;
   private readonly bindings = new Set<Promise<void>>();
   private readonly sideEffects = new Set<Promise<void>>();
   private readonly logger: SchedulerLogger;
@@ -115,6 +120,7 @@ export class Scheduler {
       onDrop: () => opts.metrics?.eventsDropped.inc(),
     });
     this.queue = new SchedulingQueue(opts.queue);
+    this.binder = new BatchBinder({ client: opts.client, ...(opts.maxBindingsPerCall ? { maxBatch: opts.maxBindingsPerCall } : {}) });
     this.algorithm = new SchedulingAlgorithm({
       percentageOfNodesToScore: opts.percentageOfNodesToScore || opts.configuration.percentageOfNodesToScore || 0,
       ...(opts.random ? { random: opts.random } : {}),
@@ -131,9 +137,8 @@ export class Scheduler {
         runFilters: (state, pod, node) => fwk!.runFilterPluginsWithNominatedPods(state, pod, node),
         runPreFilterAddPod: (state, pod, toAdd, node) => fwk!.runPreFilterExtensionAddPod(state, pod, toAdd, node),
         runPreFilterRemovePod: (state, pod, toRemove, node) => fwk!.runPreFilterExtensionRemovePod(state, pod, toRemove, node),
-        bindPod: async (pod, nodeName, signal) => {
-          await opts.client.bind(pod.metadata?.namespace ?? "", pod.metadata?.name ?? "", nodeName, { signal, uid: pod.metadata?.uid });
-        },
+        bindPod: (pod, nodeName, signal) =>
+          this.binder.bind({ namespace: pod.metadata?.namespace ?? "", pod: pod.metadata?.name ?? "", node: nodeName, uid: pod.metadata?.uid ?? "" }, signal),
       };
       const m = opts.metrics;
       fwk = buildFramework(profile, registry, handle, opts.logger, {
