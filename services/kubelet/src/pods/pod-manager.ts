@@ -59,6 +59,16 @@ export class PodManager {
   private readonly workerStarted = new Set<string>();
   private readonly running = new Set<string>();
   private lastRelist = new Map<string, string>();
+  /**
+   * Status writes, off the pod workers (as the kubelet's status manager): the newest unsent status
+   * per pod, in the order pods asked; a status computed while the pod's write is in flight replaces
+   * any unsent one (coalesced), and pods never wait on each other's writes beyond `statusWriters`.
+   */
+  private readonly statusPending = new Map<string, PendingStatus>();
+  private readonly statusInFlight = new Map<string, PendingStatus>();
+  /** The apiserver's reply to the last status write per pod: its resourceVersion, before the watch brings it. */
+  private readonly statusWritten = new Map<string, Pod>();
+  private readonly statusSettled = new Map<string, Array<() => void>>();
   private readonly stopping = new AbortController();
   private loops: Promise<unknown>[] = [];
 
@@ -203,7 +213,7 @@ export class PodManager {
     }
     const trace = starting ? (phase: StartPhase, ms: number): void => this.o.metrics.podStartPhase.observe({ phase }, ms / 1000) : undefined;
     const result = await this.o.syncer.sync(pod, trace);
-    await this.writeStatus(pod, result.status);
+    this.setStatus(pod, result.status);
     this.o.metrics.syncDuration.observe((Date.now() - started) / 1000);
     return result.requeueAfterMs;
   }
@@ -214,7 +224,8 @@ export class PodManager {
     const grace = this.o.syncer.gracePeriod(pod);
     this.o.logger.info({ pod: pod.metadata!.name, namespace: pod.metadata!.namespace, grace }, "killing pod");
     await killPod(this.o.runtime, uid, pod, grace, { logger: this.o.logger, remove: false, events: this.o.events });
-    await this.writeStatus(pod, await this.o.syncer.observe(pod)).catch(() => undefined);
+    this.setStatus(pod, await this.o.syncer.observe(pod));
+    await this.statusWritesSettled(uid);
     await killPod(this.o.runtime, uid, pod, 0, { logger: this.o.logger, remove: true });
     await this.cleanUp(uid);
     try {
@@ -230,13 +241,17 @@ export class PodManager {
     this.firstSeen.delete(uid);
     this.workerStarted.delete(uid);
     this.running.delete(uid);
+    this.statusPending.delete(uid);
+    this.statusWritten.delete(uid);
+    this.settle(uid);
     await removePodVolumes(this.o.rootDir, uid);
     await rm(podDir(this.o.rootDir, uid), { recursive: true, force: true });
     const busy = await removePodCgroups(this.o.cgroupRoot, uid);
     if (busy.length) this.o.logger.warn({ uid, busy }, "pod cgroups still in use");
   }
 
-  private async writeStatus(pod: Pod, status: coreV1Pod.PodStatus): Promise<void> {
+  /** Records the status a pass computed and has it written in the background unless it is what the API has (or will have). */
+  private setStatus(pod: Pod, status: coreV1Pod.PodStatus): void {
     const uid = pod.metadata!.uid;
     const computed = performance.now();
     let becameRunning = false;
@@ -250,20 +265,87 @@ export class PodManager {
         this.o.metrics.podStartSliDuration.observe(Math.max(0, ms - this.o.syncer.imagePullingTime(uid)) / 1000);
       }
     }
-    if (!statusChanged(pod.status, status)) return;
+    const pending = this.statusPending.get(uid);
+    // What the API will hold once the writes under way land: compare with that, not with a pod the watch has not refreshed yet.
+    const expected = pending?.status ?? this.statusInFlight.get(uid)?.status ?? this.latestPod(uid)?.status ?? pod.status;
+    if (!statusChanged(expected, status)) return;
+    // Coalesced: the newest status replaces an unsent one, keeping when the first change was seen.
+    this.statusPending.set(uid, { status, since: pending?.since ?? computed, becameRunning: becameRunning || (pending?.becameRunning ?? false) });
+    this.pumpStatusWrites();
+  }
+
+  /** The pod as last known: the informer's, or our last status write's reply when that is newer. */
+  private latestPod(uid: string): Pod | undefined {
+    const seen = this.byUid.get(uid);
+    const written = this.statusWritten.get(uid);
+    if (!seen || !written) return seen;
     try {
-      await this.o.client.updateStatus(pods, coreV1Pod.Pod.fromPartial({ ...pod, status }));
-      const s = (performance.now() - computed) / 1000;
+      return BigInt(written.metadata!.resourceVersion) > BigInt(seen.metadata!.resourceVersion) ? written : seen;
+    } catch {
+      return seen;
+    }
+  }
+
+  private pumpStatusWrites(): void {
+    for (const uid of this.statusPending.keys()) {
+      if (this.statusInFlight.size >= STATUS_WRITERS) return;
+      if (this.statusInFlight.has(uid)) continue;
+      const next = this.statusPending.get(uid)!;
+      this.statusPending.delete(uid);
+      this.statusInFlight.set(uid, next);
+      void this.writeStatus(uid, next).finally(() => {
+        this.statusInFlight.delete(uid);
+        if (!this.statusPending.has(uid)) this.settle(uid);
+        this.pumpStatusWrites();
+      });
+    }
+  }
+
+  /** Resolves once pod uid has no status write pending or under way. */
+  private statusWritesSettled(uid: string): Promise<void> {
+    if (!this.statusPending.has(uid) && !this.statusInFlight.has(uid)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.statusSettled.get(uid) ?? [];
+      waiters.push(resolve);
+      this.statusSettled.set(uid, waiters);
+    });
+  }
+
+  private settle(uid: string): void {
+    const waiters = this.statusSettled.get(uid);
+    this.statusSettled.delete(uid);
+    waiters?.forEach((w) => w());
+  }
+
+  private async writeStatus(uid: string, next: PendingStatus): Promise<void> {
+    const pod = this.latestPod(uid);
+    if (!pod) return;
+    try {
+      const written = await this.o.client.updateStatus(pods, coreV1Pod.Pod.fromPartial({ ...pod, status: next.status }));
+      this.statusWritten.set(uid, written);
+      const s = (performance.now() - next.since) / 1000;
       this.o.metrics.podStatusSyncDuration.observe(s);
-      if (becameRunning) this.o.metrics.podStartPhase.observe({ phase: "status_write" }, s);
+      if (next.becameRunning) this.o.metrics.podStartPhase.observe({ phase: "status_write" }, s);
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err) || this.stopping.signal.aborted) return;
       // A newer pod is on its way through the informer: look again once it has arrived.
       if (isConflict(err)) {
         this.queue.addAfter(uid, 200);
         return;
       }
-      throw err;
+      this.o.logger.warn({ uid, err: (err as Error).message }, "pod status write failed; syncing again");
+      this.queue.addRateLimited(uid);
     }
   }
+}
+
+/** How many pods' status writes may be under way at once. */
+const STATUS_WRITERS = 8;
+
+interface PendingStatus {
+  status: coreV1Pod.PodStatus;
+  /** performance.now() when the first unsent change was computed (kubelet_pod_status_sync_duration_seconds). */
+  since: number;
+  /** This change is the pod's first Running (its start's status_write phase). */
+  becameRunning: boolean;
 }
