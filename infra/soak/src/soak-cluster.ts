@@ -1,5 +1,5 @@
 // The soak's cluster: etcd ×3, NATS JetStream, apiserver ×2, scheduler, controller-manager ×2 and a simulated kubelet, each a process a fault can kill and restart on the same ports.
-import { freePort, serviceEntry, startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess } from "@kubeplane/testing";
+import { createTestCgroup, freePort, serviceEntry, startEtcd, startNats, startServiceProcess, type EtcdCluster, type NatsServer, type ServiceProcess, type TestCgroup } from "@kubeplane/testing";
 
 /**
  * One service process that can be killed and started again with the same flags (its listeners on
@@ -11,6 +11,8 @@ export class Restartable {
   private history = "";
   /** True while kill/start run: the supervisor leaves the process alone. */
   private busy = false;
+  /** False between a kill and the next start: the supervisor restarts only a process that should run. */
+  private wanted = false;
   private supervisor: NodeJS.Timeout | undefined;
   /** Times the process exited without being killed (a controller that lost its lease exits) and was started again. */
   unplannedExits = 0;
@@ -19,13 +21,21 @@ export class Restartable {
     readonly name: string,
     private readonly entry: string,
     private readonly flags: Record<string, string>,
+    /** The cgroup v2 group every start of the process joins, so a Partitioner can isolate it. */
+    readonly cgroup?: TestCgroup,
   ) {}
 
-  /** Starts it with fixed gRPC and HTTP ports chosen at the first start. */
-  static async create(name: string, service: string, flags: Record<string, string>): Promise<Restartable> {
+  /** Starts it with fixed gRPC and HTTP ports chosen at the first start; `isolatable` puts it in a cgroup v2 group of its own. */
+  static async create(name: string, service: string, flags: Record<string, string>, opts: { isolatable?: boolean } = {}): Promise<Restartable> {
     const logLevel = process.env.SOAK_LOG_LEVEL ?? "warn";
-    const r = new Restartable(name, serviceEntry(service), { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": `127.0.0.1:${await freePort()}`, "log-level": logLevel, ...flags });
-    await r.start();
+    const cgroup = opts.isolatable ? await createTestCgroup(name) : undefined;
+    const r = new Restartable(name, serviceEntry(service), { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": `127.0.0.1:${await freePort()}`, "log-level": logLevel, ...flags }, cgroup);
+    try {
+      await r.start();
+    } catch (err) {
+      await cgroup?.remove().catch(() => undefined);
+      throw err;
+    }
     return r;
   }
 
@@ -44,8 +54,9 @@ export class Restartable {
   /** Starts the process and resolves once /readyz answers (60 s at most: the machine is shared). */
   async start(): Promise<void> {
     this.busy = true;
+    this.wanted = true;
     try {
-      this.proc = await startServiceProcess({ entry: this.entry, flags: this.flags, readyTimeoutMs: 60_000 });
+      this.proc = await startServiceProcess({ entry: this.entry, flags: this.flags, readyTimeoutMs: 60_000, ...(this.cgroup ? { cgroup: this.cgroup } : {}) });
     } finally {
       this.busy = false;
     }
@@ -53,6 +64,7 @@ export class Restartable {
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     this.busy = true;
+    this.wanted = false;
     try {
       const p = this.proc;
       this.proc = undefined;
@@ -66,12 +78,18 @@ export class Restartable {
   /**
    * Restarts the process whenever it exits on its own, as systemd's Restart=always does in a
    * deployment (a controller-manager or scheduler that loses its lease exits so a fresh start
-   * campaigns again). `onExit` hears each such exit.
+   * campaigns again). `onExit` hears each such exit. A start that failed (not ready within 60 s,
+   * e.g. while its process is cut off) is tried again.
    */
   supervise(onExit: (r: Restartable) => void): void {
     this.supervisor = setInterval(() => {
-      const pid = this.proc?.pid;
-      if (this.busy || pid === undefined || alive(pid)) return;
+      if (this.busy) return;
+      if (this.proc === undefined) {
+        if (this.wanted) void this.start().catch(() => undefined);
+        return;
+      }
+      const pid = this.proc.pid;
+      if (alive(pid)) return;
       this.unplannedExits++;
       onExit(this);
       const p = this.proc!;
@@ -84,6 +102,13 @@ export class Restartable {
   /** Ends supervision (before the final stop). */
   unsupervise(): void {
     clearInterval(this.supervisor);
+  }
+
+  /** Kills the process (SIGTERM) and removes its cgroup. */
+  async stop(): Promise<void> {
+    this.unsupervise();
+    await this.kill("SIGTERM").catch(() => undefined);
+    await this.cgroup?.remove().catch(() => undefined);
   }
 
   /** Every process's stdout and stderr so far, the killed ones first. */
@@ -123,6 +148,10 @@ export interface SoakClusterOptions {
   nodePrefix: string;
   /** Extra apiserver flags (compaction interval, watch history). */
   apiserverFlags?: Record<string, string>;
+  /** Extra controller-manager flags (node monitor grace period). */
+  controllerManagerFlags?: Record<string, string>;
+  /** Extra flags of the simulating kubelet (lease renew interval). */
+  kubeletFlags?: Record<string, string>;
 }
 
 /** Starts everything; on a failure part-way, stops what had started and rethrows. */
@@ -131,12 +160,13 @@ export async function startSoakCluster(opts: SoakClusterOptions): Promise<SoakCl
   const [etcd, nats] = await Promise.all([startEtcd({ members: 3, name: "soak-etcd" }), startNats()]);
   const stop = async (): Promise<void> => {
     for (const r of started) r.unsupervise();
-    for (const r of started.reverse()) await r.kill("SIGTERM").catch(() => undefined);
+    for (const r of started.reverse()) await r.stop();
     await Promise.allSettled([etcd.stop(), nats.stop()]);
   };
   try {
-    const add = async (name: string, service: string, flags: Record<string, string>): Promise<Restartable> => {
-      const r = await Restartable.create(name, service, flags);
+    // The scheduler and controller-managers run in cgroups of their own: a partition fault isolates one.
+    const add = async (name: string, service: string, flags: Record<string, string>, isolatable = false): Promise<Restartable> => {
+      const r = await Restartable.create(name, service, flags, { isolatable });
       started.push(r);
       return r;
     };
@@ -145,12 +175,13 @@ export async function startSoakCluster(opts: SoakClusterOptions): Promise<SoakCl
     const apiserverTarget = apiservers.map((a) => a.grpcAddress).join(",");
     const common = { apiserver: apiserverTarget, "nats-url": nats.url };
     // Leader election with the deployments' timings (15 s lease, 10 s renew deadline): a killed leader's standby takes over within 15 s.
-    const scheduler = await add("scheduler", "scheduler", { ...common });
+    const scheduler = await add("scheduler", "scheduler", { ...common }, true);
+    const cmFlags = { ...common, ...opts.controllerManagerFlags };
     const controllerManagers = [
-      await add("controller-manager-0", "controller-manager", { ...common, identity: "controller-manager-0" }),
-      await add("controller-manager-1", "controller-manager", { ...common, identity: "controller-manager-1" }),
+      await add("controller-manager-0", "controller-manager", { ...cmFlags, identity: "controller-manager-0" }, true),
+      await add("controller-manager-1", "controller-manager", { ...cmFlags, identity: "controller-manager-1" }, true),
     ];
-    const kubelet = await add("kubelet", "kubelet", { ...common, simulate: String(opts.simulatedNodes), "simulate-prefix": opts.nodePrefix });
+    const kubelet = await add("kubelet", "kubelet", { ...common, simulate: String(opts.simulatedNodes), "simulate-prefix": opts.nodePrefix, ...opts.kubeletFlags });
     return { etcd, nats, apiservers, scheduler, controllerManagers, kubelet, apiserverTarget, services: [...started], stop };
   } catch (err) {
     await stop();
