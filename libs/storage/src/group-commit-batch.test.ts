@@ -97,3 +97,10 @@ test("refusals finds exactly the writes whose guards the failure reads show brok
   const gone = refused.get(5);
   assert.ok(gone instanceof RevisionMismatchError && gone.current === undefined);
 });
+
+test("planBatch sends a write that may not share a txn on its own, after the batch before it", () => {
+  const shareable = (op: WriteOp): boolean => op.key.startsWith("/registry/");
+  const queue = [create("/registry/a"), create("/other/x"), create("/registry/b")];
+  assert.deepEqual(planBatch(queue, limits, shareable), [0, 2]);
+  assert.deepEqual(planBatch(queue.slice(1), limits, shareable), [0]);
+});

@@ -80,9 +80,10 @@ export function requestBytesOf(op: WriteOp): number {
 /**
  * Picks, in queue order, the ops of the next txn: as many as fit `limits`, no key twice. The first
  * op always goes (alone if it is too big). An op that does not fit stays queued, and so does every
- * later op sharing a key with it, so writes to one key keep their order. Returns the indexes taken.
+ * later op sharing a key with it, so writes to one key keep their order. An op `shareable` rejects
+ * goes in a txn of its own. Returns the indexes taken.
  */
-export function planBatch(queue: readonly WriteOp[], limits: BatchLimits): number[] {
+export function planBatch(queue: readonly WriteOp[], limits: BatchLimits, shareable: (op: WriteOp) => boolean = () => true): number[] {
   const taken: number[] = [];
   const blocked = new Set<string>();
   let successes = 0;
@@ -96,8 +97,8 @@ export function planBatch(queue: readonly WriteOp[], limits: BatchLimits): numbe
     if (taken.length === 0) {
       taken.push(i);
       // An op repeating one of its own keys is etcd's to refuse, alone.
-      if (!unique) break;
-    } else if (unique && successes + size.successes <= limits.maxTxnOps && bytes + opBytes <= limits.maxRequestBytes && !keys.some((k) => blocked.has(k))) {
+      if (!unique || !shareable(op)) break;
+    } else if (unique && shareable(op) && successes + size.successes <= limits.maxTxnOps && bytes + opBytes <= limits.maxRequestBytes && !keys.some((k) => blocked.has(k))) {
       taken.push(i);
     } else {
       for (const k of keys) blocked.add(k);

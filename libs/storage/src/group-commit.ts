@@ -28,6 +28,12 @@ export interface GroupCommitterOptions {
   /** Bounds of one txn; default etcd's 128 ops and 1 MiB (under etcd's 1.5 MiB request limit). */
   limits?: Partial<BatchLimits>;
   /**
+   * Only writes of keys under this prefix share txns; others get one of their own. A watch of the
+   * prefix numbers a revision's changes by position, so a shared txn must hold nothing but the
+   * prefix's objects ahead of their reservations. Default "" (every key).
+   */
+  sharedPrefix?: string;
+  /**
    * Called once per txn sent with the writes in it, its duration and whether etcd answered (a
    * failed guard is an answer). Must not throw.
    */
@@ -58,6 +64,7 @@ export class GroupCommitter {
   readonly #limits: BatchLimits;
   readonly #observe: GroupCommitterOptions["observe"];
   readonly #toStored: (kv: IKeyValue) => StoredValue;
+  readonly #shareable: (op: WriteOp) => boolean;
   #queue: Pending[] = [];
   #inFlight = 0;
 
@@ -71,6 +78,8 @@ export class GroupCommitter {
     this.#limits = limits;
     this.#observe = opts.observe;
     this.#toStored = opts.toStored;
+    const prefix = opts.sharedPrefix ?? "";
+    this.#shareable = (op) => op.key.startsWith(prefix);
   }
 
   /** Commits `op` with whatever else is waiting; see the class comment for what it resolves and throws. */
@@ -91,6 +100,7 @@ export class GroupCommitter {
       const taken = planBatch(
         this.#queue.map((p) => p.op),
         this.#limits,
+        this.#shareable,
       );
       const batch = taken.map((i) => this.#queue[i]!);
       if (taken.length === this.#queue.length) {
