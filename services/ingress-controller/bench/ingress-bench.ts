@@ -1,4 +1,4 @@
-// `make bench` (ingress-controller): req/s and p50/p99 at concurrency 32 through the ingress data plane and, in the same run, through a plain nginx on the same backends.
+// `make bench` (ingress-controller): req/s and p50/p99 at concurrency 32 through the ingress data plane and, interleaved in the same run, through a plain nginx on the same backends.
 import { once } from "node:events";
 import { request, type IncomingMessage } from "node:http";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -8,24 +8,51 @@ import { kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { benchProgress, clientTls, freePort, metricSamples, parseBenchScale, processCpuSeconds, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ServiceProcess } from "@kubeplane/testing";
 import { apacheBench, type AbResult } from "./apache-bench.js";
+import { configDifferences, type ConfigDifference } from "./config-equivalence.js";
+import { checkPinned, cpuPlan, pinProcessTree, type CpuPlan } from "./cpu-pinning.js";
+import { routeDirectives } from "./nginx-directives.js";
 import { startNginx, treeCpuSeconds, type NginxInstance } from "./nginx-instance.js";
+import { formatSpread, ratio, spread } from "./round-stats.js";
 
 /** Multiplies the request counts; KP_BENCH_SCALE=0.1 is a quick smoke run. */
 const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
 /** Per round: long enough (≈ 1 s at 20k req/s) for /proc CPU ticks (10 ms) to be a small error. */
 const REQUESTS = Math.max(500, Math.round(20_000 * SCALE));
 const CONCURRENCY = 32;
-/** Rounds of (peer, ingress), alternated so both see the same machine load. */
-const ROUNDS = 2;
+/** Measured pairs of rounds (peer, then ingress), after one warm-up round of each; the medians over them are the figures. */
+const PAIRS = 7;
 const BACKENDS = 3;
 const HOST = "web.example";
 const OUTPUT = resolve(".local/bench/ingress.json");
 const ns = "ingress-bench";
 
-/** One side's figures: the sum over rounds of requests and CPU, the rounds' req/s and percentiles. */
+/** One side's rounds and the CPU each took: its data plane (nginx, plus the controller for the ingress) and the shared backends. */
 interface Side {
   rounds: AbResult[];
-  cpuSeconds: number;
+  cpuSeconds: number[];
+  backendCpuSeconds: number[];
+}
+
+/**
+ * The peer: plain nginx proxying to the same upstream as the ingress, with the ingress's data-path
+ * settings (HTTP/1.1 and 64 keep-alive connections per upstream, unbuffered both ways, every
+ * endpoint tried once and never marked down, the same timeouts), so that the directives that
+ * still differ are the ingress's own work (`config-equivalence.ts` checks and lists them).
+ */
+function peerConfig(ports: number[], peerPort: number): string {
+  return [
+    "  keepalive_timeout 75s;",
+    "  client_max_body_size 0;",
+    "  proxy_http_version 1.1;",
+    "  proxy_request_buffering off;",
+    "  proxy_buffering off;",
+    "  proxy_connect_timeout 5000ms;",
+    "  proxy_next_upstream error timeout;",
+    "  proxy_set_header Host $http_host;",
+    '  proxy_set_header Connection "";',
+    `  upstream web {\n${ports.map((p) => `    server 127.0.0.1:${p} max_fails=0;`).join("\n")}\n    keepalive 64;\n    keepalive_timeout 30s;\n  }`,
+    `  server {\n    listen 127.0.0.1:${peerPort};\n    location / {\n      proxy_pass http://web;\n    }\n  }`,
+  ].join("\n");
 }
 
 /** The status of one GET / with Host: HOST (fetch cannot set Host). */
@@ -36,8 +63,6 @@ async function statusOf(port: number): Promise<number> {
   res.resume();
   return res.statusCode ?? 0;
 }
-
-const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
 
 async function createCluster(client: ApiClient, ports: number[]): Promise<void> {
   await client.json.create(kindFor("v1", "Namespace") as KindInfo, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
@@ -62,20 +87,32 @@ async function createCluster(client: ApiClient, ports: number[]): Promise<void> 
   });
 }
 
-async function measure(side: Side, port: number, cpu: () => Promise<number>): Promise<void> {
-  const before = await cpu();
-  const result = await apacheBench(`http://127.0.0.1:${port}/`, HOST, CONCURRENCY, REQUESTS);
-  side.cpuSeconds += (await cpu()) - before;
+/** One round of `ab` through `port`, with the CPU the side's data plane (`cpu`) and the backends spent in it. */
+async function measure(side: Side, port: number, cpu: () => Promise<number>, backends: NginxInstance, cpus: CpuPlan): Promise<void> {
+  const [before, backendBefore] = [await cpu(), await backends.cpuSeconds()];
+  const result = await apacheBench(`http://127.0.0.1:${port}/`, HOST, CONCURRENCY, REQUESTS, cpus.loadGenerator);
+  side.cpuSeconds.push((await cpu()) - before);
+  side.backendCpuSeconds.push((await backends.cpuSeconds()) - backendBefore);
   if (result.failed > 0 || result.non2xx > 0) throw new Error(`ab via :${port}: ${result.failed} failed, ${result.non2xx} non-2xx`);
   side.rounds.push(result);
 }
 
-function summary(side: Side): { requestsPerSec: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; rounds: AbResult[] } {
+const sum = (xs: number[]): number => xs.reduce((a, x) => a + x, 0);
+
+/** A side's figures over its measured rounds (the warm-up round is not in `side`). */
+function summary(side: Side) {
+  const rps = spread(side.rounds.map((r) => r.requestsPerSec));
+  const p50 = spread(side.rounds.map((r) => r.p50Ms), 2);
+  const p99 = spread(side.rounds.map((r) => r.p99Ms), 2);
+  const seconds = sum(side.rounds.map((r) => r.seconds));
   return {
-    requestsPerSec: Math.round(mean(side.rounds.map((r) => r.requestsPerSec))),
-    p50Ms: Number(mean(side.rounds.map((r) => r.p50Ms)).toFixed(2)),
-    p99Ms: Number(mean(side.rounds.map((r) => r.p99Ms)).toFixed(2)),
-    cpuUsPerRequest: Math.round((1e6 * side.cpuSeconds) / (REQUESTS * side.rounds.length)),
+    requestsPerSec: rps.median,
+    p50Ms: p50.median,
+    p99Ms: p99.median,
+    spread: { requestsPerSec: rps, p50Ms: p50, p99Ms: p99 },
+    cpuUsPerRequest: Math.round((1e6 * sum(side.cpuSeconds)) / (REQUESTS * side.rounds.length)),
+    /** CPU of the data-plane CPU's processes (this side's proxy and the backends) per second of the rounds: near 1 when pinned, the data plane was the limit; well below, the load generator was. */
+    dataPlaneCpuBusy: Number(((sum(side.cpuSeconds) + sum(side.backendCpuSeconds)) / seconds).toFixed(2)),
     rounds: side.rounds,
   };
 }
@@ -93,18 +130,29 @@ async function main(): Promise<void> {
   }
 }
 
+/** Diffs the two running configurations; throws on a difference `config-equivalence.ts` does not explain. */
+async function checkEquivalence(ingressConf: string, ingressPort: number, peer: NginxInstance, peerPort: number): Promise<ConfigDifference[]> {
+  const ours = routeDirectives(await readFile(ingressConf, "utf8"), HOST, ingressPort);
+  const theirs = routeDirectives(await readFile(peer.configPath, "utf8"), HOST, peerPort);
+  const differences = configDifferences(ours, theirs);
+  const unexplained = differences.filter((d) => d.why === "");
+  if (unexplained.length > 0) {
+    const list = unexplained.map((d) => `${d.context} ${d.directive}: ingress ${JSON.stringify(d.ingress)}, peer ${JSON.stringify(d.peer)}`).join("; ");
+    throw new Error(`the peer's nginx configuration differs from the ingress's on the data path: ${list} — align peerConfig or explain it in config-equivalence.ts`);
+  }
+  return differences;
+}
+
+const reloads = async (controller: ServiceProcess): Promise<number> =>
+  metricSamples(await controller.metrics(), "ingress_controller_config_reloads_total").reduce((a, s) => a + s.value, 0);
+
 async function runBench(dir: string, ports: number[], peerPort: number, started: NginxInstance[]): Promise<void> {
+  const cpus = await cpuPlan(process.env.KP_INGRESS_BENCH_CPUS);
   let controller: ServiceProcess | undefined;
   benchProgress("starting the backends (one nginx, three ports answering 200) and the peer (plain nginx, upstream keep-alive)");
-  const backends = await startNginx(join(dir, "backends"), `  server {\n${ports.map((p) => `    listen 127.0.0.1:${p};`).join("\n")}\n    location / { return 200 "ok\\n"; }\n  }`);
+  const backends = await startNginx(join(dir, "backends"), `  server {\n${ports.map((p) => `    listen 127.0.0.1:${p};`).join("\n")}\n    location / { return 200 "ok\\n"; }\n  }`, cpus.dataPlane);
   started.push(backends);
-  const peer = await startNginx(
-    join(dir, "peer"),
-    [
-      `  upstream web {\n${ports.map((p) => `    server 127.0.0.1:${p};`).join("\n")}\n    keepalive 64;\n  }`,
-      `  server {\n    listen 127.0.0.1:${peerPort};\n    location / {\n      proxy_pass http://web;\n      proxy_http_version 1.1;\n      proxy_set_header Connection "";\n      proxy_set_header Host $http_host;\n    }\n  }`,
-    ].join("\n"),
-  );
+  const peer = await startNginx(join(dir, "peer"), peerConfig(ports, peerPort), cpus.dataPlane);
   started.push(peer);
   benchProgress("starting the control plane");
   const cp = await startControlPlane();
@@ -127,49 +175,74 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
     const running = controller;
     await waitFor(async () => (await statusOf(httpPort)) === 200, { timeoutMs: 10_000, message: "the route" });
     const nginxPid = Number((await readFile(join(dir, "ingress", "nginx.pid"), "utf8")).trim());
+    // The controller counts every request from nginx's access log: part of the ingress's data plane, so on its CPU.
+    if (cpus.dataPlane !== undefined) for (const pid of [running.pid, nginxPid]) await pinProcessTree(pid, cpus.dataPlane);
+    const differences = await checkEquivalence(join(dir, "ingress", "nginx.conf"), httpPort, peer, peerPort);
     // The data plane's CPU: nginx (master and worker) plus the controller, which counts every request from the access log.
     const ingressCpu = async (): Promise<number> => (await treeCpuSeconds(nginxPid)) + (await processCpuSeconds(running.pid));
-    let controllerSeconds = 0;
-    const nginxSide: Side = { rounds: [], cpuSeconds: 0 };
-    const ingressSide: Side = { rounds: [], cpuSeconds: 0 };
+    const controllerSeconds: number[] = [];
+    const nginxSide: Side = { rounds: [], cpuSeconds: [], backendCpuSeconds: [] };
+    const ingressSide: Side = { rounds: [], cpuSeconds: [], backendCpuSeconds: [] };
+    benchProgress(`warm-up: ab -c ${CONCURRENCY} -n ${REQUESTS} through plain nginx, then through the ingress (not counted)`);
+    await measure({ rounds: [], cpuSeconds: [], backendCpuSeconds: [] }, peerPort, () => peer.cpuSeconds(), backends, cpus);
+    await measure({ rounds: [], cpuSeconds: [], backendCpuSeconds: [] }, httpPort, ingressCpu, backends, cpus);
+    const reloadsBefore = await reloads(running);
     const loadBefore = loadavg()[0]!;
-    for (let round = 1; round <= ROUNDS; round++) {
-      benchProgress(`round ${round}/${ROUNDS}: ab -c ${CONCURRENCY} -n ${REQUESTS} through plain nginx, then through the ingress`);
-      await measure(nginxSide, peerPort, () => peer.cpuSeconds());
+    for (let pair = 1; pair <= PAIRS; pair++) {
+      benchProgress(`pair ${pair}/${PAIRS}: ab -c ${CONCURRENCY} -n ${REQUESTS} through plain nginx, then through the ingress`);
+      await measure(nginxSide, peerPort, () => peer.cpuSeconds(), backends, cpus);
       const controllerBefore = await processCpuSeconds(running.pid);
-      await measure(ingressSide, httpPort, ingressCpu);
-      controllerSeconds += (await processCpuSeconds(running.pid)) - controllerBefore;
+      await measure(ingressSide, httpPort, ingressCpu, backends, cpus);
+      controllerSeconds.push((await processCpuSeconds(running.pid)) - controllerBefore);
     }
     const loadAfter = loadavg()[0]!;
-    const counted = metricSamples(await running.metrics(), "ingress_controller_requests_total", { ingress: "web", status: "200" })[0]?.value ?? 0;
+    // After the rounds, so a process that moved (a reload's new worker) is checked too.
+    if (cpus.dataPlane !== undefined) await checkPinned([backends.pid, peer.pid, nginxPid, running.pid], cpus.dataPlane);
+    const metricsText = await running.metrics();
+    const reloadsDuringRounds = (await reloads(running)) - reloadsBefore;
+    const counted = metricSamples(metricsText, "ingress_controller_requests_total", { ingress: "web", status: "200" })[0]?.value ?? 0;
     const [nginxFigures, ingressFigures] = [summary(nginxSide), summary(ingressSide)];
+    const pairRatios = ingressSide.rounds.map((r, i) => r.requestsPerSec / nginxSide.rounds[i]!.requestsPerSec);
     const figures = {
       concurrency: CONCURRENCY,
       requestsPerRound: REQUESTS,
+      /** Measured (peer, ingress) pairs after one warm-up round each; figures are medians over them. */
+      pairs: PAIRS,
       backends: BACKENDS,
+      /** taskset CPU lists: `ab` on one, both data planes (each nginx, the backends, the ingress's controller) on another. */
+      cpus: { loadGenerator: cpus.loadGenerator ?? "any", dataPlane: cpus.dataPlane ?? "any" },
       nginx: nginxFigures,
       ingress: {
         ...ingressFigures,
+        /** Warm-up + measured rounds + the readiness probe, if every request was counted. */
         requestsCountedInMetrics: counted,
         /** Of cpuUsPerRequest, what the controller (Node: informers, access log) spent; the rest is nginx. */
-        controllerCpuUsPerRequest: Math.round((1e6 * controllerSeconds) / (REQUESTS * ROUNDS)),
+        controllerCpuUsPerRequest: Math.round((1e6 * sum(controllerSeconds)) / (REQUESTS * PAIRS)),
+        /** nginx reloads while the rounds ran (a reload would put two worker generations on the data CPU). */
+        reloadsDuringRounds,
       },
       ratio: {
-        requestsPerSec: Number((ingressFigures.requestsPerSec / nginxFigures.requestsPerSec).toFixed(2)),
-        p99: Number((ingressFigures.p99Ms / nginxFigures.p99Ms).toFixed(2)),
-        cpuPerRequest: Number((ingressFigures.cpuUsPerRequest / nginxFigures.cpuUsPerRequest).toFixed(2)),
+        requestsPerSec: ratio(ingressFigures.requestsPerSec, nginxFigures.requestsPerSec),
+        p99: ratio(ingressFigures.p99Ms, nginxFigures.p99Ms),
+        cpuPerRequest: ratio(ingressFigures.cpuUsPerRequest, nginxFigures.cpuUsPerRequest),
+        /** ingress / peer req/s of each pair (the rounds run back to back). */
+        requestsPerSecPairs: spread(pairRatios, 2),
       },
       targets: { requestsPerSecAtLeast: 0.9, p99AtMost: 1.5 },
+      /** Where the two nginx configurations differ on the data path, and why (config-equivalence.ts). */
+      configDifferences: differences.map((d) => ({ context: d.context, directive: d.directive, ingress: d.ingress, peer: d.peer, why: d.why })),
       /** The 1-minute load average before and after the measured rounds: the machine is shared, figures under load are skewed. */
       loadAverage: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     };
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
+    const side = (f: typeof nginxFigures): string =>
+      `${formatSpread(f.spread.requestsPerSec, " req/s")} p50 ${f.p50Ms} ms p99 ${formatSpread(f.spread.p99Ms, " ms")} ${f.cpuUsPerRequest} µs CPU/req`;
     process.stdout.write(
-      `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS} ×${ROUNDS} rounds, ${BACKENDS} backends: ` +
-        `ingress ${ingressFigures.requestsPerSec} req/s p50 ${ingressFigures.p50Ms} ms p99 ${ingressFigures.p99Ms} ms ${ingressFigures.cpuUsPerRequest} µs CPU/req; ` +
-        `plain nginx ${nginxFigures.requestsPerSec} req/s p50 ${nginxFigures.p50Ms} ms p99 ${nginxFigures.p99Ms} ms ${nginxFigures.cpuUsPerRequest} µs CPU/req; ` +
-        `ratio ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
+      `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS}, ${PAIRS} interleaved pairs after a warm-up, medians (min–max), ${BACKENDS} backends, ab on CPU ${figures.cpus.loadGenerator}, data planes on CPU ${figures.cpus.dataPlane}: ` +
+        `ingress ${side(ingressFigures)}; plain nginx ${side(nginxFigures)}; ` +
+        `ratio of medians ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9; pairs ${figures.ratio.requestsPerSecPairs.min}–${figures.ratio.requestsPerSecPairs.max}), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU; ` +
+        `${reloadsDuringRounds} reloads; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
     );
   } finally {
     await controller?.kill();

@@ -4,19 +4,16 @@ import { once } from "node:events";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { processCpuSeconds } from "@kubeplane/testing";
+import { childrenOf, pinned } from "./cpu-pinning.js";
 
 /** A running nginx and its CPU (master and workers). */
 export interface NginxInstance {
   readonly pid: number;
+  /** The nginx.conf it runs. */
+  readonly configPath: string;
   /** User + system CPU seconds of the master and its workers so far. */
   cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
-}
-
-/** The pids of a process's children (from /proc/PID/task/*\/children). */
-export async function childrenOf(pid: number): Promise<number[]> {
-  const text = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
-  return text.split(" ").filter((s) => s.trim() !== "").map(Number);
 }
 
 /** CPU seconds of `pid` and its children (nginx: the master and its workers). */
@@ -34,8 +31,8 @@ export function httpPreamble(dir: string): string {
     .join("\n");
 }
 
-/** Starts nginx in `dir` (created) with one worker and the `http {}` body `http`; resolves once its pid file exists. */
-export async function startNginx(dir: string, http: string): Promise<NginxInstance> {
+/** Starts nginx in `dir` (created) with one worker and the `http {}` body `http`, on `cpus` (taskset) if set; resolves once its pid file exists. */
+export async function startNginx(dir: string, http: string, cpus?: string): Promise<NginxInstance> {
   await mkdir(join(dir, "tmp"), { recursive: true });
   const conf = join(dir, "nginx.conf");
   const pidFile = join(dir, "nginx.pid");
@@ -44,7 +41,8 @@ export async function startNginx(dir: string, http: string): Promise<NginxInstan
     `daemon off;\nworker_processes 1;\npid ${pidFile};\nerror_log stderr warn;\nevents { worker_connections 16384; }\nhttp {\n${httpPreamble(dir)}\n${http}\n}\n`,
   );
   // setpriv's parent-death signal: a bench that dies leaves no nginx behind.
-  const child = spawn("setpriv", ["--pdeathsig", "TERM", "--", "nginx", "-p", dir, "-c", conf], { stdio: ["ignore", "ignore", "inherit"] });
+  const [command, args] = pinned(cpus, "setpriv", ["--pdeathsig", "TERM", "--", "nginx", "-p", dir, "-c", conf]);
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
   const exited = once(child, "exit");
   const deadline = Date.now() + 10_000;
   while ((await readFile(pidFile, "utf8").catch(() => "")) === "") {
@@ -53,6 +51,7 @@ export async function startNginx(dir: string, http: string): Promise<NginxInstan
   }
   return {
     pid: child.pid!,
+    configPath: conf,
     cpuSeconds: () => treeCpuSeconds(child.pid!),
     stop: async () => {
       child.kill("SIGQUIT");
