@@ -49,6 +49,19 @@ export interface FaultTargets {
 }
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+const shuffled = <T>(xs: readonly T[]): T[] => [...xs].sort(() => Math.random() - 0.5);
+
+/** Every kind once, shuffled, the cuts spread among the kills (injected as a cut, two kills, a cut, …; popped from the end). */
+function shuffledRound(): FaultKind[] {
+  const kills: FaultKind[] = shuffled(KILL_KINDS);
+  const cuts: FaultKind[] = shuffled(CUT_KINDS);
+  const out: FaultKind[] = [];
+  while (kills.length > 0 || cuts.length > 0) {
+    if (cuts.length > 0) out.push(cuts.pop()!);
+    out.push(...kills.splice(0, 2));
+  }
+  return out.reverse();
+}
 const between = (lo: number, hi: number): number => lo + Math.random() * (hi - lo);
 const portOf = (url: string): number => Number(new URL(url).port);
 
@@ -81,7 +94,7 @@ export class FaultInjector {
     while (!signal.aborted) {
       await pause(pauseMs, signal);
       if (signal.aborted) break;
-      if (round.length === 0) round = [...FAULT_KINDS].sort(() => Math.random() - 0.5);
+      if (round.length === 0) round = shuffledRound();
       await this.inject(round.pop()!);
     }
   }

@@ -1,8 +1,8 @@
-// The real node's workload (two Deployments of busybox pinned to it: one tolerating an unreachable node for ever, one evicted 2 s after) and the watch over its containers: no pod's container runs twice.
+// The real node's workload (Deployments of busybox pinned to it: two tolerating an unreachable node for ever, one of them with a hostPort, one evicted 2 s after) and the watch over its containers: no pod's container runs twice.
 import { isConflict, type ApiObject } from "@kubeplane/api";
 import type { ApiClient, Informer } from "@kubeplane/client";
 import { BUSYBOX_IMAGE } from "@kubeplane/testing";
-import { REAL_NODE_LABEL, REAL_NODE_TAINT, type RealNode } from "./real-node.js";
+import { nftRulesNaming, REAL_NODE_LABEL, REAL_NODE_TAINT, type RealNode } from "./real-node.js";
 import { deployments } from "./workload.js";
 
 type Json = Record<string, unknown>;
@@ -17,13 +17,23 @@ const specOf = (o: Json | ApiObject): Json => ((o as Json).spec ?? {}) as Json;
 const statusOf = (o: Json | ApiObject): Json => ((o as Json).status ?? {}) as Json;
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
 
-/** `pinned` tolerates an unreachable node for ever (it stays bound through a cut); `evictable` for 2 s (replaced). */
-export const NODE_DEPLOYMENTS = { pinned: undefined, evictable: EVICTABLE_TOLERATION_S } as const;
+/** The port the `hostport` Deployment's pod takes on the node (the CNI portmap plugin writes nft rules for it). */
+export const HOST_PORT = 18080;
+
+/**
+ * `pinned` tolerates an unreachable node for ever (it stays bound through a cut); `evictable` for
+ * 2 s (replaced); `hostport`, one replica (Recreate: two cannot share the port), for ever.
+ */
+export const NODE_DEPLOYMENTS = {
+  pinned: { tolerationSeconds: undefined, hostPort: false },
+  evictable: { tolerationSeconds: EVICTABLE_TOLERATION_S, hostPort: false },
+  hostport: { tolerationSeconds: undefined, hostPort: true },
+} as const;
 export type NodeDeployment = keyof typeof NODE_DEPLOYMENTS;
 
 function manifest(namespace: string, name: NodeDeployment, replicas: number, rev: number): Json {
   const labels = { app: name };
-  const seconds = NODE_DEPLOYMENTS[name];
+  const { tolerationSeconds: seconds, hostPort } = NODE_DEPLOYMENTS[name];
   const tolerations = [
     { key: REAL_NODE_TAINT.key, operator: "Equal", value: REAL_NODE_TAINT.value, effect: REAL_NODE_TAINT.effect },
     ...[UNREACHABLE, NOT_READY].map((key) => ({ key, operator: "Exists", effect: "NoExecute", ...(seconds === undefined ? {} : { tolerationSeconds: seconds }) })),
@@ -35,14 +45,22 @@ function manifest(namespace: string, name: NodeDeployment, replicas: number, rev
     spec: {
       replicas,
       selector: { matchLabels: labels },
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      strategy: hostPort ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: { labels, annotations: { [ROLL_ANNOTATION]: String(rev) } },
         spec: {
           nodeSelector: { [REAL_NODE_LABEL.key]: REAL_NODE_LABEL.value },
           tolerations,
           // sleep as PID 1 ignores SIGTERM: the grace period ends it.
-          containers: [{ name: "app", image: BUSYBOX_IMAGE, command: ["sleep", "100000"], resources: { requests: { cpu: "10m", memory: "8Mi" } } }],
+          containers: [
+            {
+              name: "app",
+              image: BUSYBOX_IMAGE,
+              command: ["sleep", "100000"],
+              resources: { requests: { cpu: "10m", memory: "8Mi" } },
+              ...(hostPort ? { ports: [{ containerPort: 8080, hostPort: HOST_PORT, protocol: "TCP" }] } : {}),
+            },
+          ],
           terminationGracePeriodSeconds: 1,
         },
       },
@@ -65,7 +83,7 @@ export class NodeWorkload {
   ) {}
 
   async create(): Promise<void> {
-    for (const name of Object.keys(NODE_DEPLOYMENTS) as NodeDeployment[]) await this.client.json.create(deployments, manifest(this.namespace, name, 2, 0));
+    for (const name of Object.keys(NODE_DEPLOYMENTS) as NodeDeployment[]) await this.client.json.create(deployments, manifest(this.namespace, name, NODE_DEPLOYMENTS[name].hostPort ? 1 : 2, 0));
   }
 
   async mutate(): Promise<void> {
@@ -75,7 +93,7 @@ export class NodeWorkload {
       const current = await this.client.json.get(deployments, this.namespace, name);
       const spec = specOf(current);
       const rev = num(((meta((spec.template ?? {}) as Json).annotations ?? {}) as Record<string, string>)[ROLL_ANNOTATION]);
-      const roll = Math.random() < 0.5;
+      const roll = NODE_DEPLOYMENTS[name].hostPort || Math.random() < 0.5;
       const body = manifest(this.namespace, name, roll ? num(spec.replicas) : 1 + Math.floor(Math.random() * 3), roll ? rev + 1 : rev);
       (body.metadata as Json).resourceVersion = meta(current).resourceVersion;
       try {
@@ -124,6 +142,8 @@ export class ContainerWatch {
   samples = 0;
   /** The most containers seen running at once. */
   mostRunning = 0;
+  /** The most nft rule lines naming a pod IP or sandbox seen in one sample (the hostport pod's portmap rules): the leak check after the drain looks for these. */
+  mostNftRules = 0;
 
   constructor(private readonly node: RealNode) {}
 
@@ -152,6 +172,7 @@ export class ContainerWatch {
       const st = statusOf(p);
       for (const ip of [st.podIp, st.podIP, ...((st.podIps ?? st.podIPs ?? []) as Json[]).map((x) => x.ip)]) if (typeof ip === "string" && ip !== "") this.podIps.add(ip);
     }
+    this.mostNftRules = Math.max(this.mostNftRules, (await nftRulesNaming(this.podIps, this.sandboxIds)).length);
   }
 
   /**

@@ -183,10 +183,16 @@ export async function leftovers(node: RealNode, podIps: ReadonlySet<string>, san
   const ipAllocations = await ipamFiles(join(node.rootDir, "cni"));
   const podDirs = await readdir(join(node.rootDir, "pods")).catch(() => [] as string[]);
   const cgroups = await podCgroups(node.cgroupRoot);
-  const ruleset = (await execFileAsync("nft", ["list", "ruleset"])).stdout.split("\n");
-  const needles = [...podIps, ...[...sandboxIds].map((id) => id.slice(0, 12))];
-  const nftRules = ruleset.filter((line) => needles.some((n) => line.includes(n))).map((l) => l.trim());
+  const nftRules = await nftRulesNaming(podIps, sandboxIds);
   return { containers, netns, veths: links.map((l) => l.split(":")[1]!.trim()), ipAllocations, podDirs, cgroups, nftRules };
+}
+
+/** The lines of the network namespace's nftables ruleset (iptables-nft's tables included) that name one of `podIps` or `sandboxIds`. */
+export async function nftRulesNaming(podIps: ReadonlySet<string>, sandboxIds: ReadonlySet<string>): Promise<string[]> {
+  const ruleset = (await execFileAsync("nft", ["list", "ruleset"])).stdout.split("\n");
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const needles = [...[...podIps].map((ip) => new RegExp(`(?<![\\d.])${escape(ip)}(?!\\d)`)), ...[...sandboxIds].map((id) => new RegExp(escape(id.slice(0, 12))))];
+  return ruleset.filter((line) => needles.some((n) => n.test(line))).map((l) => l.trim());
 }
 
 /** host-local's allocation files (named by IP) below `dir`. */

@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     const sampling = every(3000, stopInformers.signal, () => containers.sample(podInformer));
     // The completer keeps running through the settle phase so the last Jobs finish.
     const completing = every(1000, stopInformers.signal, () => jobLoad.complete(podInformer, 1500));
-    const faultsDone = faults.run(3000, faulting.signal);
+    const faultsDone = faults.run(1000, faulting.signal);
     const ticker = setInterval(() => {
       const s = ledger.stats;
       progress(
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
       jobs: jobLoad.created.length,
       faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, faults.records.get(k)!])),
       nodeCuts: faults.nodeCuts,
-      realNode: { samples: containers.samples, mostRunning: containers.mostRunning, sandboxesSeen: containers.sandboxIds.size, podIpsSeen: containers.podIps.size, leftovers: drain.left, podsLeft: drain.podsLeft },
+      realNode: { samples: containers.samples, mostRunning: containers.mostRunning, mostNftRules: containers.mostNftRules, sandboxesSeen: containers.sandboxIds.size, podIpsSeen: containers.podIps.size, leftovers: drain.left, podsLeft: drain.podsLeft },
       violations,
       loadAverage: loadavg(),
       cores: availableParallelism(),
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
         (c) =>
           `  ${REAL_NODE} cut ${(c.heldMs / 1000).toFixed(1)} s: Unknown after ${c.unknownAfterMs === undefined ? "never" : `${(c.unknownAfterMs / 1000).toFixed(1)} s`}, ${c.evicted} evictable pods evicted, Ready ${c.readyAfterHealMs === undefined ? "never" : `${(c.readyAfterHealMs / 1000).toFixed(1)} s`} after healing`,
       ),
-      `${REAL_NODE} (containerd): ${containers.samples} samples of its containers, at most ${containers.mostRunning} running at once, ${containers.sandboxIds.size} sandboxes and ${containers.podIps.size} pod IPs seen; ${nodeLoad.mutations} changes to its Deployments`,
+      `${REAL_NODE} (containerd): ${containers.samples} samples of its containers, at most ${containers.mostRunning} running at once, ${containers.sandboxIds.size} sandboxes and ${containers.podIps.size} pod IPs seen, at most ${containers.mostNftRules} nft rule lines naming them; ${nodeLoad.mutations} changes to its Deployments`,
       `  no container ran twice: ${containers.violations.length === 0 ? "yes" : `NO (${containers.violations.length})`}; CRI list equal to its pods at the end: ${criProblems.length === 0 ? "yes" : `NO (${criProblems.length})`}`,
       `  after the drain: pods bound ${drain.podsLeft.length}, ${Object.entries(drain.left).map(([what, xs]) => `${what} ${(xs as string[]).length}`).join(", ")}`,
       violations.length === 0 ? "violations: none" : `violations (${violations.length}):\n${violations.map((v) => `  ${v}`).join("\n")}`,
