@@ -96,6 +96,7 @@ export async function startContainer(deps: ContainerStarterDeps, ctx: PodStartCo
       ctx.sandboxConfig,
     ));
   } catch (err) {
+    deps.puller.forgetImage(c.image);
     return failed("CreateContainerError", (err as Error).message);
   }
   record("Normal", EVENT_REASONS.CreatedContainer, `Created container ${c.name}`);

@@ -33,11 +33,41 @@ export class ImagePuller {
   private readonly failures = new Map<string, { at: number; message: string }>();
   /** Milliseconds spent in pulls, per key: the pod start SLI leaves them out. */
   private readonly pullingMs = new Map<string, number>();
+  /**
+   * Recent presence checks per image (one CRI ImageStatus shared by the pods starting at once, e.g. a
+   * burst of replicas): a present image is trusted for `presentTtlMs`; an absent one is asked again.
+   */
+  private readonly present = new Map<string, { at: number; status: Promise<{ id: string } | undefined> }>();
 
   constructor(
     private readonly images: ImageService,
     private readonly backoff: Backoff,
+    private readonly presentTtlMs = 5_000,
   ) {}
+
+  /** The image's status from a check at most presentTtlMs old, or a new check. */
+  private imageStatus(image: string): Promise<{ id: string } | undefined> {
+    const now = Date.now();
+    const cached = this.present.get(image);
+    if (cached && now - cached.at < this.presentTtlMs) return cached.status;
+    const status = this.images.imageStatus(image).then((s) => (s ? { id: s.id } : undefined));
+    this.present.set(image, { at: now, status });
+    // Only a present image is remembered: an absent one (or a failed check) is asked again next time.
+    status.then(
+      (s) => {
+        if (!s && this.present.get(image)?.status === status) this.present.delete(image);
+      },
+      () => {
+        if (this.present.get(image)?.status === status) this.present.delete(image);
+      },
+    );
+    return status;
+  }
+
+  /** Forgets that `image` was present (a container create with it failed: it may have been removed). */
+  forgetImage(image: string): void {
+    this.present.delete(image);
+  }
 
   /**
    * Makes the container's image present per its pull policy, telling `record` what it did as the
@@ -47,7 +77,7 @@ export class ImagePuller {
     const image = container.image;
     const policy = pullPolicy(container);
     if (policy !== "Always") {
-      const present = await this.images.imageStatus(image);
+      const present = await this.imageStatus(image);
       if (present) {
         record("Normal", EVENT_REASONS.PulledImage, `Container image "${image}" already present on machine`);
         return { ref: present.id };
@@ -67,6 +97,7 @@ export class ImagePuller {
     const started = Date.now();
     try {
       const ref = await this.images.pullImage(image).finally(() => this.pullingMs.set(key, (this.pullingMs.get(key) ?? 0) + Date.now() - started));
+      this.present.delete(image);
       this.failures.delete(key);
       this.backoff.reset(key);
       record("Normal", EVENT_REASONS.PulledImage, `Successfully pulled image "${image}" in ${formatDuration(Date.now() - started)}`);
