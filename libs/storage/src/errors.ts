@@ -13,19 +13,20 @@ export class KeyExistsError extends Error {
   }
 }
 
-/** Thrown by update/delete when the key's mod_revision is not the expected one (a lost race, a Conflict). */
+/** Thrown by update/delete when the key is not at the expected resourceVersion (a lost race, a Conflict). */
 export class RevisionMismatchError extends Error {
   override readonly name = "RevisionMismatchError";
   readonly code = "RevisionMismatch";
   readonly key: string;
-  readonly expectedModRevision: number;
+  /** The resourceVersion the write expected the key at. */
+  readonly expectedResourceVersion: number;
   /** What the key holds now; undefined when the key no longer exists. */
   readonly current: StoredValue | undefined;
-  constructor(key: string, expectedModRevision: number, current: StoredValue | undefined, options?: ErrorOptions) {
-    const now = current ? `mod_revision ${current.modRevision}` : "no such key";
-    super(`key ${key}: expected mod_revision ${expectedModRevision}, found ${now}`, options);
+  constructor(key: string, expectedResourceVersion: number, current: StoredValue | undefined, options?: ErrorOptions) {
+    const now = current ? `resourceVersion ${current.resourceVersion}` : "no such key";
+    super(`key ${key}: expected resourceVersion ${expectedResourceVersion}, found ${now}`, options);
     this.key = key;
-    this.expectedModRevision = expectedModRevision;
+    this.expectedResourceVersion = expectedResourceVersion;
     this.current = current;
   }
 }

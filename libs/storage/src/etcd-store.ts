@@ -1,12 +1,13 @@
-// The apiserver's etcd store: keys and bytes, mod_revision as resourceVersion, txns that never overwrite blindly.
-import { REGISTRY_PREFIX } from "@kubeplane/api";
+// The apiserver's etcd store: keys and bytes, resourceVersion = mod_revision × 128 + ordinal, txns that never overwrite blindly.
+import { REGISTRY_PREFIX, resourceVersionOf, revisionEndVersion, revisionOfResourceVersion } from "@kubeplane/api";
 import { noop } from "cockatiel";
 import { Etcd3, type IKeyValue, type IRequestOp, type IResponseOp, type ICompare } from "etcd3";
 import { KeyExistsError, RevisionMismatchError } from "./errors.js";
 import type { Change, StoredValue } from "./stored-value.js";
 import { etcdRetryPolicy, withoutResend } from "./retry-policy.js";
 import { translateError } from "./translate-error.js";
-import { watchRange } from "./watch-stream.js";
+import { decodeStoredValue } from "./value-envelope.js";
+import { watchRangeResponses } from "./watch-stream.js";
 
 /** Client certificates for an etcd with TLS (PEM bytes). */
 export interface EtcdTls {
@@ -48,8 +49,10 @@ export interface ListOptions {
 export interface ListPage {
   /** Keys in ascending byte order. */
   items: StoredValue[];
-  /** The revision the page was read at. */
+  /** The etcd revision the page was read at (pass it back for the next page). */
   revision: number;
+  /** The list's resourceVersion: `revisionEndVersion(revision)`, everything committed at `revision` included. */
+  resourceVersion: number;
   /** True when keys after the last item exist at `revision`. */
   more: boolean;
   /** How many keys follow this page at `revision`, when more is true. */
@@ -68,8 +71,12 @@ const DEFAULT_WATCH_RECONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * The registry store of ARCHITECTURE §3 over one etcd client. Every write is one txn guarded by
- * create_revision == 0 (create) or mod_revision == expected (update, delete): a lost race throws,
- * it never overwrites. Methods may be called concurrently. Used only by the apiserver.
+ * create_revision == 0 (create) or mod_revision == ⌊expected resourceVersion / 128⌋ (update,
+ * delete): a lost race throws, it never overwrites. Values are read through the stored-value
+ * envelope (value-envelope.ts): `StoredValue.value` is the payload and `resourceVersion` is
+ * mod_revision × 128 + the stored ordinal. The single-object writes here store ordinal 0 (the
+ * object's op comes first in its txn); batched writes (group commit) store their own ordinals.
+ * Methods may be called concurrently. Used only by the apiserver.
  *
  * Errors: KeyExistsError, RevisionMismatchError, CompactedError as documented per method;
  * StoreUnavailableError when etcd is unreachable or leaderless; StoreRequestError otherwise.
@@ -144,7 +151,7 @@ export class EtcdStore {
         });
         const items = res.kvs.map(toStored);
         const revision = opts.revision ?? Number(res.header.revision);
-        const page: ListPage = { items, revision, more: res.more };
+        const page: ListPage = { items, revision, resourceVersion: revisionEndVersion(revision), more: res.more };
         if (res.more) page.remaining = Number(res.count) - items.length;
         return page;
       },
@@ -153,8 +160,8 @@ export class EtcdStore {
   }
 
   /**
-   * Creates `key` and every `alsoCreate` key in one txn, only if all are absent; returns the txn's
-   * revision (the new object's resourceVersion). With `lease` (from `grantLease`), `key` is deleted
+   * Creates `key` and every `alsoCreate` key in one txn, only if all are absent; returns the new
+   * object's resourceVersion (the txn's revision × 128: the object is op 0). With `lease` (from `grantLease`), `key` is deleted
    * when the lease expires. Throws KeyExistsError naming the first existing key.
    */
   create(key: string, value: Uint8Array, opts: { alsoCreate?: KeyValue[]; lease?: string } = {}): Promise<number> {
@@ -165,50 +172,51 @@ export class EtcdStore {
         success: [put({ key, value }, opts.lease), ...(opts.alsoCreate ?? []).map((kv) => put(kv))],
         failure: created.map((kv) => read(kv.key)),
       });
-      if (res.succeeded) return Number(res.header.revision);
+      if (res.succeeded) return resourceVersionOf(Number(res.header.revision));
       throw new KeyExistsError(firstExisting(created, res.responses));
     });
   }
 
   /**
-   * Replaces `key`'s value if its mod_revision is still `expectedModRevision`, creating `alsoCreate`
-   * keys (which must be absent) and deleting `alsoDelete` keys in the same txn; returns the new
-   * revision. A put without `lease` detaches the key from any lease it had (etcd's rule), so a
+   * Replaces `key`'s value if it is still at `expectedResourceVersion` (its mod_revision is
+   * ⌊expectedResourceVersion / 128⌋: etcd writes a key at most once per revision, so that names one
+   * version), creating `alsoCreate` keys (which must be absent) and deleting `alsoDelete` keys in the
+   * same txn; returns the new resourceVersion. A put without `lease` detaches the key from any lease it had (etcd's rule), so a
    * leased object must be given its lease on every update. Throws RevisionMismatchError (with the current value, or undefined if the key is gone)
    * or KeyExistsError for an existing alsoCreate key.
    */
-  update(key: string, value: Uint8Array, expectedModRevision: number, opts: { alsoCreate?: KeyValue[]; alsoDelete?: string[]; lease?: string } = {}): Promise<number> {
+  update(key: string, value: Uint8Array, expectedResourceVersion: number, opts: { alsoCreate?: KeyValue[]; alsoDelete?: string[]; lease?: string } = {}): Promise<number> {
     return this.#call("update", async () => {
       const alsoCreate = opts.alsoCreate ?? [];
       const res = await this.#client.kv.txn({
-        compare: [modRevisionIs(key, expectedModRevision), ...alsoCreate.map((kv) => absent(kv.key))],
+        compare: [modRevisionIs(key, revisionOfResourceVersion(expectedResourceVersion)), ...alsoCreate.map((kv) => absent(kv.key))],
         success: [put({ key, value }, opts.lease), ...alsoCreate.map((kv) => put(kv)), ...(opts.alsoDelete ?? []).map(remove)],
         failure: [read(key), ...alsoCreate.map((kv) => read(kv.key))],
       });
-      if (res.succeeded) return Number(res.header.revision);
-      const current = res.responses[0]?.response_range.kvs[0];
-      if (!current || Number(current.mod_revision) !== expectedModRevision) {
-        throw new RevisionMismatchError(key, expectedModRevision, current && toStored(current));
-      }
+      if (res.succeeded) return resourceVersionOf(Number(res.header.revision));
+      const current = res.responses[0] && storedValueOf(res.responses[0].response_range.kvs[0]);
+      // Also a mismatch: the right revision with another ordinal (a resourceVersion no write of this key had).
+      if (!current || current.resourceVersion !== expectedResourceVersion) throw new RevisionMismatchError(key, expectedResourceVersion, current);
       throw new KeyExistsError(firstExisting(alsoCreate, res.responses.slice(1)));
     });
   }
 
   /**
-   * Deletes `key` if its mod_revision is still `expectedModRevision`, with the `alsoDelete` keys (a
-   * Service's reservations) in the same txn; returns the deletion's revision. Throws
-   * RevisionMismatchError as `update` does.
+   * Deletes `key` if it is still at `expectedResourceVersion` (as `update` compares), with the
+   * `alsoDelete` keys (a Service's reservations) in the same txn; returns the deletion's
+   * resourceVersion (the txn's revision × 128: the object is op 0). Throws RevisionMismatchError as
+   * `update` does.
    */
-  delete(key: string, expectedModRevision: number, opts: { alsoDelete?: string[] } = {}): Promise<number> {
+  delete(key: string, expectedResourceVersion: number, opts: { alsoDelete?: string[] } = {}): Promise<number> {
     return this.#call("delete", async () => {
       const res = await this.#client.kv.txn({
-        compare: [modRevisionIs(key, expectedModRevision)],
+        compare: [modRevisionIs(key, revisionOfResourceVersion(expectedResourceVersion))],
         success: [remove(key), ...(opts.alsoDelete ?? []).map(remove)],
         failure: [read(key)],
       });
-      if (res.succeeded) return Number(res.header.revision);
-      const current = res.responses[0]?.response_range.kvs[0];
-      throw new RevisionMismatchError(key, expectedModRevision, current && toStored(current));
+      if (res.succeeded) return resourceVersionOf(Number(res.header.revision));
+      const current = res.responses[0] && storedValueOf(res.responses[0].response_range.kvs[0]);
+      throw new RevisionMismatchError(key, expectedResourceVersion, current);
     });
   }
 
@@ -268,30 +276,40 @@ export class EtcdStore {
   }
 
   /**
-   * Every change under `prefix` (default `/registry/`) from `fromRevision` inclusive, strictly in
-   * revision order (a txn's changes in txn order), none skipped or repeated, across etcd member
-   * failures and leader changes. Ends when `signal` aborts. Throws CompactedError if a revision
+   * Every change under `prefix` (default `/registry/`) from etcd revision `fromRevision` inclusive,
+   * strictly in revision order (a txn's changes in txn order), none skipped or repeated, across etcd
+   * member failures and leader changes. Each change's `resourceVersion` is its revision × 128 + its
+   * position among the revision's changes under `prefix` (so a batch's deletes get versions too),
+   * and `revisionEnd` marks the revision's last change; values are payloads (envelope removed). Ends when `signal` aborts. Throws CompactedError if a revision
    * still to be delivered has been compacted; StoreUnavailableError if no member can be reached
    * for `watchReconnectTimeoutMs`. One consumer per call.
    */
   async *watchChanges(fromRevision: number, signal: AbortSignal, prefix: string = REGISTRY_PREFIX): AsyncGenerator<Change> {
     const key = Buffer.from(prefix);
-    const events = watchRange(
+    const responses = watchRangeResponses(
       this.#client,
       { key, rangeEnd: prefixEnd(key), startRevision: fromRevision, prevKv: true, reconnectTimeoutMs: this.#watchReconnectTimeoutMs },
       signal,
     );
-    for await (const event of events) {
-      const { kv, prev_kv: prev } = event;
-      const change: Change = {
-        type: event.type === "Delete" ? "delete" : "put",
-        key: kv.key.toString(),
-        revision: Number(kv.mod_revision),
-        created: event.type === "Put" && kv.create_revision === kv.mod_revision,
-      };
-      if (event.type === "Put") change.value = kv.value;
-      if (prev) change.prevValue = prev.value;
-      yield change;
+    // etcd never splits a revision across responses, so positions count from each revision's first event.
+    for await (const events of responses) {
+      let position = 0;
+      for (let i = 0; i < events.length; i++) {
+        const { kv, prev_kv: prev } = events[i]!;
+        const revision = Number(kv.mod_revision);
+        if (i > 0 && Number(events[i - 1]!.kv.mod_revision) !== revision) position = 0;
+        const change: Change = {
+          type: events[i]!.type === "Delete" ? "delete" : "put",
+          key: kv.key.toString(),
+          revision,
+          resourceVersion: resourceVersionOf(revision, Math.min(position++, RV_LAST_ORDINAL)),
+          revisionEnd: i === events.length - 1 || Number(events[i + 1]!.kv.mod_revision) !== revision,
+          created: events[i]!.type === "Put" && kv.create_revision === kv.mod_revision,
+        };
+        if (events[i]!.type === "Put") change.value = decodeStoredValue(kv.value).payload;
+        if (prev) change.prevValue = decodeStoredValue(prev.value).payload;
+        yield change;
+      }
     }
   }
 
@@ -314,8 +332,18 @@ export class EtcdStore {
 /** The operations whose txn must not be resent after an ambiguous failure (a resent compare-and-swap would report its own success as a mismatch). */
 const WRITES = new Set(["create", "update", "delete", "compactRevision"]);
 
+/** Past 128 changes in one revision (a lease revoking more keys than LeaseManager attaches) the versions would collide; they stay ordered. */
+const RV_LAST_ORDINAL = 127;
+
 function toStored(kv: IKeyValue): StoredValue {
-  return { key: kv.key.toString(), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+  const { payload, ordinal } = decodeStoredValue(kv.value);
+  const modRevision = Number(kv.mod_revision);
+  return { key: kv.key.toString(), value: payload, modRevision, createRevision: Number(kv.create_revision), resourceVersion: resourceVersionOf(modRevision, ordinal) };
+}
+
+/** A key-value read by etcd (a txn's failure branch included) as the store reports it, envelope removed; undefined for none. */
+export function storedValueOf(kv: IKeyValue | undefined): StoredValue | undefined {
+  return kv && toStored(kv);
 }
 
 /** The first key past every key starting with `prefix` (etcd's range_end for a prefix). */

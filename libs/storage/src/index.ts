@@ -1,5 +1,5 @@
 // @kubeplane/storage: the apiserver's etcd registry store, leader election and address allocators.
-export { EtcdStore, prefixEnd } from "./etcd-store.js";
+export { EtcdStore, prefixEnd, storedValueOf } from "./etcd-store.js";
 export type { EtcdStoreOptions, EtcdTls, KeyValue, ListOptions, ListPage } from "./etcd-store.js";
 export type { Change, StoredValue } from "./stored-value.js";
 export {

@@ -1,9 +1,13 @@
 // Shares etcd leases among objects that expire (Events): one lease per reuse window, not one per write.
+import { RV_ORDINALS } from "@kubeplane/api";
 
 /** What the lease manager needs from the store (EtcdStore implements it). */
 export interface LeaseGranter {
   grantLease(ttlSeconds: number): Promise<string>;
 }
+
+/** One revision's resourceVersions (RV_ORDINALS): the most keys one lease's expiry may delete at once. */
+export const MAX_OBJECTS_PER_LEASE = RV_ORDINALS;
 
 /** Options of `LeaseManager`. */
 export interface LeaseManagerOptions {
@@ -11,7 +15,11 @@ export interface LeaseManagerOptions {
   reuseDurationSeconds?: number;
   /** Share of the TTL a lease may be reused for, when smaller (Kubernetes: 5 %). */
   reuseDurationPercent?: number;
-  /** Most objects attached to one lease before a new one is granted (Kubernetes: 1000). */
+  /**
+   * Most objects attached to one lease before a new one is granted. Default 128, not Kubernetes'
+   * 1000: etcd deletes all of an expired lease's keys in ONE revision, and a revision has only 128
+   * resourceVersions (mod_revision × 128 + ordinal), so more keys would share versions in the watch.
+   */
   maxObjectsPerLease?: number;
   now?: () => number;
 }
@@ -36,7 +44,7 @@ export class LeaseManager {
     this.#granter = granter;
     this.#reuseSeconds = opts.reuseDurationSeconds ?? 60;
     this.#reusePercent = opts.reuseDurationPercent ?? 0.05;
-    this.#maxObjects = opts.maxObjectsPerLease ?? 1000;
+    this.#maxObjects = opts.maxObjectsPerLease ?? MAX_OBJECTS_PER_LEASE;
     this.#now = opts.now ?? Date.now;
   }
 

@@ -32,6 +32,14 @@ const MAX_BACKOFF_MS = 1_000;
  * StoreRequestError if etcd cancels the watch for another reason.
  */
 export async function* watchRange(client: Etcd3, request: WatchRangeRequest, signal: AbortSignal): AsyncGenerator<IEvent> {
+  for await (const events of watchRangeResponses(client, request, signal)) yield* events;
+}
+
+/**
+ * `watchRange`, one array per etcd watch response: a revision's events are never split across
+ * arrays (etcd sends a revision whole; a reconnect resumes at the revision after the last array).
+ */
+export async function* watchRangeResponses(client: Etcd3, request: WatchRangeRequest, signal: AbortSignal): AsyncGenerator<IEvent[]> {
   let next = request.startRevision;
   let backoffMs = MIN_BACKOFF_MS;
   let failingSince: number | undefined;
@@ -62,9 +70,8 @@ export async function* watchRange(client: Etcd3, request: WatchRangeRequest, sig
             continue;
           }
           if (res.canceled) throw cancelError(res, next);
-          for (const event of res.events) {
-            if (Number(event.kv.mod_revision) >= next) yield event;
-          }
+          const fresh = res.events.filter((event) => Number(event.kv.mod_revision) >= next);
+          if (fresh.length > 0) yield fresh;
           const last = res.events.at(-1);
           if (last) next = Math.max(next, Number(last.kv.mod_revision) + 1);
         }

@@ -1,8 +1,9 @@
 // Integration tests of EtcdStore.watchChanges: order, prevValue, resume, and a leader kill in a 3-member cluster.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { resourceVersionOf, revisionOfResourceVersion } from "@kubeplane/api";
 import { etcdStoreTls, startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
-import { EtcdStore, KeyExistsError, StoreUnavailableError, type Change } from "../src/index.js";
+import { EtcdStore, KeyExistsError, StoreUnavailableError, encodeStoredValue, type Change } from "../src/index.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array | undefined): string | undefined => b && new TextDecoder().decode(b);
@@ -47,22 +48,52 @@ describe("single member", () => {
 
     await waitFor(() => watch.changes.length >= 5, { message: "five changes" });
     await watch.stop();
+    const rev = revisionOfResourceVersion;
     assert.deepEqual(
-      watch.changes.map((c) => [c.type, c.key, c.revision, c.created, str(c.value), str(c.prevValue)]),
+      watch.changes.map((c) => [c.type, c.key, c.revision, c.resourceVersion, c.revisionEnd, c.created, str(c.value), str(c.prevValue)]),
       [
-        ["put", key, r1, true, "v1", undefined],
-        ["put", key, r2, false, "v2", "v1"],
-        ["put", `${key}2`, r3, true, "other", undefined],
-        ["delete", key, r4, false, undefined, "v2"],
-        ["delete", `${key}2`, r4, false, undefined, "other"],
+        ["put", key, rev(r1), r1, true, true, "v1", undefined],
+        ["put", key, rev(r2), r2, true, false, "v2", "v1"],
+        ["put", `${key}2`, rev(r3), r3, true, true, "other", undefined],
+        // One txn deleting two objects: each delete gets its own version, by its position in the txn.
+        ["delete", key, rev(r4), r4, false, false, undefined, "v2"],
+        ["delete", `${key}2`, rev(r4), r4 + 1, true, false, undefined, "other"],
       ],
     );
 
-    // A consumer that stopped after r2 resumes from r2 + 1 and gets exactly the rest.
-    const resumed = collect(store, r2 + 1);
+    // A consumer that stopped after r2 resumes from its revision + 1 and gets exactly the rest.
+    const resumed = collect(store, rev(r2) + 1);
     await waitFor(() => resumed.changes.length >= 3, { message: "the replayed gap" });
     await resumed.stop();
     assert.deepEqual(resumed.changes, watch.changes.slice(2));
+  });
+
+  test("in a hand-made batch txn (object ops first, values enveloped with their ordinals) each put's watch version is its stored version", async () => {
+    const prefix = "/registry/core/configmaps/batch/";
+    await store.create(`${prefix}gone`, text("old"));
+    const from = (await store.currentRevision()) + 1;
+    const watch = collect(store, from);
+    const puts = ["a", "b", "c"].map((name, i) => ({ request_put: { key: Buffer.from(prefix + name), value: Buffer.from(encodeStoredValue(text(`v-${name}`), i)) } }));
+    const res = await store.etcdClient.kv.txn({
+      compare: [],
+      success: [...puts, { request_delete_range: { key: Buffer.from(`${prefix}gone`) } }, { request_put: { key: Buffer.from("/kubeplane/ranges/nodeports/30002"), value: Buffer.from("reservation, outside the prefix") } }],
+      failure: [],
+    });
+    const revision = Number(res.header.revision);
+    await waitFor(() => watch.changes.length >= 4, { message: "the batch's four changes" });
+    await watch.stop();
+    assert.deepEqual(
+      watch.changes.map((c) => [c.type, c.key.slice(prefix.length), c.resourceVersion, c.revisionEnd, str(c.value)]),
+      [
+        ["put", "a", resourceVersionOf(revision, 0), false, "v-a"],
+        ["put", "b", resourceVersionOf(revision, 1), false, "v-b"],
+        ["put", "c", resourceVersionOf(revision, 2), false, "v-c"],
+        ["delete", "gone", resourceVersionOf(revision, 3), true, undefined],
+      ],
+    );
+    for (const change of watch.changes.filter((c) => c.type === "put")) {
+      assert.equal((await store.get(change.key))?.resourceVersion, change.resourceVersion, `${change.key}: Get and watch agree`);
+    }
   });
 
   test("watchChanges ends cleanly when its signal aborts while waiting", async () => {

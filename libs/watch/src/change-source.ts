@@ -10,12 +10,19 @@ export interface Change {
   prevValue?: Uint8Array;
   /** The etcd revision of the change (several keys may share one revision in a transaction). */
   revision: number;
+  /**
+   * The change's resourceVersion: revision × 128 + its position among the revision's changes
+   * (ARCHITECTURE §3–4). Strictly increasing along the feed.
+   */
+  resourceVersion: number;
+  /** True for the last change of its revision (etcd delivers a revision whole). */
+  revisionEnd: boolean;
   /** True for a put that created the key. */
   created: boolean;
 }
 
 /**
- * A source of etcd changes. `watchChanges` yields every change with revision ≥ `fromRevision` in
+ * A source of etcd changes. `watchChanges` yields every change with etcd revision ≥ `fromRevision` in
  * revision order (and, within a revision, in transaction order), and ends when `signal` aborts. It
  * throws an error named `CompactedError` (or with code "Compacted") when `fromRevision` was
  * compacted away. `currentRevision` is etcd's current revision.

@@ -2,7 +2,7 @@
 import { apiserverV1 } from "@kubeplane/api";
 import type { JetStreamClient, JetStreamManager, NatsConnection, Status, StreamState, Subscription } from "nats";
 import { ResyncRequiredError, RevisionGoneError } from "./errors.js";
-import { PREV_REVISION_HEADER, REVISION_HEADER, TRACEPARENT_HEADER } from "./event-messages.js";
+import { FORMAT_HEADER, FORMAT_RV128, PREV_REVISION_HEADER, REVISION_END_HEADER, REVISION_HEADER, TRACEPARENT_HEADER } from "./event-messages.js";
 import { OrderedConsumer, type ConsumerLogger, type ConsumerObserver } from "./ordered-consumer.js";
 import { ALL_SUBJECTS, GAP_SUBJECT, KP_WATCH } from "./subjects.js";
 
@@ -11,8 +11,9 @@ export interface EventStreamOptions {
   /** Subject filters (see `resourceFilter`, `nodeFilter`); must not overlap one another. */
   filterSubjects: string[];
   /**
-   * Deliver the events with revision > this (e.g. the revision a List returned). Undefined:
-   * deliver only events published from the call on.
+   * Deliver the events with resourceVersion > this (e.g. the resourceVersion a List returned, or the
+   * last event seen: a version inside a batched revision delivers only that revision's later
+   * events). Undefined: deliver only events published from the call on.
    */
   afterRevision?: number;
   /** Aborting ends the iteration (without error) and deletes the consumer. */
@@ -41,7 +42,10 @@ export interface EventStreamOptions {
 /** One delivered event. */
 export interface StreamedEvent {
   event: apiserverV1.WatchEvent;
+  /** The event's resourceVersion. */
   revision: number;
+  /** No event of the same etcd revision follows in the stream (under any subject). */
+  revisionEnd: boolean;
   subject: string;
   streamSeq: number;
   /** The W3C trace context of the write that made the change, when it was traced. */
@@ -242,11 +246,14 @@ class OrderedEventStream implements EventStream {
           if (error) throw error;
         }
         this.#noteSequence(m.seq);
+        // Written before resourceVersions: its bare etcd revision cannot be ordered with ours.
+        if (m.headers?.get(FORMAT_HEADER) !== FORMAT_RV128) throw new ResyncRequiredError(`stream sequence ${m.seq} predates resourceVersions (no ${FORMAT_HEADER} header)`);
         const revision = Number(m.headers?.get(REVISION_HEADER));
         if (after !== undefined && revision <= after) continue;
         if (m.subject === GAP_SUBJECT) throw new ResyncRequiredError(`the publisher skipped events up to revision ${revision}`);
         const traceparent = m.headers?.get(TRACEPARENT_HEADER);
-        yield { event: apiserverV1.WatchEvent.decode(m.data), revision, subject: m.subject, streamSeq: m.seq, ...(traceparent ? { traceparent } : {}) };
+        const revisionEnd = m.headers?.get(REVISION_END_HEADER) === "1";
+        yield { event: apiserverV1.WatchEvent.decode(m.data), revision, revisionEnd, subject: m.subject, streamSeq: m.seq, ...(traceparent ? { traceparent } : {}) };
       }
     } catch (error) {
       if (this.#closed && !this.#failure) return;

@@ -1,17 +1,26 @@
 // Turns one etcd change into the stream messages that carry it: the object's, and a pod's by-node views.
-import { apiserverV1, kindForResource, parseRegistryKey, podNodeNameOf } from "@kubeplane/api";
+import { apiserverV1, kindForResource, parseRegistryKey, podNodeNameOf, revisionEndVersion } from "@kubeplane/api";
 import type { Change } from "./change-source.js";
 import { GAP_SUBJECT, objectSubject, podsByNodeSubject } from "./subjects.js";
 
-/** Headers every watch message carries (besides `Nats-Msg-Id`). */
+/** Headers every watch message carries (besides `Nats-Msg-Id`). The message's resourceVersion (revision × 128 + ordinal). */
 export const REVISION_HEADER = "Kp-Revision";
 export const TYPE_HEADER = "Kp-Type";
 /**
- * The revision of the stream's previous message, or, for the first message after a start or a gap,
- * the revision after which the publisher's history begins. The stream is complete between this
- * revision and the message's own: that is what lets a consumer decide "Gone" exactly.
+ * The resourceVersion of the stream's previous message, or, for the first message after a start or
+ * a gap, the version after which the publisher's history begins. The stream is complete between
+ * this version and the message's own: that is what lets a consumer decide "Gone" exactly.
  */
 export const PREV_REVISION_HEADER = "Kp-Prev-Revision";
+/**
+ * The format of the revision headers: `rv128` (resourceVersions). Messages written before it
+ * existed carry bare etcd revisions and no such header; the publisher purges such a stream and a
+ * consumer that meets such a message resyncs (docs/decisions.md).
+ */
+export const FORMAT_HEADER = "Kp-Format";
+export const FORMAT_RV128 = "rv128";
+/** Set ("1") on the messages of a revision's last change: nothing of that revision follows. */
+export const REVISION_END_HEADER = "Kp-Revision-End";
 
 /** The W3C trace context of the write that made the change, when it was traced (consumers continue that trace). */
 export const TRACEPARENT_HEADER = "traceparent";
@@ -24,7 +33,10 @@ export interface OutgoingMessage {
   subject: string;
   msgId: string;
   type: string;
+  /** The resourceVersion (REVISION_HEADER). */
   revision: number;
+  /** The last change of its etcd revision (REVISION_END_HEADER). */
+  revisionEnd?: boolean;
   payload: Uint8Array;
   /** W3C traceparent of the write that made the change (TRACEPARENT_HEADER), if any. */
   traceparent?: string;
@@ -47,28 +59,33 @@ export function messagesForChange(change: Change): { resource: string; type: str
   const { info, namespace, name } = parsed;
   const type = change.type === "delete" ? "DELETED" : change.created ? "ADDED" : "MODIFIED";
   const object = change.type === "delete" ? change.prevValue : change.value;
-  const payload = encodeEvent(type, change.revision, object);
-  const messages: OutgoingMessage[] = [
-    { subject: objectSubject(info.resource, namespace, name), msgId: `${change.revision}:${change.key}`, type, revision: change.revision, payload },
-  ];
+  const rv = change.resourceVersion;
+  const end = change.revisionEnd;
+  const payload = encodeEvent(type, rv, object);
+  const messages: OutgoingMessage[] = [{ subject: objectSubject(info.resource, namespace, name), msgId: `${rv}:${change.key}`, type, revision: rv, revisionEnd: end, payload }];
   if (info === podInfo && object) {
     const views = nodeViews(change, type);
     for (const view of views) {
       messages.push({
         subject: podsByNodeSubject(view.node, namespace, name),
-        msgId: `${change.revision}:${change.key}:node:${view.node}`,
+        msgId: `${rv}:${change.key}:node:${view.node}`,
         type: view.type,
-        revision: change.revision,
-        payload: view.type === type ? payload : encodeEvent(view.type, change.revision, object),
+        revision: rv,
+        revisionEnd: end,
+        payload: view.type === type ? payload : encodeEvent(view.type, rv, object),
       });
     }
   }
   return { resource: info.resource, type, messages };
 }
 
-/** A gap marker: events with revisions in (afterRevision, revision] may never have been published. */
+/**
+ * A gap marker after etcd revision `revision`: events with versions in (the previous message's,
+ * revisionEndVersion(revision)] may never have been published. It carries the revision's end version.
+ */
 export function gapMessage(revision: number): OutgoingMessage {
-  return { subject: GAP_SUBJECT, msgId: `gap:${revision}`, type: GAP_TYPE, revision, payload: encodeEvent(GAP_TYPE, revision, undefined) };
+  const rv = revisionEndVersion(revision);
+  return { subject: GAP_SUBJECT, msgId: `gap:${rv}`, type: GAP_TYPE, revision: rv, revisionEnd: true, payload: encodeEvent(GAP_TYPE, rv, undefined) };
 }
 
 function nodeViews(change: Change, type: string): { node: string; type: string }[] {

@@ -17,7 +17,7 @@ export {
 } from "./subjects.js";
 export { ensureStream, watchStreamConfig, type WatchStreamOptions } from "./stream.js";
 export { isCompactedError, type Change, type ChangeSource } from "./change-source.js";
-export { GAP_TYPE, PREV_REVISION_HEADER, REVISION_HEADER, TYPE_HEADER } from "./event-messages.js";
+export { FORMAT_HEADER, FORMAT_RV128, GAP_TYPE, PREV_REVISION_HEADER, REVISION_END_HEADER, REVISION_HEADER, TYPE_HEADER } from "./event-messages.js";
 export { WatchPublisher, type WatchLogger, type WatchPublisherOptions } from "./publisher.js";
 export { openEventStream, type EventStream, type EventStreamOptions, type StreamedEvent } from "./consumer.js";
 export { ConsumerCreateError, ResyncRequiredError, RevisionGoneError, WatchStreamAheadError, isConsumerCreateError, isResyncRequired, isRevisionGone } from "./errors.js";

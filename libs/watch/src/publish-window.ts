@@ -1,6 +1,6 @@
 // Keeps a bounded window of watch messages in flight to JetStream, each stored only after its predecessor.
 import { headers, type JetStreamClient } from "nats";
-import { PREV_REVISION_HEADER, REVISION_HEADER, TRACEPARENT_HEADER, TYPE_HEADER, type OutgoingMessage } from "./event-messages.js";
+import { FORMAT_HEADER, FORMAT_RV128, PREV_REVISION_HEADER, REVISION_END_HEADER, REVISION_HEADER, TRACEPARENT_HEADER, TYPE_HEADER, type OutgoingMessage } from "./event-messages.js";
 
 /**
  * What the stream must end with for a message to be stored: its predecessor's `Nats-Msg-Id`, or,
@@ -18,7 +18,7 @@ export interface PublishWindowOptions {
   timeoutMs: number;
   /** The predecessor the first message expects. */
   first: Predecessor;
-  /** `Kp-Prev-Revision` of the first message. */
+  /** `Kp-Prev-Revision` of the first message (a resourceVersion). */
   prevRevision: number;
   /** Called once, with the first message (in publishing order) whose publish failed. */
   onFailure: (error: unknown, message: OutgoingMessage) => void;
@@ -67,7 +67,7 @@ export class PublishWindow {
     return this.#acknowledged;
   }
 
-  /** The revision of the last message handed to `publish` (or the initial `prevRevision`). */
+  /** The resourceVersion of the last message handed to `publish` (or the initial `prevRevision`). */
   get prevRevision(): number {
     return this.#prevRevision;
   }
@@ -92,6 +92,8 @@ export class PublishWindow {
     h.set(REVISION_HEADER, String(message.revision));
     h.set(TYPE_HEADER, message.type);
     h.set(PREV_REVISION_HEADER, String(this.#prevRevision));
+    h.set(FORMAT_HEADER, FORMAT_RV128);
+    if (message.revisionEnd) h.set(REVISION_END_HEADER, "1");
     if (message.traceparent) h.set(TRACEPARENT_HEADER, message.traceparent);
     const entry: Entry = { message, settled: false, completions: [] };
     this.#entries.push(entry);

@@ -1,7 +1,8 @@
 // Publishes the etcd change feed to the watch stream in revision order, resuming where the stream ends.
 import type { JetStreamClient, JetStreamManager } from "nats";
 import { isCompactedError, type Change, type ChangeSource } from "./change-source.js";
-import { GAP_TYPE, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange } from "./event-messages.js";
+import { revisionEndVersion, revisionOfResourceVersion } from "@kubeplane/api";
+import { FORMAT_HEADER, FORMAT_RV128, GAP_TYPE, REVISION_HEADER, TYPE_HEADER, gapMessage, messagesForChange } from "./event-messages.js";
 import { PublishWindow, type Predecessor } from "./publish-window.js";
 import { WatchStreamAheadError } from "./errors.js";
 import { KP_WATCH } from "./subjects.js";
@@ -18,11 +19,11 @@ export interface WatchPublisherOptions {
   jsm: JetStreamManager;
   source: ChangeSource;
   /**
-   * Called once per published change (after all its messages were acknowledged), with the seconds
-   * from receiving the change from etcd to the last acknowledgement.
+   * Called once per published change (after all its messages were acknowledged), with its
+   * resourceVersion and the seconds from receiving the change from etcd to the last acknowledgement.
    */
-  onPublished?: (resource: string, type: string, revision: number, lagSeconds?: number) => void;
-  /** Called when etcd compacted the resume point: revisions in (lastPublished, resumedAfter] were skipped. */
+  onPublished?: (resource: string, type: string, resourceVersion: number, lagSeconds?: number) => void;
+  /** Called when etcd compacted the resume point: versions in (lastPublished, resumedAfter] were skipped (both resourceVersions). */
   onGap?: (lastPublished: number, resumedAfter: number) => void;
   /**
    * The W3C traceparent to send with `change` (the trace of the write that made it), called once
@@ -70,16 +71,16 @@ export class WatchPublisher {
   }
 
   /**
-   * The revision of the last change (or gap marker) this instance saw acknowledged (or found in the
-   * stream when it started); 0 before any. Only advances, in revision order.
+   * The resourceVersion of the last change (or gap marker) this instance saw acknowledged (or found
+   * in the stream when it started); 0 before any. Only advances, in order.
    */
   get lastPublishedRevision(): number {
     return this.#lastPublished;
   }
 
   /**
-   * The first revision `run` watches from, once it has found the resume point (undefined before):
-   * every change from this revision on will be published.
+   * The first etcd revision `run` watches from, once it has found the resume point (undefined
+   * before): every change from this revision on will be published.
    */
   get resumeRevision(): number | undefined {
     return this.#resumeRevision;
@@ -87,10 +88,12 @@ export class WatchPublisher {
 
   /**
    * Publishes until `signal` aborts (then resolves, once the messages in flight are acknowledged or
-   * timed out). The resume point is the revision of the stream's last message itself, not the one
-   * after: a revision may span several messages (a pod's by-node views, a multi-key transaction)
+   * timed out). The resume point is the etcd revision of the stream's last message itself, not the
+   * one after: a revision may span several messages (a pod's by-node views, a multi-key transaction)
    * and a crash may have cut it short; the messages of that revision already in the stream are
    * skipped by their `Nats-Msg-Id`, so the replay adds no duplicates even after the dedup window.
+   * A stream whose last message predates resourceVersions (no `Kp-Format`: bare etcd revisions) is
+   * purged first, so no consumer mixes the two (they see the purge and relist).
    * An empty stream starts after etcd's current revision (with a gap marker, unless this instance
    * itself published up to where the stream's history aged out). Rejects with the source's error (other
    * than compaction) or, at start only, a JetStream management error.
@@ -147,12 +150,13 @@ export class WatchPublisher {
     });
     const reportedUpTo = this.#lastPublished;
     let { from, published } = resume;
+    let skipThrough = resume.skipThrough ?? 0;
     try {
       if (resume.gap !== undefined) this.#publishGap(window, resume.gap);
       for (;;) {
         try {
           for await (const change of source.watchChanges(from, attempt.signal)) {
-            if (change.revision < from) continue;
+            if (change.revision < from || change.resourceVersion <= skipThrough) continue;
             const built = messagesForChange(change);
             if (!built) continue;
             const received = performance.now();
@@ -165,10 +169,10 @@ export class WatchPublisher {
               sent++;
             }
             if (window.failed) break;
-            if (sent === 0 && change.revision <= reportedUpTo) continue;
+            if (sent === 0 && change.resourceVersion <= reportedUpTo) continue;
             window.complete(() => {
-              this.#lastPublished = change.revision;
-              this.#report(() => this.#opts.onPublished?.(built.resource, built.type, change.revision, (performance.now() - received) / 1000));
+              this.#lastPublished = change.resourceVersion;
+              this.#report(() => this.#opts.onPublished?.(built.resource, built.type, change.resourceVersion, (performance.now() - received) / 1000));
             });
           }
           break;
@@ -184,6 +188,7 @@ export class WatchPublisher {
           this.#publishGap(window, current);
           from = current + 1;
           published = new Set();
+          skipThrough = 0;
         }
       }
       // Let what is in flight be acknowledged (bounded by the PubAck timeout) so it is reported.
@@ -194,14 +199,15 @@ export class WatchPublisher {
     }
   }
 
-  /** Queues a gap marker at `revision`: events after the window's last message up to it may be missing. */
+  /** Queues a gap marker after etcd revision `revision`: events after the window's last message up to it may be missing. */
   #publishGap(window: PublishWindow, revision: number): void {
     const lastPublished = window.prevRevision;
-    window.publish(gapMessage(revision));
+    const marker = gapMessage(revision);
+    window.publish(marker);
     window.complete(() => {
-      this.#lastPublished = revision;
-      // The empty-stream case (lastPublished === revision) is not a compaction.
-      if (lastPublished !== revision) this.#report(() => this.#opts.onGap?.(lastPublished, revision));
+      this.#lastPublished = marker.revision;
+      // The empty-stream case (lastPublished === the marker's version) is not a compaction.
+      if (lastPublished !== marker.revision) this.#report(() => this.#opts.onGap?.(lastPublished, marker.revision));
     });
   }
 
@@ -228,51 +234,71 @@ export class WatchPublisher {
     }
   }
 
-  /** Where to go on from the stream's tail; at start, `lastPublished` is set to the tail's revision. */
+  /**
+   * Where to go on from the stream's tail; at start, `lastPublished` is set to the tail's version.
+   * Headers hold resourceVersions; etcd is watched from their revision (`revisionOfResourceVersion`).
+   */
   async #resumePoint(signal: AbortSignal, atStart: boolean): Promise<ResumePoint> {
     const { jsm, source } = this.#opts;
     signal.throwIfAborted();
-    const { state } = await jsm.streams.info(KP_WATCH);
+    let { state } = await jsm.streams.info(KP_WATCH);
+    if (state.messages > 0) {
+      const last = await jsm.streams.getMessage(KP_WATCH, { seq: state.last_seq });
+      if (last.header.get(FORMAT_HEADER) !== FORMAT_RV128) {
+        // Written before resourceVersions (bare etcd revisions): no version in it can be compared with ours.
+        const { purged } = await jsm.streams.purge(KP_WATCH);
+        this.#opts.logger?.warn({ component: "watch-publisher", purged }, "the watch stream holds messages of the format before resourceVersions; purged it (watchers relist)");
+        if (atStart) this.#lastPublished = 0;
+        ({ state } = await jsm.streams.info(KP_WATCH));
+      }
+    }
     const predecessor = { lastSequence: state.last_seq };
     if (state.messages === 0) {
       const current = await source.currentRevision();
-      if (state.last_seq === 0) return { from: current + 1, prevRevision: current, published: new Set(), predecessor, fresh: true };
+      const end = revisionEndVersion(current);
+      if (state.last_seq === 0) return { from: current + 1, prevRevision: end, published: new Set(), predecessor, fresh: true };
       // Aged out while this instance ran (e.g. during a NATS outage longer than the history): it
       // knows what it last had acknowledged, so it goes on from there, skipping nothing.
       const known = this.#lastPublished;
-      if (!atStart && known > 0 && known <= current) return { from: known + 1, prevRevision: known, published: new Set(), predecessor };
+      if (!atStart && known > 0 && revisionOfResourceVersion(known) <= current) {
+        return { from: revisionOfResourceVersion(known), skipThrough: known, prevRevision: known, published: new Set(), predecessor };
+      }
       // The stream's history aged out: we cannot know what was last published, so tell watchers.
       this.#opts.logger?.warn({ component: "watch-publisher", resumedAfter: current }, "watch stream is empty; resuming after the current revision");
-      return { from: current + 1, prevRevision: current, published: new Set(), predecessor, gap: current };
+      return { from: current + 1, prevRevision: end, published: new Set(), predecessor, gap: current };
     }
     const last = await jsm.streams.getMessage(KP_WATCH, { seq: state.last_seq });
-    const lastRevision = Number(last.header.get(REVISION_HEADER));
+    const lastVersion = Number(last.header.get(REVISION_HEADER));
+    const lastRevision = revisionOfResourceVersion(lastVersion);
     const current = await source.currentRevision();
     if (lastRevision > current) throw new WatchStreamAheadError(lastRevision, current);
     // Mid-run, lastPublished advances by acknowledgements alone.
-    if (atStart) this.#lastPublished = lastRevision;
-    if (last.header.get(TYPE_HEADER) === GAP_TYPE) return { from: lastRevision + 1, prevRevision: lastRevision, published: new Set(), predecessor };
+    if (atStart) this.#lastPublished = lastVersion;
+    // A gap marker carries its revision's end version: that revision is done.
+    if (last.header.get(TYPE_HEADER) === GAP_TYPE) return { from: lastRevision + 1, prevRevision: lastVersion, published: new Set(), predecessor };
     const published = new Set<string>([last.header.get("Nats-Msg-Id")]);
     for (let seq = state.last_seq - 1; seq >= state.first_seq; seq--) {
       const msg = await jsm.streams.getMessage(KP_WATCH, { seq });
-      if (Number(msg.header.get(REVISION_HEADER)) !== lastRevision) break;
+      if (revisionOfResourceVersion(Number(msg.header.get(REVISION_HEADER))) !== lastRevision) break;
       published.add(msg.header.get("Nats-Msg-Id"));
     }
-    return { from: lastRevision, prevRevision: lastRevision, published, predecessor };
+    return { from: lastRevision, prevRevision: lastVersion, published, predecessor };
   }
 }
 
 /** Where a run of the publisher starts, read from the stream's tail. */
 interface ResumePoint {
-  /** The first revision to watch. */
+  /** The first etcd revision to watch. */
   from: number;
-  /** `Kp-Prev-Revision` of the first message. */
+  /** Changes with a resourceVersion up to this one were published already (mid-revision resume). */
+  skipThrough?: number;
+  /** `Kp-Prev-Revision` of the first message (a resourceVersion). */
   prevRevision: number;
   /** Msg ids of revision `from` already in the stream. */
   published: Set<string>;
   /** The stream's last sequence, which the first message expects. */
   predecessor: Predecessor;
-  /** Publish a gap marker at this revision first (the stream's history aged out). */
+  /** Publish a gap marker after this etcd revision first (the stream's history aged out). */
   gap?: number;
   /** The stream never held a message. */
   fresh?: boolean;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { natsOptions, waitFor } from "@kubeplane/testing";
 import { connect } from "nats";
+import { revisionOfResourceVersion } from "@kubeplane/api";
 import { GAP_TYPE, ResyncRequiredError, WatchPublisher, openEventStream, resourceFilter } from "../src/index.js";
 import { collect, putConfigMap, readStream, runPublisher, startHarness, type Harness } from "./fixtures/harness.js";
 
@@ -18,8 +19,8 @@ after(async () => {
 /** Makes the publisher skip history: etcd compacts past changes it has not published yet. */
 async function compactPastThePublisher(namespace: string): Promise<void> {
   for (let i = 0; i < 3; i++) await putConfigMap(h.client, namespace, `skipped-${i}`);
-  const revision = await putConfigMap(h.client, namespace, "skipped-last");
-  await h.source.compact(revision);
+  const rv = await putConfigMap(h.client, namespace, "skipped-last");
+  await h.source.compact(revisionOfResourceVersion(rv));
 }
 
 test("a stream deleted and recreated under an open event stream is a resync, even once it has more messages", async () => {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { resourceVersionOf, revisionEndVersion, revisionOfResourceVersion } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
 import type { JetStreamClient, JetStreamManager } from "nats";
 import { KP_WATCH, PREV_REVISION_HEADER, REVISION_HEADER, WatchPublisher, objectSubject, podsByNodeSubject, type ChangeSource } from "../src/index.js";
@@ -101,7 +102,7 @@ test("after etcd compacted the resume point, a gap marker continues the Kp-Prev-
   const source: ChangeSource = {
     currentRevision: () => h.source.currentRevision(),
     async *watchChanges(fromRevision, signal) {
-      if (fromRevision <= compactedAt) throw Object.assign(new Error(`revision ${fromRevision} has been compacted`), { name: "CompactedError" });
+      if (fromRevision <= revisionOfResourceVersion(compactedAt)) throw Object.assign(new Error(`revision ${fromRevision} has been compacted`), { name: "CompactedError" });
       yield* h.source.watchChanges(fromRevision, signal);
     },
   };
@@ -113,17 +114,19 @@ test("after etcd compacted the resume point, a gap marker continues the Kp-Prev-
     await waitFor(() => gaps.length > 0, { message: "a gap marker" });
     const r7 = await putConfigMap(h.client, "compacted", "cm-7");
     await waitFor(() => publisher.lastPublishedRevision === r7);
-    assert.deepEqual(gaps, [[r1, compactedAt]]);
+    // The marker carries the end version of the revision it resumed after.
+    const gapAt = revisionEndVersion(revisionOfResourceVersion(compactedAt));
+    assert.deepEqual(gaps, [[r1, gapAt]]);
     const chain = await readChain(h.jsm);
     assert.deepEqual(
       chain.map((e) => [e.revision, e.prevRevision]),
       [
         [r1, chain[0]!.prevRevision],
-        [compactedAt, r1],
-        [r7, compactedAt],
+        [gapAt, r1],
+        [r7, gapAt],
       ],
     );
-    assert.equal(chain[1]!.msgId, `gap:${compactedAt}`);
+    assert.equal(chain[1]!.msgId, `gap:${gapAt}`);
   } finally {
     controller.abort();
     await done;
@@ -137,10 +140,10 @@ test("a stream ahead of etcd (a restore without a bump) is never published over;
   await first.stop();
   const { state } = await h.jsm.streams.info(KP_WATCH);
   // As etcd restored from a snapshot taken before r1, its revision not moved on.
-  const restoredAt = r1 - 1;
+  const restoredAt = revisionOfResourceVersion(r1) - 1;
   const source: ChangeSource = {
     currentRevision: () => Promise.resolve(restoredAt),
-    watchChanges: (fromRevision, signal) => h.source.watchChanges(Math.max(fromRevision, r1 + 1), signal),
+    watchChanges: (fromRevision, signal) => h.source.watchChanges(Math.max(fromRevision, revisionOfResourceVersion(r1) + 1), signal),
   };
   const refusals: string[] = [];
   const controller = new AbortController();
@@ -154,7 +157,7 @@ test("a stream ahead of etcd (a restore without a bump) is never published over;
     await waitFor(() => publisher.resumeRevision !== undefined, { message: "the publisher starts after the reset" });
     await waitFor(async () => (await readChain(h.jsm)).length > 0, { message: "the gap marker" });
     const [gap] = await readChain(h.jsm);
-    assert.deepEqual([gap!.revision, gap!.msgId], [restoredAt, `gap:${restoredAt}`]);
+    assert.deepEqual([gap!.revision, gap!.msgId], [revisionEndVersion(restoredAt), `gap:${revisionEndVersion(restoredAt)}`]);
   } finally {
     controller.abort();
     await done;
@@ -177,7 +180,7 @@ test("a NATS restart in the middle of a pipelined burst leaves a complete, order
   try {
     const burst = writeBurst(4000, "burst-restart");
     // Restart while changes are still coming in and messages are in flight.
-    await waitFor(() => p.publisher.lastPublishedRevision >= p.publisher.resumeRevision! + 500, { timeoutMs: 30_000 });
+    await waitFor(() => p.publisher.lastPublishedRevision >= resourceVersionOf(p.publisher.resumeRevision! + 500), { timeoutMs: 30_000 });
     await h.nats.restart();
     const written = await burst;
     await waitFor(() => p.publisher.lastPublishedRevision === written.at(-1), { timeoutMs: 60_000, message: "the burst to be published after the restart" });

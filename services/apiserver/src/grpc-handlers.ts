@@ -137,7 +137,7 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
       });
       return {
         items: page.items.map((o) => encodeReplyObject(info, o, req.accept)),
-        resourceVersion: String(page.revision),
+        resourceVersion: String(page.resourceVersion),
         continueToken: page.continueToken,
         remainingItemCount: page.remainingItemCount,
       };

@@ -42,7 +42,7 @@ export function encodeReplyObject<T extends ApiObject>(info: KindInfo<T>, obj: T
   return { data: asBuffer(info.codec.encode(obj).finish()), encoding: Encoding.ENCODING_PROTOBUF };
 }
 
-/** The bytes stored in etcd: the protobuf message without resourceVersion (etcd's mod_revision is it). */
+/** The bytes stored in etcd: the protobuf message without resourceVersion (the store derives it from mod_revision and the stored ordinal). */
 export function encodeForStorage<T extends ApiObject>(info: KindInfo<T>, obj: T): Uint8Array {
   const rv = obj.metadata?.resourceVersion;
   if (obj.metadata) obj.metadata.resourceVersion = "";
@@ -53,7 +53,7 @@ export function encodeForStorage<T extends ApiObject>(info: KindInfo<T>, obj: T)
   }
 }
 
-/** An object read from etcd, with its resourceVersion set from the revision. */
+/** An object read from etcd, with its resourceVersion set (the store's, or a watch event's). */
 export function decodeFromStorage<T extends ApiObject>(info: KindInfo<T>, value: Uint8Array, revision: number): T {
   const obj = info.codec.decode(value);
   obj.metadata ??= info.codec.fromPartial({ metadata: {} }).metadata;

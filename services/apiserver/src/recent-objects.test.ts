@@ -3,15 +3,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RecentObjects } from "./recent-objects.js";
 
-const at = (key: string, modRevision: number, bytes = 1) => ({ key, value: new Uint8Array(bytes), modRevision, createRevision: 1 });
+const at = (key: string, resourceVersion: number, bytes = 1) => ({ key, value: new Uint8Array(bytes), modRevision: Math.floor(resourceVersion / 128), createRevision: 1, resourceVersion });
 
-test("an older revision never replaces a newer one; forget drops the key", () => {
+test("an older resourceVersion never replaces a newer one, within one revision too; forget drops the key", () => {
   const recent = new RecentObjects();
   recent.remember(at("/a", 5));
   recent.remember(at("/a", 3));
-  assert.equal(recent.get("/a")?.modRevision, 5);
+  assert.equal(recent.get("/a")?.resourceVersion, 5);
   recent.remember(at("/a", 7));
-  assert.equal(recent.get("/a")?.modRevision, 7);
+  assert.equal(recent.get("/a")?.resourceVersion, 7);
+  recent.remember(at("/a", 128 * 9 + 4));
+  recent.remember(at("/a", 128 * 9 + 2));
+  assert.equal(recent.get("/a")?.resourceVersion, 128 * 9 + 4);
   recent.forget("/a");
   assert.equal(recent.get("/a"), undefined);
 });
@@ -31,6 +34,6 @@ test("past maxEntries the least recently used key is evicted", () => {
   recent.remember(at("/c", 3));
   assert.equal(recent.size, 2);
   assert.equal(recent.get("/b"), undefined);
-  assert.equal(recent.get("/a")?.modRevision, 1);
-  assert.equal(recent.get("/c")?.modRevision, 3);
+  assert.equal(recent.get("/a")?.resourceVersion, 1);
+  assert.equal(recent.get("/c")?.resourceVersion, 3);
 });

@@ -8,7 +8,7 @@ const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 /**
  * A bounded, least-recently-used map from etcd key to the value this replica last saw stored there
  * (kube-apiserver's GuaranteedUpdate seeds its compare-and-swap the same way, from its watch cache).
- * An entry is only a guess of the current state: (key, mod_revision) names one immutable value, but
+ * An entry is only a guess of the current state: (key, resourceVersion) names one immutable value, but
  * another replica may have written since. Callers must therefore use it only as the expected state
  * of a compare-and-swap, and re-read etcd before trusting it for anything the CAS does not check
  * (an error, a no-op write). Not shared across processes; synchronous, so safe under concurrency.
@@ -31,10 +31,10 @@ export class RecentObjects {
     return found;
   }
 
-  /** Records what `key` holds at `stored.modRevision`; an older revision never replaces a newer one. */
+  /** Records what `key` holds at `stored.resourceVersion`; an older version never replaces a newer one. */
   remember(stored: StoredValue): void {
     const known = this.#entries.get(stored.key);
-    if (known && known.modRevision > stored.modRevision) return;
+    if (known && known.resourceVersion > stored.resourceVersion) return;
     this.#entries.delete(stored.key);
     if (stored.value.byteLength > this.maxValueBytes) return;
     this.#entries.set(stored.key, stored);

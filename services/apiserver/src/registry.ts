@@ -80,7 +80,7 @@ export class Registry {
 
   async tryGet<T extends ApiObject>(info: KindInfo<T>, namespace: string, name: string): Promise<{ obj: T; revision: number } | undefined> {
     const found = await this.objects.readStored(registryKey(info, namespace, name));
-    return found ? { obj: this.objects.read(info, found), revision: found.modRevision } : undefined;
+    return found ? { obj: this.objects.read(info, found), revision: found.resourceVersion } : undefined;
   }
 
   list<T extends ApiObject>(info: KindInfo<T>, params: ListParams): Promise<ListPage<T>> {
@@ -134,9 +134,9 @@ export class Registry {
       const bytes = this.objects.toStorage(info, key, this.objects.encode(info, obj));
       if (ctx.dryRun) return obj;
       try {
-        const revision = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [], lease: await this.objects.leaseFor(strategy) });
-        this.objects.recent.remember({ key, value: bytes, modRevision: revision, createRevision: revision });
-        meta.resourceVersion = String(revision);
+        const rv = await this.store.create(key, bytes, { alsoCreate: plan?.create ?? [], lease: await this.objects.leaseFor(strategy) });
+        this.objects.wrote(key, bytes, rv);
+        meta.resourceVersion = String(rv);
         return obj;
       } catch (err) {
         if (!(err instanceof KeyExistsError)) throw err;
@@ -144,7 +144,7 @@ export class Registry {
           // etcd3 retries a call whose reply was lost; if that create landed, the stored bytes are ours (the uid is new).
           const landed = await this.store.get(key);
           if (landed && Buffer.from(landed.value).equals(Buffer.from(bytes))) {
-            meta.resourceVersion = String(landed.modRevision);
+            meta.resourceVersion = String(landed.resourceVersion);
             return obj;
           }
           throw apiErrors.alreadyExists(subject(info, meta.name));

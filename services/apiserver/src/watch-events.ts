@@ -1,5 +1,5 @@
 // One watch over the JetStream watch stream, as events to a sink: shared by the gRPC Watch and the REST `watch=1`.
-import { apiErrors, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrors, revisionEndVersion, revisionOfResourceVersion, RV_ORDINALS, type ApiObject, type KindInfo } from "@kubeplane/api";
 import type { JetStreamClient, JetStreamManager } from "nats";
 import { RevisionGoneError, openEventStream, resourceFilter } from "@kubeplane/watch";
 import { objectFilter } from "./list-filter.js";
@@ -37,8 +37,10 @@ export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
 
 /**
  * Runs one watch until the signal aborts or the stream ends. With a resourceVersion, replays the
- * stream after it (Gone when the stream no longer holds that history); without, subscribes first,
- * lists, sends every object as ADDED and continues after the list's revision. Objects that stop
+ * stream after it, exactly (a version inside a batched revision gets only that revision's later
+ * events; Gone when the stream no longer holds that history); without, subscribes first, lists,
+ * sends every object as ADDED and continues after the list's resourceVersion. Bookmarks carry only
+ * revision-end versions (R × 128 + 127) of revisions this watch has wholly sent. Objects that stop
  * matching a selector are sent as DELETED, objects that start matching as ADDED, as Kubernetes'
  * filtered watches do. Throws ApiErrors (BadRequest, Gone) before the first event.
  */
@@ -72,6 +74,8 @@ export async function runWatch(info: KindInfo, params: WatchParams, deps: WatchE
     }
     params.onOpen?.();
     let lastRevision = after ?? 0;
+    // The latest revision-end version at or below which every event has been sent; a bookmark carries it.
+    let complete = after === undefined ? 0 : after % RV_ORDINALS === RV_ORDINALS - 1 ? after : revisionEndVersion(revisionOfResourceVersion(after) - 1);
     if (after === undefined) {
       // Subscribed; now the state to start from.
       let token = "";
@@ -81,14 +85,16 @@ export async function runWatch(info: KindInfo, params: WatchParams, deps: WatchE
           present.add(keyOf(obj));
           await emit("ADDED", obj, Number(obj.metadata?.resourceVersion ?? 0));
         }
-        lastRevision = page.revision;
+        lastRevision = page.resourceVersion;
+        complete = page.resourceVersion;
         token = page.continueToken;
       } while (token);
       if (params.sendInitialEvents) await emit("BOOKMARK", bookmark(lastRevision, { [INITIAL_EVENTS_END_ANNOTATION]: "true" }), lastRevision);
     }
     const bookmarks = params.allowWatchBookmarks
       ? setInterval(() => {
-          emit("BOOKMARK", bookmark(lastRevision), lastRevision).catch(() => undefined);
+          // Only once the revision of the last event sent is known whole (its last change seen, or a later revision's).
+          if (complete >= lastRevision) emit("BOOKMARK", bookmark(complete), complete).catch(() => undefined);
         }, deps.bookmarkIntervalMs)
       : undefined;
     try {
@@ -96,6 +102,8 @@ export async function runWatch(info: KindInfo, params: WatchParams, deps: WatchE
       for await (const item of stream) {
         if (item.revision <= lastRevision) continue;
         lastRevision = item.revision;
+        const revision = revisionOfResourceVersion(item.revision);
+        complete = Math.max(complete, revisionEndVersion(item.revisionEnd ? revision : revision - 1));
         const ev = item.event;
         if (!ev.object) continue;
         const obj = decodeFromStorage(info, ev.object.data, item.revision);

@@ -59,10 +59,10 @@ for (const watchFirst of [false, true]) {
     let traceparent: string | undefined;
     const { traceId } = await inRequest(async () => {
       const created = store.create("/registry/pods/default/a", new Uint8Array());
-      if (watchFirst) traceparent = traces.publishing({ key: "/registry/pods/default/a", revision: 42 });
+      if (watchFirst) traceparent = traces.publishing({ key: "/registry/pods/default/a", resourceVersion: 42 });
       fake.answer();
       assert.equal(await created, 42);
-      if (!watchFirst) traceparent = traces.publishing({ key: "/registry/pods/default/a", revision: 42 });
+      if (!watchFirst) traceparent = traces.publishing({ key: "/registry/pods/default/a", resourceVersion: 42 });
     });
     traces.published(42);
     assert.ok(traceparent, "a traceparent for the change");
@@ -72,7 +72,7 @@ for (const watchFirst of [false, true]) {
     assert.equal(txn.spanContext().traceId, traceId);
     assert.equal(publish.parentSpanContext?.spanId, txn.spanContext().spanId);
     assert.deepEqual(parentOf(traceparent), { traceId, spanId: publish.spanContext().spanId });
-    assert.equal(traces.publishing({ key: "/registry/pods/default/a", revision: 42 }), undefined, "one publish span per change");
+    assert.equal(traces.publishing({ key: "/registry/pods/default/a", resourceVersion: 42 }), undefined, "one publish span per change");
   });
 }
 
@@ -86,6 +86,6 @@ test("writes outside a trace, reads and unknown changes get no span and no trace
   await created;
   await inRequest(() => store.get("/registry/pods/default/b"));
   assert.equal(fake.reads(), 1);
-  assert.equal(traces.publishing({ key: "/registry/pods/default/b", revision: 7 }), undefined);
+  assert.equal(traces.publishing({ key: "/registry/pods/default/b", resourceVersion: 7 }), undefined);
   assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ["request"]);
 });

@@ -26,7 +26,7 @@ export class WriteTraces {
   }
 
   /**
-   * The write of `key` in `ctx` committed at `revision`. Nothing to keep when its change was
+   * The write of `key` in `ctx` committed at resourceVersion `revision`. Nothing to keep when its change was
    * already published (the watch was first) or a concurrent write of the key took its place.
    */
   committed(key: string, revision: number, ctx: Context): void {
@@ -41,17 +41,17 @@ export class WriteTraces {
   }
 
   /** The traceparent to publish `change` with (a new PRODUCER span's), if the write that made it was traced here. */
-  publishing(change: { key: string; revision: number }): string | undefined {
-    let parent = this.byRevision.get(change.revision);
-    if (parent) this.byRevision.delete(change.revision);
+  publishing(change: { key: string; resourceVersion: number }): string | undefined {
+    let parent = this.byRevision.get(change.resourceVersion);
+    if (parent) this.byRevision.delete(change.resourceVersion);
     else {
       parent = this.byKey.get(change.key);
       if (!parent) return undefined;
       this.byKey.delete(change.key);
     }
-    const span = tracer.startSpan("watch publish", { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "nats", "kubeplane.revision": change.revision } }, parent);
-    this.inFlight.get(change.revision)?.end();
-    this.inFlight.set(change.revision, span);
+    const span = tracer.startSpan("watch publish", { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "nats", "kubeplane.revision": change.resourceVersion } }, parent);
+    this.inFlight.get(change.resourceVersion)?.end();
+    this.inFlight.set(change.resourceVersion, span);
     const carrier: Record<string, string> = {};
     propagation.inject(trace.setSpan(parent, span), carrier);
     return carrier.traceparent;

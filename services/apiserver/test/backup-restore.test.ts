@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { checkSnapshotFile, isApiError, kindForResource, type ApiObject } from "@kubeplane/api";
+import { checkSnapshotFile, isApiError, kindForResource, revisionOfResourceVersion, type ApiObject } from "@kubeplane/api";
 import { ApiClient, Informer, saveBackup } from "@kubeplane/client";
 import { EtcdStore } from "@kubeplane/storage";
 import { clientTls, etcdStoreTls, natsOptions, waitFor } from "@kubeplane/testing";
@@ -139,7 +139,8 @@ test("backup, delete a namespace's objects, restore every member: objects back, 
   assert.ok(prepared.snapshotRevision >= meta.revision, `${prepared.snapshotRevision} >= ${meta.revision}`);
   assert.ok(prepared.revision >= prepared.snapshotRevision + BUMP && prepared.revision > beforeRestore, JSON.stringify({ prepared, beforeRestore }));
   const created = await client.create(configMaps, inShop(configMaps, "after-restore"));
-  assert.ok(Number(created.metadata!.resourceVersion) > prepared.revision, `${created.metadata!.resourceVersion} > ${prepared.revision}`);
+  // Every new resourceVersion exceeds every one seen before: its revision is past the restored one.
+  assert.ok(revisionOfResourceVersion(Number(created.metadata!.resourceVersion)) > prepared.revision, `${created.metadata!.resourceVersion} is past revision ${prepared.revision}`);
   assert.ok(await etcdRevision() > beforeRestore);
 
   // The informer started before the restore relisted and equals a fresh List.

@@ -95,7 +95,7 @@ test("a value copied in etcd to another Secret's key does not decrypt: InternalE
     await waitFor(() => informer.lister.get("default", "after-copy") !== undefined, { message: "the informer sees a ConfigMap created after the copy" });
   } finally {
     const copy = await store.get(copyKey);
-    if (copy) await store.delete(copyKey, copy.modRevision);
+    if (copy) await store.delete(copyKey, copy.resourceVersion);
     store.close();
     controller.abort();
     await running;

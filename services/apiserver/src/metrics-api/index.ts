@@ -116,7 +116,7 @@ export function createMetricsApi(deps: MetricsApiDeps): MetricsApi {
           const u = usage.get(n.metadata?.name ?? "");
           return (u && nodeMetrics(n, u, now)) || [];
         });
-        revision = nodes.revision;
+        revision = nodes.resourceVersion;
       } else {
         const pods = await deps.objects.list(podsInfo(), everything(req.namespace, req.labelSelector));
         const usage = await usageOf(await nodesOfPods(pods.items));
@@ -124,7 +124,7 @@ export function createMetricsApi(deps: MetricsApiDeps): MetricsApi {
           const u = usage.get(p.spec?.nodeName ?? "");
           return (u && podMetrics(p, u, now)) || [];
         });
-        revision = pods.revision;
+        revision = pods.resourceVersion;
       }
       return { items: items.map((o) => encodeReplyObject(info, o, req.accept)), resourceVersion: String(revision), continueToken: "", remainingItemCount: undefined };
     },

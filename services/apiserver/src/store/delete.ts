@@ -56,9 +56,9 @@ export async function deleteObject<T extends ApiObject>(
     if (!held && grace === 0) {
       if (params.dryRun) return { object: old, deleted: true };
       try {
-        const revision = await objects.store.delete(key, found.modRevision, { alsoDelete: strategy.reservations?.held(old) ?? [] });
+        const rv = await objects.store.delete(key, found.resourceVersion, { alsoDelete: strategy.reservations?.held(old) ?? [] });
         objects.recent.forget(key);
-        old.metadata!.resourceVersion = String(revision);
+        old.metadata!.resourceVersion = String(rv);
         return { object: old, deleted: true };
       } catch (err) {
         if (err instanceof RevisionMismatchError && attempt < conflictRetries) continue;
@@ -76,9 +76,9 @@ export async function deleteObject<T extends ApiObject>(
     if (objects.unchanged(info, plain, found)) return { object: old, deleted: false };
     const bytes = objects.toStorage(info, key, plain);
     try {
-      const revision = await objects.store.update(key, bytes, found.modRevision, { lease: await objects.leaseFor(strategy) });
-      objects.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });
-      meta.resourceVersion = String(revision);
+      const rv = await objects.store.update(key, bytes, found.resourceVersion, { lease: await objects.leaseFor(strategy) });
+      objects.wrote(key, bytes, rv, found.createRevision);
+      meta.resourceVersion = String(rv);
       return { object: next, deleted: false };
     } catch (err) {
       if (err instanceof RevisionMismatchError && attempt < conflictRetries) continue;

@@ -15,7 +15,7 @@ export type Mutate<T extends ApiObject> = (old: T) => T | Promise<T>;
  * another revision is a Conflict; without, a lost race retries on the current value.
  *
  * The first attempt starts from the value this replica last saw for the key, if any (no etcd
- * read): the txn's mod_revision compare rejects it if it is stale, and the failed txn returns the
+ * read): the txn's compare rejects it if it is stale, and the failed txn returns the
  * current value to go on with. Outcomes the compare cannot vouch for (mutate throwing, a no-op
  * write, a wantedRv mismatch) are decided only on a value just read from etcd.
  */
@@ -38,7 +38,7 @@ export async function guaranteedUpdate<T extends ApiObject>(
     current ??= { found: await objects.readStored(key), fresh: true };
     const { found, fresh } = current;
     if (!found) throw apiErrors.notFound(subject(info, name));
-    if (wantedRv && wantedRv !== String(found.modRevision)) {
+    if (wantedRv && wantedRv !== String(found.resourceVersion)) {
       if (!fresh) {
         current = undefined;
         continue;
@@ -76,7 +76,7 @@ export async function guaranteedUpdate<T extends ApiObject>(
     if (deleting) {
       if (dryRun) return next;
       try {
-        await objects.store.delete(key, found.modRevision, { alsoDelete: reservations?.held(old) ?? [] });
+        await objects.store.delete(key, found.resourceVersion, { alsoDelete: reservations?.held(old) ?? [] });
         objects.recent.forget(key);
         return next;
       } catch (err) {
@@ -91,15 +91,15 @@ export async function guaranteedUpdate<T extends ApiObject>(
         continue;
       }
       // Nothing changed: no write, the resourceVersion stays (as Kubernetes does).
-      next.metadata!.resourceVersion = String(found.modRevision);
+      next.metadata!.resourceVersion = String(found.resourceVersion);
       return next;
     }
     const bytes = objects.toStorage(info, key, plain!);
     if (dryRun) return next;
     try {
-      const revision = await objects.store.update(key, bytes, found.modRevision, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [], lease: await objects.leaseFor(strategy) });
-      objects.recent.remember({ key, value: bytes, modRevision: revision, createRevision: found.createRevision });
-      next.metadata!.resourceVersion = String(revision);
+      const rv = await objects.store.update(key, bytes, found.resourceVersion, { alsoCreate: plan?.create ?? [], alsoDelete: plan?.release ?? [], lease: await objects.leaseFor(strategy) });
+      objects.wrote(key, bytes, rv, found.createRevision);
+      next.metadata!.resourceVersion = String(rv);
       return next;
     } catch (err) {
       if (err instanceof RevisionMismatchError) {
@@ -119,6 +119,6 @@ export async function guaranteedUpdate<T extends ApiObject>(
 /** The remembered state of `key` to start a read-modify-write from, unless it cannot satisfy `wantedRv`. */
 function cachedState(objects: StoredObjects, key: string, wantedRv: string): { found: StoredValue; fresh: false } | undefined {
   const found = objects.recent.get(key);
-  if (!found || (wantedRv && wantedRv !== String(found.modRevision))) return undefined;
+  if (!found || (wantedRv && wantedRv !== String(found.resourceVersion))) return undefined;
   return { found, fresh: false };
 }

@@ -1,5 +1,5 @@
 // List: one consistent read of a kind (or a namespace of it), filtered by selectors, paged with continue tokens.
-import { apiErrors, namespacePrefix, resourcePrefix, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrors, namespacePrefix, resourcePrefix, revisionEndVersion, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { CompactedError } from "@kubeplane/storage";
 import { decodeContinue, encodeContinue, objectFilter } from "../list-filter.js";
 import type { StoredObjects } from "./stored-objects.js";
@@ -14,7 +14,10 @@ export interface ListParams {
 
 export interface ListPage<T> {
   items: T[];
+  /** The etcd revision the list was read at (watch the store from `revision + 1`). */
   revision: number;
+  /** The list's resourceVersion: `revisionEndVersion(revision)` (every object written at `revision` included). */
+  resourceVersion: number;
   continueToken: string;
   remainingItemCount?: number;
 }
@@ -49,11 +52,12 @@ export async function listObjects<T extends ApiObject>(objects: StoredObjects, i
         return {
           items,
           revision,
+          resourceVersion: revisionEndVersion(revision),
           continueToken: more ? encodeContinue({ rv: revision, start: v.key }) : "",
           remainingItemCount: more && filter.matchesEverything && page.remaining !== undefined ? page.remaining + (page.items.length - page.items.indexOf(v) - 1) : undefined,
         };
       }
     }
-    if (!page.more) return { items, revision, continueToken: "" };
+    if (!page.more) return { items, revision, resourceVersion: revisionEndVersion(revision), continueToken: "" };
   }
 }

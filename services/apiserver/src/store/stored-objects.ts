@@ -1,6 +1,6 @@
 // The generic store's access to etcd: objects decoded and encrypted per kind, the size limit, the recently seen
 // values that seed read-modify-writes, and the leases of expiring objects. Knows no kind.
-import { apiErrors, type ApiObject, type ErrorSubject, type KindInfo } from "@kubeplane/api";
+import { apiErrors, revisionOfResourceVersion, type ApiObject, type ErrorSubject, type KindInfo } from "@kubeplane/api";
 import { LeaseManager, type EtcdStore, type StoredValue } from "@kubeplane/storage";
 import { decodeFromStorage, encodeForStorage } from "../object-codec.js";
 import { EncryptionError, identityTransformer, type ValueTransformer } from "../encryption.js";
@@ -39,7 +39,12 @@ export class StoredObjects {
 
   /** Decrypted and decoded; a value that does not decrypt (another key's value copied here, an unknown key) is an InternalError naming the key. */
   read<T extends ApiObject>(info: KindInfo<T>, v: StoredValue): T {
-    return decodeFromStorage(info, this.decrypt(info, v).plain, v.modRevision);
+    return decodeFromStorage(info, this.decrypt(info, v).plain, v.resourceVersion);
+  }
+
+  /** Remembers the bytes this replica just wrote at `key` (resourceVersion `rv`) for the next read-modify-write. */
+  wrote(key: string, value: Uint8Array, rv: number, createRevision = revisionOfResourceVersion(rv)): void {
+    this.recent.remember({ key, value, modRevision: revisionOfResourceVersion(rv), createRevision, resourceVersion: rv });
   }
 
   private decrypt(info: KindInfo, v: StoredValue): { plain: Uint8Array; stale: boolean } {

@@ -10,7 +10,7 @@ const lr = (namespace: string, name: string) => lrKind.codec.fromPartial({ apiVe
 
 /** A feed the test pushes changes into; the cache consumes it as it would etcd's. */
 function feed(initial: ApiObject[]): { source: WatchSource; push(change: { type: "put" | "delete"; obj: ApiObject }): void } {
-  const pending: { type: "put" | "delete"; key: string; value?: Uint8Array; revision: number; created: boolean }[] = [];
+  const pending: { type: "put" | "delete"; key: string; value?: Uint8Array; revision: number; resourceVersion: number; revisionEnd: boolean; created: boolean }[] = [];
   let wake: (() => void) | undefined;
   const source: WatchSource = {
     list: () => Promise.resolve({ items: initial, revision: 1 }),
@@ -28,7 +28,7 @@ function feed(initial: ApiObject[]): { source: WatchSource; push(change: { type:
     source,
     push({ type, obj }) {
       const key = `${resourcePrefix(lrKind)}${obj.metadata!.namespace}/${obj.metadata!.name}`;
-      pending.push({ type, key, value: type === "put" ? lrKind.codec.encode(obj as coreV1ResourceQuota.LimitRange).finish() : undefined, revision: 2, created: type === "put" });
+      pending.push({ type, key, value: type === "put" ? lrKind.codec.encode(obj as coreV1ResourceQuota.LimitRange).finish() : undefined, revision: 2, resourceVersion: 256, revisionEnd: true, created: type === "put" });
       wake?.();
     },
   };
