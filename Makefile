@@ -89,7 +89,7 @@ bench-scale: deps build ## simulated nodes and pods (default 500 × 15,000; KP_B
 	node $(NODE_FLAGS) infra/soak/src/scale-bench.ts
 
 SOAK_S ?= 600
-soak: deps build ## SOAK_S seconds (default 600) of faults (etcd, NATS, apiserver, scheduler, controller-manager, kubelet) under load; prints `lost 0` or fails
+soak: deps build ## SOAK_S seconds (default 600) of kills and nftables cuts (etcd, NATS, apiserver, scheduler, controller-manager, kubelets) under load with a real node; prints `lost 0` or fails (lost writes, pods run twice, leaks)
 	SOAK_S=$(SOAK_S) node $(NODE_FLAGS) infra/soak/src/soak.ts
 
 soak-storage: deps build ## 1,000,000 writes (SOAK_WRITES; stops after SOAK_MAX_S, default 1500) with the compactor on: etcd db size sampled, defragmented, no alarm
