@@ -4,8 +4,9 @@ import { after, before, test } from "node:test";
 import { kindForResource, registryKey, resourceVersionOf, revisionEndVersion, revisionOfResourceVersion } from "@kubeplane/api";
 import { encodeStoredValue } from "@kubeplane/storage";
 import { waitFor } from "@kubeplane/testing";
-import { ALL_SUBJECTS, openEventStream, resourceFilter, type StreamedEvent } from "../src/index.js";
-import { collect, putConfigMap, runPublisher, startHarness, type Harness, type RunningPublisher } from "./fixtures/harness.js";
+import { headers } from "nats";
+import { ALL_SUBJECTS, FORMAT_HEADER, GAP_TYPE, KP_WATCH, PREV_REVISION_HEADER, REVISION_HEADER, ResyncRequiredError, TYPE_HEADER, objectSubject, openEventStream, resourceFilter, type StreamedEvent } from "../src/index.js";
+import { collect, putConfigMap, readStream, runPublisher, startHarness, type Harness, type RunningPublisher } from "./fixtures/harness.js";
 
 const configMaps = kindForResource("", "configmaps")!;
 const cmBytes = (namespace: string, name: string): Buffer =>
@@ -89,4 +90,29 @@ test("a watcher cut off in the middle of a batched revision resumes from the las
   assert.equal(listed.resourceVersion, revisionEndVersion(listed.revision));
   const from = await watchUntil(ALL_SUBJECTS, revisionEndVersion(revision), (events) => events.length >= 1);
   assert.deepEqual(from.map((e) => e.revision), [next]);
+});
+
+test("a stream of the format before resourceVersions (bare etcd revisions) is resynced by its readers and purged by the next publisher", async () => {
+  await p.stop();
+  // What an apiserver of the previous version published: Kp-Revision = the etcd revision, no Kp-Format.
+  const revision = revisionOfResourceVersion(await putConfigMap(h.client, "upgrade", "old"));
+  const reader = collect(await openEventStream(h.js, h.jsm, { filterSubjects: [resourceFilter("configmaps", "upgrade")], signal: new AbortController().signal }));
+  const hdrs = headers();
+  hdrs.set(REVISION_HEADER, String(revision));
+  hdrs.set(PREV_REVISION_HEADER, String(revision - 1));
+  hdrs.set(TYPE_HEADER, "MODIFIED");
+  await h.js.publish(objectSubject("configmaps", "upgrade", "old"), new Uint8Array(), { headers: hdrs, msgID: `${revision}:old-format` });
+  await waitFor(() => reader.failure() !== undefined, { message: "the reader gives the old-format message up" });
+  assert.ok(reader.failure() instanceof ResyncRequiredError, String(reader.failure()));
+
+  const { state } = await h.jsm.streams.info(KP_WATCH);
+  p = await runPublisher(h);
+  const after = await putConfigMap(h.client, "upgrade", "new");
+  await waitFor(() => p.publisher.lastPublishedRevision === after, { message: "the write after the upgrade published" });
+  const held = await readStream(h.jsm);
+  assert.ok(held[0]!.seq > state.last_seq, "the old messages were purged");
+  assert.deepEqual(held.map((m) => [m.type, m.revision]), [[GAP_TYPE, held[0]!.revision], ["ADDED", after]]);
+  assert.ok((await h.jsm.streams.getMessage(KP_WATCH, { seq: held[1]!.seq })).header.get(FORMAT_HEADER), "new messages carry the format");
+  // A reader asking to resume from a pre-upgrade version (a bare revision) is told Gone, so it relists.
+  await assert.rejects(openEventStream(h.js, h.jsm, { filterSubjects: [resourceFilter("configmaps", "upgrade")], afterRevision: revision, signal: new AbortController().signal }), /gone/i);
 });
