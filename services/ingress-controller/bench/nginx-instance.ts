@@ -31,15 +31,17 @@ export function httpPreamble(dir: string): string {
     .join("\n");
 }
 
+/** The whole nginx.conf of a bench nginx in `dir`: one worker, `http` as the body of `http {}`. */
+export function nginxConfig(dir: string, http: string): string {
+  return `daemon off;\nworker_processes 1;\npid ${join(dir, "nginx.pid")};\nerror_log stderr warn;\nevents { worker_connections 16384; }\nhttp {\n${httpPreamble(dir)}\n${http}\n}\n`;
+}
+
 /** Starts nginx in `dir` (created) with one worker and the `http {}` body `http`, on `cpus` (taskset) if set; resolves once its pid file exists. */
 export async function startNginx(dir: string, http: string, cpus?: string): Promise<NginxInstance> {
   await mkdir(join(dir, "tmp"), { recursive: true });
   const conf = join(dir, "nginx.conf");
   const pidFile = join(dir, "nginx.pid");
-  await writeFile(
-    conf,
-    `daemon off;\nworker_processes 1;\npid ${pidFile};\nerror_log stderr warn;\nevents { worker_connections 16384; }\nhttp {\n${httpPreamble(dir)}\n${http}\n}\n`,
-  );
+  await writeFile(conf, nginxConfig(dir, http));
   // setpriv's parent-death signal: a bench that dies leaves no nginx behind.
   const [command, args] = pinned(cpus, "setpriv", ["--pdeathsig", "TERM", "--", "nginx", "-p", dir, "-c", conf]);
   const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
