@@ -60,6 +60,11 @@ export class PodManager {
   private readonly running = new Set<string>();
   private lastRelist = new Map<string, string>();
   /**
+   * Sandbox and container states (id → state) a sync pass read after acting: a relist that finds
+   * them so does not wake the pod again for its own changes (a worker stays free for other pods).
+   */
+  private readonly observedBySync = new Map<string, string>();
+  /**
    * Status writes, off the pod workers (as the kubelet's status manager): the newest unsent status
    * per pod, in the order pods asked; a status computed while the pod's write is in flight replaces
    * any unsent one (coalesced), and pods never wait on each other's writes beyond `statusWriters`.
@@ -152,7 +157,12 @@ export class PodManager {
     for (const c of containers) now.set(c.id, `${c.labels[LABELS.podUid] ?? ""} ${c.state}`);
     for (const s of sandboxes) now.set(s.id, `${s.labels[LABELS.podUid] ?? ""} ${s.state}`);
     const wake = new Set<string>();
-    for (const [id, v] of now) if (this.lastRelist.get(id) !== v) wake.add(v.split(" ")[0]!);
+    for (const [id, v] of now) {
+      if (this.lastRelist.get(id) === v) continue;
+      const [uid, state] = v.split(" ") as [string, string];
+      if (this.observedBySync.get(id) !== state) wake.add(uid);
+    }
+    for (const id of this.observedBySync.keys()) if (!now.has(id)) this.observedBySync.delete(id);
     for (const [id, v] of this.lastRelist) if (!now.has(id)) wake.add(v.split(" ")[0]!);
     this.lastRelist = now;
     this.o.metrics.runningContainers.set(containers.filter((c) => c.state === "running").length);
@@ -213,6 +223,7 @@ export class PodManager {
     }
     const trace = starting ? (phase: StartPhase, ms: number): void => this.o.metrics.podStartPhase.observe({ phase }, ms / 1000) : undefined;
     const result = await this.o.syncer.sync(pod, trace);
+    result.observed?.forEach((state, id) => this.observedBySync.set(id, state));
     this.setStatus(pod, result.status);
     this.o.metrics.syncDuration.observe((Date.now() - started) / 1000);
     return result.requeueAfterMs;

@@ -55,6 +55,16 @@ export interface PodSyncerOptions extends Omit<ContainerStarterDeps, "puller"> {
 export interface SyncResult {
   status: coreV1Pod.PodStatus;
   requeueAfterMs?: number;
+  /** The pod's sandboxes and containers (id → state) as the pass last read them: the relist need not wake the pod for these. */
+  observed?: Map<string, string>;
+}
+
+/** id → state of every sandbox and container in `state`. */
+function observedStates(state: PodRuntimeState): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of state.sandboxes) out.set(s.id, s.state);
+  for (const c of state.containers) out.set(c.id, c.state);
+  return out;
 }
 
 /** The kubelet's memory of a pod between passes (rebuilt from the runtime after a restart). */
@@ -93,7 +103,8 @@ export class PodSyncer {
       throw err;
     });
     const { sandbox, config, changed } = await this.ensureSandbox(pod, state, trace);
-    if (changed) state = await readState();
+    // A first sandbox: nothing else of the pod exists yet, so no need to ask the runtime again.
+    if (changed) state = state.sandboxes.length === 0 && state.containers.length === 0 ? { sandboxes: [sandbox], containers: [] } : await readState();
     const etcHosts = join(podDir(this.o.rootDir, uid), "etc-hosts");
     const podIp = sandbox.ip || (pod.spec?.hostNetwork ? this.o.hostIp : "");
     // Both families' addresses on a dual-stack pod network (the CRI reports the second as additional).
@@ -161,7 +172,7 @@ export class PodSyncer {
     }
     await this.pruneDeadContainers(state);
     const after = await readState();
-    return { status: this.status(pod, after, mem), ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
+    return { status: this.status(pod, after, mem), observed: observedStates(after), ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
   }
 
   /** Milliseconds spent pulling the pod's images so far (the pod start SLI leaves them out). */
