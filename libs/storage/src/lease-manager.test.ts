@@ -51,3 +51,12 @@ test("concurrent writes needing a lease wait for one grant; a full lease is repl
   assert.equal(await leases.leaseFor(3600), "2");
   assert.equal(store.grants.length, 2);
 });
+
+test("by default a lease holds at most 128 objects: its expiry deletes them in one revision, which has 128 resourceVersions", async () => {
+  const store = fakeStore();
+  const leases = new LeaseManager(store, { now: () => 0 });
+  const ids: string[] = [];
+  for (let i = 0; i < 129; i++) ids.push(await leases.leaseFor(3600));
+  assert.equal(ids.filter((id) => id === "1").length, 128);
+  assert.equal(ids[128], "2");
+});
