@@ -54,7 +54,7 @@ export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
     }),
     publishedRevision: new Gauge({
       name: "apiserver_watch_published_revision",
-      help: "The etcd revision of the last watch event JetStream acknowledged (on the publishing replica).",
+      help: "The resourceVersion (etcd revision × 128 + ordinal) of the last watch event JetStream acknowledged (on the publishing replica).",
       registers: [registry],
     }),
     registeredWatchers: new Gauge({
