@@ -59,6 +59,7 @@ export class PodManager {
   private readonly workerStarted = new Set<string>();
   private readonly running = new Set<string>();
   private lastRelist = new Map<string, string>();
+  private lastResync = Date.now();
   /**
    * Sandbox and container states (id → state) a sync pass read after acting: a relist that finds
    * them so does not wake the pod again for its own changes (a worker stays free for other pods).
@@ -124,7 +125,7 @@ export class PodManager {
     await this.informer.waitForSync(signal);
     for (let i = 0; i < (this.o.workers ?? 4); i++) this.loops.push(this.worker());
     this.loops.push(this.every(this.o.relistMs ?? 1000, () => this.relist()));
-    this.loops.push(this.every(this.o.resyncMs ?? 10_000, async () => this.byUid.forEach((_, uid) => this.queue.add(uid))));
+    this.loops.push(this.every(Math.min(1000, this.o.resyncMs ?? 10_000), async () => this.resync()));
     await this.relist();
   }
 
@@ -139,6 +140,17 @@ export class PodManager {
     this.byUid.set(uid, p);
     if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, Date.now());
     this.queue.add(uid);
+  }
+
+  /**
+   * Every pod once per resync period; deferred while some pod still waits for its first pass, so
+   * that the passes of a burst of new pods do not queue behind resyncs of pods already running.
+   */
+  private resync(): void {
+    if (Date.now() - this.lastResync < (this.o.resyncMs ?? 10_000)) return;
+    for (const uid of this.byUid.keys()) if (!this.workerStarted.has(uid)) return;
+    this.lastResync = Date.now();
+    for (const uid of this.byUid.keys()) this.queue.add(uid);
   }
 
   private async every(ms: number, fn: () => Promise<void>): Promise<void> {
@@ -206,14 +218,15 @@ export class PodManager {
       this.gone.delete(uid);
       return undefined;
     }
+    const firstPass = !this.workerStarted.has(uid);
+    this.workerStarted.add(uid);
     if (pod.metadata!.deletionTimestamp) {
       await this.terminate(pod);
       return undefined;
     }
     // A pod not yet Running: its start's phases are timed (kubelet_pod_start_phase_duration_seconds).
     const starting = !this.running.has(uid);
-    if (starting && !this.workerStarted.has(uid)) {
-      this.workerStarted.add(uid);
+    if (starting && firstPass) {
       const seen = this.firstSeen.get(uid);
       if (seen !== undefined) {
         const s = Math.max(0, Date.now() - seen) / 1000;
