@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import { after, before, test } from "node:test";
 import { natsOptions, startNatsCluster, testPki, waitFor, type NatsCluster } from "@kubeplane/testing";
 import { connect, headers, type JetStreamManager, type NatsConnection } from "nats";
-import { ConsumerCreateError, KP_WATCH, REVISION_HEADER, ResyncRequiredError, ensureStream, openEventStream, resourceFilter, type EventStream } from "../src/index.js";
+import { ConsumerCreateError, FORMAT_HEADER, FORMAT_RV128, KP_WATCH, REVISION_HEADER, ResyncRequiredError, ensureStream, openEventStream, resourceFilter, type EventStream } from "../src/index.js";
 import { collect } from "./fixtures/harness.js";
 
 let cluster: NatsCluster;
@@ -40,6 +40,7 @@ async function publish(revision: number): Promise<void> {
   const js = publisher.jetstream();
   const h = headers();
   h.set(REVISION_HEADER, String(revision));
+  h.set(FORMAT_HEADER, FORMAT_RV128);
   await waitFor(() => js.publish(`kp.watch.configmaps.failover.cm-${revision}`, new Uint8Array(), { headers: h, msgID: `failover-${revision}`, timeout: 1000 }).then(() => true, () => false), {
     timeoutMs: 20_000,
     intervalMs: 100,
