@@ -65,3 +65,18 @@ export async function checkPinned(pids: number[], cpus: string): Promise<void> {
     }
   }
 }
+
+/** Busy and total jiffies of the CPUs in `cpus` (all CPUs when undefined), from /proc/stat. */
+export async function cpuJiffies(cpus: string | undefined): Promise<{ busy: number; total: number }> {
+  const wanted = cpus === undefined ? undefined : new Set(expand(cpus).map((c) => `cpu${c}`));
+  let [busy, total] = [0, 0];
+  for (const line of (await readFile("/proc/stat", "utf8")).split("\n")) {
+    const [name, ...fields] = line.split(/\s+/);
+    if (wanted === undefined ? name !== "cpu" : !wanted.has(name ?? "")) continue;
+    // user nice system idle iowait irq softirq steal: idle and iowait are the idle part.
+    const n = fields.slice(0, 8).map(Number);
+    total += n.reduce((a, x) => a + x, 0);
+    busy += n.reduce((a, x) => a + x, 0) - n[3]! - n[4]!;
+  }
+  return { busy, total };
+}

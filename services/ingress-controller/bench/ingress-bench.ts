@@ -9,7 +9,7 @@ import { ApiClient } from "@kubeplane/client";
 import { benchProgress, clientTls, freePort, metricSamples, parseBenchScale, processCpuSeconds, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ServiceProcess } from "@kubeplane/testing";
 import { apacheBench, type AbResult } from "./apache-bench.js";
 import { configDifferences, type ConfigDifference } from "./config-equivalence.js";
-import { checkPinned, cpuPlan, pinProcessTree, type CpuPlan } from "./cpu-pinning.js";
+import { checkPinned, cpuJiffies, cpuPlan, pinProcessTree, type CpuPlan } from "./cpu-pinning.js";
 import { routeDirectives } from "./nginx-directives.js";
 import { startNginx, treeCpuSeconds, type NginxInstance } from "./nginx-instance.js";
 import { peerConfig } from "./peer-config.js";
@@ -32,7 +32,12 @@ interface Side {
   rounds: AbResult[];
   cpuSeconds: number[];
   backendCpuSeconds: number[];
+  /** Per round, the busy share of the load generator's and the data planes' CPUs (/proc/stat, every process on them). */
+  loadCpuBusy: number[];
+  dataCpuBusy: number[];
 }
+
+const newSide = (): Side => ({ rounds: [], cpuSeconds: [], backendCpuSeconds: [], loadCpuBusy: [], dataCpuBusy: [] });
 
 /** The status of one GET / with Host: HOST (fetch cannot set Host). */
 async function statusOf(port: number): Promise<number> {
@@ -69,9 +74,13 @@ async function createCluster(client: ApiClient, ports: number[]): Promise<void> 
 /** One round of `ab` through `port`, with the CPU the side's data plane (`cpu`) and the backends spent in it. */
 async function measure(side: Side, port: number, cpu: () => Promise<number>, backends: NginxInstance, cpus: CpuPlan): Promise<void> {
   const [before, backendBefore] = [await cpu(), await backends.cpuSeconds()];
+  const [loadBefore, dataBefore] = [await cpuJiffies(cpus.loadGenerator), await cpuJiffies(cpus.dataPlane)];
   const result = await apacheBench(`http://127.0.0.1:${port}/`, HOST, CONCURRENCY, REQUESTS, cpus.loadGenerator);
+  const [loadAfter, dataAfter] = [await cpuJiffies(cpus.loadGenerator), await cpuJiffies(cpus.dataPlane)];
   side.cpuSeconds.push((await cpu()) - before);
   side.backendCpuSeconds.push((await backends.cpuSeconds()) - backendBefore);
+  side.loadCpuBusy.push((loadAfter.busy - loadBefore.busy) / (loadAfter.total - loadBefore.total));
+  side.dataCpuBusy.push((dataAfter.busy - dataBefore.busy) / (dataAfter.total - dataBefore.total));
   if (result.failed > 0 || result.non2xx > 0) throw new Error(`ab via :${port}: ${result.failed} failed, ${result.non2xx} non-2xx`);
   side.rounds.push(result);
 }
@@ -92,6 +101,8 @@ function summary(side: Side) {
     cpuUsPerRequest: Math.round((1e6 * sum(side.cpuSeconds)) / (REQUESTS * side.rounds.length)),
     /** CPU of the data-plane CPU's processes (this side's proxy and the backends) per second of the rounds: near 1 when pinned, the data plane was the limit; well below, the load generator was. */
     dataPlaneCpuBusy: Number(((sum(side.cpuSeconds) + sum(side.backendCpuSeconds)) / seconds).toFixed(2)),
+    /** Median busy share over the rounds of the load generator's CPU and of the data planes' CPU (everything on them, kernel included; both "any" when unpinned). */
+    cpuBusy: { loadGenerator: spread(side.loadCpuBusy, 2).median, dataPlane: spread(side.dataCpuBusy, 2).median },
     rounds: side.rounds,
   };
 }
@@ -160,11 +171,10 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
     // The data plane's CPU: nginx (master and worker) plus the controller, which counts every request from the access log.
     const ingressCpu = async (): Promise<number> => (await treeCpuSeconds(nginxPid)) + (await processCpuSeconds(running.pid));
     const controllerSeconds: number[] = [];
-    const nginxSide: Side = { rounds: [], cpuSeconds: [], backendCpuSeconds: [] };
-    const ingressSide: Side = { rounds: [], cpuSeconds: [], backendCpuSeconds: [] };
+    const [nginxSide, ingressSide] = [newSide(), newSide()];
     benchProgress(`warm-up: ab -c ${CONCURRENCY} -n ${REQUESTS} through plain nginx, then through the ingress (not counted)`);
-    await measure({ rounds: [], cpuSeconds: [], backendCpuSeconds: [] }, peerPort, () => peer.cpuSeconds(), backends, cpus);
-    await measure({ rounds: [], cpuSeconds: [], backendCpuSeconds: [] }, httpPort, ingressCpu, backends, cpus);
+    await measure(newSide(), peerPort, () => peer.cpuSeconds(), backends, cpus);
+    await measure(newSide(), httpPort, ingressCpu, backends, cpus);
     const reloadsBefore = await reloads(running);
     const loadBefore = loadavg()[0]!;
     for (let pair = 1; pair <= PAIRS; pair++) {
@@ -216,9 +226,9 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
     const side = (f: typeof nginxFigures): string =>
-      `${formatSpread(f.spread.requestsPerSec, " req/s")} p50 ${f.p50Ms} ms p99 ${formatSpread(f.spread.p99Ms, " ms")} ${f.cpuUsPerRequest} µs CPU/req`;
+      `${formatSpread(f.spread.requestsPerSec, " req/s")} p50 ${f.p50Ms} ms p99 ${formatSpread(f.spread.p99Ms, " ms")} ${f.cpuUsPerRequest} µs CPU/req, CPUs busy ${f.cpuBusy.loadGenerator}/${f.cpuBusy.dataPlane}`;
     process.stdout.write(
-      `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS}, ${PAIRS} interleaved pairs after a warm-up, medians (min–max), ${BACKENDS} backends, ab on CPU ${figures.cpus.loadGenerator}, data planes on CPU ${figures.cpus.dataPlane}: ` +
+      `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS}, ${PAIRS} interleaved pairs after a warm-up, medians (min–max), ${BACKENDS} backends, ab on CPU ${figures.cpus.loadGenerator}, data planes on CPU ${figures.cpus.dataPlane} (CPUs busy: ab's/data planes'): ` +
         `ingress ${side(ingressFigures)}; plain nginx ${side(nginxFigures)}; ` +
         `ratio of medians ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9; pairs ${figures.ratio.requestsPerSecPairs.min}–${figures.ratio.requestsPerSecPairs.max}), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU; ` +
         `${reloadsDuringRounds} reloads; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
