@@ -17,6 +17,7 @@ describe("BindPods", () => {
   let cluster: TestCluster;
   let client: ApiClient;
   const clients: ApiClient[] = [];
+  const podIn = async (namespace: string, name: string): Promise<coreV1Pod.Pod> => (await client.get(pods, namespace, name)) as coreV1Pod.Pod;
 
   before(async () => {
     cluster = await startTestCluster();
@@ -53,11 +54,11 @@ describe("BindPods", () => {
     assert.ok(isConflict(results[4]), `UID precondition: ${String(results[4])}`);
     assert.ok(isNotFound(results[5]), `pod of another namespace: ${String(results[5])}`);
 
-    assert.equal((await client.get(pods, "batch", "a")).spec?.nodeName, "node-1");
-    assert.equal((await client.get(pods, "batch", "a")).status?.conditions.find((c) => c.type === "PodScheduled")?.status, "True");
-    assert.equal((await client.get(pods, "batch", "taken")).spec?.nodeName, "node-0");
-    assert.equal((await client.get(pods, "batch", "b")).spec?.nodeName, "");
-    assert.equal((await client.get(pods, "batch", "c")).spec?.nodeName, "");
+    assert.equal((await podIn("batch", "a")).spec?.nodeName, "node-1");
+    assert.equal((await podIn("batch", "a")).status?.conditions.find((c) => c.type === "PodScheduled")?.status, "True");
+    assert.equal((await podIn("batch", "taken")).spec?.nodeName, "node-0");
+    assert.equal((await podIn("batch", "b")).spec?.nodeName, "");
+    assert.equal((await podIn("batch", "c")).spec?.nodeName, "");
   });
 
   test("more than 128 bindings in one call are refused as a whole", async () => {
@@ -93,8 +94,8 @@ describe("BindPods", () => {
       }
     }, { timeoutMs: 15_000, message: "the RoleBinding grants pods/binding in batch" });
     assert.deepEqual(results, [undefined]);
-    assert.equal((await client.get(pods, "batch", "c")).spec?.nodeName, "node-3");
+    assert.equal((await podIn("batch", "c")).spec?.nodeName, "node-3");
     await assert.rejects(binder.bindPods([{ namespace: "batch", pod: "b", node: "node-3" }, { namespace: "other", pod: "ghost", node: "node-3" }]), (err) => isForbidden(err));
-    assert.equal((await client.get(pods, "batch", "b")).spec?.nodeName, "");
+    assert.equal((await podIn("batch", "b")).spec?.nodeName, "");
   });
 });
