@@ -15,6 +15,11 @@ export const schedulerConfig = defineConfig({
     max: 100,
     description: "Share of nodes to find feasible before scoring; 0: adaptive (50% − nodes/125, at least 5% and 100 nodes)",
   },
+  opportunisticBatching: {
+    type: "bool",
+    default: true,
+    description: "Place pods of one scheduling signature from the previous cycle's filtered and scored nodes (KEP-5598)",
+  },
   podInitialBackoff: { type: "duration", default: "1s", description: "Backoff of an unschedulable pod's first retry (doubles per attempt)" },
   podMaxBackoff: { type: "duration", default: "10s", description: "Longest backoff of an unschedulable pod" },
   leaderElect: { type: "bool", default: true, description: "Schedule only while holding the kube-system/kube-scheduler Lease" },

@@ -69,6 +69,7 @@ export async function startScheduler(config: SchedulerConfig, opts: { logger?: L
     client,
     configuration,
     percentageOfNodesToScore: config.percentageOfNodesToScore,
+    opportunisticBatching: config.opportunisticBatching,
     logger,
     metrics,
     identity,

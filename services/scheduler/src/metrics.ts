@@ -15,6 +15,8 @@ export interface SchedulerMetrics {
   preemptionVictims: Histogram;
   preemptionAttempts: Counter;
   eventsDropped: Counter;
+  /** Pods with a scheduling signature: result hit (placed from a batch) or miss (full cycle). */
+  batchAttempts: Counter<"result">;
   leader: Gauge;
 }
 
@@ -69,6 +71,12 @@ export function schedulerMetrics(registry: Registry): SchedulerMetrics {
     eventsDropped: new Counter({
       name: "scheduler_events_dropped_total",
       help: "Events not recorded: 1000 were already waiting to be written (binds go first), or their pod exceeded the spam filter",
+      registers,
+    }),
+    batchAttempts: new Counter({
+      name: "scheduler_opportunistic_batch_attempts_total",
+      help: "Pods with a scheduling signature, by whether a previous cycle's nodes placed them (hit) or they ran a full cycle (miss)",
+      labelNames: ["result"],
       registers,
     }),
     leader: new Gauge({ name: "leader_election_master_status", help: "1 while this replica holds the kube-scheduler lease", registers }),

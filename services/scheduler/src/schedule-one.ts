@@ -1,7 +1,7 @@
 // One scheduling attempt over a profile's framework (kube-scheduler's schedulePod in schedule_one.go):
 // PreFilter → Filter over enough nodes → PreScore → Score → pick a host. No I/O.
 import { newDiagnosis, type Diagnosis } from "./framework/diagnosis.js";
-import { seconds, type Framework } from "./framework/framework.js";
+import { seconds, type Framework, type ScoreResult } from "./framework/framework.js";
 import { Code, SUCCESS, isSuccess, type CycleState, type NodeInfo, type PodInfo, type Snapshot, type Status } from "./framework/interface.js";
 
 /** How many feasible nodes to find before scoring (kube-scheduler's numFeasibleNodesToFind). */
@@ -36,6 +36,11 @@ export type ScheduleResult =
  */
 export class SchedulingAlgorithm {
   private nextStartNodeIndex = 0;
+  /**
+   * The feasible nodes and their scores of the last `schedule`, when it scored more than one and
+   * PreFilter did not narrow the nodes (opportunistic batching keeps them); else undefined.
+   */
+  lastScored: { nodes: readonly NodeInfo[]; result: ScoreResult } | undefined;
   private readonly random: () => number;
 
   constructor(private readonly opts: ScheduleOptions) {
@@ -43,6 +48,7 @@ export class SchedulingAlgorithm {
   }
 
   schedule(fwk: Framework, state: CycleState, pod: PodInfo, snapshot: Snapshot): ScheduleResult {
+    this.lastScored = undefined;
     const all = snapshot.list();
     const diagnosis = newDiagnosis(all.length);
     if (all.length === 0) return { ok: false, status: { code: Code.Unschedulable, reasons: ["no nodes available to schedule pods"] }, diagnosis };
@@ -65,6 +71,7 @@ export class SchedulingAlgorithm {
     if (!isSuccess(preScore)) return { ok: false, status: preScore, diagnosis };
     const scored = fwk.runScorePlugins(state, pod, nodes);
     if (!isSuccess(scored.status)) return { ok: false, status: scored.status, diagnosis };
+    if (!pre.nodeNames) this.lastScored = { nodes, result: scored };
     return { ok: true, nodeName: nodes[this.selectHost(scored.totals)]!.name, evaluatedNodes: feasible.evaluated, feasibleNodes: nodes.length };
   }
 

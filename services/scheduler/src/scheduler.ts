@@ -26,14 +26,16 @@ import {
   type StorageListers,
   type BindingHandle,
 } from "./framework/interface.js";
+import { OpportunisticBatching } from "./framework/batch.js";
 import { podKey } from "./framework/pod-info.js";
+import { podSignature } from "./framework/pod-signature.js";
 import { buildFramework, DEFAULT_SCHEDULER_NAME, type SchedulerConfiguration } from "./framework/profile.js";
 import { SchedulingQueue, type QueueOptions, type QueuedPodInfo } from "./framework/queue.js";
 import type { Registry } from "./framework/registry.js";
 import { NodeSnapshot } from "./framework/snapshot.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import { inTreeRegistry } from "./plugins/registry.js";
-import { SchedulingAlgorithm } from "./schedule-one.js";
+import { SchedulingAlgorithm, type ScheduleResult } from "./schedule-one.js";
 
 const pods = kindFor("v1", "Pod") as KindInfo<Pod>;
 
@@ -60,6 +62,8 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Bindings in flight before the loop waits for one to finish. Default 1024 (the apiserver batches concurrent binds well). */
   maxInFlightBindings?: number;
+  /** Reuse a cycle's Filter and Score results for the next pods of the same signature (KEP-5598); default true. */
+  opportunisticBatching?: boolean;
   /** Bindings per BindPods call; default 128. */
   maxBindingsPerCall?: number;
   /** Share of cycles (0–100) whose plugins are timed for scheduler_plugin_execution_duration_seconds. Default 10, as kube-scheduler. */
@@ -93,6 +97,8 @@ export class Scheduler {
   readonly snapshot = new NodeSnapshot();
   readonly profiles = new Map<string, Framework>();
   private readonly algorithm: SchedulingAlgorithm;
+  /** Filter and Score results reused by pods of one signature (KEP-5598). */
+  readonly batching: OpportunisticBatching;
   /** DefaultBinder's way to the apiserver: bindings batched into BindPods calls. */
   readonly binder: BatchBinder;
   private readonly bindings = new Set<Promise<void>>();
@@ -120,6 +126,7 @@ export class Scheduler {
       onDrop: () => opts.metrics?.eventsDropped.inc(),
     });
     this.queue = new SchedulingQueue(opts.queue);
+    this.batching = new OpportunisticBatching(opts.random);
     this.binder = new BatchBinder({ client: opts.client, ...(opts.maxBindingsPerCall ? { maxBatch: opts.maxBindingsPerCall } : {}) });
     this.algorithm = new SchedulingAlgorithm({
       percentageOfNodesToScore: opts.percentageOfNodesToScore || opts.configuration.percentageOfNodesToScore || 0,
@@ -244,10 +251,27 @@ export class Scheduler {
       return true;
     }
     const start = process.hrtime.bigint();
-    this.cache.updateSnapshot(this.snapshot);
-    const state = new CycleState();
-    state.recordPluginMetrics = Math.random() * 100 < (this.opts.pluginMetricsSamplePercent ?? 10);
-    const result = this.algorithm.schedule(fwk, state, podInfo, this.snapshot);
+    this.batching.observeChanges(this.cache.updateSnapshot(this.snapshot));
+    const newState = (): CycleState => {
+      const s = new CycleState();
+      s.recordPluginMetrics = Math.random() * 100 < (this.opts.pluginMetricsSamplePercent ?? 10);
+      return s;
+    };
+    let state = newState();
+    // Opportunistic batching: only while no pod is nominated (nominated pods change what fits where).
+    if (!this.queue.nominator.empty) this.batching.clear();
+    const signature = this.opts.opportunisticBatching !== false && this.queue.nominator.empty ? podSignature(pod) : undefined;
+    const picked = signature !== undefined ? this.batching.pick(fwk, state, podInfo, signature, this.snapshot) : undefined;
+    if (picked) this.opts.metrics?.batchAttempts.inc({ result: "nodeName" in picked ? "hit" : "miss" });
+    let result: ScheduleResult;
+    if (picked && "nodeName" in picked) result = { ok: true, nodeName: picked.nodeName, evaluatedNodes: 0, feasibleNodes: 0 };
+    else {
+      // A batch that missed may have run PreFilter on the state: the full cycle starts afresh.
+      if (picked) state = newState();
+      result = this.algorithm.schedule(fwk, state, podInfo, this.snapshot);
+      const scored = this.algorithm.lastScored;
+      if (signature !== undefined && result.ok && scored) this.batching.record(fwk, signature, scored.nodes, scored.result);
+    }
     if (!result.ok) {
       let status: Status = result.status;
       let nominated: string | undefined;

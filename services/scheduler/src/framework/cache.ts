@@ -153,16 +153,25 @@ export class SchedulerCache {
     }
   }
 
-  /** Brings `snapshot` up to date, cloning only NodeInfos whose generation changed. */
-  updateSnapshot(snapshot: NodeSnapshot): void {
+  /**
+   * Brings `snapshot` up to date, cloning only NodeInfos whose generation changed. Returns the
+   * names of the nodes re-copied, or undefined when the node set changed and the snapshot was
+   * rebuilt (opportunistic batching drops its batches then).
+   */
+  updateSnapshot(snapshot: NodeSnapshot): string[] | undefined {
     const log = this.changeLog;
+    let changed: string[] | undefined;
     if (snapshot.cacheNodeSetGeneration === this.nodeSetGeneration && snapshot.cacheChangeLogEpoch === this.changeLogEpoch) {
       // Same nodes as last time: re-copy those changed since the snapshot's place in the log.
+      changed = [];
       for (let i = snapshot.cacheChangeLogPosition; i < log.length; i++) {
         const name = log[i]!;
         const info = this.nodes.get(name);
         const copy = snapshot.infos.get(name);
-        if (info && copy && copy.generation !== info.generation) snapshot.replace(info.clone());
+        if (info && copy && copy.generation !== info.generation) {
+          snapshot.replace(info.clone());
+          changed.push(name);
+        }
       }
     } else {
       for (const name of this.realNodes) {
@@ -178,6 +187,7 @@ export class SchedulerCache {
       snapshot.cacheChangeLogEpoch = this.changeLogEpoch;
     }
     snapshot.cacheChangeLogPosition = log.length;
+    return changed;
   }
 
   /** Records that `name`'s NodeInfo is about to change (see changeLog). */

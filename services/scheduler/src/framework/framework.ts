@@ -288,6 +288,32 @@ export class Framework {
    * weighted sum for `nodes[i]`, `byPlugin` each plugin's weighted scores in the same order.
    * Arrays, not per-node objects: this runs over hundreds of nodes in every cycle.
    */
+  /**
+   * One node's weighted score per Score plugin (index-aligned with `plugins.score`), for
+   * opportunistic batching: plugins without normalizeScores score the node again; a normalising
+   * plugin's score depends on every node's, so its value is taken from `previous` (the batch's).
+   * A plugin PreScore skipped scores 0. Call after runPreScorePlugins of this cycle.
+   */
+  rescoreNode(state: CycleState, pod: PodInfo, node: NodeInfo, previous: Float64Array): { status: Status; scores: Float64Array; total: number } {
+    const skip = state.read<Set<string>>(SKIP_SCORE);
+    const scores = new Float64Array(this.plugins.score.length);
+    let total = 0;
+    for (let i = 0; i < this.plugins.score.length; i++) {
+      const { plugin, weight } = this.plugins.score[i]!;
+      if (skip?.has(plugin.name)) continue;
+      if (plugin.normalizeScores) scores[i] = previous[i] ?? 0;
+      else {
+        try {
+          scores[i] = plugin.score(state, pod, node) * weight;
+        } catch (err) {
+          return { status: failed(plugin.name, err), scores, total };
+        }
+      }
+      total += scores[i]!;
+    }
+    return { status: SUCCESS, scores, total };
+  }
+
   runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): ScoreResult {
     const start = process.hrtime.bigint();
     const skip = state.read<Set<string>>(SKIP_SCORE);

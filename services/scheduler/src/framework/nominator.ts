@@ -56,6 +56,11 @@ export class PodNominator implements PodNominatorReader {
     return this.nodeOf.get(keyOf(pod));
   }
 
+  /** Whether any pod is nominated anywhere (opportunistic batching stands aside then). */
+  get empty(): boolean {
+    return this.byNode.size === 0;
+  }
+
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     const pods = this.byNode.get(nodeName);
     return pods ? [...pods.values()] : NONE;

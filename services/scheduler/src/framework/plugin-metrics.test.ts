@@ -45,7 +45,7 @@ describe("plugin execution metrics", () => {
 
   async function scheduleOne(percent: number): Promise<Registry> {
     const registry = new Registry();
-    const client = { bind: async () => undefined, create: async (_k: unknown, e: unknown) => e, updateStatus: async (_k: unknown, p: unknown) => p } as never;
+    const client = { bind: async () => undefined, bindPods: async (b: readonly unknown[]) => b.map(() => undefined), create: async (_k: unknown, e: unknown) => e, updateStatus: async (_k: unknown, p: unknown) => p } as never;
     const s = new Scheduler({ client, configuration: defaultConfiguration(), logger: quiet, metrics: schedulerMetrics(registry), pluginMetricsSamplePercent: percent });
     s.onNodeAdd(makeNode("n1"));
     s.onNodeAdd(makeNode("n2"));

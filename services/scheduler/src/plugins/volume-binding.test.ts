@@ -126,6 +126,7 @@ describe("VolumeBinding in the scheduler", () => {
     const binds: string[] = [];
     const client = {
       bind: async (ns: string, name: string, node: string) => void binds.push(`${ns}/${name}->${node}`),
+      bindPods: async (bindings: ReadonlyArray<{ namespace: string; pod: string; node: string }>) => bindings.map((b) => void binds.push(`${b.namespace}/${b.pod}->${b.node}`)),
       updateStatus: async (_k: unknown, p: unknown) => p,
       create: async (_k: unknown, e: unknown) => e,
     } as never;
