@@ -41,9 +41,12 @@ export interface PodManagerOptions {
   workers?: number;
 }
 
-/** Whether an update changes anything a sync acts on: not status or resourceVersion alone. */
+/**
+ * Whether an update changes anything a sync acts on: not status, resourceVersion or managedFields
+ * alone (a status write of the kubelet's own moves all three).
+ */
 export function needsSync(old: Pod, next: Pod): boolean {
-  const strip = (p: Pod): string => JSON.stringify(coreV1Pod.Pod.toJSON({ ...p, status: undefined, metadata: { ...p.metadata!, resourceVersion: "" } }));
+  const strip = (p: Pod): string => JSON.stringify(coreV1Pod.Pod.toJSON({ ...p, status: undefined, metadata: { ...p.metadata!, resourceVersion: "", managedFields: [] } }));
   return strip(old) !== strip(next);
 }
 
@@ -65,6 +68,8 @@ export class PodManager {
    * them so does not wake the pod again for its own changes (a worker stays free for other pods).
    */
   private readonly observedBySync = new Map<string, string>();
+  /** Pods in a sync pass, and the changes a relist found for them meanwhile (judged when the pass ends). */
+  private readonly syncing = new Map<string, Map<string, string>>();
   /**
    * Status writes, off the pod workers (as the kubelet's status manager): the newest unsent status
    * per pod, in the order pods asked; a status computed while the pod's write is in flight replaces
@@ -172,7 +177,10 @@ export class PodManager {
     for (const [id, v] of now) {
       if (this.lastRelist.get(id) === v) continue;
       const [uid, state] = v.split(" ") as [string, string];
-      if (this.observedBySync.get(id) !== state) wake.add(uid);
+      // Seen while the pod's own pass runs: most likely that pass's doing; it decides once it ends.
+      const during = this.syncing.get(uid);
+      if (during) during.set(id, state);
+      else if (this.observedBySync.get(id) !== state) wake.add(uid);
     }
     for (const id of this.observedBySync.keys()) if (!now.has(id)) this.observedBySync.delete(id);
     for (const [id, v] of this.lastRelist) if (!now.has(id)) wake.add(v.split(" ")[0]!);
@@ -235,8 +243,17 @@ export class PodManager {
       }
     }
     const trace = starting ? (phase: StartPhase, ms: number): void => this.o.metrics.podStartPhase.observe({ phase }, ms / 1000) : undefined;
-    const result = await this.o.syncer.sync(pod, trace);
+    const during = new Map<string, string>();
+    this.syncing.set(uid, during);
+    let result;
+    try {
+      result = await this.o.syncer.sync(pod, trace);
+    } finally {
+      this.syncing.delete(uid);
+    }
     result.observed?.forEach((state, id) => this.observedBySync.set(id, state));
+    // A change the relist saw during the pass that the pass did not end up reading: look again.
+    for (const [id, state] of during) if (this.observedBySync.get(id) !== state) this.queue.add(uid);
     this.setStatus(pod, result.status);
     this.o.metrics.syncDuration.observe((Date.now() - started) / 1000);
     return result.requeueAfterMs;
