@@ -75,7 +75,7 @@ export async function runWatch(info: KindInfo, params: WatchParams, deps: WatchE
     params.onOpen?.();
     let lastRevision = after ?? 0;
     // The latest revision-end version at or below which every event has been sent; a bookmark carries it.
-    let complete = after === undefined ? 0 : after % RV_ORDINALS === RV_ORDINALS - 1 ? after : revisionEndVersion(revisionOfResourceVersion(after) - 1);
+    let complete = after === undefined || after < RV_ORDINALS ? 0 : after % RV_ORDINALS === RV_ORDINALS - 1 ? after : revisionEndVersion(revisionOfResourceVersion(after) - 1);
     if (after === undefined) {
       // Subscribed; now the state to start from.
       let token = "";

@@ -1,7 +1,7 @@
 // The resourceVersion contract at the apiserver: Get, List and the gRPC Watch of a batched revision, and a watch cut off inside it.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { kindFor, registryKey, resourceVersionOf, revisionEndVersion, revisionOfResourceVersion, RV_ORDINALS, type ApiObject } from "@kubeplane/api";
+import { isGone, kindFor, registryKey, resourceVersionOf, revisionEndVersion, revisionOfResourceVersion, RV_ORDINALS, type ApiObject } from "@kubeplane/api";
 import type { WatchEvent } from "@kubeplane/client";
 import { encodeStoredValue } from "@kubeplane/storage";
 import { etcdCredentials, waitFor } from "@kubeplane/testing";
@@ -28,16 +28,18 @@ after(async () => {
 async function watchUntil(namespace: string, resourceVersion: string, enough: number, bookmarks?: WatchEvent<ApiObject>[]): Promise<WatchEvent<ApiObject>[]> {
   const controller = new AbortController();
   const events: WatchEvent<ApiObject>[] = [];
+  let failure: Error | undefined;
   const done = (async () => {
     for await (const ev of cluster.client.watch(configMaps, { namespace, resourceVersion, allowBookmarks: true, signal: controller.signal })) {
       if (ev.type === "BOOKMARK") bookmarks?.push(ev);
       else events.push(ev);
     }
-  })();
+  })().catch((err: unknown) => (failure = err instanceof Error ? err : new Error(String(err))));
   try {
     // With `bookmarks`: also until a bookmark covers the last event.
     const covered = (): boolean => !bookmarks || bookmarks.some((b) => b.revision >= events.at(-1)!.revision);
-    await waitFor(() => events.length >= enough && covered(), { timeoutMs: 30_000, message: `${enough} events in ${namespace || "all namespaces"} after ${resourceVersion}` });
+    await waitFor(() => failure !== undefined || (events.length >= enough && covered()), { timeoutMs: 30_000, message: `${enough} events in ${namespace || "all namespaces"} after ${resourceVersion}` });
+    if (failure !== undefined) throw failure;
     return events.slice(0, enough);
   } finally {
     controller.abort();
@@ -91,6 +93,8 @@ test("a gRPC watch cut off inside a batched revision resumes from the last versi
     }
   }
 
+  // A version from before resourceVersions (a bare etcd revision, far below every version now) is Gone.
+  await assert.rejects(watchUntil("rv", "5", 1), (err: unknown) => isGone(err));
   // A watch from the batch revision's end version starts at the next revision.
   const next = await watchUntil("rv", String(revisionEndVersion(revision)), 1);
   assert.deepEqual(next.map(seen), [`ADDED rv/later @${later.metadata!.resourceVersion}`]);
