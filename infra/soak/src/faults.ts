@@ -90,8 +90,9 @@ export class FaultInjector {
 
   /** Injects faults every `pauseMs` (after the previous one recovered) until `signal` aborts; every component is running and every cut healed when it resolves. */
   async run(pauseMs: number, signal: AbortSignal): Promise<void> {
-    // The first round starts with the real node's cut and kill, so a short run (SOAK_S=180 fits ~8 faults at load 30) has both.
-    let round: FaultKind[] = [...shuffledRound().filter((k) => k !== "node-kubelet" && k !== "cut-node-kubelet"), "node-kubelet", "cut-node-kubelet"];
+    // The first round starts with the real node's cut and kill and the etcd member's cut, so a short run (SOAK_S=180 fits ~8 faults at load 30) has them.
+    const first: FaultKind[] = ["cut-node-kubelet", "node-kubelet", "cut-etcd-member"];
+    let round: FaultKind[] = [...shuffledRound().filter((k) => !first.includes(k)), ...first.reverse()];
     while (!signal.aborted) {
       await pause(pauseMs, signal);
       if (signal.aborted) break;

@@ -144,6 +144,8 @@ export class ContainerWatch {
   mostRunning = 0;
   /** The most nft rule lines naming a pod IP or sandbox seen in one sample (the hostport pod's portmap rules): the leak check after the drain looks for these. */
   mostNftRules = 0;
+  /** Those rule lines (of the sample with the most). */
+  nftRulesSeen: string[] = [];
 
   constructor(private readonly node: RealNode) {}
 
@@ -172,7 +174,11 @@ export class ContainerWatch {
       const st = statusOf(p);
       for (const ip of [st.podIp, st.podIP, ...((st.podIps ?? st.podIPs ?? []) as Json[]).map((x) => x.ip)]) if (typeof ip === "string" && ip !== "") this.podIps.add(ip);
     }
-    this.mostNftRules = Math.max(this.mostNftRules, (await nftRulesNaming(this.podIps, this.sandboxIds)).length);
+    const rules = await nftRulesNaming(this.podIps, this.sandboxIds);
+    if (rules.length > this.mostNftRules) {
+      this.mostNftRules = rules.length;
+      this.nftRulesSeen = rules;
+    }
   }
 
   /**

@@ -287,7 +287,7 @@ async function main(): Promise<void> {
       jobs: jobLoad.created.length,
       faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, faults.records.get(k)!])),
       nodeCuts: faults.nodeCuts,
-      realNode: { samples: containers.samples, mostRunning: containers.mostRunning, mostNftRules: containers.mostNftRules, sandboxesSeen: containers.sandboxIds.size, podIpsSeen: containers.podIps.size, leftovers: drain.left, podsLeft: drain.podsLeft },
+      realNode: { samples: containers.samples, mostRunning: containers.mostRunning, mostNftRules: containers.mostNftRules, nftRulesSeen: containers.nftRulesSeen, sandboxesSeen: containers.sandboxIds.size, podIpsSeen: containers.podIps.size, leftovers: drain.left, podsLeft: drain.podsLeft },
       violations,
       loadAverage: loadavg(),
       cores: availableParallelism(),
