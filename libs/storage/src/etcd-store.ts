@@ -5,6 +5,8 @@ import { Etcd3, type IKeyValue, type IRequestOp, type IResponseOp, type ICompare
 import { KeyExistsError, RevisionMismatchError } from "./errors.js";
 import type { Change, StoredValue } from "./stored-value.js";
 import { etcdRetryPolicy, withoutResend } from "./retry-policy.js";
+import { GroupCommitter } from "./group-commit.js";
+import type { WriteOp } from "./group-commit-batch.js";
 import { translateError } from "./translate-error.js";
 import { decodeStoredValue } from "./value-envelope.js";
 import { watchRangeResponses } from "./watch-stream.js";
@@ -33,6 +35,16 @@ export interface EtcdStoreOptions {
    * RevisionMismatch) is `ok`, an outage or a rejected request is not. Must not throw.
    */
   observe?: (operation: string, seconds: number, ok: boolean) => void;
+  /**
+   * Commits concurrent create/update/delete calls together in shared etcd txns (group-commit.ts):
+   * each write keeps its own resourceVersion (revision × 128 + its ordinal in the txn) and a write
+   * whose guard fails is refused alone. Default true; false sends one txn per write.
+   */
+  groupCommit?: boolean;
+  /** Group-commit txns in flight at once (docs/decisions.md: 1 measured best). Default 1. */
+  groupCommitMaxInFlight?: number;
+  /** Called once per group-commit txn with the writes in it, its duration and whether etcd answered. Must not throw. */
+  observeGroupCommit?: (writes: number, seconds: number, ok: boolean) => void;
 }
 
 /** Options of `EtcdStore.list`. */
@@ -74,8 +86,9 @@ const DEFAULT_WATCH_RECONNECT_TIMEOUT_MS = 30_000;
  * create_revision == 0 (create) or mod_revision == ⌊expected resourceVersion / 128⌋ (update,
  * delete): a lost race throws, it never overwrites. Values are read through the stored-value
  * envelope (value-envelope.ts): `StoredValue.value` is the payload and `resourceVersion` is
- * mod_revision × 128 + the stored ordinal. The single-object writes here store ordinal 0 (the
- * object's op comes first in its txn); batched writes (group commit) store their own ordinals.
+ * mod_revision × 128 + the stored ordinal. With `groupCommit` (the default) concurrent writes
+ * share txns, each stored with its ordinal (its position among the txn's objects), and a write
+ * whose guard fails is refused alone; without it each write is a txn of its own at ordinal 0.
  * Methods may be called concurrently. Used only by the apiserver.
  *
  * Errors: KeyExistsError, RevisionMismatchError, CompactedError as documented per method;
@@ -86,10 +99,13 @@ export class EtcdStore {
   readonly #client: Etcd3;
   readonly #observe: EtcdStoreOptions["observe"];
   readonly #watchReconnectTimeoutMs: number;
+  readonly #committer: GroupCommitter | undefined;
 
   private constructor(client: Etcd3, opts: EtcdStoreOptions) {
     this.#client = client;
     this.#observe = opts.observe;
+    this.#committer =
+      opts.groupCommit === false ? undefined : new GroupCommitter(client.kv, { maxInFlight: opts.groupCommitMaxInFlight, observe: opts.observeGroupCommit, sharedPrefix: REGISTRY_PREFIX, toStored });
     this.#watchReconnectTimeoutMs = opts.watchReconnectTimeoutMs ?? DEFAULT_WATCH_RECONNECT_TIMEOUT_MS;
   }
 
@@ -161,10 +177,11 @@ export class EtcdStore {
 
   /**
    * Creates `key` and every `alsoCreate` key in one txn, only if all are absent; returns the new
-   * object's resourceVersion (the txn's revision × 128: the object is op 0). With `lease` (from `grantLease`), `key` is deleted
+   * object's resourceVersion (the txn's revision × 128 + the object's ordinal in it). With `lease` (from `grantLease`), `key` is deleted
    * when the lease expires. Throws KeyExistsError naming the first existing key.
    */
   create(key: string, value: Uint8Array, opts: { alsoCreate?: KeyValue[]; lease?: string } = {}): Promise<number> {
+    if (this.#committer) return this.#commit("create", { type: "create", key, value, ...opts });
     return this.#call("create", async () => {
       const created = [{ key, value }, ...(opts.alsoCreate ?? [])];
       const res = await this.#client.kv.txn({
@@ -186,6 +203,7 @@ export class EtcdStore {
    * or KeyExistsError for an existing alsoCreate key.
    */
   update(key: string, value: Uint8Array, expectedResourceVersion: number, opts: { alsoCreate?: KeyValue[]; alsoDelete?: string[]; lease?: string } = {}): Promise<number> {
+    if (this.#committer) return this.#commit("update", { type: "update", key, value, expectedResourceVersion, ...opts });
     return this.#call("update", async () => {
       const alsoCreate = opts.alsoCreate ?? [];
       const res = await this.#client.kv.txn({
@@ -204,10 +222,11 @@ export class EtcdStore {
   /**
    * Deletes `key` if it is still at `expectedResourceVersion` (as `update` compares), with the
    * `alsoDelete` keys (a Service's reservations) in the same txn; returns the deletion's
-   * resourceVersion (the txn's revision × 128: the object is op 0). Throws RevisionMismatchError as
+   * resourceVersion (the txn's revision × 128 + the deletion's ordinal in it). Throws RevisionMismatchError as
    * `update` does.
    */
   delete(key: string, expectedResourceVersion: number, opts: { alsoDelete?: string[] } = {}): Promise<number> {
+    if (this.#committer) return this.#commit("delete", { type: "delete", key, expectedResourceVersion, ...opts });
     return this.#call("delete", async () => {
       const res = await this.#client.kv.txn({
         compare: [modRevisionIs(key, revisionOfResourceVersion(expectedResourceVersion))],
@@ -311,6 +330,14 @@ export class EtcdStore {
         yield change;
       }
     }
+  }
+
+  /** One write through the group committer; its resourceVersion is its txn's revision × 128 + its ordinal. */
+  #commit(operation: string, op: WriteOp): Promise<number> {
+    return this.#call(operation, async () => {
+      const { revision, ordinal } = await this.#committer!.submit(op);
+      return resourceVersionOf(revision, ordinal);
+    });
   }
 
   async #call<T>(operation: string, fn: () => Promise<T>, revision = 0): Promise<T> {

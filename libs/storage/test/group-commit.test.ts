@@ -224,3 +224,48 @@ test("an unreachable etcd fails every write of the txn with StoreUnavailableErro
     down.close();
   }
 });
+
+test("EtcdStore commits concurrent writes together: each returned resourceVersion is the one get and the watch report", async () => {
+  const ns = "/registry/core/configmaps/gc-store/";
+  const [a, b] = await Promise.all([store.create(`${ns}a`, text("a1")), store.create(`${ns}b`, text("b1"))]);
+  const start = Math.floor(Math.min(a, b) / 128);
+  const written = await Promise.all([
+    store.create(`${ns}c`, text("c1"), { alsoCreate: [{ key: "/kubeplane/ranges/gc-store/c", value: text("c") }] }),
+    store.update(`${ns}a`, text("a2"), a),
+    store.delete(`${ns}b`, b),
+    store.create(`${ns}d`, text("d1")),
+    store.create(`${ns}e`, text("e1")),
+  ]);
+  const all = [a, b, ...written];
+  assert.equal(new Set(all).size, all.length, "every write has its own resourceVersion");
+  assert.ok(new Set(all.map((rv) => Math.floor(rv / 128))).size < all.length, "some writes shared a txn");
+  assert.equal((await store.get(`${ns}a`))?.resourceVersion, written[1]);
+  assert.equal((await store.get(`${ns}d`))?.resourceVersion, written[3]);
+
+  const stop = new AbortController();
+  const seen = new Map<string, number>();
+  for await (const change of store.watchChanges(start, stop.signal, ns)) {
+    seen.set(`${change.type} ${change.key.slice(ns.length)} ${str(change.value) ?? ""}`, change.resourceVersion);
+    if (seen.size === all.length) stop.abort();
+  }
+  assert.deepEqual(Object.fromEntries(seen), {
+    "put a a1": a,
+    "put b b1": b,
+    "put c c1": written[0],
+    "put a a2": written[1],
+    "delete b ": written[2],
+    "put d d1": written[3],
+    "put e e1": written[4],
+  });
+});
+
+test("EtcdStore with groupCommit false sends one txn per write, each at ordinal 0", async () => {
+  const single = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: etcd.endpoints, groupCommit: false });
+  try {
+    const rvs = await Promise.all(Array.from({ length: 5 }, (_, i) => single.create(`/registry/core/configmaps/gc-single/${i}`, text("x"))));
+    assert.equal(new Set(rvs.map((rv) => Math.floor(rv / 128))).size, 5);
+    assert.ok(rvs.every((rv) => rv % 128 === 0));
+  } finally {
+    single.close();
+  }
+});

@@ -1,6 +1,7 @@
 // LeaderElection across a compaction: watches on the quiet election key that reconnect past compacted history.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { revisionOfResourceVersion } from "@kubeplane/api";
 import { etcdCredentials, startEtcd, waitFor, type EtcdCluster } from "@kubeplane/testing";
 import { EtcdStore, LeaderElection } from "../src/index.js";
 
@@ -47,9 +48,9 @@ test("a leader and a standby whose watches reconnect after a compaction keep the
   try {
     await new Promise((r) => setTimeout(r, 300)); // b is watching the key
     // History moves on and is compacted past both watches' resume points (the key itself is quiet).
-    let revision = 0;
-    for (let i = 0; i < 5; i++) revision = await store.create(`/registry/compaction-test/k${i}`, new Uint8Array([i]));
-    await store.compact(revision);
+    let resourceVersion = 0;
+    for (let i = 0; i < 5; i++) resourceVersion = await store.create(`/registry/compaction-test/k${i}`, new Uint8Array([i]));
+    await store.compact(revisionOfResourceVersion(resourceVersion));
     // Restarting the member breaks both watches: they reconnect into compacted history.
     await etcd.members[0]!.restart();
     await new Promise((r) => setTimeout(r, 1_500));
