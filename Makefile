@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NODE_FLAGS := --conditions=source --import tsx
 BIN := node_modules/.bin
-UNIT_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/src/*' -name '*.test.ts' -print 2>/dev/null | sort)
+UNIT_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o \( -path '*/src/*' -o -path '*/bench/*' \) -name '*.test.ts' -print 2>/dev/null | sort)
 INTEGRATION_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
 DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus jq systemd nginx-light
 # The data-plane benches' peers and load generators (make bench): plain nginx, dnsmasq, dnsperf, ab.
