@@ -252,8 +252,14 @@ export class PodManager {
       this.syncing.delete(uid);
     }
     result.observed?.forEach((state, id) => this.observedBySync.set(id, state));
-    // A change the relist saw during the pass that the pass did not end up reading: look again.
-    for (const [id, state] of during) if (this.observedBySync.get(id) !== state) this.queue.add(uid);
+    // What the relist saw during the pass: a sandbox or container the pass read afterwards is
+    // judged again by the next relist against what the pass read (a container seen "created"
+    // between the pass's create and start is no news); one the pass never read wakes the pod.
+    for (const [id, state] of during) {
+      if (this.observedBySync.has(id)) {
+        if (this.observedBySync.get(id) !== state) this.lastRelist.delete(id);
+      } else this.queue.add(uid);
+    }
     this.setStatus(pod, result.status);
     this.o.metrics.syncDuration.observe((Date.now() - started) / 1000);
     return result.requeueAfterMs;
