@@ -74,7 +74,8 @@ export class OpportunisticBatching {
     if (!isSuccess(pre.status) || pre.nodeNames) return this.drop(signature, "prefilter");
     const rescore: Entry[] = [];
     for (const name of b.changed) {
-      const old = b.byName.get(name)!;
+      const old = b.byName.get(name);
+      if (!old) continue;
       b.byName.delete(name);
       removeEntry(b.entries, old);
       const info = snapshot.get(name);
