@@ -104,3 +104,9 @@ test("planBatch sends a write that may not share a txn on its own, after the bat
   assert.deepEqual(planBatch(queue, limits, shareable), [0, 2]);
   assert.deepEqual(planBatch(queue.slice(1), limits, shareable), [0]);
 });
+
+test("planBatch holds back writes to keys of a txn in flight, and the writes queued behind them", () => {
+  const queue = [create("/a"), create("/b", 10, ["/r"]), create("/c", 10, ["/r"]), create("/d")];
+  assert.deepEqual(planBatch(queue, limits, undefined, new Set(["/a", "/r"])), [3]);
+  assert.deepEqual(planBatch(queue.slice(0, 1), limits, undefined, new Set(["/a"])), []);
+});

@@ -81,11 +81,12 @@ export function requestBytesOf(op: WriteOp): number {
  * Picks, in queue order, the ops of the next txn: as many as fit `limits`, no key twice. The first
  * op always goes (alone if it is too big). An op that does not fit stays queued, and so does every
  * later op sharing a key with it, so writes to one key keep their order. An op `shareable` rejects
- * goes in a txn of its own. Returns the indexes taken.
+ * goes in a txn of its own. An op touching a `busy` key (one of a txn in flight) waits, as do later
+ * ops sharing a key with it; when every op waits, nothing is taken. Returns the indexes taken.
  */
-export function planBatch(queue: readonly WriteOp[], limits: BatchLimits, shareable: (op: WriteOp) => boolean = () => true): number[] {
+export function planBatch(queue: readonly WriteOp[], limits: BatchLimits, shareable: (op: WriteOp) => boolean = () => true, busy: ReadonlySet<string> = new Set()): number[] {
   const taken: number[] = [];
-  const blocked = new Set<string>();
+  const blocked = new Set<string>(busy);
   let successes = 0;
   let bytes = 0;
   for (let i = 0; i < queue.length && successes < limits.maxTxnOps; i++) {
@@ -94,11 +95,15 @@ export function planBatch(queue: readonly WriteOp[], limits: BatchLimits, sharea
     const size = txnOpsOf(op);
     const opBytes = requestBytesOf(op);
     const unique = new Set(keys).size === keys.length;
+    if (keys.some((k) => blocked.has(k))) {
+      for (const k of keys) blocked.add(k);
+      continue;
+    }
     if (taken.length === 0) {
       taken.push(i);
       // An op repeating one of its own keys is etcd's to refuse, alone.
       if (!unique || !shareable(op)) break;
-    } else if (unique && shareable(op) && successes + size.successes <= limits.maxTxnOps && bytes + opBytes <= limits.maxRequestBytes && !keys.some((k) => blocked.has(k))) {
+    } else if (unique && shareable(op) && successes + size.successes <= limits.maxTxnOps && bytes + opBytes <= limits.maxRequestBytes) {
       taken.push(i);
     } else {
       for (const k of keys) blocked.add(k);

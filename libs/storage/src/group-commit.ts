@@ -1,7 +1,7 @@
 // Group commit for the etcd store: concurrent guarded writes share one etcd txn, each keeping its own ordinal, and a conflicting write fails alone.
 import { EtcdLeaseInvalidError, GRPCInvalidArgumentError, type IKeyValue, type ITxnRequest, type ITxnResponse } from "etcd3";
 import { StoreRequestError } from "./errors.js";
-import { DEFAULT_BATCH_LIMITS, buildTxn, planBatch, refusals, type BatchLimits, type WriteOp } from "./group-commit-batch.js";
+import { DEFAULT_BATCH_LIMITS, buildTxn, keysOf, planBatch, refusals, type BatchLimits, type WriteOp } from "./group-commit-batch.js";
 import { withoutResend } from "./retry-policy.js";
 import type { StoredValue } from "./stored-value.js";
 import { translateError } from "./translate-error.js";
@@ -25,6 +25,12 @@ export interface GroupCommitterOptions {
    * `limits`) goes in one txn. Default 1.
    */
   maxInFlight?: number;
+  /**
+   * A txn in flight longer than this no longer holds its slot, so one call stuck on an unreachable
+   * etcd member (until its deadline) does not hold every other write back: the next batch goes,
+   * likely to another member. Default 500.
+   */
+  stallMs?: number;
   /** Bounds of one txn; default etcd's 128 ops and 1 MiB (under etcd's 1.5 MiB request limit). */
   limits?: Partial<BatchLimits>;
   /**
@@ -55,7 +61,8 @@ interface Pending {
  * RevisionMismatchError, or the translated etcd error. A write whose guard fails is refused alone
  * and the rest of its txn is sent again (new revision, new ordinals). A txn whose outcome is
  * unknown (etcd unreachable mid-call) is never resent: all its writes fail with
- * StoreUnavailableError. Writes sharing a key never share a txn and keep their submission order.
+ * StoreUnavailableError. Writes sharing a key never share a txn, and a write waits while a txn
+ * holding one of its keys is in flight, so writes to a key reach etcd in submission order.
  * `submit` may be called concurrently from anywhere.
  */
 export class GroupCommitter {
@@ -65,8 +72,12 @@ export class GroupCommitter {
   readonly #observe: GroupCommitterOptions["observe"];
   readonly #toStored: (kv: IKeyValue) => StoredValue;
   readonly #shareable: (op: WriteOp) => boolean;
+  readonly #stallMs: number;
   #queue: Pending[] = [];
+  /** Txns holding a slot (sent, not returned, not stalled). */
   #inFlight = 0;
+  /** Keys of every txn sent and not returned, stalled ones included. */
+  readonly #busy = new Set<string>();
 
   constructor(client: TxnClient, opts: GroupCommitterOptions) {
     const maxInFlight = opts.maxInFlight ?? 1;
@@ -80,6 +91,7 @@ export class GroupCommitter {
     this.#toStored = opts.toStored;
     const prefix = opts.sharedPrefix ?? "";
     this.#shareable = (op) => op.key.startsWith(prefix);
+    this.#stallMs = opts.stallMs ?? 500;
   }
 
   /** Commits `op` with whatever else is waiting; see the class comment for what it resolves and throws. */
@@ -101,7 +113,9 @@ export class GroupCommitter {
         this.#queue.map((p) => p.op),
         this.#limits,
         this.#shareable,
+        this.#busy,
       );
+      if (taken.length === 0) return; // every queued write waits for a key in flight
       const batch = taken.map((i) => this.#queue[i]!);
       if (taken.length === this.#queue.length) {
         this.#queue = [];
@@ -109,14 +123,29 @@ export class GroupCommitter {
         const sent = new Set(taken);
         this.#queue = this.#queue.filter((_, i) => !sent.has(i));
       }
-      this.#inFlight++;
-      void this.#commit(batch).then((settle) => {
-        // The queued writes go before the callers hear back, so a caller's next write joins the txn after them.
-        this.#inFlight--;
-        this.#pump();
-        settle();
-      });
+      this.#send(batch);
     }
+  }
+
+  #send(batch: Pending[]): void {
+    const keys = batch.flatMap((p) => keysOf(p.op));
+    for (const key of keys) this.#busy.add(key);
+    this.#inFlight++;
+    let holdsSlot = true;
+    const stall = setTimeout(() => {
+      holdsSlot = false;
+      this.#inFlight--;
+      this.#pump();
+    }, this.#stallMs);
+    stall.unref();
+    void this.#commit(batch).then((settle) => {
+      clearTimeout(stall);
+      for (const key of keys) this.#busy.delete(key);
+      if (holdsSlot) this.#inFlight--;
+      // The queued writes go before the callers hear back, so a caller's next write joins the txn after them.
+      this.#pump();
+      settle();
+    });
   }
 
   /**

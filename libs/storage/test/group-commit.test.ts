@@ -211,6 +211,36 @@ test("a write etcd refuses outright (an unknown lease) fails alone: its batch is
   assert.equal(await raw(`${ns}bad`), undefined);
 });
 
+test("a txn stuck in flight (an unreachable member) holds back only writes to its keys once it has stalled", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  const kv = store.etcdClient.kv;
+  // The first txn waits at the gate before it reaches etcd, as a call to a cut member waits for its deadline.
+  const client = {
+    txn: async (request: Parameters<typeof kv.txn>[0]) => {
+      if (first) {
+        first = false;
+        await gate;
+      }
+      return kv.txn(request);
+    },
+  };
+  const gc = new GroupCommitter(client, { toStored, stallMs: 100 });
+  const ns = "/registry/core/configmaps/gc-stall/";
+  const stuck = gc.submit({ type: "create", key: `${ns}stuck`, value: text("1") });
+  const sameKey = gc.submit({ type: "create", key: `${ns}stuck`, value: text("2") });
+  const other = await gc.submit({ type: "create", key: `${ns}other`, value: text("o") });
+  assert.equal(await valueOf(`${ns}other`), "o");
+  assert.equal(await raw(`${ns}stuck`), undefined, "the stuck txn has not reached etcd");
+  assert.equal(gc.queued, 1, "the write to the stuck key still waits");
+  release();
+  const committed = await stuck;
+  assert.ok(committed.revision > other.revision);
+  await assert.rejects(sameKey, (e: unknown) => e instanceof KeyExistsError, "the later create of the key went after the stuck one");
+  assert.equal(await valueOf(`${ns}stuck`), "1");
+});
+
 test("an unreachable etcd fails every write of the txn with StoreUnavailableError and sends nothing twice", async () => {
   const port = await freePort();
   const down = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: [`https://127.0.0.1:${port}`], dialTimeoutMs: 300, requestTimeoutMs: 2000 });
