@@ -19,6 +19,9 @@ const CONCURRENCY = 100;
 const CONNECTIONS = 4;
 const NAMESPACE = "bench-write-cost";
 const OUTPUT = resolve(".local/bench/apiserver-write-cost.json");
+/** KP_BENCH_CPU_PROF=dir: the apiserver runs under `node --cpu-prof` writing into dir, and dir/phases.json gets each
+ * operation's window on the monotonic clock (µs, the profile's clock) so a profile can be cut per operation. */
+const CPU_PROF_DIR = process.env.KP_BENCH_CPU_PROF ? resolve(process.env.KP_BENCH_CPU_PROF) : "";
 
 interface Row {
   operation: string;
@@ -42,15 +45,22 @@ function pod(i: number): coreV1Pod.Pod {
 async function main(): Promise<void> {
   benchProgress(`starting etcd, NATS JetStream and the apiserver (${OPS} operations of each kind, ${CONCURRENCY} in flight over ${CONNECTIONS} connections)`);
   const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+  if (CPU_PROF_DIR) {
+    await mkdir(CPU_PROF_DIR, { recursive: true });
+    process.env.KP_SERVICE_NODE_ARGS = `${process.env.KP_SERVICE_NODE_ARGS ?? ""} --cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}`.trim();
+  }
+  const phases: { operation: string; ops: number; startUs: number; endUs: number }[] = [];
   const apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
   const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress, userAgent: `write-cost-bench-${i}` }));
   const rows: Row[] = [];
   const measure = async (operation: string, ops: number, op: (i: number, client: ApiClient) => Promise<unknown>): Promise<void> => {
     const apiBefore = await processCpuSeconds(apiserver.pid);
     const me = process.cpuUsage();
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     const seconds = await runConcurrently(operation, ops, CONCURRENCY, (i) => op(i, clients[i % CONNECTIONS]!));
     const apiCpu = (await processCpuSeconds(apiserver.pid)) - apiBefore;
     const mine = process.cpuUsage(me);
+    phases.push({ operation, ops, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
     rows.push({ operation, ops, opsPerSec: ops / seconds, apiserverCpuMs: (1000 * apiCpu) / ops, clientCpuMs: (mine.user + mine.system) / 1000 / ops });
   };
   try {
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
     for (const c of clients) c.close();
     await apiserver.kill();
     await Promise.allSettled([etcd.stop(), nats.stop()]);
+    if (CPU_PROF_DIR) await writeFile(resolve(CPU_PROF_DIR, "phases.json"), `${JSON.stringify(phases, null, 2)}\n`);
   }
   const lines = [
     `apiserver CPU per write — scale ${SCALE}, 1-member etcd, NATS JetStream, apiserver as a process; node ${process.version}, ${availableParallelism()} cores; ${CONCURRENCY} in flight over ${CONNECTIONS} connections`,
