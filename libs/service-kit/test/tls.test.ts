@@ -91,8 +91,15 @@ test("with clientAuth request, a caller may come without a certificate and the h
   const config = loadConfig(echoConfig, { argv: ["--log-level=silent", ...tlsArgs("apiserver")], env: {}, envPrefix: "KP_ECHO" });
   const service = new KitService({ name: "echo-request", config, clientAuth: "request" });
   const seen: Array<string | undefined> = [];
+  const authContextReads = new Map<string, number>();
   const impl: testingV1.EchoServiceServer = {
     echo: (call, callback) => {
+      // Counts the certificate reads: a TLS 1.3 connection's verified identity is read once, then remembered.
+      const read = call.getAuthContext.bind(call);
+      call.getAuthContext = () => {
+        authContextReads.set(call.request.message, (authContextReads.get(call.request.message) ?? 0) + 1);
+        return read();
+      };
       const peer = peerIdentity(call);
       seen.push(peer ? `${peer.commonName}/${peer.organizations.join("+")}` : undefined);
       callback(null, { message: call.request.message, traceId: "" });
@@ -105,8 +112,16 @@ test("with clientAuth request, a caller may come without a certificate and the h
   const ca = readFileSync(testPkiNow().caFile);
   const anonymous = new testingV1.EchoServiceClient(at.grpcAddress, ChannelCredentials.createSsl(ca));
   const admin = new testingV1.EchoServiceClient(at.grpcAddress, grpcCredentials());
-  t.after(() => [anonymous, admin].forEach((c) => c.close()));
-  await echoOver(anonymous, "anonymous");
-  await echoOver(admin, "admin");
-  assert.deepEqual(seen, [undefined, "kubernetes-admin/system:masters"]);
+  const scheduler = new testingV1.EchoServiceClient(at.grpcAddress, grpcCredentials("scheduler"));
+  t.after(() => [anonymous, admin, scheduler].forEach((c) => c.close()));
+  for (let i = 0; i < 3; i++) {
+    await echoOver(anonymous, "anonymous");
+    await echoOver(admin, "admin");
+    await echoOver(scheduler, "scheduler");
+  }
+  const schedulerIdentity = seen[2];
+  assert.match(schedulerIdentity ?? "", /^system:kube-scheduler\//);
+  assert.deepEqual(seen, Array.from({ length: 3 }, () => [undefined, "kubernetes-admin/system:masters", schedulerIdentity]).flat());
+  // Each verified connection's certificate was read by its first call only; the anonymous one has none to remember.
+  assert.deepEqual(Object.fromEntries(authContextReads), { anonymous: 3, admin: 1, scheduler: 1 });
 });
