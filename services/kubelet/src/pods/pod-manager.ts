@@ -148,12 +148,17 @@ export class PodManager {
   }
 
   /**
-   * Every pod once per resync period; deferred while some pod still waits for its first pass, so
-   * that the passes of a burst of new pods do not queue behind resyncs of pods already running.
+   * Every pod once per resync period; deferred (by at most one more period) while some pod still
+   * waits for its first pass or is in it, so that a burst of new pods does not share the workers
+   * and the runtime with resyncs of pods already running.
    */
   private resync(): void {
-    if (Date.now() - this.lastResync < (this.o.resyncMs ?? 10_000)) return;
-    for (const uid of this.byUid.keys()) if (!this.workerStarted.has(uid)) return;
+    const period = this.o.resyncMs ?? 10_000;
+    const since = Date.now() - this.lastResync;
+    if (since < period) return;
+    if (since < 2 * period) {
+      for (const uid of this.byUid.keys()) if (!this.workerStarted.has(uid) || (this.syncing.has(uid) && !this.running.has(uid))) return;
+    }
     this.lastResync = Date.now();
     for (const uid of this.byUid.keys()) this.queue.add(uid);
   }
