@@ -129,16 +129,21 @@ export class NodeWorkload {
 
 /**
  * Samples the real node's containers through containerd: a pod's container (pod uid + container
- * name) must be one container for the pod's whole life (the workload's containers never exit, so
- * a second one means it ran twice), and never two running at once. Collects every sandbox id and
+ * name) must run as one container for the pod's whole life (the workload's containers never exit,
+ * so a second one seen running means it ran twice), and never two running at once. A container
+ * never seen running (its start cut short, e.g. by a kubelet killed mid-StartContainer, which
+ * cancels the call) does not count as a run: it is counted apart (`abandonedStarts`). Collects every sandbox id and
  * pod IP seen, for the leak check after the drain.
  */
 export class ContainerWatch {
   readonly violations: string[] = [];
   readonly sandboxIds = new Set<string>();
   readonly podIps = new Set<string>();
-  /** (pod uid/container name) → the container ids seen. */
+  /** (pod uid/container name) → the container ids seen running. */
   private readonly seen = new Map<string, Set<string>>();
+  /** Every container id seen, and those seen running. */
+  private readonly created = new Set<string>();
+  private readonly ran = new Set<string>();
   samples = 0;
   /** The most containers seen running at once. */
   mostRunning = 0;
@@ -148,6 +153,11 @@ export class ContainerWatch {
   nftRulesSeen: string[] = [];
 
   constructor(private readonly node: RealNode) {}
+
+  /** Containers created but never seen running (a start cut short and retried, or a container deleted before it ran). */
+  get abandonedStarts(): number {
+    return [...this.created].filter((id) => !this.ran.has(id)).length;
+  }
 
   async sample(podInformer: Informer<ApiObject>): Promise<void> {
     const { all, running } = await this.node.list();
@@ -159,13 +169,16 @@ export class ContainerWatch {
         continue;
       }
       const key = `${c.podName} (uid ${c.podUid}) container ${c.name}`;
+      this.created.add(c.id);
+      if (!running.has(c.id)) continue;
+      this.ran.add(c.id);
+      runningNow.set(key, (runningNow.get(key) ?? 0) + 1);
       const ids = this.seen.get(key) ?? new Set<string>();
       this.seen.set(key, ids);
       if (!ids.has(c.id)) {
         ids.add(c.id);
         if (ids.size === 2) this.violations.push(`${key} ran more than once on ${this.node.name} (containers ${[...ids].map((i) => i.slice(0, 12)).join(", ")})`);
       }
-      if (running.has(c.id)) runningNow.set(key, (runningNow.get(key) ?? 0) + 1);
     }
     for (const [key, n] of runningNow) if (n > 1) this.violations.push(`${key}: ${n} containers running at once on ${this.node.name}`);
     this.mostRunning = Math.max(this.mostRunning, [...runningNow.values()].reduce((a, b) => a + b, 0));

@@ -187,12 +187,15 @@ export async function leftovers(node: RealNode, podIps: ReadonlySet<string>, san
   return { containers, netns, veths: links.map((l) => l.split(":")[1]!.trim()), ipAllocations, podDirs, cgroups, nftRules };
 }
 
-/** The lines of the network namespace's nftables ruleset (iptables-nft's tables included) that name one of `podIps` or `sandboxIds`. */
+/**
+ * The lines of the network namespace's nftables ruleset (iptables-nft's tables included) that name
+ * one of `podIps` or `sandboxIds`, and portmap's per-sandbox chains (CNI-DN-<hash of the sandbox id>).
+ */
 export async function nftRulesNaming(podIps: ReadonlySet<string>, sandboxIds: ReadonlySet<string>): Promise<string[]> {
   const ruleset = (await execFileAsync("nft", ["list", "ruleset"])).stdout.split("\n");
   const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const needles = [...[...podIps].map((ip) => new RegExp(`(?<![\\d.])${escape(ip)}(?!\\d)`)), ...[...sandboxIds].map((id) => new RegExp(escape(id.slice(0, 12))))];
-  return ruleset.filter((line) => needles.some((n) => n.test(line))).map((l) => l.trim());
+  return ruleset.filter((line) => /chain CNI-DN-/.test(line) || needles.some((n) => n.test(line))).map((l) => l.trim());
 }
 
 /** host-local's allocation files (named by IP) below `dir`. */
