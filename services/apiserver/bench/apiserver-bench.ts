@@ -19,6 +19,8 @@ const namespaces = kindFor("v1", "Namespace")!;
  * measurement lasting several seconds; KP_BENCH_SCALE=0.1 is a quick smoke run.
  */
 const SCALE = parseBenchScale(process.env.KP_BENCH_SCALE);
+/** KP_BENCH_GROUP_COMMIT=false runs the apiserver with --etcd-group-commit=false (one etcd txn per write), for comparison. */
+const GROUP_COMMIT = process.env.KP_BENCH_GROUP_COMMIT !== "false";
 const WARMUP_OPS = 100;
 const LEVELS = [1, 10, 100] as const;
 const ETCD_OPS: Record<number, number> = { 1: 10_000, 10: 20_000, 100: 30_000 };
@@ -51,6 +53,8 @@ interface ApiserverWriteResult extends WriteResult {
   ratioToEtcd: number;
   /** How long after the last create was acknowledged the watch publisher had put it on NATS. */
   publisherCatchUpSeconds: number;
+  /** Writes per etcd txn while the level ran (apiserver_storage_group_commit_batch_size); 1 without group commit. */
+  writesPerTxn: number;
 }
 
 interface WatchResult {
@@ -123,7 +127,8 @@ function configMap(namespace: string, name: string, data: Record<string, string>
 }
 
 async function benchEtcd(cluster: TestCluster): Promise<WriteResult[]> {
-  const store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: cluster.etcd.endpoints });
+  // The baseline is one txn per create, as a plain etcd client writes: what group commit has to beat.
+  const store = EtcdStore.connect({ tls: etcdStoreTls(), endpoints: cluster.etcd.endpoints, groupCommit: false });
   const value = Buffer.from(payload(VALUE_BYTES));
   try {
     const results: WriteResult[] = [];
@@ -140,6 +145,13 @@ async function benchEtcd(cluster: TestCluster): Promise<WriteResult[]> {
 /** The revision the apiserver's watch publisher last saw acknowledged by JetStream. */
 async function publishedRevision(apiserver: Apiserver): Promise<number> {
   return (await apiserver.metrics.publishedRevision.get()).values[0]?.value ?? 0;
+}
+
+/** Txns and writes the apiserver's group commit has sent so far. */
+async function groupCommitTotals(apiserver: Apiserver): Promise<{ txns: number; writes: number }> {
+  const values = (await apiserver.metrics.groupCommitBatchSize.get()).values;
+  const total = (suffix: string): number => values.find((v) => v.metricName === `apiserver_storage_group_commit_batch_size_${suffix}`)?.value ?? 0;
+  return { txns: total("count"), writes: total("sum") };
 }
 
 /** Seconds until the watch publisher has published `revision` (it trails creates when they outpace it). */
@@ -166,10 +178,13 @@ async function benchApiserver(cluster: TestCluster, etcd: WriteResult[]): Promis
       };
       await warmUp(c, (i, w) => create(`warmup-${i}`, w));
       await publisherCatchUp(cluster.apiservers[0]!, lastRevision);
+      const before = await groupCommitTotals(cluster.apiservers[0]!);
       const result = await runLevel(`apiserver create c=${c} (${connections} conn)`, c, scaled(APISERVER_OPS[c]!), (i, w) => create(`cm-${i}`, w));
+      const sent = await groupCommitTotals(cluster.apiservers[0]!);
+      const writesPerTxn = sent.txns > before.txns ? (sent.writes - before.writes) / (sent.txns - before.txns) : 1;
       const publisherCatchUpSeconds = await publisherCatchUp(cluster.apiservers[0]!, lastRevision);
       benchProgress(`apiserver create c=${c}: watch publisher caught up ${publisherCatchUpSeconds.toFixed(2)} s after the last create`);
-      results.push({ ...result, connections, ratioToEtcd: result.opsPerSec / etcd[index]!.opsPerSec, publisherCatchUpSeconds });
+      results.push({ ...result, connections, ratioToEtcd: result.opsPerSec / etcd[index]!.opsPerSec, publisherCatchUpSeconds, writesPerTxn });
     }
     return results;
   } finally {
@@ -246,24 +261,24 @@ async function benchWatch(cluster: TestCluster): Promise<WatchResult> {
 function formatTable(etcd: WriteResult[], api: ApiserverWriteResult[], watch: WatchResult, kind: KindInfo): string {
   const num = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : "-");
   const row = (cells: string[], widths: number[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  const widths = [5, 7, 10, 7, 7, 6, 5, 10, 7, 7, 9, 7];
+  const widths = [5, 7, 10, 7, 7, 6, 5, 10, 7, 7, 9, 7, 7];
   const lines = [
     `apiserver bench — scale ${SCALE}, 1-member etcd, NATS JetStream, in-process apiserver; node ${process.version}, ${availableParallelism()} cores`,
-    `writes: raw etcd create (${VALUE_BYTES}-byte values, keys /bench/raw/…) vs apiserver create of ${kind.kind}s (~${VALUE_BYTES}-byte data)`,
+    `writes: raw etcd create, one txn each (${VALUE_BYTES}-byte values, keys /bench/raw/…) vs apiserver create of ${kind.kind}s (~${VALUE_BYTES}-byte data), etcd group commit ${GROUP_COMMIT ? "on" : "off"}`,
     "",
-    row(["conc", "etcd n", "etcd ops/s", "p50 ms", "p99 ms", "api n", "conn", "api ops/s", "p50 ms", "p99 ms", "api÷etcd", "pub s"], widths),
+    row(["conc", "etcd n", "etcd ops/s", "p50 ms", "p99 ms", "api n", "conn", "api ops/s", "p50 ms", "p99 ms", "api÷etcd", "pub s", "w/txn"], widths),
   ];
   for (const [i, e] of etcd.entries()) {
     const a = api[i]!;
     lines.push(
       row(
-        [String(e.concurrency), String(e.ops), num(e.opsPerSec), num(e.p50Ms, 2), num(e.p99Ms, 2), String(a.ops), String(a.connections), num(a.opsPerSec), num(a.p50Ms, 2), num(a.p99Ms, 2), num(a.ratioToEtcd, 2), num(a.publisherCatchUpSeconds, 2)],
+        [String(e.concurrency), String(e.ops), num(e.opsPerSec), num(e.p50Ms, 2), num(e.p99Ms, 2), String(a.ops), String(a.connections), num(a.opsPerSec), num(a.p50Ms, 2), num(a.p99Ms, 2), num(a.ratioToEtcd, 2), num(a.publisherCatchUpSeconds, 2), num(a.writesPerTxn, 1)],
         widths,
       ),
     );
   }
   lines.push(
-    "conn: gRPC connections shared round-robin by the clients; pub s: seconds after the last create until the watch publisher had it on NATS",
+    "conn: gRPC connections shared round-robin by the clients; pub s: seconds after the last create until the watch publisher had it on NATS; w/txn: writes per etcd txn (group commit)",
     "",
     `watch: ${watch.writes} ConfigMaps written one at a time to ${watch.informers} informers (one shared NATS connection; synced in ${num(watch.informerStartSeconds, 1)} s)`,
     `  deliveries ${watch.deliveries}/${watch.expectedDeliveries}   write-start→onAdd p50 ${num(watch.p50Ms)} ms   p99 ${num(watch.p99Ms)} ms   max ${num(watch.maxMs)} ms   (create round trip p50 ${num(watch.createP50Ms)} ms)`,
@@ -273,13 +288,13 @@ function formatTable(etcd: WriteResult[], api: ApiserverWriteResult[], watch: Wa
 
 async function main(): Promise<void> {
   benchProgress(`starting etcd, NATS JetStream and an in-process apiserver (KP_BENCH_SCALE=${SCALE})`);
-  const cluster = await startTestCluster();
+  const cluster = await startTestCluster({ config: { etcdGroupCommit: GROUP_COMMIT } });
   try {
     const etcd = await benchEtcd(cluster);
     const api = await benchApiserver(cluster, etcd);
     const watch = await benchWatch(cluster);
     process.stdout.write(`${formatTable(etcd, api, watch, configMaps)}\n`);
-    const report = { scale: SCALE, node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString(), etcdCreate: etcd, apiserverCreate: api, watch };
+    const report = { scale: SCALE, groupCommit: GROUP_COMMIT, node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString(), etcdCreate: etcd, apiserverCreate: api, watch };
     await mkdir(dirname(OUTPUT), { recursive: true });
     await writeFile(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
     benchProgress(`figures written to ${OUTPUT}`);

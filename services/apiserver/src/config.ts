@@ -7,6 +7,7 @@ export const apiserverConfig = defineConfig({
   etcdCaFile: { type: "string", description: "PEM CA that signed etcd's serving certificates (etcd's own CA)" },
   etcdCertFile: { type: "string", description: "PEM client certificate for etcd (only the apiserver holds one)" },
   etcdKeyFile: { type: "string", description: "PEM private key of etcdCertFile" },
+  etcdGroupCommit: { type: "bool", default: true, description: "Commit concurrent writes together in shared etcd txns (group commit; a conflicting write fails alone); false: one txn per write" },
   natsUrl: { type: "string", default: "tls://127.0.0.1:4222", description: "NATS server URL(s), comma-separated (JetStream enabled), for watch events" },
   caFile: { type: "string", description: "PEM cluster CA that verifies NATS's and the kubelets' serving certificates" },
   natsCertFile: { type: "string", description: "PEM client certificate for NATS (the identity allowed to publish watch events)" },

@@ -133,6 +133,8 @@ export async function startApiserver(config: ApiserverConfig, logger?: Logger): 
     endpoints: config.etcdEndpoints,
     tls: etcdTls(config),
     observe: (operation, seconds) => metrics.etcdRequestDuration.observe({ operation, type: "" }, seconds),
+    groupCommit: config.etcdGroupCommit,
+    observeGroupCommit: (writes) => metrics.groupCommitBatchSize.observe(writes),
   });
   const ports = parsePortRange(config.serviceNodePortRange);
   const transformer = newValueTransformer(encryption, (transformation_type, transformer_prefix, status) => metrics.transformations.inc({ transformation_type, transformer_prefix, status }));

@@ -5,6 +5,8 @@ export interface ApiserverMetrics {
   requests: Counter<"verb" | "group" | "version" | "resource" | "subresource" | "scope" | "component" | "code">;
   requestDuration: Histogram<"verb" | "group" | "version" | "resource" | "subresource" | "scope" | "component">;
   etcdRequestDuration: Histogram<"operation" | "type">;
+  /** Writes per etcd txn sent by the store's group commit (one sample per txn). */
+  groupCommitBatchSize: Histogram;
   watchEventsPublished: Counter<"resource" | "type">;
   publishLag: Histogram;
   publishedRevision: Gauge;
@@ -38,6 +40,12 @@ export function createApiserverMetrics(registry: Registry): ApiserverMetrics {
       help: "Etcd request latency in seconds for each operation and object type.",
       labelNames: ["operation", "type"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    groupCommitBatchSize: new Histogram({
+      name: "apiserver_storage_group_commit_batch_size",
+      help: "Writes committed together in one etcd txn by the storage group commit, one sample per txn.",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
       registers: [registry],
     }),
     watchEventsPublished: new Counter({
