@@ -3,7 +3,9 @@ import { REGISTRY_PREFIX, resourceVersionOf, revisionEndVersion, revisionOfResou
 import { noop } from "cockatiel";
 import { Etcd3, type IKeyValue, type IRequestOp, type IResponseOp, type ICompare } from "etcd3";
 import { KeyExistsError, RevisionMismatchError } from "./errors.js";
-import type { Change, StoredValue } from "./stored-value.js";
+import type { Change, KeyValue, StoredValue } from "./stored-value.js";
+
+export type { KeyValue } from "./stored-value.js";
 import { etcdRetryPolicy, withoutResend } from "./retry-policy.js";
 import { GroupCommitter } from "./group-commit.js";
 import type { WriteOp } from "./group-commit-batch.js";
@@ -69,12 +71,6 @@ export interface ListPage {
   more: boolean;
   /** How many keys follow this page at `revision`, when more is true. */
   remaining?: number;
-}
-
-/** A key to create together with the main write (a reservation such as a Service IP). */
-export interface KeyValue {
-  key: string;
-  value: Uint8Array;
 }
 
 const DEFAULT_DIAL_TIMEOUT_MS = 3_000;

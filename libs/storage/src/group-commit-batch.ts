@@ -2,8 +2,7 @@
 import { ordinalOfResourceVersion, revisionOfResourceVersion } from "@kubeplane/api";
 import type { ICompare, IKeyValue, IRequestOp, IResponseOp, ITxnRequest } from "etcd3";
 import { KeyExistsError, RevisionMismatchError } from "./errors.js";
-import type { KeyValue } from "./etcd-store.js";
-import type { StoredValue } from "./stored-value.js";
+import type { KeyValue, StoredValue } from "./stored-value.js";
 import { decodeStoredValue, encodeStoredValue } from "./value-envelope.js";
 
 /** Creates `key` only if it and every `alsoCreate` key are absent; with `lease`, `key` expires with it. */

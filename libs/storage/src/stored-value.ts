@@ -32,3 +32,9 @@ export interface Change {
   /** True for the put that created the key (create_revision == mod_revision). */
   created: boolean;
 }
+
+/** A key to create together with the main write (a reservation such as a Service IP). */
+export interface KeyValue {
+  key: string;
+  value: Uint8Array;
+}
