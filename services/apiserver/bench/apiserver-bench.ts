@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
 import { ApiClient, Informer } from "@kubeplane/client";
 import { EtcdStore } from "@kubeplane/storage";
-import { benchProgress, etcdStoreTls, parseBenchScale, percentile, waitFor } from "@kubeplane/testing";
+import { benchProgress, clientTls, etcdStoreTls, parseBenchScale, percentile, waitFor } from "@kubeplane/testing";
 import { minimalObject } from "../test/fixtures.js";
 import { startTestCluster, type TestCluster } from "../test/harness.js";
 import type { Apiserver } from "../src/index.js";
@@ -163,7 +163,7 @@ async function publisherCatchUp(apiserver: Apiserver, revision: number): Promise
 
 async function benchApiserver(cluster: TestCluster, etcd: WriteResult[]): Promise<ApiserverWriteResult[]> {
   const server = cluster.apiservers[0]!.addresses.grpcAddress;
-  const clients = Array.from({ length: MAX_CONNECTIONS }, (_, k) => ApiClient.connect({ server, timeoutMs: 30_000, userAgent: `kubeplane-bench/${k}` }));
+  const clients = Array.from({ length: MAX_CONNECTIONS }, (_, k) => ApiClient.connect({ ...clientTls(), server, timeoutMs: 30_000, userAgent: `kubeplane-bench/${k}` }));
   const data = { payload: payload(VALUE_BYTES) };
   try {
     const results: ApiserverWriteResult[] = [];
