@@ -35,6 +35,21 @@ function fileOf(url: string): string {
   return repo >= 0 ? url.slice(repo + 1) : url.replace(/^file:\/\//, "");
 }
 
+/** A coarse area of a file: where the CPU of a write goes. */
+function areaOf(file: string, fn: string): string {
+  if (fn === "(garbage collector)") return "GC";
+  if (/^npm:@grpc|^node:(_tls|internal\/http2|internal\/streams|net|internal\/stream_base|events|_http)/.test(file)) return "gRPC, HTTP/2, TLS";
+  if (file === "npm:nats") return "NATS client";
+  if (file === "npm:@bufbuild/protobuf" || file.includes("/gen/") || file === "npm:long") return "protobuf";
+  if (file.startsWith("npm:@opentelemetry")) return "OpenTelemetry";
+  if (file === "npm:prom-client") return "prom-client";
+  if (file.startsWith("npm:etcd3") || file.startsWith("npm:cockatiel")) return "etcd client";
+  if (file.startsWith("services/apiserver/src/fieldmanager/")) return "apiserver: field manager";
+  if (file.startsWith("services/apiserver/")) return "apiserver: other";
+  if (file.startsWith("libs/")) return `libs/${file.split("/")[1]}`;
+  return "node/V8 other";
+}
+
 function top(map: Map<string, number>, n: number, perOp: number): string[] {
   return [...map.entries()]
     .sort((a, b) => b[1] - a[1])
@@ -63,6 +78,7 @@ async function main(): Promise<void> {
     const totalFn = new Map<string, number>();
     const selfFile = new Map<string, number>();
     const callers = new Map<string, number>();
+    const byArea = new Map<string, number>();
     let t = profile.startTime;
     let busy = 0;
     for (let i = 0; i < profile.samples.length; i++) {
@@ -76,6 +92,8 @@ async function main(): Promise<void> {
       selfFn.set(l, (selfFn.get(l) ?? 0) + dt);
       const f = fileOf(node.callFrame.url);
       selfFile.set(f, (selfFile.get(f) ?? 0) + dt);
+      const area = areaOf(f, node.callFrame.functionName);
+      byArea.set(area, (byArea.get(area) ?? 0) + dt);
       if (callersOf?.test(l)) {
         const stack: string[] = [];
         for (let id = parent.get(node.id), k = 0; id !== undefined && k < 3; id = parent.get(id), k++) stack.push(label(byId.get(id)!));
@@ -94,6 +112,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `== ${phase.operation}: ${ops} ops, ${(busy / 1000 / ops).toFixed(3)} ms/op sampled busy (main thread)`,
+        "self by area:",
+        ...top(byArea, n, ops),
         "self by file/package:",
         ...top(selfFile, n, ops),
         "self by function:",

@@ -47,7 +47,8 @@ export function callContext(call: object, dryRun = false): RequestContext {
 
 /** The warnings admission left on `call`, each once, in order (the REST gateway sends them as `Warning` headers). */
 export function callWarnings(call: object): string[] {
-  return [...new Set(contexts.get(call)?.warnings ?? [])];
+  const warnings = contexts.get(call)?.warnings;
+  return warnings?.length ? [...new Set(warnings)] : [];
 }
 
 /** Sends `call`'s warnings as response header metadata, `warning: 299 - "text"` per warning; nothing when there are none. */
