@@ -285,6 +285,7 @@ async function main(): Promise<void> {
       lostAtTheEnd: lostNow.length,
       deploymentChanges: apps.mutations,
       jobs: jobLoad.created.length,
+      jobOvershoots: Object.fromEntries([...jobLoad.overlaps].map(([job, o]) => [job, { most: o.most, longestMs: Math.round(o.longestMs) }])),
       faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, faults.records.get(k)!])),
       nodeCuts: faults.nodeCuts,
       realNode: { samples: containers.samples, mostRunning: containers.mostRunning, mostNftRules: containers.mostNftRules, nftRulesSeen: containers.nftRulesSeen, abandonedStarts: containers.abandonedStarts, sandboxesSeen: containers.sandboxIds.size, podIpsSeen: containers.podIps.size, leftovers: drain.left, podsLeft: drain.podsLeft },
@@ -300,6 +301,7 @@ async function main(): Promise<void> {
       `writes acknowledged ${ledger.stats.acknowledged}, unanswered ${ledger.stats.unanswered}, rejected ${ledger.stats.rejected}`,
       `lost ${lost}`,
       `deployment changes ${apps.mutations}, jobs ${jobLoad.created.length}, pods seen bound ${boundTo.size}`,
+      `jobs over their parallelism for a while (a lost create reply, the extra deleted): ${[...jobLoad.overlaps].map(([job, o]) => `${job} ${o.most} pods for ${(o.longestMs / 1000).toFixed(1)} s`).join(", ") || "none"}`,
       `restarts after exits on their own (lost leases): ${cluster.services.map((r) => `${r.name} ${r.unplannedExits}`).join(", ")}`,
       `faults injected ${faults.total}:`,
       ...FAULT_KINDS.map((k) => {
