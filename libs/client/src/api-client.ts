@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import { CallCredentials, ChannelCredentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { ApiError, apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
+import { ApiError, apiErrorFromGrpc, apiErrors, apiserverV1, autoscalingV2Scale, coreV1Event, coreV1Pod, kindFor, policyV1, type ApiObject, type KindInfo, type kubeletV1 } from "@kubeplane/api";
 import { tracingInterceptor } from "./trace-context.js";
 import { podStreamMetadata, portForwardStream, remoteCommandSession, type PodStreamOptions, type PodStreamOutput, type PodStreamSession } from "./pod-streams.js";
 import { warningInterceptor } from "./warnings.js";
@@ -369,6 +369,25 @@ export class ApiClient extends Verbs<ApiObject> {
       })),
     }, opts.signal);
     if (reply.results.length !== bindings.length) throw apiErrors.internalError(new Error(`BindPods answered ${reply.results.length} results for ${bindings.length} bindings`));
+    return reply.results.map((r) => (r.status && r.status.status !== "Success" ? new ApiError(r.status) : undefined));
+  }
+
+  /**
+   * Many core/v1 Events in one CreateEvents call (at most 128): each is authorized in its
+   * namespace, admitted, validated and created on its own, so the reply holds one outcome per
+   * event, in order — undefined when it was created, else its ApiError (AlreadyExists, Invalid,
+   * Forbidden, …). Rejects only when the call as a whole fails (transport, authorization of the
+   * call, too many events; MethodNotAllowed from an apiserver without the call).
+   */
+  async createEvents(events: readonly coreV1Event.Event[], opts: { signal?: AbortSignal } = {}): Promise<(ApiError | undefined)[]> {
+    // One namespace for all: the call is authorized in it alone, so a namespaced recorder may use it too.
+    const first = events[0]?.metadata?.namespace ?? "";
+    const namespace = events.every((e) => (e.metadata?.namespace ?? "") === first) ? first : "";
+    const reply = await this.unary(this.grpcClient.createEvents, {
+      namespace,
+      events: events.map((e) => ({ data: asBuffer(coreV1Event.Event.encode(e).finish()), encoding: Encoding.ENCODING_PROTOBUF })),
+    }, opts.signal);
+    if (reply.results.length !== events.length) throw apiErrors.internalError(new Error(`CreateEvents answered ${reply.results.length} results for ${events.length} events`));
     return reply.results.map((r) => (r.status && r.status.status !== "Success" ? new ApiError(r.status) : undefined));
   }
 

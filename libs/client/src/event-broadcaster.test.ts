@@ -1,7 +1,7 @@
 // Unit tests of the event broadcaster's queue: bounded writers, drops beyond the queue, flush.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { apiErrors, kindFor, type ApiObject } from "@kubeplane/api";
+import { apiErrors, kindFor, type ApiObject, type coreV1Event } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
 import { EventBroadcaster } from "./event-broadcaster.js";
 
@@ -188,5 +188,105 @@ describe("EventBroadcaster", () => {
       await waitFor(() => pending.length > 0 || b.queued === 0, { message: "next write" });
     }
     await b.flush();
+  });
+});
+
+/** A client with CreateEvents: each call (batch, or single create/patch) completes when the test releases it with its results or an error. */
+function batchClient() {
+  type Ev = Partial<coreV1Event.Event>;
+  const calls: Array<{ op: "batch" | "create" | "patch"; names: string[]; counts: number[]; events: Ev[]; release: (outcome?: unknown[] | Error) => void }> = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const call = (op: "batch" | "create" | "patch", evs: Ev[]) =>
+    new Promise<never>((resolve, reject) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      calls.push({
+        op,
+        names: evs.map((e) => e.involvedObject?.name ?? e.metadata?.name ?? ""),
+        counts: evs.map((e) => e.count ?? 0),
+        events: structuredClone(evs),
+        release: (outcome) => {
+          inFlight--;
+          if (outcome instanceof Error) reject(outcome);
+          else resolve((outcome ?? evs.map(() => undefined)) as never);
+        },
+      });
+    });
+  const client = {
+    createEvents: (evs: Ev[]) => call("batch", evs),
+    create: (_kind: unknown, e: Ev) => call("create", [e]),
+    patch: (_kind: unknown, _ns: string, name: string, p: Ev) => call("patch", [{ ...p, involvedObject: { name } as coreV1Event.Event["involvedObject"] }]),
+  };
+  return { client: client as never, calls, maxInFlight: () => maxInFlight };
+}
+
+/** Releases calls one by one (each with `outcome(call)`) until nothing is queued or in flight. */
+async function releaseAll(b: EventBroadcaster, calls: ReturnType<typeof batchClient>["calls"], outcome: (c: (typeof calls)[number]) => unknown[] | Error | undefined = () => undefined): Promise<void> {
+  for (let i = 0; i < calls.length; i++) {
+    calls[i]!.release(outcome(calls[i]!));
+    await waitFor(() => calls.length > i + 1 || b.queued === 0, { message: "the next call" });
+  }
+  await b.flush();
+}
+
+describe("EventBroadcaster with CreateEvents", () => {
+  it("sends a lone event at once and a burst in few batch calls, in order and unchanged", async () => {
+    const { client, calls, maxInFlight } = batchClient();
+    const b = new EventBroadcaster({ client, component: "default-scheduler", instance: "s-1" });
+    for (let i = 0; i < 300; i++) b.record(podKind, pod(`p${i}`), "Normal", "Scheduled", `assigned ns/p${i} to node-${i % 7}`);
+    // The first event left alone, with no wait; the second took the other call slot.
+    assert.deepEqual(calls.map((c) => c.names), [["p0"], ["p1"]]);
+    await releaseAll(b, calls);
+    assert.deepEqual(calls.map((c) => c.names.length), [1, 1, 128, 128, 42]);
+    assert.ok(calls.every((c) => c.op === "batch"));
+    assert.deepEqual(calls.flatMap((c) => c.names), Array.from({ length: 300 }, (_, i) => `p${i}`));
+    assert.deepEqual(
+      calls.flatMap((c) => c.events).map((e) => [e.metadata?.namespace, e.involvedObject?.uid, e.reason, e.message, e.type, e.count, e.source?.component]),
+      Array.from({ length: 300 }, (_, i) => ["ns", `uid-p${i}`, "Scheduled", `assigned ns/p${i} to node-${i % 7}`, "Normal", 1, "default-scheduler"]),
+    );
+    assert.equal(maxInFlight(), 2);
+  });
+
+  it("reports each refused event on its own, folds repeats and patches counts singly", async () => {
+    const errors: string[] = [];
+    const { client, calls } = batchClient();
+    const b = new EventBroadcaster({ client, component: "kubelet", instance: "n1", writers: 1, onError: (err, e) => errors.push(`${e.involvedObject!.name}: ${(err as Error).message}`) });
+    b.record(podKind, pod("a"), "Normal", "Pulled", "pulled");
+    b.record(podKind, pod("b"), "Warning", "BackOff", "back-off");
+    b.record(podKind, pod("b"), "Warning", "BackOff", "back-off"); // folded into the queued create
+    b.record(podKind, pod("c"), "Normal", "Pulled", "pulled");
+    calls[0]!.release();
+    await waitFor(() => calls.length === 2, { message: "the batch of b and c" });
+    assert.deepEqual([calls[1]!.names, calls[1]!.counts], [["b", "c"], [2, 1]]);
+    b.record(podKind, pod("b"), "Warning", "BackOff", "back-off"); // its create is in flight: a patch of its own
+    calls[1]!.release([undefined, apiErrors.alreadyExists({ resource: "events", name: "c.x" })]);
+    await waitFor(() => calls.length === 3, { message: "the count patch" });
+    assert.deepEqual([calls[2]!.op, calls[2]!.counts], ["patch", [3]]);
+    calls[2]!.release();
+    await b.flush();
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /^c: .*already exists/);
+  });
+
+  it("falls back to single creates against an apiserver without the call", async () => {
+    const { client, calls } = batchClient();
+    const b = new EventBroadcaster({ client, component: "c", instance: "i", writers: 1 });
+    for (const name of ["a", "b", "c"]) b.record(podKind, pod(name), "Normal", "R", "m");
+    await releaseAll(b, calls, (c) => (c.op === "batch" ? apiErrors.apiError("MethodNotAllowed", "unknown method CreateEvents") : undefined));
+    b.record(podKind, pod("d"), "Normal", "R", "m");
+    await releaseAll(b, calls);
+    assert.deepEqual(calls.map((c) => `${c.op}:${c.names.join(",")}`), ["batch:a", "create:a", "create:b", "create:c", "create:d"]);
+  });
+
+  it("sends a batch refused across namespaces again per namespace", async () => {
+    const { client, calls } = batchClient();
+    const errors: unknown[] = [];
+    const b = new EventBroadcaster({ client, component: "c", instance: "i", writers: 1, onError: (err) => errors.push(err) });
+    const inNs = (ns: string, name: string): ApiObject => ({ apiVersion: "v1", kind: "Pod", metadata: { namespace: ns, name, uid: name } }) as ApiObject;
+    for (const [ns, name] of [["x", "first"], ["x", "x1"], ["y", "y1"], ["x", "x2"]] as const) b.record(podKind, inNs(ns, name), "Normal", "R", "m");
+    await releaseAll(b, calls, (c) => (c.names.includes("x1") && c.names.includes("y1") ? apiErrors.apiError("Forbidden", "cannot create events at the cluster scope") : undefined));
+    assert.deepEqual(calls.map((c) => c.names), [["first"], ["x1", "y1", "x2"], ["x1", "x2"], ["y1"]]);
+    assert.deepEqual(errors, []);
   });
 });

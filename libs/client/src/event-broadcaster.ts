@@ -1,14 +1,19 @@
 // Records core/v1 Events in the background, as client-go's event broadcaster: a bounded queue
 // drained by a few writers, identical events folded into one with a count, and a per-object
-// spam filter, so events never hold up the work they describe nor flood the apiserver.
+// spam filter, so events never hold up the work they describe nor flood the apiserver. New events
+// leave in CreateEvents batch calls where the apiserver has them.
 import { randomBytes } from "node:crypto";
-import { coreV1Event, isAlreadyExists, isNotFound, kindFor, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { coreV1Event, isAlreadyExists, isApiError, isForbidden, isNotFound, kindFor, type ApiError, type ApiObject, type KindInfo } from "@kubeplane/api";
 import type { ApiClient } from "./api-client.js";
 
 const events = kindFor("v1", "Event") as KindInfo<coreV1Event.Event>;
 
 export interface EventBroadcasterOptions {
-  client: Pick<ApiClient, "create" | "patch">;
+  /**
+   * The apiserver. With `createEvents`, new events are sent in batch calls (falling back to single
+   * creates against an apiserver without the call); without it, one create per event.
+   */
+  client: Pick<ApiClient, "create" | "patch"> & Partial<Pick<ApiClient, "createEvents">>;
   /** source.component and reportingComponent, e.g. "default-scheduler". */
   component: string;
   /** reportingInstance: this replica. */
@@ -17,8 +22,10 @@ export interface EventBroadcasterOptions {
   host?: string;
   /** Events waiting beyond this are dropped (client-go's maxQueuedEvents: 1000). */
   maxQueued?: number;
-  /** Writes in flight at once. Default 4. */
+  /** Calls in flight at once. Default 2 with batch calls (one batch fills while the other is stored), else 4. */
   writers?: number;
+  /** Events per CreateEvents call; default 128 (the apiserver's limit, one etcd txn). */
+  maxBatch?: number;
   /** Told about a write the apiserver refused (logged by the caller; never thrown). */
   onError?: (err: unknown, event: coreV1Event.Event) => void;
   /** Told about each event dropped because the queue was full or its object sent too many. */
@@ -66,6 +73,13 @@ function timestamp(ms: number): string {
  * reason, message) is not written again but raises that Event's count and lastTimestamp (a merge
  * patch; the count only, while the first write is still queued); and each object may have at most
  * `spamBurst` events at once, refilled one per `spamRefillMs` (a crash-looping pod does not flood).
+ *
+ * Batching (the scheduler's BatchBinder policy): a writer that finds a new event at the head of
+ * the queue takes it and the new events queued right behind it (at most `maxBatch`) into one
+ * CreateEvents call, so a lone event leaves at once and a burst leaves in a few calls; count
+ * patches stay single calls, in queue order. Each event of a batch has its own outcome (onError);
+ * a whole call refused as Forbidden across namespaces is sent again per namespace, and an
+ * apiserver without the call (MethodNotAllowed) gets single creates from then on.
  */
 export class EventBroadcaster {
   private readonly queue: Write[] = [];
@@ -75,6 +89,9 @@ export class EventBroadcaster {
   private droppedCount = 0;
   private readonly maxQueued: number;
   private readonly writers: number;
+  private readonly maxBatch: number;
+  /** Set once the apiserver answered that it has no CreateEvents: single creates from then on. */
+  private single: boolean;
   private readonly now: () => number;
   /** Identical-event key → the event it became (LRU by insertion order). */
   private readonly seen = new Map<string, Seen>();
@@ -83,7 +100,9 @@ export class EventBroadcaster {
 
   constructor(private readonly opts: EventBroadcasterOptions) {
     this.maxQueued = opts.maxQueued ?? 1000;
-    this.writers = opts.writers ?? 4;
+    this.single = !opts.client.createEvents;
+    this.writers = opts.writers ?? (this.single ? 4 : 2);
+    this.maxBatch = Math.max(1, opts.maxBatch ?? 128);
     this.now = opts.now ?? Date.now;
   }
 
@@ -197,12 +216,12 @@ export class EventBroadcaster {
   private async drain(): Promise<void> {
     try {
       for (let write = this.take(); write; write = this.take()) {
-        const { event, op } = write;
-        try {
-          if (op === "create") await this.opts.client.create(events, event);
-          else await this.patchCount(event);
-        } catch (err) {
-          this.opts.onError?.(err, event);
+        if (write.op === "create" && !this.single) {
+          const batch = [write.event];
+          while (batch.length < this.maxBatch && this.queue[this.head]?.op === "create") batch.push(this.take()!.event);
+          await this.createBatch(batch);
+        } else {
+          await this.writeOne(write.event, write.op);
         }
       }
     } finally {
@@ -213,6 +232,47 @@ export class EventBroadcaster {
         for (const resolve of waiting) resolve();
       }
     }
+  }
+
+  private async writeOne(event: coreV1Event.Event, op: Write["op"]): Promise<void> {
+    try {
+      if (op === "create") await this.opts.client.create(events, event);
+      else await this.patchCount(event);
+    } catch (err) {
+      this.opts.onError?.(err, event);
+    }
+  }
+
+  /** New events in one CreateEvents call; each failure is reported on its own event. */
+  private async createBatch(batch: coreV1Event.Event[]): Promise<void> {
+    let results: (ApiError | undefined)[];
+    try {
+      results = await this.opts.client.createEvents!(batch);
+    } catch (err) {
+      if (isApiError(err) && err.reason === "MethodNotAllowed") {
+        this.single = true;
+        for (const event of batch) await this.writeOne(event, "create");
+        return;
+      }
+      // Several namespaces make a cluster-wide call: a recorder allowed only in some sends each namespace's events on their own.
+      const byNamespace = new Map<string, coreV1Event.Event[]>();
+      for (const event of batch) {
+        const ns = event.metadata?.namespace ?? "";
+        const group = byNamespace.get(ns);
+        if (group) group.push(event);
+        else byNamespace.set(ns, [event]);
+      }
+      if (isForbidden(err) && byNamespace.size > 1) {
+        for (const group of byNamespace.values()) await this.createBatch(group);
+        return;
+      }
+      for (const event of batch) this.opts.onError?.(err, event);
+      return;
+    }
+    batch.forEach((event, i) => {
+      const err = results[i];
+      if (err) this.opts.onError?.(err, event);
+    });
   }
 
   /**

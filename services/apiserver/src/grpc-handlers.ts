@@ -23,6 +23,7 @@ import type { Authorizer } from "./authz/index.js";
 import { callContext, sendWarnings } from "./call-context.js";
 import { prepareCsrApproval } from "./strategies/certificatesigningrequests.js";
 import { bindPods } from "./bind-batch.js";
+import { createEvents } from "./event-batch.js";
 import { evictPod } from "./eviction.js";
 import { createMetricsApi } from "./metrics-api/index.js";
 import { nodeImageHandlers } from "./node-images.js";
@@ -192,6 +193,9 @@ export function createHandlers(deps: HandlerDeps): Omit<apiserverV1.ApiServerSer
     }),
     bindPods: unary("create", "binding", () => ({ group: "", version: "v1", resource: "pods" }), (req, call) =>
       bindPods({ registry, authorizer: deps.authorizer, logger }, req, call, callContext(call)),
+    ),
+    createEvents: unary("create", "", () => ({ group: "", version: "v1", resource: "events" }), (req, call) =>
+      createEvents({ registry, authorizer: deps.authorizer, logger }, req, call, callContext(call)),
     ),
     getScale: unary("get", "scale", (r) => r.resource, async (req) => {
       const info = scalable(resolveResource(req.resource));

@@ -34,6 +34,17 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     "": "The binding subresource of pods (what the scheduler writes).",
     "binding": "A core/v1 Binding: metadata.name is the pod, target the node."
   },
+  "kubeplane.apiserver.v1.CreateEventsReply": {
+    "results": "One per event, in request order."
+  },
+  "kubeplane.apiserver.v1.CreateEventsRequest": {
+    "": "Up to 128 core/v1 Event creates in one request (the event broadcaster). Each event is\nauthorized (create events in its namespace), admitted, validated and stored on its own; one\nfailing fails alone.",
+    "namespace": "Events' namespace when they name none; \"\" with events that each name theirs.",
+    "events": "core/v1 Events (protobuf or JSON)."
+  },
+  "kubeplane.apiserver.v1.CreateEventsResult": {
+    "": "The outcome of one event: status Success (created), or the Status the single Create call\nwould have failed with (AlreadyExists, Invalid, Forbidden, ...)."
+  },
   "kubeplane.apiserver.v1.CreateRequest": {
     "accept": "The encoding of the object in the reply.",
     "dryRun": "Validate and default but do not store (kpctl --dry-run=server)."

@@ -116,6 +116,9 @@ export function callAttributes(method: string, req: unknown, user: UserInfo): Re
     // Each binding is authorized again on its own pod by the handler (bind-batch.ts).
     case "bindPods":
       return forResource(user, "create", { resource: pods, namespace: r.namespace ?? "" }, "binding");
+    // Each event is authorized again in its own namespace by the handler (event-batch.ts).
+    case "createEvents":
+      return forResource(user, "create", { resource: { group: "", version: "v1", resource: "events" }, namespace: r.namespace ?? "" });
     case "evict": {
       const meta = peekMeta(r["eviction"] as Raw);
       return forResource(user, "create", { resource: pods, namespace: r.namespace || meta.namespace, name: r.name || meta.name }, "eviction");

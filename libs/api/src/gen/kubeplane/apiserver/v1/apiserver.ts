@@ -269,6 +269,31 @@ export interface BindPodsResult {
   status?: Status | undefined;
 }
 
+/**
+ * Up to 128 core/v1 Event creates in one request (the event broadcaster). Each event is
+ * authorized (create events in its namespace), admitted, validated and stored on its own; one
+ * failing fails alone.
+ */
+export interface CreateEventsRequest {
+  /** Events' namespace when they name none; "" with events that each name theirs. */
+  namespace: string;
+  /** core/v1 Events (protobuf or JSON). */
+  events: RawObject[];
+}
+
+export interface CreateEventsReply {
+  /** One per event, in request order. */
+  results: CreateEventsResult[];
+}
+
+/**
+ * The outcome of one event: status Success (created), or the Status the single Create call
+ * would have failed with (AlreadyExists, Invalid, Forbidden, ...).
+ */
+export interface CreateEventsResult {
+  status?: Status | undefined;
+}
+
 export interface GetScaleRequest {
   resource?: Resource | undefined;
   namespace: string;
@@ -2565,6 +2590,231 @@ export const BindPodsResult: MessageFns<BindPodsResult> = {
   },
 };
 
+function createBaseCreateEventsRequest(): CreateEventsRequest {
+  return { namespace: "", events: [] };
+}
+
+export const CreateEventsRequest: MessageFns<CreateEventsRequest> = {
+  encode(message: CreateEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    for (const v of message.events) {
+      RawObject.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.events.push(RawObject.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEventsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => RawObject.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateEventsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => RawObject.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateEventsRequest>): CreateEventsRequest {
+    return CreateEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateEventsRequest>): CreateEventsRequest {
+    const message = createBaseCreateEventsRequest();
+    message.namespace = object.namespace ?? "";
+    message.events = object.events?.map((e) => RawObject.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateEventsReply(): CreateEventsReply {
+  return { results: [] };
+}
+
+export const CreateEventsReply: MessageFns<CreateEventsReply> = {
+  encode(message: CreateEventsReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CreateEventsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEventsReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEventsReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CreateEventsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEventsReply {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => CreateEventsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateEventsReply): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CreateEventsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateEventsReply>): CreateEventsReply {
+    return CreateEventsReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateEventsReply>): CreateEventsReply {
+    const message = createBaseCreateEventsReply();
+    message.results = object.results?.map((e) => CreateEventsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateEventsResult(): CreateEventsResult {
+  return { status: undefined };
+}
+
+export const CreateEventsResult: MessageFns<CreateEventsResult> = {
+  encode(message: CreateEventsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      Status.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateEventsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateEventsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = Status.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateEventsResult {
+    return { status: isSet(object.status) ? Status.fromJSON(object.status) : undefined };
+  },
+
+  toJSON(message: CreateEventsResult): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = Status.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateEventsResult>): CreateEventsResult {
+    return CreateEventsResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateEventsResult>): CreateEventsResult {
+    const message = createBaseCreateEventsResult();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? Status.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseGetScaleRequest(): GetScaleRequest {
   return { resource: undefined, namespace: "", name: "", accept: 0 };
 }
@@ -4143,6 +4393,16 @@ export const ApiServerServiceService = {
     responseSerialize: (value: BindPodsReply): Buffer => Buffer.from(BindPodsReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): BindPodsReply => BindPodsReply.decode(value),
   },
+  /** Many core/v1 Event creates at once, each with its own outcome (see CreateEventsRequest). */
+  createEvents: {
+    path: "/kubeplane.apiserver.v1.ApiServerService/CreateEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateEventsRequest): Buffer => Buffer.from(CreateEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateEventsRequest => CreateEventsRequest.decode(value),
+    responseSerialize: (value: CreateEventsReply): Buffer => Buffer.from(CreateEventsReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateEventsReply => CreateEventsReply.decode(value),
+  },
   getScale: {
     path: "/kubeplane.apiserver.v1.ApiServerService/GetScale" as const,
     requestStream: false as const,
@@ -4309,6 +4569,8 @@ export interface ApiServerServiceServer extends UntypedServiceImplementation {
   bind: handleUnaryCall<BindRequest, ObjectReply>;
   /** Many pods/binding calls at once, each with its own outcome (see BindPodsRequest). */
   bindPods: handleUnaryCall<BindPodsRequest, BindPodsReply>;
+  /** Many core/v1 Event creates at once, each with its own outcome (see CreateEventsRequest). */
+  createEvents: handleUnaryCall<CreateEventsRequest, CreateEventsReply>;
   getScale: handleUnaryCall<GetScaleRequest, ObjectReply>;
   updateScale: handleUnaryCall<UpdateScaleRequest, ObjectReply>;
   version: handleUnaryCall<VersionRequest, VersionReply>;
@@ -4488,6 +4750,22 @@ export interface ApiServerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BindPodsReply) => void,
+  ): ClientUnaryCall;
+  /** Many core/v1 Event creates at once, each with its own outcome (see CreateEventsRequest). */
+  createEvents(
+    request: CreateEventsRequest,
+    callback: (error: ServiceError | null, response: CreateEventsReply) => void,
+  ): ClientUnaryCall;
+  createEvents(
+    request: CreateEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateEventsReply) => void,
+  ): ClientUnaryCall;
+  createEvents(
+    request: CreateEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateEventsReply) => void,
   ): ClientUnaryCall;
   getScale(
     request: GetScaleRequest,
