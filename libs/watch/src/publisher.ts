@@ -195,6 +195,7 @@ export class WatchPublisher {
       await window.idle();
       return window.failed && !signal.aborted ? { progressed: window.acknowledged > 0 } : undefined;
     } finally {
+      window.close();
       signal.removeEventListener("abort", onAbort);
     }
   }

@@ -5,7 +5,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { resourceVersionOf, revisionEndVersion, revisionOfResourceVersion } from "@kubeplane/api";
 import { waitFor } from "@kubeplane/testing";
 import type { JetStreamClient, JetStreamManager } from "nats";
-import { KP_WATCH, PREV_REVISION_HEADER, REVISION_HEADER, WatchPublisher, objectSubject, podsByNodeSubject, type ChangeSource } from "../src/index.js";
+import { GAP_SUBJECT, KP_WATCH, PREV_REVISION_HEADER, REVISION_HEADER, WatchPublisher, objectSubject, podsByNodeSubject, type ChangeSource } from "../src/index.js";
 import { PublishWindow } from "../src/publish-window.js";
 import { deleteObject, putConfigMap, putPod, readStream, runPublisher, startHarness, waitForMessages, type Harness } from "./fixtures/harness.js";
 
@@ -329,3 +329,29 @@ async function startPublisher(opts: { js?: JetStreamClient; source?: ChangeSourc
     },
   };
 }
+
+test("the window's own PubAcks: with no stream a message fails its window at once (no responders), one nobody acknowledges after the timeout", async () => {
+  await h.jsm.streams.delete(KP_WATCH); // beforeEach of the next test makes it again
+  const failures: unknown[] = [];
+  const opts = { js: h.js, maxInFlight: 4, timeoutMs: 300, prevRevision: 0, first: { lastSequence: 0 }, onFailure: (error: unknown) => failures.push(error) };
+  const message = { subject: GAP_SUBJECT, msgId: "1:pubacks", type: "GAP", revision: 1, payload: new Uint8Array(1) };
+  const unrouted = new PublishWindow(opts);
+  unrouted.publish(message);
+  assert.equal(await unrouted.idle(), false);
+  unrouted.close();
+  assert.match(String(failures[0]), /503/);
+  // A plain subscriber takes the message and never answers: no PubAck, so the window's timer ends it.
+  const listener = h.nc.subscribe(GAP_SUBJECT);
+  try {
+    const unanswered = new PublishWindow(opts);
+    const started = performance.now();
+    unanswered.publish(message);
+    assert.equal(await unanswered.idle(), false);
+    assert.ok(performance.now() - started >= 290, "not before its timeout");
+    unanswered.close();
+    assert.match(String(failures[1]), /timed out after 300 ms/);
+    assert.equal(failures.length, 2);
+  } finally {
+    listener.unsubscribe();
+  }
+});
