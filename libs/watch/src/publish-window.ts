@@ -112,7 +112,7 @@ export class PublishWindow {
     }
   }
 
-  /** Ends the window's PubAck subscription and timer; later publishes are not made. Call once done with the window. */
+  /** Ends the window's PubAck subscription and timer, failing what is still in flight; call once done with the window (the publisher does when a pass ends). */
   close(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
