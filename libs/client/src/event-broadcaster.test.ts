@@ -239,6 +239,7 @@ describe("EventBroadcaster with CreateEvents", () => {
     assert.deepEqual(calls.map((c) => c.names), [["p0"], ["p1"]]);
     await releaseAll(b, calls);
     assert.deepEqual(calls.map((c) => c.names.length), [1, 1, 128, 128, 42]);
+    assert.deepEqual([b.batchCalls, b.batchedEvents], [5, 300]);
     assert.ok(calls.every((c) => c.op === "batch"));
     assert.deepEqual(calls.flatMap((c) => c.names), Array.from({ length: 300 }, (_, i) => `p${i}`));
     assert.deepEqual(

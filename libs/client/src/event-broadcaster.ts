@@ -93,6 +93,9 @@ export class EventBroadcaster {
   /** Set once the apiserver answered that it has no CreateEvents: single creates from then on. */
   private single: boolean;
   private readonly now: () => number;
+  /** CreateEvents calls sent and the events they carried (metrics, benchmarks, tests). */
+  batchCalls = 0;
+  batchedEvents = 0;
   /** Identical-event key → the event it became (LRU by insertion order). */
   private readonly seen = new Map<string, Seen>();
   /** Object key → its spam-filter bucket (LRU by insertion order). */
@@ -246,6 +249,8 @@ export class EventBroadcaster {
   /** New events in one CreateEvents call; each failure is reported on its own event. */
   private async createBatch(batch: coreV1Event.Event[]): Promise<void> {
     let results: (ApiError | undefined)[];
+    this.batchCalls++;
+    this.batchedEvents += batch.length;
     try {
       results = await this.opts.client.createEvents!(batch);
     } catch (err) {
