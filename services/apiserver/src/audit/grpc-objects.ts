@@ -34,6 +34,8 @@ function messageJson<T>(typeName: string, codec: MessageCodec<T>, raw: Raw, apiV
 
 const scale = (raw: Raw): unknown => messageJson("kubeplane.autoscaling.v2.Scale", autoscalingV2Scale.Scale, raw, "autoscaling/v1", "Scale");
 
+const eventKind = kindForResource("", "events");
+
 const eviction = (raw: Raw): unknown => messageJson("kubeplane.policy.v1.Eviction", policyV1.Eviction, raw, "policy/v1", "Eviction");
 
 interface Req {
@@ -42,6 +44,7 @@ interface Req {
   patch?: Uint8Array;
   binding?: Raw;
   bindings?: Raw[];
+  events?: Raw[];
   scale?: Raw;
   eviction?: Raw;
   gracePeriodSeconds?: number;
@@ -79,6 +82,8 @@ export function requestBody(method: string, req: unknown): unknown {
       return messageJson("kubeplane.core.v1.Binding", coreV1Pod.Binding, r.binding, "v1", "Binding");
     case "bindPods":
       return { apiVersion: "v1", kind: "List", items: (r.bindings ?? []).map((b) => messageJson("kubeplane.core.v1.Binding", coreV1Pod.Binding, b, "v1", "Binding")) };
+    case "createEvents":
+      return { apiVersion: "v1", kind: "List", items: (r.events ?? []).map((e) => objectJson(eventKind, e)) };
     case "evict":
       return eviction(r.eviction);
     case "updateScale":
