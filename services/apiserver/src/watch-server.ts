@@ -2,6 +2,7 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { apiserverV1 } from "@kubeplane/api";
 import type { Logger } from "@kubeplane/service-kit";
+import { drainedOrGone } from "./drained.js";
 import { resolveResource } from "./resource-resolution.js";
 import { toServiceError } from "./status-mapping.js";
 import { encodeReplyObject } from "./object-codec.js";
@@ -32,7 +33,7 @@ export function createWatchHandler(deps: WatchDeps) {
         controller.signal,
         async (type, obj, revision) => {
           const ok = call.write({ type, object: encodeReplyObject(info, obj, req.accept), revision });
-          if (!ok) await new Promise<void>((resolve) => call.once("drain", () => resolve()));
+          if (!ok) await drainedOrGone(call, controller.signal);
         },
       );
     };

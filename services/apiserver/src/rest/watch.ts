@@ -1,5 +1,6 @@
 // `watch=1`: the JetStream-backed watch as a chunked stream of JSON `{"type","object"}` lines (Tables when asked for).
 import { apiErrors, encodeJson, type ApiObject } from "@kubeplane/api";
+import { drainedOrGone } from "../drained.js";
 import { runWatch } from "../watch-events.js";
 import type { RestCall, RestDeps } from "./context.js";
 import { includeObjectOf, toTable, wantsTable } from "./table.js";
@@ -65,7 +66,8 @@ async function streamWatch(call: RestCall, deps: RestDeps): Promise<void> {
         const json = encodeJson(call.kind, obj);
         const object = table && type !== "BOOKMARK" ? toTable(call.kind, [json], { include, withColumns: first }) : json;
         if (type !== "BOOKMARK") first = false;
-        if (!res.write(`${JSON.stringify({ type, object })}\n`)) await new Promise<void>((resolve) => res.once("drain", () => resolve()));
+        if (controller.signal.aborted) return;
+        if (!res.write(`${JSON.stringify({ type, object })}\n`)) await drainedOrGone(res, controller.signal);
       },
     );
     if (!res.headersSent) res.writeHead(200, { "Content-Type": "application/json" });
