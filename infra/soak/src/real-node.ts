@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { buildBusyboxImage, pushImage, startContainerd, startNatsAuthorizer, startRegistry, waitFor, type Containerd, type ServiceProcess } from "@kubeplane/testing";
+import { buildBusyboxImage, pushImage, removeCgroupTrees, startContainerd, startNatsAuthorizer, startRegistry, waitFor, type Containerd, type ServiceProcess } from "@kubeplane/testing";
 import type { SoakCluster } from "./soak-cluster.js";
 import { Restartable } from "./soak-cluster.js";
 
@@ -127,23 +127,6 @@ export async function startRealNode(cluster: SoakCluster, opts: RealNodeOptions)
     await undo();
     throw err;
   }
-}
-
-/** Removes `rel`'s cgroup directories, deepest first, in every hierarchy under /sys/fs/cgroup; tries for a few seconds (EBUSY right after a kill). */
-async function removeCgroupTrees(rel: string): Promise<void> {
-  const removeTree = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) if (e.isDirectory()) await removeTree(join(dir, e.name));
-    await rmdir(dir).catch(() => undefined);
-  };
-  const trees = (await readdir("/sys/fs/cgroup").catch(() => [] as string[])).map((h) => join("/sys/fs/cgroup", h, rel));
-  await waitFor(
-    async () => {
-      for (const t of trees) await removeTree(t);
-      return (await Promise.all(trees.map((t) => stat(t).then(() => true, () => false)))).every((exists) => !exists);
-    },
-    { timeoutMs: 10_000, intervalMs: 200, message: `cgroups ${rel} removed` },
-  ).catch(() => undefined);
 }
 
 /** Pod cgroup directories (pod<uid>) anywhere below `rel` in every hierarchy. */

@@ -34,7 +34,7 @@ export { createTestCgroup, TestCgroupError, type TestCgroup } from "./test-cgrou
 export { startRegistry, type Registry } from "./registry.js";
 export { buildBusyboxImage, BUSYBOX_IMAGE, ImageError, PAUSE_IMAGE, pushImage, type BuildImageOptions, type ImageLayout } from "./images.js";
 export { CRI_NAMESPACE, startContainerd, type Containerd, type ContainerdOptions } from "./containerd.js";
-export { httpGet, kpctlTlsFlags, runKpctl, startNodeStack, type NodeStack, type NodeStackOptions } from "./node-stack.js";
+export { httpGet, kpctlTlsFlags, removeCgroupTrees, runKpctl, startNodeStack, type NodeStack, type NodeStackOptions } from "./node-stack.js";
 export { PrometheusQueryError, startPrometheus, type PromAlert, type Prometheus, type PrometheusOptions, type PromSample, type PromTarget } from "./prometheus.js";
 export {
   SIMULATOR_COMMON_NAME,

@@ -101,7 +101,7 @@ export async function startNodeStack(cp: ControlPlane, opts: NodeStackOptions): 
  * containers' processes were just killed and may not have left their cgroups yet (rmdir: EBUSY),
  * so it tries again until the trees are gone, for a few seconds.
  */
-async function removeCgroupTrees(rel: string): Promise<void> {
+export async function removeCgroupTrees(rel: string): Promise<void> {
   const removeTree = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const e of entries) if (e.isDirectory()) await removeTree(join(dir, e.name));
