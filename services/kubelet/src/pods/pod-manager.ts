@@ -77,8 +77,11 @@ export class PodManager {
    */
   private readonly statusPending = new Map<string, PendingStatus>();
   private readonly statusInFlight = new Map<string, PendingStatus>();
-  /** The apiserver's reply to the last status write per pod: its resourceVersion, before the watch brings it. */
-  private readonly statusWritten = new Map<string, Pod>();
+  /**
+   * The apiserver's reply to the last status write per pod, until the watch brings it (see `seen`), and the
+   * resourceVersions of the writes of ours before it that the watch may still bring.
+   */
+  private readonly statusWritten = new Map<string, { pod: Pod; earlier: Set<string> }>();
   private readonly statusSettled = new Map<string, Array<() => void>>();
   private readonly stopping = new AbortController();
   private loops: Promise<unknown>[] = [];
@@ -94,7 +97,7 @@ export class PodManager {
     this.informer.addEventHandler({
       onAdd: (p) => this.observe(p),
       // Not on the kubelet's own status writes: only what it must act on (spec, metadata, deletion).
-      onUpdate: (old, p) => (needsSync(old, p) ? this.observe(p) : this.byUid.set(p.metadata!.uid, p)),
+      onUpdate: (old, p) => (needsSync(old, p) ? this.observe(p) : this.seen(p)),
       onDelete: (p) => {
         const uid = p.metadata!.uid;
         this.byUid.delete(uid);
@@ -142,7 +145,7 @@ export class PodManager {
 
   private observe(p: Pod): void {
     const uid = p.metadata!.uid;
-    this.byUid.set(uid, p);
+    this.seen(p);
     if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, Date.now());
     this.queue.add(uid);
   }
@@ -326,16 +329,24 @@ export class PodManager {
     this.pumpStatusWrites();
   }
 
-  /** The pod as last known: the informer's, or our last status write's reply when that is newer. */
-  private latestPod(uid: string): Pod | undefined {
-    const seen = this.byUid.get(uid);
+  /**
+   * The informer's copy of a pod. Our last status write's reply stays the pod's latest until the watch
+   * brings that write, or brings a version we did not write (another writer's, or a relist's): then the
+   * informer's copy is at least as new. An earlier write of ours arriving late changes nothing.
+   * resourceVersions are only compared for equality: they are opaque to clients.
+   */
+  private seen(p: Pod): void {
+    const uid = p.metadata!.uid;
+    this.byUid.set(uid, p);
     const written = this.statusWritten.get(uid);
-    if (!seen || !written) return seen;
-    try {
-      return BigInt(written.metadata!.resourceVersion) > BigInt(seen.metadata!.resourceVersion) ? written : seen;
-    } catch {
-      return seen;
-    }
+    if (!written) return;
+    const rv = p.metadata!.resourceVersion;
+    if (rv === written.pod.metadata!.resourceVersion || !written.earlier.has(rv)) this.statusWritten.delete(uid);
+  }
+
+  /** The pod as last known: our last status write's reply until the watch has caught up with it (see `seen`), else the informer's. */
+  private latestPod(uid: string): Pod | undefined {
+    return this.statusWritten.get(uid)?.pod ?? this.byUid.get(uid);
   }
 
   private pumpStatusWrites(): void {
@@ -374,7 +385,9 @@ export class PodManager {
     if (!pod) return;
     try {
       const written = await this.o.client.updateStatus(pods, coreV1Pod.Pod.fromPartial({ ...pod, status: next.status }));
-      this.statusWritten.set(uid, written);
+      const before = this.statusWritten.get(uid);
+      const earlier = before ? new Set([...before.earlier, before.pod.metadata!.resourceVersion].slice(-8)) : new Set<string>();
+      this.statusWritten.set(uid, { pod: written, earlier });
       const s = (performance.now() - next.since) / 1000;
       this.o.metrics.podStatusSyncDuration.observe(s);
       if (next.becameRunning) this.o.metrics.podStartPhase.observe({ phase: "status_write" }, s);
@@ -382,6 +395,7 @@ export class PodManager {
       if (isNotFound(err) || this.stopping.signal.aborted) return;
       // A newer pod is on its way through the informer: look again once it has arrived.
       if (isConflict(err)) {
+        this.statusWritten.delete(uid);
         this.queue.addAfter(uid, 200);
         return;
       }
