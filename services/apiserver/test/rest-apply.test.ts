@@ -28,6 +28,7 @@ after(async () => {
 interface Entry {
   manager: string;
   operation: string;
+  time: string;
   apiVersion: string;
   subresource?: string;
   fieldsV1: Record<string, unknown>;
@@ -120,8 +121,12 @@ describe("server-side apply with kubectl", () => {
     await run(["apply", "--server-side", "-f", "-"], deployment("migrate", { replicas: 2, labels: { tier: "web" } }));
     const migrated = await getDeployment("migrate");
     // kubectl moved kubectl-client-side-apply's fields to its Apply entry, and keeps the last-applied annotation as its own applier.
-    assert.deepEqual(migrated.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`), ["kubectl/Apply", "kubectl-last-applied/Apply"]);
-    assert.ok(ownsReplicas(migrated.metadata.managedFields![0]));
+    // Both are Apply entries: Kubernetes orders them by time (whole seconds), then by manager, so the order depends on whether a second turned between them.
+    const entries = migrated.metadata.managedFields!;
+    assert.deepEqual(entries.map((e) => `${e.manager}/${e.operation}`).sort(), ["kubectl-last-applied/Apply", "kubectl/Apply"]);
+    const order = (e: Entry): string => `${e.time}\u0000${e.manager}`;
+    assert.ok(order(entries[0]!) < order(entries[1]!), `entries in Kubernetes' order: ${JSON.stringify(entries.map((e) => [e.time, e.manager]))}`);
+    assert.ok(ownsReplicas(entries.find((e) => e.manager === "kubectl")));
     await run(["apply", "--server-side", "-f", "-"], deployment("migrate", { replicas: 2 }));
     assert.equal((await getDeployment("migrate")).metadata.labels?.["tier"], undefined, "the label the client-side apply set is now the applier's to drop");
   });
