@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NODE_FLAGS := --conditions=source --import tsx
+# TAP as before, then each file's wall time, slowest first (libs/testing/reporters/file-times.mjs).
+TEST_REPORTERS := --test-reporter=tap --test-reporter-destination=stdout --test-reporter=./libs/testing/reporters/file-times.mjs --test-reporter-destination=stdout
 BIN := node_modules/.bin
 UNIT_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o \( -path '*/src/*' -o -path '*/bench/*' \) -name '*.test.ts' -print 2>/dev/null | sort)
 INTEGRATION_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
@@ -55,15 +57,15 @@ lint: build check-generated ## typecheck, eslint, layering rules, generated code
 	promtool check rules infra/observability/rules/*.yaml >/dev/null
 
 test-unit: deps ## unit tests (beside the code, src/**/*.test.ts)
-	node $(NODE_FLAGS) --test --test-concurrency=2 $(UNIT_TESTS)
+	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=2 $(UNIT_TESTS)
 
 test-integration: deps ## integration tests on real etcd and NATS (test/**/*.test.ts)
-	node $(NODE_FLAGS) --test --test-concurrency=1 $(INTEGRATION_TESTS)
+	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=1 $(INTEGRATION_TESTS)
 
 test: deps lint ## everything CI runs: lint, unit tests (two at a time) and integration tests (one at a time); both run, either failing fails
 	@rc=0; \
-	node $(NODE_FLAGS) --test --test-concurrency=2 $(UNIT_TESTS) || rc=$$?; \
-	node $(NODE_FLAGS) --test --test-concurrency=1 $(INTEGRATION_TESTS) || rc=$$?; \
+	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=2 $(UNIT_TESTS) || rc=$$?; \
+	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=1 $(INTEGRATION_TESTS) || rc=$$?; \
 	exit $$rc
 
 bench: deps bench-deps build ## benchmarks that print figures, data planes beside their peers (KP_BENCH_SCALE multiplies their sizes)
