@@ -1,11 +1,19 @@
 // Prometheus metrics: a registry per service with process metrics and gRPC server metrics.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+/**
+ * How often the event loop delay monitor behind `nodejs_eventloop_lag_*` samples, in ms. prom-client's
+ * 10 ms is a timer waking every service 100 times a second even when idle; each wake-up preempts
+ * whatever shares the CPU (the ingress-controller's nginx worker: 0.3 µs of CPU a request at
+ * 30,000 requests/s). Ten samples a second still give the lag percentiles dashboards read.
+ */
+export const EVENT_LOOP_MONITORING_MS = 100;
+
 /** Creates the registry a service exposes on /metrics, with Node.js process metrics. */
 export function createRegistry(labels: Record<string, string> = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_MS });
   return registry;
 }
 

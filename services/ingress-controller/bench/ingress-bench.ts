@@ -98,7 +98,7 @@ function summary(side: Side) {
     p50Ms: p50.median,
     p99Ms: p99.median,
     spread: { requestsPerSec: rps, p50Ms: p50, p99Ms: p99 },
-    cpuUsPerRequest: Math.round((1e6 * sum(side.cpuSeconds)) / (REQUESTS * side.rounds.length)),
+    cpuUsPerRequest: Number(((1e6 * sum(side.cpuSeconds)) / (REQUESTS * side.rounds.length)).toFixed(1)),
     /** CPU of the data-plane CPU's processes (this side's proxy and the backends) per second of the rounds: near 1 when pinned, the data plane was the limit; well below, the load generator was. */
     dataPlaneCpuBusy: Number(((sum(side.cpuSeconds) + sum(side.backendCpuSeconds)) / seconds).toFixed(2)),
     /** Median busy share over the rounds of the load generator's CPU and of the data planes' CPU (everything on them, kernel included; both "any" when unpinned). */
@@ -206,7 +206,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
         /** Warm-up + measured rounds + the readiness probe, if every request was counted. */
         requestsCountedInMetrics: counted,
         /** Of cpuUsPerRequest, what the controller (Node: informers, access log) spent; the rest is nginx. */
-        controllerCpuUsPerRequest: Math.round((1e6 * sum(controllerSeconds)) / (REQUESTS * PAIRS)),
+        controllerCpuUsPerRequest: Number(((1e6 * sum(controllerSeconds)) / (REQUESTS * PAIRS)).toFixed(2)),
         /** nginx reloads while the rounds ran (a reload would put two worker generations on the data CPU). */
         reloadsDuringRounds,
       },
@@ -229,7 +229,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
       `${formatSpread(f.spread.requestsPerSec, " req/s")} p50 ${f.p50Ms} ms p99 ${formatSpread(f.spread.p99Ms, " ms")} ${f.cpuUsPerRequest} µs CPU/req, CPUs busy ${f.cpuBusy.loadGenerator}/${f.cpuBusy.dataPlane}`;
     process.stdout.write(
       `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS}, ${PAIRS} interleaved pairs after a warm-up, medians (min–max), ${BACKENDS} backends, ab on CPU ${figures.cpus.loadGenerator}, data planes on CPU ${figures.cpus.dataPlane} (CPUs busy: ab's/data planes'): ` +
-        `ingress ${side(ingressFigures)}; plain nginx ${side(nginxFigures)}; ` +
+        `ingress ${side(ingressFigures)} (controller ${figures.ingress.controllerCpuUsPerRequest} µs/req); plain nginx ${side(nginxFigures)}; ` +
         `ratio of medians ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9; pairs ${figures.ratio.requestsPerSecPairs.min}–${figures.ratio.requestsPerSecPairs.max}), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU; ` +
         `${reloadsDuringRounds} reloads; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
     );
