@@ -69,6 +69,7 @@ export * as rbacV1 from "./gen/kubeplane/rbac/v1/rbac.js";
 export * as authorizationV1 from "./gen/kubeplane/authorization/v1/access_review.js";
 export * as authenticationV1 from "./gen/kubeplane/authentication/v1/self_subject_review.js";
 
+export { encodeMessage } from "./proto-encode.js";
 export { kindFor, kindForResource, kindForVersion, servedVersions, kindsList, nodeMetricsInfo, podMetricsInfo, resolveKind, fieldsOf, type ApiObject, type KindInfo, type MessageCodec } from "./kinds.js";
 export { REGISTRY_PREFIX, namespacePrefix, parseRegistryKey, registryKey, resourcePrefix, type ParsedKey } from "./registry-keys.js";
 export {

@@ -1,5 +1,5 @@
 // Objects in and out: the request's JSON or protobuf to a typed object, and back for replies and etcd.
-import { apiErrors, apiserverV1, decodeJson, defaultJsonLimits, encodeJson, entityTooLarge, parseJsonBody, type ApiObject, type KindInfo } from "@kubeplane/api";
+import { apiErrors, apiserverV1, decodeJson, defaultJsonLimits, encodeJson, encodeMessage, entityTooLarge, parseJsonBody, type ApiObject, type KindInfo } from "@kubeplane/api";
 
 const { Encoding } = apiserverV1;
 type RawObject = apiserverV1.RawObject;
@@ -39,7 +39,7 @@ export function encodeReplyObject<T extends ApiObject>(info: KindInfo<T>, obj: T
   if (accept === Encoding.ENCODING_JSON) {
     return { data: Buffer.from(JSON.stringify(encodeJson(info, obj))), encoding: Encoding.ENCODING_JSON };
   }
-  return { data: asBuffer(info.codec.encode(obj).finish()), encoding: Encoding.ENCODING_PROTOBUF };
+  return { data: asBuffer(encodeMessage(info.codec, obj)), encoding: Encoding.ENCODING_PROTOBUF };
 }
 
 /** The bytes stored in etcd: the protobuf message without resourceVersion (the store derives it from mod_revision and the stored ordinal). */
@@ -47,7 +47,7 @@ export function encodeForStorage<T extends ApiObject>(info: KindInfo<T>, obj: T)
   const rv = obj.metadata?.resourceVersion;
   if (obj.metadata) obj.metadata.resourceVersion = "";
   try {
-    return info.codec.encode(obj).finish();
+    return encodeMessage(info.codec, obj);
   } finally {
     if (obj.metadata && rv !== undefined) obj.metadata.resourceVersion = rv;
   }

@@ -1,5 +1,5 @@
 // The change feed the watch publisher sends to NATS: etcd's changes, decrypted, with Secret payloads removed.
-import { parseRegistryKey, type KindInfo } from "@kubeplane/api";
+import { encodeMessage, parseRegistryKey, type KindInfo } from "@kubeplane/api";
 import type { EtcdStore } from "@kubeplane/storage";
 import type { ChangeSource } from "@kubeplane/watch";
 import type { Logger } from "@kubeplane/service-kit";
@@ -17,7 +17,7 @@ function withoutPayload(info: KindInfo, bytes: Uint8Array): Uint8Array {
   const obj = info.codec.decode(bytes) as { data?: unknown; stringData?: unknown };
   obj.data = {};
   obj.stringData = {};
-  return info.codec.encode(obj as never).finish();
+  return encodeMessage(info.codec, obj as never);
 }
 
 /**
@@ -26,7 +26,7 @@ function withoutPayload(info: KindInfo, bytes: Uint8Array): Uint8Array {
  * fetches the object gets the InternalError that names the key.
  */
 function undecryptable(info: KindInfo, namespace: string, name: string): Uint8Array {
-  return info.codec.encode(info.codec.fromPartial({ metadata: { name, namespace } }) as never).finish();
+  return encodeMessage(info.codec, info.codec.fromPartial({ metadata: { name, namespace } }) as never);
 }
 
 /**
