@@ -1,6 +1,8 @@
 // `make bench` (kubelet, simulated mode): how fast 10,000 pods on 1,000 simulated nodes are reported Running (KWOK's CI bound: 240 s; ours: 30 s).
 import { setMaxListeners } from "node:events";
-import { loadavg } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
+import { dirname, resolve } from "node:path";
 import { connect } from "nats";
 import { Registry } from "prom-client";
 import { coreV1Pod, kindFor, type coreV1Config, type KindInfo } from "@kubeplane/api";
@@ -25,6 +27,7 @@ const WITH_SCHEDULER = process.env.KP_BENCH_SCHEDULER !== "0";
 /** The simulator's status writes in flight (KP_BENCH_SIM_CONCURRENCY); as many as the creators', so neither starves the other. */
 const SIM_CONCURRENCY = Number(process.env.KP_BENCH_SIM_CONCURRENCY ?? 100);
 const RUNNING_TIMEOUT_MS = 600_000;
+const OUTPUT = resolve(".local/bench/kubelet-simulate.json");
 const TARGET_SECONDS = 30;
 
 interface Result {
@@ -152,6 +155,10 @@ async function main(): Promise<void> {
       results.push(await scenario("scheduled", cp, watch, clients, sim, false, { scheduler: scheduler.pid }));
     }
     process.stdout.write(`${report(nodeSeconds, results)}\n`);
+    await mkdir(dirname(OUTPUT), { recursive: true });
+    const figures = { scale: SCALE, nodes: NODES, pods: PODS, targetSeconds: TARGET_SECONDS * SCALE, simConcurrency: SIM_CONCURRENCY, nodeRegistrationSeconds: nodeSeconds, scenarios: results, loadAverage: loadavg()[0], node: process.version, cores: availableParallelism(), finishedAt: new Date().toISOString() };
+    await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
+    benchProgress(`figures written to ${OUTPUT}`);
   } finally {
     await sim?.stop();
     await scheduler?.kill();
