@@ -74,7 +74,7 @@ test("the counter counts lines split across chunks, failed endpoints and duratio
   const sum = duration.find((v) => v.metricName === "ingress_controller_request_duration_seconds_sum")?.value ?? 0;
   // Σ i/1000 for i < 6000, plus 6,000 zeros.
   assert.ok(Math.abs(sum - (5999 * 6000) / 2 / 1000) < 1e-6, `sum ${sum}`);
-  const le = (bound: string): number | undefined => duration.find((v) => v.metricName === "ingress_controller_request_duration_seconds_bucket" && String(v.labels.le) === bound)?.value;
+  const le = (bound: string): number | undefined => duration.find((v) => v.metricName === "ingress_controller_request_duration_seconds_bucket" && String((v.labels as Record<string, unknown>).le) === bound)?.value;
   assert.equal(le("0.001"), 6002, "0.000 (6,000 + 1) and 0.001");
   assert.equal(le("+Inf"), 12_000);
   counter.flushInto(metrics);
