@@ -143,7 +143,8 @@ describe("node join (kubelet TLS bootstrapping)", () => {
     const renewed = new X509Certificate(readFileSync(files.clientFile));
     assert.ok(Date.now() < Date.parse(first.validTo), "renewed before the first certificate expired");
     assert.ok(Date.parse(renewed.validTo) > Date.parse(first.validTo));
-    assert.ok(natsReconnects >= 1);
+    // The rotation writes the file, then reconnects NATS: the poll above may see the file first.
+    await waitFor(() => natsReconnects >= 1, { timeoutMs: 10_000, message: "NATS reconnected with the renewed client certificate" });
     // After the first certificate expired, the node still works on the renewed one: heartbeats go on, NATS is connected.
     await waitFor(() => Date.now() > Date.parse(first.validTo) + 1000, { timeoutMs: 40_000, intervalMs: 500, message: "the first certificate to expire" });
     const before = ((await admin.get(leases, "kube-node-lease", "node-3")) as coordinationV1.Lease).spec?.renewTime;
