@@ -12,7 +12,7 @@ const LISTED = 25;
  * @param {AsyncIterable<{ type: string, data: { file?: string, nesting: number } }>} source
  */
 export default async function* fileTimes(source) {
-  /** @type {Map<string, { first: number, last: number, tests: number, failed: number }>} */
+  /** @type {Map<string, { first: number, last: number, failed: number }>} */
   const files = new Map();
   const started = Date.now();
   for await (const event of source) {
@@ -21,17 +21,14 @@ export default async function* fileTimes(source) {
     if (!file || event.type === "test:enqueue") continue;
     const now = Date.now();
     let span = files.get(file);
-    if (!span) files.set(file, (span = { first: now, last: now, tests: 0, failed: 0 }));
+    if (!span) files.set(file, (span = { first: now, last: now, failed: 0 }));
     span.last = now;
-    if ((event.type === "test:pass" || event.type === "test:fail") && event.data.nesting === 0) {
-      span.tests++;
-      if (event.type === "test:fail") span.failed++;
-    }
+    if (event.type === "test:fail" && event.data.nesting === 0) span.failed++;
   }
   const total = (Date.now() - started) / 1000;
   const rows = [...files.entries()].map(([file, s]) => ({ file: file.replace(`${process.cwd()}/`, ""), seconds: (s.last - s.first) / 1000, ...s }));
   rows.sort((a, b) => b.seconds - a.seconds);
   const inFiles = rows.reduce((sum, r) => sum + r.seconds, 0);
   yield `\n# ${rows.length} test files in ${total.toFixed(0)} s (${inFiles.toFixed(0)} s inside files); the ${Math.min(LISTED, rows.length)} slowest:\n`;
-  for (const r of rows.slice(0, LISTED)) yield  `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}${r.failed ? `  (${r.failed} failed)` : ""}\n`;
+  for (const r of rows.slice(0, LISTED)) yield `#   ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}${r.failed ? `  (${r.failed} failed)` : ""}\n`;
 }

@@ -70,22 +70,12 @@ async function main(): Promise<void> {
   const apiserver = await startServiceProcess({ entry: apiserverMain, flags: { "etcd-endpoints": etcd.endpoints.join(","), "nats-url": nats.url } });
   const clients = Array.from({ length: CONNECTIONS }, (_, i) => ApiClient.connect({ ...clientTls(), server: apiserver.grpcAddress, userAgent: `write-cost-bench-${i}` }));
   const rows: Row[] = [];
-  /** Times `ops` writes: one `op` each, CONCURRENCY in flight; or, with `calls`, `call` that many times (`inFlight` at once), which together make the `ops` writes. */
-  const measure = async (
-    operation: string,
-    ops: number,
-    op: (i: number, client: ApiClient) => Promise<unknown>,
-    calls?: number,
-    inFlight?: number,
-    call?: (i: number, client: ApiClient) => Promise<unknown>,
-  ): Promise<void> => {
+  /** Times `ops` writes made by `calls` calls of `call` (`inFlight` at once); a single write a call by default. */
+  const measure = async (operation: string, ops: number, call: (i: number, client: ApiClient) => Promise<unknown>, calls = ops, inFlight = CONCURRENCY): Promise<void> => {
     const apiBefore = await processCpuSeconds(apiserver.pid);
     const me = process.cpuUsage();
     const startUs = Number(process.hrtime.bigint() / 1000n);
-    const seconds =
-      calls !== undefined && call
-        ? await runConcurrently(operation, calls, inFlight ?? 1, (i) => call(i, clients[i % CONNECTIONS]!))
-        : await runConcurrently(operation, ops, CONCURRENCY, (i) => op(i, clients[i % CONNECTIONS]!));
+    const seconds = await runConcurrently(operation, calls, inFlight, (i) => call(i, clients[i % CONNECTIONS]!));
     const apiCpu = (await processCpuSeconds(apiserver.pid)) - apiBefore;
     const mine = process.cpuUsage(me);
     phases.push({ operation, ops, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
@@ -110,12 +100,8 @@ async function main(): Promise<void> {
       const failed = outcomes.find((o) => o !== undefined);
       if (failed) throw failed;
     };
-    await measure(`pod binding ×${BATCH} (BindPods)`, OPS, async () => undefined, calls, BATCH_CALLS_IN_FLIGHT, async (call, c) =>
-      allDone(await c.bindPods(slice(call).map((i) => ({ namespace: NAMESPACE, pod: `batched-${i}`, node: `node-${i % 50}` })))),
-    );
-    await measure(`event create ×${BATCH} (CreateEvents)`, OPS, async () => undefined, calls, BATCH_CALLS_IN_FLIGHT, async (call, c) =>
-      allDone(await c.createEvents(slice(call).map((i) => coreV1Event.Event.fromPartial(scheduledEvent("batched", i))))),
-    );
+    await measure(`pod binding ×${BATCH} (BindPods)`, OPS, async (call, c) => allDone(await c.bindPods(slice(call).map((i) => ({ namespace: NAMESPACE, pod: `batched-${i}`, node: `node-${i % 50}` })))), calls, BATCH_CALLS_IN_FLIGHT);
+    await measure(`event create ×${BATCH} (CreateEvents)`, OPS, async (call, c) => allDone(await c.createEvents(slice(call).map((i) => coreV1Event.Event.fromPartial(scheduledEvent("batched", i))))), calls, BATCH_CALLS_IN_FLIGHT);
   } finally {
     for (const c of clients) c.close();
     await apiserver.kill();
