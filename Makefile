@@ -7,7 +7,7 @@ TEST_REPORTERS := --test-reporter=tap --test-reporter-destination=stdout --test-
 BIN := node_modules/.bin
 UNIT_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o \( -path '*/src/*' -o -path '*/bench/*' \) -name '*.test.ts' -print 2>/dev/null | sort)
 INTEGRATION_TESTS = $(shell find libs services infra/observability infra/deploy -path '*/node_modules' -prune -o -path '*/dist' -prune -o -path '*/test/*' -name '*.test.ts' -print 2>/dev/null | sort)
-DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus jq systemd nginx-light
+DEBIAN_PACKAGES := etcd-server etcd-client nats-server curl openssl containerd runc containernetworking-plugins docker-registry skopeo busybox-static nftables iproute2 dnsutils prometheus jq systemd nginx-light libnginx-mod-http-lua
 # The data-plane benches' peers and load generators (make bench): plain nginx, dnsmasq, dnsperf, ab.
 BENCH_DEBIAN_PACKAGES := nginx-light dnsmasq-base dnsperf apache2-utils
 APT_STAMP := .local/apt.stamp

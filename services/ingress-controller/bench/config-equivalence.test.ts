@@ -17,26 +17,23 @@ const site: Site = {
   ],
   upstreams: [{ name: "ns.web.80", servers: ports.map((p) => `127.0.0.1:${p}`) }],
 };
-const ours = renderNginxConfig(
-  site,
-  {
+const options: Parameters<typeof renderNginxConfig>[1] = {
     stateDir: "/state",
     httpListen: "127.0.0.1:8080",
     httpsListen: "127.0.0.1:8443",
     workerProcesses: "1",
     workerUser: "nobody nogroup",
-    accessLog: "/state/access.fifo",
+    requestMetrics: { kind: "access-log", fifo: "/state/access.fifo" },
     connectTimeoutMs: 5000,
     workerShutdownTimeoutMs: 10_000,
     fallbackCertificate: "/state/fallback.pem",
     certificatePath: () => "/state/x.pem",
-  },
-  1,
-);
+};
+const ours = renderNginxConfig(site, options, 1);
 
 test("the route's directives follow nginx's inheritance: the web.example server, its location /, its upstream", () => {
   const route = routeDirectives(ours, "web.example", 8080);
-  assert.deepEqual(route.route.get("set"), ["$kp_namespace ns", "$kp_ingress web", "$kp_service web"]);
+  assert.deepEqual(route.route.get("set"), ["$kp_route ns web web"]);
   assert.deepEqual(route.route.get("proxy_buffering"), ["off"]);
   assert.deepEqual(route.upstream.get("server"), ["127.0.0.1:9001 max_fails=0", "127.0.0.1:9002 max_fails=0", "127.0.0.1:9003 max_fails=0"]);
   assert.deepEqual(route.main.get("worker_connections"), ["16384"]);
@@ -51,6 +48,14 @@ test("the peer differs from the rendered configuration only where the ingress do
     ["access_log", "proxy_set_header", "set"],
   );
   assert.ok(differences.every((d) => d.why !== ""));
+  // Counting in Lua instead: the module's setup and the log phase handler, every one explained.
+  const lua = renderNginxConfig(site, { ...options, requestMetrics: { kind: "lua", modulesDir: "/usr/lib/nginx/modules", packageDir: "/state/lua" } }, 1);
+  const luaDifferences = configDifferences(routeDirectives(lua, "web.example", 8080), routeDirectives(nginxConfig("/peer", peerConfig(ports, 8090)), "web.example", 8090));
+  assert.deepEqual(
+    luaDifferences.map((d) => d.directive),
+    ["load_module", "init_by_lua_block", "init_worker_by_lua_block", "log_by_lua_block", "lua_package_path", "lua_shared_dict", "proxy_set_header", "set"],
+  );
+  assert.ok(luaDifferences.every((d) => d.why !== ""));
 });
 
 test("a peer with other data-path settings or other backends is reported unexplained", () => {

@@ -41,12 +41,21 @@ const IGNORED = new Set([
  * Differences the ingress has by design, and why the comparison stays fair with them: they are
  * the ingress's own work on every request, so their cost belongs in its figures.
  */
+const LUA_SETUP = "loads and configures lua-nginx-module for the request counting of log_by_lua_block (the module's code, its shared dict, the flush timer of each worker)";
+
 const EXPLAINED: Record<string, string> = {
   access_log:
-    "the ingress writes one line a request (buffered 32k, flushed every 100 ms) into a FIFO the controller reads for its request metrics, as ingress-nginx logs and counts every request; plain nginx logs nothing — the metrics are part of the product, so the fair comparison keeps them on and counts the log writes and the controller's reading in the ingress's CPU",
+    "the ingress writes one line a request (buffered 32k, flushed every 100 ms) into a FIFO the controller reads for its request metrics (the default --nginx-request-metrics=access-log), as ingress-nginx logs and counts every request; plain nginx logs nothing — the metrics are part of the product, so the fair comparison keeps them on and counts the log writes and the controller's reading in the ingress's CPU",
+  log_by_lua_block:
+    "with --nginx-request-metrics=lua the ingress counts every request in its worker instead (a Lua table per worker, moved into a shared dict every 100 ms, read by the controller at scrape time); plain nginx counts nothing — the fair comparison keeps the metrics on",
+  load_module: LUA_SETUP,
+  lua_package_path: LUA_SETUP,
+  lua_shared_dict: LUA_SETUP,
+  init_by_lua_block: LUA_SETUP,
+  init_worker_by_lua_block: LUA_SETUP,
   proxy_set_header:
     "the ingress sets X-Forwarded-For/Proto/Host/Port and X-Real-IP, passes Upgrade with a mapped Connection (websockets) and blanks Keep-Alive, Proxy-Connection and TE (docs/ingress-controller.md, Proxying); plain nginx sets Host and an empty Connection",
-  set: "the ingress labels each location (namespace, ingress, service) for the access log line",
+  set: "the ingress labels each location ($kp_route: namespace, ingress, service) for its request metrics",
 };
 
 function differ(a: string[] | undefined, b: string[] | undefined): boolean {

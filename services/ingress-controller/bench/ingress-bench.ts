@@ -26,6 +26,8 @@ const BACKENDS = 3;
 const HOST = "web.example";
 const OUTPUT = resolve(".local/bench/ingress.json");
 const ns = "ingress-bench";
+/** How the ingress's nginx counts requests (`--nginx-request-metrics`): the default, or KP_INGRESS_BENCH_METRICS=lua. */
+const REQUEST_METRICS = process.env.KP_INGRESS_BENCH_METRICS ?? "access-log";
 
 /** One side's rounds and the CPU each took: its data plane (nginx, plus the controller for the ingress) and the shared backends. */
 interface Side {
@@ -160,6 +162,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
         "publish-address": "127.0.0.1",
         "state-dir": join(dir, "ingress"),
         "nginx-worker-processes": "1",
+        "nginx-request-metrics": REQUEST_METRICS,
       },
     });
     const running = controller;
@@ -198,6 +201,8 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
       /** Measured (peer, ingress) pairs after one warm-up round each; figures are medians over them. */
       pairs: PAIRS,
       backends: BACKENDS,
+      /** How the ingress counted its requests (--nginx-request-metrics). */
+      requestMetrics: REQUEST_METRICS,
       /** taskset CPU lists: `ab` on one, both data planes (each nginx, the backends, the ingress's controller) on another. */
       cpus: { loadGenerator: cpus.loadGenerator ?? "any", dataPlane: cpus.dataPlane ?? "any" },
       nginx: nginxFigures,
@@ -228,7 +233,7 @@ async function runBench(dir: string, ports: number[], peerPort: number, started:
     const side = (f: typeof nginxFigures): string =>
       `${formatSpread(f.spread.requestsPerSec, " req/s")} p50 ${f.p50Ms} ms p99 ${formatSpread(f.spread.p99Ms, " ms")} ${f.cpuUsPerRequest} µs CPU/req, CPUs busy ${f.cpuBusy.loadGenerator}/${f.cpuBusy.dataPlane}`;
     process.stdout.write(
-      `ingress-controller: ab -c ${CONCURRENCY} ×${REQUESTS}, ${PAIRS} interleaved pairs after a warm-up, medians (min–max), ${BACKENDS} backends, ab on CPU ${figures.cpus.loadGenerator}, data planes on CPU ${figures.cpus.dataPlane} (CPUs busy: ab's/data planes'): ` +
+      `ingress-controller (request metrics: ${REQUEST_METRICS}): ab -c ${CONCURRENCY} ×${REQUESTS}, ${PAIRS} interleaved pairs after a warm-up, medians (min–max), ${BACKENDS} backends, ab on CPU ${figures.cpus.loadGenerator}, data planes on CPU ${figures.cpus.dataPlane} (CPUs busy: ab's/data planes'): ` +
         `ingress ${side(ingressFigures)} (controller ${figures.ingress.controllerCpuUsPerRequest} µs/req); plain nginx ${side(nginxFigures)}; ` +
         `ratio of medians ${figures.ratio.requestsPerSec}× req/s (target ≥ 0.9; pairs ${figures.ratio.requestsPerSecPairs.min}–${figures.ratio.requestsPerSecPairs.max}), ${figures.ratio.p99}× p99 (target ≤ 1.5), ${figures.ratio.cpuPerRequest}× CPU; ` +
         `${reloadsDuringRounds} reloads; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,

@@ -19,7 +19,7 @@ export interface RouteDirectives {
   listen: string;
 }
 
-/** Splits a configuration text into words, `{`, `}` and `;`; quotes and comments as nginx reads them. */
+/** Splits a configuration text into words, `{`, `}` and `;`; quotes and comments as nginx reads them, a Lua block's code as one word. */
 function tokens(text: string): string[] {
   const out: string[] = [];
   let i = 0;
@@ -37,6 +37,19 @@ function tokens(text: string): string[] {
       let word = "";
       while (i < text.length && !/[\s{};]/.test(text[i]!)) word += text[i++];
       out.push(word);
+      if (word.endsWith("_by_lua_block")) {
+        // lua-nginx-module's `*_by_lua_block { code }`: the code (braces balanced) is one argument.
+        while (i < text.length && /\s/.test(text[i]!)) i++;
+        if (text[i] !== "{") continue;
+        let depth = 0;
+        const start = i + 1;
+        for (; i < text.length; i++) {
+          if (text[i] === "{") depth++;
+          else if (text[i] === "}" && --depth === 0) break;
+        }
+        out.push(text.slice(start, i).trim(), ";");
+        i++;
+      }
     }
   }
   return out;

@@ -1,13 +1,13 @@
 // Counts nginx's requests into the controller's metrics from its access log, read from a FIFO nginx writes in buffered batches.
 import { execFile } from "node:child_process";
-import { constants, openSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { Socket } from "node:net";
 import { promisify } from "node:util";
-import { addObservations, bucketIndex, type Logger } from "@kubeplane/service-kit";
-import { Counter, type LabelValues, type Registry } from "prom-client";
-import { REQUEST_DURATION_BUCKETS, type IngressMetrics, type RequestLabels } from "./metrics.js";
+import { bucketIndex, type Logger } from "@kubeplane/service-kit";
+import { Counter, type Registry } from "prom-client";
+import { REQUEST_DURATION_BUCKETS, type IngressMetrics } from "./metrics.js";
 import { ACCESS_LOG_FLUSH_MS } from "./nginx-config.js";
+import { RequestCounts, type PendingCounts } from "./request-counts.js";
 
 /** One parsed access log line. */
 export interface AccessLogEntry {
@@ -46,6 +46,8 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
 
 /** What the access log FIFO holds: 1 MiB, the default /proc/sys/fs/pipe-max-size. */
 export const ACCESS_LOG_PIPE_BYTES = 1 << 20;
+/** One read of the FIFO takes at most this much (a quarter of what the pipe holds). */
+const ACCESS_LOG_READ_BYTES = 256 * 1024;
 /** fcntl's F_SETPIPE_SZ (Linux). */
 const F_SETPIPE_SZ = 1031;
 
@@ -70,18 +72,6 @@ export interface AccessLogMetrics {
   close(): Promise<void>;
 }
 
-/** Requests of one "NS INGRESS SERVICE STATUS" prefix counted since the last flush. */
-interface PendingCounts {
-  requestLabels: LabelValues<RequestLabels | "status">;
-  durationLabels: LabelValues<RequestLabels>;
-  failureLabels: LabelValues<"namespace" | "service">;
-  requests: number;
-  failures: number;
-  /** Durations per bucket of REQUEST_DURATION_BUCKETS (the last: above every bound), and their sum. */
-  perBucket: Float64Array;
-  seconds: number;
-}
-
 /** What one distinct access log line counts for: its prefix's counts, its duration's bucket, its failed endpoints. */
 interface LineEffect {
   counts: PendingCounts;
@@ -102,7 +92,7 @@ const LINE_CACHE_MAX = 4096;
  * flush, not per line (it hashes and validates the labels on every call).
  */
 export class AccessLogCounter {
-  private readonly pending = new Map<string, PendingCounts>();
+  private readonly counts = new RequestCounts();
   private readonly lines = new Map<string, LineEffect>();
   private partial = "";
 
@@ -129,36 +119,13 @@ export class AccessLogCounter {
 
   /** Moves the counts so far into the request metrics. */
   flushInto(metrics: IngressMetrics): void {
-    for (const counts of this.pending.values()) {
-      if (counts.requests === 0 && counts.failures === 0) continue;
-      if (counts.requests > 0) metrics.requests.inc(counts.requestLabels, counts.requests);
-      addObservations(metrics.requestDuration, counts.durationLabels, REQUEST_DURATION_BUCKETS, counts.perBucket, counts.seconds, counts.requests);
-      if (counts.failures > 0) metrics.connectFailures.inc(counts.failureLabels, counts.failures);
-      counts.requests = 0;
-      counts.failures = 0;
-      counts.perBucket.fill(0);
-      counts.seconds = 0;
-    }
+    this.counts.flushInto(metrics);
   }
 
   private learn(line: string): LineEffect | undefined {
     const entry = parseAccessLogLine(line);
     if (!entry) return undefined;
-    const key = `${entry.namespace} ${entry.ingress} ${entry.service} ${entry.status}`;
-    let counts = this.pending.get(key);
-    if (!counts) {
-      const labels = { ingress: entry.ingress, namespace: entry.namespace, service: entry.service };
-      counts = {
-        requestLabels: { ...labels, status: entry.status },
-        durationLabels: labels,
-        failureLabels: { namespace: entry.namespace, service: entry.service },
-        requests: 0,
-        failures: 0,
-        perBucket: new Float64Array(REQUEST_DURATION_BUCKETS.length + 1),
-        seconds: 0,
-      };
-      this.pending.set(key, counts);
-    }
+    const counts = this.counts.countsFor(entry.namespace, entry.ingress, entry.service, entry.status);
     const effect = { counts, bucket: bucketIndex(REQUEST_DURATION_BUCKETS, entry.seconds), seconds: entry.seconds, failures: entry.connectFailures };
     if (this.lines.size >= LINE_CACHE_MAX) this.lines.clear();
     // The key is copied: a slice would keep the whole chunk it came from alive.
@@ -173,8 +140,9 @@ function flat(s: string): string {
 }
 
 /**
- * Makes the FIFO `path` and reads it (opened read-write, so opening never blocks and a restarting
- * nginx is no end of file). Each line is counted per prefix in plain numbers; `flush` moves the
+ * Makes the FIFO `path` and reads it every ACCESS_LOG_FLUSH_MS until it is empty (opened
+ * read-write and non-blocking, so opening never blocks and a restarting nginx is no end of file),
+ * and once more before each flush. Each line is counted per prefix in plain numbers; `flush` moves the
  * counts into `ingress_controller_requests_total` and friends (whose scrape waits
  * `accessLogFlushWait` and flushes first). Call once per registry.
  */
@@ -186,17 +154,40 @@ export async function startAccessLogMetrics(path: string, metrics: IngressMetric
   await growPipe(path).catch((err: unknown) =>
     logger.warn({ err, path }, "the access log FIFO keeps the kernel's 64 KiB: nginx's workers wait whenever the controller falls ~50 ms behind at 25,000 requests/s"),
   );
-  const pipe = new Socket({ fd, readable: true, writable: false });
-  pipe.setEncoding("latin1");
   const counter = new AccessLogCounter();
   const lines = new Counter({ name: "ingress_controller_access_log_lines_total", help: "Access log lines read from nginx (one a request).", registers: [registry] });
-  pipe.on("data", (chunk: string) => lines.inc(counter.add(chunk)));
-  const flush = (): void => counter.flushInto(metrics);
+  const buffer = Buffer.allocUnsafe(ACCESS_LOG_READ_BYTES);
+  let closed = false;
+  /** Reads what the FIFO holds and counts it; returns when it is empty (or after 4 MiB, so a writer cannot keep it here). */
+  const drain = (): void => {
+    for (let reads = 0; reads < 16; reads++) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") return;
+        logger.error({ err, path }, "reading the access log FIFO failed");
+        return;
+      }
+      if (n <= 0) return;
+      lines.inc(counter.add(buffer.toString("latin1", 0, n)));
+    }
+  };
+  // Polled, not event-driven: nginx writes a buffer every flush interval (or when full), and one
+  // wake-up per interval costs far less than a stream's callback per write on the data CPU.
+  const timer = setInterval(drain, ACCESS_LOG_FLUSH_MS);
+  timer.unref();
   return {
     path,
-    flush,
+    flush: () => {
+      if (!closed) drain();
+      counter.flushInto(metrics);
+    },
     close: async () => {
-      pipe.destroy();
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      closeSync(fd);
       await rm(path, { force: true });
     },
   };

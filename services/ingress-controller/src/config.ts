@@ -38,7 +38,15 @@ export const ingressControllerConfig = defineConfig({
   upstreamConnectTimeout: { type: "duration", default: "5s", description: "How long connecting to one endpoint may take before the next is tried" },
   dataPlane: { type: "enum", values: ["nginx", "node"], default: "nginx", description: "What proxies requests: nginx (rendered configuration, supervised child process) or the in-process Node proxy" },
   stateDir: { type: "string", default: "", description: "nginx's configuration, pid, temp and certificate files (empty: a fresh temporary directory, removed on stop)" },
-  nginxBinary: { type: "string", default: "nginx", description: "The nginx executable (Debian nginx-light)" },
+  nginxBinary: { type: "string", default: "nginx", description: "The nginx executable (Debian nginx-light, with libnginx-mod-http-lua)" },
+  nginxModulesDir: { type: "string", default: "/usr/lib/nginx/modules", description: "Where nginx's dynamic modules are: the Lua module and its NDK (Debian libnginx-mod-http-lua)" },
+  nginxRequestMetrics: {
+    type: "enum",
+    values: ["access-log", "lua"],
+    default: "access-log",
+    description:
+      "How nginx counts requests for the metrics: one access log line a request, read by the controller from a FIFO every 100 ms (the cheaper), or in its workers with lua-nginx-module (a shared dict read at scrape time: no pipe that can fill up, ~2 µs more CPU a request)",
+  },
   nginxWorkerProcesses: { type: "string", default: "1", validate: workerProcessesProblem, description: 'nginx worker_processes: a number or "auto" (one per core)' },
   minReloadInterval: { type: "duration", default: "200ms", description: "At most one nginx reload per this interval; changes in between are applied together" },
 });

@@ -72,8 +72,8 @@ export interface RunningIngressController {
 export async function startIngressController(config: IngressControllerConfig, opts: { logger?: Logger } = {}): Promise<RunningIngressController> {
   const service = new Service({ name: "ingress-controller", config, ...(opts.logger ? { logger: opts.logger } : {}) });
   const logger = service.logger;
-  // A scrape of the request metrics first waits for nginx's buffered access log and counts it.
-  const metrics = ingressMetrics(service.metrics, config.dataPlane === "nginx" ? () => nginx?.settleAccessLog() ?? Promise.resolve() : undefined);
+  // A scrape of the request metrics first waits for nginx's counts (one flush interval) and reads them.
+  const metrics = ingressMetrics(service.metrics, config.dataPlane === "nginx" ? () => nginx?.settleRequestMetrics() ?? Promise.resolve() : undefined);
   const selection = { ingressClass: config.ingressClass, watchIngressWithoutClass: config.watchIngressWithoutClass };
   const publishAddress = config.publishAddress || nodeAddress();
   const certificates = new CertificateStore(await selfSignedCertificate(FALLBACK_COMMON_NAME), logger);
@@ -131,6 +131,8 @@ export async function startIngressController(config: IngressControllerConfig, op
         httpsListen: httpsListen.address,
         connectTimeoutMs: config.upstreamConnectTimeout,
         shutdownGraceMs: config.shutdownGracePeriod,
+        requestMetrics: config.nginxRequestMetrics,
+        modulesDir: config.nginxModulesDir,
         minReloadIntervalMs: config.minReloadInterval,
         fallback: certificates.fallbackPem,
         inputs: () => ({

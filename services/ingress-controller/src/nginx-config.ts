@@ -1,6 +1,7 @@
 // Renders the nginx configuration text of a site: one master, its workers, the listeners, servers, locations and upstreams.
 import { join } from "node:path";
 import type { ParsedCertificate } from "./certificate-store.js";
+import { LUA_METRICS_DICT, LUA_METRICS_DICT_SIZE, LUA_METRICS_MODULE, LUA_METRICS_PATH } from "./lua-request-metrics.js";
 import type { Site, SiteLocation, SiteServer } from "./nginx-site.js";
 
 /** How long nginx may hold access log lines in its buffer before writing them. */
@@ -15,8 +16,8 @@ export interface NginxRenderOptions {
   workerProcesses: string;
   /** `user` directive for the workers when nginx's master runs as root; undefined when not root. */
   workerUser?: string;
-  /** The FIFO the access log is written to (buffered, flushed every ACCESS_LOG_FLUSH_MS), or undefined for none. */
-  accessLog?: string;
+  /** How requests are counted for the metrics (undefined: not at all). */
+  requestMetrics?: RequestMetricsSink;
   connectTimeoutMs: number;
   /** How long old workers may finish their requests after a reload or on stop. */
   workerShutdownTimeoutMs: number;
@@ -25,6 +26,14 @@ export interface NginxRenderOptions {
   /** Path a Secret's certificate is written to. */
   certificatePath(cert: ParsedCertificate): string;
 }
+
+/**
+ * Where nginx counts its requests: in its workers with lua-nginx-module (`modulesDir` holds
+ * ndk_http_module.so and ngx_http_lua_module.so, `packageDir` the generated kp_metrics.lua), or
+ * one access log line a request into a FIFO the controller reads (buffered, flushed every
+ * ACCESS_LOG_FLUSH_MS).
+ */
+export type RequestMetricsSink = { kind: "lua"; modulesDir: string; packageDir: string } | { kind: "access-log"; fifo: string };
 
 /** The unix socket (under the state dir) answering `GET /generation` with the configuration's generation. */
 export function controlSocket(stateDir: string): string {
@@ -43,9 +52,12 @@ function listen(address: string, extra: string): string {
   return `    listen ${address}${extra};`;
 }
 
+/** A label for `$kp_route`: "-" when empty (Kubernetes names hold neither spaces nor "-" alone). */
+const label = (value: string): string => (value === "" ? "-" : value);
+
 function location(loc: SiteLocation): string {
   const head = loc.match === "exact" ? `location = ${quote(loc.path)}` : `location ${quote(loc.path)}`;
-  const labels = `set $kp_namespace ${quote(loc.labels.namespace)}; set $kp_ingress ${quote(loc.labels.ingress)}; set $kp_service ${quote(loc.labels.service)};`;
+  const labels = `set $kp_route ${quote(`${label(loc.labels.namespace)} ${label(loc.labels.ingress)} ${label(loc.labels.service)}`)};`;
   const action = loc.upstream === undefined ? `return ${loc.status ?? 404};` : `proxy_pass http://${loc.upstream};`;
   return `    ${head} {\n      ${labels}\n      ${action}\n    }`;
 }
@@ -67,6 +79,7 @@ function server(s: SiteServer, opts: NginxRenderOptions): string {
     `    server_name ${name};`,
     `    ssl_certificate ${quote(cert)};`,
     `    ssl_certificate_key ${quote(cert)};`,
+    ...(opts.requestMetrics?.kind === "lua" ? [`    log_by_lua_block { require("${LUA_METRICS_MODULE}").log() }`] : []),
     ...s.locations.map(location),
     "  }",
   ].join("\n");
@@ -81,12 +94,28 @@ function server(s: SiteServer, opts: NginxRenderOptions): string {
  */
 export function renderNginxConfig(site: Site, opts: NginxRenderOptions, generation: number): string {
   const tmp = (name: string): string => quote(join(opts.stateDir, "tmp", name));
-  const accessLog = opts.accessLog === undefined ? "  access_log off;" : `  access_log ${quote(opts.accessLog)} kp_metrics buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms;`;
+  const sink = opts.requestMetrics;
+  const metricsMain = sink?.kind === "lua" ? [`load_module ${quote(join(sink.modulesDir, "ndk_http_module.so"))};`, `load_module ${quote(join(sink.modulesDir, "ngx_http_lua_module.so"))};`] : [];
+  const metricsHttp =
+    sink?.kind === "lua"
+      ? [
+          "  access_log off;",
+          `  lua_package_path ${quote(`${join(sink.packageDir, "?.lua")};;`)};`,
+          `  lua_shared_dict ${LUA_METRICS_DICT} ${LUA_METRICS_DICT_SIZE};`,
+          // Loaded by the master (root, before the workers drop privileges); the workers inherit it.
+          `  init_by_lua_block { require("${LUA_METRICS_MODULE}") }`,
+          `  init_worker_by_lua_block { require("${LUA_METRICS_MODULE}").start() }`,
+        ]
+      : sink?.kind === "access-log"
+        ? ["  log_format kp_metrics '$kp_route $status $request_time $upstream_connect_time|$upstream_status';", `  access_log ${quote(sink.fifo)} kp_metrics buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms;`]
+        : ["  access_log off;"];
+  const metricsControl = sink?.kind === "lua" ? [`    location = ${LUA_METRICS_PATH} { content_by_lua_block { require("${LUA_METRICS_MODULE}").dump() } }`] : [];
   const upstreams = site.upstreams.map((u) =>
     [`  upstream ${u.name} {`, ...u.servers.map((s) => `    server ${s} max_fails=0;`), "    keepalive 64;", "    keepalive_timeout 30s;", "  }"].join("\n"),
   );
   return [
     "# Generated by the Kubeplane ingress-controller; rewritten on every change. Do not edit.",
+    ...metricsMain,
     ...(opts.workerUser ? [`user ${opts.workerUser};`] : []),
     "daemon off;",
     "master_process on;",
@@ -98,8 +127,7 @@ export function renderNginxConfig(site: Site, opts: NginxRenderOptions, generati
     "  worker_connections 16384;",
     "}",
     "http {",
-    "  log_format kp_metrics '$kp_namespace $kp_ingress $kp_service $status $request_time $upstream_connect_time|$upstream_status';",
-    accessLog,
+    ...metricsHttp,
     "  uninitialized_variable_warn off;",
     "  server_tokens off;",
     "  keepalive_timeout 75s;",
@@ -139,6 +167,7 @@ export function renderNginxConfig(site: Site, opts: NginxRenderOptions, generati
     `    listen ${quote(`unix:${controlSocket(opts.stateDir)}`)};`,
     "    access_log off;",
     `    location = /generation { return 200 "${generation}"; }`,
+    ...metricsControl,
     "  }",
     "}",
     "",

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import type { Logger } from "@kubeplane/service-kit";
 import type { Registry } from "prom-client";
 import { accessLogFlushWait, startAccessLogMetrics, type AccessLogMetrics } from "./access-log-metrics.js";
+import { fetchLuaMetrics, LUA_METRICS_FLUSH_MS, LuaMetricsReader, writeLuaMetricsModule } from "./lua-request-metrics.js";
 import type { ParsedCertificate } from "./certificate-store.js";
 import type { IngressMetrics } from "./metrics.js";
-import { controlSocket, renderNginxConfig, type NginxRenderOptions } from "./nginx-config.js";
+import { controlSocket, renderNginxConfig, type NginxRenderOptions, type RequestMetricsSink } from "./nginx-config.js";
 import { NginxProcess } from "./nginx-process.js";
 import { buildSite, type SiteInputs } from "./nginx-site.js";
 import type { PemKeyPair } from "./self-signed-certificate.js";
@@ -23,6 +24,10 @@ export interface NginxDataPlaneOptions {
   httpsListen: string;
   connectTimeoutMs: number;
   shutdownGraceMs: number;
+  /** How nginx counts requests: in its workers (lua-nginx-module from `modulesDir`), or an access log line a request read by the controller. */
+  requestMetrics: "lua" | "access-log";
+  /** Where the Lua module and its NDK dependency are (Debian: /usr/lib/nginx/modules). */
+  modulesDir: string;
   /** At most one reload signalled per this many ms; changes in between are applied together. */
   minReloadIntervalMs: number;
   fallback: PemKeyPair;
@@ -64,7 +69,7 @@ export class NginxDataPlane {
     private readonly opts: NginxDataPlaneOptions,
     private readonly render: NginxRenderOptions,
     private readonly nginx: NginxProcess,
-    private readonly accessLog: AccessLogMetrics,
+    private readonly requestCounter: RequestCounter,
   ) {}
 
   /** Prepares the state dir, writes a configuration that answers 404 to everything, starts nginx. Throws NginxStartError. */
@@ -86,14 +91,14 @@ export class NginxDataPlane {
     }
     const fallbackCertificate = join(stateDir, "certs", "fallback.pem");
     await writeFile(fallbackCertificate, `${opts.fallback.cert.trimEnd()}\n${opts.fallback.key.trimEnd()}\n`, { mode: 0o600 });
-    const accessLog = await startAccessLogMetrics(join(stateDir, "access.fifo"), opts.metrics, opts.registry, opts.logger);
+    const requestCounter = await startRequestCounter(opts);
     const render: NginxRenderOptions = {
       stateDir,
       httpListen: opts.httpListen,
       httpsListen: opts.httpsListen,
       workerProcesses: opts.workerProcesses,
       ...(isRoot ? { workerUser: "nobody nogroup" } : {}),
-      accessLog: accessLog.path,
+      requestMetrics: requestCounter.sink,
       connectTimeoutMs: opts.connectTimeoutMs,
       workerShutdownTimeoutMs: opts.shutdownGraceMs,
       fallbackCertificate,
@@ -101,7 +106,7 @@ export class NginxDataPlane {
     };
     const configFile = join(stateDir, "nginx.conf");
     const nginx = new NginxProcess({ binary: opts.binary, prefix: stateDir, configFile, logger: opts.logger });
-    const plane = new NginxDataPlane(opts, render, nginx, accessLog);
+    const plane = new NginxDataPlane(opts, render, nginx, requestCounter);
     try {
       const nothing = { exact: new Map(), wildcard: new Map(), anyHost: [], fallback: undefined };
       const empty = buildSite({ routes: nothing, endpoints: () => [], certificateFor: () => undefined, wildcardCertificateFor: () => undefined, tlsHosts: { exact: [], wildcard: [] } });
@@ -109,7 +114,7 @@ export class NginxDataPlane {
       await writeFile(configFile, plane.current);
       await nginx.start();
     } catch (err) {
-      await accessLog.close();
+      await requestCounter.close();
       throw err;
     }
     return plane;
@@ -184,10 +189,9 @@ export class NginxDataPlane {
     await this.removeStaleCertificates(new Set(certificates.keys()));
   }
 
-  /** Waits until nginx has written the access log lines of every request answered before the call, and counts them into the metrics. */
-  async settleAccessLog(): Promise<void> {
-    await accessLogFlushWait();
-    this.accessLog.flush();
+  /** Waits until nginx has counted every request answered before the call, and moves the counts into the metrics. */
+  settleRequestMetrics(): Promise<void> {
+    return this.requestCounter.settle();
   }
 
   /** Whether nginx serves what the synced caches hold (for /readyz). */
@@ -230,8 +234,42 @@ export class NginxDataPlane {
     this.stopped = true;
     await this.loop?.catch(() => undefined);
     await this.nginx.stop(this.opts.shutdownGraceMs);
-    await this.accessLog.close();
+    await this.requestCounter.close();
   }
+}
+
+/** How the controller gets nginx's request counts into its metrics. */
+interface RequestCounter {
+  readonly sink: RequestMetricsSink;
+  /** Waits one flush interval of nginx's, then counts everything nginx holds into the metrics. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startRequestCounter(opts: NginxDataPlaneOptions): Promise<RequestCounter> {
+  if (opts.requestMetrics === "access-log") {
+    const accessLog: AccessLogMetrics = await startAccessLogMetrics(join(opts.stateDir, "access.fifo"), opts.metrics, opts.registry, opts.logger);
+    return {
+      sink: { kind: "access-log", fifo: accessLog.path },
+      settle: async () => {
+        await accessLogFlushWait();
+        accessLog.flush();
+      },
+      close: () => accessLog.close(),
+    };
+  }
+  const packageDir = join(opts.stateDir, "lua");
+  await writeLuaMetricsModule(packageDir);
+  const reader = new LuaMetricsReader();
+  const socketPath = controlSocket(opts.stateDir);
+  return {
+    sink: { kind: "lua", modulesDir: opts.modulesDir, packageDir },
+    settle: async () => {
+      await new Promise((resolve) => setTimeout(resolve, LUA_METRICS_FLUSH_MS + 20));
+      reader.apply(await fetchLuaMetrics(socketPath), opts.metrics);
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 /** A Secret's certificate file: named by a hash of its id, so a new resourceVersion is a new file. */

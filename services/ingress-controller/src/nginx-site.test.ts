@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import type { networkingV1 } from "@kubeplane/api";
 import { parseAccessLogLine } from "./access-log-metrics.js";
+import { writeLuaMetricsModule } from "./lua-request-metrics.js";
 import { renderNginxConfig } from "./nginx-config.js";
 import { buildSite, type SiteInputs } from "./nginx-site.js";
 import { RoutingTable } from "./routing-table.js";
@@ -74,8 +75,12 @@ test("the rendered configuration passes nginx -t", async () => {
         ingress("late", "2024-02-01T00:00:00Z", [["a.example", [["Prefix", "/api", "other"]]]]),
       ]),
     );
+    await writeLuaMetricsModule(join(dir, "lua"));
     const file = join(dir, "nginx.conf");
     await writeFile(file, renderNginxConfig(site, renderOptions(dir), 7));
+    await promisify(execFile)("nginx", ["-t", "-q", "-p", dir, "-c", file]);
+    // The same site counting requests through the access log instead (nginx without Lua).
+    await writeFile(file, renderNginxConfig(site, { ...renderOptions(dir), requestMetrics: { kind: "access-log", fifo: join(dir, "access.log") } }, 7));
     await promisify(execFile)("nginx", ["-t", "-q", "-p", dir, "-c", file]);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -96,7 +101,7 @@ function renderOptions(stateDir: string): Parameters<typeof renderNginxConfig>[1
     httpListen: "127.0.0.1:8080",
     httpsListen: "127.0.0.1:8443",
     workerProcesses: "1",
-    accessLog: join(stateDir, "access.fifo"),
+    requestMetrics: { kind: "lua", modulesDir: "/usr/lib/nginx/modules", packageDir: join(stateDir, "lua") },
     connectTimeoutMs: 5000,
     workerShutdownTimeoutMs: 30_000,
     fallbackCertificate: join(stateDir, "fallback.pem"),
