@@ -52,6 +52,10 @@ function listen(address: string, extra: string): string {
   return `    listen ${address}${extra};`;
 }
 
+/** Loads the request-metrics Lua module (Lua's `require "name"`: a call without parentheses); `luaModule` is it as an expression. */
+const luaRequire = `require "${LUA_METRICS_MODULE}"`;
+const luaModule = `(${luaRequire})`;
+
 /** A label for `$kp_route`: "-" when empty (Kubernetes names hold neither spaces nor "-" alone). */
 const label = (value: string): string => (value === "" ? "-" : value);
 
@@ -79,7 +83,7 @@ function server(s: SiteServer, opts: NginxRenderOptions): string {
     `    server_name ${name};`,
     `    ssl_certificate ${quote(cert)};`,
     `    ssl_certificate_key ${quote(cert)};`,
-    ...(opts.requestMetrics?.kind === "lua" ? [`    log_by_lua_block { require("${LUA_METRICS_MODULE}").log() }`] : []),
+    ...(opts.requestMetrics?.kind === "lua" ? [`    log_by_lua_block { ${luaModule}.log() }`] : []),
     ...s.locations.map(location),
     "  }",
   ].join("\n");
@@ -103,13 +107,13 @@ export function renderNginxConfig(site: Site, opts: NginxRenderOptions, generati
           `  lua_package_path ${quote(`${join(sink.packageDir, "?.lua")};;`)};`,
           `  lua_shared_dict ${LUA_METRICS_DICT} ${LUA_METRICS_DICT_SIZE};`,
           // Loaded by the master (root, before the workers drop privileges); the workers inherit it.
-          `  init_by_lua_block { require("${LUA_METRICS_MODULE}") }`,
-          `  init_worker_by_lua_block { require("${LUA_METRICS_MODULE}").start() }`,
+          `  init_by_lua_block { ${luaRequire} }`,
+          `  init_worker_by_lua_block { ${luaModule}.start() }`,
         ]
       : sink?.kind === "access-log"
         ? ["  log_format kp_metrics '$kp_route $status $request_time $upstream_connect_time|$upstream_status';", `  access_log ${quote(sink.fifo)} kp_metrics buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms;`]
         : ["  access_log off;"];
-  const metricsControl = sink?.kind === "lua" ? [`    location = ${LUA_METRICS_PATH} { content_by_lua_block { require("${LUA_METRICS_MODULE}").dump() } }`] : [];
+  const metricsControl = sink?.kind === "lua" ? [`    location = ${LUA_METRICS_PATH} { content_by_lua_block { ${luaModule}.dump() } }`] : [];
   const upstreams = site.upstreams.map((u) =>
     [`  upstream ${u.name} {`, ...u.servers.map((s) => `    server ${s} max_fails=0;`), "    keepalive 64;", "    keepalive_timeout 30s;", "  }"].join("\n"),
   );
