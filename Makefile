@@ -59,11 +59,12 @@ lint: build check-generated ## typecheck, eslint, layering rules, generated code
 test-unit: deps ## unit tests (beside the code, src/**/*.test.ts)
 	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=2 $(UNIT_TESTS)
 
-test-integration: deps ## integration tests on real etcd and NATS (test/**/*.test.ts)
-	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=1 $(INTEGRATION_TESTS)
+test-integration: deps build ## integration tests on real etcd and NATS (test/**/*.test.ts); services run from the built JavaScript
+	KP_TEST_FROM_DIST=1 node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=1 $(INTEGRATION_TESTS)
 
-test: deps lint ## everything CI runs: lint, unit tests (two at a time) and integration tests (one at a time); both run, either failing fails
+test: deps lint ## everything CI runs: lint (which builds), unit tests (two at a time) and integration tests (one at a time, services from the built JavaScript); both run, either failing fails
 	@rc=0; \
+	export KP_TEST_FROM_DIST=1; \
 	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=2 $(UNIT_TESTS) || rc=$$?; \
 	node $(NODE_FLAGS) --test $(TEST_REPORTERS) --test-concurrency=1 $(INTEGRATION_TESTS) || rc=$$?; \
 	exit $$rc

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { httpProbe } from "@kubeplane/testing";
+import { fromDist, httpProbe } from "@kubeplane/testing";
 import type { MachineSpec } from "../src/bundle.js";
 import { renderBundles, writeBundles } from "../src/render-bundles.js";
 
@@ -65,8 +65,10 @@ export async function startHaControlPlane(count = 3): Promise<HaCluster> {
     const values = join(dir, "values.yaml");
     await writeFile(values, stringify({
       machines: names.map((name, i) => ({ name, address: address(i), role: "control-plane", root: join(dir, name) })),
-      // From sources (as every test runs services): dist/ may lag behind a change being tested.
-      install: { kubeplaneDir: REPO.replace(/\/$/, ""), nodeArgs: ["--conditions=source", "--import", "tsx"], entry: "src/main.ts" },
+      // From dist/ (the chart's default, as a real install) when `make test` built it for this run; else from sources, as dist/ may lag behind a change being tested.
+      install: fromDist()
+        ? { kubeplaneDir: REPO.replace(/\/$/, ""), nodeArgs: [], entry: "dist/src/main.js" }
+        : { kubeplaneDir: REPO.replace(/\/$/, ""), nodeArgs: ["--conditions=source", "--import", "tsx"], entry: "src/main.ts" },
       addons: { cloudControllerManager: false, prometheus: false, dns: false, ingressController: false },
     }));
     const pkiDir = join(dir, "pki");

@@ -11,6 +11,7 @@ export { startNatsCluster, type NatsCluster, type NatsClusterOptions, type NatsC
 export { waitFor } from "./wait-for.js";
 export type { NotYet, WaitForOptions } from "./wait-for.js";
 export { startServiceProcess } from "./service-process.js";
+export { fromDist, nodeEntryArgs } from "./node-command.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export type { ServiceProcess, ServiceProcessOptions } from "./service-process.js";
 export {

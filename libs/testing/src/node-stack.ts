@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { serviceEntry, type ControlPlane } from "./control-plane.js";
 import { startContainerd, type Containerd } from "./containerd.js";
 import { buildBusyboxImage, pushImage, type ImageLayout } from "./images.js";
+import { nodeEntryArgs } from "./node-command.js";
 import { startRegistry, type Registry } from "./registry.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 import { testPkiNow } from "./test-pki.js";
@@ -132,7 +133,7 @@ export function httpGet(url: string, timeoutMs = 2_000): Promise<string> {
   });
 }
 
-/** Runs kpctl (from source) against `server` as an operator would; never reads the user's context file. */
+/** Runs kpctl (from source, or built under `make test`) against `server` as an operator would; never reads the user's context file. */
 /** kpctl's credential flags for the test PKI's admin. */
 export function kpctlTlsFlags(identity = "admin"): string[] {
   const files = testPkiNow().files(identity);
@@ -141,7 +142,7 @@ export function kpctlTlsFlags(identity = "admin"): string[] {
 
 export async function runKpctl(server: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${server}`, ...kpctlTlsFlags(), ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [...nodeEntryArgs(serviceEntry("kpctl")), `--server=${server}`, ...kpctlTlsFlags(), ...args], {
       env: { ...process.env, KUBEPLANE_CONFIG: "/nonexistent/kubeplane-test-config" },
       timeout: opts.timeoutMs ?? 30_000,
     });

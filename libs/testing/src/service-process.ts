@@ -5,13 +5,14 @@ import { once } from "node:events";
 import { hostname } from "node:os";
 import { freePort } from "./free-port.js";
 import { httpProbe } from "./http-probe.js";
+import { nodeEntryArgs } from "./node-command.js";
 import { apiserverEncryptionConfig, apiserverTlsFlags, serviceTlsFlags, testPki, testPkiNow } from "./test-pki.js";
 import { trackProcess } from "./process-registry.js";
 import type { TestCgroup } from "./test-cgroup.js";
 import { waitFor } from "./wait-for.js";
 
 export interface ServiceProcessOptions {
-  /** The service's entry file (its `src/main.ts`), run with `node --conditions=source --import tsx`. */
+  /** The service's entry file (its `src/main.ts`), run with `node --conditions=source --import tsx`, or its built `dist/src/main.js` under `make test` (node-command.ts). */
   entry: string;
   /**
    * Flags as `--name=value`; `grpc-listen`, `http-listen` and `log-level` default to free ports and
@@ -74,7 +75,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
   const pki = testPkiNow();
   const probeTls = { caFile: pki.caFile };
   const scrapeTls = pki.files("prometheus");
-  const nodeArgs = [...nodeArgsFromEnv(), "--conditions=source", "--import", "tsx", opts.entry, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
+  const nodeArgs = [...nodeArgsFromEnv(), ...nodeEntryArgs(opts.entry), ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
   const argv = opts.cgroup ? opts.cgroup.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
   const proc: ChildProcess = spawn(argv.command, argv.args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
   trackProcess(proc);

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { coreV1Node, isNotFound, kindFor, type coordinationV1, type KindInfo } from "@kubeplane/api";
-import { clientTls, freePort, httpProbe, serviceEntry, serviceTlsFlags, testPkiNow, waitFor } from "@kubeplane/testing";
+import { clientTls, freePort, httpProbe, nodeEntryArgs, serviceEntry, serviceTlsFlags, testPkiNow, waitFor } from "@kubeplane/testing";
 import { nodeKind, UNINITIALIZED_TAINT } from "../src/controllers/cloud-node.js";
 import { startCcmCluster, type CcmCluster } from "./harness.js";
 
@@ -22,7 +22,7 @@ interface CcmProcess {
 async function spawnCcm(flags: Record<string, string>): Promise<CcmProcess & { httpUrl: string }> {
   const http = `127.0.0.1:${await freePort()}`;
   const all = { "grpc-listen": `127.0.0.1:${await freePort()}`, "http-listen": http, "log-level": "info", ...serviceTlsFlags(clientTls("cloud-controller-manager")), ...flags };
-  const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("cloud-controller-manager"), ...Object.entries(all).map(([k, v]) => `--${k}=${v}`)], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...nodeEntryArgs(serviceEntry("cloud-controller-manager")), ...Object.entries(all).map(([k, v]) => `--${k}=${v}`)], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (out += d.toString()));

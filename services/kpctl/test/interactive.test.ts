@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { coreV1Pod, coreV1Service, kindFor, kubeletV1, type coreV1Node, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { clientTls, enterTestNetns, grpcCredentials, httpGet, kpctlTlsFlags, runKpctl, serviceEntry, startControlPlane, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
+import { clientTls, enterTestNetns, grpcCredentials, httpGet, kpctlTlsFlags, nodeEntryArgs, runKpctl, serviceEntry, startControlPlane, startNodeStack, waitFor, type ControlPlane, type NodeStack } from "@kubeplane/testing";
 
 await enterTestNetns(import.meta.url);
 
@@ -22,7 +22,7 @@ const execFileAsync = promisify(execFile);
 
 /** kpctl as a child process with its stdin and output at hand (the command line quoted for `script`). */
 function kpctlArgv(server: string, args: readonly string[]): string[] {
-  return [process.execPath, "--conditions=source", "--import", "tsx", serviceEntry("kpctl"), `--server=${server}`, ...kpctlTlsFlags(), ...args];
+  return [process.execPath, ...nodeEntryArgs(serviceEntry("kpctl")), `--server=${server}`, ...kpctlTlsFlags(), ...args];
 }
 
 interface Child {

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { coreV1Service, discoveryV1, kindFor, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
-import { clientTls, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
+import { clientTls, nodeEntryArgs, serviceEntry, startControlPlane, startServiceProcess, waitFor, type ControlPlane, type ServiceProcess } from "@kubeplane/testing";
 import { nsExec, nsRun } from "./netns.js";
 import { createTestNode, podPort, type TestNode } from "./topology.js";
 
@@ -172,7 +172,7 @@ describe("kube-proxy on nftables", () => {
   test("--cleanup removes kube-proxy's table and exits", async () => {
     await proxy!.kill("SIGTERM");
     proxy = undefined;
-    await execFileAsync(process.execPath, ["--conditions=source", "--import", "tsx", serviceEntry("kube-proxy"), "--cleanup", `--netns=${node.netns}`], { timeout: 15_000 });
+    await execFileAsync(process.execPath, [...nodeEntryArgs(serviceEntry("kube-proxy")), "--cleanup", `--netns=${node.netns}`], { timeout: 15_000 });
     const listed = await nsRun(node.netns, ["nft", "list", "table", "ip", "kube-proxy"]);
     assert.notEqual(listed.code, 0, listed.stdout);
     assert.equal(await nsExec(node.netns, ["nft", "list", "ruleset"]), "");

@@ -10,7 +10,7 @@ import { Metadata, type ServerWritableStream, type ServiceError } from "@grpc/gr
 import { apiErrorFromGrpc, apiserverV1, coreV1Node, coreV1Pod, kindForResource, kubeletV1, type ApiError, type KindInfo } from "@kubeplane/api";
 import { ApiClient } from "@kubeplane/client";
 import { Service } from "@kubeplane/service-kit";
-import { clientTls, freePort, grpcCredentials, kpctlTlsFlags, serviceTlsConfig, startControlPlane, testPkiNow, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { clientTls, freePort, grpcCredentials, kpctlTlsFlags, nodeEntryArgs, serviceTlsConfig, startControlPlane, testPkiNow, waitFor, type ControlPlane } from "@kubeplane/testing";
 import { containerLogPath, LABELS, podLogDir } from "../src/paths.js";
 import type { ContainerStats, ContainerStatus, ExecSyncResult, RuntimeService } from "../src/runtime/types.js";
 import { imageHandlers } from "../src/server/image-import.js";
@@ -235,7 +235,7 @@ interface KpctlRun {
 }
 
 function kpctl(args: string[]): { child: ChildProcess; done: Promise<KpctlRun>; output: () => string } {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", kpctlMain, `--server=${cp.apiserver.grpcAddress}`, ...kpctlTlsFlags(), ...args], {
+  const child = spawn(process.execPath, [...nodeEntryArgs(kpctlMain), `--server=${cp.apiserver.grpcAddress}`, ...kpctlTlsFlags(), ...args], {
     env: { ...process.env, KUBEPLANE_CONFIG: join(dir, "no-config") },
     stdio: ["ignore", "pipe", "pipe"],
   });
