@@ -1,4 +1,4 @@
-// How tests run a service's or script's entry file: from its source through tsx, or from the built JavaScript when make built it for this run.
+// How tests run a service's entry file: from its source through tsx, or from the built JavaScript when make built it for this run.
 import { existsSync } from "node:fs";
 
 /**
