@@ -45,7 +45,7 @@ const LUA_SETUP = "loads and configures lua-nginx-module for the request countin
 
 const EXPLAINED: Record<string, string> = {
   access_log:
-    "the ingress writes one line a request (buffered 32k, flushed every 100 ms) into a FIFO the controller reads for its request metrics (the default --nginx-request-metrics=access-log), as ingress-nginx logs and counts every request; plain nginx logs nothing — the metrics are part of the product, so the fair comparison keeps them on and counts the log writes and the controller's reading in the ingress's CPU",
+    "the ingress writes one line a request (buffered 32k, flushed every 100 ms), and a second for a request one of whose attempts answered 502 or 504 (its endpoints' connect times), into a FIFO the controller reads for its request metrics (the default --nginx-request-metrics=access-log), as ingress-nginx logs and counts every request; plain nginx logs nothing — the metrics are part of the product, so the fair comparison keeps them on and counts the log writes and the controller's reading in the ingress's CPU",
   log_by_lua_block:
     "with --nginx-request-metrics=lua the ingress counts every request in its worker instead (a Lua table per worker, moved into a shared dict every 100 ms, read by the controller at scrape time); plain nginx counts nothing — the fair comparison keeps the metrics on",
   load_module: LUA_SETUP,

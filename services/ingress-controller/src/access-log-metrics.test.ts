@@ -18,7 +18,7 @@ test("the access log FIFO takes 1 MiB of lines while its reader is held up, and 
   try {
     // A non-blocking writer in this thread: while it writes, the reader (same event loop) cannot drain the pipe.
     const fd = openSync(sink.path, constants.O_WRONLY | constants.O_NONBLOCK);
-    const line = Buffer.from("ns web svc 200 0.004 0.001|200\n");
+    const line = Buffer.from("ns web svc 200 0.004\n");
     const lines = Math.floor((ACCESS_LOG_PIPE_BYTES - 4096) / line.length);
     let written = 0;
     try {
@@ -51,11 +51,12 @@ test("the counter counts lines split across chunks, failed endpoints and duratio
   const metrics = ingressMetrics(registry);
   const counter = new AccessLogCounter();
   const lines: string[] = [];
-  // 6,000 distinct durations (more lines than the counter remembers), each on two prefixes; one endpoint refused on every third line of svc b.
+  // 6,000 distinct durations (more lines than the counter remembers), each on two prefixes; svc b's requests each
+  // with a failures line, one endpoint refused on every third.
   for (let i = 0; i < 6000; i++) {
     const seconds = (i / 1000).toFixed(3);
-    lines.push(`ns web a 200 ${seconds} 0.000|200`, i % 3 === 0 ? `ns web b 502 ${seconds} -, 0.001|502, 502` : `ns web b 502 ${seconds} 0.001|502`);
-    lines.push(`ns web a 200 0.000 0.000|200`);
+    lines.push(`ns web a 200 ${seconds}`, `ns web b 502 ${seconds}`, i % 3 === 0 ? "ns web b F -, 0.001" : "ns web b F 0.001");
+    lines.push(`ns web a 200 0.000`);
   }
   lines.push("garbage");
   const text = lines.map((l) => `${l}\n`).join("");
@@ -68,6 +69,7 @@ test("the counter counts lines split across chunks, failed endpoints and duratio
   const value = (service: string, status: string): number | undefined => requests.find((v) => v.labels.service === service && v.labels.status === status)?.value;
   assert.equal(value("a", "200"), 12_000);
   assert.equal(value("b", "502"), 6000);
+  assert.equal(value("b", ""), undefined, "a failures line is no request");
   const failures = (await metrics.connectFailures.get()).values;
   assert.deepEqual(failures.map((v) => [v.labels.service, v.value]), [["b", 2000]]);
   const duration = (await metrics.requestDuration.get()).values.filter((v) => v.labels.service === "a");

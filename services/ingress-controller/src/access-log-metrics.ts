@@ -9,13 +9,15 @@ import { REQUEST_DURATION_BUCKETS, type IngressMetrics } from "./metrics.js";
 import { ACCESS_LOG_FLUSH_MS } from "./nginx-config.js";
 import { RequestCounts, type PendingCounts } from "./request-counts.js";
 
-/** One parsed access log line. */
+/** One parsed access log line: a request (`requests` 1), or the failed endpoints of one (`requests` 0). */
 export interface AccessLogEntry {
   namespace: string;
   ingress: string;
   service: string;
+  /** The HTTP status of a request line; "" for a failures line. */
   status: string;
   seconds: number;
+  requests: number;
   /** Endpoints tried that never answered (connection refused or timed out). */
   connectFailures: number;
 }
@@ -23,25 +25,24 @@ export interface AccessLogEntry {
 const dash = (v: string | undefined): string => (v === undefined || v === "-" ? "" : v);
 
 /**
- * Parses `NS INGRESS SERVICE STATUS SECONDS CONNECT_TIMES|UPSTREAM_STATUSES` (the `kp_metrics` log
- * format; nginx writes "-" for an empty value). An attempt without a connect time never connected.
- * Undefined for anything else.
+ * Parses the two line formats nginx writes into the FIFO ("-" is nginx's empty value):
+ * `NS INGRESS SERVICE STATUS SECONDS` (`kp_metrics`, one a request) and
+ * `NS INGRESS SERVICE F CONNECT_TIMES` (`kp_failures`, only for a request one of whose attempts
+ * answered 502 or 504: the times of its attempts, "-" for each that never connected, so a
+ * backend's own 502 counts nothing). Undefined for anything else.
  */
 export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
   const fields = line.trimEnd().split(" ");
-  if (fields.length < 6) return undefined;
+  if (fields.length < 5) return undefined;
   const [namespace, ingress, service, status, seconds] = fields;
-  if (status?.length !== 3) return undefined;
-  const upstream = fields.length === 6 ? fields[5]! : fields.slice(5).join(" ");
-  const connectTimes = upstream.slice(0, upstream.indexOf("|"));
-  let connectFailures = 0;
-  if (connectTimes === "-") {
-    // One attempt that never connected, unless no upstream was tried at all (then the status is "-" too).
-    if (!upstream.endsWith("|-")) connectFailures = 1;
-  } else if (connectTimes.includes("-")) {
-    for (const t of connectTimes.split(/, | : /)) if (t === "-") connectFailures++;
+  const labels = { namespace: dash(namespace), ingress: dash(ingress), service: dash(service) };
+  if (status === "F") {
+    let connectFailures = 0;
+    for (const t of fields.slice(4).join(" ").split(/, | : /)) if (t === "-") connectFailures++;
+    return { ...labels, status: "", seconds: 0, requests: 0, connectFailures };
   }
-  return { namespace: dash(namespace), ingress: dash(ingress), service: dash(service), status: status ?? "", seconds: Number(seconds) || 0, connectFailures };
+  if (status?.length !== 3 || fields.length !== 5) return undefined;
+  return { ...labels, status, seconds: Number(seconds) || 0, requests: 1, connectFailures: 0 };
 }
 
 /** What the access log FIFO holds: 1 MiB, the default /proc/sys/fs/pipe-max-size. */
@@ -75,6 +76,8 @@ export interface AccessLogMetrics {
 /** What one distinct access log line counts for: its prefix's counts, its duration's bucket, its failed endpoints. */
 interface LineEffect {
   counts: PendingCounts;
+  /** 1 for a request line, 0 for a failures line. */
+  requests: number;
   bucket: number;
   seconds: number;
   failures: number;
@@ -105,8 +108,8 @@ export class AccessLogCounter {
       const effect = this.lines.get(text.slice(start, end)) ?? this.learn(text.slice(start, end));
       if (effect) {
         const counts = effect.counts;
-        counts.requests++;
-        counts.perBucket[effect.bucket]!++;
+        counts.requests += effect.requests;
+        counts.perBucket[effect.bucket]! += effect.requests;
         counts.seconds += effect.seconds;
         counts.failures += effect.failures;
       }
@@ -126,7 +129,7 @@ export class AccessLogCounter {
     const entry = parseAccessLogLine(line);
     if (!entry) return undefined;
     const counts = this.counts.countsFor(entry.namespace, entry.ingress, entry.service, entry.status);
-    const effect = { counts, bucket: bucketIndex(REQUEST_DURATION_BUCKETS, entry.seconds), seconds: entry.seconds, failures: entry.connectFailures };
+    const effect = { counts, requests: entry.requests, bucket: bucketIndex(REQUEST_DURATION_BUCKETS, entry.seconds), seconds: entry.seconds, failures: entry.connectFailures };
     if (this.lines.size >= LINE_CACHE_MAX) this.lines.clear();
     // The key is copied: a slice would keep the whole chunk it came from alive.
     this.lines.set(flat(line), effect);

@@ -56,6 +56,19 @@ function listen(address: string, extra: string): string {
 const luaRequire = `require "${LUA_METRICS_MODULE}"`;
 const luaModule = `(${luaRequire})`;
 
+/**
+ * `$kp_upstream_failed`: "1" unless `$upstream_status` is empty (no upstream) or one status other
+ * than 502 and 504 (one attempt, answered). A retried request's list ("502, 200") and a lone 502
+ * or 504 fall to the default. Exact keys, a hash lookup a request: a regex cost more.
+ */
+function upstreamFailedMap(): string[] {
+  const answered: string[] = [];
+  for (let status = 100; status <= 599; status++) if (status !== 502 && status !== 504) answered.push(`${status} ''`);
+  const lines: string[] = [];
+  for (let i = 0; i < answered.length; i += 14) lines.push(`    ${answered.slice(i, i + 14).join("; ")};`);
+  return ["  map $upstream_status $kp_upstream_failed {", "    default 1;", "    '' '';", ...lines, "  }"];
+}
+
 /** A label for `$kp_route`: "-" when empty (Kubernetes names hold neither spaces nor "-" alone). */
 const label = (value: string): string => (value === "" ? "-" : value);
 
@@ -111,7 +124,17 @@ export function renderNginxConfig(site: Site, opts: NginxRenderOptions, generati
           `  init_worker_by_lua_block { ${luaModule}.start() }`,
         ]
       : sink?.kind === "access-log"
-        ? ["  log_format kp_metrics '$kp_route $status $request_time $upstream_connect_time|$upstream_status';", `  access_log ${quote(sink.fifo)} kp_metrics buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms;`]
+        ? [
+            // One short line a request. Endpoints that never connected need `$upstream_connect_time`, which costs the
+            // worker ~1 µs a request (measured: 0.88–0.90× plain nginx's req/s with it in every line, 0.94–0.95× without),
+            // so it goes into a second line only for a request one of whose attempts answered 502 or 504 (both lines share
+            // one buffer: nginx keeps one per file).
+            "  log_format kp_metrics '$kp_route $status $request_time';",
+            "  log_format kp_failures '$kp_route F $upstream_connect_time';",
+            ...upstreamFailedMap(),
+            `  access_log ${quote(sink.fifo)} kp_metrics buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms;`,
+            `  access_log ${quote(sink.fifo)} kp_failures buffer=32k flush=${ACCESS_LOG_FLUSH_MS}ms if=$kp_upstream_failed;`,
+          ]
         : ["  access_log off;"];
   const metricsControl = sink?.kind === "lua" ? [`    location = ${LUA_METRICS_PATH} { content_by_lua_block { ${luaModule}.dump() } }`] : [];
   const upstreams = site.upstreams.map((u) =>

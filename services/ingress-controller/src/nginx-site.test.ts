@@ -87,12 +87,15 @@ test("the rendered configuration passes nginx -t", async () => {
   }
 });
 
-test("an access log line gives the request's labels, status, duration and failed connects", () => {
-  const line = "ns web b 200 0.004 -, 0.000|502, 200";
-  assert.deepEqual(parseAccessLogLine(line), { namespace: "ns", ingress: "web", service: "b", status: "200", seconds: 0.004, connectFailures: 1 });
-  assert.deepEqual(parseAccessLogLine("- - - 404 0.000 -|-"), { namespace: "", ingress: "", service: "", status: "404", seconds: 0, connectFailures: 0 });
-  assert.equal(parseAccessLogLine("ns web b 502 0.001 -|502")?.connectFailures, 1, "the only endpoint refused");
+test("an access log line gives a request's labels, status and duration; a failures line the endpoints that never connected", () => {
+  assert.deepEqual(parseAccessLogLine("ns web b 200 0.004"), { namespace: "ns", ingress: "web", service: "b", status: "200", seconds: 0.004, requests: 1, connectFailures: 0 });
+  assert.deepEqual(parseAccessLogLine("- - - 404 0.000"), { namespace: "", ingress: "", service: "", status: "404", seconds: 0, requests: 1, connectFailures: 0 });
+  assert.deepEqual(parseAccessLogLine("ns web b F -, 0.000"), { namespace: "ns", ingress: "web", service: "b", status: "", seconds: 0, requests: 0, connectFailures: 1 });
+  assert.equal(parseAccessLogLine("ns web b F -")?.connectFailures, 1, "the only endpoint refused");
+  assert.equal(parseAccessLogLine("ns web b F -, - : 0.001")?.connectFailures, 2, "attempts across an internal redirect");
+  assert.equal(parseAccessLogLine("ns web b F 0.001")?.connectFailures, 0, "a backend's own 502: it connected");
   assert.equal(parseAccessLogLine("garbage"), undefined);
+  assert.equal(parseAccessLogLine("ns web b 200 0.004 extra"), undefined);
 });
 
 function renderOptions(stateDir: string): Parameters<typeof renderNginxConfig>[1] {

@@ -86,6 +86,7 @@ for (const mode of ["access-log", "lua"] as const) {
       const refused = await sample(metrics.connectFailures, { namespace: "ns", service: "a" });
       assert.ok(refused >= 5 && refused <= 27, `round-robin met the refusing endpoint about every other request (${refused})`);
       assert.ok(backend.requests() >= 27);
+      assert.equal(await sample(metrics.connectFailures, { namespace: "", service: "" }), 0, "an unrouted request tried no endpoint");
       // Read again: nothing is counted twice.
       await plane.settleRequestMetrics();
       assert.equal(await sample(metrics.requests, { ...web, status: "200" }), 27);
