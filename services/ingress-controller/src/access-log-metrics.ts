@@ -158,7 +158,7 @@ export async function startAccessLogMetrics(path: string, metrics: IngressMetric
     logger.warn({ err, path }, "the access log FIFO keeps the kernel's 64 KiB: nginx's workers wait whenever the controller falls ~50 ms behind at 25,000 requests/s"),
   );
   const counter = new AccessLogCounter();
-  const lines = new Counter({ name: "ingress_controller_access_log_lines_total", help: "Access log lines read from nginx (one a request).", registers: [registry] });
+  const lines = new Counter({ name: "ingress_controller_access_log_lines_total", help: "Access log lines read from nginx: one a request, and one more for a request whose attempts met a 502 or 504.", registers: [registry] });
   const buffer = Buffer.allocUnsafe(ACCESS_LOG_READ_BYTES);
   let closed = false;
   /** Reads what the FIFO holds and counts it; returns when it is empty (or after 4 MiB, so a writer cannot keep it here). */
