@@ -4,7 +4,8 @@ import { after, before, test } from "node:test";
 import { isNotFound, kindForResource, type ApiObject } from "@kubeplane/api";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { apiserverTlsFlags, clientOptions, etcdClientTls, natsOptions, startControlPlane, testPki, waitFor, type ControlPlane } from "@kubeplane/testing";
+import { apiserverTlsFlags, clientOptions, etcdClientTls, natsOptions, startControlPlane, startTcpProxy, testPki, waitFor, type ControlPlane, type TcpProxy } from "@kubeplane/testing";
+import { KP_WATCH } from "@kubeplane/watch";
 import { connect, type NatsConnection } from "nats";
 import { ApiClient, Informer, SharedInformerFactory, objectKey, type InformerMetrics, type InformerOptions, type WatchConnection } from "../src/index.js";
 
@@ -16,6 +17,8 @@ const STREAM_MAX_MESSAGES = 10;
 let cp: ControlPlane;
 let client: ApiClient;
 let nc: NatsConnection;
+/** The informers' way to NATS: held shut while the apiserver republishes after an outage, so they cannot keep pace with it. */
+let natsProxy: TcpProxy;
 let watch: WatchConnection;
 const stop = new AbortController();
 const informers: { name: string; informer: Informer<ApiObject>; scope: { namespace?: string; labelSelector?: string } }[] = [];
@@ -24,7 +27,9 @@ before(async () => {
   await testPki();
   cp = await startControlPlane({ apiserverFlags: { ...apiserverTlsFlags(), "watch-stream-max-messages": String(STREAM_MAX_MESSAGES) } });
   client = ApiClient.connect(clientOptions(cp.apiserver.grpcAddress));
-  nc = await connect({ ...natsOptions(cp.nats.url, "admin"), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  natsProxy = await startTcpProxy(cp.nats.url.replace(/^[a-z]+:\/\//, ""));
+  // A handshake held by the proxy gives up after 2 s (nats.js waits 20 s by default), so the informers are back soon after it resumes.
+  nc = await connect({ ...natsOptions(`tls://${natsProxy.address}`, "admin"), maxReconnectAttempts: -1, reconnectTimeWait: 100, timeout: 2000 });
   watch = { js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   for (const ns of ["relist-a", "relist-b"]) await client.create(namespaces, namespaces.codec.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }));
   const scopes: [string, { namespace?: string; labelSelector?: string }][] = [
@@ -45,6 +50,7 @@ after(async () => {
   stop.abort();
   client?.close();
   await nc?.close();
+  await natsProxy?.close();
   await cp?.stop();
 });
 
@@ -95,9 +101,21 @@ test("NATS stopped, 50 writes, watch history exceeded, NATS restarted: every inf
   await churn("before", 10);
   await waitForInformersToEqualLists("informers current before the outage");
   const relistsBefore = relistCounts();
+  const lastSeqBefore = (await watch.jsm.streams.info(KP_WATCH)).state.last_seq;
   await cp.nats.kill();
   await churn("outage", 50);
+  // The apiserver republishes the 50 changes as soon as NATS is back, far past the stream's 10 messages. An informer
+  // reconnected by then could follow the burst and lose nothing; held off until it is over, each one has lost history.
+  natsProxy.hang();
   await cp.nats.restart();
+  const direct = await connect({ ...natsOptions(cp.nats.url, "admin"), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  try {
+    const jsm = await direct.jetstreamManager();
+    await waitFor(async () => (await jsm.streams.info(KP_WATCH)).state.last_seq >= lastSeqBefore + 50, { timeoutMs: 30_000, message: "the apiserver republished the outage's 50 changes" });
+  } finally {
+    await direct.close();
+  }
+  natsProxy.resume();
   await waitForInformersToEqualLists("informers equal fresh lists after the outage");
   // Each one had lost events it needed (or could not prove it had not): each relisted.
   relistCounts().forEach((n, i) => assert.ok(n > relistsBefore[i]!, `${informers[i]!.name} relisted`));
