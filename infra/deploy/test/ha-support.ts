@@ -66,9 +66,10 @@ export async function startHaControlPlane(count = 3): Promise<HaCluster> {
     await writeFile(values, stringify({
       machines: names.map((name, i) => ({ name, address: address(i), role: "control-plane", root: join(dir, name) })),
       // From dist/ (the chart's default, as a real install) when `make test` built it for this run; else from sources, as dist/ may lag behind a change being tested.
-      install: fromDist()
-        ? { kubeplaneDir: REPO.replace(/\/$/, ""), nodeArgs: [], entry: "dist/src/main.js" }
-        : { kubeplaneDir: REPO.replace(/\/$/, ""), nodeArgs: ["--conditions=source", "--import", "tsx"], entry: "src/main.ts" },
+      install: {
+        kubeplaneDir: REPO.replace(/\/$/, ""),
+        ...(fromDist() ? { nodeArgs: [], entry: "dist/src/main.js" } : { nodeArgs: ["--conditions=source", "--import", "tsx"], entry: "src/main.ts" }),
+      },
       addons: { cloudControllerManager: false, prometheus: false, dns: false, ingressController: false },
     }));
     const pkiDir = join(dir, "pki");

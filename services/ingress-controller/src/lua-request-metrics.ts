@@ -1,5 +1,4 @@
 // Counts nginx's requests inside its workers (lua-nginx-module): per-worker tables, flushed to a shared dict the controller reads over the control socket.
-import { request, type IncomingMessage } from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REQUEST_DURATION_BUCKETS, type IngressMetrics } from "./metrics.js";
@@ -173,19 +172,4 @@ export class LuaMetricsReader {
     }
     this.counts.flushInto(metrics);
   }
-}
-
-/** GETs the counts from nginx's control socket; "" when nginx does not answer (it is restarting). */
-export function fetchLuaMetrics(socketPath: string): Promise<string> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: LUA_METRICS_PATH, agent: false }, (res: IncomingMessage) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve(res.statusCode === 200 ? body : ""));
-      res.on("error", () => resolve(""));
-    });
-    req.on("error", () => resolve(""));
-    req.end();
-  });
 }

@@ -1,13 +1,13 @@
 // The nginx data plane: renders the site from the caches, reloads nginx only when the text changed, counts its requests.
 import { createHash } from "node:crypto";
-import { request, type IncomingMessage } from "node:http";
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@kubeplane/service-kit";
 import type { Registry } from "prom-client";
 import { accessLogFlushWait, startAccessLogMetrics, type AccessLogMetrics } from "./access-log-metrics.js";
 import type { ParsedCertificate } from "./certificate-store.js";
-import { fetchLuaMetrics, LUA_METRICS_FLUSH_MS, LuaMetricsReader, writeLuaMetricsModule } from "./lua-request-metrics.js";
+import { controlGet } from "./control-client.js";
+import { LUA_METRICS_FLUSH_MS, LUA_METRICS_PATH, LuaMetricsReader, writeLuaMetricsModule } from "./lua-request-metrics.js";
 import type { IngressMetrics } from "./metrics.js";
 import { controlSocket, renderNginxConfig, type NginxRenderOptions, type RequestMetricsSink } from "./nginx-config.js";
 import { NginxProcess } from "./nginx-process.js";
@@ -204,17 +204,7 @@ export class NginxDataPlane {
     const deadline = Date.now() + 5000;
     const socketPath = controlSocket(this.opts.stateDir);
     while (Date.now() < deadline && !this.stopped) {
-      const served = await new Promise<string>((resolve) => {
-        const req = request({ socketPath, path: "/generation", agent: false }, (res: IncomingMessage) => {
-          let body = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (body += chunk));
-          res.on("end", () => resolve(body));
-          res.on("error", () => resolve(""));
-        });
-        req.on("error", () => resolve(""));
-        req.end();
-      });
+      const served = await controlGet(socketPath, "/generation");
       if (served === String(generation)) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -266,7 +256,7 @@ async function startRequestCounter(opts: NginxDataPlaneOptions): Promise<Request
     sink: { kind: "lua", modulesDir: opts.modulesDir, packageDir },
     settle: async () => {
       await new Promise((resolve) => setTimeout(resolve, LUA_METRICS_FLUSH_MS + 20));
-      reader.apply(await fetchLuaMetrics(socketPath), opts.metrics);
+      reader.apply(await controlGet(socketPath, LUA_METRICS_PATH), opts.metrics);
     },
     close: () => Promise.resolve(),
   };
